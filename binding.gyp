@@ -1,0 +1,45 @@
+# CPU build of the addon with node-gyp: what node-gyp-build runs when no
+# prebuild fits. The source list is shared with CMakeLists.txt through
+# native/sources.json. OpenBLAS (static, pthread) is linked when found;
+# otherwise GEMM runs on the portable fallback (NODETORCH_BLAS=fallback forces it).
+{
+  "variables": {
+    "openblas_lib%": "<!(node native/find-openblas.js lib)",
+    "openblas_inc%": "<!(node native/find-openblas.js inc)"
+  },
+  "targets": [
+    {
+      "target_name": "nodetorch",
+      "sources": [
+        "<!@(node -p \"const s=require('./native/sources.json');s.addon.concat(s.cpu,s.cudaStub).join(' ')\")"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "native"
+      ],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-frtti", "-fvisibility=hidden", "-Wall", "-Wno-unused-parameter"],
+      "conditions": [
+        ["openblas_lib!=''", {
+          "defines": ["NT_HAVE_OPENBLAS=1"],
+          "include_dirs": ["<(openblas_inc)"],
+          "libraries": ["<(openblas_lib)", "-lpthread"]
+        }],
+        ["OS=='linux'", { "ldflags": ["-Wl,--exclude-libs,ALL"] }],
+        ["OS=='mac'", {
+          "xcode_settings": {
+            "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+            "GCC_ENABLE_CPP_RTTI": "YES",
+            "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+            "MACOSX_DEPLOYMENT_TARGET": "11.0"
+          }
+        }],
+        ["OS=='win'", {
+          "msvs_settings": { "VCCLCompilerTool": { "ExceptionHandling": 1, "AdditionalOptions": ["/std:c++17"] } }
+        }]
+      ]
+    }
+  ]
+}

@@ -1,0 +1,166 @@
+// Every backward formula, in one table keyed by op (like PyTorch's
+// derivatives.yaml). Each returns one gradient per input, in the order the
+// op recorded its inputs, shaped like the op's broadcast output: the engine
+// sums gradients back over broadcast dims in one place (sumToShape).
+import { BinaryOp } from '../../bindings/codes';
+import { cast } from '../ops/convert';
+import * as ew from '../ops/elementwise';
+import { alongLastDim } from '../ops/activation';
+import { indexAddInto, scatterAddInto } from '../ops/index_ops';
+import { empty, kBinary, kCopy, kFill, kSoftmaxBackward } from '../ops/launch';
+import { matmul } from '../ops/linalg';
+import { to } from '../ops/convert';
+import * as views from '../ops/views';
+import type { Tensor } from '../tensor/tensor';
+import type { OpContexts, OpName } from './op_contexts';
+
+export type BackwardFn<C> = (ctx: C, grad: Tensor, needs: readonly boolean[]) => (Tensor | null)[];
+export type DerivativeTable = { readonly [K in OpName]: BackwardFn<OpContexts[K]> };
+
+/** grad with reduced dims reinserted (size 1) and expanded back to inShape. */
+function unreduce(g: Tensor, inShape: readonly number[], dims: readonly number[], keepdim: boolean): Tensor {
+  let gk = g;
+  if (!keepdim) {
+    const shape = inShape.map((s, i) => (dims.includes(i) ? 1 : s));
+    gk = views.reshape(g, shape);
+  }
+  return views.expand(gk, inShape);
+}
+
+/** A fused backward kernel out = f(g, saved), e.g. ReluBackward. */
+function fusedBackward(code: BinaryOp, g: Tensor, saved: Tensor): Tensor {
+  const out = empty(saved.shape, saved.dtype, saved.device);
+  kBinary(code, out, cast(g, saved.dtype), saved);
+  return out;
+}
+
+/** Gradient of max/min style selections: split evenly between ties. */
+function tieMask(x: Tensor, selected: Tensor): Tensor {
+  const mask = cast(ew.eq(x, selected), x.dtype);
+  return mask;
+}
+
+export const derivatives: DerivativeTable = {
+  add: ({ alpha }, g) => [g, alpha === 1 ? g : ew.mul(g, alpha)],
+  sub: ({ alpha }, g) => [g, ew.mul(g, -alpha)],
+  mul: ({ a, b }, g, needs) => [needs[0] ? ew.mul(g, b) : null, needs[1] ? ew.mul(g, a) : null],
+  div: ({ a, b }, g, needs) => [
+    needs[0] ? ew.div(g, b) : null,
+    needs[1] ? ew.neg(ew.div(ew.mul(g, a), ew.mul(b, b))) : null,
+  ],
+  pow: ({ a, b, out }, g, needs) => [
+    needs[0] ? ew.mul(g, ew.mul(b, ew.pow(a, ew.sub(b, 1)))) : null,
+    needs[1] ? ew.mul(g, ew.mul(out, ew.log(a))) : null,
+  ],
+  powScalar: ({ x, exponent }, g) => [
+    exponent === 0 ? ew.mul(g, 0) : ew.mul(g, ew.mul(ew.pow(x, exponent - 1), exponent)),
+  ],
+  addScalar: (_c, g) => [g],
+  mulScalar: ({ scalar }, g) => [ew.mul(g, scalar)],
+  rsubScalar: (_c, g) => [ew.neg(g)],
+  rdivScalar: ({ x, scalar }, g) => [ew.mul(ew.div(g, ew.mul(x, x)), -scalar)],
+  maximum: ({ a, b }, g, needs) => {
+    const gt = cast(ew.gt(a, b), g.dtype);
+    const tie = ew.mul(cast(ew.eq(a, b), g.dtype), 0.5);
+    return [
+      needs[0] ? ew.mul(g, ew.add(gt, tie)) : null,
+      needs[1] ? ew.mul(g, ew.add(cast(ew.lt(a, b), g.dtype), tie)) : null,
+    ];
+  },
+  minimum: ({ a, b }, g, needs) => {
+    const lt = cast(ew.lt(a, b), g.dtype);
+    const tie = ew.mul(cast(ew.eq(a, b), g.dtype), 0.5);
+    return [
+      needs[0] ? ew.mul(g, ew.add(lt, tie)) : null,
+      needs[1] ? ew.mul(g, ew.add(cast(ew.gt(a, b), g.dtype), tie)) : null,
+    ];
+  },
+  neg: (_c, g) => [ew.neg(g)],
+  abs: ({ x }, g) => [ew.mul(g, ew.sign(x))],
+  exp: ({ out }, g) => [ew.mul(g, out)],
+  log: ({ x }, g) => [ew.div(g, x)],
+  sqrt: ({ out }, g) => [ew.div(g, ew.mul(out, 2))],
+  rsqrt: ({ out }, g) => [ew.mul(g, ew.mul(ew.pow(out, 3), -0.5))],
+  square: ({ x }, g) => [ew.mul(g, ew.mul(x, 2))],
+  reciprocal: ({ out }, g) => [ew.neg(ew.mul(g, ew.mul(out, out)))],
+  sin: ({ x }, g) => [ew.mul(g, ew.cos(x))],
+  cos: ({ x }, g) => [ew.neg(ew.mul(g, ew.sin(x)))],
+  log1p: ({ x }, g) => [ew.div(g, ew.add(x, 1))],
+  expm1: ({ out }, g) => [ew.mul(g, ew.add(out, 1))],
+  erf: ({ x }, g) => [ew.mul(g, ew.mul(ew.exp(ew.neg(ew.mul(x, x))), 2 / Math.sqrt(Math.PI)))],
+  zeroGrad: (_c, g) => [ew.mul(g, 0)],
+  clamp: ({ x, min, max }, g) => [ew.mul(g, cast(ew.logicalAnd(ew.ge(x, min), ew.le(x, max)), g.dtype))],
+  where: ({ cond }, g, needs) => [
+    null,
+    needs[1] ? ew.where(cond, g, 0) : null,
+    needs[2] ? ew.where(cond, 0, g) : null,
+  ],
+  cast: ({ from }, g) => [cast(g, from)],
+  toDevice: ({ from }, g) => [to(g, from)],
+  identity: (_c, g) => [g],
+  reshape: ({ inShape }, g) => [views.reshape(g, inShape)],
+  permute: ({ dims }, g) => {
+    const inverse = new Array<number>(dims.length);
+    dims.forEach((d, i) => { inverse[d] = i; });
+    return [views.permute(g, inverse)];
+  },
+  expand: (_c, g) => [g],
+  narrow: ({ inShape, dim, start }, g) => {
+    const out = empty(inShape, g.dtype, g.device);
+    kFill(out, 0);
+    const slot = views.narrow(out, dim, start, g.shape[dim]);
+    kCopy(slot, g);
+    return [out];
+  },
+  cat: ({ dim, sizes }, g) => views.split(g, sizes, dim),
+  sum: ({ inShape, dims, keepdim }, g) => [unreduce(g, inShape, dims, keepdim)],
+  mean: ({ inShape, dims, keepdim, count }, g) => [unreduce(ew.div(g, count), inShape, dims, keepdim)],
+  prod: ({ x, out, dims, keepdim }, g) => [ew.div(ew.mul(unreduce(g, x.shape, dims, keepdim), unreduce(out, x.shape, dims, keepdim)), x)],
+  extreme: ({ x, out, dims, keepdim }, g) => {
+    const mask = tieMask(x, unreduce(out, x.shape, dims, keepdim));
+    const count = unreduce(mask.sum(dims, true), x.shape, dims, true);
+    return [ew.div(ew.mul(unreduce(g, x.shape, dims, keepdim), mask), count)];
+  },
+  variance: ({ x, dims, keepdim, correction, count }, g) => {
+    const centered = ew.sub(x, x.mean(dims, true));
+    const scale = 2 / Math.max(count - correction, 0);
+    return [ew.mul(ew.mul(unreduce(g, x.shape, dims, keepdim), centered), scale)];
+  },
+  logsumexp: ({ x, out, dims, keepdim }, g) => [
+    ew.mul(unreduce(g, x.shape, dims, keepdim), ew.exp(ew.sub(x, unreduce(out, x.shape, dims, keepdim)))),
+  ],
+  relu: ({ out }, g) => [fusedBackward(BinaryOp.ReluBackward, g, out)],
+  sigmoid: ({ out }, g) => [fusedBackward(BinaryOp.SigmoidBackward, g, out)],
+  tanh: ({ out }, g) => [fusedBackward(BinaryOp.TanhBackward, g, out)],
+  gelu: ({ x }, g) => [fusedBackward(BinaryOp.GeluBackward, g, x)],
+  leakyRelu: ({ x, slope }, g) => [ew.where(ew.gt(x, 0), g, ew.mul(g, slope))],
+  softmax: ({ out }, g) => [softmaxGrad(out, g, false)],
+  logSoftmax: ({ out }, g) => [softmaxGrad(out, g, true)],
+  matmul: ({ a, b }, g, needs) => [
+    needs[0] ? matmul(g, views.transpose(b, -1, -2)) : null,
+    needs[1] ? matmul(views.transpose(a, -1, -2), g) : null,
+  ],
+  linear: ({ x, w }, g, needs) => [
+    needs[0] ? matmul(g, w) : null,
+    needs[1] ? matmul(views.t(g), x) : null,
+    needs[2] ? g.sum(0) : null,
+  ],
+  indexSelect: ({ inShape, dim, index }, g) => [indexAddInto(inShape, dim, index, g)],
+  gather: ({ inShape, dim, index }, g) => [scatterAddInto(inShape, dim, index, g)],
+  scatterAdd: ({ dim, index }, g, needs) => [needs[0] ? g : null, needs[1] ? g.gather(dim, index) : null],
+  crossEntropy: ({ dlogits, scale, perRow }, g) => {
+    if (perRow) return [ew.mul(dlogits, views.unsqueeze(ew.mul(g, scale), 1))];
+    return [ew.mul(dlogits, ew.mul(g, scale))];
+  },
+};
+
+/** Softmax backward over the last dim of the (contiguous) saved output. */
+function softmaxGrad(out: Tensor, g: Tensor, log: boolean): Tensor {
+  const cols = out.ndim === 0 ? 1 : out.shape[out.ndim - 1];
+  const rows = cols === 0 ? 0 : out.numel / cols;
+  return alongLastDim(views.contiguous(cast(g, out.dtype)), out.ndim - 1, (gc) => {
+    const dx = empty(out.shape, out.dtype, out.device);
+    kSoftmaxBackward(dx, gc, out, rows, cols, log);
+    return dx;
+  });
+}

@@ -1,0 +1,112 @@
+// Reverse-mode autodiff. The graph is walked in an explicit-stack
+// topological order (deep graphs cannot overflow the JS stack); gradients
+// of broadcast inputs are summed back to their shapes here, in one place.
+import { ArgumentError, ShapeError } from '../errors';
+import { formatShape } from '../tensor/shape';
+import { keep } from '../tensor/scope';
+import type { Storage } from '../tensor/storage';
+import type { Tensor } from '../tensor/tensor';
+import { derivatives } from './derivatives';
+import { noGrad } from './grad_mode';
+import type { GraphNode } from './node';
+
+/** Sums g over the dims that broadcasting added or stretched, giving `shape`. */
+export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
+  if (g.ndim === shape.length && g.shape.every((s, i) => s === shape[i])) return g;
+  const lead = g.ndim - shape.length;
+  const dims: number[] = [];
+  for (let i = 0; i < g.ndim; ++i) {
+    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) dims.push(i);
+  }
+  const summed = dims.length ? g.sum(dims, true) : g;
+  return summed.reshape(shape as number[]);
+}
+
+function topologicalOrder(root: GraphNode): GraphNode[] {
+  const order: GraphNode[] = [];
+  const visited = new Set<GraphNode>([root]);
+  const stack: { node: GraphNode; next: number }[] = [{ node: root, next: 0 }];
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    if (top.next < top.node.inputs.length) {
+      const t = top.node.inputs[top.next++];
+      const fn = t?._gradFn;
+      if (fn && !visited.has(fn)) {
+        visited.add(fn);
+        stack.push({ node: fn, next: 0 });
+      }
+    } else {
+      stack.pop();
+      order.push(top.node);
+    }
+  }
+  return order.reverse();
+}
+
+/** Accumulates into leaf.grad; the first gradient is owned exclusively (copied if shared). */
+function accumulateLeaf(leaf: Tensor, g: Tensor, shared: Set<Storage>): void {
+  let grad = g.dtype === leaf.dtype ? g : g.to(leaf.dtype);
+  if (leaf.grad && !leaf.grad.isDisposed) {
+    leaf.grad.add_(grad);
+    return;
+  }
+  if (shared.has(grad._storage) || !grad.isContiguous()) grad = grad.clone();
+  shared.add(grad._storage);
+  leaf.grad = keep(grad);
+}
+
+export function backward(root: Tensor, gradient: Tensor | undefined, retainGraph: boolean): void {
+  root._check('backward');
+  if (!root.requiresGrad) {
+    throw new ArgumentError('backward', 'the tensor does not require grad and has no grad_fn');
+  }
+  let g: Tensor;
+  if (gradient === undefined) {
+    if (root.numel !== 1) {
+      throw new ShapeError('backward', `grad can be implicitly created only for one-element outputs, got shape ${formatShape(root.shape)}`);
+    }
+    g = noGrad(() => root.detach().mul(0).add(1));
+  } else {
+    gradient._check('backward');
+    if (gradient.shape.length !== root.shape.length || gradient.shape.some((s, i) => s !== root.shape[i])) {
+      throw new ShapeError('backward', `gradient shape ${formatShape(gradient.shape)} does not match output shape ${formatShape(root.shape)}`);
+    }
+    g = gradient;
+  }
+  // Storages already handed to a leaf (or owned by the caller) must not be
+  // accumulated into in place.
+  const shared = new Set<Storage>([g._storage]);
+  noGrad(() => {
+    const rootFn = root._gradFn;
+    if (!rootFn) {
+      accumulateLeaf(root, g, shared);
+      return;
+    }
+    const grads = new Map<GraphNode, Tensor>([[rootFn, g]]);
+    for (const node of topologicalOrder(rootFn)) {
+      const gOut = grads.get(node);
+      grads.delete(node);
+      if (!gOut) continue;
+      if (node.released) {
+        throw new ArgumentError('backward', 'trying to backward through the graph a second time; pass {retainGraph: true} to the first backward()');
+      }
+      if (node.retained) node.retained.grad = keep(gOut.clone());
+      const fn = derivatives[node.op] as (c: unknown, g: Tensor, n: readonly boolean[]) => (Tensor | null)[];
+      const inGrads = fn(node.ctx, gOut, node.needs);
+      for (let i = 0; i < node.inputs.length; ++i) {
+        const input = node.inputs[i];
+        const gi = inGrads[i];
+        if (!input || !node.needs[i] || !gi) continue;
+        const gs = sumToShape(gi, input.shape);
+        const fnIn = input._gradFn;
+        if (fnIn) {
+          const prev = grads.get(fnIn);
+          grads.set(fnIn, prev ? prev.add(gs) : gs);
+        } else if (input._requiresGrad) {
+          accumulateLeaf(input, gs, shared);
+        }
+      }
+      if (!retainGraph) node.release();
+    }
+  });
+}

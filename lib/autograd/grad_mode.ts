@@ -1,0 +1,32 @@
+// Whether operations record the autograd graph.
+let enabled = true;
+
+export function isGradEnabled(): boolean {
+  return enabled;
+}
+
+/** Runs fn (synchronously) with graph recording off, like `with torch.no_grad()`. */
+export function noGrad<T>(fn: () => T): T {
+  const prev = enabled;
+  enabled = false;
+  try {
+    return fn();
+  } finally {
+    enabled = prev;
+  }
+}
+
+/** Runs fn (synchronously) with graph recording on. */
+export function enableGrad<T>(fn: () => T): T {
+  const prev = enabled;
+  enabled = true;
+  try {
+    return fn();
+  } finally {
+    enabled = prev;
+  }
+}
+
+export function setGradEnabled(on: boolean): void {
+  enabled = on;
+}

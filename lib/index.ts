@@ -1,0 +1,53 @@
+// nodetorch: deep learning for Node.js on native kernels.
+//   import * as nt from 'nodetorch'
+export { Tensor } from './tensor/tensor';
+export type { TensorOrScalar, NestedArray } from './tensor/tensor';
+export type { DType, Device, DeviceLike, TypedArrayFor } from './tensor/dtype';
+export type { TensorOptions, TensorData } from './tensor/creation';
+export {
+  tensor, empty, zeros, ones, full, arange, linspace, eye, rand, randn, randint,
+  zerosLike, onesLike, fullLike, emptyLike, randLike, randnLike,
+} from './tensor/creation';
+export { manualSeed, Generator } from './tensor/random';
+export { scope, keep } from './tensor/scope';
+
+export {
+  add, sub, mul, div, pow, maximum, minimum, neg, abs, exp, log, sqrt, rsqrt, square, reciprocal,
+  sin, cos, log1p, expm1, erf, sign, floor, ceil, round, clamp, eq, ne, lt, le, gt, ge,
+  logicalAnd, logicalOr, logicalNot, where,
+} from './ops/elementwise';
+export { relu, sigmoid, tanh, gelu, leakyRelu, softmax, logSoftmax } from './ops/activation';
+export { sum, mean, prod, amax, amin, argmax, argmin, logsumexp } from './ops/reduce';
+export { matmul, mm, bmm } from './ops/linalg';
+export { cat, stack } from './ops/join';
+export {
+  reshape, view, flatten, squeeze, unsqueeze, transpose, permute, expand, narrow, split, chunk,
+} from './ops/views';
+export { indexSelect, gather, scatterAdd, oneHot } from './ops/index_ops';
+
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad_mode';
+import { gradcheck } from './autograd/gradcheck';
+export type { GradcheckOptions } from './autograd/gradcheck';
+/** nt.autograd.gradcheck(fn, inputs): float64 finite-difference check. */
+export const autograd = { gradcheck };
+
+export {
+  setNumThreads, getNumThreads, memory, emptyCache, info, cuda, backends,
+} from './runtime';
+export type { DeviceMemory, Info, CudaDeviceInfo } from './runtime';
+
+export {
+  NodetorchError, ShapeError, DTypeError, DeviceError, DisposedTensorError, IndexError, ArgumentError,
+  NativeError, CudaError, OutOfMemoryError, NotCompiledError, FileFormatError, AddonLoadError,
+} from './errors';
+
+import { variance, std as stdImpl } from './ops/reduce';
+import type { Tensor } from './tensor/tensor';
+/** Variance over dims (correction 1 = Bessel, like PyTorch). */
+export function variance_(x: Tensor, dim?: number | number[], correction = 1, keepdim = false): Tensor {
+  return variance(x, dim, correction, keepdim);
+}
+export { variance_ as var };
+export function std(x: Tensor, dim?: number | number[], correction = 1, keepdim = false): Tensor {
+  return stdImpl(x, dim, correction, keepdim);
+}

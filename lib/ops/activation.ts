@@ -1,0 +1,71 @@
+// Activations and (log-)softmax. Backward passes use the fused backward
+// kernels (ReluBackward, SigmoidBackward, ... and softmaxBackward).
+import { UnaryOp } from '../../bindings/codes';
+import { record } from '../autograd/node';
+import { isFloatingDType } from '../tensor/dtype';
+import { normalizeDim } from '../tensor/shape';
+import type { Tensor } from '../tensor/tensor';
+import { cast } from './convert';
+import { checkTensor } from './elementwise';
+import { empty, kSoftmax, kUnary } from './launch';
+import { contiguous, transpose } from './views';
+
+function activation(op: string, code: UnaryOp, x: Tensor, p0 = 0): Tensor {
+  checkTensor(op, x);
+  const xf = isFloatingDType(x.dtype) ? x : cast(x, 'float32');
+  const out = empty(x.shape, xf.dtype, x.device);
+  kUnary(code, out, xf, p0);
+  return out;
+}
+
+export function relu(x: Tensor): Tensor {
+  const out = activation('relu', UnaryOp.Relu, x);
+  return record('relu', out, [x], () => ({ out }));
+}
+
+export function sigmoid(x: Tensor): Tensor {
+  const out = activation('sigmoid', UnaryOp.Sigmoid, x);
+  return record('sigmoid', out, [x], () => ({ out }));
+}
+
+export function tanh(x: Tensor): Tensor {
+  const out = activation('tanh', UnaryOp.Tanh, x);
+  return record('tanh', out, [x], () => ({ out }));
+}
+
+export function gelu(x: Tensor): Tensor {
+  const out = activation('gelu', UnaryOp.Gelu, x);
+  return record('gelu', out, [x], () => ({ x }));
+}
+
+export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  const out = activation('leaky_relu', UnaryOp.LeakyRelu, x, negativeSlope);
+  return record('leakyRelu', out, [x], () => ({ x, slope: negativeSlope }));
+}
+
+/** Runs a row-wise kernel over `dim` by moving it last (a copy only when needed). */
+export function alongLastDim(x: Tensor, dim: number, run: (src: Tensor, rows: number, cols: number) => Tensor): Tensor {
+  const d = normalizeDim('softmax', dim, x.ndim);
+  const last = Math.max(x.ndim - 1, 0);
+  const moved = d === last ? x : transpose(x, d, last);
+  const src = contiguous(moved);
+  const cols = x.ndim === 0 ? 1 : x.shape[d];
+  const rows = cols === 0 ? 0 : x.numel / cols;
+  const res = run(src, rows, cols);
+  return d === last ? res : transpose(res, d, last);
+}
+
+function softmaxImpl(op: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Tensor {
+  checkTensor(op, x);
+  const xf = isFloatingDType(x.dtype) ? x : cast(x, 'float32');
+  const d = normalizeDim(op, dim, x.ndim);
+  const log = op === 'logSoftmax';
+  return alongLastDim(xf, d, (src, rows, cols) => {
+    const out = empty(src.shape, src.dtype, src.device);
+    kSoftmax(out, src, rows, cols, log);
+    return record(op, out, [src], () => ({ out }));
+  });
+}
+
+export const softmax = (x: Tensor, dim: number): Tensor => softmaxImpl('softmax', x, dim);
+export const logSoftmax = (x: Tensor, dim: number): Tensor => softmaxImpl('logSoftmax', x, dim);

@@ -1,0 +1,120 @@
+// Dtype casts, device transfers, scalar tensors, and reading data back.
+import { RandomKind } from '../../bindings/codes';
+import { native } from '../../bindings/loader';
+import { record } from '../autograd/node';
+import { ArgumentError, DTypeError, ShapeError } from '../errors';
+import {
+  type Device, type DeviceLike, type DType, DTYPES, type TypedArrayFor,
+  isFloatingDType, newTypedArray, normalizeDevice, promoteWithScalar,
+} from '../tensor/dtype';
+import { formatShape } from '../tensor/shape';
+import { defaultGenerator } from '../tensor/random';
+import { type NestedArray, Tensor, tensorFromTypedArray } from '../tensor/tensor';
+import { empty, kCopy, kRandom } from './launch';
+
+/** t as dtype (t itself when it already is). Differentiable between float dtypes. */
+export function cast(t: Tensor, dtype: DType): Tensor {
+  if (t.dtype === dtype) return t;
+  t._check('to');
+  const out = empty(t.shape, dtype, t.device);
+  kCopy(out, t);
+  if (!isFloatingDType(dtype) || !isFloatingDType(t.dtype)) return out;
+  return record('cast', out, [t], () => ({ from: t.dtype }));
+}
+
+/** A 0-d tensor holding `value` on like's device (dtype promoted as PyTorch does). */
+export function scalarTensor(value: number, like: Tensor, dtype?: DType): Tensor {
+  const dt = dtype ?? promoteWithScalar(like.dtype, value);
+  const arr = newTypedArray(dt, 1);
+  if (arr instanceof BigInt64Array) arr[0] = BigInt(Math.trunc(value));
+  else arr[0] = value;
+  return tensorFromTypedArray(arr, [], dt, like.device);
+}
+
+function toDevice(t: Tensor, device: Device): Tensor {
+  if (t.device === device) return t;
+  const src = t.isContiguous() ? t : t.contiguous();
+  const out = empty(t.shape, t.dtype, device);
+  native.transfer(out._handle('to'), 0, src._handle('to'), src.offset, t.numel);
+  if (!isFloatingDType(t.dtype)) return out;
+  return record('toDevice', out, [t], () => ({ from: t.device }));
+}
+
+/** `to('cuda')`, `to('float64')` or `to({device, dtype})`. */
+export function to(t: Tensor, target: DeviceLike | DType | { device?: DeviceLike; dtype?: DType }): Tensor {
+  t._check('to');
+  if (typeof target === 'string') {
+    if ((DTYPES as readonly string[]).includes(target)) return cast(t, target as DType);
+    return toDevice(t, normalizeDevice('to', target));
+  }
+  if (target === null || typeof target !== 'object') {
+    throw new ArgumentError('to', `expected a device, a dtype or {device, dtype}, got ${String(target)}`);
+  }
+  let out = t;
+  if (target.dtype !== undefined) {
+    if (!(DTYPES as readonly string[]).includes(target.dtype)) throw new DTypeError('to', `unknown dtype ${String(target.dtype)}`);
+    out = cast(out, target.dtype);
+  }
+  if (target.device !== undefined) out = toDevice(out, normalizeDevice('to', target.device));
+  return out;
+}
+
+export function item(t: Tensor): number {
+  const h = t._handle('item');
+  if (t.numel !== 1) throw new ShapeError('item', `only one-element tensors can be converted to a number, got shape ${formatShape(t.shape)}`);
+  // The single element sits at offset (all strides multiply index 0).
+  return native.item(h, t.offset);
+}
+
+export function data(t: Tensor): TypedArrayFor[DType] {
+  t._check('data');
+  const src = t.isContiguous() ? t : t.contiguous();
+  const out = newTypedArray(t.dtype, t.numel);
+  if (t.numel) native.toArray(src._handle('data'), src.offset, t.numel, out);
+  if (src !== t) src.dispose();
+  return out;
+}
+
+export function toArray(t: Tensor): NestedArray<number | boolean> {
+  const flat = data(t);
+  const get: (i: number) => number | boolean =
+    flat instanceof BigInt64Array ? (i) => Number(flat[i])
+      : t.dtype === 'bool' ? (i) => flat[i] !== 0
+        : (i) => flat[i] as number;
+  if (t.ndim === 0) return get(0);
+  let pos = 0;
+  const build = (d: number): NestedArray<number | boolean> => {
+    const n = t.shape[d];
+    const out: NestedArray<number | boolean>[] = new Array(n);
+    for (let i = 0; i < n; ++i) out[i] = d === t.ndim - 1 ? get(pos++) : build(d + 1);
+    return out;
+  };
+  return build(0);
+}
+
+function fillRandom(t: Tensor, kind: RandomKind, a: number, b: number, op: string): void {
+  t._check(op);
+  if (!isFloatingDType(t.dtype) && kind !== RandomKind.Int) throw new DTypeError(op, `expected a floating tensor, got ${t.dtype}`);
+  const target = t.isContiguous() ? t : empty(t.shape, t.dtype, t.device);
+  kRandom(target, kind, defaultGenerator.seed, defaultGenerator.take(t.numel), a, b);
+  if (target !== t) {
+    kCopy(t, target);
+    target.dispose();
+  }
+  t._version++;
+}
+
+export function uniformInPlace(t: Tensor, low: number, high: number): void {
+  fillRandom(t, RandomKind.Uniform, low, high, 'uniform_');
+}
+
+export function normalInPlace(t: Tensor, mean: number, std: number): void {
+  fillRandom(t, RandomKind.Normal, mean, std, 'normal_');
+}
+
+export function randomFill(t: Tensor, kind: RandomKind, a: number, b: number, op: string): Tensor {
+  fillRandom(t, kind, a, b, op);
+  return t;
+}
+
+export { Tensor };

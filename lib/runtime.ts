@@ -1,0 +1,126 @@
+// Process-level controls and information: threads, memory, build, CUDA.
+import { addonOrigin, native } from '../bindings/loader';
+import type { NativeBuildInfo } from '../bindings/native';
+import { ArgumentError } from './errors';
+
+/** Threads used by CPU kernels and by OpenBLAS together (never oversubscribed). */
+export function setNumThreads(n: number): void {
+  native.setNumThreads(n);
+}
+export function getNumThreads(): number {
+  return native.getNumThreads();
+}
+
+export interface DeviceMemory {
+  /** Live tensor storages. */
+  tensors: number;
+  /** Bytes held by live storages. */
+  bytes: number;
+  /** Bytes the allocator handed out (including cached reuse). */
+  allocated: number;
+  /** Bytes the allocator holds from the system (in use + cached). */
+  reserved: number;
+}
+
+/** Live tensors and bytes per device, plus allocator figures. */
+export function memory(): { cpu: DeviceMemory; cuda: DeviceMemory } {
+  return native.memory();
+}
+
+/** Returns cached (free) host blocks to the system. */
+export function emptyCache(): void {
+  native.emptyCache();
+}
+
+export interface Info {
+  version: string;
+  node: string;
+  napi: string;
+  binary: { path: string; kind: 'override' | 'prebuild' | 'build' };
+  gemm: NativeBuildInfo['gemm'];
+  /** Why GEMM is not on OpenBLAS, and how to fix that; null when it is. */
+  gemmNotice: string | null;
+  cpuFeatures: string[];
+  threads: number;
+  hardwareThreads: number;
+  compiler: string | undefined;
+  kernels: string[];
+  cuda: { compiled: boolean; available: boolean; reason: string; deviceCount: number };
+}
+
+const FALLBACK_NOTICE =
+  'GEMM runs on the portable fallback kernel because nodetorch was built without OpenBLAS; ' +
+  'install it (Debian/Ubuntu: apt-get install libopenblas-dev; macOS: brew install openblas) and run `npm rebuild nodetorch`.';
+
+/** What was loaded and how it will run. */
+export function info(): Info {
+  const b = native.buildInfo();
+  return {
+    version: b.version,
+    node: process.version,
+    napi: process.versions.napi ?? 'unknown',
+    binary: { path: addonOrigin.path, kind: addonOrigin.kind },
+    gemm: b.gemm,
+    gemmNotice: b.gemm === 'openblas' ? null : FALLBACK_NOTICE,
+    cpuFeatures: b.cpuFeatures,
+    threads: native.getNumThreads(),
+    hardwareThreads: b.hardwareThreads,
+    compiler: b.compiler,
+    kernels: b.kernels,
+    cuda: native.cudaStatus(),
+  };
+}
+
+let noticeShown = false;
+/** One-time notice (stderr) when GEMM runs on the fallback. NODETORCH_QUIET=1 silences it. */
+export function gemmNoticeOnce(): void {
+  if (noticeShown || process.env.NODETORCH_QUIET) return;
+  noticeShown = true;
+  if (native.buildInfo().gemm !== 'openblas') process.emitWarning(FALLBACK_NOTICE, { code: 'NODETORCH_BLAS_FALLBACK' });
+}
+
+export interface CudaDeviceInfo {
+  [key: string]: unknown;
+}
+
+/** nt.cuda: availability, device information and the device allocator. */
+export const cuda = {
+  /** True when a driver, a device and cuBLAS were found. */
+  isAvailable(): boolean {
+    return native.cudaStatus().available;
+  },
+  deviceCount(): number {
+    return native.cudaStatus().deviceCount;
+  },
+  /** Why CUDA is not used (empty string when it is). */
+  unavailableReason(): string {
+    return native.cudaStatus().reason;
+  },
+  /** Device, capability, memory, driver and library versions. */
+  info(): CudaDeviceInfo {
+    return JSON.parse(native.cudaInfo()) as CudaDeviceInfo;
+  },
+  emptyCache(): void {
+    native.cudaEmptyCache();
+  },
+  synchronize(): void {
+    native.cudaSynchronize();
+  },
+};
+
+let tf32 = false;
+/** nt.backends.cuda.matmul.allowTF32, as in PyTorch (off by default). */
+export const backends = {
+  cuda: {
+    matmul: {
+      get allowTF32(): boolean {
+        return tf32;
+      },
+      set allowTF32(v: boolean) {
+        if (typeof v !== 'boolean') throw new ArgumentError('allowTF32', 'expected a boolean');
+        tf32 = v;
+        if (native.cudaStatus().compiled) native.cudaSetAllowTF32(v);
+      },
+    },
+  },
+};

@@ -1,0 +1,168 @@
+// Threads, build and run-time information, memory statistics, CUDA status.
+#include <cmath>
+#include <string>
+#include <thread>
+
+#include "arg_reader.h"
+#include "cpu/allocator.h"
+#include "cpu/gemm.h"
+#include "cpu/parallel.h"
+#include "cuda/cuda_api.h"
+#include "kernel_bindings.h"
+
+#ifndef NT_VERSION
+#define NT_VERSION "0.1.0"
+#endif
+
+namespace nt {
+namespace addon {
+namespace {
+
+using Info = Napi::CallbackInfo;
+
+Napi::Value SetNumThreads(const Info& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    if (!info[0].IsNumber()) argError("setNumThreads", "expected a number");
+    const double v = info[0].As<Napi::Number>().DoubleValue();
+    if (!std::isfinite(v) || v != std::floor(v) || v < 1 || v > 1024) {
+      argError("setNumThreads", "thread count must be an integer in [1, 1024], got " + std::to_string(v));
+    }
+    cpu::setNumThreads(static_cast<int>(v));
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value GetNumThreads(const Info& info) { return Napi::Number::New(info.Env(), cpu::getNumThreads()); }
+
+Napi::Array stringList(Napi::Env env, const std::vector<std::string>& items) {
+  Napi::Array arr = Napi::Array::New(env, items.size());
+  for (size_t i = 0; i < items.size(); ++i) arr.Set(static_cast<uint32_t>(i), items[i]);
+  return arr;
+}
+
+std::vector<std::string> cpuFeatures() {
+  std::vector<std::string> f;
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("sse4.2")) f.push_back("sse4.2");
+  if (__builtin_cpu_supports("avx")) f.push_back("avx");
+  if (__builtin_cpu_supports("avx2")) f.push_back("avx2");
+  if (__builtin_cpu_supports("fma")) f.push_back("fma");
+  if (__builtin_cpu_supports("avx512f")) f.push_back("avx512f");
+#elif defined(__aarch64__)
+  f.push_back("neon");
+#endif
+  return f;
+}
+
+// buildInfo() -> { version, gemm, cudaCompiled, cpuFeatures, hardwareThreads, compiler }
+Napi::Value BuildInfo(const Info& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("version", NT_VERSION);
+  o.Set("gemm", cpu::gemmProvider());
+  o.Set("cudaCompiled", cuda::compiled());
+  o.Set("cpuFeatures", stringList(env, cpuFeatures()));
+  o.Set("hardwareThreads", static_cast<double>(std::thread::hardware_concurrency()));
+#if defined(__clang__)
+  o.Set("compiler", std::string("clang ") + __clang_version__);
+#elif defined(__GNUC__)
+  o.Set("compiler", std::string("gcc ") + __VERSION__);
+#elif defined(_MSC_VER)
+  o.Set("compiler", "msvc " + std::to_string(_MSC_VER));
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+  o.Set("sanitizers", true);
+#else
+  o.Set("sanitizers", false);
+#endif
+  o.Set("kernels", stringList(env, kernelNames()));
+  return o;
+}
+
+// memory() -> { cpu: {tensors, bytes, allocated, reserved}, cuda: {...} }
+Napi::Value Memory(const Info& info) {
+  Napi::Env env = info.Env();
+  const auto& st = *state(env).stats;
+  Napi::Object o = Napi::Object::New(env);
+  const cpu::HostMemStats host = cpu::hostMemStats();
+  Napi::Object c = Napi::Object::New(env);
+  c.Set("tensors", static_cast<double>(st.tensors[0].load()));
+  c.Set("bytes", static_cast<double>(st.bytes[0].load()));
+  c.Set("allocated", static_cast<double>(host.allocated));
+  c.Set("reserved", static_cast<double>(host.reserved));
+  o.Set("cpu", c);
+  Napi::Object g = Napi::Object::New(env);
+  g.Set("tensors", static_cast<double>(st.tensors[1].load()));
+  g.Set("bytes", static_cast<double>(st.bytes[1].load()));
+  const cuda::MemStats dev = cuda::compiled() ? cuda::memStats() : cuda::MemStats{};
+  g.Set("allocated", static_cast<double>(dev.allocated));
+  g.Set("reserved", static_cast<double>(dev.reserved));
+  o.Set("cuda", g);
+  return o;
+}
+
+Napi::Value EmptyCache(const Info& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    cpu::hostEmptyCache();
+    return info.Env().Undefined();
+  });
+}
+
+// cudaStatus() -> { compiled, available, reason, deviceCount }
+Napi::Value CudaStatus(const Info& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    const bool avail = cuda::available();
+    o.Set("compiled", cuda::compiled());
+    o.Set("available", avail);
+    o.Set("reason", avail ? std::string() : cuda::unavailableReason());
+    o.Set("deviceCount", avail ? cuda::deviceCount() : 0);
+    return o;
+  });
+}
+
+Napi::Value CudaInfo(const Info& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value { return Napi::String::New(info.Env(), cuda::infoJson()); });
+}
+
+Napi::Value CudaEmptyCache(const Info& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    if (cuda::compiled()) cuda::emptyCache();
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value CudaSynchronize(const Info& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    cuda::backend().synchronize();
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value CudaSetAllowTF32(const Info& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    if (!info[0].IsBoolean()) argError("allowTF32", "expected a boolean");
+    cuda::setAllowTF32(info[0].As<Napi::Boolean>().Value());
+    return info.Env().Undefined();
+  });
+}
+
+}  // namespace
+
+void registerInfoBindings(Napi::Env env, Napi::Object exports) {
+  exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
+  exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads, "getNumThreads"));
+  exports.Set("buildInfo", Napi::Function::New(env, BuildInfo, "buildInfo"));
+  exports.Set("memory", Napi::Function::New(env, Memory, "memory"));
+  exports.Set("emptyCache", Napi::Function::New(env, EmptyCache, "emptyCache"));
+  exports.Set("cudaStatus", Napi::Function::New(env, CudaStatus, "cudaStatus"));
+  exports.Set("cudaInfo", Napi::Function::New(env, CudaInfo, "cudaInfo"));
+  exports.Set("cudaEmptyCache", Napi::Function::New(env, CudaEmptyCache, "cudaEmptyCache"));
+  exports.Set("cudaSynchronize", Napi::Function::New(env, CudaSynchronize, "cudaSynchronize"));
+  exports.Set("cudaSetAllowTF32", Napi::Function::New(env, CudaSetAllowTF32, "cudaSetAllowTF32"));
+}
+
+}  // namespace addon
+}  // namespace nt

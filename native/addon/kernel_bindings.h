@@ -1,0 +1,13 @@
+#pragma once
+#include <napi.h>
+
+namespace nt {
+namespace addon {
+// Adds one function per kernel of NT_KERNEL_LIST to `kernels`.
+void registerKernelBindings(Napi::Env env, Napi::Object kernels);
+// Storage functions (alloc, fromArray, toArray, item, dispose, transfer).
+void registerStorageBindings(Napi::Env env, Napi::Object exports);
+// Threads, build/runtime info, memory stats, CUDA status.
+void registerInfoBindings(Napi::Env env, Napi::Object exports);
+}  // namespace addon
+}  // namespace nt

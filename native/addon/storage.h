@@ -1,0 +1,41 @@
+// Storage handles: the only native objects JS holds. A handle is a
+// type-tagged napi External owning one device buffer (dtype, device, element
+// count; no shape). The buffer is released by dispose() or, failing that, by
+// the GC finalizer; V8 is told its size so garbage is collected under load.
+#pragma once
+#include <napi.h>
+
+#include <memory>
+
+#include "addon_state.h"
+#include "common/kernel_api.h"
+
+namespace nt {
+namespace addon {
+
+struct StorageRecord {
+  void* ptr = nullptr;
+  size_t nbytes = 0;
+  int64_t numel = 0;
+  DType dtype = DType::Float32;
+  DeviceType device = DeviceType::CPU;
+  bool freed = false;
+  std::shared_ptr<LiveStats> stats;
+};
+
+Backend& backendFor(DeviceType device);
+
+// Allocates numel elements and returns the tagged handle.
+Napi::External<StorageRecord> newStorage(Napi::Env env, DeviceType device, DType dtype, int64_t numel);
+
+// Unwraps argument `index` of `info` as a live storage handle, or throws a
+// typed JS error naming `op` and the argument position.
+StorageRecord& unwrapStorage(const Napi::CallbackInfo& info, size_t index, const char* op);
+// Same, for a value taken from an array argument.
+StorageRecord& unwrapStorageValue(Napi::Env env, Napi::Value v, const char* op, const char* what);
+
+// Frees the buffer now (idempotent); the handle stays valid as "disposed".
+void disposeStorage(Napi::Env env, StorageRecord& rec);
+
+}  // namespace addon
+}  // namespace nt

@@ -1,0 +1,116 @@
+// Caching host allocator (see allocator.h).
+//
+// Size classes: powers of two up to 1 MiB (min 64 B), above that multiples
+// of 1/8 of the enclosing power of two, so waste stays under 12.5%. A freed
+// block goes back to its class unless the cache would exceed kCacheCap, in
+// which case it is returned to the system at once. One mutex guards it all:
+// allocations are per tensor, not per element, so contention is low.
+#include "cpu/allocator.h"
+
+#include <cstdlib>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/errors.h"
+
+namespace nt {
+namespace cpu {
+namespace {
+
+constexpr size_t kAlign = 64;
+constexpr size_t kCacheCap = size_t(1) << 30;  // 1 GiB of free blocks at most
+
+size_t roundSize(size_t n) {
+  if (n <= kAlign) return kAlign;
+  if (n > (size_t(1) << 62)) return 0;  // would overflow: let the caller fail
+  size_t p = kAlign;
+  while (p < n) p <<= 1;
+  if (p <= (size_t(1) << 20)) return p;
+  const size_t step = p >> 3;  // p/2 < n <= p: round n up to a multiple of p/8
+  return (n + step - 1) / step * step;
+}
+
+struct Cache {
+  std::mutex m;
+  std::unordered_map<size_t, std::vector<void*>> freeBlocks;
+  uint64_t allocated = 0, cached = 0;
+
+  void emptyLocked() {
+    for (auto& kv : freeBlocks)
+      for (void* p : kv.second) std::free(p);
+    freeBlocks.clear();
+    cached = 0;
+  }
+};
+
+// Leaked on purpose: tensors released from finalizers during process exit
+// must not find a destroyed mutex.
+Cache& cache() {
+  static Cache* c = new Cache();
+  return *c;
+}
+
+}  // namespace
+
+void* hostAlloc(size_t nbytes) {
+  const size_t sz = roundSize(nbytes);
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lk(c.m);
+  if (sz != 0) {
+    auto it = c.freeBlocks.find(sz);
+    if (it != c.freeBlocks.end() && !it->second.empty()) {
+      void* p = it->second.back();
+      it->second.pop_back();
+      c.cached -= sz;
+      c.allocated += sz;
+      return p;
+    }
+    void* p = std::aligned_alloc(kAlign, sz);
+    if (!p && c.cached > 0) {
+      c.emptyLocked();
+      p = std::aligned_alloc(kAlign, sz);
+    }
+    if (p) {
+      c.allocated += sz;
+      return p;
+    }
+  }
+  throw Error(ErrorKind::OutOfMemory,
+              "cpu alloc: out of host memory, requested " + std::to_string(nbytes) + " bytes (" +
+                  std::to_string(c.allocated) + " bytes in use)");
+}
+
+void hostRelease(void* ptr, size_t nbytes) {
+  if (!ptr) return;
+  const size_t sz = roundSize(nbytes);
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lk(c.m);
+  c.allocated -= sz;
+  if (c.cached + sz > kCacheCap) {
+    std::free(ptr);
+    return;
+  }
+  try {
+    c.freeBlocks[sz].push_back(ptr);
+    c.cached += sz;
+  } catch (...) {  // bookkeeping allocation failed: just give the block back
+    std::free(ptr);
+  }
+}
+
+void hostEmptyCache() {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lk(c.m);
+  c.emptyLocked();
+}
+
+HostMemStats hostMemStats() {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lk(c.m);
+  return HostMemStats{c.allocated, c.allocated + c.cached};
+}
+
+}  // namespace cpu
+}  // namespace nt

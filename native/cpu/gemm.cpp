@@ -1,0 +1,191 @@
+// CPU GEMM entry point: C[b] = alpha * op(A[b]) @ op(B[b]) + beta * C[b].
+// With NT_HAVE_OPENBLAS it calls cblas_sgemm/cblas_dgemm (row-major,
+// transposes passed as flags, never copied); otherwise, and for arguments
+// OpenBLAS's 32-bit blasint cannot express, the portable fallback runs.
+// One exception: when the CPU has AVX-512 but the linked OpenBLAS runs a
+// kernel without it (0.3.21 picks "Haswell" on AMD Zen 5), the fallback's
+// AVX-512 kernel is ~1.7x faster on all but the narrowest shapes, so those
+// go to the fallback.
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <climits>
+#include <string>
+
+#include "cpu/gemm.h"
+#include "cpu/gemm_fallback.h"
+#include "cpu/parallel.h"
+
+#ifdef NT_HAVE_OPENBLAS
+#include <cblas.h>
+#endif
+
+namespace nt {
+namespace cpu {
+
+#ifdef NT_HAVE_OPENBLAS
+namespace {
+
+// OpenBLAS splits a GEMM over all its threads once M*N*K passes 262144,
+// too early: on the 2-core dev box 64x500x10 (and its backward shapes) ran
+// 2.5-3.5x slower on 2 threads than on 1, and 2 threads only paid off past
+// ~1.5M multiply-adds (96^3: 0.77x, 128^3: 1.13x, 256^3: 1.55x). So each
+// thread gets at least kMacsPerThread. openblas_set_num_threads costs ~2 ns
+// when the count does not grow beyond the threads already started, so the
+// count is chosen per call (redundant calls are skipped anyway).
+constexpr double kMacsPerThread = 1.0e6;
+
+std::atomic<int> g_userThreads{0};  // 0 = not set: the pool's thread count
+std::atomic<int> g_blasThreads{0};  // the count OpenBLAS is set to now
+
+int userThreads() {
+  const int n = g_userThreads.load(std::memory_order_relaxed);
+  return n > 0 ? n : std::max(1, getNumThreads());
+}
+
+void useBlasThreads(int n) {
+  if (g_blasThreads.load(std::memory_order_relaxed) == n) return;
+  openblas_set_num_threads(n);
+  g_blasThreads.store(n, std::memory_order_relaxed);
+}
+
+bool isAvx512Core(const char* name) {
+  std::string n = name ? name : "";
+  std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (const char* core : {"skylakex", "cooperlake", "sapphirerapids", "zen4", "zen5"})
+    if (n.find(core) != std::string::npos) return true;
+  return false;
+}
+
+bool fallbackBeatsBlas() {
+  static const bool yes = std::string(gemmFallbackIsa()) == "avx512" &&
+                          !isAvx512Core(openblas_get_corename());
+  return yes;
+}
+
+// Measured on Zen 5 (f32, GFLOP/s, 1 thread, OpenBLAS vs fallback):
+// 64x784->500 94/133, 500x64@64x784 104/189, 128^3 100/177, 32^3 75/101;
+// but 64x500->10 (N = 10) 56/35 and M = 1 7.0/4.9 stay with OpenBLAS.
+bool preferFallback(const GemmArgs& a) {
+  const int64_t narrowN = a.dtype == DType::Float32 ? 16 : 8;
+  return fallbackBeatsBlas() && a.N > narrowN && a.M > 1;
+}
+
+// OpenBLAS takes 32-bit ints and insists on ld >= max(1, columns) even when
+// a matrix has a single row (then ld is never used, so we may replace it).
+bool fitsInt(int64_t v) { return v >= 0 && v <= INT_MAX; }
+int64_t normalizeLd(int64_t ld, int64_t rows, int64_t cols) {
+  return rows <= 1 ? std::max<int64_t>(1, cols) : ld;
+}
+
+template <class T>
+void blasGemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, T alpha, const T* A,
+              int lda, const T* B, int ldb, T beta, T* C, int ldc);
+template <>
+void blasGemm<float>(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, float alpha,
+                     const float* A, int lda, const float* B, int ldb, float beta, float* C,
+                     int ldc) {
+  cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+template <>
+void blasGemm<double>(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, double alpha,
+                      const double* A, int lda, const double* B, int ldb, double beta, double* C,
+                      int ldc) {
+  cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+// Returns false when OpenBLAS cannot take these arguments (the caller then
+// runs the fallback).
+template <class T>
+bool gemmOpenBlas(const GemmArgs& a) {
+  // Stored shapes: A is M x K (K x M when transposed), B is K x N (N x K).
+  const int64_t aRows = a.transA ? a.K : a.M, aCols = a.transA ? a.M : a.K;
+  const int64_t bRows = a.transB ? a.N : a.K, bCols = a.transB ? a.K : a.N;
+  const int64_t lda = normalizeLd(a.lda, aRows, aCols);
+  const int64_t ldb = normalizeLd(a.ldb, bRows, bCols);
+  const int64_t ldc = normalizeLd(a.ldc, a.M, a.N);
+  if (!fitsInt(a.M) || !fitsInt(a.N) || !fitsInt(a.K) || !fitsInt(lda) || !fitsInt(ldb) ||
+      !fitsInt(ldc))
+    return false;
+  // Broadcast or overlapping rows (ld < columns) are legal for us, not for BLAS.
+  if (lda < aCols || ldb < bCols || ldc < a.N) return false;
+
+  const double macs = double(a.M) * double(a.N) * double(a.K);
+  const int maxThreads = userThreads();
+  const int threads = int(std::min<double>(maxThreads, std::max(1.0, macs / kMacsPerThread)));
+  const T* A = static_cast<const T*>(a.A);
+  const T* B = static_cast<const T*>(a.B);
+  T* C = static_cast<T*>(a.C);
+  const CBLAS_TRANSPOSE ta = a.transA ? CblasTrans : CblasNoTrans;
+  const CBLAS_TRANSPOSE tb = a.transB ? CblasTrans : CblasNoTrans;
+  const T alpha = static_cast<T>(a.alpha), beta = static_cast<T>(a.beta);
+  auto one = [&](int64_t b) {
+    blasGemm<T>(ta, tb, int(a.M), int(a.N), int(a.K), alpha, A + b * a.strideA, int(lda),
+                B + b * a.strideB, int(ldb), beta, C + b * a.strideC, int(ldc));
+  };
+
+  // Many small matrices: one OpenBLAS thread each, batches spread over our
+  // pool. Not when C is broadcast (batches must then run in order).
+  const double allMacs = macs * double(a.batch);
+  if (threads == 1 && maxThreads > 1 && a.batch > 1 && a.strideC != 0 &&
+      allMacs >= 2 * kMacsPerThread) {
+    const int64_t batchThreads =
+        int64_t(std::min<double>(maxThreads, allMacs / kMacsPerThread));
+    useBlasThreads(1);
+    parallelFor(0, a.batch, (a.batch + batchThreads - 1) / batchThreads,
+                [&](int64_t lo, int64_t hi) {
+                  for (int64_t b = lo; b < hi; ++b) one(b);
+                });
+    return true;
+  }
+  useBlasThreads(threads);
+  for (int64_t b = 0; b < a.batch; ++b) one(b);
+  return true;
+}
+
+}  // namespace
+#endif
+
+void gemm(const GemmArgs& args) {
+  if (args.dtype != DType::Float32 && args.dtype != DType::Float64)
+    throw Error(ErrorKind::DType, std::string("gemm: expected float32 or float64, got ") +
+                                      dtypeName(args.dtype));
+  if (args.batch <= 0 || args.M <= 0 || args.N <= 0) return;
+  // K == 0 or alpha == 0: C = beta*C, A and B are not read (BLAS semantics;
+  // with beta == 0 C is overwritten even if it holds NaN).
+  if (args.K <= 0 || args.alpha == 0.0) {
+    gemmScaleC(args);
+    return;
+  }
+#ifdef NT_HAVE_OPENBLAS
+  if (preferFallback(args)) {
+    gemmFallback(args);
+    return;
+  }
+  const bool done = args.dtype == DType::Float32 ? gemmOpenBlas<float>(args)
+                                                 : gemmOpenBlas<double>(args);
+  if (done) return;
+#endif
+  gemmFallback(args);
+}
+
+const char* gemmProvider() {
+#ifdef NT_HAVE_OPENBLAS
+  return "openblas";
+#else
+  return "fallback";
+#endif
+}
+
+void gemmSetNumThreads(int n) {
+  n = std::max(1, n);
+  gemmFallbackSetThreads(n);
+#ifdef NT_HAVE_OPENBLAS
+  g_userThreads.store(n, std::memory_order_relaxed);
+  g_blasThreads.store(n, std::memory_order_relaxed);
+  openblas_set_num_threads(n);
+#endif
+}
+
+}  // namespace cpu
+}  // namespace nt

@@ -1,0 +1,20 @@
+// CPU GEMM: OpenBLAS when linked (NT_HAVE_OPENBLAS), else the portable
+// cache-blocked fallback in gemm_fallback.cpp.
+#pragma once
+#include "common/kernel_api.h"
+
+namespace nt {
+namespace cpu {
+
+void gemm(const GemmArgs& args);
+
+// Name of the GEMM provider: "openblas" or "fallback".
+const char* gemmProvider();
+// Thread count used by GEMM (OpenBLAS's own pool or ours).
+void gemmSetNumThreads(int n);
+
+// The portable fallback, always compiled (tests compare it with OpenBLAS).
+void gemmFallback(const GemmArgs& args);
+
+}  // namespace cpu
+}  // namespace nt

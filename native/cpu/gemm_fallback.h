@@ -1,0 +1,22 @@
+// Helpers shared by gemm.cpp (OpenBLAS path) and gemm_fallback.cpp.
+#pragma once
+#include "common/kernel_api.h"
+
+namespace nt {
+namespace cpu {
+
+// C[b] = beta * C[b] for every batch (beta == 0 writes zeros without reading
+// C, as BLAS does). Used when K == 0 or alpha == 0, where op(A) @ op(B) is
+// not needed.
+void gemmScaleC(const GemmArgs& args);
+
+// Instruction set of the fallback's micro-kernel on this CPU: "avx512",
+// "avx2" or "generic" (NODETORCH_GEMM_ISA=generic|avx2 caps it).
+const char* gemmFallbackIsa();
+
+// Thread count the fallback may use (>= 1); gemmSetNumThreads sets it.
+int gemmFallbackThreads();
+void gemmFallbackSetThreads(int n);
+
+}  // namespace cpu
+}  // namespace nt

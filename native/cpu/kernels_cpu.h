@@ -1,0 +1,30 @@
+// CPU kernel entry points, one per NT_KERNEL_LIST entry; backend_cpu.cpp
+// forwards each Backend virtual here. Implemented in elementwise.cpp,
+// reduce.cpp, softmax.cpp, loss.cpp, optim.cpp, index.cpp, random.cpp
+// (gemm in gemm.cpp, declared in gemm.h).
+#pragma once
+#include "common/kernel_api.h"
+
+namespace nt {
+namespace cpu {
+
+void fill(const FillArgs& args);
+void copy(const CopyArgs& args);
+void arange(const ArangeArgs& args);
+void unary(const UnaryArgs& args);
+void binary(const BinaryArgs& args);
+void where(const WhereArgs& args);
+void reduce(const ReduceArgs& args);
+void softmax(const SoftmaxArgs& args);
+void softmaxBackward(const SoftmaxBackwardArgs& args);
+void crossEntropy(const CrossEntropyArgs& args);
+void adam(const AdamArgs& args);
+void sgd(const SgdArgs& args);
+void indexSelect(const IndexSelectArgs& args);
+void indexAdd(const IndexAddArgs& args);
+void gather(const GatherArgs& args);
+void scatterAdd(const GatherArgs& args);
+void random(const RandomArgs& args);
+
+}  // namespace cpu
+}  // namespace nt

@@ -1,0 +1,157 @@
+// Shared helpers of the CPU kernels: strided N-d iteration with coalesced
+// dims, value casts with defined results, and the work grain sizes.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+
+#include "common/kernel_api.h"
+#include "cpu/parallel.h"
+
+namespace nt {
+namespace cpu {
+
+// Elements per parallel chunk below which a kernel stays serial: thread
+// wake-up costs a few microseconds, about what 32K simple elements take.
+constexpr int64_t kGrain = 32768;
+
+// Bool is stored as uint8_t like UInt8 but converts as (x != 0).
+struct BoolTag {};
+
+// Converts with defined results: float -> int saturates (NaN -> 0),
+// anything -> Bool is (x != 0), int -> int wraps like a two's complement cast.
+template <class To, class From>
+inline To castValue(From v) {
+  if constexpr (std::is_floating_point_v<From> && std::is_integral_v<To>) {
+    if (!(v == v)) return To(0);
+    if (v <= static_cast<From>(std::numeric_limits<To>::min())) return std::numeric_limits<To>::min();
+    if (v >= static_cast<From>(std::numeric_limits<To>::max())) return std::numeric_limits<To>::max();
+    return static_cast<To>(v);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+
+// Wrapping integer arithmetic (signed overflow is undefined in C++); plain
+// arithmetic for floats.
+template <class T> inline T wrapAdd(T a, T b) {
+  if constexpr (std::is_integral_v<T>) { using U = std::make_unsigned_t<T>; return T(U(U(a) + U(b))); }
+  else return a + b;
+}
+template <class T> inline T wrapSub(T a, T b) {
+  if constexpr (std::is_integral_v<T>) { using U = std::make_unsigned_t<T>; return T(U(U(a) - U(b))); }
+  else return a - b;
+}
+template <class T> inline T wrapMul(T a, T b) {
+  if constexpr (std::is_integral_v<T>) {
+    using U = std::conditional_t<(sizeof(T) < sizeof(unsigned)), unsigned, std::make_unsigned_t<T>>;
+    return T(U(U(a) * U(b)));
+  } else {
+    return a * b;
+  }
+}
+
+// A strided iteration space with size-1 dims dropped and mergeable
+// neighbouring dims merged, so a contiguous tensor becomes one flat dim.
+// Strides are in bytes; dim ndim-1 is the inner (fastest) dim.
+template <int K>
+struct Loop {
+  int ndim = 1;
+  int64_t sizes[kMaxDims] = {1};
+  int64_t strides[K][kMaxDims] = {};
+  char* base[K] = {};
+  int64_t numel = 1;
+};
+
+template <int K>
+Loop<K> makeLoop(const Shape& shape, const Operand* const ops[K]) {
+  Loop<K> L;
+  for (int k = 0; k < K; ++k) L.base[k] = static_cast<char*>(ops[k]->data);
+  L.numel = shape.numel();
+  int nd = 0;
+  int64_t sizes[kMaxDims];
+  int64_t strides[K][kMaxDims];
+  for (int d = 0; d < shape.ndim; ++d) {
+    if (shape.sizes[d] == 1) continue;
+    sizes[nd] = shape.sizes[d];
+    for (int k = 0; k < K; ++k)
+      strides[k][nd] = ops[k]->strides[d] * static_cast<int64_t>(dtypeSize(ops[k]->dtype));
+    ++nd;
+  }
+  if (nd == 0 || L.numel == 0) {
+    L.ndim = 1;
+    L.sizes[0] = L.numel;
+    for (int k = 0; k < K; ++k) L.strides[k][0] = 0;
+    return L;
+  }
+  // Merge from the inner side: dim d folds into d+1 when every operand's
+  // stride[d] == stride[d+1] * size[d+1].
+  int out = 0;
+  L.sizes[0] = sizes[nd - 1];
+  for (int k = 0; k < K; ++k) L.strides[k][0] = strides[k][nd - 1];
+  for (int d = nd - 2; d >= 0; --d) {
+    bool merge = true;
+    for (int k = 0; k < K; ++k) merge = merge && strides[k][d] == L.strides[k][out] * L.sizes[out];
+    if (merge) {
+      L.sizes[out] *= sizes[d];
+    } else {
+      ++out;
+      L.sizes[out] = sizes[d];
+      for (int k = 0; k < K; ++k) L.strides[k][out] = strides[k][d];
+    }
+  }
+  // Built inner-first; flip so that index ndim-1 is the inner dim.
+  L.ndim = out + 1;
+  std::reverse(L.sizes, L.sizes + L.ndim);
+  for (int k = 0; k < K; ++k) std::reverse(L.strides[k], L.strides[k] + L.ndim);
+  return L;
+}
+
+// Calls f(ptrs, innerStrides, n) for each run of the inner dim inside the
+// flat element range [lo, hi).
+template <int K, class F>
+void forRange(const Loop<K>& L, int64_t lo, int64_t hi, F&& f) {
+  if (lo >= hi) return;
+  const int nd = L.ndim, in = nd - 1;
+  int64_t idx[kMaxDims];
+  char* p[K];
+  int64_t rest = lo;
+  for (int d = nd - 1; d >= 0; --d) {
+    idx[d] = rest % L.sizes[d];
+    rest /= L.sizes[d];
+  }
+  for (int k = 0; k < K; ++k) {
+    p[k] = L.base[k];
+    for (int d = 0; d < nd; ++d) p[k] += idx[d] * L.strides[k][d];
+  }
+  int64_t innerStride[K];
+  for (int k = 0; k < K; ++k) innerStride[k] = L.strides[k][in];
+  int64_t pos = lo;
+  while (pos < hi) {
+    const int64_t n = std::min(L.sizes[in] - idx[in], hi - pos);
+    f(p, innerStride, n);
+    pos += n;
+    if (pos >= hi) break;
+    // Advance to the start of the next run, carrying into outer dims.
+    // The run ended at the end of the inner dim: rewind it to index 0.
+    for (int k = 0; k < K; ++k) p[k] -= idx[in] * innerStride[k];
+    idx[in] = 0;
+    for (int d = in - 1; d >= 0; --d) {
+      for (int k = 0; k < K; ++k) p[k] += L.strides[k][d];
+      if (++idx[d] < L.sizes[d]) break;
+      for (int k = 0; k < K; ++k) p[k] -= L.sizes[d] * L.strides[k][d];
+      idx[d] = 0;
+    }
+  }
+}
+
+// Runs forRange over the whole loop, in parallel when it is large.
+template <int K, class F>
+void forEachRun(const Loop<K>& L, F&& f) {
+  parallelFor(0, L.numel, kGrain, [&](int64_t lo, int64_t hi) { forRange(L, lo, hi, f); });
+}
+
+}  // namespace cpu
+}  // namespace nt

@@ -1,0 +1,84 @@
+// Fused cross-entropy over contiguous logits [N, C] with integer targets [N]
+// (contract in kernel_api.h: CrossEntropyArgs).
+//
+// Per row: pass 1 finds the max and the plain sum (for label smoothing);
+// pass 2 computes exp(x - max), summed in double and, when dlogits is
+// wanted, stored straight into the dlogits row; pass 3 scales that row into
+// softmax - (1-ls)*onehot - ls/C. Probabilities are never stored elsewhere
+// and each element costs one exp. All targets are validated before anything
+// is written, so a bad target leaves the outputs untouched.
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "cpu/kernels_cpu.h"
+#include "cpu/loops.h"
+
+namespace nt {
+namespace cpu {
+namespace {
+
+template <class T, class I>
+void crossEntropyTyped(const CrossEntropyArgs& a) {
+  const int64_t N = a.N, C = a.C;
+  const T* logits = static_cast<const T*>(a.logits);
+  const I* targets = static_cast<const I*>(a.targets);
+  T* losses = static_cast<T*>(a.losses);
+  T* dlogits = static_cast<T*>(a.dlogits);
+  for (int64_t r = 0; r < N; ++r) {
+    const int64_t t = static_cast<int64_t>(targets[r]);
+    if (t != a.ignoreIndex && (t < 0 || t >= C))
+      throw Error(ErrorKind::Index, "cross_entropy: target " + std::to_string(t) + " at row " +
+                                        std::to_string(r) + " is out of range [0, " +
+                                        std::to_string(C) + ")");
+  }
+  const double ls = a.labelSmoothing;
+  const int64_t grain = std::max<int64_t>(1, kGrain / 4 / std::max<int64_t>(1, C));
+  parallelFor(0, N, grain, [&](int64_t lo, int64_t hi) {
+    for (int64_t r = lo; r < hi; ++r) {
+      const T* x = logits + r * C;
+      T* g = dlogits ? dlogits + r * C : nullptr;
+      const int64_t t = static_cast<int64_t>(targets[r]);
+      if (t == a.ignoreIndex || C == 0) {
+        losses[r] = T(0);
+        if (g) std::memset(g, 0, size_t(C) * sizeof(T));
+        continue;
+      }
+      T m = x[0];
+      double sumX = 0.0;
+      for (int64_t j = 0; j < C; ++j) {
+        m = x[j] > m ? x[j] : m;
+        sumX += double(x[j]);
+      }
+      double sumE = 0.0;
+      if (g) {
+        for (int64_t j = 0; j < C; ++j) {
+          const T e = std::exp(x[j] - m);
+          g[j] = e;
+          sumE += double(e);
+        }
+      } else {
+        for (int64_t j = 0; j < C; ++j) sumE += double(std::exp(x[j] - m));
+      }
+      const double lse = double(m) + std::log(sumE);
+      losses[r] = T((1.0 - ls) * (lse - double(x[t])) + ls * (lse - sumX / double(C)));
+      if (g) {
+        const T inv = T(1.0 / sumE), off = T(ls / double(C));
+        for (int64_t j = 0; j < C; ++j) g[j] = g[j] * inv - off;
+        g[t] -= T(1.0 - ls);
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void crossEntropy(const CrossEntropyArgs& a) {
+  if (a.N <= 0) return;
+  NT_DISPATCH_FLOAT(a.dtype, "cross_entropy", [&] {
+    NT_DISPATCH_INDEX(a.targetDtype, "cross_entropy", [&] { crossEntropyTyped<T, I>(a); });
+  });
+}
+
+}  // namespace cpu
+}  // namespace nt

@@ -1,0 +1,135 @@
+// Multi-tensor Adam/AdamW and SGD: one call updates every tensor of a
+// parameter group. The tensors are treated as one flat index space split
+// across threads, so many small tensors still use every core. The per-element
+// formulas are nt::scalar::adamUpdate / sgdUpdate (shared with CUDA).
+#include <algorithm>
+#include <type_traits>
+#include <vector>
+
+#include "common/scalar_ops.h"
+#include "cpu/kernels_cpu.h"
+#include "cpu/loops.h"
+
+namespace nt {
+namespace cpu {
+namespace {
+
+// Calls f(tensor, lo, hi) for the pieces of flat range [lo, hi) that fall
+// into each tensor, given prefix offsets starts[k] (starts.back() == total).
+template <class F>
+void forFlatRange(const std::vector<int64_t>& starts, int64_t lo, int64_t hi, F&& f) {
+  size_t k = std::upper_bound(starts.begin(), starts.end(), lo) - starts.begin() - 1;
+  while (lo < hi && k + 1 < starts.size()) {
+    const int64_t end = std::min(hi, starts[k + 1]);
+    if (end > lo) f(k, lo - starts[k], end - starts[k]);
+    lo = std::max(lo, end);
+    ++k;
+  }
+}
+
+std::vector<int64_t> prefix(const std::vector<int64_t>& numels) {
+  std::vector<int64_t> s(numels.size() + 1, 0);
+  for (size_t k = 0; k < numels.size(); ++k) s[k + 1] = s[k] + numels[k];
+  return s;
+}
+
+// The flags are template parameters so the per-element loop has no
+// branches and the compiler can vectorize it.
+template <class T, bool kAms, bool kDecoupled, bool kMaximize, bool kWd>
+void adamSpan(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v,
+              T* __restrict vmax, int64_t n, T lr, T b1, T b2, T eps, T wd, T bc1, T bc2) {
+  for (int64_t i = 0; i < n; ++i) {
+    T pi = p[i], mi = m[i], vi = v[i];
+    T vm = kAms ? vmax[i] : T(0);
+    scalar::adamUpdate<T>(pi, g[i], mi, vi, kAms ? &vm : nullptr, lr, b1, b2, eps,
+                          kWd ? wd : T(0), bc1, bc2, kDecoupled, kMaximize);
+    p[i] = pi;
+    m[i] = mi;
+    v[i] = vi;
+    if (kAms) vmax[i] = vm;
+  }
+}
+
+template <class T, bool kAms, bool kDecoupled, bool kMaximize, bool kWd>
+void adamTyped(const AdamArgs& a) {
+  const std::vector<int64_t> starts = prefix(a.numels);
+  const T lr = T(a.lr), b1 = T(a.beta1), b2 = T(a.beta2), eps = T(a.eps), wd = T(a.weightDecay);
+  const T bc1 = T(a.biasCorrection1), bc2 = T(a.biasCorrection2);
+  parallelFor(0, starts.back(), kGrain / 4, [&](int64_t lo, int64_t hi) {
+    forFlatRange(starts, lo, hi, [&](size_t k, int64_t i0, int64_t i1) {
+      T* vmax = kAms ? static_cast<T*>(a.maxExpAvgSq[k]) + i0 : nullptr;
+      adamSpan<T, kAms, kDecoupled, kMaximize, kWd>(
+          static_cast<T*>(a.params[k]) + i0, static_cast<const T*>(a.grads[k]) + i0,
+          static_cast<T*>(a.expAvg[k]) + i0, static_cast<T*>(a.expAvgSq[k]) + i0, vmax, i1 - i0,
+          lr, b1, b2, eps, wd, bc1, bc2);
+    });
+  });
+}
+
+// Calls f(std::true_type) or f(std::false_type): turns a runtime flag into
+// a template argument.
+template <class F>
+void withFlag(bool flag, F&& f) {
+  if (flag) f(std::true_type{});
+  else f(std::false_type{});
+}
+
+template <class T, bool kMomentum>
+void sgdTyped(const SgdArgs& a) {
+  const std::vector<int64_t> starts = prefix(a.numels);
+  const T lr = T(a.lr), mom = T(a.momentum), damp = T(a.dampening), wd = T(a.weightDecay);
+  parallelFor(0, starts.back(), kGrain / 2, [&](int64_t lo, int64_t hi) {
+    forFlatRange(starts, lo, hi, [&](size_t k, int64_t i0, int64_t i1) {
+      T* p = static_cast<T*>(a.params[k]);
+      const T* g = static_cast<const T*>(a.grads[k]);
+      T* buf = kMomentum ? static_cast<T*>(a.momentumBufs[k]) : nullptr;
+      for (int64_t i = i0; i < i1; ++i)
+        scalar::sgdUpdate<T>(p[i], g[i], kMomentum ? buf + i : nullptr, lr, mom, damp, wd,
+                             a.nesterov, a.firstStep, a.maximize);
+    });
+  });
+}
+
+void checkLists(size_t n, size_t got, const char* op, const char* list) {
+  if (got != n)
+    throw Error(ErrorKind::Argument, std::string(op) + ": expected " + std::to_string(n) + " " +
+                                         list + ", got " + std::to_string(got));
+}
+
+}  // namespace
+
+void adam(const AdamArgs& a) {
+  const size_t n = a.numels.size();
+  checkLists(n, a.params.size(), "adam", "params");
+  checkLists(n, a.grads.size(), "adam", "grads");
+  checkLists(n, a.expAvg.size(), "adam", "exp_avg buffers");
+  checkLists(n, a.expAvgSq.size(), "adam", "exp_avg_sq buffers");
+  if (a.amsgrad) checkLists(n, a.maxExpAvgSq.size(), "adam", "max_exp_avg_sq buffers");
+  NT_DISPATCH_FLOAT(a.dtype, "adam", [&] {
+    withFlag(a.amsgrad, [&](auto ams) {
+      withFlag(a.decoupled, [&](auto dec) {
+        withFlag(a.maximize, [&](auto mx) {
+          withFlag(a.weightDecay != 0.0, [&](auto wd) {
+            adamTyped<T, decltype(ams)::value, decltype(dec)::value, decltype(mx)::value,
+                      decltype(wd)::value>(a);
+          });
+        });
+      });
+    });
+  });
+}
+
+void sgd(const SgdArgs& a) {
+  const size_t n = a.numels.size();
+  checkLists(n, a.params.size(), "sgd", "params");
+  checkLists(n, a.grads.size(), "sgd", "grads");
+  const bool momentum = !a.momentumBufs.empty();
+  if (momentum) checkLists(n, a.momentumBufs.size(), "sgd", "momentum buffers");
+  NT_DISPATCH_FLOAT(a.dtype, "sgd", [&] {
+    if (momentum) sgdTyped<T, true>(a);
+    else sgdTyped<T, false>(a);
+  });
+}
+
+}  // namespace cpu
+}  // namespace nt

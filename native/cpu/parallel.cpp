@@ -1,0 +1,199 @@
+// Process-wide thread pool behind parallelFor (see parallel.h).
+//
+// Workers sleep on a condition variable between jobs, after a spin of a few
+// microseconds (back-to-back kernels then skip the futex wake-up). The pool
+// and its threads are intentionally leaked: Node may exit while workers sleep,
+// and destroying a mutex or condition variable a thread waits on (or a
+// joinable std::thread) at static-destruction time is undefined / terminates.
+#include "cpu/parallel.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "cpu/gemm.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define NT_CPU_RELAX() _mm_pause()
+#elif defined(__aarch64__)
+#define NT_CPU_RELAX() asm volatile("yield" ::: "memory")
+#else
+#define NT_CPU_RELAX() ((void)0)
+#endif
+
+namespace nt {
+namespace cpu {
+namespace {
+
+constexpr int kMaxThreads = 256;
+constexpr int kSpinIters = 256;  // ~ a few microseconds of pause instructions
+
+int defaultThreads() {
+  if (const char* env = std::getenv("NODETORCH_NUM_THREADS")) {
+    const int n = std::atoi(env);
+    if (n > 0) return std::min(n, kMaxThreads);
+  }
+  const unsigned hc = std::thread::hardware_concurrency();
+  return hc == 0 ? 1 : std::min(static_cast<int>(hc), kMaxThreads);
+}
+
+std::atomic<int>& threadCount() {
+  static std::atomic<int> n{defaultThreads()};
+  return n;
+}
+
+// True on pool workers always, and on a caller while it runs its chunks:
+// parallelFor from inside a chunk then runs serially.
+thread_local bool tlsInParallel = false;
+
+struct Pool {
+  std::mutex m;
+  std::condition_variable wake;  // workers: a new generation was posted
+  std::condition_variable done;  // caller: all chunks finished, no worker inside
+  std::atomic<bool> busy{false};
+  std::atomic<uint64_t> generation{0};
+  int nWorkers = 0;  // threads started so far (only grows; guarded by busy)
+
+  // The current job; written under `m` while no worker is inside a job.
+  detail::ChunkFn fn = nullptr;
+  void* ctx = nullptr;
+  int64_t begin = 0, end = 0, chunk = 0;
+  int nChunks = 0;
+  std::atomic<int> nextChunk{0};
+  std::atomic<int> remaining{0};  // chunks not finished
+  std::atomic<int> active{0};     // workers that joined the job and have not left
+  std::exception_ptr error;       // guarded by m
+
+  void runChunks() {
+    for (;;) {
+      const int c = nextChunk.fetch_add(1, std::memory_order_relaxed);
+      if (c >= nChunks) return;
+      const int64_t lo = begin + c * chunk;
+      const int64_t hi = std::min(end, lo + chunk);
+      try {
+        fn(ctx, lo, hi);
+      } catch (...) {
+        std::lock_guard<std::mutex> lk(m);
+        if (!error) error = std::current_exception();
+      }
+      remaining.fetch_sub(1, std::memory_order_acq_rel);
+    }
+  }
+
+  void workerLoop() {
+    tlsInParallel = true;
+    uint64_t seen = generation.load(std::memory_order_acquire);
+    for (;;) {
+      bool posted = false;
+      for (int s = 0; s < kSpinIters && !posted; ++s) {
+        posted = generation.load(std::memory_order_acquire) != seen;
+        if (!posted) NT_CPU_RELAX();
+      }
+      {
+        std::unique_lock<std::mutex> lk(m);
+        wake.wait(lk, [&] { return generation.load(std::memory_order_relaxed) != seen; });
+        seen = generation.load(std::memory_order_relaxed);
+        // Join only a job that still has chunks left; the caller does not post
+        // a new job while `active` is non-zero, so the fields stay valid.
+        if (nextChunk.load(std::memory_order_relaxed) >= nChunks) continue;
+        active.fetch_add(1, std::memory_order_relaxed);
+      }
+      runChunks();
+      std::lock_guard<std::mutex> lk(m);
+      if (active.fetch_sub(1, std::memory_order_acq_rel) == 1 &&
+          remaining.load(std::memory_order_acquire) == 0)
+        done.notify_one();
+    }
+  }
+
+  // Called with busy held. Starting a thread can fail (resource limits):
+  // the pool then simply runs with the workers it has.
+  void ensureWorkers(int want) {
+    while (nWorkers < want) {
+      try {
+        std::thread(&Pool::workerLoop, this).detach();
+      } catch (...) {
+        return;
+      }
+      ++nWorkers;
+    }
+  }
+};
+
+Pool& pool() {
+  static Pool* p = new Pool();  // leaked on purpose, see the file comment
+  return *p;
+}
+
+}  // namespace
+
+void setNumThreads(int n) {
+  if (n <= 0) n = defaultThreads();
+  n = std::min(n, kMaxThreads);
+  threadCount().store(n);
+  gemmSetNumThreads(n);
+}
+
+int getNumThreads() { return threadCount().load(std::memory_order_relaxed); }
+
+namespace detail {
+
+bool runOnPool(int64_t begin, int64_t end, int64_t grain, ChunkFn fn, void* ctx) {
+  if (tlsInParallel) return false;
+  Pool& p = pool();
+  bool expected = false;
+  if (!p.busy.compare_exchange_strong(expected, true, std::memory_order_acquire)) return false;
+
+  const int nThreads = getNumThreads();
+  p.ensureWorkers(nThreads - 1);
+  const int64_t n = end - begin;
+  int64_t nChunks = std::min<int64_t>(std::min(nThreads, p.nWorkers + 1), (n + grain - 1) / grain);
+  if (nChunks < 2) {
+    p.busy.store(false, std::memory_order_release);
+    return false;
+  }
+  {
+    std::lock_guard<std::mutex> lk(p.m);
+    p.fn = fn;
+    p.ctx = ctx;
+    p.begin = begin;
+    p.end = end;
+    p.chunk = (n + nChunks - 1) / nChunks;
+    p.nChunks = static_cast<int>((n + p.chunk - 1) / p.chunk);
+    p.nextChunk.store(0, std::memory_order_relaxed);
+    p.remaining.store(p.nChunks, std::memory_order_relaxed);
+    p.error = nullptr;
+    p.generation.fetch_add(1, std::memory_order_release);
+  }
+  p.wake.notify_all();
+
+  tlsInParallel = true;
+  p.runChunks();
+  tlsInParallel = false;
+
+  auto finished = [&] {
+    return p.remaining.load(std::memory_order_acquire) == 0 &&
+           p.active.load(std::memory_order_acquire) == 0;
+  };
+  for (int s = 0; s < kSpinIters && !finished(); ++s) NT_CPU_RELAX();
+  std::exception_ptr err;
+  {
+    std::unique_lock<std::mutex> lk(p.m);
+    p.done.wait(lk, finished);
+    err = p.error;
+    p.error = nullptr;
+  }
+  p.busy.store(false, std::memory_order_release);
+  if (err) std::rethrow_exception(err);
+  return true;
+}
+
+}  // namespace detail
+}  // namespace cpu
+}  // namespace nt

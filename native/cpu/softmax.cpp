@@ -1,0 +1,83 @@
+// Row-wise softmax / log-softmax over a contiguous [rows, cols] tensor and
+// their backward passes; parallel over rows.
+//
+// Forward is numerically stable: m = max(row), out = exp(x - m) / sum (the
+// exps are written to `out` while summing, then scaled), or for log
+// out = x - m - log(sum). Sums accumulate in double. A NaN in a row makes
+// the whole row NaN; a row of all -inf gives NaN like PyTorch.
+#include <cmath>
+
+#include "cpu/kernels_cpu.h"
+#include "cpu/loops.h"
+
+namespace nt {
+namespace cpu {
+namespace {
+
+template <class T>
+void softmaxRow(T* __restrict y, const T* __restrict x, int64_t n, bool log) {
+  T m = x[0];
+  for (int64_t j = 1; j < n; ++j) m = x[j] > m ? x[j] : m;
+  double sum = 0.0;
+  if (log) {
+    for (int64_t j = 0; j < n; ++j) sum += double(std::exp(x[j] - m));
+    const T shift = m + T(std::log(sum));
+    for (int64_t j = 0; j < n; ++j) y[j] = x[j] - shift;
+  } else {
+    for (int64_t j = 0; j < n; ++j) {
+      const T e = std::exp(x[j] - m);
+      y[j] = e;
+      sum += double(e);
+    }
+    const T inv = T(1.0 / sum);
+    for (int64_t j = 0; j < n; ++j) y[j] *= inv;
+  }
+}
+
+template <class T>
+void softmaxBackwardRow(T* __restrict dx, const T* __restrict dy, const T* __restrict y, int64_t n,
+                        bool log) {
+  double dot = 0.0;
+  if (log) {
+    for (int64_t j = 0; j < n; ++j) dot += double(dy[j]);
+    const T s = T(dot);
+    for (int64_t j = 0; j < n; ++j) dx[j] = dy[j] - std::exp(y[j]) * s;
+  } else {
+    for (int64_t j = 0; j < n; ++j) dot += double(dy[j]) * double(y[j]);
+    const T s = T(dot);
+    for (int64_t j = 0; j < n; ++j) dx[j] = y[j] * (dy[j] - s);
+  }
+}
+
+int64_t rowGrain(int64_t cols) { return std::max<int64_t>(1, kGrain / 4 / std::max<int64_t>(1, cols)); }
+
+}  // namespace
+
+void softmax(const SoftmaxArgs& a) {
+  if (a.rows <= 0 || a.cols <= 0) return;
+  NT_DISPATCH_FLOAT(a.dtype, a.log ? "log_softmax" : "softmax", [&] {
+    T* out = static_cast<T*>(a.out);
+    const T* in = static_cast<const T*>(a.in);
+    parallelFor(0, a.rows, rowGrain(a.cols), [&](int64_t lo, int64_t hi) {
+      for (int64_t r = lo; r < hi; ++r) softmaxRow(out + r * a.cols, in + r * a.cols, a.cols, a.log);
+    });
+  });
+}
+
+void softmaxBackward(const SoftmaxBackwardArgs& a) {
+  if (a.rows <= 0 || a.cols <= 0) return;
+  NT_DISPATCH_FLOAT(a.dtype, a.log ? "log_softmax_backward" : "softmax_backward", [&] {
+    T* dx = static_cast<T*>(a.dx);
+    const T* dy = static_cast<const T*>(a.dy);
+    const T* y = static_cast<const T*>(a.y);
+    parallelFor(0, a.rows, rowGrain(a.cols), [&](int64_t lo, int64_t hi) {
+      for (int64_t r = lo; r < hi; ++r) {
+        const int64_t o = r * a.cols;
+        softmaxBackwardRow(dx + o, dy + o, y + o, a.cols, a.log);
+      }
+    });
+  });
+}
+
+}  // namespace cpu
+}  // namespace nt

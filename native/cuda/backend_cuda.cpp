@@ -1,0 +1,131 @@
+// The CUDA backend: Backend's memory calls on the caching allocator and the
+// device's stream, and every kernel of NT_KERNEL_LIST routed to its launcher
+// (or to cuBLAS / cuDNN). Ops with index values check them first
+// (findBadIndex) and raise IndexError with the CPU's message before anything
+// is written. All work is queued on one stream; only copyToHost,
+// copyFromHost, synchronize and the index checks wait for it.
+#include <string>
+
+#include "cuda/cuda_api.h"
+#include "cuda/cuda_check.h"
+#include "cuda/kernels.h"
+
+namespace nt {
+namespace cuda {
+namespace {
+
+// The state, with device 0 current on the calling thread (a Node worker
+// thread starts with device 0, but other code may have switched it).
+const Ctx& enter() {
+  const Ctx& c = ctx();
+  int dev = -1;
+  if (cudaGetDevice(&dev) != cudaSuccess || dev != c.device) check(cudaSetDevice(c.device), "cudaSetDevice");
+  return c;
+}
+
+[[noreturn]] void indexError(const std::string& op, const BadIndex& b, int64_t size, const std::string& where) {
+  throw Error(ErrorKind::Index, op + ": index " + std::to_string(b.value) + " is out of range [0, " +
+                                    std::to_string(size) + ")" + where);
+}
+
+class CudaBackend final : public Backend {
+ public:
+  DeviceType device() const override { return DeviceType::CUDA; }
+  const char* name() const override { return "cuda"; }
+
+  void* alloc(size_t nbytes) override { return enter().alloc->alloc(nbytes); }
+  void release(void* ptr, size_t) override {
+    if (ptr) ctx().alloc->release(ptr);
+  }
+  // Synchronous from the caller's view: the host buffer (a JS ArrayBuffer)
+  // may be reused or collected as soon as this returns.
+  void copyFromHost(void* dst, const void* src, size_t nbytes) override {
+    if (nbytes == 0) return;
+    const Ctx& c = enter();
+    check(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyHostToDevice, c.stream), "copyFromHost: cudaMemcpyAsync");
+    check(cudaStreamSynchronize(c.stream), "copyFromHost: cudaStreamSynchronize");
+  }
+  void copyToHost(void* dst, const void* src, size_t nbytes) override {
+    if (nbytes == 0) return;
+    const Ctx& c = enter();
+    check(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToHost, c.stream), "copyToHost: cudaMemcpyAsync");
+    check(cudaStreamSynchronize(c.stream), "copyToHost: cudaStreamSynchronize");
+  }
+  void synchronize() override {
+    const Ctx& c = enter();
+    check(cudaStreamSynchronize(c.stream), "synchronize: cudaStreamSynchronize");
+  }
+
+  void fill(const FillArgs& a) override { launchFill(enter(), a); }
+  void copy(const CopyArgs& a) override { launchCopy(enter(), a); }
+  void arange(const ArangeArgs& a) override { launchArange(enter(), a); }
+  void unary(const UnaryArgs& a) override {
+    const Ctx& c = enter();
+    if (!cudnnUnary(c, a)) launchUnary(c, a);
+  }
+  void binary(const BinaryArgs& a) override {
+    const Ctx& c = enter();
+    if (!cudnnActivationBackward(c, a)) launchBinary(c, a);
+  }
+  void where(const WhereArgs& a) override { launchWhere(enter(), a); }
+  void reduce(const ReduceArgs& a) override { launchReduce(enter(), a); }
+  void softmax(const SoftmaxArgs& a) override {
+    const Ctx& c = enter();
+    if (!cudnnSoftmax(c, a)) launchSoftmax(c, a);
+  }
+  void softmaxBackward(const SoftmaxBackwardArgs& a) override {
+    const Ctx& c = enter();
+    if (!cudnnSoftmaxBackward(c, a)) launchSoftmaxBackward(c, a);
+  }
+  void gemm(const GemmArgs& a) override { cublasGemm(enter(), a, allowTF32()); }
+  void crossEntropy(const CrossEntropyArgs& a) override {
+    const Ctx& c = enter();
+    if (a.N <= 0) return;
+    if (!isFloating(a.dtype))
+      throw Error(ErrorKind::DType, std::string("cross_entropy: expected float32 or float64, got ") + dtypeName(a.dtype));
+    const BadIndex b = findBadIndex(c, a.targets, a.targetDtype, a.N, a.C, &a.ignoreIndex);
+    if (b.pos >= 0)
+      throw Error(ErrorKind::Index, "cross_entropy: target " + std::to_string(b.value) + " at row " +
+                                        std::to_string(b.pos) + " is out of range [0, " + std::to_string(a.C) + ")");
+    launchCrossEntropy(c, a);
+  }
+  void adam(const AdamArgs& a) override { launchAdam(enter(), a); }
+  void sgd(const SgdArgs& a) override { launchSgd(enter(), a); }
+  void indexSelect(const IndexSelectArgs& a) override {
+    const Ctx& c = enter();
+    const BadIndex b = findBadIndex(c, a.index, a.indexDtype, a.nIndex, a.dimSize, nullptr);
+    if (b.pos >= 0) indexError("index_select", b, a.dimSize, "");
+    launchIndexSelect(c, a);
+  }
+  void indexAdd(const IndexAddArgs& a) override {
+    const Ctx& c = enter();
+    const BadIndex b = findBadIndex(c, a.index, a.indexDtype, a.nIndex, a.dimSize, nullptr);
+    if (b.pos >= 0) indexError("index_add", b, a.dimSize, "");
+    launchIndexAdd(c, a);
+  }
+  void gather(const GatherArgs& a) override {
+    const Ctx& c = enter();
+    const int64_t size = a.selfShape.sizes[a.dim];
+    const BadIndex b = findBadIndex(c, a.index, a.indexDtype, a.shape.numel(), size, nullptr);
+    if (b.pos >= 0) indexError("gather", b, size, " along dim " + std::to_string(a.dim));
+    launchGather(c, a);
+  }
+  void scatterAdd(const GatherArgs& a) override {
+    const Ctx& c = enter();
+    const int64_t size = a.selfShape.sizes[a.dim];
+    const BadIndex b = findBadIndex(c, a.index, a.indexDtype, a.shape.numel(), size, nullptr);
+    if (b.pos >= 0) indexError("scatter_add", b, size, " along dim " + std::to_string(a.dim));
+    launchScatterAdd(c, a);
+  }
+  void random(const RandomArgs& a) override { launchRandom(enter(), a); }
+};
+
+}  // namespace
+
+Backend& cudaBackendInstance() {
+  static CudaBackend* b = new CudaBackend;  // never destroyed, like the runtime state
+  return *b;
+}
+
+}  // namespace cuda
+}  // namespace nt

@@ -1,0 +1,265 @@
+// Finds and dlopens cuBLAS and cuDNN by soname, then in the usual install
+// locations (CUDA toolkit dirs, distro lib dirs, Python wheels' nvidia/*/lib),
+// and in the directories of $NODETORCH_CUDA_LIB_PATH (':'-separated, tried
+// first). A library's companions (libcublasLt, libcudnn_graph/_ops) are opened
+// from the same directory first, so its dependencies resolve even when that
+// directory is not on the loader's search path.
+#include "cuda/dynload.h"
+
+#include <dlfcn.h>
+#include <glob.h>
+#include <sys/stat.h>
+
+#include <climits>
+#include <cstdlib>
+#include <mutex>
+#include <vector>
+
+namespace nt {
+namespace cuda {
+namespace {
+
+bool fileExists(const std::string& p) {
+  struct stat st;
+  return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+std::vector<std::string> globDirs(const char* pattern) {
+  std::vector<std::string> out;
+  glob_t g;
+  if (::glob(pattern, GLOB_ONLYDIR | GLOB_NOSORT, nullptr, &g) == 0) {
+    for (size_t i = 0; i < g.gl_pathc; ++i) out.push_back(g.gl_pathv[i]);
+  }
+  ::globfree(&g);
+  return out;
+}
+
+// Drops directories already listed (by real path: lib64 is often a link).
+std::vector<std::string> dedupe(const std::vector<std::string>& dirs) {
+  std::vector<std::string> out, seen;
+  for (const auto& d : dirs) {
+    char buf[PATH_MAX];
+    const std::string key = ::realpath(d.c_str(), buf) ? std::string(buf) : d;
+    bool dup = false;
+    for (const auto& k : seen) dup = dup || k == key;
+    if (dup) continue;
+    seen.push_back(key);
+    out.push_back(d);
+  }
+  return out;
+}
+
+// Directories of $NODETORCH_CUDA_LIB_PATH (':'-separated), searched first.
+std::vector<std::string> envDirs() {
+  std::vector<std::string> dirs;
+  if (const char* env = std::getenv("NODETORCH_CUDA_LIB_PATH")) {
+    const std::string s(env);
+    size_t start = 0;
+    while (start <= s.size()) {
+      size_t end = s.find(':', start);
+      if (end == std::string::npos) end = s.size();
+      if (end > start) dirs.push_back(s.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  return dirs;
+}
+
+// Usual install directories, searched after the loader's own search.
+std::vector<std::string> usualDirs() {
+  std::vector<std::string> dirs;
+  const char* fixed[] = {"/usr/local/cuda/lib64", "/usr/local/cuda/targets/x86_64-linux/lib",
+                         "/usr/local/cuda-1*/lib64", "/usr/lib/x86_64-linux-gnu",
+                         "/usr/lib64", "/usr/local/lib"};
+  for (const char* f : fixed)
+    for (auto& d : globDirs(f)) dirs.push_back(d);
+  // Python wheels (PyTorch ships nvidia-cublas-cu12 / cu13 and nvidia-cudnn).
+  std::vector<std::string> sitePatterns = {
+      "/usr/lib/python3*/site-packages", "/usr/lib/python3*/dist-packages",
+      "/usr/lib/python3/dist-packages", "/usr/local/lib/python3*/dist-packages",
+      "/usr/local/lib/python3*/site-packages", "/opt/conda/lib/python3*/site-packages"};
+  for (const char* var : {"VIRTUAL_ENV", "CONDA_PREFIX"})
+    if (const char* v = std::getenv(var))
+      sitePatterns.push_back(std::string(v) + "/lib/python3*/site-packages");
+  if (const char* home = std::getenv("HOME"))
+    sitePatterns.push_back(std::string(home) + "/.local/lib/python3*/site-packages");
+  for (auto& sp : sitePatterns)
+    for (auto& site : globDirs(sp.c_str()))
+      for (auto& d : globDirs((site + "/nvidia/*/lib").c_str())) dirs.push_back(d);
+  return dedupe(dirs);
+}
+
+std::string dlerr() {
+  const char* e = dlerror();
+  return e ? e : "unknown dlopen error";
+}
+
+// Opens dir/so after opening the companions present in dir (so the loader
+// finds them by soname when `so` asks for them). Returns null if absent.
+void* openInDir(const std::string& dir, const std::string& so,
+                const std::vector<std::string>& companions, std::string* path,
+                std::string* tried) {
+  const std::string file = dir + "/" + so;
+  if (!fileExists(file)) return nullptr;
+  for (const auto& c : companions) {
+    const std::string cf = dir + "/" + c;
+    if (fileExists(cf)) dlopen(cf.c_str(), RTLD_NOW | RTLD_LOCAL);
+  }
+  if (void* h = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL)) {
+    *path = file;
+    return h;
+  }
+  *tried += "\n  " + file + ": " + dlerr();
+  return nullptr;
+}
+
+// Tries one soname: $NODETORCH_CUDA_LIB_PATH, the loader's search
+// (LD_LIBRARY_PATH, ldconfig cache, RUNPATH), then the usual directories.
+void* openLibrary(const std::string& so, const std::vector<std::string>& companions,
+                  const char* probeSymbol, std::string* path, std::string* tried) {
+  for (const auto& d : envDirs())
+    if (void* h = openInDir(d, so, companions, path, tried)) return h;
+  if (void* h = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL)) {
+    *path = so;
+    Dl_info info;  // report the file the loader picked
+    void* sym = dlsym(h, probeSymbol);
+    if (sym && dladdr(sym, &info) && info.dli_fname) *path = info.dli_fname;
+    return h;
+  }
+  *tried += "\n  " + so + ": " + dlerr();
+  for (const auto& d : usualDirs())
+    if (void* h = openInDir(d, so, companions, path, tried)) return h;
+  return nullptr;
+}
+
+std::string searchedDirsText() {
+  std::string s = "\n  and found no such file in:";
+  std::vector<std::string> all = envDirs();
+  for (const auto& d : usualDirs()) all.push_back(d);
+  all = dedupe(all);
+  for (const auto& d : all) s += " " + d;
+  if (all.empty()) s += " (no candidate directory exists)";
+  return s;
+}
+
+template <typename F>
+bool bind(void* h, const char* name, F* fn, std::string* missing) {
+  *fn = reinterpret_cast<F>(dlsym(h, name));
+  if (!*fn) *missing += std::string(missing->empty() ? "" : ", ") + name;
+  return *fn != nullptr;
+}
+
+}  // namespace
+
+const CublasApi* loadCublas(std::string* why) {
+  static std::once_flag once;
+  static CublasApi api;
+  static bool ok = false;
+  static std::string error;
+  std::call_once(once, [] {
+    std::string tried;
+    void* h = openLibrary("libcublas.so.13", {"libcublasLt.so.13"}, "cublasCreate_v2", &api.path, &tried);
+    if (!h) h = openLibrary("libcublas.so.12", {"libcublasLt.so.12"}, "cublasCreate_v2", &api.path, &tried);
+    if (!h) {
+      tried += searchedDirsText();
+      error = "cuBLAS could not be loaded (set NODETORCH_CUDA_LIB_PATH to the directory holding "
+              "libcublas.so.13 or libcublas.so.12); tried:" + tried;
+      return;
+    }
+    std::string missing;
+    bind(h, "cublasCreate_v2", &api.create, &missing);
+    bind(h, "cublasDestroy_v2", &api.destroy, &missing);
+    bind(h, "cublasSetStream_v2", &api.setStream, &missing);
+    bind(h, "cublasSetMathMode", &api.setMathMode, &missing);
+    bind(h, "cublasGetVersion_v2", &api.getVersion, &missing);
+    bind(h, "cublasSgemm_v2", &api.sgemm, &missing);
+    bind(h, "cublasDgemm_v2", &api.dgemm, &missing);
+    bind(h, "cublasSgemmStridedBatched", &api.sgemmStridedBatched, &missing);
+    bind(h, "cublasDgemmStridedBatched", &api.dgemmStridedBatched, &missing);
+    std::string optional;
+    bind(h, "cublasGetStatusString", &api.getStatusString, &optional);
+    if (!missing.empty()) {
+      error = "cuBLAS at " + api.path + " lacks required symbols: " + missing;
+      return;
+    }
+    ok = true;
+  });
+  if (!ok && why) *why = error;
+  return ok ? &api : nullptr;
+}
+
+const CudnnApi* loadCudnn(std::string* why) {
+  static std::once_flag once;
+  static CudnnApi api;
+  static bool ok = false;
+  static std::string error;
+  std::call_once(once, [] {
+    if (const char* off = std::getenv("NODETORCH_CUDNN")) {
+      if (std::string(off) == "0") {
+        error = "cuDNN disabled by NODETORCH_CUDNN=0";
+        return;
+      }
+    }
+    std::string tried;
+    // cuDNN 9's libcudnn.so.9 is a shim that dlopens its sub-libraries by
+    // soname; opening them first from the same directory makes that work
+    // without LD_LIBRARY_PATH (and avoids cuDNN aborting when one is missing).
+    void* h = openLibrary("libcudnn.so.9", {"libcudnn_graph.so.9", "libcudnn_ops.so.9"},
+                          "cudnnCreate", &api.path, &tried);
+    if (!h) {
+      tried += searchedDirsText();
+      error = "cuDNN 9 not found; tried:" + tried;
+      return;
+    }
+    if (!dlopen("libcudnn_ops.so.9", RTLD_NOW | RTLD_LOCAL)) {
+      error = "cuDNN at " + api.path + " found, but its libcudnn_ops.so.9 could not be loaded: " + dlerr();
+      return;
+    }
+    std::string missing;
+    bind(h, "cudnnGetVersion", &api.getVersion, &missing);
+    bind(h, "cudnnGetErrorString", &api.getErrorString, &missing);
+    bind(h, "cudnnCreate", &api.create, &missing);
+    bind(h, "cudnnDestroy", &api.destroy, &missing);
+    bind(h, "cudnnSetStream", &api.setStream, &missing);
+    bind(h, "cudnnCreateTensorDescriptor", &api.createTensorDescriptor, &missing);
+    bind(h, "cudnnDestroyTensorDescriptor", &api.destroyTensorDescriptor, &missing);
+    bind(h, "cudnnSetTensor4dDescriptor", &api.setTensor4dDescriptor, &missing);
+    bind(h, "cudnnCreateActivationDescriptor", &api.createActivationDescriptor, &missing);
+    bind(h, "cudnnDestroyActivationDescriptor", &api.destroyActivationDescriptor, &missing);
+    bind(h, "cudnnSetActivationDescriptor", &api.setActivationDescriptor, &missing);
+    bind(h, "cudnnActivationForward", &api.activationForward, &missing);
+    bind(h, "cudnnActivationBackward", &api.activationBackward, &missing);
+    bind(h, "cudnnSoftmaxForward", &api.softmaxForward, &missing);
+    bind(h, "cudnnSoftmaxBackward", &api.softmaxBackward, &missing);
+    if (!missing.empty()) {
+      error = "cuDNN at " + api.path + " lacks symbols: " + missing;
+      return;
+    }
+    if (api.getVersion() < 90000) {
+      error = "cuDNN at " + api.path + " is version " + std::to_string(api.getVersion()) +
+              ", nodetorch needs cuDNN 9";
+      return;
+    }
+    ok = true;
+  });
+  if (!ok && why) *why = error;
+  return ok ? &api : nullptr;
+}
+
+std::string cublasStatusText(cublasStatus_t s) {
+  std::string name;
+  if (const CublasApi* api = loadCublas(nullptr))
+    if (api->getStatusString) name = api->getStatusString(s);
+  if (name.empty()) name = "CUBLAS_STATUS";
+  return name + " (code " + std::to_string(static_cast<int>(s)) + ")";
+}
+
+std::string cudnnStatusText(cudnnStatus_t s) {
+  std::string name;
+  if (const CudnnApi* api = loadCudnn(nullptr)) name = api->getErrorString(s);
+  if (name.empty()) name = "CUDNN_STATUS";
+  return name + " (code " + std::to_string(s) + ")";
+}
+
+}  // namespace cuda
+}  // namespace nt

@@ -1,0 +1,55 @@
+// Run-time loading of cuBLAS (required) and cuDNN (optional) with dlopen, so
+// the addon links against neither and loads on machines without them.
+#pragma once
+#include <string>
+
+#include "cuda/cublas_abi.h"
+#include "cuda/cudnn_abi.h"
+
+namespace nt {
+namespace cuda {
+
+struct CublasApi {
+  std::string path;  // file that was loaded
+  PFN_cublasCreate_v2 create = nullptr;
+  PFN_cublasDestroy_v2 destroy = nullptr;
+  PFN_cublasSetStream_v2 setStream = nullptr;
+  PFN_cublasSetMathMode setMathMode = nullptr;
+  PFN_cublasGetVersion_v2 getVersion = nullptr;
+  PFN_cublasGetStatusString getStatusString = nullptr;  // may be null (old cuBLAS)
+  PFN_cublasSgemm_v2 sgemm = nullptr;
+  PFN_cublasDgemm_v2 dgemm = nullptr;
+  PFN_cublasSgemmStridedBatched sgemmStridedBatched = nullptr;
+  PFN_cublasDgemmStridedBatched dgemmStridedBatched = nullptr;
+};
+
+struct CudnnApi {
+  std::string path;
+  PFN_cudnnGetVersion getVersion = nullptr;
+  PFN_cudnnGetErrorString getErrorString = nullptr;
+  PFN_cudnnCreate create = nullptr;
+  PFN_cudnnDestroy destroy = nullptr;
+  PFN_cudnnSetStream setStream = nullptr;
+  PFN_cudnnCreateTensorDescriptor createTensorDescriptor = nullptr;
+  PFN_cudnnDestroyTensorDescriptor destroyTensorDescriptor = nullptr;
+  PFN_cudnnSetTensor4dDescriptor setTensor4dDescriptor = nullptr;
+  PFN_cudnnCreateActivationDescriptor createActivationDescriptor = nullptr;
+  PFN_cudnnDestroyActivationDescriptor destroyActivationDescriptor = nullptr;
+  PFN_cudnnSetActivationDescriptor setActivationDescriptor = nullptr;
+  PFN_cudnnActivationForward activationForward = nullptr;
+  PFN_cudnnActivationBackward activationBackward = nullptr;
+  PFN_cudnnSoftmaxForward softmaxForward = nullptr;
+  PFN_cudnnSoftmaxBackward softmaxBackward = nullptr;
+};
+
+// Each loads once per process (thread-safe) and returns nullptr on failure,
+// with `why` set to every soname/path tried and its dlerror.
+const CublasApi* loadCublas(std::string* why);
+const CudnnApi* loadCudnn(std::string* why);
+
+// "cublasSgemm_v2: CUBLAS_STATUS_... (code N)".
+std::string cublasStatusText(cublasStatus_t s);
+std::string cudnnStatusText(cudnnStatus_t s);
+
+}  // namespace cuda
+}  // namespace nt

@@ -1,0 +1,52 @@
+// Launchers implemented in the .cu files (and cuBLAS/cuDNN wrappers in
+// gemm_cublas.cpp / activation_cudnn.cpp). Each queues work on ctx.stream,
+// checks the launch, and throws nt::Error on failure. Zero-size work is a
+// no-op.
+#pragma once
+#include "common/kernel_api.h"
+#include "cuda/cuda_state.h"
+
+namespace nt {
+namespace cuda {
+
+// elementwise.cu
+void launchFill(const Ctx& c, const FillArgs& a);
+void launchCopy(const Ctx& c, const CopyArgs& a);
+void launchArange(const Ctx& c, const ArangeArgs& a);
+void launchUnary(const Ctx& c, const UnaryArgs& a);
+void launchBinary(const Ctx& c, const BinaryArgs& a);
+void launchWhere(const Ctx& c, const WhereArgs& a);
+// reduce.cu
+void launchReduce(const Ctx& c, const ReduceArgs& a);
+// softmax.cu
+void launchSoftmax(const Ctx& c, const SoftmaxArgs& a);
+void launchSoftmaxBackward(const Ctx& c, const SoftmaxBackwardArgs& a);
+// loss.cu (targets must have been checked with findBadIndex)
+void launchCrossEntropy(const Ctx& c, const CrossEntropyArgs& a);
+// optim.cu
+void launchAdam(const Ctx& c, const AdamArgs& a);
+void launchSgd(const Ctx& c, const SgdArgs& a);
+// index.cu. findBadIndex checks index[0..n) against [0, size) (values equal
+// to *ignore pass too) before anything is written; it synchronizes the
+// stream. Returns pos = -1 when all are valid, else the first bad position
+// and its value. The other launchers assume checked indices.
+struct BadIndex { int64_t pos = -1, value = 0; };
+BadIndex findBadIndex(const Ctx& c, const void* index, DType indexDtype, int64_t n, int64_t size,
+                      const int64_t* ignore);
+void launchIndexSelect(const Ctx& c, const IndexSelectArgs& a);
+void launchIndexAdd(const Ctx& c, const IndexAddArgs& a);
+void launchGather(const Ctx& c, const GatherArgs& a);
+void launchScatterAdd(const Ctx& c, const GatherArgs& a);
+// random.cu
+void launchRandom(const Ctx& c, const RandomArgs& a);
+// gemm_cublas.cpp
+void cublasGemm(const Ctx& c, const GemmArgs& a, bool allowTF32);
+// activation_cudnn.cpp: return false when cuDNN is absent or the case is not
+// one it handles (the caller then runs its own kernel).
+bool cudnnUnary(const Ctx& c, const UnaryArgs& a);
+bool cudnnActivationBackward(const Ctx& c, const BinaryArgs& a);
+bool cudnnSoftmax(const Ctx& c, const SoftmaxArgs& a);
+bool cudnnSoftmaxBackward(const Ctx& c, const SoftmaxBackwardArgs& a);
+
+}  // namespace cuda
+}  // namespace nt

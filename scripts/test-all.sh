@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `npm test`: the whole suite, CPU only, on the addon `npm install` built,
+# then again on the other builds CI must prove: the portable-GEMM build and
+# the CUDA build (compiled with nvcc; on a GPU-less machine it must load and
+# fall back cleanly). Each stage prints a header; the first failure stops it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+stage() { printf '\n==== %s ====\n' "$*"; }
+JEST="node node_modules/jest/bin/jest.js --ci"
+
+stage "TypeScript build (dist/)"
+npm run --silent build:ts
+
+stage "jest: default build ($(node -e "console.log(require('./dist/lib').info().binary.path)"))"
+$JEST
+
+if [ "${NODETORCH_SKIP_VARIANTS:-0}" != "1" ]; then
+  stage "portable-GEMM build (no OpenBLAS)"
+  NODETORCH_BLAS=fallback node node_modules/cmake-js/bin/cmake-js rebuild --out build-fallback -DNT_WITH_CUDA=OFF >/tmp/nodetorch-build-fallback.log 2>&1 \
+    || { tail -50 /tmp/nodetorch-build-fallback.log; exit 1; }
+  NODETORCH_ADDON=build-fallback/Release/nodetorch.node NODETORCH_QUIET=1 $JEST test/tensor_ test/linalg test/build_
+
+  if command -v nvcc >/dev/null 2>&1 || [ -x /usr/local/cuda/bin/nvcc ]; then
+    stage "CUDA build (nvcc), tested on this machine"
+    export PATH="$PATH:/usr/local/cuda/bin"
+    node node_modules/cmake-js/bin/cmake-js rebuild --out build-cuda ${NODETORCH_CUDA_ARCHS:+-DNT_CUDA_ARCHS=$NODETORCH_CUDA_ARCHS} >/tmp/nodetorch-build-cuda.log 2>&1 \
+      || { tail -80 /tmp/nodetorch-build-cuda.log; exit 1; }
+    NODETORCH_ADDON=build-cuda/Release/nodetorch.node $JEST
+  else
+    echo "nvcc not found: CUDA build skipped"
+  fi
+fi
