@@ -4,6 +4,7 @@
 
 #include "addon_state.h"
 #include "common/kernel_api.h"
+#include "cpu/parallel.h"
 #include "kernel_bindings.h"
 
 namespace nt {
@@ -53,6 +54,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("kernels", kernels);
   registerStorageBindings(env, exports);
   registerInfoBindings(env, exports);
+  // Hand the pool's default (NODETORCH_NUM_THREADS or the core count) to
+  // OpenBLAS too, so both use the same thread count from the start.
+  cpu::setNumThreads(cpu::getNumThreads());
   return exports;
 }
 

@@ -9,6 +9,14 @@
 namespace nt {
 namespace scalar {
 
+#ifndef __CUDACC__
+// Host code: pick the float overloads for T = float (the unqualified C
+// functions would compute in double). Device code gets them from CUDA.
+using std::erf;
+using std::exp;
+using std::sqrt;
+#endif
+
 template <typename T> NT_HD T sigmoid(T x) { return T(1) / (T(1) + exp(-x)); }
 
 // GELU, exact (erf) form as PyTorch's default.

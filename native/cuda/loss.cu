@@ -32,7 +32,7 @@ __device__ __forceinline__ void ceAdd(CeState<T>& st, T x) {
 
 // losses[n] and (optionally) dlogits[n, :] for each row n of logits [N, C].
 template <typename T, typename I, bool kVec>
-__global__ void crossEntropyKernel(int64_t N, int64_t C, const T* logits, const I* targets,
+__global__ void __launch_bounds__(1024) crossEntropyKernel(int64_t N, int64_t C, const T* logits, const I* targets,
                                    T* losses, T* dlogits, int64_t ignoreIndex, T ls) {
   constexpr int V = kVec ? 16 / sizeof(T) : 1;
   using VecT = Vec<T, V>;

@@ -182,7 +182,7 @@ struct ReduceGeom {
 // Rows layout. block (tx, ty): ty output rows per block, tx threads per row;
 // blockIdx.y = split of the inner range. in: strided [outer..., inner...].
 template <typename R>
-__global__ void reduceRows(R r, ReduceGeom g, const typename R::In* in, typename R::State* partial) {
+__global__ void __launch_bounds__(512) reduceRows(R r, ReduceGeom g, const typename R::In* in, typename R::State* partial) {
   using State = typename R::State;
   extern __shared__ __align__(16) unsigned char smem[];
   const int64_t row = int64_t(blockIdx.x) * blockDim.y + threadIdx.y;
@@ -211,7 +211,7 @@ __global__ void reduceRows(R r, ReduceGeom g, const typename R::In* in, typename
 // Columns layout. block (32, 8): x = output element (adjacent in memory),
 // y walks the inner range; blockIdx.y = split of the inner range.
 template <typename R>
-__global__ void reduceCols(R r, ReduceGeom g, const typename R::In* in, typename R::State* partial) {
+__global__ void __launch_bounds__(256) reduceCols(R r, ReduceGeom g, const typename R::In* in, typename R::State* partial) {
   using State = typename R::State;
   __shared__ State shm[8][32];
   const int64_t col = int64_t(blockIdx.x) * 32 + threadIdx.x;
@@ -240,7 +240,7 @@ __global__ void reduceCols(R r, ReduceGeom g, const typename R::In* in, typename
 
 // Combines partial states [outer, splits] -> out [outer]. One block per row.
 template <typename R>
-__global__ void reduceFinish(R r, ReduceGeom g, const typename R::State* partial) {
+__global__ void __launch_bounds__(1024) reduceFinish(R r, ReduceGeom g, const typename R::State* partial) {
   using State = typename R::State;
   extern __shared__ __align__(16) unsigned char smem[];
   const int64_t row = blockIdx.x;

@@ -26,8 +26,9 @@ RowGeom rowGeom(int64_t rows, int64_t cols) {
 }
 
 // out[r, :] = softmax(in[r, :]) or log_softmax.  in, out: [rows, cols]
+// Blocks of up to 1024 threads: the bound caps registers so launches never fail.
 template <typename T>
-__global__ void softmaxFwd(int64_t rows, int64_t cols, T* out, const T* in, bool logMode) {
+__global__ void __launch_bounds__(1024) softmaxFwd(int64_t rows, int64_t cols, T* out, const T* in, bool logMode) {
   extern __shared__ __align__(16) unsigned char smem[];
   // The row loop is uniform over the block (rowReduce synchronizes).
   for (int64_t base = int64_t(blockIdx.x) * blockDim.y; base < rows; base += int64_t(gridDim.x) * blockDim.y) {
@@ -54,7 +55,7 @@ __global__ void softmaxFwd(int64_t rows, int64_t cols, T* out, const T* in, bool
 // softmax:     dx = y * (dy - sum(dy * y))
 // log_softmax: dx = dy - exp(y) * sum(dy)          all [rows, cols]
 template <typename T>
-__global__ void softmaxBwd(int64_t rows, int64_t cols, T* dx, const T* dy, const T* y, bool logMode) {
+__global__ void __launch_bounds__(1024) softmaxBwd(int64_t rows, int64_t cols, T* dx, const T* dy, const T* y, bool logMode) {
   extern __shared__ __align__(16) unsigned char smem[];
   for (int64_t base = int64_t(blockIdx.x) * blockDim.y; base < rows; base += int64_t(gridDim.x) * blockDim.y) {
     const int64_t row = base + threadIdx.y;
