@@ -1,7 +1,8 @@
 // Finds and loads the native addon. Order: NODETORCH_ADDON (an explicit
-// .node path), then node-gyp-build (prebuilds/<platform>-<arch>/ first, then
-// build/Release). If nothing loads, one AddonLoadError lists every place
-// tried, what this platform needed and how to fix it.
+// .node path), then node-gyp-build's pick (build/Release first, then
+// prebuilds/<platform>-<arch>/ by libc and N-API tags), then any other binary
+// there that fits this libc. If nothing loads, one AddonLoadError lists every
+// place tried and why it failed, what this platform needed and how to fix it.
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -36,37 +37,52 @@ function findPackageRoot(start: string): string {
 /** Folder of the installed package (holds prebuilds/, build/, dist/). */
 export const packageRoot = findPackageRoot(__dirname);
 
+// What this process needs, for the error message (getReport is slow, so only then).
 function platformTag(): string {
-  const libc = process.platform === 'linux'
-    ? (process.report?.getReport && typeof process.report.getReport === 'function'
-      ? ((process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime
-        ? 'glibc' : 'musl')
-      : 'glibc')
-    : '';
-  return `${process.platform}-${process.arch}${libc ? ` (${libc})` : ''}, Node ${process.version} (ABI ${process.versions.modules}, N-API ${process.versions.napi})`;
+  let libc = '';
+  if (process.platform === 'linux') {
+    const header = (process.report?.getReport?.() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+    libc = header?.glibcVersionRuntime ? `glibc ${header.glibcVersionRuntime}` : 'musl';
+  }
+  return `${process.platform}-${process.arch}${libc ? ` (${libc})` : ''}, Node ${process.version} ` +
+    `(ABI ${process.versions.modules}, N-API ${process.versions.napi})`;
 }
 
-function candidates(): string[] {
-  const dirs = [
-    path.join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`),
+// node-gyp-build's libc rule: musl only on Alpine.
+const hostLibc = process.platform !== 'linux' ? '' : fs.existsSync('/etc/alpine-release') ? 'musl' : 'glibc';
+
+/** Where node-gyp-build looks, in its order: a source build wins over prebuilds. */
+function candidateDirs(): string[] {
+  return [
     path.join(packageRoot, 'build', 'Release'),
     path.join(packageRoot, 'build', 'Debug'),
+    path.join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`),
   ];
-  return dirs;
 }
 
-function describeDir(dir: string): string {
+function nodeFiles(dir: string): string[] {
   try {
-    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.node'));
-    return files.length ? `${dir} (${files.join(', ')})` : `${dir} (no .node file)`;
+    return fs.readdirSync(dir).filter((f) => f.endsWith('.node')).map((f) => path.join(dir, f));
   } catch {
-    return `${dir} (missing)`;
+    return [];
   }
 }
+
+// A prebuild tagged for the other libc cannot load here; anything else may.
+function fitsHost(file: string): boolean {
+  const tags = path.basename(file).split('.');
+  return !((tags.includes('glibc') || tags.includes('musl')) && !tags.includes(hostLibc));
+}
+
+const firstLine = (e: unknown): string => String((e as Error)?.message ?? e).split('\n')[0].trim();
 
 function loadFrom(file: string): NativeAddon {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(file) as NativeAddon;
+}
+
+function originOf(file: string): AddonOrigin {
+  return { path: file, kind: file.includes(`${path.sep}prebuilds${path.sep}`) ? 'prebuild' : 'build' };
 }
 
 function load(): { addon: NativeAddon; origin: AddonOrigin } {
@@ -79,35 +95,54 @@ function load(): { addon: NativeAddon; origin: AddonOrigin } {
       throw new AddonLoadError('', `NODETORCH_ADDON=${override} could not be loaded: ${(e as Error).message}`);
     }
   }
-  let gypError: Error | undefined;
+  // Each place tried and what happened there.
+  const tried = new Map<string, string>();
+  // node-gyp-build picks the best match for platform, arch, libc and ABI.
+  let picked: string | undefined;
   try {
-    // node-gyp-build resolves the best prebuild for this platform/ABI/libc,
-    // then falls back to build/Release.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string };
-    const file = nodeGypBuild.path(packageRoot);
-    const kind = file.includes(`${path.sep}prebuilds${path.sep}`) ? 'prebuild' : 'build';
-    return { addon: loadFrom(file), origin: { path: file, kind } };
+    picked = (require('node-gyp-build') as { path(dir: string): string }).path(packageRoot);
   } catch (e) {
-    gypError = e as Error;
+    tried.set('node-gyp-build', firstLine(e));
   }
-  const tried = candidates().map((d) => `  - ${describeDir(d)}`).join('\n');
+  // Then every other binary that could fit: a broken build/Release must not
+  // hide a working prebuild.
+  const others = candidateDirs().flatMap(nodeFiles).filter((f) => f !== picked && fitsHost(f));
+  for (const file of picked ? [picked, ...others] : others) {
+    try {
+      return { addon: loadFrom(file), origin: originOf(file) };
+    } catch (e) {
+      tried.set(file, `failed to load: ${firstLine(e)}`);
+    }
+  }
+  for (const dir of candidateDirs()) {
+    const files = nodeFiles(dir);
+    if (!fs.existsSync(dir)) tried.set(dir, 'missing');
+    else if (!files.length) tried.set(dir, 'no .node file');
+    for (const f of files) if (!fitsHost(f)) tried.set(f, `skipped: built for another libc (this system: ${hostLibc})`);
+  }
+  const looked = [...tried].map(([where, what]) => `  - ${where}: ${what}`).join('\n');
+  const tooOld = [...tried.values()].some((m) => /GLIBC(XX)?_[0-9.]+' not found/.test(m));
   throw new AddonLoadError(
     '',
-    `the native addon could not be loaded.\n` +
+    'the native addon could not be loaded.\n' +
       `Needed: a binary for ${platformTag()}.\n` +
-      `Looked in:\n${tried}\n` +
-      `Loader said: ${gypError?.message ?? 'nothing'}\n` +
-      `How to fix:\n` +
-      `  - npm 11 blocks dependency install scripts: approve nodetorch's build with ` +
-      `\`npm install-scripts approve nodetorch\` (or add it to "allowScripts" in your package.json), then ` +
-      `\`npm rebuild nodetorch\`.\n` +
-      `  - Building from source needs a C++17 compiler, Python 3 and make (and OpenBLAS for fast GEMM: ` +
-      `\`apt-get install libopenblas-dev\`); run \`npm rebuild nodetorch\` after installing them.\n` +
-      `  - Or use a platform with a prebuilt binary (linux-x64 glibc >= 2.28, linux-arm64, darwin-arm64, win32-x64).\n` +
-      `  - NODETORCH_ADDON=/path/to/nodetorch.node loads a specific binary.`,
+      `Tried:\n${looked}\n` +
+      'How to fix:\n' +
+      (tooOld ? '  - The prebuilt binary needs a newer glibc than this system has: build from source (next lines).\n' : '') +
+      '  - If npm skipped nodetorch\'s install script (npm 11 asks before running dependency install scripts): ' +
+      '`npm install-scripts approve nodetorch` (it records the approval under "allowScripts" in your package.json), ' +
+      'then `npm rebuild nodetorch`. That builds the CPU addon from source.\n' +
+      '  - Building from source needs a C++17 compiler, Python 3 and make, plus OpenBLAS for fast matrix multiply ' +
+      '(Debian/Ubuntu: `apt-get install build-essential python3 libopenblas-dev`; macOS: `xcode-select --install` and ' +
+      '`brew install openblas`; Windows: Visual Studio Build Tools with C++). Then `npm rebuild nodetorch`.\n' +
+      `  - Or use a platform with a prebuilt binary: ${PREBUILT_PLATFORMS}, Node >= 20.\n` +
+      '  - NODETORCH_ADDON=/path/to/nodetorch.node loads a binary you built yourself.',
   );
 }
+
+/** Platforms the npm package ships binaries for (see .github/workflows/prebuild.yml). */
+const PREBUILT_PLATFORMS = 'linux-x64 (glibc >= 2.34), linux-arm64 (glibc >= 2.34), darwin-arm64 (macOS >= 11), win32-x64';
 
 const loaded = load();
 loaded.addon.setErrorClasses(NATIVE_ERROR_CLASSES);

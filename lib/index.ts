@@ -51,3 +51,16 @@ export { variance_ as var };
 export function std(x: Tensor, dim?: number | number[], correction = 1, keepdim = false): Tensor {
   return stdImpl(x, dim, correction, keepdim);
 }
+
+/** Neural network modules, layers, losses, nn.functional and nn.init. */
+export * as nn from './nn';
+
+/** Optimizers (SGD, Adam, AdamW, RMSprop), optim.lrScheduler, optimizer checkpoints. */
+export * as optim from './optim';
+/** Datasets, TensorDataset and the DataLoader (data.datasets = datasets). */
+export * as data from './data';
+/** Ready-made datasets: MNIST, FashionMNIST. */
+export * as datasets from './data/datasets';
+/** Checkpoints: named tensors <-> safetensors files. */
+export { save, load, loadCheckpoint } from './io/checkpoint';
+export type { TensorDict, Checkpoint, LoadOptions } from './io/checkpoint';

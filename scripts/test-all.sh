@@ -27,7 +27,18 @@ if [ "${NODETORCH_SKIP_VARIANTS:-0}" != "1" ]; then
     node node_modules/cmake-js/bin/cmake-js rebuild --out build-cuda ${NODETORCH_CUDA_ARCHS:+-DNT_CUDA_ARCHS=$NODETORCH_CUDA_ARCHS} >/tmp/nodetorch-build-cuda.log 2>&1 \
       || { tail -80 /tmp/nodetorch-build-cuda.log; exit 1; }
     NODETORCH_ADDON=build-cuda/Release/nodetorch.node $JEST
+    CUDA_BUILT=1
   else
     echo "nvcc not found: CUDA build skipped"
   fi
+fi
+
+# The npm package as a user gets it: packed, installed offline with compilers
+# hidden, loaded from the prebuild (made from this run's CUDA build when there
+# is one, so nothing is compiled twice; else a CPU prebuild).
+stage "packaging: npm pack, offline install without compilers, CJS/ESM/TS consumers"
+if [ "${CUDA_BUILT:-0}" = "1" ]; then
+  node scripts/pack-test.js --skip-build-ts --from build-cuda/Release/nodetorch.node
+else
+  node scripts/pack-test.js --skip-build-ts --cpu
 fi

@@ -83,3 +83,120 @@ export function ravelBroadcast(idx: readonly number[], shape: readonly number[])
   for (let d = 0; d < shape.length; ++d) flat = flat * shape[d] + (shape[d] === 1 ? 0 : idx[d + off]);
   return flat;
 }
+
+// ---- float64 references for the tensor-core suites --------------------------
+
+/** A seed derived from the running test's name, so each test gets its own data. */
+export function testSeed(salt = ''): number {
+  const name = `${expect.getState().currentTestName ?? ''}|${salt}`;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; ++i) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/** Tolerance for a floating dtype (float32 for anything else). */
+export function tolFor(dtype: nt.DType): { atol: number; rtol: number } {
+  return dtype === 'float64' ? TOL.float64 : TOL.float32;
+}
+
+/**
+ * Row-major values of view `t`, read from the flat reference `base` of its
+ * storage with t's own shape/strides/offset (no kernel involved).
+ */
+export function viewRef(base: ArrayLike<number>, t: nt.Tensor): Float64Array {
+  const out = new Float64Array(t.numel);
+  for (let i = 0; i < out.length; ++i) {
+    const idx = unravel(i, t.shape);
+    let off = t.offset;
+    for (let d = 0; d < idx.length; ++d) off += idx[d] * t.strides[d];
+    out[i] = base[off];
+  }
+  return out;
+}
+
+/** NumPy broadcast of two shapes (throws on mismatch). */
+export function broadcastShape(a: readonly number[], b: readonly number[]): number[] {
+  const n = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < n; ++i) {
+    const da = i < n - a.length ? 1 : a[i - (n - a.length)];
+    const db = i < n - b.length ? 1 : b[i - (n - b.length)];
+    if (da !== db && da !== 1 && db !== 1) throw new Error(`reference: cannot broadcast [${a}] and [${b}]`);
+    out.push(da === 1 ? db : da);
+  }
+  return out;
+}
+
+/** Elementwise f over broadcast operands, in float64. */
+export function refBroadcast(
+  operands: { values: ArrayLike<number>; shape: readonly number[] }[],
+  f: (...v: number[]) => number,
+): { shape: number[]; values: Float64Array } {
+  const shape = operands.reduce<number[]>((s, o) => broadcastShape(s, o.shape), []);
+  const values = new Float64Array(numelOf(shape));
+  const args = new Array<number>(operands.length);
+  for (let i = 0; i < values.length; ++i) {
+    const idx = unravel(i, shape);
+    for (let k = 0; k < operands.length; ++k) args[k] = operands[k].values[ravelBroadcast(idx, operands[k].shape)];
+    values[i] = f(...args);
+  }
+  return { shape, values };
+}
+
+/** Reduction of row-major `values` over `dims` (sorted, non-negative) with f over each group. */
+export function refReduce(
+  values: ArrayLike<number>, shape: readonly number[], dims: readonly number[], keepdim: boolean,
+  f: (group: number[]) => number,
+): { shape: number[]; values: Float64Array } {
+  const set = new Set(dims);
+  const keptShape = shape.map((s, d) => (set.has(d) ? 1 : s));
+  const groups: number[][] = Array.from({ length: numelOf(keptShape) }, () => []);
+  for (let i = 0; i < numelOf(shape); ++i) {
+    const idx = unravel(i, shape).map((v, d) => (set.has(d) ? 0 : v));
+    let flat = 0;
+    for (let d = 0; d < shape.length; ++d) flat = flat * keptShape[d] + idx[d];
+    groups[flat].push(values[i]);
+  }
+  const outShape = keepdim ? keptShape : shape.filter((_, d) => !set.has(d));
+  return { shape: outShape, values: Float64Array.from(groups.map(f)) };
+}
+
+/** Accurate erf for |x| <= ~3 (Taylor series, float64). */
+export function erfRef(x: number): number {
+  if (Math.abs(x) > 3.5) return Math.sign(x) * (1 - erfcTail(Math.abs(x)));
+  let term = x;
+  let sum = x;
+  for (let n = 1; n < 200; ++n) {
+    term *= (-x * x) / n;
+    const add = term / (2 * n + 1);
+    sum += add;
+    if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+  }
+  return (2 / Math.sqrt(Math.PI)) * sum;
+}
+
+function erfcTail(x: number): number {
+  // Continued fraction for erfc, accurate for large x.
+  let f = 0;
+  for (let n = 60; n >= 1; --n) f = n / 2 / (x + f);
+  return Math.exp(-x * x) / Math.sqrt(Math.PI) / (x + f);
+}
+
+/** Values of a tensor as float64 (a copy). */
+export function values(t: nt.Tensor): Float64Array {
+  return Float64Array.from(t.double().cpu().data() as Float64Array);
+}
+
+/** Expects `fn` to throw an instance of `cls` whose message matches `msg`. */
+export function expectError(fn: () => unknown, cls: abstract new (...a: never[]) => Error, msg: string | RegExp): void {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  if (caught === undefined) throw new Error(`expected ${cls.name} matching ${String(msg)}, nothing was thrown`);
+  if (!(caught instanceof cls)) throw new Error(`expected ${cls.name}, got ${(caught as Error)?.constructor?.name}: ${(caught as Error)?.message}`);
+  if (typeof msg === 'string') expect((caught as Error).message).toBe(msg);
+  else expect((caught as Error).message).toMatch(msg);
+}

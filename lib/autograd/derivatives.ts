@@ -115,7 +115,16 @@ export const derivatives: DerivativeTable = {
   cat: ({ dim, sizes }, g) => views.split(g, sizes, dim),
   sum: ({ inShape, dims, keepdim }, g) => [unreduce(g, inShape, dims, keepdim)],
   mean: ({ inShape, dims, keepdim, count }, g) => [unreduce(ew.div(g, count), inShape, dims, keepdim)],
-  prod: ({ x, out, dims, keepdim }, g) => [ew.div(ew.mul(unreduce(g, x.shape, dims, keepdim), unreduce(out, x.shape, dims, keepdim)), x)],
+  prod: ({ x, out, dims, keepdim }, g) => {
+    // out / x, except where the group holds zeros (0/0): with one zero, that
+    // element gets the product of the others; with more, everything gets 0.
+    const isZero = ew.eq(x, 0);
+    const zeros = unreduce(cast(isZero, x.dtype).sum(dims, true), x.shape, dims, true);
+    const othersIfOneZero = unreduce(prodOver(ew.where(isZero, 1, x), dims), x.shape, dims, true);
+    const local = ew.where(ew.eq(zeros, 0), ew.div(unreduce(out, x.shape, dims, keepdim), x),
+      ew.where(ew.logicalAnd(ew.eq(zeros, 1), isZero), othersIfOneZero, 0));
+    return [ew.mul(unreduce(g, x.shape, dims, keepdim), local)];
+  },
   extreme: ({ x, out, dims, keepdim }, g) => {
     const mask = tieMask(x, unreduce(out, x.shape, dims, keepdim));
     const count = unreduce(mask.sum(dims, true), x.shape, dims, true);
@@ -153,6 +162,13 @@ export const derivatives: DerivativeTable = {
     return [ew.mul(dlogits, ew.mul(g, scale))];
   },
 };
+
+/** Product over several dims, keepdim (Tensor.prod takes one dim at a time). */
+function prodOver(x: Tensor, dims: readonly number[]): Tensor {
+  let p = x;
+  for (const d of dims) p = p.prod(d, true);
+  return p;
+}
 
 /** Softmax backward over the last dim of the (contiguous) saved output. */
 function softmaxGrad(out: Tensor, g: Tensor, log: boolean): Tensor {

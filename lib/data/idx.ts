@@ -183,6 +183,8 @@ export function parseIdx(buf: Uint8Array, fileName: string): RawTensor {
 
 /** Reads and parses an IDX file (raw or gzip). */
 export function readIdxFile(filePath: string): RawTensor {
+  // A number would be read as a file descriptor by fs.
+  if (typeof filePath !== 'string' || filePath === '') throw new ArgumentError('readIdxFile', `a file path, got ${filePath === '' ? 'an empty string' : typeof filePath}`);
   return parseIdx(fs.readFileSync(filePath), filePath);
 }
 

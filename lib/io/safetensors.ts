@@ -302,6 +302,8 @@ function parseEntry(
 
 /** Reads and parses a safetensors file. */
 export function loadSafetensorsFile(path: string): SafetensorsContents {
+  // A number would be read as a file descriptor by fs.
+  if (typeof path !== 'string' || path === '') throw new ArgumentError('load', `a file path, got ${path === '' ? 'an empty string' : typeof path}`);
   return parseSafetensors(fs.readFileSync(path), path);
 }
 

@@ -2,6 +2,7 @@
 // kernels (ReluBackward, SigmoidBackward, ... and softmaxBackward).
 import { UnaryOp } from '../../bindings/codes';
 import { record } from '../autograd/node';
+import { ArgumentError } from '../errors';
 import { isFloatingDType } from '../tensor/dtype';
 import { normalizeDim } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
@@ -39,6 +40,7 @@ export function gelu(x: Tensor): Tensor {
 }
 
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  if (typeof negativeSlope !== 'number') throw new ArgumentError('leaky_relu', `negativeSlope must be a number, got ${typeof negativeSlope}`);
   const out = activation('leaky_relu', UnaryOp.LeakyRelu, x, negativeSlope);
   return record('leakyRelu', out, [x], () => ({ x, slope: negativeSlope }));
 }

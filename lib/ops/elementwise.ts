@@ -116,7 +116,9 @@ export function pow(a: TensorOrScalar, b: TensorOrScalar): Tensor {
   if (!(b instanceof Tensor)) {
     const e = checkScalar('pow', b);
     const dt = Number.isInteger(e) && e >= 0 ? promoteWithScalar(a.dtype, e) : floatDType(a);
-    const out = scalarOp(UnaryOp.PowScalar, a, dt, e);
+    // The kernels have no integer PowScalar: integer powers go through float64
+    // (exact below 2^53) and are cast back.
+    const out = isFloatingDType(dt) ? scalarOp(UnaryOp.PowScalar, a, dt, e) : cast(scalarOp(UnaryOp.PowScalar, a, 'float64', e), dt);
     return record('powScalar', out, [a], () => ({ x: a, exponent: e }));
   }
   checkTensor('pow', b);
@@ -240,10 +242,15 @@ export function logicalNot(a: Tensor): Tensor {
 /** Elementwise select: cond ? a : b (scalars accepted for a and b). */
 export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor {
   checkTensor('where', cond, 'condition');
-  const ref = a instanceof Tensor ? a : b instanceof Tensor ? b : null;
-  const at = a instanceof Tensor ? checkTensor('where', a) : scalarTensor(checkScalar('where', a), ref ?? cond, 'float32');
-  const bt = b instanceof Tensor ? checkTensor('where', b) : scalarTensor(checkScalar('where', b), ref ?? cond, 'float32');
-  const dt = a instanceof Tensor && b instanceof Tensor ? promoteTypes(at.dtype, bt.dtype) : (ref?.dtype ?? 'float32');
+  const ref = a instanceof Tensor ? checkTensor('where', a) : b instanceof Tensor ? checkTensor('where', b) : null;
+  // PyTorch's rules: a float scalar lifts an integer tensor to float32; two
+  // scalars give int64 when both are integers.
+  let dt: DType;
+  if (a instanceof Tensor && b instanceof Tensor) dt = promoteTypes(a.dtype, b.dtype);
+  else if (ref) dt = promoteWithScalar(ref.dtype, checkScalar('where', a instanceof Tensor ? b : a));
+  else dt = Number.isInteger(checkScalar('where', a)) && Number.isInteger(checkScalar('where', b)) ? 'int64' : 'float32';
+  const at = a instanceof Tensor ? a : scalarTensor(checkScalar('where', a), ref ?? cond, dt);
+  const bt = b instanceof Tensor ? b : scalarTensor(checkScalar('where', b), ref ?? cond, dt);
   const dev = sameDevice('where', cond, at, bt);
   const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, at.shape), bt.shape);
   const out = empty(shape, dt, dev);

@@ -86,7 +86,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   checkTensor('permute', x);
   if (!Array.isArray(dims) || dims.length !== x.ndim) {
-    throw new ShapeError('permute', `expected ${x.ndim} dims, got ${formatShape(dims as number[])}`);
+    throw new ShapeError('permute', `expected ${x.ndim} dims, got ${Array.isArray(dims) ? formatShape(dims) : String(dims)}`);
   }
   const norm = dims.map((d) => normalizeDim('permute', d, x.ndim));
   if (new Set(norm).size !== norm.length) throw new ArgumentError('permute', `dims ${formatShape(dims)} repeat`);
@@ -113,6 +113,7 @@ export function t(x: Tensor): Tensor {
 
 export function expand(x: Tensor, shape: Shape): Tensor {
   checkTensor('expand', x);
+  if (!Array.isArray(shape)) throw new ArgumentError('expand', `shape must be an array of integers, got ${shape === null ? 'null' : typeof shape}`);
   const target = shape.slice();
   if (target.length < x.ndim) {
     throw new ShapeError('expand', `the number of sizes (${target.length}) must be >= the number of dims (${x.ndim})`);
@@ -163,6 +164,7 @@ export function split(x: Tensor, splitSize: number | number[], dim = 0): Tensor[
     for (let s = 0; s < size; s += splitSize) sizes.push(Math.min(splitSize, size - s));
     if (size === 0) sizes = [0];
   } else {
+    if (!Array.isArray(splitSize)) throw new ArgumentError('split', `split size must be an integer or an array of integers, got ${splitSize === null ? 'null' : typeof splitSize}`);
     sizes = splitSize;
     if (sizes.reduce((a, b) => a + b, 0) !== size) {
       throw new ShapeError('split', `sizes ${formatShape(sizes)} do not sum to dim ${d} of size ${size}`);

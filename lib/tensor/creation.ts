@@ -118,26 +118,33 @@ export function empty(shape: Shape | number, options?: TensorOptions): Tensor {
   return finish(emptyRaw(shapeOf('empty', shape), dtype, device), options);
 }
 
-export function full(shape: Shape | number, value: number, options?: TensorOptions): Tensor {
-  if (typeof value !== 'number' && typeof value !== 'boolean') throw new ArgumentError('full', `fill value must be a number, got ${typeof value}`);
-  const { dtype, device } = resolve('full', options);
-  const t = emptyRaw(shapeOf('full', shape), dtype, device);
+/** full() under the name of the public op that called it (for error messages). */
+function fullAs(op: string, shape: Shape | number, value: number, options?: TensorOptions): Tensor {
+  if (typeof value !== 'number' && typeof value !== 'boolean') throw new ArgumentError(op, `fill value must be a number, got ${typeof value}`);
+  const { dtype, device } = resolve(op, options);
+  const t = emptyRaw(shapeOf(op, shape), dtype, device);
   if (t.numel) kFill(t, Number(value));
   return finish(t, options);
 }
 
-export const zeros = (shape: Shape | number, options?: TensorOptions): Tensor => full(shape, 0, options);
-export const ones = (shape: Shape | number, options?: TensorOptions): Tensor => full(shape, 1, options);
+export function full(shape: Shape | number, value: number, options?: TensorOptions): Tensor {
+  return fullAs('full', shape, value, options);
+}
+
+export const zeros = (shape: Shape | number, options?: TensorOptions): Tensor => fullAs('zeros', shape, 0, options);
+export const ones = (shape: Shape | number, options?: TensorOptions): Tensor => fullAs('ones', shape, 1, options);
 
 function likeOptions(t: Tensor, options?: TensorOptions): TensorOptions {
   if (!(t instanceof Tensor)) throw new ArgumentError('like', 'expected a Tensor');
+  if (options !== undefined && (options === null || typeof options !== 'object')) throw new ArgumentError('like', 'options must be an object');
   t._check('like');
   return { dtype: options?.dtype ?? t.dtype, device: options?.device ?? t.device, requiresGrad: options?.requiresGrad };
 }
-export const zerosLike = (t: Tensor, o?: TensorOptions): Tensor => full(t.shape, 0, likeOptions(t, o));
-export const onesLike = (t: Tensor, o?: TensorOptions): Tensor => full(t.shape, 1, likeOptions(t, o));
-export const fullLike = (t: Tensor, v: number, o?: TensorOptions): Tensor => full(t.shape, v, likeOptions(t, o));
-export const emptyLike = (t: Tensor, o?: TensorOptions): Tensor => empty(t.shape, likeOptions(t, o));
+// likeOptions first: it checks t before t.shape is read.
+export const zerosLike = (t: Tensor, o?: TensorOptions): Tensor => { const lo = likeOptions(t, o); return full(t.shape, 0, lo); };
+export const onesLike = (t: Tensor, o?: TensorOptions): Tensor => { const lo = likeOptions(t, o); return full(t.shape, 1, lo); };
+export const fullLike = (t: Tensor, v: number, o?: TensorOptions): Tensor => { const lo = likeOptions(t, o); return full(t.shape, v, lo); };
+export const emptyLike = (t: Tensor, o?: TensorOptions): Tensor => { const lo = likeOptions(t, o); return empty(t.shape, lo); };
 
 /** arange(end) or arange(start, end, step = 1). Integer arguments give int64. */
 export function arange(startOrEnd: number, end?: number, step = 1, options?: TensorOptions): Tensor {
@@ -193,5 +200,5 @@ export function randint(low: number, high: number, shape: Shape | number, o?: Te
   }
   return random('randint', shape, RandomKind.Int, low, high, o, 'int64');
 }
-export const randLike = (t: Tensor, o?: TensorOptions): Tensor => rand(t.shape, likeOptions(t, o));
-export const randnLike = (t: Tensor, o?: TensorOptions): Tensor => randn(t.shape, likeOptions(t, o));
+export const randLike = (t: Tensor, o?: TensorOptions): Tensor => { const lo = likeOptions(t, o); return rand(t.shape, lo); };
+export const randnLike = (t: Tensor, o?: TensorOptions): Tensor => { const lo = likeOptions(t, o); return randn(t.shape, lo); };

@@ -8,7 +8,8 @@ function formatNumber(v: number, floating: boolean, sci: boolean): string {
   if (!floating) return String(v);
   if (Number.isNaN(v)) return 'nan';
   if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-  return sci ? v.toExponential(4) : v.toFixed(4);
+  // PyTorch pads the exponent to two digits: 1.0000e-06.
+  return sci ? v.toExponential(4).replace(/e([+-])(\d)$/, (_m, sign: string, d: string) => `e${sign}0${d}`) : v.toFixed(4);
 }
 
 export function formatTensor(t: Tensor): string {

@@ -34,8 +34,13 @@ export class Generator {
   }
 
   setState(state: { seed: bigint; offset: number }): void {
+    if (typeof state !== 'object' || state === null) throw new ArgumentError('setState', `a {seed, offset} object, got ${state === null ? 'null' : typeof state}`);
+    const offset = state.offset;
+    if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
+      throw new ArgumentError('setState', `offset must be a non-negative integer, got ${String(offset)}`);
+    }
     this.seedValue = toSeed(state.seed);
-    this.offsetValue = state.offset;
+    this.offsetValue = offset;
   }
 }
 

@@ -6,7 +6,8 @@ export type Shape = readonly number[];
 export const MAX_DIMS = 8;
 
 export function formatShape(s: Shape): string {
-  return `[${s.join(', ')}]`;
+  // Also formats hostile "shapes" (symbols, null-prototype objects) without throwing.
+  return `[${Array.from(s, (d) => (typeof d === 'number' ? String(d) : typeof d)).join(', ')}]`;
 }
 
 export function numelOf(s: Shape): number {
@@ -94,7 +95,7 @@ export function normalizeDim(op: string, dim: unknown, ndim: number): number {
 export function normalizeDims(op: string, dims: number | readonly number[] | undefined, ndim: number): number[] {
   if (dims === undefined) return Array.from({ length: ndim }, (_, i) => i);
   const list = typeof dims === 'number' ? [dims] : dims;
-  if (!Array.isArray(list)) throw new ArgumentError(op, `dim must be a number or an array of numbers`);
+  if (!Array.isArray(list)) throw new ArgumentError(op, `dim must be a number or an array of numbers, got ${typeof dims}`);
   const out = list.map((d) => normalizeDim(op, d, ndim));
   if (ndim === 0) return [];
   if (new Set(out).size !== out.length) throw new ArgumentError(op, `dim ${formatShape(out)} has duplicates`);
@@ -103,6 +104,7 @@ export function normalizeDims(op: string, dims: number | readonly number[] | und
 
 /** Resolves one -1 entry of a reshape target against numel. */
 export function inferShape(op: string, shape: readonly number[], numel: number): number[] {
+  if (!Array.isArray(shape)) throw new ArgumentError(op, `shape must be an array of integers, got ${shape === null ? 'null' : typeof shape}`);
   let infer = -1;
   let known = 1;
   for (let i = 0; i < shape.length; ++i) {

@@ -47,6 +47,11 @@ export class Tensor {
 
   /** @internal Use nt.tensor(), nt.zeros(), ... to create tensors. */
   constructor(storage: Storage, shape: readonly number[], strides: readonly number[], offset: number) {
+    // Public by export, internal by contract: a user calling `new nt.Tensor(...)`
+    // gets a typed error here instead of a broken tensor failing later.
+    if (!(storage instanceof Storage)) {
+      throw new ArgumentError('Tensor', 'a tensor made by nt.tensor(), nt.zeros(), ...; the constructor is internal');
+    }
     this._storage = storage;
     storage.refs++;
     this.shape = shape;
@@ -61,6 +66,29 @@ export class Tensor {
   _view(shape: readonly number[], strides: readonly number[], offset: number): Tensor {
     this._check('view');
     return new Tensor(this._storage, shape, strides, offset);
+  }
+
+  /**
+   * @internal Makes this tensor an alias of src's storage, shape, strides,
+   * offset, dtype and device, keeping its identity (so optimizers and
+   * modules holding it stay valid). Used by Module.to().
+   */
+  _assign(src: Tensor): void {
+    this._check('_assign');
+    src._check('_assign');
+    src._storage.refs++; // first: src may already share this storage
+    const old = this._storage;
+    const self = this as unknown as {
+      _storage: Storage; shape: readonly number[]; strides: readonly number[]; offset: number; dtype: DType; device: Device;
+    };
+    self._storage = src._storage;
+    self.shape = src.shape;
+    self.strides = src.strides;
+    self.offset = src.offset;
+    self.dtype = src.dtype;
+    self.device = src.device;
+    this._version++;
+    old.release();
   }
 
   /** @internal Throws if disposed; returns the native handle. */
@@ -245,7 +273,7 @@ export class Tensor {
   transpose(dim0: number, dim1: number): Tensor { return views.transpose(this, dim0, dim1); }
   permute(...dims: number[] | [readonly number[]]): Tensor { return views.permute(this, views.shapeArgs(dims)); }
   expand(...shape: number[] | [readonly number[]]): Tensor { return views.expand(this, views.shapeArgs(shape)); }
-  expandAs(other: Tensor): Tensor { return views.expand(this, other.shape); }
+  expandAs(other: Tensor): Tensor { return views.expand(this, ew.checkTensor('expandAs', other, 'other').shape); }
   narrow(dim: number, start: number, length: number): Tensor { return views.narrow(this, dim, start, length); }
   split(splitSize: number | number[], dim = 0): Tensor[] { return views.split(this, splitSize, dim); }
   chunk(chunks: number, dim = 0): Tensor[] { return views.chunk(this, chunks, dim); }

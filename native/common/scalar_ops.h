@@ -29,7 +29,8 @@ template <typename T> NT_HD T geluGrad(T x) {
   return cdf + x * pdf;
 }
 
-template <typename T> NT_HD T relu(T x) { return x > T(0) ? x : T(0); }
+// NaN propagates, as in PyTorch.
+template <typename T> NT_HD T relu(T x) { return !(x <= T(0)) ? x : T(0); }
 
 // One Adam/AdamW step for one element; p, m, v (and vmax when amsgrad) are
 // updated in place. bc1 = 1 - beta1^t, bc2 = 1 - beta2^t (host-computed).
@@ -52,18 +53,20 @@ NT_HD void adamUpdate(T& p, T g, T& m, T& v, T* vmax, T lr, T beta1, T beta2, T 
   p = p - (lr / bc1) * (m / denom);
 }
 
-// One SGD step for one element (PyTorch semantics). buf may be null when
-// momentum == 0.
+// One SGD step for one element, as current PyTorch: the gradient is negated
+// first when maximizing, then weight decay and momentum apply. buf may be
+// null when momentum == 0.
 template <typename T>
 NT_HD void sgdUpdate(T& p, T g, T* buf, T lr, T momentum, T dampening, T weightDecay,
                      bool nesterov, bool firstStep, bool maximize) {
+  if (maximize) g = -g;
   if (weightDecay != T(0)) g = g + weightDecay * p;
   if (buf) {
     if (firstStep) *buf = g;
     else *buf = momentum * *buf + (T(1) - dampening) * g;
     g = nesterov ? g + momentum * *buf : *buf;
   }
-  p = maximize ? p + lr * g : p - lr * g;
+  p = p - lr * g;
 }
 
 }  // namespace scalar

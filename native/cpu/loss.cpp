@@ -1,18 +1,26 @@
 // Fused cross-entropy over contiguous logits [N, C] with integer targets [N]
 // (contract in kernel_api.h: CrossEntropyArgs).
 //
-// Per row: pass 1 finds the max and the plain sum (for label smoothing);
-// pass 2 computes exp(x - max), summed in double and, when dlogits is
-// wanted, stored straight into the dlogits row; pass 3 scales that row into
-// softmax - (1-ls)*onehot - ls/C. Probabilities are never stored elsewhere
-// and each element costs one exp. All targets are validated before anything
-// is written, so a bad target leaves the outputs untouched.
+// Per row: pass 1 finds the max (and the plain sum, for label smoothing);
+// pass 2 computes exp(x - max) with the vectorized expVec (vec_exp.h),
+// stored straight into the dlogits row when it is wanted, and sums it in
+// double; pass 3 scales that row into softmax - (1-ls)*onehot - ls/C.
+// Probabilities are never stored elsewhere and each element costs one exp.
+// All targets are validated before anything is written, so a bad target
+// leaves the outputs untouched.
+// GCC: the row loops vectorize only without -ftrapping-math (clamps and
+// selects in expVec); must precede every include so all inline functions of
+// this file share the same options. Clang does not trap by default.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
+#endif
 #include <cmath>
 #include <cstring>
 #include <string>
 
 #include "cpu/kernels_cpu.h"
 #include "cpu/loops.h"
+#include "cpu/vec_exp.h"
 
 namespace nt {
 namespace cpu {
@@ -44,22 +52,9 @@ void crossEntropyTyped(const CrossEntropyArgs& a) {
         if (g) std::memset(g, 0, size_t(C) * sizeof(T));
         continue;
       }
-      T m = x[0];
-      double sumX = 0.0;
-      for (int64_t j = 0; j < C; ++j) {
-        m = x[j] > m ? x[j] : m;
-        sumX += double(x[j]);
-      }
-      double sumE = 0.0;
-      if (g) {
-        for (int64_t j = 0; j < C; ++j) {
-          const T e = std::exp(x[j] - m);
-          g[j] = e;
-          sumE += double(e);
-        }
-      } else {
-        for (int64_t j = 0; j < C; ++j) sumE += double(std::exp(x[j] - m));
-      }
+      const T m = rowMax(x, C);
+      const double sumX = ls != 0.0 ? rowSum(x, C) : 0.0;
+      const double sumE = g ? expShiftSum(g, x, m, C) : expShiftSumNoStore(x, m, C);
       const double lse = double(m) + std::log(sumE);
       losses[r] = T((1.0 - ls) * (lse - double(x[t])) + ls * (lse - sumX / double(C)));
       if (g) {

@@ -4,11 +4,18 @@
 // Forward is numerically stable: m = max(row), out = exp(x - m) / sum (the
 // exps are written to `out` while summing, then scaled), or for log
 // out = x - m - log(sum). Sums accumulate in double. A NaN in a row makes
-// the whole row NaN; a row of all -inf gives NaN like PyTorch.
+// the whole row NaN; a row of all -inf gives NaN like PyTorch. exp is
+// expVec (vec_exp.h) so the row loops vectorize.
+// GCC: they vectorize only without -ftrapping-math; the pragma precedes
+// every include so all inline functions of this file share the options.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
+#endif
 #include <cmath>
 
 #include "cpu/kernels_cpu.h"
 #include "cpu/loops.h"
+#include "cpu/vec_exp.h"
 
 namespace nt {
 namespace cpu {
@@ -16,20 +23,12 @@ namespace {
 
 template <class T>
 void softmaxRow(T* __restrict y, const T* __restrict x, int64_t n, bool log) {
-  T m = x[0];
-  for (int64_t j = 1; j < n; ++j) m = x[j] > m ? x[j] : m;
-  double sum = 0.0;
+  const T m = rowMax(x, n);
   if (log) {
-    for (int64_t j = 0; j < n; ++j) sum += double(std::exp(x[j] - m));
-    const T shift = m + T(std::log(sum));
+    const T shift = m + T(std::log(expShiftSumNoStore(x, m, n)));
     for (int64_t j = 0; j < n; ++j) y[j] = x[j] - shift;
   } else {
-    for (int64_t j = 0; j < n; ++j) {
-      const T e = std::exp(x[j] - m);
-      y[j] = e;
-      sum += double(e);
-    }
-    const T inv = T(1.0 / sum);
+    const T inv = T(1.0 / expShiftSum(y, x, m, n));
     for (int64_t j = 0; j < n; ++j) y[j] *= inv;
   }
 }
@@ -37,15 +36,19 @@ void softmaxRow(T* __restrict y, const T* __restrict x, int64_t n, bool log) {
 template <class T>
 void softmaxBackwardRow(T* __restrict dx, const T* __restrict dy, const T* __restrict y, int64_t n,
                         bool log) {
-  double dot = 0.0;
   if (log) {
-    for (int64_t j = 0; j < n; ++j) dot += double(dy[j]);
-    const T s = T(dot);
-    for (int64_t j = 0; j < n; ++j) dx[j] = dy[j] - std::exp(y[j]) * s;
+    const T s = T(rowSum(dy, n));
+    for (int64_t j = 0; j < n; ++j) dx[j] = dy[j] - expAny<T>(y[j]) * s;
   } else {
-    for (int64_t j = 0; j < n; ++j) dot += double(dy[j]) * double(y[j]);
+    double lane[kLanes] = {0};
+    int64_t j = 0;
+    for (; j + kLanes <= n; j += kLanes)
+      for (int k = 0; k < kLanes; ++k) lane[k] += double(dy[j + k]) * double(y[j + k]);
+    double dot = 0.0;
+    for (int k = 0; k < kLanes; ++k) dot += lane[k];
+    for (; j < n; ++j) dot += double(dy[j]) * double(y[j]);
     const T s = T(dot);
-    for (int64_t j = 0; j < n; ++j) dx[j] = y[j] * (dy[j] - s);
+    for (j = 0; j < n; ++j) dx[j] = y[j] * (dy[j] - s);
   }
 }
 

@@ -1,0 +1,134 @@
+// `npm run bench`: kernel benchmarks, end-to-end MLP epochs and, when a
+// Python with torch is found, the same benchmarks in PyTorch in the same run.
+//
+//   node dist/bench/run.js [--json] [--quick] [--reps N] [--min-time S]
+//     [--threads N] [--epochs N] [--only kernels|mlp] [--no-torch] [--data-dir DIR]
+import * as nt from '../lib';
+import { type KernelResult, runKernels } from './kernels';
+import { machineInfo } from './machine';
+import { type MlpConfig, type MlpResult, findMnist, runMlp } from './mlp';
+import { type TorchKernels, kernelTable, mlpTable, targetLines, targets } from './report';
+import { load1 } from './stats';
+import { type TorchRuntime, findTorch, runReference } from './torch';
+
+interface Options {
+  json: boolean; quick: boolean; reps: number; minTime: number; threads: number; epochs: number;
+  only: 'kernels' | 'mlp' | null; torch: boolean; dataDir: string | undefined;
+}
+
+function parse(argv: string[]): Options {
+  const o: Options = { json: false, quick: false, reps: 5, minTime: 0.2, threads: nt.getNumThreads(), epochs: 3, only: null, torch: true, dataDir: undefined };
+  const num = (i: number, name: string): number => {
+    const v = Number(argv[i]);
+    if (!(v > 0)) throw new Error(`bench: --${name} needs a positive number, got ${argv[i]}`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; ++i) {
+    switch (argv[i]) {
+      case '--json': o.json = true; break;
+      case '--quick': o.quick = true; break;
+      case '--no-torch': o.torch = false; break;
+      case '--reps': o.reps = Math.round(num(++i, 'reps')); break;
+      case '--min-time': o.minTime = num(++i, 'min-time'); break;
+      case '--threads': o.threads = Math.round(num(++i, 'threads')); break;
+      case '--epochs': o.epochs = Math.round(num(++i, 'epochs')); break;
+      case '--data-dir': o.dataDir = argv[++i]; break;
+      case '--only': {
+        const v = argv[++i];
+        if (v !== 'kernels' && v !== 'mlp') throw new Error(`bench: --only kernels|mlp, got ${v}`);
+        o.only = v;
+        break;
+      }
+      default: throw new Error(`bench: unknown option ${argv[i]} (see the header of bench/run.ts)`);
+    }
+  }
+  if (o.quick) {
+    o.reps = Math.min(o.reps, 3);
+    o.minTime = Math.min(o.minTime, 0.1);
+    o.epochs = 1;
+  }
+  return o;
+}
+
+function main(): void {
+  const o = parse(process.argv.slice(2));
+  const log = (s: string): void => { process.stderr.write(`${s}\n`); };
+  nt.setNumThreads(o.threads);
+  const machine = machineInfo();
+  const found = o.torch ? findTorch() : { reason: 'disabled with --no-torch' };
+  const torch: TorchRuntime | null = 'python' in found ? found : null;
+  const method = [
+    `Each figure is the median of ${o.reps} repetitions (each repetition a calibrated loop of >= ${o.minTime} s; MLP: one epoch per repetition); +-% is half the min..max range.`,
+    torch
+      ? `PyTorch ${torch.version} (${torch.python}) runs the same benchmarks in this run, with torch.set_num_threads(${o.threads}), OMP_WAIT_POLICY=passive and OMP/OPENBLAS_NUM_THREADS=${o.threads}.`
+      : `PyTorch comparison skipped: ${'reason' in found ? found.reason : ''}.`,
+    'GEMM: "direct call" is native.kernels.gemm into a preallocated C (the OpenBLAS call plus argument checks); nodetorch is nt.matmul, allocating C each call. "GEMM ceiling" = the direct 1024^3 sgemm. Memory bandwidth = a copy of a 256 MB tensor, bytes read + written.',
+    'Quoted reference (issue #4, not measured here): FMA peak ~97 GFLOP/s per core on a 2-core Zen3 dev box.',
+  ];
+  log(`nodetorch bench: ${machine.cpuModel}, ${machine.cores} cores / ${machine.logicalCpus} CPUs, ${o.threads} threads, load ${load1().toFixed(2)}`);
+
+  let kernels: KernelResult[] = [];
+  let torchKernels: TorchKernels | null = null;
+  let torchKernelError: string | undefined;
+  const big = o.quick ? 1 << 22 : 1 << 24;
+  const ceRows = o.quick ? [4096] : [4096, 65536];
+  if (o.only !== 'mlp') {
+    log('kernels (nodetorch):');
+    kernels = runKernels({ reps: o.reps, minTime: o.minTime, big, ceRows, log });
+    if (torch) {
+      log('kernels (PyTorch)...');
+      try {
+        torchKernels = runReference<TorchKernels>(torch, 'torch_kernels.py',
+          ['--threads', String(o.threads), '--reps', String(o.reps), '--min-time', String(o.minTime), ...(o.quick ? ['--quick'] : [])], o.threads, 30 * 60_000);
+      } catch (e) {
+        torchKernelError = (e as Error).message;
+        log(`  ${torchKernelError}`);
+      }
+    }
+  }
+
+  const mlp: MlpResult[] = [];
+  let mlpNote: string | undefined;
+  if (o.only !== 'kernels') {
+    const dataDir = findMnist(o.dataDir);
+    if (!dataDir) {
+      mlpNote = 'MLP skipped: no MNIST IDX files found (--data-dir DIR, or $NODETORCH_MNIST_DIR)';
+    } else {
+      const threadCounts = [...new Set([o.threads, 1])];
+      const configs: MlpConfig[] = [
+        ...threadCounts.map((threads): MlpConfig => ({ name: 'seed', optimizer: 'sgd', lr: 0.01, batchSize: 64, threads })),
+        { name: 'default', optimizer: 'adam', lr: 1e-3, batchSize: 64, threads: o.threads },
+      ];
+      for (const c of configs) {
+        log(`mlp ${c.name} ${c.threads} thread(s), ${o.epochs} epoch(s) each side...`);
+        mlp.push(runMlp(c, o.epochs, dataDir, torch));
+      }
+    }
+  }
+
+  const ts = targets(kernels, mlp, o.threads);
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify({
+      machine, options: o, torch: torch ?? found, method, kernels, torchKernels: torchKernels ?? torchKernelError ?? null, mlp, mlpNote,
+      targets: ts, loadAverageEnd: load1(),
+    }, null, 1)}\n`);
+    return;
+  }
+  const out: string[] = [];
+  out.push(`nodetorch ${machine.nodetorch} bench | ${machine.cpuModel} | ${machine.cores} cores, ${machine.logicalCpus} CPUs | threads ${o.threads} | Node ${machine.node} | BLAS ${machine.blas}`);
+  out.push(...method.map((m) => `  ${m}`));
+  if (kernels.length) {
+    out.push('', 'Kernels (rates: higher is better; "vs PyTorch" > 1 means nodetorch is faster)');
+    out.push(kernelTable(kernels, torchKernels));
+    if (torchKernelError) out.push(`  PyTorch kernels failed: ${torchKernelError}`);
+  }
+  if (mlp.length || mlpNote) {
+    out.push('', 'End to end: 784-500-10 ReLU MLP, one epoch of MNIST (60000 samples); "time vs PyTorch" < 1 means nodetorch is faster');
+    if (mlp.length) out.push(mlpTable(mlp));
+    if (mlpNote) out.push(`  ${mlpNote}`);
+  }
+  out.push('', 'Targets (issue #4)', targetLines(ts), '', `load average at the end: ${load1().toFixed(2)} (1 min)`);
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+main();

@@ -1,0 +1,68 @@
+// Timing helpers shared by every benchmark: a calibrated inner loop, several
+// repetitions, median and spread. bench/reference/common.py measures the
+// PyTorch side the same way, so the two columns compare like with like.
+import * as os from 'os';
+
+/** Seconds per call over `reps` repetitions. */
+export interface Stat {
+  median: number;
+  min: number;
+  max: number;
+  reps: number;
+  /** Calls per repetition (calibrated so one repetition lasts ~minTime). */
+  iters: number;
+  samples: number[];
+}
+
+export interface MeasureOptions {
+  reps: number;
+  /** Seconds one repetition should last (the inner loop is sized to it). */
+  minTime: number;
+}
+
+function now(): number {
+  return Number(process.hrtime.bigint()) / 1e9;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+export function statOf(samples: number[], iters = 1): Stat {
+  return { median: median(samples), min: Math.min(...samples), max: Math.max(...samples), reps: samples.length, iters, samples };
+}
+
+/**
+ * One warm-up call calibrates the inner loop, a second re-calibrates (the
+ * first may include lazy set-up: page faults, thread start), then `reps`
+ * timed repetitions.
+ */
+export function measure(fn: () => void, opts: MeasureOptions): Stat {
+  let t0 = now();
+  fn();
+  let iters = Math.max(1, Math.floor(opts.minTime / Math.max(now() - t0, 1e-9)));
+  if (iters > 1) {
+    t0 = now();
+    fn();
+    iters = Math.max(1, Math.floor(opts.minTime / Math.max(now() - t0, 1e-9)));
+  }
+  const samples: number[] = [];
+  for (let r = 0; r < opts.reps; ++r) {
+    t0 = now();
+    for (let i = 0; i < iters; ++i) fn();
+    samples.push((now() - t0) / iters);
+  }
+  return statOf(samples, iters);
+}
+
+/** Spread as +-% of the median: half the min..max range. */
+export function spreadPct(s: Stat): number {
+  return s.median > 0 ? (50 * (s.max - s.min)) / s.median : 0;
+}
+
+/** The 1-minute load average (other processes compete for the cores). */
+export function load1(): number {
+  return os.loadavg()[0];
+}

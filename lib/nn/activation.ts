@@ -1,0 +1,60 @@
+// Activation modules: thin wrappers over the functional ops.
+import { ArgumentError } from '../errors';
+import { leakyRelu, logSoftmax, relu, sigmoid, softmax, tanh } from '../ops/activation';
+import type { Tensor } from '../tensor/tensor';
+import { gelu } from './functional';
+import { Module } from './module';
+
+function checkDim(op: string, dim: number): number {
+  if (!Number.isInteger(dim)) throw new ArgumentError(op, `dim must be an integer, got ${String(dim)}`);
+  return dim;
+}
+
+export class ReLU extends Module {
+  forward(x: Tensor): Tensor { return relu(x); }
+}
+
+export class Sigmoid extends Module {
+  forward(x: Tensor): Tensor { return sigmoid(x); }
+}
+
+export class Tanh extends Module {
+  forward(x: Tensor): Tensor { return tanh(x); }
+}
+
+/** GELU, exact (erf) by default or with PyTorch's tanh approximation. */
+export class GELU extends Module {
+  constructor(readonly approximate: 'none' | 'tanh' = 'none') {
+    super();
+    if (approximate !== 'none' && approximate !== 'tanh') throw new ArgumentError('GELU', `approximate 'none' or 'tanh', got ${String(approximate)}`);
+  }
+  forward(x: Tensor): Tensor { return gelu(x, this.approximate); }
+  override extraRepr(): string { return `approximate='${this.approximate}'`; }
+}
+
+export class LeakyReLU extends Module {
+  constructor(readonly negativeSlope = 0.01) {
+    super();
+    if (typeof negativeSlope !== 'number' || Number.isNaN(negativeSlope)) throw new ArgumentError('LeakyReLU', `a numeric negativeSlope, got ${String(negativeSlope)}`);
+  }
+  forward(x: Tensor): Tensor { return leakyRelu(x, this.negativeSlope); }
+  override extraRepr(): string { return `negativeSlope=${this.negativeSlope}`; }
+}
+
+export class Softmax extends Module {
+  constructor(readonly dim: number) {
+    super();
+    checkDim('Softmax', dim);
+  }
+  forward(x: Tensor): Tensor { return softmax(x, this.dim); }
+  override extraRepr(): string { return `dim=${this.dim}`; }
+}
+
+export class LogSoftmax extends Module {
+  constructor(readonly dim: number) {
+    super();
+    checkDim('LogSoftmax', dim);
+  }
+  forward(x: Tensor): Tensor { return logSoftmax(x, this.dim); }
+  override extraRepr(): string { return `dim=${this.dim}`; }
+}

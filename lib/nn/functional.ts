@@ -1,0 +1,50 @@
+// nn.functional (also nn.F): stateless layer functions. Activations, linear
+// and one-hot are the tensor ops themselves; dropout, flatten and the tanh
+// form of GELU are defined here; losses live in loss_functions.ts.
+import { RandomKind } from '../../bindings/codes';
+import { ArgumentError, DTypeError } from '../errors';
+import { gelu as geluErf, tanh } from '../ops/activation';
+import { add, checkTensor, mul } from '../ops/elementwise';
+import { empty, kRandom } from '../ops/launch';
+import { flatten as flattenView } from '../ops/views';
+import { isFloatingDType } from '../tensor/dtype';
+import { defaultGenerator } from '../tensor/random';
+import type { Tensor } from '../tensor/tensor';
+
+export { relu, sigmoid, tanh, leakyRelu, softmax, logSoftmax } from '../ops/activation';
+export { linear } from '../ops/linalg';
+export { oneHot } from '../ops/index_ops';
+export { crossEntropy, nllLoss, mseLoss } from './loss_functions';
+export type { Reduction, CrossEntropyOptions, NLLLossOptions, MSELossOptions } from './loss_functions';
+
+/** GELU: exact (erf) by default, or PyTorch's tanh approximation. */
+export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
+  if (approximate === 'none') return geluErf(x);
+  if (approximate !== 'tanh') throw new ArgumentError('gelu', `approximate 'none' or 'tanh', got ${String(approximate)}`);
+  // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+  const inner = mul(add(x, mul(mul(mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
+  return mul(mul(x, 0.5), add(tanh(inner), 1));
+}
+
+/**
+ * Zeroes each element with probability p and scales the rest by 1/(1-p)
+ * while training; the identity otherwise. The mask comes from the global
+ * generator (nt.manualSeed), so runs are reproducible.
+ */
+export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
+  checkTensor('dropout', x);
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ArgumentError('dropout', `probability p in [0, 1], got ${String(p)}`);
+  if (!training || p === 0) return x;
+  if (!isFloatingDType(x.dtype)) throw new DTypeError('dropout', `a floating point input, got ${x.dtype}`);
+  if (p === 1) return mul(x, 0);
+  const keep = 1 - p;
+  const mask = empty(x.shape, x.dtype, x.device);
+  // Bernoulli kind: mask = u < keep ? 1/keep : 0.
+  if (mask.numel) kRandom(mask, RandomKind.Bernoulli, defaultGenerator.seed, defaultGenerator.take(mask.numel), keep, 1 / keep);
+  return mul(x, mask);
+}
+
+/** torch.flatten: merges dims startDim..endDim (a view when possible). */
+export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+  return flattenView(x, startDim, endDim);
+}

@@ -1,0 +1,17 @@
+// nodetorch.nn: modules, layers, losses, nn.functional (alias nn.F) and nn.init.
+//   import { nn } from 'nodetorch'; const F = nn.functional;
+export { Module } from './module';
+export type { StateDict, LoadStateDictResult, ModuleTarget } from './module';
+export { Parameter, isParameter } from './parameter';
+export type { ParameterFactory } from './parameter';
+export { Sequential, ModuleList } from './containers';
+export type { TensorModule } from './containers';
+export { Linear, Identity } from './linear';
+export type { LinearOptions } from './linear';
+export { ReLU, Sigmoid, Tanh, GELU, LeakyReLU, Softmax, LogSoftmax } from './activation';
+export { Dropout, Flatten } from './dropout';
+export { MSELoss, CrossEntropyLoss, NLLLoss } from './loss';
+export type { Reduction, CrossEntropyOptions, NLLLossOptions, MSELossOptions } from './loss_functions';
+export * as functional from './functional';
+export * as F from './functional';
+export * as init from './init';

@@ -1,0 +1,70 @@
+// Linear (y = x W^T + b through the fused linear op: one GEMM with the bias
+// folded in) and Identity.
+import { noGrad } from '../autograd/grad_mode';
+import { ArgumentError } from '../errors';
+import { linear } from '../ops/linalg';
+import { empty } from '../tensor/creation';
+import type { DeviceLike, DType } from '../tensor/dtype';
+import type { Tensor } from '../tensor/tensor';
+import { kaimingUniform_, uniform_ } from './init';
+import { Module } from './module';
+import { Parameter } from './parameter';
+
+export interface LinearOptions {
+  /** Learn an additive bias (default true). */
+  bias?: boolean;
+  device?: DeviceLike;
+  dtype?: DType;
+}
+
+function checkFeatures(name: string, n: number): number {
+  if (!Number.isSafeInteger(n) || n < 0) throw new ArgumentError('Linear', `${name} must be a non-negative integer, got ${n}`);
+  return n;
+}
+
+/** y = x @ weight^T + bias over the last dim of x. weight is [outFeatures, inFeatures]. */
+export class Linear extends Module {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  weight: Tensor;
+  bias: Tensor | null;
+
+  constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
+    super();
+    this.inFeatures = checkFeatures('inFeatures', inFeatures);
+    this.outFeatures = checkFeatures('outFeatures', outFeatures);
+    const opts = { device: options.device, dtype: options.dtype };
+    this.weight = Parameter(empty([outFeatures, inFeatures], opts));
+    this.bias = options.bias ?? true ? Parameter(empty([outFeatures], opts)) : null;
+    this.resetParameters();
+  }
+
+  /**
+   * PyTorch's default init: kaiming uniform with a = sqrt(5), i.e. weight ~
+   * U(-1/sqrt(in), 1/sqrt(in)), and bias ~ U(-1/sqrt(in), 1/sqrt(in)).
+   */
+  resetParameters(): void {
+    noGrad(() => {
+      kaimingUniform_(this.weight, { a: Math.sqrt(5) });
+      if (this.bias) {
+        const bound = this.inFeatures > 0 ? 1 / Math.sqrt(this.inFeatures) : 0;
+        uniform_(this.bias, -bound, bound);
+      }
+    });
+  }
+
+  forward(x: Tensor): Tensor {
+    return linear(x, this.weight, this.bias);
+  }
+
+  override extraRepr(): string {
+    return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${this.bias !== null}`;
+  }
+}
+
+/** Returns its input unchanged. */
+export class Identity extends Module {
+  forward(x: Tensor): Tensor {
+    return x;
+  }
+}

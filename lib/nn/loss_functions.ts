@@ -1,0 +1,186 @@
+// Loss functions (nn.functional.crossEntropy, nllLoss, mseLoss). Class-index
+// cross-entropy runs the fused kernel: one pass computes per-row losses and
+// dL/dlogits (softmax - smoothed one-hot) without storing probabilities; the
+// reduction is recorded as one 'crossEntropy' autograd node that scales the
+// saved dlogits. Inputs [N, C, d1, ...] are handled by moving C last.
+import { isGradEnabled, noGrad } from '../autograd/grad_mode';
+import { record } from '../autograd/node';
+import { ArgumentError, DTypeError, ShapeError } from '../errors';
+import { logSoftmax } from '../ops/activation';
+import { cast } from '../ops/convert';
+import { add, checkTensor, mul, ne, neg, square, sub, where } from '../ops/elementwise';
+import { gather } from '../ops/index_ops';
+import { empty, kCrossEntropy, sameDevice } from '../ops/launch';
+import { mean, sum } from '../ops/reduce';
+import { contiguous, permute, reshape, squeeze, unsqueeze } from '../ops/views';
+import { isFloatingDType } from '../tensor/dtype';
+import { formatShape } from '../tensor/shape';
+import type { Tensor } from '../tensor/tensor';
+
+/** How per-element losses are combined. */
+export type Reduction = 'mean' | 'sum' | 'none';
+
+export interface CrossEntropyOptions {
+  reduction?: Reduction;
+  /** Targets equal to this class index add nothing (and do not count for 'mean'). Default -100. */
+  ignoreIndex?: number;
+  /** Mixes the one-hot target with the uniform distribution: (1 - ls) * onehot + ls / C. */
+  labelSmoothing?: number;
+}
+
+export interface NLLLossOptions {
+  reduction?: Reduction;
+  ignoreIndex?: number;
+}
+
+export interface MSELossOptions {
+  reduction?: Reduction;
+}
+
+export function checkReduction(op: string, r: unknown): Reduction {
+  const v = r ?? 'mean';
+  if (v !== 'mean' && v !== 'sum' && v !== 'none') throw new ArgumentError(op, `reduction 'mean', 'sum' or 'none', got ${String(r)}`);
+  return v;
+}
+
+function checkIgnoreIndex(op: string, v: unknown): number {
+  const i = v ?? -100;
+  if (typeof i !== 'number' || !Number.isSafeInteger(i)) throw new ArgumentError(op, `ignoreIndex must be an integer, got ${String(v)}`);
+  return i;
+}
+
+function reduce(x: Tensor, reduction: Reduction): Tensor {
+  if (reduction === 'none') return x;
+  return reduction === 'sum' ? sum(x) : mean(x);
+}
+
+/**
+ * input [C] with a 0-d target, or [N, C, d1, ...] with target [N, d1, ...]:
+ * returns contiguous logits [rows, C], targets [rows] and the loss shape.
+ */
+function classesLast(op: string, input: Tensor, target: Tensor): { x: Tensor; t: Tensor; outShape: readonly number[] } {
+  if (input.ndim === 0) throw new ShapeError(op, 'input of shape [C] or [N, C, ...], got a 0-d tensor');
+  const expected = input.ndim === 1 ? [] : [input.shape[0], ...input.shape.slice(2)];
+  if (target.ndim !== expected.length || target.shape.some((s, i) => s !== expected[i])) {
+    throw new ShapeError(op, `target of shape ${formatShape(expected)} for input ${formatShape(input.shape)}, got ${formatShape(target.shape)}`);
+  }
+  const C = input.ndim === 1 ? input.shape[0] : input.shape[1];
+  const rows = target.numel;
+  const moved = input.ndim > 2 ? permute(input, [0, ...input.shape.slice(2).map((_, i) => i + 2), 1]) : input;
+  return {
+    x: reshape(contiguous(moved), [rows, C]),
+    t: reshape(contiguous(target), [rows]),
+    outShape: target.shape,
+  };
+}
+
+function checkInputs(op: string, input: Tensor, target: Tensor): void {
+  checkTensor(op, input);
+  checkTensor(op, target, 'target');
+  sameDevice(op, input, target);
+  if (!isFloatingDType(input.dtype)) throw new DTypeError(op, `a floating point input, got ${input.dtype}`);
+}
+
+function checkClassTarget(op: string, target: Tensor): void {
+  if (target.dtype !== 'int32' && target.dtype !== 'int64') {
+    throw new DTypeError(op, `class-index targets of dtype int32 or int64 (or float probabilities of the input's shape), got ${target.dtype}`);
+  }
+}
+
+/** Number of targets that are not ignoreIndex (a host read). */
+function countValid(t: Tensor, ignoreIndex: number): number {
+  return noGrad(() => {
+    const mask = ne(t, ignoreIndex);
+    const n = sum(mask);
+    const v = n.item();
+    mask.dispose();
+    n.dispose();
+    return v;
+  });
+}
+
+/**
+ * Cross-entropy between logits and class indices (int32/int64) or class
+ * probabilities (a float target of the input's shape), as torch's
+ * F.cross_entropy. 'mean' divides by the number of non-ignored targets.
+ */
+export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
+  const op = 'cross_entropy';
+  checkInputs(op, input, target);
+  const reduction = checkReduction(op, options.reduction);
+  const ignoreIndex = checkIgnoreIndex(op, options.ignoreIndex);
+  const ls = options.labelSmoothing ?? 0;
+  if (typeof ls !== 'number' || !(ls >= 0 && ls <= 1)) throw new ArgumentError(op, `labelSmoothing in [0, 1], got ${String(ls)}`);
+  if (isFloatingDType(target.dtype)) return crossEntropyProbs(input, target, reduction, ls);
+  checkClassTarget(op, target);
+  const { x, t, outShape } = classesLast(op, input, target);
+  const [rows, C] = x.shape;
+  const needGrad = isGradEnabled() && x.requiresGrad;
+  const losses = empty([rows], x.dtype, x.device);
+  const dlogits = needGrad ? empty([rows, C], x.dtype, x.device) : null;
+  if (rows > 0) kCrossEntropy(losses, dlogits, x, t, ignoreIndex, ls);
+  if (reduction === 'none') {
+    const out = record('crossEntropy', losses, [x], () => ({ dlogits: dlogits as Tensor, scale: 1, perRow: true }));
+    return outShape.length === 1 ? out : reshape(out, outShape);
+  }
+  // The reduction itself is not recorded: its gradient is the scale below.
+  let total = sum(losses);
+  let scale = 1;
+  if (reduction === 'mean') {
+    const count = countValid(t, ignoreIndex);
+    const summed = total;
+    total = summed.div(count);
+    summed.dispose();
+    scale = 1 / count;
+  }
+  losses.dispose();
+  return record('crossEntropy', total, [x], () => ({ dlogits: dlogits as Tensor, scale, perRow: false }));
+}
+
+/** Soft targets: -(target_smoothed * logSoftmax(input)).sum(classDim), composite autograd. */
+function crossEntropyProbs(input: Tensor, target: Tensor, reduction: Reduction, ls: number): Tensor {
+  if (input.ndim === 0 || target.ndim !== input.ndim || target.shape.some((s, i) => s !== input.shape[i])) {
+    throw new ShapeError('cross_entropy', `probability targets of the input's shape ${formatShape(input.shape)}, got ${formatShape(target.shape)}`);
+  }
+  const classDim = input.ndim === 1 ? 0 : 1;
+  const C = input.shape[classDim];
+  const tgt = ls > 0 ? add(mul(cast(target, input.dtype), 1 - ls), ls / C) : cast(target, input.dtype);
+  const losses = neg(sum(mul(logSoftmax(input, classDim), tgt), classDim));
+  return reduce(losses, reduction);
+}
+
+/**
+ * Negative log-likelihood of log-probabilities `input` ([N, C, ...] or [C])
+ * at class indices `target`, as torch's F.nll_loss.
+ */
+export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions = {}): Tensor {
+  const op = 'nll_loss';
+  checkInputs(op, input, target);
+  checkClassTarget(op, target);
+  const reduction = checkReduction(op, options.reduction);
+  const ignoreIndex = checkIgnoreIndex(op, options.ignoreIndex);
+  const { x, t, outShape } = classesLast(op, input, target);
+  const valid = ne(t, ignoreIndex);
+  // Ignored rows gather class 0 (always in range) and are then masked out.
+  const safe = where(valid, t, 0);
+  const picked = squeeze(gather(x, 1, unsqueeze(safe, 1)), 1);
+  const losses = neg(mul(picked, cast(valid, x.dtype)));
+  if (reduction === 'none') return outShape.length === 1 ? losses : reshape(losses, outShape);
+  if (reduction === 'sum') return sum(losses);
+  return sum(losses).div(countValid(t, ignoreIndex));
+}
+
+/**
+ * Mean squared error, as torch's F.mse_loss. Shapes must match: a silent
+ * broadcast of [N, 1] against [N] is a classic bug, so it is a ShapeError.
+ */
+export function mseLoss(input: Tensor, target: Tensor, options: MSELossOptions = {}): Tensor {
+  const op = 'mse_loss';
+  checkTensor(op, input);
+  checkTensor(op, target, 'target');
+  const reduction = checkReduction(op, options.reduction);
+  if (input.ndim !== target.ndim || input.shape.some((s, i) => s !== target.shape[i])) {
+    throw new ShapeError(op, `target of the input's shape ${formatShape(input.shape)}, got ${formatShape(target.shape)}`);
+  }
+  return reduce(square(sub(input, target)), reduction);
+}

@@ -1,0 +1,37 @@
+// LinearLR: scale the rate linearly from startFactor to endFactor over totalIters.
+//   closed form: lr = baseLr * (start + (end - start) * min(epoch, totalIters) / totalIters)
+import { ArgumentError } from '../../errors';
+import { LRScheduler, type SchedulableOptimizer, checkPositiveInt } from './scheduler';
+
+export interface LinearLROptions {
+  startFactor?: number;
+  endFactor?: number;
+  totalIters?: number;
+}
+
+export class LinearLR extends LRScheduler {
+  startFactor: number;
+  endFactor: number;
+  totalIters: number;
+
+  constructor(optimizer: SchedulableOptimizer, options: LinearLROptions = {}) {
+    super('LinearLR', optimizer);
+    const start = options.startFactor ?? 1 / 3;
+    const end = options.endFactor ?? 1;
+    if (typeof start !== 'number' || !(start > 0 && start <= 1)) throw new ArgumentError('LinearLR', `startFactor in (0, 1], got ${String(start)}`);
+    if (typeof end !== 'number' || !(end >= 0 && end <= 1)) throw new ArgumentError('LinearLR', `endFactor in [0, 1], got ${String(end)}`);
+    this.startFactor = start;
+    this.endFactor = end;
+    this.totalIters = checkPositiveInt('LinearLR', 'totalIters', options.totalIters ?? 5);
+    this.step();
+  }
+
+  protected override computeLr(): number[] {
+    const { startFactor: s, endFactor: f, totalIters: n, lastEpoch: e } = this;
+    const groups = this.optimizer.paramGroups;
+    if (e === 0) return groups.map((g) => g.lr * s);
+    if (e > n) return groups.map((g) => g.lr);
+    const factor = 1 + (f - s) / (n * s + (e - 1) * (f - s));
+    return groups.map((g) => g.lr * factor);
+  }
+}

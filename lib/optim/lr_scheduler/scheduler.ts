@@ -1,0 +1,90 @@
+// The learning-rate scheduler base class (torch.optim.lr_scheduler.LRScheduler):
+// construction performs step 0 (so the groups hold the epoch-0 rate), each
+// step() advances lastEpoch and writes the new rate into every group.
+// Subclasses give the rate of the current epoch from the previous one
+// (PyTorch's chainable forms), so schedulers compose the way PyTorch's do.
+import { ArgumentError } from '../../errors';
+
+/** The group fields schedulers read and write. */
+export interface SchedulerGroup {
+  lr: number;
+  momentum?: number;
+  betas?: [number, number];
+}
+
+/** Anything with param groups and defaults, e.g. every `optim.Optimizer`. */
+export interface SchedulableOptimizer {
+  readonly paramGroups: SchedulerGroup[];
+  readonly defaults: object;
+}
+
+/** JSON-safe scheduler state (the optimizer is not part of it). */
+export type SchedulerState = Record<string, number | boolean | string | number[]>;
+
+export abstract class LRScheduler {
+  readonly optimizer: SchedulableOptimizer;
+  /** Each group's rate when the scheduler was created. */
+  baseLrs: number[];
+  /** Steps taken; 0 after construction. */
+  lastEpoch = -1;
+  protected lastLrs: number[] = [];
+
+  protected constructor(name: string, optimizer: SchedulableOptimizer) {
+    if (typeof optimizer !== 'object' || optimizer === null || !Array.isArray(optimizer.paramGroups)) {
+      throw new ArgumentError(name, 'an optimizer with paramGroups');
+    }
+    this.optimizer = optimizer;
+    this.baseLrs = optimizer.paramGroups.map((g) => g.lr);
+  }
+
+  /** The rate of every group for epoch `lastEpoch` (already advanced). */
+  protected abstract computeLr(): number[];
+
+  /** Advances one epoch (or one batch, for per-step schedules) and sets the groups' rates. */
+  step(): void {
+    this.lastEpoch++;
+    const lrs = this.computeLr();
+    this.optimizer.paramGroups.forEach((g, i) => {
+      g.lr = lrs[i];
+    });
+    this.lastLrs = lrs;
+  }
+
+  /** The rates the last step() set, one per group. */
+  getLastLr(): number[] {
+    return this.lastLrs.slice();
+  }
+
+  /** Every field but the optimizer, like PyTorch's `state_dict()`. */
+  stateDict(): SchedulerState {
+    const out: SchedulerState = {};
+    for (const [k, v] of Object.entries(this)) {
+      if (k === 'optimizer') continue;
+      out[k] = Array.isArray(v) ? v.slice() : (v as number | boolean | string);
+    }
+    return out;
+  }
+
+  loadStateDict(sd: SchedulerState): void {
+    const self = this as unknown as Record<string, unknown>;
+    for (const [k, v] of Object.entries(sd)) {
+      if (!(k in self) || k === 'optimizer') throw new ArgumentError(`${this.constructor.name}.loadStateDict`, `known state keys, got ${k}`);
+      self[k] = Array.isArray(v) ? v.slice() : v;
+    }
+  }
+}
+
+/** Python's `%` (result has the divisor's sign). */
+export function pyMod(a: number, m: number): number {
+  return ((a % m) + m) % m;
+}
+
+export function checkPositiveInt(op: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new ArgumentError(op, `${name} a positive integer, got ${String(v)}`);
+  return v;
+}
+
+export function checkNumber(op: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ArgumentError(op, `${name} a finite number, got ${String(v)}`);
+  return v;
+}

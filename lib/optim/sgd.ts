@@ -1,0 +1,87 @@
+// SGD with momentum, dampening, Nesterov, weight decay and maximize, with
+// PyTorch's semantics (torch.optim.SGD): the momentum buffer starts as the
+// first (decayed) gradient. One fused native call per bucket of a group.
+import { ArgumentError } from '../errors';
+import { zeros } from '../tensor/creation';
+import type { Tensor } from '../tensor/tensor';
+import { bucketBy, prepareParams } from './buckets';
+import { type SgdHyper, launchSgd } from './fused';
+import {
+  type BaseOptions, type ParamGroup, type ParamsInput, Optimizer, checkBool, checkRange, stateTensor,
+} from './optimizer';
+
+export interface SGDOptions extends BaseOptions {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  maximize: boolean;
+}
+
+/**
+ * The native sgdUpdate applies weight decay before `maximize` flips the
+ * direction (PyTorch < 1.13). PyTorch now negates the gradient first:
+ * d = -g + wd*p. Passing maximize with -wd gives d' = g - wd*p = -d; the
+ * update p += lr*d' is then exactly PyTorch's, and the momentum buffer holds
+ * -(PyTorch's buffer) while maximizing (everything is linear in d).
+ */
+function kernelFlags(g: SGDOptions): Pick<SgdHyper, 'weightDecay' | 'maximize'> {
+  // The kernel follows current PyTorch (negate the gradient, then decay).
+  return { weightDecay: g.weightDecay, maximize: g.maximize };
+}
+
+export class SGD extends Optimizer<SGDOptions> {
+  constructor(params: ParamsInput<SGDOptions>, options: Partial<SGDOptions> & { lr: number }) {
+    super('SGD', params, {
+      lr: options.lr,
+      momentum: options.momentum ?? 0,
+      dampening: options.dampening ?? 0,
+      weightDecay: options.weightDecay ?? 0,
+      nesterov: options.nesterov ?? false,
+      maximize: options.maximize ?? false,
+    });
+  }
+
+  protected override checkGroup(g: ParamGroup<SGDOptions>): void {
+    checkRange('SGD', 'lr', g.lr, 0);
+    checkRange('SGD', 'momentum', g.momentum, 0);
+    checkRange('SGD', 'dampening', g.dampening, -Infinity);
+    checkRange('SGD', 'weightDecay', g.weightDecay, 0);
+    checkBool('SGD', 'nesterov', g.nesterov);
+    checkBool('SGD', 'maximize', g.maximize);
+    if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) {
+      throw new ArgumentError('SGD', `nesterov momentum needs momentum > 0 and dampening 0, got momentum ${g.momentum} and dampening ${g.dampening}`);
+    }
+  }
+
+  protected override update(): void {
+    for (const group of this.paramGroups) {
+      const prep = prepareParams('SGD.step', group.params);
+      try {
+        const withMomentum = group.momentum !== 0;
+        const rows = prep.items.map((it) => {
+          let first = false;
+          let buf: Tensor | null = null;
+          if (withMomentum) {
+            const s = this.stateFor(it.param, () => {
+              first = true;
+              return { momentumBuffer: zeros(it.param.shape, { dtype: it.param.dtype, device: it.param.device }) };
+            });
+            buf = stateTensor(s, 'momentumBuffer');
+          }
+          return { ...it, buf, first };
+        });
+        const flags = kernelFlags(group);
+        for (const b of bucketBy(rows, (r) => `${r.work.dtype}|${r.work.device}|${r.first}`)) {
+          launchSgd(b.map((r) => r.work), b.map((r) => r.grad), withMomentum ? b.map((r) => r.buf as Tensor) : null, {
+            lr: group.lr, momentum: group.momentum, dampening: group.dampening, nesterov: group.nesterov,
+            firstStep: b[0].first, ...flags,
+          });
+        }
+      } finally {
+        prep.finish();
+      }
+    }
+  }
+}

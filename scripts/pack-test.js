@@ -1,0 +1,241 @@
+#!/usr/bin/env node
+// `npm run test:packaging`: what a user gets from `npm install nodetorch`.
+// Packs the tarball, checks its contents, installs it into a fresh project
+// with `npm install --offline` (runtime dependencies come from the npm cache)
+// while compilers, make, cmake and Python are hidden from PATH, then:
+//   - CommonJS and ES module consumers train a small model and assert that the
+//     shipped prebuild was loaded (so the test fails if anything was compiled
+//     or build/Release won);
+//   - a strict TypeScript consumer compiles against the shipped .d.ts;
+//   - `npx nodetorch info` runs;
+//   - with the prebuild removed, loading fails with the loader's full answer.
+// Options: --from FILE (make the prebuild from an existing build first;
+//          NODETORCH_PREBUILD_FROM does the same), --cpu (when no prebuild
+//          exists, build one without CUDA), --skip-build-ts (dist/ is fresh),
+//          --also-node NODE (run the consumers with another Node binary too,
+//          repeatable), --keep (keep the temp project).
+'use strict';
+const cp = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const root = path.resolve(__dirname, '..');
+const pkg = require(path.join(root, 'package.json'));
+const isWin = process.platform === 'win32';
+const args = process.argv.slice(2);
+const opt = (name) => args.includes(name);
+const fromIdx = args.indexOf('--from');
+const from = fromIdx >= 0 ? args[fromIdx + 1] : process.env.NODETORCH_PREBUILD_FROM || '';
+const t0 = Date.now();
+
+function fail(msg) {
+  console.error(`\npack-test: FAILED: ${msg}`);
+  process.exit(1);
+}
+function step(name) {
+  console.log(`\n-- ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+}
+
+// Runs a command; returns stdout+stderr. `expectFail` inverts the check.
+function sh(cmd, argv, { cwd = root, env = process.env, expectFail = false, quiet = false } = {}) {
+  const r = cp.spawnSync(cmd, argv, { cwd, env, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const out = `${r.stdout || ''}${r.stderr || ''}`;
+  if (r.error) fail(`${cmd} could not start: ${r.error.message}`);
+  if (!quiet || (r.status !== 0) !== expectFail) process.stdout.write(out.replace(/^/gm, '   | '));
+  if ((r.status !== 0) !== expectFail) {
+    fail(`${path.basename(cmd)} ${argv.join(' ')} ${expectFail ? 'succeeded but should have failed' : `exited with ${r.status}`}`);
+  }
+  return out;
+}
+
+// npm's own JS entry points, so children need nothing but `node` on PATH.
+function npmCli(file) {
+  const candidates = [];
+  if (process.env.npm_execpath && /npm-cli\.js$/.test(process.env.npm_execpath)) {
+    candidates.push(path.join(path.dirname(process.env.npm_execpath), file));
+  }
+  candidates.push(path.join(path.dirname(process.execPath), 'node_modules', 'npm', 'bin', file));
+  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
+    const bin = path.join(dir, 'npm');
+    if (fs.existsSync(bin)) {
+      try {
+        candidates.push(path.join(path.dirname(fs.realpathSync(bin)), file));
+      } catch {
+        // broken link: try the next one
+      }
+    }
+  }
+  candidates.push(path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', file));
+  const found = candidates.find((f) => fs.existsSync(f));
+  if (!found) fail(`cannot find npm's ${file} (looked in ${candidates.join(', ')})`);
+  return found;
+}
+const NPM = npmCli('npm-cli.js');
+const NPX = npmCli('npx-cli.js');
+
+// A PATH holding only `node` and shims that make every build tool fail loudly.
+function hiddenToolsEnv(dir) {
+  const bin = path.join(dir, 'bin');
+  fs.mkdirSync(bin, { recursive: true });
+  const tools = ['cc', 'c++', 'gcc', 'g++', 'clang', 'clang++', 'cl', 'make', 'gmake', 'cmake', 'ninja', 'nvcc', 'python', 'python3', 'node-gyp'];
+  for (const t of tools) {
+    const msg = `pack-test: '${t}' was called, but build tools are hidden: the install tried to compile`;
+    if (isWin) fs.writeFileSync(path.join(bin, `${t}.cmd`), `@echo ${msg} 1>&2\r\n@exit /b 97\r\n`);
+    else fs.writeFileSync(path.join(bin, t), `#!/bin/sh\necho "${msg}" >&2\nexit 97\n`, { mode: 0o755 });
+  }
+  // Node's own folder holds no compiler on Windows; cmd.exe needs System32.
+  const PATH = isWin
+    ? [bin, path.dirname(process.execPath), path.join(process.env.SystemRoot || 'C:\\Windows', 'System32')].join(';')
+    : bin;
+  if (!isWin) {
+    fs.symlinkSync(process.execPath, path.join(bin, 'node'));
+    fs.symlinkSync('/bin/sh', path.join(bin, 'sh')); // npm runs scripts with `sh` from PATH
+  }
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    // Drop what `npm run` passes down and every way to name a compiler or Python.
+    if (/^npm_/i.test(k) || /^(CC|CXX|LD|CPP|PYTHON|CUDACXX|NODE_OPTIONS|NODETORCH_ADDON|NODETORCH_PREBUILD)$/.test(k)) continue;
+    env[k] = v;
+  }
+  env[isWin ? 'Path' : 'PATH'] = PATH;
+  if (isWin) delete env.PATH;
+  env.npm_config_update_notifier = 'false';
+  env.npm_config_fund = 'false';
+  env.npm_config_audit = 'false';
+  env.NODETORCH_QUIET = '1';
+  return env;
+}
+
+// 1. dist/ and the prebuild.
+const plat = `${process.platform}-${process.arch}`;
+if (!opt('--skip-build-ts')) {
+  step('TypeScript build');
+  sh(process.execPath, [NPM, 'run', '--silent', 'build:ts'], { quiet: true });
+}
+if (from) {
+  step(`prebuild from ${from}`);
+  sh(process.execPath, [path.join(root, 'scripts', 'prebuild.js'), '--from', from]);
+}
+const prebuildDir = path.join(root, 'prebuilds', plat);
+const listPrebuilds = () => (fs.existsSync(prebuildDir) ? fs.readdirSync(prebuildDir).filter((f) => f.endsWith('.node')) : []);
+// A prebuild older than the sources would pass while testing old code.
+function staleBecause() {
+  const [first] = listPrebuilds();
+  if (!first) return 'there is none';
+  const built = fs.statSync(path.join(prebuildDir, first)).mtimeMs;
+  const newer = [];
+  (function walk(d) {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const f = path.join(d, e.name);
+      if (e.isDirectory()) walk(f);
+      else if (fs.statSync(f).mtimeMs > built) newer.push(path.relative(root, f));
+    }
+  })(path.join(root, 'native'));
+  return newer.length ? `${first} is older than ${newer.slice(0, 3).join(', ')}${newer.length > 3 ? ` and ${newer.length - 3} more` : ''}` : '';
+}
+const stale = from ? '' : staleBecause();
+if (stale) {
+  step(`building the prebuild (${stale}): scripts/prebuild.js${opt('--cpu') ? ' --cpu' : ''}`);
+  sh(process.execPath, [path.join(root, 'scripts', 'prebuild.js'), ...(opt('--cpu') ? ['--cpu'] : [])]);
+}
+const prebuilds = listPrebuilds();
+if (prebuilds.length !== 1) fail(`expected one binary in prebuilds/${plat}, found ${prebuilds.length}`);
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-pack-'));
+try {
+  // 2. The tarball: exactly what a user needs, nothing else.
+  step('npm pack');
+  const packOut = sh(process.execPath, [NPM, 'pack', '--json', '--ignore-scripts', '--pack-destination', work], { quiet: true });
+  const packed = JSON.parse(packOut.slice(packOut.indexOf('[')))[0];
+  const files = packed.files.map((f) => f.path);
+  const allowed = [/^package\.json$/, /^README\.md$/, /^LICENSE$/, /^binding\.gyp$/, /^CMakeLists\.txt$/,
+    /^dist\/(lib|bindings)\/.+\.(js|d\.ts)$/, /^dist\/esm\/index\.(mjs|d\.mts)$/,
+    /^prebuilds\/[a-z0-9]+-[a-z0-9+]+\/[^/]+\.node$/, /^native\/.+\.(h|cuh|cpp|cu|json|js)$/];
+  const stray = files.filter((f) => !allowed.some((re) => re.test(f)));
+  if (stray.length) fail(`unexpected files in the tarball: ${stray.join(', ')}`);
+  const required = ['package.json', 'README.md', 'LICENSE', 'binding.gyp', 'CMakeLists.txt', 'native/find-openblas.js',
+    'native/sources.json', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/esm/index.mjs', 'dist/esm/index.d.mts',
+    'dist/lib/cli/main.js', `prebuilds/${plat}/${prebuilds[0]}`];
+  const sources = require(path.join(root, 'native', 'sources.json'));
+  for (const list of Object.values(sources)) if (Array.isArray(list)) required.push(...list);
+  const missing = required.filter((f) => !files.includes(f));
+  if (missing.length) fail(`missing from the tarball: ${missing.join(', ')}`);
+  const tgz = path.join(work, packed.filename);
+  const mib = (n) => `${(n / (1 << 20)).toFixed(1)} MiB`;
+  console.log(`   ${packed.filename}: ${mib(fs.statSync(tgz).size)} packed, ${mib(packed.unpackedSize)} unpacked, ${files.length} files`);
+
+  // 3. A fresh project; install offline with no build tools reachable.
+  step('npm install --offline (compilers hidden)');
+  const app = path.join(work, 'app');
+  fs.mkdirSync(app);
+  // Approve nodetorch's install script (node-gyp-build) the way
+  // `npm install-scripts approve` does for a tarball: it must run, find the
+  // prebuild and compile nothing. (Blocked scripts are the easier case: the
+  // loader then finds the same prebuild at require time.)
+  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({
+    name: 'nodetorch-pack-test', version: '1.0.0', private: true,
+    allowScripts: { [`file:${tgz}`]: true, nodetorch: true },
+  }, null, 2));
+  const env = hiddenToolsEnv(work);
+  const installLog = sh(process.execPath, [NPM, 'install', '--offline', '--foreground-scripts', '--no-package-lock', tgz], { cwd: app, env });
+  const installed = path.join(app, 'node_modules', 'nodetorch');
+  if (fs.existsSync(path.join(installed, 'build'))) fail('the install created node_modules/nodetorch/build: something was compiled');
+  console.log(`   install script ${/^> node-gyp-build$/m.test(installLog) ? 'ran and found the prebuild' : 'did not run (npm blocked it)'}`);
+
+  // 4. Consumers.
+  step('CommonJS consumer');
+  const fixtures = path.join(root, 'test', 'packaging');
+  for (const f of ['cjs/train.cjs', 'esm/train.mjs', 'ts/consumer.ts', 'ts/consumer.mts', 'ts/tsconfig.json']) {
+    fs.copyFileSync(path.join(fixtures, f), path.join(app, path.basename(f)));
+  }
+  sh(process.execPath, ['train.cjs'], { cwd: app, env });
+  step('ES module consumer');
+  sh(process.execPath, ['train.mjs'], { cwd: app, env });
+
+  // The same N-API binary under other Node versions (--also-node /path/to/node).
+  const otherNodes = args.flatMap((a, i) => (a === '--also-node' ? [args[i + 1]] : []));
+  for (const nodeBin of otherNodes) {
+    step(`CommonJS and ES module consumers on ${nodeBin}`);
+    sh(nodeBin, ['train.cjs'], { cwd: app, env });
+    sh(nodeBin, ['train.mjs'], { cwd: app, env });
+  }
+
+  step('strict TypeScript consumer (tsc, moduleResolution node16)');
+  const tsconfig = JSON.parse(fs.readFileSync(path.join(app, 'tsconfig.json'), 'utf8'));
+  tsconfig.compilerOptions.typeRoots = [path.join(root, 'node_modules', '@types')];
+  fs.writeFileSync(path.join(app, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
+  sh(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: app, env });
+  console.log('   compiled');
+
+  step('npx nodetorch info');
+  const infoText = sh(process.execPath, [NPX, '--offline', '--no-install', 'nodetorch', 'info'], { cwd: app, env });
+  if (!/\(prebuild\)/.test(infoText)) fail('`nodetorch info` does not report the prebuild');
+  const infoJson = JSON.parse(sh(process.execPath, [NPX, '--offline', '--no-install', 'nodetorch', 'info', '--json'], { cwd: app, env, quiet: true }));
+  if (infoJson.version !== pkg.version) fail(`info says version ${infoJson.version}, package.json ${pkg.version}`);
+
+  // 5. Nothing loadable: one error naming every place, why, and every fix.
+  step('broken or missing binary: the loader error');
+  const pre = path.join(installed, 'prebuilds', plat);
+  const shipped = fs.readdirSync(pre).find((f) => f.endsWith('.node'));
+  fs.renameSync(path.join(pre, shipped), path.join(work, shipped));
+  try {
+    fs.writeFileSync(path.join(pre, shipped), 'not a shared library');
+    let err = sh(process.execPath, ['-e', "require('nodetorch')"], { cwd: app, env, expectFail: true, quiet: true });
+    if (!err.includes(`${shipped}: failed to load`)) fail(`a broken prebuild is not reported with its load error:\n${err}`);
+    fs.rmSync(path.join(pre, shipped));
+    err = sh(process.execPath, ['-e', "require('nodetorch')"], { cwd: app, env, expectFail: true, quiet: true });
+    for (const want of ['AddonLoadError', 'Tried:', `prebuilds${path.sep}${plat}: no .node file`, `${plat}`,
+      `N-API ${process.versions.napi}`, 'npm install-scripts approve nodetorch', 'npm rebuild nodetorch', 'NODETORCH_ADDON']) {
+      if (!err.includes(want)) fail(`the load error does not mention '${want}':\n${err}`);
+    }
+    console.log(err.slice(err.indexOf('AddonLoadError')).split('\n').filter((l) => l.trim() && !/^\s+at /.test(l)).map((l) => `   | ${l}`).join('\n'));
+  } finally {
+    fs.renameSync(path.join(work, shipped), path.join(pre, shipped));
+  }
+
+  console.log(`\npack-test: OK in ${((Date.now() - t0) / 1000).toFixed(1)} s (${packed.filename}, ${mib(fs.statSync(tgz).size)})`);
+} finally {
+  if (opt('--keep')) console.log(`kept ${work}`);
+  else fs.rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,178 @@
+#!/usr/bin/env node
+// `npm run prebuild`: the binary shipped in the npm package. Builds the addon
+// with cmake-js (CUDA backend when nvcc is found, OpenBLAS linked statically,
+// on Linux libstdc++/libgcc static too), strips it and stores it where
+// node-gyp-build looks first for an N-API build:
+//   prebuilds/<platform>-<arch>/nodetorch.napi[.glibc|.musl].node
+// (the names prebuildify writes; "napi" = one file for every Node >= 20).
+// prebuildify itself is not used: it only drives node-gyp, and its N-API
+// mode downloads the newest Node headers.
+//
+//   node scripts/prebuild.js                 build (CUDA when nvcc is found)
+//   node scripts/prebuild.js --cpu           build without CUDA
+//   node scripts/prebuild.js --gyp           CPU build with node-gyp (binding.gyp:
+//                                            its macOS/MSVC settings; CI on darwin, win32)
+//   node scripts/prebuild.js --from FILE     package an existing build (CI: the
+//                                            CUDA build test-all.sh made)
+//   --allow-fallback                         accept a build without OpenBLAS
+//   --no-strip                               keep symbols
+// Environment: NT_CUDA_ARCHS (see CMakeLists.txt), NODETORCH_OPENBLAS_DIR.
+'use strict';
+const cp = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const root = path.resolve(__dirname, '..');
+const pkg = require(path.join(root, 'package.json'));
+
+function fail(msg) {
+  console.error(`prebuild: ${msg}`);
+  process.exit(1);
+}
+
+function parseArgs(argv) {
+  const o = { from: null, cpu: false, gyp: false, strip: true, allowFallback: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--from') o.from = argv[++i];
+    else if (a.startsWith('--from=')) o.from = a.slice(7);
+    else if (a === '--cpu') o.cpu = true;
+    else if (a === '--gyp') o.gyp = true;
+    else if (a === '--no-strip') o.strip = false;
+    else if (a === '--allow-fallback') o.allowFallback = true;
+    else fail(`unknown option '${a}' (expected --from FILE, --cpu, --gyp, --no-strip, --allow-fallback)`);
+  }
+  if (o.from === undefined || o.from === '') fail('--from needs a path to a .node file');
+  return o;
+}
+
+function run(cmd, args, opts = {}) {
+  console.log(`> ${cmd} ${args.join(' ')}`);
+  const r = cp.spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
+  if (r.error) fail(`${cmd} could not start: ${r.error.message}`);
+  if (r.status !== 0) fail(`${cmd} exited with ${r.status}`);
+}
+
+function capture(cmd, args) {
+  const r = cp.spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return r.status === 0 ? r.stdout : null;
+}
+
+// Same rule as node-gyp-build: musl only where Alpine says so.
+function libcTag() {
+  if (process.platform !== 'linux') return '';
+  return fs.existsSync('/etc/alpine-release') ? 'musl' : 'glibc';
+}
+
+function findNvcc() {
+  const exe = process.platform === 'win32' ? 'nvcc.exe' : 'nvcc';
+  const dirs = (process.env.PATH || '').split(path.delimiter);
+  if (process.env.CUDA_PATH) dirs.push(path.join(process.env.CUDA_PATH, 'bin'));
+  dirs.push('/usr/local/cuda/bin');
+  return dirs.map((d) => path.join(d, exe)).find((f) => f && fs.existsSync(f)) || null;
+}
+
+function build(o) {
+  if (o.gyp) {
+    run(process.execPath, [path.join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), 'rebuild', '--release', '--jobs', 'max']);
+    return path.join(root, 'build', 'Release', 'nodetorch.node');
+  }
+  const out = path.join(root, 'build-prebuild');
+  const nvcc = o.cpu ? null : findNvcc();
+  const args = [path.join(root, 'node_modules', 'cmake-js', 'bin', 'cmake-js'), 'rebuild', '--out', out];
+  if (!nvcc) args.push('--CDNT_WITH_CUDA=OFF');
+  else args.push(`--CDCMAKE_CUDA_COMPILER=${nvcc}`);
+  // A prebuild must not need the builder's libstdc++ (GLIBCXX_3.4.30 on GCC 12).
+  if (process.platform === 'linux') args.push('--CDCMAKE_SHARED_LINKER_FLAGS=-static-libstdc++ -static-libgcc');
+  console.log(`prebuild: building with cmake-js, CUDA ${nvcc ? `on (${nvcc})` : 'off'}`);
+  run(process.execPath, args);
+  const file = path.join(out, 'Release', 'nodetorch.node');
+  if (!fs.existsSync(file)) fail(`the build did not produce ${file}`);
+  return file;
+}
+
+function strip(file) {
+  if (process.platform === 'linux') run('strip', ['--strip-unneeded', file]);
+  else if (process.platform === 'darwin') run('strip', ['-x', file]);
+}
+
+// Linux: shared libraries the binary needs and the newest symbol versions.
+function linkReport(file) {
+  if (process.platform !== 'linux') return null;
+  const dyn = capture('readelf', ['-d', file]) || '';
+  const needed = [...dyn.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
+  const syms = capture('objdump', ['-T', file]) || '';
+  const newest = (prefix) => {
+    const vs = [...new Set([...syms.matchAll(new RegExp(`\\b${prefix}_([0-9.]+)\\b`, 'g'))].map((m) => m[1]))];
+    vs.sort((a, b) => {
+      const pa = a.split('.').map(Number), pb = b.split('.').map(Number);
+      for (let i = 0; i < Math.max(pa.length, pb.length); i++) if ((pa[i] || 0) !== (pb[i] || 0)) return (pa[i] || 0) - (pb[i] || 0);
+      return 0;
+    });
+    return vs.length ? `${prefix}_${vs[vs.length - 1]}` : null;
+  };
+  return { needed, glibc: newest('GLIBC'), glibcxx: newest('GLIBCXX') };
+}
+
+// Loads the binary in a fresh process: what it was built with.
+function probe(file) {
+  const code = `const a=require(${JSON.stringify(file)});const b=a.buildInfo();const c=a.cudaStatus();` +
+    `console.log(JSON.stringify({gemm:b.gemm,version:b.version,cuda:c.compiled,cudaReason:c.reason}))`;
+  const r = cp.spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' });
+  if (r.status !== 0) fail(`${file} does not load: ${(r.stderr || '').trim()}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+function main() {
+  const o = parseArgs(process.argv.slice(2));
+  let src;
+  if (o.from) {
+    src = path.resolve(o.from);
+    if (!fs.existsSync(src)) fail(`--from ${o.from}: no such file`);
+  } else {
+    src = build(o);
+  }
+
+  const libc = libcTag();
+  const dir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+  const name = ['nodetorch', 'napi', libc].filter(Boolean).join('.') + '.node';
+  fs.mkdirSync(dir, { recursive: true });
+  // One binary per platform folder: a stale one could win node-gyp-build's ranking.
+  for (const f of fs.readdirSync(dir)) if (f.endsWith('.node')) fs.unlinkSync(path.join(dir, f));
+  const dest = path.join(dir, name);
+  fs.copyFileSync(src, dest);
+  fs.chmodSync(dest, 0o755);
+  if (o.strip) strip(dest);
+
+  const info = probe(dest);
+  if (info.version && info.version !== pkg.version) {
+    fail(`${src} reports version ${info.version}, package.json says ${pkg.version}: rebuild it`);
+  }
+  const needsBlas = process.platform === 'linux' && !o.allowFallback;
+  if (info.gemm !== 'openblas') {
+    const msg = `${src} was built without OpenBLAS (GEMM: ${info.gemm})`;
+    if (needsBlas) fail(`${msg}; install libopenblas-dev (static libopenblas.a) or pass --allow-fallback`);
+    console.warn(`prebuild: warning: ${msg}`);
+  }
+  const link = linkReport(dest);
+  if (link) {
+    const bad = link.needed.filter((l) => /openblas|gfortran|cudart|cublas|cudnn|libcuda\b/.test(l));
+    if (bad.length) fail(`${dest} needs ${bad.join(', ')} at load time; link them statically or load them with dlopen`);
+  }
+
+  const size = fs.statSync(dest).size;
+  const summary = {
+    file: path.relative(root, dest),
+    from: path.relative(root, src) || src,
+    bytes: size,
+    mib: +(size / (1 << 20)).toFixed(1),
+    gemm: info.gemm,
+    cuda: info.cuda,
+    ...(link ? { needs: link.needed, glibc: link.glibc, glibcxx: link.glibcxx } : {}),
+    node: `N-API (built on ${process.version}, ${os.platform()}-${os.arch()})`,
+  };
+  console.log(JSON.stringify(summary, null, 2));
+}
+
+main();

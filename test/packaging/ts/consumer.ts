@@ -1,0 +1,42 @@
+// Strict TypeScript consumer (CommonJS output): compiled, not run, against the
+// .d.ts shipped in the tarball. Uses tensors, autograd, nn, optim and the
+// runtime types, with a few deliberate type errors that must stay errors.
+import * as nt from 'nodetorch';
+import { nn, optim, Tensor, type DType, type Info } from 'nodetorch';
+
+class Net extends nn.Module {
+  fc1 = new nn.Linear(784, 128);
+  fc2 = new nn.Linear(128, 10);
+  forward(x: Tensor): Tensor {
+    return this.fc2.forward(nt.relu(this.fc1.forward(x)));
+  }
+}
+
+export function trainStep(model: Net, x: Tensor, target: Tensor, opt: optim.SGD): number {
+  return nt.scope(() => {
+    opt.zeroGrad();
+    const loss: Tensor = new nn.CrossEntropyLoss().forward(model.forward(x), target);
+    loss.backward();
+    opt.step();
+    return loss.item();
+  });
+}
+
+const w = nt.randn([3, 4], { requiresGrad: true });
+const y = w.matmul(nt.ones([4, 2])).relu().sum();
+y.backward();
+const g: Tensor | null = w.grad;
+const dt: DType = w.dtype;
+const shape: readonly number[] = w.shape;
+const ok: boolean = nt.autograd.gradcheck((a: Tensor) => a.mul(a).sum(), [nt.randn([3], { dtype: 'float64', requiresGrad: true })]);
+const i: Info = nt.info();
+const kind: 'override' | 'prebuild' | 'build' = i.binary.kind;
+const net = new Net();
+const adam = new optim.Adam(net.parameters(), { lr: 1e-3 });
+const sgd = new optim.SGD(net.parameters(), { lr: 0.1, momentum: 0.9 });
+void [g, dt, shape, ok, kind, adam, sgd, nt.noGrad(() => w.add(1)), nt.cuda.isAvailable()];
+
+// @ts-expect-error dtype names are checked
+nt.zeros([2], { dtype: 'float16' });
+// @ts-expect-error SGD needs lr
+new optim.SGD(net.parameters(), {});
