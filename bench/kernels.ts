@@ -6,7 +6,7 @@ import * as nt from '../lib';
 import { native } from '../bindings/loader';
 import { BinaryOp, kBinary, kCopy, kCrossEntropy, kGemm } from '../lib/ops/launch';
 import type { Tensor } from '../lib/tensor/tensor';
-import { type MeasureOptions, type Stat, load1, measure } from './stats';
+import { type MeasureOptions, type Stat, load1, measure, measurePair } from './stats';
 
 export type Unit = 'GB/s' | 'GFLOP/s' | 'us';
 
@@ -77,8 +77,7 @@ export function runKernels(o: KernelOptions): KernelResult[] {
       const a = nt.rand([M, K]);
       const b = nt.rand([K, N]);
       const c = nt.empty([M, N]);
-      const direct = measure(() => gemmDirect(a, b, c, M, N, K), o);
-      const stat = measure(() => nt.matmul(a, b).dispose(), o);
+      const [direct, stat] = measurePair(() => gemmDirect(a, b, c, M, N, K), () => nt.matmul(a, b).dispose(), o);
       push({ name: `gemm_${M}x${K}x${N}`, what: 'nt.matmul (allocates C)', unit: 'GFLOP/s', work: 2 * M * N * K, stat, direct });
       dispose(a, b, c);
     }

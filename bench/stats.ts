@@ -57,6 +57,30 @@ export function measure(fn: () => void, opts: MeasureOptions): Stat {
   return statOf(samples, iters);
 }
 
+/**
+ * Two functions measured in alternating repetitions, so a change of machine
+ * load hits both alike (used for ratios such as nt.matmul vs the direct call).
+ */
+export function measurePair(a: () => void, b: () => void, opts: MeasureOptions): [Stat, Stat] {
+  const calibrate = (fn: () => void): number => {
+    fn();
+    const t0 = now();
+    fn();
+    return Math.max(1, Math.floor(opts.minTime / Math.max(now() - t0, 1e-9)));
+  };
+  const ia = calibrate(a), ib = calibrate(b);
+  const sa: number[] = [], sb: number[] = [];
+  for (let r = 0; r < opts.reps; ++r) {
+    let t0 = now();
+    for (let i = 0; i < ia; ++i) a();
+    sa.push((now() - t0) / ia);
+    t0 = now();
+    for (let i = 0; i < ib; ++i) b();
+    sb.push((now() - t0) / ib);
+  }
+  return [statOf(sa, ia), statOf(sb, ib)];
+}
+
 /** Spread as +-% of the median: half the min..max range. */
 export function spreadPct(s: Stat): number {
   return s.median > 0 ? (50 * (s.max - s.min)) / s.median : 0;

@@ -142,7 +142,7 @@ function load(): { addon: NativeAddon; origin: AddonOrigin } {
 }
 
 /** Platforms the npm package ships binaries for (see .github/workflows/prebuild.yml). */
-const PREBUILT_PLATFORMS = 'linux-x64 (glibc >= 2.34), linux-arm64 (glibc >= 2.34), darwin-arm64 (macOS >= 11), win32-x64';
+const PREBUILT_PLATFORMS = 'linux-x64 and linux-arm64 (glibc >= 2.34, libstdc++ of GCC >= 12), darwin-arm64 (macOS >= 11), win32-x64';
 
 const loaded = load();
 loaded.addon.setErrorClasses(NATIVE_ERROR_CLASSES);

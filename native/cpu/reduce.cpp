@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "common/op_names.h"
 #include "cpu/kernels_cpu.h"
 #include "cpu/loops.h"
 
@@ -24,12 +25,6 @@ namespace cpu {
 namespace {
 
 constexpr int64_t kChunk = 65536;
-
-const char* reduceName(ReduceOp op) {
-  static const char* names[] = {"sum", "mean", "max", "min", "prod", "argmax", "argmin", "logsumexp", "var"};
-  const int i = static_cast<int>(op);
-  return i >= 0 && i < static_cast<int>(ReduceOp::Count) ? names[i] : "?";
-}
 
 template <class V>
 void store(void* out, DType d, int64_t i, V v) {

@@ -8,15 +8,31 @@
 // exp); exp(-inf) = 0, exp(+inf) = inf, exp(NaN) = NaN.
 //
 // Row helpers for softmax-like kernels live here too: they keep per-lane
-// accumulators so the reductions vectorize without -ffast-math.
+// accumulators so the reductions vectorize without -ffast-math. They are
+// force-inlined so that a row kernel marked NT_VEC_CLONES (one copy per ISA:
+// AVX-512, AVX2, baseline; picked at load time) vectorizes them at its
+// width. No FMA contraction (-std=c++17 implies -ffp-contract=off) and a
+// fixed lane count keep the results bit-identical across the copies.
 #pragma once
 #include <cstdint>
 #include <cstring>
 
+#if defined(__GNUC__)
+#define NT_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define NT_ALWAYS_INLINE inline
+#endif
+
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
+#define NT_VEC_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define NT_VEC_CLONES
+#endif
+
 namespace nt {
 namespace cpu {
 
-inline float expVec(float x) {
+NT_ALWAYS_INLINE float expVec(float x) {
   const float xc = x < -104.0f ? -104.0f : (x > 89.0f ? 89.0f : x);
   // Round to nearest by the 1.5*2^23 trick (no SSE4.1 round needed).
   const float magic = 12582912.0f;
@@ -43,16 +59,16 @@ inline float expVec(float x) {
 template <class T>
 inline T expAny(T x);
 template <>
-inline float expAny<float>(float x) { return expVec(x); }
+NT_ALWAYS_INLINE float expAny<float>(float x) { return expVec(x); }
 template <>
-inline double expAny<double>(double x) { return __builtin_exp(x); }
+NT_ALWAYS_INLINE double expAny<double>(double x) { return __builtin_exp(x); }
 
 constexpr int kLanes = 8;
 
 // max over x[0..n), n >= 1. NaN-propagation is not needed by the callers:
 // a NaN input reaches the exp pass and poisons the row's sum.
 template <class T>
-inline T rowMax(const T* __restrict x, int64_t n) {
+NT_ALWAYS_INLINE T rowMax(const T* __restrict x, int64_t n) {
   T lane[kLanes];
   for (int k = 0; k < kLanes; ++k) lane[k] = x[0];
   int64_t j = 0;
@@ -66,7 +82,7 @@ inline T rowMax(const T* __restrict x, int64_t n) {
 
 // sum of x[0..n) accumulated in double, kLanes partial sums.
 template <class T>
-inline double rowSum(const T* __restrict x, int64_t n) {
+NT_ALWAYS_INLINE double rowSum(const T* __restrict x, int64_t n) {
   double lane[kLanes] = {0};
   int64_t j = 0;
   for (; j + kLanes <= n; j += kLanes)
@@ -79,14 +95,14 @@ inline double rowSum(const T* __restrict x, int64_t n) {
 
 // y[j] = exp(x[j] - m); returns the sum in double.
 template <class T>
-inline double expShiftSum(T* __restrict y, const T* __restrict x, T m, int64_t n) {
+NT_ALWAYS_INLINE double expShiftSum(T* __restrict y, const T* __restrict x, T m, int64_t n) {
   for (int64_t j = 0; j < n; ++j) y[j] = expAny<T>(x[j] - m);
   return rowSum(y, n);
 }
 
 // sum of exp(x[j] - m) without storing it (chunks through a stack buffer).
 template <class T>
-inline double expShiftSumNoStore(const T* __restrict x, T m, int64_t n) {
+NT_ALWAYS_INLINE double expShiftSumNoStore(const T* __restrict x, T m, int64_t n) {
   constexpr int64_t kChunk = 512;
   alignas(64) T buf[kChunk];
   double s = 0.0;

@@ -43,8 +43,8 @@ class ActivationDesc {
  public:
   ActivationDesc(const CudnnApi& api, cudnnActivationMode_t mode, const char* op) : api_(api) {
     checkStatus(api.createActivationDescriptor(&d_), op, "cudnnCreateActivationDescriptor");
-    // NaN -> 0 for ReLU, like scalar::relu on the CPU.
-    const cudnnStatus_t s = api.setActivationDescriptor(d_, mode, CUDNN_NOT_PROPAGATE_NAN, 0.0);
+    // NaN propagates through ReLU, like scalar::relu (and PyTorch).
+    const cudnnStatus_t s = api.setActivationDescriptor(d_, mode, CUDNN_PROPAGATE_NAN, 0.0);
     if (s != CUDNN_STATUS_SUCCESS) {
       api.destroyActivationDescriptor(d_);
       checkStatus(s, op, "cudnnSetActivationDescriptor");

@@ -15,6 +15,7 @@
 #include <string>
 #include <type_traits>
 
+#include "common/op_names.h"
 #include "common/scalar_ops.h"
 #include "cuda/device_utils.cuh"
 #include "cuda/kernels.h"
@@ -177,24 +178,6 @@ inline bool unaryIntOk(UnaryOp op) {
 }
 inline bool binaryIntOk(BinaryOp op) {
   return op <= BinaryOp::Div || op == BinaryOp::Maximum || op == BinaryOp::Minimum || isCompare(op);
-}
-
-const char* unaryName(UnaryOp op) {
-  static const char* names[] = {"neg", "abs", "exp", "log", "sqrt", "rsqrt", "sigmoid", "tanh",
-                                "relu", "gelu", "sin", "cos", "sign", "square", "reciprocal",
-                                "floor", "ceil", "round", "log1p", "expm1", "add_scalar",
-                                "mul_scalar", "pow_scalar", "rsub_scalar", "rdiv_scalar", "clamp",
-                                "leaky_relu", "erf"};
-  const int i = static_cast<int>(op);
-  return i >= 0 && i < static_cast<int>(UnaryOp::Count) ? names[i] : "?";
-}
-const char* binaryName(BinaryOp op) {
-  static const char* names[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum",
-                                "eq", "ne", "lt", "le", "gt", "ge", "relu_backward",
-                                "sigmoid_backward", "tanh_backward", "gelu_backward",
-                                "logical_and", "logical_or"};
-  const int i = static_cast<int>(op);
-  return i >= 0 && i < static_cast<int>(BinaryOp::Count) ? names[i] : "?";
 }
 
 [[noreturn]] void dtypeError(const std::string& op, const char* expected, DType got) {

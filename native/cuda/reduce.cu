@@ -21,6 +21,7 @@
 #include <string>
 #include <type_traits>
 
+#include "common/op_names.h"
 #include "cuda/device_utils.cuh"
 #include "cuda/kernels.h"
 
@@ -314,12 +315,6 @@ void runReduce(const Ctx& c, const ReduceArgs& a, R r) {
 }
 
 }  // namespace
-
-const char* reduceName(ReduceOp op) {
-  static const char* names[] = {"sum", "mean", "max", "min", "prod", "argmax", "argmin", "logsumexp", "var"};
-  const int i = static_cast<int>(op);
-  return i >= 0 && i < static_cast<int>(ReduceOp::Count) ? names[i] : "?";
-}
 
 // out[outer] = op over inner of in[outer, inner]. Checks and empty-input
 // results match the CPU twin.

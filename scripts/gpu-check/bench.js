@@ -1,0 +1,144 @@
+'use strict';
+// Timings for scripts/gpu-check.js. Each benchmark: warm-up, then the median
+// over several repeats of (N launches + one synchronize) / N, timed with
+// process.hrtime.bigint. Bandwidth-bound kernels are reported against a
+// measured ceiling (a large device-to-device copy), GEMMs against a large
+// square GEMM. Inputs are random (never zeros: they hide unwritten outputs
+// and can run faster) and, for the bandwidth tests, far larger than L2.
+// The same work in PyTorch runs in scripts/gpu-check/torch_bench.py.
+
+/** Sizes of every benchmark; `small` keeps the CPU self-test quick. */
+function sizes(small) {
+  return small
+    ? { copyN: 1 << 22, addN: 1 << 20, gemm: 256, ce: [1024, 1000], adamN: 1 << 20, adamTensors: 4, mlpBatches: [64], mlpSteps: 5 }
+    : { copyN: 1 << 28, addN: 1 << 26, gemm: 4096, ce: [65536, 1000], adamN: 1 << 26, adamTensors: 16, mlpBatches: [64, 1024], mlpSteps: 50 };
+}
+
+// MLP GEMM shapes (784 -> 500 -> 10) as [label, M, N, K, transA, transB] per batch.
+function mlpGemms(b) {
+  return [
+    [`fc1 fwd b${b} [${b}x784]@[500x784]^T`, b, 500, 784, false, true],
+    [`fc1 dW b${b} [${b}x500]^T@[${b}x784]`, 500, 784, b, true, false],
+    [`fc2 fwd b${b} [${b}x500]@[10x500]^T`, b, 10, 500, false, true],
+  ];
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Median seconds per call of fn (each repeat: `inner` calls, then sync). */
+function timeIt(sync, fn, { warmup = 3, reps = 9, target = 0.02, maxInner = 200 } = {}) {
+  for (let i = 0; i < warmup; ++i) fn();
+  sync();
+  let t0 = process.hrtime.bigint();
+  fn();
+  sync();
+  const once = Number(process.hrtime.bigint() - t0) / 1e9;
+  const inner = Math.max(1, Math.min(maxInner, Math.ceil(target / Math.max(once, 1e-7))));
+  const samples = [];
+  for (let r = 0; r < reps; ++r) {
+    t0 = process.hrtime.bigint();
+    for (let i = 0; i < inner; ++i) fn();
+    sync();
+    samples.push(Number(process.hrtime.bigint() - t0) / 1e9 / inner);
+  }
+  return median(samples);
+}
+
+/**
+ * Runs every benchmark on `device`. Returns rows
+ * {name, value, unit, pctOf, key} (key matches torch_bench.py's output).
+ */
+function runBench(nt, L, device, small, log) {
+  const S = sizes(small);
+  const sync = device === 'cuda' ? () => nt.cuda.synchronize() : () => {};
+  const rows = [];
+  const put = (key, name, value, unit, ceiling) => {
+    const row = { key, name, value, unit, pct: ceiling ? (100 * value) / ceiling : null };
+    log(`bench ${name}: ${value.toFixed(unit === 'ms/step' ? 3 : 1)} ${unit}${row.pct !== null ? ` (${row.pct.toFixed(0)}% of ceiling)` : ''}`);
+    rows.push(row);
+    return value;
+  };
+  const rnd = (shape, dtype = 'float32', lo = -1, hi = 1) => nt.scope(() => nt.rand(shape, { dtype, device }).mul_(hi - lo).add_(lo));
+
+  // Device-to-device copy: the bandwidth ceiling (read + write).
+  let src = rnd([S.copyN]);
+  let dst = L.empty([S.copyN], 'float32', device);
+  const copyS = timeIt(sync, () => L.kCopy(dst, src));
+  const ceilingGBs = put('copy', `copy ${S.copyN * 4 / 2 ** 20} MiB d2d`, (2 * 4 * S.copyN) / copyS / 1e9, 'GB/s', 0);
+  src.dispose();
+  dst.dispose();
+
+  // Elementwise add: 2 reads + 1 write.
+  const a = rnd([S.addN]), b = rnd([S.addN]), c = L.empty([S.addN], 'float32', device);
+  const addS = timeIt(sync, () => L.kBinary(L.BinaryOp.Add, c, a, b, 1));
+  put('add', `add fp32 n=${S.addN}`, (3 * 4 * S.addN) / addS / 1e9, 'GB/s', ceilingGBs);
+  for (const t of [a, b, c]) t.dispose();
+
+  // GEMM: the large square one is the TFLOP/s ceiling for the MLP shapes.
+  const gemm = (M, N, K, ta, tb, reps) => {
+    const A = rnd(ta ? [K, M] : [M, K]), B = rnd(tb ? [N, K] : [K, N]), C = L.empty([M, N], 'float32', device);
+    const s = timeIt(sync, () => L.kGemm(1, M, N, K, { t: A, ld: ta ? M : K, batchStride: 0, trans: ta },
+      { t: B, ld: tb ? K : N, batchStride: 0, trans: tb }, { t: C, ld: N, batchStride: 0 }), { reps });
+    for (const t of [A, B, C]) t.dispose();
+    return (2 * M * N * K) / s / 1e12;
+  };
+  const G = S.gemm;
+  const gemmCeil = put('gemm', `GEMM fp32 ${G}^3`, gemm(G, G, G, false, false, 7), 'TFLOP/s', 0);
+  if (device === 'cuda') {
+    nt.backends.cuda.matmul.allowTF32 = true;
+    try {
+      put('gemm_tf32', `GEMM fp32 ${G}^3 allowTF32`, gemm(G, G, G, false, false, 7), 'TFLOP/s', 0);
+    } finally {
+      nt.backends.cuda.matmul.allowTF32 = false;
+    }
+  }
+  for (const b of S.mlpBatches) {
+    for (const [label, M, N, K, ta, tb] of mlpGemms(b)) put(`gemm_${label.split(' [')[0].replace(/ /g, '_')}`, `GEMM ${label}`, gemm(M, N, K, ta, tb, 9), 'TFLOP/s', gemmCeil);
+  }
+
+  // Fused cross-entropy with dlogits: reads logits once, writes dlogits once.
+  const [N, C] = S.ce;
+  const logits = rnd([N, C], 'float32', -4, 4);
+  const targets = nt.randint(0, C, [N], { device });
+  const losses = L.empty([N], 'float32', device), dlogits = L.empty([N, C], 'float32', device);
+  const ceS = timeIt(sync, () => L.kCrossEntropy(losses, dlogits, logits, targets, -100, 0));
+  put('cross_entropy', `fused CE fwd+bwd [${N},${C}]`, (2 * 4 * N * C) / ceS / 1e9, 'GB/s', ceilingGBs);
+  for (const t of [logits, targets, losses, dlogits]) t.dispose();
+
+  // Fused Adam over a multi-tensor list: reads p, g, m, v; writes p, m, v.
+  const fused = require('../../dist/lib/optim/fused');
+  const per = S.adamN / S.adamTensors;
+  const mk = (lo, hi) => Array.from({ length: S.adamTensors }, () => rnd([per], 'float32', lo, hi));
+  const p = mk(-1, 1), g = mk(-1, 1), m = mk(-0.1, 0.1), v = mk(0, 0.01);
+  const hyper = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, bc1: 0.1, bc2: 0.001, decoupled: false, amsgrad: false, maximize: false };
+  const adamS = timeIt(sync, () => fused.launchAdam(p, g, m, v, null, hyper));
+  put('adam', `fused Adam ${S.adamN / 2 ** 20}M params x${S.adamTensors} tensors`, (7 * 4 * S.adamN) / adamS / 1e9, 'GB/s', ceilingGBs);
+  for (const t of [...p, ...g, ...m, ...v]) t.dispose();
+
+  // The seed MLP training step (784 -> 500 -> 10, ReLU, CE, SGD lr 0.01), model.to(device).
+  for (const bs of S.mlpBatches) {
+    nt.manualSeed(0);
+    const model = new nt.nn.Sequential(new nt.nn.Linear(784, 500), new nt.nn.ReLU(), new nt.nn.Linear(500, 10)).to(device);
+    const opt = new nt.optim.SGD(model.parameters(), { lr: 0.01 });
+    const batches = Array.from({ length: 8 }, () => [nt.keep(nt.rand([bs, 784], { device })), nt.keep(nt.randint(0, 10, [bs], { device }))]);
+    let k = 0;
+    const step = () => nt.scope(() => {
+      const [x, y] = batches[k++ % batches.length];
+      opt.zeroGrad();
+      const loss = nt.nn.functional.crossEntropy(model.forward(x), y);
+      loss.backward();
+      opt.step();
+    });
+    const s = timeIt(sync, step, { warmup: 10, reps: 7, target: 0.1, maxInner: S.mlpSteps });
+    put(`mlp_b${bs}`, `MLP train step b${bs} (${(1 / s).toFixed(0)} steps/s)`, s * 1e3, 'ms/step', 0);
+    for (const [x, y] of batches) { x.dispose(); y.dispose(); }
+    opt.zeroGrad();
+    for (const t of model.parameters()) t.dispose();
+  }
+  return { rows, sizes: S };
+}
+
+module.exports = { runBench, sizes, mlpGemms, timeIt };
