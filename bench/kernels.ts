@@ -3,8 +3,8 @@
 // fused Adam) at sizes well past the caches, and per-op dispatch overhead.
 // Every benchmark has a twin of the same name in reference/torch_kernels.py.
 import * as nt from '../lib';
-import { native } from '../bindings/loader';
 import { BinaryOp, kBinary, kCopy, kCrossEntropy, kGemm } from '../lib/ops/launch';
+import { launchAdam } from '../lib/optim/fused';
 import type { Tensor } from '../lib/tensor/tensor';
 import { type MeasureOptions, type Stat, load1, measure, measurePair } from './stats';
 
@@ -45,14 +45,13 @@ function gemmDirect(a: Tensor, b: Tensor, c: Tensor, M: number, N: number, K: nu
   kGemm(1, M, N, K, { t: a, ld: K, batchStride: 0, trans: false }, { t: b, ld: N, batchStride: 0, trans: false }, { t: c, ld: N, batchStride: 0 });
 }
 
-/** Writes the fused Adam args (layout in native/addon/kernel_bindings.cpp) and runs one step. */
+/** One fused Adam step through the optimizer's launcher (lib/optim/fused.ts). */
 function adamStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, step: number): void {
-  const A = native.args;
-  const lr = 1e-3, b1 = 0.9, b2 = 0.999;
-  const head = [lr, b1, b2, 1e-8, 0, 1 - b1 ** step, 1 - b2 ** step, 0, 0, 0];
-  for (let i = 0; i < head.length; ++i) A[i] = head[i];
-  A[10] = p.numel; A[11] = p.offset; A[12] = g.offset; A[13] = m.offset; A[14] = v.offset;
-  native.kernels.adam([p._handle('adam')], [g._handle('adam')], [m._handle('adam')], [v._handle('adam')], null);
+  const b1 = 0.9, b2 = 0.999;
+  launchAdam([p], [g], [m], [v], null, {
+    lr: 1e-3, beta1: b1, beta2: b2, eps: 1e-8, weightDecay: 0, bc1: 1 - b1 ** step, bc2: 1 - b2 ** step,
+    decoupled: false, amsgrad: false, maximize: false,
+  });
 }
 
 export function runKernels(o: KernelOptions): KernelResult[] {

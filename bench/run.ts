@@ -62,8 +62,10 @@ function main(): void {
     torch
       ? `PyTorch ${torch.version} (${torch.python}) runs the same benchmarks in this run, with torch.set_num_threads(${o.threads}), OMP_WAIT_POLICY=passive and OMP/OPENBLAS_NUM_THREADS=${o.threads}.`
       : `PyTorch comparison skipped: ${'reason' in found ? found.reason : ''}.`,
-    'GEMM: "direct call" is native.kernels.gemm into a preallocated C (the OpenBLAS call plus argument checks); nodetorch is nt.matmul, allocating C each call. "GEMM ceiling" = the direct 1024^3 sgemm. Memory bandwidth = a copy of a 256 MB tensor, bytes read + written.',
+    'GEMM: "direct call" is native.kernels.gemm into a preallocated C (the backend GEMM plus argument checks: OpenBLAS, or the built-in AVX-512 kernel that native/cpu/gemm.cpp prefers when OpenBLAS lacks one); nodetorch is nt.matmul, allocating C each call. "GEMM ceiling" = the direct 1024^3 sgemm. Memory bandwidth = a copy of a 256 MB tensor, bytes read + written.',
+    'PyTorch side of the kernel rows: dst.copy_(src), torch.mm(out=C), torch.add(out=), x.sum(), F.cross_entropy forward + backward (not fused in 1.13), torch.optim.Adam.step on one 16M tensor, a + b on 1-element tensors. MLP: the same loop (random permutation, batches gathered by index, zero_grad/forward/backward/step) in reference/torch_mlp.py.',
     'Quoted reference (issue #4, not measured here): FMA peak ~97 GFLOP/s per core on a 2-core Zen3 dev box.',
+    'Machine load is shown per row (1-min load average): other processes on the cores slow both sides, the multi-threaded rows most.',
   ];
   log(`nodetorch bench: ${machine.cpuModel}, ${machine.cores} cores / ${machine.logicalCpus} CPUs, ${o.threads} threads, load ${load1().toFixed(2)}`);
 

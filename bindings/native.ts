@@ -45,6 +45,8 @@ export const KERNEL_NAMES = [
 export interface NativeBuildInfo {
   version: string;
   gemm: 'openblas' | 'fallback';
+  /** The GEMM kernels that actually run on this CPU. */
+  gemmDetail: string;
   cudaCompiled: boolean;
   cpuFeatures: string[];
   hardwareThreads: number;

@@ -45,6 +45,8 @@ export interface Info {
   napi: string;
   binary: { path: string; kind: 'override' | 'prebuild' | 'build' };
   gemm: NativeBuildInfo['gemm'];
+  /** The GEMM kernels that actually run on this CPU (OpenBLAS core, built-in ISA). */
+  gemmDetail: string;
   /** Why GEMM is not on OpenBLAS, and how to fix that; null when it is. */
   gemmNotice: string | null;
   cpuFeatures: string[];
@@ -68,6 +70,7 @@ export function info(): Info {
     napi: process.versions.napi ?? 'unknown',
     binary: { path: addonOrigin.path, kind: addonOrigin.kind },
     gemm: b.gemm,
+    gemmDetail: b.gemmDetail,
     gemmNotice: b.gemm === 'openblas' ? null : FALLBACK_NOTICE,
     cpuFeatures: b.cpuFeatures,
     threads: native.getNumThreads(),

@@ -15,6 +15,14 @@ npm run --silent build:ts
 stage "jest: default build ($(node -e "console.log(require('./dist/lib').info().binary.path)"))"
 $JEST
 
+if [ "${NODETORCH_SKIP_ASAN:-0}" != "1" ]; then
+  # The whole jest suite on the sanitized addon: ~3 min of tests plus the
+  # build (~6-15 min on 2 cores). NODETORCH_ASAN_CI=1 runs the trimmed set
+  # (scripts/test-asan.sh --ci) if CI time ever gets tight.
+  stage "ASAN + UBSan build (jest suite)"
+  bash scripts/test-asan.sh ${NODETORCH_ASAN_CI:+--ci}
+fi
+
 if [ "${NODETORCH_SKIP_VARIANTS:-0}" != "1" ]; then
   stage "portable-GEMM build (no OpenBLAS)"
   NODETORCH_BLAS=fallback node node_modules/cmake-js/bin/cmake-js rebuild --out build-fallback --CDNT_WITH_CUDA=OFF >/tmp/nodetorch-build-fallback.log 2>&1 \

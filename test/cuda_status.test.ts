@@ -21,7 +21,7 @@ const CUDA_BUILD = path.join(ROOT, 'build-cuda', 'Release', 'nodetorch.node');
 const DIST = path.join(ROOT, 'dist', 'lib', 'index.js');
 const CUDA = nt.cuda.isAvailable();
 const NOT_COMPILED =
-  'nodetorch was built without CUDA (nvcc was not found when the addon was compiled); ' +
+  'nodetorch was built without CUDA (this binary is the CPU-only build: node-gyp, or CMake without nvcc); ' +
   'rebuild with `npm run build:cuda` on a machine with the CUDA toolkit';
 
 /** True when the dynamic loader can find the NVIDIA driver library. */

@@ -24,7 +24,7 @@ export function formatInfo(i: Info): string {
     ['node', `${i.node} (N-API ${i.napi})`],
     ['binary', `${i.binary.path} (${i.binary.kind})`],
     ['compiler', i.compiler ?? 'unknown'],
-    ['GEMM', i.gemm],
+    ['GEMM', `${i.gemm}: ${i.gemmDetail}`],
     ['CPU features', i.cpuFeatures.join(' ') || 'none detected'],
     ['threads', `${i.threads} of ${i.hardwareThreads} hardware threads`],
     ['CUDA', i.cuda.available ? `available, ${i.cuda.deviceCount} device(s)` : `${i.cuda.compiled ? 'compiled, ' : 'not compiled'}${i.cuda.compiled ? 'unavailable' : ''}${i.cuda.reason ? ` (${i.cuda.reason})` : ''}`],

@@ -94,6 +94,7 @@ export function toArray(t: Tensor): NestedArray<number | boolean> {
 
 function fillRandom(t: Tensor, kind: RandomKind, a: number, b: number, op: string): void {
   t._check(op);
+  if (typeof a !== 'number' || typeof b !== 'number') throw new ArgumentError(op, `bounds must be numbers, got ${typeof a} and ${typeof b}`);
   if (!isFloatingDType(t.dtype) && kind !== RandomKind.Int) throw new DTypeError(op, `expected a floating tensor, got ${t.dtype}`);
   const target = t.isContiguous() ? t : empty(t.shape, t.dtype, t.device);
   kRandom(target, kind, defaultGenerator.seed, defaultGenerator.take(t.numel), a, b);

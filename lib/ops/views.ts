@@ -3,7 +3,7 @@
 import { record } from '../autograd/node';
 import { ArgumentError, ShapeError } from '../errors';
 import {
-  type Shape, checkShape, contiguousStrides, formatShape, inferShape, normalizeDim, viewStrides,
+  type Shape, checkShape, contiguousStrides, formatShape, inferShape, normalizeDim, showValue, viewStrides,
 } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 import { checkTensor } from './elementwise';
@@ -115,6 +115,11 @@ export function expand(x: Tensor, shape: Shape): Tensor {
   checkTensor('expand', x);
   if (!Array.isArray(shape)) throw new ArgumentError('expand', `shape must be an array of integers, got ${shape === null ? 'null' : typeof shape}`);
   const target = shape.slice();
+  for (const d of target) {
+    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < -1) {
+      throw new ArgumentError('expand', `sizes must be integers >= -1, got ${formatShape(target)}`);
+    }
+  }
   if (target.length < x.ndim) {
     throw new ShapeError('expand', `the number of sizes (${target.length}) must be >= the number of dims (${x.ndim})`);
   }
@@ -159,7 +164,7 @@ export function split(x: Tensor, splitSize: number | number[], dim = 0): Tensor[
   const size = x.shape[d];
   let sizes: number[];
   if (typeof splitSize === 'number') {
-    if (!Number.isInteger(splitSize) || splitSize <= 0) throw new ArgumentError('split', `split size must be a positive integer, got ${splitSize}`);
+    if (!Number.isInteger(splitSize) || splitSize <= 0) throw new ArgumentError('split', `split size must be a positive integer, got ${showValue(splitSize)}`);
     sizes = [];
     for (let s = 0; s < size; s += splitSize) sizes.push(Math.min(splitSize, size - s));
     if (size === 0) sizes = [0];
@@ -181,7 +186,7 @@ export function split(x: Tensor, splitSize: number | number[], dim = 0): Tensor[
 
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   checkTensor('chunk', x);
-  if (!Number.isInteger(chunks) || chunks <= 0) throw new ArgumentError('chunk', `chunks must be a positive integer, got ${chunks}`);
+  if (!Number.isInteger(chunks) || chunks <= 0) throw new ArgumentError('chunk', `chunks must be a positive integer, got ${showValue(chunks)}`);
   const d = normalizeDim('chunk', dim, x.ndim);
   return split(x, Math.max(1, Math.ceil(x.shape[d] / chunks)), d);
 }

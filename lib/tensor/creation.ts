@@ -7,7 +7,7 @@ import {
   newTypedArray, normalizeDevice,
 } from './dtype';
 import { defaultGenerator } from './random';
-import { type Shape, checkShape, formatShape, numelOf } from './shape';
+import { type Shape, checkShape, formatShape, numelOf, showValue } from './shape';
 import { Tensor, tensorFromTypedArray } from './tensor';
 
 export interface TensorOptions {
@@ -163,7 +163,7 @@ export function arange(startOrEnd: number, end?: number, step = 1, options?: Ten
 }
 
 export function linspace(start: number, end: number, steps: number, options?: TensorOptions): Tensor {
-  if (!Number.isInteger(steps) || steps < 0) throw new ArgumentError('linspace', `steps must be a non-negative integer, got ${steps}`);
+  if (!Number.isInteger(steps) || steps < 0) throw new ArgumentError('linspace', `steps must be a non-negative integer, got ${showValue(steps)}`);
   const { dtype, device } = resolve('linspace', options);
   const t = emptyRaw([steps], dtype, device);
   if (steps) kArange(t, start, steps === 1 ? 0 : (end - start) / (steps - 1));
@@ -196,7 +196,7 @@ export const randn = (shape: Shape | number, o?: TensorOptions): Tensor => rando
 /** Integers uniform in [low, high). */
 export function randint(low: number, high: number, shape: Shape | number, o?: TensorOptions): Tensor {
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
-    throw new ArgumentError('randint', `expected integers low < high, got ${low} and ${high}`);
+    throw new ArgumentError('randint', `expected integers low < high, got ${showValue(low)} and ${showValue(high)}`);
   }
   return random('randint', shape, RandomKind.Int, low, high, o, 'int64');
 }

@@ -83,9 +83,16 @@ export function broadcastStrides(op: string, shape: Shape, strides: readonly num
   return out;
 }
 
+/** A value for an error message; never throws (symbols, null-prototype objects). */
+export function showValue(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' || v === null || v === undefined) return String(v);
+  if (typeof v === 'string') return JSON.stringify(v);
+  return typeof v;
+}
+
 /** Normalises a possibly negative dim against ndim (PyTorch's wrap rule). */
 export function normalizeDim(op: string, dim: unknown, ndim: number): number {
-  if (typeof dim !== 'number' || !Number.isInteger(dim)) throw new ArgumentError(op, `dim must be an integer, got ${String(dim)}`);
+  if (typeof dim !== 'number' || !Number.isInteger(dim)) throw new ArgumentError(op, `dim must be an integer, got ${showValue(dim)}`);
   const n = Math.max(ndim, 1);
   if (dim < -n || dim >= n) throw new ShapeError(op, `dim ${dim} is out of range for a tensor with ${ndim} dims`);
   return dim < 0 ? dim + n : dim;

@@ -157,7 +157,7 @@ export class Tensor {
   }
   /** Computes gradients of this tensor with respect to graph leaves. */
   backward(gradient?: Tensor, options: { retainGraph?: boolean } = {}): void {
-    engine.backward(this, gradient, options.retainGraph ?? false);
+    engine.backward(this, gradient, options?.retainGraph ?? false);
   }
   /** A tensor sharing storage, cut from the graph. */
   detach(): Tensor { this._check('detach'); return this._view(this.shape, this.strides, this.offset); }

@@ -31,6 +31,9 @@ struct AddonState {
   std::array<Napi::FunctionReference, kNumErrorKinds> errorClasses;
   bool errorClassesSet = false;
   Napi::Reference<Napi::Float64Array> argsRef;
+  // Owned here, not by V8: JS can detach (transfer) the args ArrayBuffer,
+  // after which V8 would free memory the addon still reads.
+  std::unique_ptr<double[]> argsStorage;
   double* args = nullptr;
   std::shared_ptr<LiveStats> stats = std::make_shared<LiveStats>();
 };

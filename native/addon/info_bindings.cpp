@@ -61,6 +61,7 @@ Napi::Value BuildInfo(const Info& info) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("version", NT_VERSION);
   o.Set("gemm", cpu::gemmProvider());
+  o.Set("gemmDetail", cpu::gemmDetail());
   o.Set("cudaCompiled", cuda::compiled());
   o.Set("cpuFeatures", stringList(env, cpuFeatures()));
   o.Set("hardwareThreads", static_cast<double>(std::thread::hardware_concurrency()));

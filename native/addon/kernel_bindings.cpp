@@ -4,6 +4,7 @@
 // reachable element inside its storage) and calls the operands' backend.
 #include "kernel_bindings.h"
 
+#include <initializer_list>
 #include <string>
 
 #include "arg_reader.h"
@@ -320,6 +321,16 @@ std::vector<StorageRecord*> handleList(const Info& info, size_t i, const char* o
   return out;
 }
 
+// Reading a list runs JS (array getters), which may dispose a handle read
+// earlier: every list is checked again once all of them are read.
+void requireLive(const char* op, std::initializer_list<const std::vector<StorageRecord*>*> lists) {
+  for (const auto* list : lists) {
+    for (const StorageRecord* rec : *list) {
+      if (rec->freed) throw Error(ErrorKind::Disposed, std::string(op) + ": a tensor in the list was disposed while the list was read");
+    }
+  }
+}
+
 void checkGroup(const char* op, const std::vector<StorageRecord*>& list, const StorageRecord& ref, size_t n,
                 const char* what) {
   if (list.size() != n) {
@@ -341,6 +352,7 @@ Napi::Value Adam(const Info& info) {
     auto m = handleList(info, 2, op, "exp_avg");
     auto v = handleList(info, 3, op, "exp_avg_sq");
     auto vmax = handleList(info, 4, op, "max_exp_avg_sq");
+    requireLive(op, {&params, &grads, &m, &v, &vmax});
     AdamArgs a;
     a.lr = r.real(); a.beta1 = r.real(); a.beta2 = r.real(); a.eps = r.real(); a.weightDecay = r.real();
     a.biasCorrection1 = r.real(); a.biasCorrection2 = r.real();
@@ -372,6 +384,7 @@ Napi::Value Sgd(const Info& info) {
     auto params = handleList(info, 0, op, "params");
     auto grads = handleList(info, 1, op, "grads");
     auto bufs = handleList(info, 2, op, "momentum_buffer");
+    requireLive(op, {&params, &grads, &bufs});
     SgdArgs a;
     a.lr = r.real(); a.momentum = r.real(); a.dampening = r.real(); a.weightDecay = r.real();
     a.nesterov = r.flag("nesterov"); a.firstStep = r.flag("firstStep"); a.maximize = r.flag("maximize");

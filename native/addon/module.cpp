@@ -44,8 +44,13 @@ Napi::Value SetErrorClasses(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* st = new AddonState();
   env.SetInstanceData<AddonState>(st);  // deleted by node-addon-api at env teardown
-  Napi::Float64Array args = Napi::Float64Array::New(env, kArgSlots);
-  st->args = args.Data();
+  st->argsStorage.reset(new double[kArgSlots]());
+  st->args = st->argsStorage.get();
+  // External buffer over the state's own memory (no-op finalizer: the state
+  // frees it at environment teardown, after JS is gone).
+  Napi::ArrayBuffer argsBuffer =
+      Napi::ArrayBuffer::New(env, st->args, kArgSlots * sizeof(double), [](Napi::Env, void*) {});
+  Napi::Float64Array args = Napi::Float64Array::New(env, kArgSlots, argsBuffer, 0);
   st->argsRef = Napi::Persistent(args);
   exports.Set("args", args);
   exports.Set("setErrorClasses", Napi::Function::New(env, SetErrorClasses, "setErrorClasses"));

@@ -13,7 +13,7 @@ namespace {
 // points to, so every handle is tagged and checked before use.
 const napi_type_tag kStorageTag = {0x6e6f6465746f7263ULL, 0x9d3c2f1a7b5e4c81ULL};
 
-void releaseRecord(Napi::Env env, StorageRecord* rec, bool adjust) {
+void releaseRecord(Napi::BasicEnv env, StorageRecord* rec, bool adjust) {
   if (rec->freed) return;
   rec->freed = true;
   const int dev = static_cast<int>(rec->device);
@@ -33,7 +33,12 @@ void releaseRecord(Napi::Env env, StorageRecord* rec, bool adjust) {
   }
 }
 
-void finalizeRecord(Napi::Env env, StorageRecord* rec) {
+// A basic (GC-time) finalizer: built with NAPI_EXPERIMENTAL, Node runs it
+// during garbage collection itself instead of in a later setImmediate, so a
+// synchronous training loop that never yields to the event loop still gets
+// its collected tensors' memory back. It touches no JS: it returns the buffer
+// to the allocator and adjusts V8's external-memory count (a basic-env API).
+void finalizeRecord(Napi::BasicEnv env, StorageRecord* rec) {
   releaseRecord(env, rec, true);
   delete rec;
 }
@@ -96,8 +101,14 @@ StorageRecord& unwrapStorageValue(Napi::Env env, Napi::Value v, const char* op, 
 }
 
 StorageRecord& unwrapStorage(const Napi::CallbackInfo& info, size_t index, const char* op) {
+  // Fast path without building the argument's name; the slow path names it.
+  Napi::Value v = info[index];
+  if (v.IsExternal()) {
+    auto ext = v.As<Napi::External<StorageRecord>>();
+    if (ext.CheckTypeTag(&kStorageTag) && !ext.Data()->freed) return *ext.Data();
+  }
   const std::string what = "argument " + std::to_string(index);
-  return unwrapStorageValue(info.Env(), info[index], op, what.c_str());
+  return unwrapStorageValue(info.Env(), v, op, what.c_str());
 }
 
 void disposeStorage(Napi::Env env, StorageRecord& rec) { releaseRecord(env, &rec, true); }

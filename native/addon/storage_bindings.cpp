@@ -37,8 +37,13 @@ Napi::TypedArray viewArg(const Info& info, size_t i, const char* op) {
   return info[i].As<Napi::TypedArray>();
 }
 
+// The view's first byte. Straight from napi_get_typedarray_info: going through
+// view.ArrayBuffer() fails (untyped "Invalid argument") for SharedArrayBuffer views.
 uint8_t* viewData(Napi::TypedArray view) {
-  return static_cast<uint8_t*>(view.ArrayBuffer().Data()) + view.ByteOffset();
+  void* data = nullptr;
+  napi_status st = napi_get_typedarray_info(view.Env(), view, nullptr, nullptr, &data, nullptr, nullptr);
+  if (st != napi_ok) argError("fromArray", "could not read the typed array's memory");
+  return static_cast<uint8_t*>(data);
 }
 
 // alloc(device, dtype, numel) -> handle

@@ -169,6 +169,16 @@ void gemm(const GemmArgs& args) {
   gemmFallback(args);
 }
 
+std::string gemmDetail() {
+#ifdef NT_HAVE_OPENBLAS
+  std::string d = std::string("OpenBLAS (") + openblas_get_corename() + " kernels)";
+  if (fallbackBeatsBlas()) d += "; built-in avx512 kernel for wide shapes";
+  return d;
+#else
+  return std::string("built-in ") + gemmFallbackIsa() + " kernel";
+#endif
+}
+
 const char* gemmProvider() {
 #ifdef NT_HAVE_OPENBLAS
   return "openblas";

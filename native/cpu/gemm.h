@@ -1,6 +1,8 @@
 // CPU GEMM: OpenBLAS when linked (NT_HAVE_OPENBLAS), else the portable
 // cache-blocked fallback in gemm_fallback.cpp.
 #pragma once
+#include <string>
+
 #include "common/kernel_api.h"
 
 namespace nt {
@@ -10,6 +12,8 @@ void gemm(const GemmArgs& args);
 
 // Name of the GEMM provider: "openblas" or "fallback".
 const char* gemmProvider();
+// What actually runs, e.g. "OpenBLAS (Haswell kernels); built-in avx512 kernel for wide shapes".
+std::string gemmDetail();
 // Thread count used by GEMM (OpenBLAS's own pool or ours).
 void gemmSetNumThreads(int n);
 

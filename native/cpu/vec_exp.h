@@ -33,7 +33,10 @@ namespace nt {
 namespace cpu {
 
 NT_ALWAYS_INLINE float expVec(float x) {
-  const float xc = x < -104.0f ? -104.0f : (x > 89.0f ? 89.0f : x);
+  // NaN is replaced before the integer conversion below (converting NaN to
+  // int is undefined); the NaN itself is returned at the end.
+  const float xn = x != x ? 0.0f : x;
+  const float xc = xn < -104.0f ? -104.0f : (xn > 89.0f ? 89.0f : xn);
   // Round to nearest by the 1.5*2^23 trick (no SSE4.1 round needed).
   const float magic = 12582912.0f;
   const float nf = (xc * 1.44269504088896341f + magic) - magic;
@@ -69,13 +72,29 @@ constexpr int kLanes = 8;
 // a NaN input reaches the exp pass and poisons the row's sum.
 template <class T>
 NT_ALWAYS_INLINE T rowMax(const T* __restrict x, int64_t n) {
+  int64_t j = 0;
+  T m = x[0];
+#if defined(__GNUC__) && !defined(__clang__)
+  // GCC does not vectorize a max reduction without -ffinite-math-only; a
+  // generic vector of kLanes does it (split into what the ISA has).
+  typedef T Vec __attribute__((vector_size(kLanes * sizeof(T))));
+  if (n >= kLanes) {
+    Vec acc;
+    std::memcpy(&acc, x, sizeof acc);
+    for (j = kLanes; j + kLanes <= n; j += kLanes) {
+      Vec v;
+      std::memcpy(&v, x + j, sizeof v);
+      acc = v > acc ? v : acc;
+    }
+    for (int k = 0; k < kLanes; ++k) m = acc[k] > m ? acc[k] : m;
+  }
+#else
   T lane[kLanes];
   for (int k = 0; k < kLanes; ++k) lane[k] = x[0];
-  int64_t j = 0;
   for (; j + kLanes <= n; j += kLanes)
     for (int k = 0; k < kLanes; ++k) lane[k] = x[j + k] > lane[k] ? x[j + k] : lane[k];
-  T m = lane[0];
-  for (int k = 1; k < kLanes; ++k) m = lane[k] > m ? lane[k] : m;
+  for (int k = 0; k < kLanes; ++k) m = lane[k] > m ? lane[k] : m;
+#endif
   for (; j < n; ++j) m = x[j] > m ? x[j] : m;
   return m;
 }

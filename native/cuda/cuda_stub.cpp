@@ -1,4 +1,4 @@
-// cuda_api.h for builds without CUDA (nvcc was not found): every call
+// cuda_api.h for CPU-only builds (node-gyp, or CMake without nvcc): every call
 // reports "built without CUDA" and needs no CUDA header.
 #include <string>
 
@@ -8,7 +8,7 @@ namespace nt {
 namespace cuda {
 namespace {
 const char* kReason =
-    "nodetorch was built without CUDA (nvcc was not found when the addon was compiled); "
+    "nodetorch was built without CUDA (this binary is the CPU-only build: node-gyp, or CMake without nvcc); "
     "rebuild with `npm run build:cuda` on a machine with the CUDA toolkit";
 }  // namespace
 

@@ -86,7 +86,7 @@ const KNOWN_UNTYPED: readonly string[] = [
   'nt.nn.Module#apply', 'nt.nn.ModuleList', 'new nt.nn.ModuleList', 'nt.nn.Sequential', 'new nt.nn.Sequential',
   'nt.nn.init.', 'nt.nn.MSELoss', 'new nt.nn.MSELoss', 'nt.nn.CrossEntropyLoss', 'new nt.nn.CrossEntropyLoss',
   'nt.nn.NLLLoss', 'new nt.nn.NLLLoss', 'nt.data.defaultCollate', 'nt.noGrad', 'nt.enableGrad', 'nt.autograd.gradcheck',
-  'new nt.optim.', 'nt.optim.', 'nt.nn.functional.', 'nt.nn.F.', 'new nt.data.', 'nt.data.', 'nt.datasets.',
+  'new nt.optim.', 'nt.optim.', 'new nt.nn.', 'nt.nn.', 'nt.nn.functional.', 'nt.nn.F.', 'new nt.data.', 'nt.data.', 'nt.datasets.',
 ];
 const knownHits = new Map<string, string>();
 
