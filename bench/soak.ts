@@ -9,6 +9,11 @@
 // test/reliability/soak.test.ts runs a short version of both in CI.
 import * as nt from '../lib';
 import { MLP } from '../lib/cli/mlp';
+import { setFlagsFromString } from 'v8';
+import { runInNewContext } from 'vm';
+
+setFlagsFromString('--expose-gc');
+const fullGc = runInNewContext('gc') as () => void;
 
 export interface SoakOptions {
   steps: number;
@@ -80,8 +85,14 @@ export function runSoak(mode: 'naive' | 'scoped', opts: SoakOptions): SoakResult
     if (mode === 'scoped') {
       nt.scope(() => step(i));
       const m = nt.memory().cpu;
-      // The first step creates the optimizer state (momentum buffers) and grads: baseline after it.
-      if (i === 1) base = { tensors: m.tensors, bytes: m.bytes };
+      // The first step creates the optimizer state (momentum buffers) and grads:
+      // baseline after it, and after a full GC so that garbage from before the
+      // loop (freed by GC-time finalizers at any moment) cannot move the count.
+      if (i === 1) {
+        fullGc();
+        const settled = nt.memory().cpu;
+        base = { tensors: settled.tensors, bytes: settled.bytes };
+      }
       else if (m.tensors !== base!.tensors || m.bytes !== base!.bytes) {
         if (mismatches++ < 5) log(`soak scoped: step ${i}: nt.memory() ${m.tensors} tensors / ${m.bytes} bytes, baseline ${base!.tensors} / ${base!.bytes}`);
       }

@@ -17,7 +17,7 @@ export {
   logicalAnd, logicalOr, logicalNot, where,
 } from './ops/elementwise';
 export { relu, sigmoid, tanh, gelu, leakyRelu, softmax, logSoftmax } from './ops/activation';
-export { sum, mean, prod, amax, amin, argmax, argmin, logsumexp } from './ops/reduce';
+export { sum, mean, prod, amax, amin, argmax, argmin, logsumexp, variance, variance as var, std } from './ops/reduce';
 export { matmul, mm, bmm } from './ops/linalg';
 export { cat, stack } from './ops/join';
 export {
@@ -41,16 +41,6 @@ export {
   NativeError, CudaError, OutOfMemoryError, NotCompiledError, FileFormatError, AddonLoadError,
 } from './errors';
 
-import { variance, std as stdImpl } from './ops/reduce';
-import type { Tensor } from './tensor/tensor';
-/** Variance over dims (correction 1 = Bessel, like PyTorch). */
-export function variance_(x: Tensor, dim?: number | number[], correction = 1, keepdim = false): Tensor {
-  return variance(x, dim, correction, keepdim);
-}
-export { variance_ as var };
-export function std(x: Tensor, dim?: number | number[], correction = 1, keepdim = false): Tensor {
-  return stdImpl(x, dim, correction, keepdim);
-}
 
 /** Neural network modules, layers, losses, nn.functional and nn.init. */
 export * as nn from './nn';

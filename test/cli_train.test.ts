@@ -8,6 +8,7 @@ import * as nt from '../lib';
 import type { CliIO } from '../lib/cli/main';
 import { main } from '../lib/cli/main';
 import type { TrainSummary } from '../lib/cli/train';
+import { settledMemory } from './helpers';
 
 /** One epoch of the default recipe on 5000 samples lands at 0.874..0.879 (seeds 1..3); 0.80 leaves room for thread counts and platforms. */
 const MIN_ACCURACY = 0.8;
@@ -39,9 +40,9 @@ describe('nodetorch train (MNIST slice)', () => {
 
   test('the default configuration learns, reports a JSON summary and is deterministic', async () => {
     const args = [...SLICE, '--json'];
-    const live = nt.memory().cpu.tensors;
+    const live = settledMemory().cpu.tensors;
     const a = await train(args);
-    expect(nt.memory().cpu.tensors).toBe(live); // every step, batch and dataset tensor was freed
+    expect(settledMemory().cpu.tensors).toBe(live); // every step, batch and dataset tensor was freed
     expect(a.io.stdout).toHaveLength(1); // --json: the summary only
     const s = a.summary;
     expect(s).toMatchObject({ event: 'summary', dataset: 'mnist', optimizer: 'adam', lr: 0.002, schedule: 'cosine', batchSize: 128, seed: 1, threads: 2, trainSamples: 5000, testSamples: 1000 });

@@ -231,8 +231,8 @@ describe('device rules (error paths on every machine)', () => {
     const x = nt.ones([3]);
     expect(x.cpu()).toBe(x);
     expect(x.to('cpu')).toBe(x);
-    expectError(() => x.to('gpu' as nt.Device), nt.ArgumentError, "to: device must be 'cpu' or 'cuda', got gpu");
-    expectError(() => new nt.nn.Linear(1, 1).to('cuda:1' as nt.Device), nt.ArgumentError, "Module.to: device must be 'cpu' or 'cuda', got cuda:1");
+    expectError(() => x.to('gpu' as nt.Device), nt.ArgumentError, "to: device must be 'cpu' or 'cuda', got \"gpu\"");
+    expectError(() => new nt.nn.Linear(1, 1).to('cuda:1' as nt.Device), nt.ArgumentError, "Module.to: device must be 'cpu' or 'cuda', got \"cuda:1\"");
   });
 
   it('optimizer state follows its parameters when model.to() changes them after a step (dtype here, device on CUDA)', () => {

@@ -28,9 +28,9 @@ describe('error classes and messages', () => {
 
   test('bad dtype', () => {
     expectError(() => nt.zeros([2], { dtype: 'float16' as nt.DType }), nt.DTypeError,
-      'zeros: dtype must be one of float32, float64, int32, int64, uint8, bool, got float16');
+      'zeros: dtype must be one of float32, float64, int32, int64, uint8, bool, got "float16"');
     expectError(() => nt.tensor([1], { dtype: 'half' as nt.DType }), nt.DTypeError,
-      'tensor: dtype must be one of float32, float64, int32, int64, uint8, bool, got half');
+      'tensor: dtype must be one of float32, float64, int32, int64, uint8, bool, got "half"');
     expectError(() => nt.ones([2]).to({ dtype: 'int8' as nt.DType }), nt.DTypeError, 'to: unknown dtype int8');
     expectError(() => nt.tensor(new Int16Array(2)), nt.DTypeError, 'tensor: unsupported typed array Int16Array');
     expectError(() => nt.rand([2], { dtype: 'int32' }), nt.DTypeError, 'rand: expected a floating dtype, got int32');
@@ -61,7 +61,7 @@ describe('error classes and messages', () => {
   });
 
   test('bad devices and cross-device operands', () => {
-    expectError(() => nt.zeros([2], { device: 'gpu' as nt.Device }), nt.ArgumentError, "zeros: device must be 'cpu' or 'cuda', got gpu");
+    expectError(() => nt.zeros([2], { device: 'gpu' as nt.Device }), nt.ArgumentError, "zeros: device must be 'cpu' or 'cuda', got \"gpu\"");
     if (!nt.cuda.isAvailable()) {
       // No usable GPU here: asking for one fails with a typed error that says why.
       let caught: unknown;

@@ -1,10 +1,10 @@
 // Deterministic memory release: nt.scope, keep, dispose, views sharing a
 // storage, and async scopes that run concurrently.
 import * as nt from '../lib';
-import { expectError } from './helpers';
+import { expectError, settledMemory } from './helpers';
 
 const live = (): { tensors: number; bytes: number } => {
-  const m = nt.memory().cpu;
+  const m = settledMemory().cpu;
   return { tensors: m.tensors, bytes: m.bytes };
 };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -43,7 +43,7 @@ describe('nn.init', () => {
     expect(init.calculateGain('leaky_relu')).toBeCloseTo(Math.sqrt(2 / (1 + 0.01 ** 2)), 15);
     expect(init.calculateGain('leakyRelu', Math.sqrt(5))).toBeCloseTo(Math.sqrt(1 / 3), 15);
     expect(init.calculateGain('selu')).toBe(0.75);
-    expectError(() => init.calculateGain('swish' as nt.nn.init.Nonlinearity), nt.ArgumentError, /known nonlinearity, got swish/);
+    expectError(() => init.calculateGain('swish' as nt.nn.init.Nonlinearity), nt.ArgumentError, /known nonlinearity, got "swish"/);
     expect(init.calculateFanInAndFanOut(nt.zeros([8, 3, 5, 5]))).toEqual({ fanIn: 75, fanOut: 200 });
     expectError(() => init.kaimingUniform_(nt.zeros([5])), nt.ShapeError, /at least 2 dims/);
   });

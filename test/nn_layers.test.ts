@@ -151,7 +151,7 @@ describe('Linear default init', () => {
   });
 
   test('bad sizes are an ArgumentError', () => {
-    expectError(() => new nn.Linear(-1, 2), nt.ArgumentError, /inFeatures must be a non-negative integer, got -1/);
+    expectError(() => new nn.Linear(-1, 2), nt.ArgumentError, /inFeatures a non-negative integer, got -1/);
   });
 });
 

@@ -2,7 +2,7 @@
 // ignoreIndex, labelSmoothing, [N, C, d] inputs, probability targets) and
 // float64 gradchecks of crossEntropy (fused kernel), nllLoss and mseLoss.
 import * as nt from '../lib';
-import { DEVICES, expectClose, expectError, randomTensor, tolFor, values } from './helpers';
+import { DEVICES, expectClose, expectError, randomTensor, tolFor, values, settledMemory } from './helpers';
 
 const { nn } = nt;
 const F = nn.functional;
@@ -204,7 +204,7 @@ describe('end to end', () => {
     });
     const y = nt.tensor(labels);
     const lossFn = new nn.CrossEntropyLoss();
-    const live = nt.memory().cpu.tensors;
+    const live = settledMemory().cpu.tensors;
     let first = 0;
     let last = 0;
     for (let step = 0; step < 300; ++step) {
@@ -218,7 +218,7 @@ describe('end to end', () => {
       if (step === 0) first = last;
     }
     model.zeroGrad();
-    expect(nt.memory().cpu.tensors).toBe(live); // nothing leaks per step
+    expect(settledMemory().cpu.tensors).toBe(live); // nothing leaks per step
     expect(last).toBeLessThan(0.3 * first);
     const acc = nt.scope(() => model.forward(x).argmax(1).eq(y).sum().item()) / 96;
     expect(acc).toBeGreaterThan(0.9);

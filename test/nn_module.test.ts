@@ -2,7 +2,7 @@
 // ModuleList), PyTorch names and order, buffers, stateDict round trips and
 // strict errors, train/eval, zeroGrad, to(), apply, repr, Parameter.
 import * as nt from '../lib';
-import { expectClose, expectError, values } from './helpers';
+import { expectClose, expectError, values, settledMemory } from './helpers';
 
 const { nn } = nt;
 type Tensor = nt.Tensor;
@@ -220,9 +220,9 @@ describe('nn.Module state', () => {
 
   test('to() frees the old storages at once; views taken before keep theirs', () => {
     const lin = nt.scope(() => new nn.Linear(64, 32));
-    const before = nt.memory().cpu;
+    const before = settledMemory().cpu;
     lin.double();
-    const after = nt.memory().cpu;
+    const after = settledMemory().cpu;
     expect(after.tensors).toBe(before.tensors); // old float32 storages released, float64 ones held
     expect(after.bytes - before.bytes).toBe((64 * 32 + 32) * 4);
     const sd = lin.stateDict();
@@ -230,7 +230,7 @@ describe('nn.Module state', () => {
     expect(sd['weight'].dtype).toBe('float64');
     nt.scope(() => expect(values(sd['weight'])).toEqual(values(lin.weight))); // the float64 snapshot is still readable
     for (const t of Object.values(sd)) t.dispose();
-    expect(nt.memory().cpu.tensors).toBe(before.tensors);
+    expect(settledMemory().cpu.tensors).toBe(before.tensors);
   });
 
   test('apply visits children first, then self', () => {

@@ -3,7 +3,7 @@
 // copy), K = 0, odd sizes, float64.
 import * as nt from '../lib';
 import { linear } from '../lib/ops/linalg';
-import { DEVICES, expectClose, expectError, randomTensor, testSeed, viewRef } from './helpers';
+import { DEVICES, expectClose, expectError, randomTensor, testSeed, viewRef, settledMemory } from './helpers';
 
 /** Naive float64 matmul of [..., M, K] x [..., K, N] given as row-major refs and shapes (batch broadcast). */
 function refMatmul(a: Float64Array, as: number[], b: Float64Array, bs: number[]): { shape: number[]; values: Float64Array } {
@@ -123,12 +123,12 @@ describe.each(DEVICES)('linalg on %s', (device) => {
       nt.noGrad(() => {
         const a = nt.randn([64, 32], { dtype, device });
         const b = nt.randn([48, 32], { dtype, device });
-        const before = nt.memory()[device].tensors;
+        const before = settledMemory()[device].tensors;
         const out = a.matmul(b.t());
-        const after = nt.memory()[device].tensors;
+        const after = settledMemory()[device].tensors;
         expect(after - before).toBe(1); // only the output
         const out2 = a.t().matmul(a);
-        expect(nt.memory()[device].tensors - after).toBe(1);
+        expect(settledMemory()[device].tensors - after).toBe(1);
         expect(out.shape).toEqual([64, 48]);
         expect(out2.shape).toEqual([32, 32]);
       });

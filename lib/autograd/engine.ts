@@ -2,13 +2,17 @@
 // topological order (deep graphs cannot overflow the JS stack); gradients
 // of broadcast inputs are summed back to their shapes here, in one place.
 import { ArgumentError, ShapeError } from '../errors';
-import { formatShape } from '../tensor/shape';
+import { formatShape, showValue } from '../tensor/shape';
 import { keep } from '../tensor/scope';
 import type { Storage } from '../tensor/storage';
-import type { Tensor } from '../tensor/tensor';
+import { Tensor } from '../tensor/tensor';
 import { derivatives } from './derivatives';
 import { noGrad } from './grad_mode';
 import type { GraphNode } from './node';
+
+function isTensor(v: unknown): v is Tensor {
+  return v instanceof Tensor;
+}
 
 /** Sums g over the dims that broadcasting added or stretched, giving `shape`. */
 export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
@@ -67,6 +71,7 @@ export function backward(root: Tensor, gradient: Tensor | undefined, retainGraph
     }
     g = noGrad(() => root.detach().mul(0).add(1));
   } else {
+    if (!isTensor(gradient)) throw new ArgumentError('backward', `gradient must be a Tensor, got ${showValue(gradient)}`);
     gradient._check('backward');
     if (gradient.shape.length !== root.shape.length || gradient.shape.some((s, i) => s !== root.shape[i])) {
       throw new ShapeError('backward', `gradient shape ${formatShape(gradient.shape)} does not match output shape ${formatShape(root.shape)}`);

@@ -1,4 +1,6 @@
 // Whether operations record the autograd graph.
+import { checkBool, checkFunction } from '../validate';
+
 let enabled = true;
 
 export function isGradEnabled(): boolean {
@@ -7,6 +9,7 @@ export function isGradEnabled(): boolean {
 
 /** Runs fn (synchronously) with graph recording off, like `with torch.no_grad()`. */
 export function noGrad<T>(fn: () => T): T {
+  checkFunction('noGrad', 'fn', fn);
   const prev = enabled;
   enabled = false;
   try {
@@ -18,6 +21,7 @@ export function noGrad<T>(fn: () => T): T {
 
 /** Runs fn (synchronously) with graph recording on. */
 export function enableGrad<T>(fn: () => T): T {
+  checkFunction('enableGrad', 'fn', fn);
   const prev = enabled;
   enabled = true;
   try {
@@ -28,5 +32,5 @@ export function enableGrad<T>(fn: () => T): T {
 }
 
 export function setGradEnabled(on: boolean): void {
-  enabled = on;
+  enabled = checkBool('setGradEnabled', 'on', on);
 }

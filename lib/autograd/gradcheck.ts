@@ -4,6 +4,7 @@
 import { NodetorchError, ArgumentError } from '../errors';
 import { tensor } from '../tensor/creation';
 import { Tensor } from '../tensor/tensor';
+import { checkBool, checkFunction, checkOptions, checkRange, showValue } from '../validate';
 import { noGrad } from './grad_mode';
 
 export interface GradcheckOptions {
@@ -26,14 +27,25 @@ function dot(a: Tensor, b: Float64Array): number {
  * requiresGrad are checked). fn must return one tensor.
  */
 export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], options: GradcheckOptions = {}): boolean {
-  const eps = options.eps ?? 1e-6;
-  const atol = options.atol ?? 1e-5;
-  const rtol = options.rtol ?? 1e-3;
-  for (const t of inputs) {
-    if (!(t instanceof Tensor)) throw new ArgumentError('gradcheck', 'inputs must be tensors');
-    if (t.requiresGrad && t.dtype !== 'float64') throw new ArgumentError('gradcheck', `inputs must be float64, got ${t.dtype}`);
-  }
-  const out0 = fn(...inputs);
+  const op = 'gradcheck';
+  checkFunction(op, 'fn', fn);
+  if (!Array.isArray(inputs)) throw new ArgumentError(op, `inputs an array of tensors, got ${showValue(inputs)}`);
+  const o = checkOptions(op, options);
+  const eps = o.eps === undefined ? 1e-6 : checkRange(op, 'eps', o.eps, Number.MIN_VALUE);
+  const atol = o.atol === undefined ? 1e-5 : checkRange(op, 'atol', o.atol, 0);
+  const rtol = o.rtol === undefined ? 1e-3 : checkRange(op, 'rtol', o.rtol, 0);
+  const raise = o.raiseException === undefined ? true : checkBool(op, 'raiseException', o.raiseException);
+  inputs.forEach((t, i) => {
+    if (!(t instanceof Tensor)) throw new ArgumentError(op, `inputs[${i}] a Tensor, got ${showValue(t)}`);
+    t._check(op);
+    if (t.requiresGrad && t.dtype !== 'float64') throw new ArgumentError(op, `inputs must be float64, got ${t.dtype}`);
+  });
+  const call = (args: Tensor[]): Tensor => {
+    const out = fn(...args);
+    if (!(out instanceof Tensor)) throw new ArgumentError(op, `fn returning one Tensor, got ${showValue(out)}`);
+    return out;
+  };
+  const out0 = call(inputs);
   const v = new Float64Array(out0.numel);
   for (let i = 0; i < v.length; ++i) v[i] = Math.cos(1.7 * i + 0.3) + 0.5; // fixed, non-trivial cotangent
   for (const t of inputs) t.grad = null;
@@ -49,7 +61,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
         const p = base.slice();
         p[i] += delta;
         const args = inputs.map((y, j) => (j === k ? tensor(p, { shape: x.shape, device: x.device }) : y.detach()));
-        return dot(fn(...args), v);
+        return dot(call(args), v);
       });
       const numerical = (probe(eps) - probe(-eps)) / (2 * eps);
       const err = Math.abs(numerical - analytical[i]);
@@ -57,7 +69,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
       if (err > worst.err) worst = { err, input: k, index: i, analytical: analytical[i], numerical };
     }
   });
-  if (!ok && (options.raiseException ?? true)) {
+  if (!ok && raise) {
     throw new NodetorchError('gradcheck', `gradient mismatch for input ${worst.input} at flat index ${worst.index}: ` +
       `analytical ${worst.analytical}, numerical ${worst.numerical} (|diff| ${worst.err.toExponential(3)}, atol ${atol}, rtol ${rtol})`);
   }

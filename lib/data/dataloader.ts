@@ -4,10 +4,11 @@
 // other datasets go item by item through `get` and the collate function.
 import { ArgumentError } from '../errors';
 import { indexSelect } from '../ops/index_ops';
-import { type Generator, defaultGenerator } from '../tensor/random';
+import { Generator, defaultGenerator } from '../tensor/random';
 import { tensorFromTypedArray } from '../tensor/tensor';
 import type { Device } from '../tensor/dtype';
 import type { Tensor } from '../tensor/tensor';
+import { checkBool, checkFunction, checkOptions, checkPositiveInt, showValue } from '../validate';
 import { type Collated, defaultCollate } from './collate';
 import { type Dataset, TensorDataset } from './dataset';
 import { RandomSource, toSeed } from './random_source';
@@ -52,19 +53,22 @@ export class DataLoader<T = Tensor[], B = Collated<T>> implements Iterable<B> {
 
   constructor(dataset: Dataset<T>, options: DataLoaderOptions<T, B> = {}) {
     const op = 'DataLoader';
-    if (typeof dataset !== 'object' || dataset === null || typeof dataset.get !== 'function' || !Number.isInteger(dataset.length) || dataset.length < 0) {
-      throw new ArgumentError(op, 'a dataset with an integer length and get(i)');
+    // Orders are Uint32Arrays, hence the 2^32 - 1 bound on the length.
+    if (typeof dataset !== 'object' || dataset === null || typeof dataset.get !== 'function' || !Number.isInteger(dataset.length) ||
+        dataset.length < 0 || dataset.length > 0xffffffff) {
+      throw new ArgumentError(op, `a dataset with an integer length (< 2^32) and get(i), got ${showValue(dataset)}`);
     }
-    const bs = options.batchSize ?? 1;
-    if (!Number.isInteger(bs) || bs <= 0) throw new ArgumentError(op, `batchSize a positive integer, got ${String(bs)}`);
-    if (options.collate !== undefined && typeof options.collate !== 'function') throw new ArgumentError(op, 'collate a function');
+    const o = checkOptions(op, options);
     this.dataset = dataset;
-    this.batchSize = bs;
-    this.shuffle = options.shuffle ?? false;
-    this.dropLast = options.dropLast ?? false;
-    this.collate = options.collate;
-    this.rng = options.seed === undefined ? undefined : new RandomSource(toSeed(op, options.seed));
-    this.generator = options.generator ?? defaultGenerator;
+    this.batchSize = checkPositiveInt(op, 'batchSize', o.batchSize ?? 1);
+    this.shuffle = checkBool(op, 'shuffle', o.shuffle ?? false);
+    this.dropLast = checkBool(op, 'dropLast', o.dropLast ?? false);
+    this.collate = o.collate === undefined ? undefined : checkFunction<(items: T[]) => B>(op, 'collate', o.collate);
+    this.rng = o.seed === undefined ? undefined : new RandomSource(toSeed(op, o.seed));
+    if (o.generator !== undefined && !(o.generator instanceof Generator)) {
+      throw new ArgumentError(op, `generator an nt.Generator, got ${showValue(o.generator)}`);
+    }
+    this.generator = o.generator ?? defaultGenerator;
   }
 
   /** Batches per epoch. */

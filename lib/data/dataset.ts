@@ -5,18 +5,12 @@ import { ArgumentError, ShapeError } from '../errors';
 import { formatShape } from '../tensor/shape';
 import { keep } from '../tensor/scope';
 import { Tensor } from '../tensor/tensor';
+import { checkIndex, checkInteger, showValue } from '../validate';
 
 /** A map-style dataset: `length` items, item i from `get(i)`. */
 export interface Dataset<T> {
   readonly length: number;
   get(index: number): T;
-}
-
-export function checkIndex(op: string, index: number, length: number): number {
-  if (!Number.isInteger(index) || index < -length || index >= length) {
-    throw new ArgumentError(op, `an integer index in [${-length}, ${length}), got ${String(index)}`);
-  }
-  return index < 0 ? index + length : index;
 }
 
 /** Row `i` of `t` as a view (no copy). */
@@ -35,7 +29,7 @@ export class TensorDataset implements Dataset<Tensor[]> {
   constructor(...tensors: Tensor[]) {
     if (tensors.length === 0) throw new ArgumentError('TensorDataset', 'at least one tensor, got none');
     tensors.forEach((t, i) => {
-      if (!(t instanceof Tensor)) throw new ArgumentError('TensorDataset', `tensors[${i}] a Tensor, got ${t === null ? 'null' : typeof t}`);
+      if (!(t instanceof Tensor)) throw new ArgumentError('TensorDataset', `tensors[${i}] a Tensor, got ${showValue(t)}`);
       t._check('TensorDataset');
       if (t.ndim === 0) throw new ShapeError('TensorDataset', `tensors[${i}] with at least one dim, got a 0-d tensor`);
     });
@@ -59,10 +53,11 @@ export class TensorDataset implements Dataset<Tensor[]> {
 
   /** Items [start, end) as a new TensorDataset of views (no copy). */
   slice(start = 0, end = this.length): TensorDataset {
+    checkInteger('TensorDataset.slice', 'start', start);
+    checkInteger('TensorDataset.slice', 'end', end);
     const n = this.length;
     const s = Math.max(0, Math.min(n, start < 0 ? start + n : start));
     const e = Math.max(s, Math.min(n, end < 0 ? end + n : end));
-    if (!Number.isInteger(start) || !Number.isInteger(end)) throw new ArgumentError('TensorDataset.slice', `integer bounds, got ${start} and ${end}`);
     return new TensorDataset(...this.tensors.map((t) => {
       const shape = t.shape.slice();
       shape[0] = e - s;

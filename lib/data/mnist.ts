@@ -9,7 +9,8 @@ import { cast } from '../ops/convert';
 import { tensor } from '../tensor/creation';
 import { keep } from '../tensor/scope';
 import { Tensor, tensorFromTypedArray } from '../tensor/tensor';
-import { type Dataset, TensorDataset, checkIndex } from './dataset';
+import { checkBool, checkIndex, checkOptions, checkString, showValue } from '../validate';
+import { type Dataset, TensorDataset } from './dataset';
 import { type MnistFileNames, loadMnistSplit } from './idx';
 
 export interface MnistOptions {
@@ -39,10 +40,10 @@ function mnistDataDir(): string {
 
 /** Accepts `(root, options)` (as torchvision) or `(options)`. */
 function resolveArgs(rootOrOptions: string | MnistOptions | undefined, options: MnistOptions | undefined): MnistOptions {
-  if (typeof rootOrOptions === 'string') return { ...options, root: rootOrOptions };
-  if (rootOrOptions === undefined) return options ?? {};
-  if (typeof rootOrOptions !== 'object' || rootOrOptions === null) {
-    throw new ArgumentError('MNIST', `a root folder or options, got ${rootOrOptions === null ? 'null' : typeof rootOrOptions}`);
+  if (typeof rootOrOptions === 'string') return { ...checkOptions('MNIST', options), root: rootOrOptions };
+  if (rootOrOptions === undefined) return checkOptions('MNIST', options);
+  if (typeof rootOrOptions !== 'object' || rootOrOptions === null || Array.isArray(rootOrOptions)) {
+    throw new ArgumentError('MNIST', `a root folder or options, got ${showValue(rootOrOptions)}`);
   }
   return rootOrOptions;
 }
@@ -60,7 +61,7 @@ abstract class MnistLike implements Dataset<[Tensor, Tensor]> {
 
   protected constructor(root: string, options: MnistOptions) {
     this.root = root;
-    this.train = options.train ?? true;
+    this.train = checkBool(this.constructor.name, 'train', options.train ?? true);
     const split = loadMnistSplit(root, this.train ? 'train' : 'test', options.fileNames);
     this.labels = split.labels.data as Uint8Array;
     this.data = keep(tensorFromTypedArray(split.images.data, split.images.shape, 'uint8', 'cpu'));
@@ -84,8 +85,10 @@ abstract class MnistLike implements Dataset<[Tensor, Tensor]> {
 
   /** The whole split as float32 images and int64 labels, converted with tensor ops once. */
   toTensorDataset(options: ToTensorDatasetOptions = {}): TensorDataset {
-    const flatten = options.flatten ?? true;
-    const normalize = options.normalize ?? true;
+    const op = `${this.constructor.name}.toTensorDataset`;
+    const o = checkOptions(op, options);
+    const flatten = checkBool(op, 'flatten', o.flatten ?? true);
+    const normalize = checkBool(op, 'normalize', o.normalize ?? true);
     const n = this.length;
     const images = cast(this.data, 'float32').div_(255);
     if (normalize) images.sub_(this.mean).div_(this.std);
@@ -110,7 +113,7 @@ export class MNIST extends MnistLike {
   constructor(options?: MnistOptions);
   constructor(rootOrOptions?: string | MnistOptions, options?: MnistOptions) {
     const o = resolveArgs(rootOrOptions, options);
-    super(o.root ?? mnistDataDir(), o);
+    super(o.root === undefined ? mnistDataDir() : checkString('MNIST', 'root', o.root), o);
   }
 }
 
@@ -123,7 +126,7 @@ export class FashionMNIST extends MnistLike {
   constructor(options: MnistOptions & { root: string });
   constructor(rootOrOptions: string | (MnistOptions & { root: string }), options?: MnistOptions) {
     const o = resolveArgs(rootOrOptions, options);
-    if (typeof o.root !== 'string') throw new ArgumentError('FashionMNIST', `a root folder with the Fashion-MNIST IDX files, got ${String(o.root)}`);
+    if (typeof o.root !== 'string') throw new ArgumentError('FashionMNIST', `a root folder with the Fashion-MNIST IDX files, got ${showValue(o.root)}`);
     super(o.root, o);
   }
 }

@@ -3,6 +3,7 @@
 // permutation. Pure JS, so orders are identical on every platform.
 import { ArgumentError } from '../errors';
 import type { Generator } from '../tensor/random';
+import { showValue } from '../validate';
 
 const MASK64 = (1n << 64n) - 1n;
 
@@ -17,7 +18,7 @@ function splitmix64(state: { x: bigint }): bigint {
 
 export function toSeed(op: string, seed: number | bigint): bigint {
   if (typeof seed === 'bigint') return BigInt.asUintN(64, seed);
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw new ArgumentError(op, `an integer seed, got ${String(seed)}`);
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw new ArgumentError(op, `an integer seed, got ${showValue(seed)}`);
   return BigInt.asUintN(64, BigInt(seed));
 }
 

@@ -2,13 +2,9 @@
 import { ArgumentError } from '../errors';
 import { leakyRelu, logSoftmax, relu, sigmoid, softmax, tanh } from '../ops/activation';
 import type { Tensor } from '../tensor/tensor';
+import { checkInteger, checkNumber, showValue } from '../validate';
 import { gelu } from './functional';
 import { Module } from './module';
-
-function checkDim(op: string, dim: number): number {
-  if (!Number.isInteger(dim)) throw new ArgumentError(op, `dim must be an integer, got ${String(dim)}`);
-  return dim;
-}
 
 export class ReLU extends Module {
   forward(x: Tensor): Tensor { return relu(x); }
@@ -26,7 +22,7 @@ export class Tanh extends Module {
 export class GELU extends Module {
   constructor(readonly approximate: 'none' | 'tanh' = 'none') {
     super();
-    if (approximate !== 'none' && approximate !== 'tanh') throw new ArgumentError('GELU', `approximate 'none' or 'tanh', got ${String(approximate)}`);
+    if (approximate !== 'none' && approximate !== 'tanh') throw new ArgumentError('GELU', `approximate 'none' or 'tanh', got ${showValue(approximate)}`);
   }
   forward(x: Tensor): Tensor { return gelu(x, this.approximate); }
   override extraRepr(): string { return `approximate='${this.approximate}'`; }
@@ -35,7 +31,7 @@ export class GELU extends Module {
 export class LeakyReLU extends Module {
   constructor(readonly negativeSlope = 0.01) {
     super();
-    if (typeof negativeSlope !== 'number' || Number.isNaN(negativeSlope)) throw new ArgumentError('LeakyReLU', `a numeric negativeSlope, got ${String(negativeSlope)}`);
+    checkNumber('LeakyReLU', 'negativeSlope', negativeSlope);
   }
   forward(x: Tensor): Tensor { return leakyRelu(x, this.negativeSlope); }
   override extraRepr(): string { return `negativeSlope=${this.negativeSlope}`; }
@@ -44,7 +40,7 @@ export class LeakyReLU extends Module {
 export class Softmax extends Module {
   constructor(readonly dim: number) {
     super();
-    checkDim('Softmax', dim);
+    checkInteger('Softmax', 'dim', dim);
   }
   forward(x: Tensor): Tensor { return softmax(x, this.dim); }
   override extraRepr(): string { return `dim=${this.dim}`; }
@@ -53,7 +49,7 @@ export class Softmax extends Module {
 export class LogSoftmax extends Module {
   constructor(readonly dim: number) {
     super();
-    checkDim('LogSoftmax', dim);
+    checkInteger('LogSoftmax', 'dim', dim);
   }
   forward(x: Tensor): Tensor { return logSoftmax(x, this.dim); }
   override extraRepr(): string { return `dim=${this.dim}`; }

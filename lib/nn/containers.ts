@@ -4,20 +4,15 @@
 // PyTorch's names ('0.weight') and `seq[0]` indexes them.
 import { ArgumentError } from '../errors';
 import type { Tensor } from '../tensor/tensor';
+import { checkIndex, checkIterable, showValue } from '../validate';
 import { Module } from './module';
 
 /** A module whose forward maps one tensor to one tensor. */
 export type TensorModule = Module & { forward(x: Tensor): Tensor };
 
 function checkModule(op: string, m: unknown): Module {
-  if (!(m instanceof Module)) throw new ArgumentError(op, `a Module, got ${m === null ? 'null' : typeof m}`);
+  if (!(m instanceof Module)) throw new ArgumentError(op, `a Module, got ${showValue(m)}`);
   return m;
-}
-
-/** Index in [-n, n) -> [0, n). */
-function wrapIndex(op: string, i: number, n: number): number {
-  if (!Number.isInteger(i) || i < -n || i >= n) throw new ArgumentError(op, `an index in [${-n}, ${n}), got ${i}`);
-  return i < 0 ? i + n : i;
 }
 
 /** Holds modules in a list; indexable (`list[0]`, `get(-1)`) and iterable. */
@@ -27,24 +22,26 @@ export class ModuleList<M extends Module = Module> extends Module {
 
   constructor(modules: Iterable<M> = []) {
     super();
-    for (const m of modules) this.append(m);
+    for (const m of checkIterable<M>('ModuleList', 'modules', modules)) this.append(m);
   }
 
   get length(): number { return this.#length; }
 
   append(module: M): this {
-    this[this.#length++] = checkModule('ModuleList.append', module) as M;
+    // Checked before the length moves, so a refused module leaves no hole.
+    this[this.#length] = checkModule('ModuleList.append', module) as M;
+    this.#length++;
     return this;
   }
 
   extend(modules: Iterable<M>): this {
-    for (const m of modules) this.append(m);
+    for (const m of checkIterable<M>('ModuleList.extend', 'modules', modules)) this.append(m);
     return this;
   }
 
   /** The module at i (negative counts from the end). */
   get(i: number): M {
-    return this[wrapIndex('ModuleList.get', i, this.#length)];
+    return this[checkIndex('ModuleList.get', i, this.#length)];
   }
 
   *[Symbol.iterator](): Iterator<M> {
@@ -69,12 +66,13 @@ export class Sequential extends Module {
   get length(): number { return this.#length; }
 
   append(module: TensorModule): this {
-    this[this.#length++] = checkModule('Sequential.append', module) as TensorModule;
+    this[this.#length] = checkModule('Sequential.append', module) as TensorModule;
+    this.#length++;
     return this;
   }
 
   get(i: number): TensorModule {
-    return this[wrapIndex('Sequential.get', i, this.#length)];
+    return this[checkIndex('Sequential.get', i, this.#length)];
   }
 
   *[Symbol.iterator](): Iterator<TensorModule> {

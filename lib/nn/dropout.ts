@@ -1,7 +1,7 @@
 // Dropout and Flatten: layers without parameters whose behaviour depends
 // on a setting (training mode, dims).
-import { ArgumentError } from '../errors';
 import type { Tensor } from '../tensor/tensor';
+import { checkClosedRange, checkInteger } from '../validate';
 import { dropout, flatten } from './functional';
 import { Module } from './module';
 
@@ -9,7 +9,7 @@ import { Module } from './module';
 export class Dropout extends Module {
   constructor(readonly p = 0.5) {
     super();
-    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ArgumentError('Dropout', `probability p in [0, 1], got ${String(p)}`);
+    checkClosedRange('Dropout', 'probability p', p, 0, 1);
   }
   forward(x: Tensor): Tensor { return dropout(x, this.p, this.training); }
   override extraRepr(): string { return `p=${this.p}`; }
@@ -19,6 +19,8 @@ export class Dropout extends Module {
 export class Flatten extends Module {
   constructor(readonly startDim = 1, readonly endDim = -1) {
     super();
+    checkInteger('Flatten', 'startDim', startDim);
+    checkInteger('Flatten', 'endDim', endDim);
   }
   forward(x: Tensor): Tensor { return flatten(x, this.startDim, this.endDim); }
   override extraRepr(): string { return `startDim=${this.startDim}, endDim=${this.endDim}`; }

@@ -10,6 +10,7 @@ import { flatten as flattenView } from '../ops/views';
 import { isFloatingDType } from '../tensor/dtype';
 import { defaultGenerator } from '../tensor/random';
 import type { Tensor } from '../tensor/tensor';
+import { checkBool, checkClosedRange, showValue } from '../validate';
 
 export { relu, sigmoid, tanh, leakyRelu, softmax, logSoftmax } from '../ops/activation';
 export { linear } from '../ops/linalg';
@@ -19,8 +20,9 @@ export type { Reduction, CrossEntropyOptions, NLLLossOptions, MSELossOptions } f
 
 /** GELU: exact (erf) by default, or PyTorch's tanh approximation. */
 export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
+  checkTensor('gelu', x);
   if (approximate === 'none') return geluErf(x);
-  if (approximate !== 'tanh') throw new ArgumentError('gelu', `approximate 'none' or 'tanh', got ${String(approximate)}`);
+  if (approximate !== 'tanh') throw new ArgumentError('gelu', `approximate 'none' or 'tanh', got ${showValue(approximate)}`);
   // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
   const inner = mul(add(x, mul(mul(mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
   return mul(mul(x, 0.5), add(tanh(inner), 1));
@@ -33,7 +35,8 @@ export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
  */
 export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   checkTensor('dropout', x);
-  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ArgumentError('dropout', `probability p in [0, 1], got ${String(p)}`);
+  checkClosedRange('dropout', 'probability p', p, 0, 1);
+  checkBool('dropout', 'training', training);
   if (!training || p === 0) return x;
   if (!isFloatingDType(x.dtype)) throw new DTypeError('dropout', `a floating point input, got ${x.dtype}`);
   if (p === 1) return mul(x, 0);

@@ -5,6 +5,7 @@ import { ArgumentError, ShapeError } from '../errors';
 import { checkTensor } from '../ops/elementwise';
 import { formatShape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
+import { checkNumber, checkOptions, showValue } from '../validate';
 
 /** Nonlinearities known to calculateGain (PyTorch's names; 'leakyRelu' is accepted too). */
 export type Nonlinearity =
@@ -32,19 +33,19 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
     case 'relu':
       return Math.sqrt(2);
     case 'leaky_relu': case 'leakyRelu': {
-      const slope = param ?? 0.01;
-      if (typeof slope !== 'number' || !Number.isFinite(slope)) throw new ArgumentError('calculateGain', `a numeric negative slope, got ${String(param)}`);
+      const slope = checkNumber('calculateGain', 'negative slope', param ?? 0.01);
       return Math.sqrt(2 / (1 + slope * slope));
     }
     case 'selu':
       return 3 / 4;
     default:
-      throw new ArgumentError('calculateGain', `a known nonlinearity, got ${String(nonlinearity)}`);
+      throw new ArgumentError('calculateGain', `a known nonlinearity, got ${showValue(nonlinearity)}`);
   }
 }
 
 /** fanIn = size(1) * receptive field, fanOut = size(0) * receptive field. */
 export function calculateFanInAndFanOut(t: Tensor): { fanIn: number; fanOut: number } {
+  checkTensor('calculateFanInAndFanOut', t);
   if (t.ndim < 2) throw new ShapeError('init', `a tensor with at least 2 dims to compute fan in and fan out, got ${formatShape(t.shape)}`);
   const receptive = t.shape.slice(2).reduce((a, b) => a * b, 1);
   return { fanIn: t.shape[1] * receptive, fanOut: t.shape[0] * receptive };
@@ -54,7 +55,7 @@ function fanFor(op: string, t: Tensor, mode: FanMode): number {
   const { fanIn, fanOut } = calculateFanInAndFanOut(t);
   if (mode === 'fanIn' || mode === 'fan_in') return fanIn;
   if (mode === 'fanOut' || mode === 'fan_out') return fanOut;
-  throw new ArgumentError(op, `mode 'fanIn' or 'fanOut', got ${String(mode)}`);
+  throw new ArgumentError(op, `mode 'fanIn' or 'fanOut', got ${showValue(mode)}`);
 }
 
 function inPlace(op: string, t: Tensor, fn: () => void): Tensor {
@@ -80,6 +81,8 @@ export const ones_ = (t: Tensor): Tensor => constant_(t, 1);
 
 /** U(-a, a) with a = gain * sqrt(6 / (fanIn + fanOut)). */
 export function xavierUniform_(t: Tensor, gain = 1): Tensor {
+  checkTensor('xavierUniform_', t);
+  checkNumber('xavierUniform_', 'gain', gain);
   const { fanIn, fanOut } = calculateFanInAndFanOut(t);
   const bound = gain * Math.sqrt(6 / (fanIn + fanOut));
   return uniform_(t, -bound, bound);
@@ -87,11 +90,14 @@ export function xavierUniform_(t: Tensor, gain = 1): Tensor {
 
 /** N(0, std^2) with std = gain * sqrt(2 / (fanIn + fanOut)). */
 export function xavierNormal_(t: Tensor, gain = 1): Tensor {
+  checkTensor('xavierNormal_', t);
+  checkNumber('xavierNormal_', 'gain', gain);
   const { fanIn, fanOut } = calculateFanInAndFanOut(t);
   return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)));
 }
 
-function kaimingStd(op: string, t: Tensor, o: KaimingOptions): number | null {
+function kaimingStd(op: string, t: Tensor, options: KaimingOptions): number | null {
+  const o = checkOptions(op, options);
   const fan = fanFor(op, t, o.mode ?? 'fanIn');
   // PyTorch warns and leaves a zero-element tensor untouched.
   if (fan === 0 || t.numel === 0) return null;

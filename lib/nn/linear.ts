@@ -1,11 +1,11 @@
 // Linear (y = x W^T + b through the fused linear op: one GEMM with the bias
 // folded in) and Identity.
 import { noGrad } from '../autograd/grad_mode';
-import { ArgumentError } from '../errors';
 import { linear } from '../ops/linalg';
 import { empty } from '../tensor/creation';
 import type { DeviceLike, DType } from '../tensor/dtype';
 import type { Tensor } from '../tensor/tensor';
+import { checkBool, checkInteger, checkOptions } from '../validate';
 import { kaimingUniform_, uniform_ } from './init';
 import { Module } from './module';
 import { Parameter } from './parameter';
@@ -17,11 +17,6 @@ export interface LinearOptions {
   dtype?: DType;
 }
 
-function checkFeatures(name: string, n: number): number {
-  if (!Number.isSafeInteger(n) || n < 0) throw new ArgumentError('Linear', `${name} must be a non-negative integer, got ${n}`);
-  return n;
-}
-
 /** y = x @ weight^T + bias over the last dim of x. weight is [outFeatures, inFeatures]. */
 export class Linear extends Module {
   readonly inFeatures: number;
@@ -31,11 +26,13 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
     super();
-    this.inFeatures = checkFeatures('inFeatures', inFeatures);
-    this.outFeatures = checkFeatures('outFeatures', outFeatures);
-    const opts = { device: options.device, dtype: options.dtype };
+    this.inFeatures = checkInteger('Linear', 'inFeatures', inFeatures, 0);
+    this.outFeatures = checkInteger('Linear', 'outFeatures', outFeatures, 0);
+    const o = checkOptions('Linear', options);
+    const bias = checkBool('Linear', 'bias', o.bias ?? true);
+    const opts = { device: o.device, dtype: o.dtype };
     this.weight = Parameter(empty([outFeatures, inFeatures], opts));
-    this.bias = options.bias ?? true ? Parameter(empty([outFeatures], opts)) : null;
+    this.bias = bias ? Parameter(empty([outFeatures], opts)) : null;
     this.resetParameters();
   }
 

@@ -1,8 +1,9 @@
 // Loss modules: hold the options, forward calls the functional loss.
 import type { Tensor } from '../tensor/tensor';
+import { checkOptions } from '../validate';
 import {
   type CrossEntropyOptions, type MSELossOptions, type NLLLossOptions, type Reduction,
-  checkReduction, crossEntropy, mseLoss, nllLoss,
+  checkIgnoreIndex, checkLabelSmoothing, checkReduction, crossEntropy, mseLoss, nllLoss,
 } from './loss_functions';
 import { Module } from './module';
 
@@ -10,7 +11,7 @@ export class MSELoss extends Module {
   readonly reduction: Reduction;
   constructor(options: MSELossOptions = {}) {
     super();
-    this.reduction = checkReduction('MSELoss', options.reduction);
+    this.reduction = checkReduction('MSELoss', checkOptions('MSELoss', options).reduction);
   }
   forward(input: Tensor, target: Tensor): Tensor { return mseLoss(input, target, { reduction: this.reduction }); }
   override extraRepr(): string { return `reduction='${this.reduction}'`; }
@@ -22,9 +23,10 @@ export class CrossEntropyLoss extends Module {
   readonly labelSmoothing: number;
   constructor(options: CrossEntropyOptions = {}) {
     super();
-    this.reduction = checkReduction('CrossEntropyLoss', options.reduction);
-    this.ignoreIndex = options.ignoreIndex ?? -100;
-    this.labelSmoothing = options.labelSmoothing ?? 0;
+    const o = checkOptions('CrossEntropyLoss', options);
+    this.reduction = checkReduction('CrossEntropyLoss', o.reduction);
+    this.ignoreIndex = checkIgnoreIndex('CrossEntropyLoss', o.ignoreIndex);
+    this.labelSmoothing = checkLabelSmoothing('CrossEntropyLoss', o.labelSmoothing);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return crossEntropy(input, target, { reduction: this.reduction, ignoreIndex: this.ignoreIndex, labelSmoothing: this.labelSmoothing });
@@ -39,8 +41,9 @@ export class NLLLoss extends Module {
   readonly ignoreIndex: number;
   constructor(options: NLLLossOptions = {}) {
     super();
-    this.reduction = checkReduction('NLLLoss', options.reduction);
-    this.ignoreIndex = options.ignoreIndex ?? -100;
+    const o = checkOptions('NLLLoss', options);
+    this.reduction = checkReduction('NLLLoss', o.reduction);
+    this.ignoreIndex = checkIgnoreIndex('NLLLoss', o.ignoreIndex);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return nllLoss(input, target, { reduction: this.reduction, ignoreIndex: this.ignoreIndex });

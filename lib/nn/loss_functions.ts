@@ -16,6 +16,7 @@ import { contiguous, permute, reshape, squeeze, unsqueeze } from '../ops/views';
 import { isFloatingDType } from '../tensor/dtype';
 import { formatShape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
+import { checkClosedRange, checkOptions, showValue } from '../validate';
 
 /** How per-element losses are combined. */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -39,14 +40,18 @@ export interface MSELossOptions {
 
 export function checkReduction(op: string, r: unknown): Reduction {
   const v = r ?? 'mean';
-  if (v !== 'mean' && v !== 'sum' && v !== 'none') throw new ArgumentError(op, `reduction 'mean', 'sum' or 'none', got ${String(r)}`);
+  if (v !== 'mean' && v !== 'sum' && v !== 'none') throw new ArgumentError(op, `reduction 'mean', 'sum' or 'none', got ${showValue(r)}`);
   return v;
 }
 
-function checkIgnoreIndex(op: string, v: unknown): number {
+export function checkIgnoreIndex(op: string, v: unknown): number {
   const i = v ?? -100;
-  if (typeof i !== 'number' || !Number.isSafeInteger(i)) throw new ArgumentError(op, `ignoreIndex must be an integer, got ${String(v)}`);
+  if (typeof i !== 'number' || !Number.isSafeInteger(i)) throw new ArgumentError(op, `ignoreIndex must be an integer, got ${showValue(v)}`);
   return i;
+}
+
+export function checkLabelSmoothing(op: string, v: unknown): number {
+  return checkClosedRange(op, 'labelSmoothing', v ?? 0, 0, 1);
 }
 
 function reduce(x: Tensor, reduction: Reduction): Tensor {
@@ -107,10 +112,10 @@ function countValid(t: Tensor, ignoreIndex: number): number {
 export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
   const op = 'cross_entropy';
   checkInputs(op, input, target);
-  const reduction = checkReduction(op, options.reduction);
-  const ignoreIndex = checkIgnoreIndex(op, options.ignoreIndex);
-  const ls = options.labelSmoothing ?? 0;
-  if (typeof ls !== 'number' || !(ls >= 0 && ls <= 1)) throw new ArgumentError(op, `labelSmoothing in [0, 1], got ${String(ls)}`);
+  const o = checkOptions(op, options);
+  const reduction = checkReduction(op, o.reduction);
+  const ignoreIndex = checkIgnoreIndex(op, o.ignoreIndex);
+  const ls = checkLabelSmoothing(op, o.labelSmoothing);
   if (isFloatingDType(target.dtype)) return crossEntropyProbs(input, target, reduction, ls);
   checkClassTarget(op, target);
   const { x, t, outShape } = classesLast(op, input, target);
@@ -157,8 +162,9 @@ export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions =
   const op = 'nll_loss';
   checkInputs(op, input, target);
   checkClassTarget(op, target);
-  const reduction = checkReduction(op, options.reduction);
-  const ignoreIndex = checkIgnoreIndex(op, options.ignoreIndex);
+  const o = checkOptions(op, options);
+  const reduction = checkReduction(op, o.reduction);
+  const ignoreIndex = checkIgnoreIndex(op, o.ignoreIndex);
   const { x, t, outShape } = classesLast(op, input, target);
   const valid = ne(t, ignoreIndex);
   // Ignored rows gather class 0 (always in range) and are then masked out.
@@ -178,7 +184,7 @@ export function mseLoss(input: Tensor, target: Tensor, options: MSELossOptions =
   const op = 'mse_loss';
   checkTensor(op, input);
   checkTensor(op, target, 'target');
-  const reduction = checkReduction(op, options.reduction);
+  const reduction = checkReduction(op, checkOptions(op, options).reduction);
   if (input.ndim !== target.ndim || input.shape.some((s, i) => s !== target.shape[i])) {
     throw new ShapeError(op, `target of the input's shape ${formatShape(input.shape)}, got ${formatShape(target.shape)}`);
   }

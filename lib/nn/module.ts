@@ -14,6 +14,7 @@ import { type Device, type DeviceLike, type DType, DTYPES, isFloatingDType, norm
 import { keep } from '../tensor/scope';
 import { formatShape } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
+import { checkBool, checkFunction, checkOptions, checkString, showValue } from '../validate';
 import { Parameter, isParameter } from './parameter';
 
 /** Parameter and buffer name -> tensor, as returned by `stateDict()`. */
@@ -89,8 +90,9 @@ export abstract class Module {
   registerBuffer(name: string, tensor: Tensor | null, persistent = true): void {
     this.#checkName('registerBuffer', name);
     if (tensor !== null && !(tensor instanceof Tensor)) {
-      throw new ArgumentError('registerBuffer', `buffer must be a Tensor or null, got ${typeof tensor}`);
+      throw new ArgumentError('registerBuffer', `buffer must be a Tensor or null, got ${showValue(tensor)}`);
     }
+    checkBool('registerBuffer', 'persistent', persistent);
     if (isParameter(tensor)) throw new ArgumentError('registerBuffer', `expected a plain tensor, got a Parameter for "${name}"`);
     if (tensor) keep(tensor);
     this.#buffers.set(name, persistent);
@@ -106,13 +108,13 @@ export abstract class Module {
   /** Sets `this[name]` to a child module. */
   addModule(name: string, module: Module | null): void {
     this.#checkName('addModule', name);
-    if (module !== null && !(module instanceof Module)) throw new ArgumentError('addModule', `expected a Module, got ${typeof module}`);
+    if (module !== null && !(module instanceof Module)) throw new ArgumentError('addModule', `expected a Module, got ${showValue(module)}`);
     (this as unknown as Record<string, unknown>)[name] = module;
   }
 
   #checkName(op: string, name: string): void {
     if (typeof name !== 'string' || name === '' || name.includes('.')) {
-      throw new ArgumentError(op, `name must be a non-empty string without ".", got ${JSON.stringify(name)}`);
+      throw new ArgumentError(op, `name must be a non-empty string without ".", got ${showValue(name)}`);
     }
     const fields = this as unknown as Record<string, unknown>;
     const cur = fields[name];
@@ -137,6 +139,7 @@ export abstract class Module {
 
   /** This module and all below it, pre-order, each module once. */
   namedModules(prefix = ''): [string, Module][] {
+    checkString('namedModules', 'prefix', prefix);
     const out: [string, Module][] = [];
     const seen = new Set<Module>();
     const visit = (m: Module, p: string): void => {
@@ -155,6 +158,8 @@ export abstract class Module {
 
   /** Parameters with PyTorch's dotted names ('fc1.weight'), each tensor once. */
   namedParameters(prefix = '', recurse = true): [string, Tensor][] {
+    checkString('namedParameters', 'prefix', prefix);
+    checkBool('namedParameters', 'recurse', recurse);
     const mods: [string, Module][] = recurse ? this.namedModules(prefix) : [[prefix, this]];
     const seen = new Set<Tensor>();
     const out: [string, Tensor][] = [];
@@ -169,11 +174,14 @@ export abstract class Module {
   }
 
   parameters(recurse = true): Tensor[] {
+    checkBool('parameters', 'recurse', recurse);
     return this.namedParameters('', recurse).map(([, t]) => t);
   }
 
   /** Buffers (persistent or not) with dotted names, each tensor once. */
   namedBuffers(prefix = '', recurse = true): [string, Tensor][] {
+    checkString('namedBuffers', 'prefix', prefix);
+    checkBool('namedBuffers', 'recurse', recurse);
     const mods: [string, Module][] = recurse ? this.namedModules(prefix) : [[prefix, this]];
     const seen = new Set<Tensor>();
     const out: [string, Tensor][] = [];
@@ -188,16 +196,19 @@ export abstract class Module {
   }
 
   buffers(recurse = true): Tensor[] {
+    checkBool('buffers', 'recurse', recurse);
     return this.namedBuffers('', recurse).map(([, t]) => t);
   }
 
   /** Total element count of the parameters (only those requiring grad if asked). */
   numParameters(onlyTrainable = false): number {
+    checkBool('numParameters', 'onlyTrainable', onlyTrainable);
     return this.parameters().reduce((n, p) => n + (onlyTrainable && !p.requiresGrad ? 0 : p.numel), 0);
   }
 
   /** Calls fn on every submodule (children first), then on this module. */
   apply(fn: (module: Module) => void): this {
+    checkFunction('Module.apply', 'fn', fn);
     for (const child of this.children()) child.apply(fn);
     fn(this);
     return this;
@@ -206,7 +217,7 @@ export abstract class Module {
   // ---- modes -----------------------------------------------------------------
 
   train(mode = true): this {
-    if (typeof mode !== 'boolean') throw new ArgumentError('train', `mode must be a boolean, got ${typeof mode}`);
+    checkBool('train', 'mode', mode);
     for (const m of this.modules()) m.training = mode;
     return this;
   }
@@ -217,7 +228,7 @@ export abstract class Module {
 
   /** Drops (setToNone, the default; the old grads are disposed) or zeroes every parameter's grad. */
   zeroGrad(options: { setToNone?: boolean } = {}): void {
-    const setToNone = options.setToNone ?? true;
+    const setToNone = checkBool('zeroGrad', 'setToNone', checkOptions('zeroGrad', options).setToNone ?? true);
     for (const p of this.parameters()) {
       const g = p.grad;
       if (!g) continue;
@@ -246,6 +257,7 @@ export abstract class Module {
 
   /** Parameters and persistent buffers by name, as detached tensors sharing their storage. */
   stateDict(prefix = ''): StateDict {
+    checkString('stateDict', 'prefix', prefix);
     const sd: StateDict = {};
     for (const [name, t] of this.#stateEntries(prefix, [], new Set())) sd[name] = t.detach();
     return sd;
@@ -259,18 +271,19 @@ export abstract class Module {
    */
   loadStateDict(stateDict: StateDict | ReadonlyMap<string, Tensor>, strict = true): LoadStateDictResult {
     if (stateDict === null || typeof stateDict !== 'object') {
-      throw new ArgumentError('loadStateDict', `a state dict object, got ${stateDict === null ? 'null' : typeof stateDict}`);
+      throw new ArgumentError('loadStateDict', `a state dict object, got ${showValue(stateDict)}`);
     }
+    checkBool('loadStateDict', 'strict', strict);
     const given: ReadonlyMap<string, unknown> = stateDict instanceof Map ? stateDict : new Map(Object.entries(stateDict));
     const entries = this.#stateEntries('', [], new Set());
     const expected = new Set(entries.map(([n]) => n));
     const missingKeys = entries.map(([n]) => n).filter((n) => !given.has(n));
-    const unexpectedKeys = [...given.keys()].filter((n) => !expected.has(n));
+    const unexpectedKeys = [...given.keys()].filter((n) => !expected.has(n)).map((n) => (typeof n === 'string' ? n : showValue(n)));
     const copies: [Tensor, Tensor][] = [];
     for (const [name, dst] of entries) {
       if (!given.has(name)) continue;
       const src = given.get(name);
-      if (!(src instanceof Tensor)) throw new ArgumentError('loadStateDict', `a Tensor for "${name}", got ${src === null ? 'null' : typeof src}`);
+      if (!(src instanceof Tensor)) throw new ArgumentError('loadStateDict', `a Tensor for "${name}", got ${showValue(src)}`);
       src._check('loadStateDict');
       if (src.ndim !== dst.ndim || src.shape.some((s, i) => s !== dst.shape[i])) {
         throw new ShapeError('loadStateDict', `size mismatch for "${name}": expected ${formatShape(dst.shape)}, got ${formatShape(src.shape)}`);
@@ -356,12 +369,12 @@ function parseTarget(target: ModuleTarget): { device?: Device; dtype?: DType } {
   } else if (target !== null && typeof target === 'object') {
     ({ device, dtype } = target);
   } else {
-    throw new ArgumentError('Module.to', `a device, a dtype or {device, dtype}, got ${String(target)}`);
+    throw new ArgumentError('Module.to', `a device, a dtype or {device, dtype}, got ${showValue(target)}`);
   }
   if (dtype !== undefined && !((DTYPES as readonly string[]).includes(dtype) && isFloatingDType(dtype))) {
-    throw new DTypeError('Module.to', `a floating point dtype (float32 or float64), got ${String(dtype)}`);
+    throw new DTypeError('Module.to', `a floating point dtype (float32 or float64), got ${showValue(dtype)}`);
   }
-  return { dtype, device: device === undefined ? undefined : normalizeDevice('Module.to', device) };
+  return { dtype, device: device === undefined ? undefined : normalizeDevice('Module.to', checkString('Module.to', 'device', device)) };
 }
 
 /** Replaces t's contents by its converted copy, keeping the Tensor object. */

@@ -7,7 +7,7 @@ import { record } from '../autograd/node';
 import { isGradEnabled } from '../autograd/grad_mode';
 import { ArgumentError, DTypeError } from '../errors';
 import { type DType, isFloatingDType, promoteTypes, promoteWithScalar } from '../tensor/dtype';
-import { broadcastShapes, formatShape } from '../tensor/shape';
+import { broadcastShapes, formatShape, showValue } from '../tensor/shape';
 import { Tensor, type TensorOrScalar } from '../tensor/tensor';
 import { cast, scalarTensor } from './convert';
 import { empty, kBinary, kCopy, kFill, kUnary, kWhere, sameDevice } from './launch';
@@ -190,7 +190,7 @@ function clampBounds(op: string, min?: number | null, max?: number | null): [num
   const lo = min ?? -Infinity;
   const hi = max ?? Infinity;
   if (typeof lo !== 'number' || typeof hi !== 'number' || Number.isNaN(lo) || Number.isNaN(hi)) {
-    throw new ArgumentError(op, `min and max must be numbers, got ${String(min)} and ${String(max)}`);
+    throw new ArgumentError(op, `min and max must be numbers, got ${showValue(min)} and ${showValue(max)}`);
   }
   if (min == null && max == null) throw new ArgumentError(op, 'at least one of min and max must be given');
   return [lo, hi];
@@ -278,6 +278,7 @@ function otherFor(op: string, t: Tensor, other: TensorOrScalar): Tensor {
 
 export function addInPlace(t: Tensor, other: TensorOrScalar, alpha: number): void {
   checkInPlace('add_', t);
+  if (typeof alpha !== 'number') throw new ArgumentError('add_', `alpha must be a number, got ${showValue(alpha)}`);
   if (typeof other === 'number') kUnary(UnaryOp.AddScalar, t, t, other * alpha);
   else kBinary(BinaryOp.Add, t, t, otherFor('add_', t, other), alpha);
   t._version++;

@@ -3,7 +3,7 @@
 // only where PyTorch wraps them.
 import { record } from '../autograd/node';
 import { ArgumentError, DTypeError, ShapeError } from '../errors';
-import { formatShape, normalizeDim } from '../tensor/shape';
+import { formatShape, normalizeDim, showValue } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { cast } from './convert';
 import { checkTensor } from './elementwise';
@@ -102,7 +102,7 @@ export function oneHot(index: Tensor, numClasses = -1): Tensor {
   checkIndex('one_hot', index);
   let n = numClasses;
   if (n === -1) n = index.numel ? amax(index).item() + 1 : 0;
-  if (!Number.isInteger(n) || n < 0) throw new ArgumentError('one_hot', `numClasses must be a non-negative integer or -1, got ${numClasses}`);
+  if (!Number.isInteger(n) || n < 0) throw new ArgumentError('one_hot', `numClasses must be a non-negative integer or -1, got ${showValue(numClasses)}`);
   const idx = contiguous(index).reshape([...index.shape, 1]);
   const out = empty([...index.shape, n], 'int64', index.device);
   kFill(out, 0);

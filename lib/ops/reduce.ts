@@ -91,7 +91,8 @@ export function minDim(x: Tensor, dim: number, keepdim = false): { values: Tenso
   return { values: amin(x, dim, keepdim), indices: argmin(x, dim, keepdim) };
 }
 
-export function variance(x: Tensor, dim: number | number[] | undefined, correction: number, keepdim: boolean): Tensor {
+/** Variance over dims (correction 1 = Bessel's, as PyTorch); also exported as nt.var. */
+export function variance(x: Tensor, dim?: number | number[], correction = 1, keepdim = false): Tensor {
   checkTensor('var', x);
   const xf = floatInput(x);
   const dims = normalizeDims('var', dim, x.ndim);
@@ -100,7 +101,7 @@ export function variance(x: Tensor, dim: number | number[] | undefined, correcti
   return record('variance', out, [xf], () => ({ x: xf, dims, keepdim, correction, count }));
 }
 
-export function std(x: Tensor, dim: number | number[] | undefined, correction: number, keepdim: boolean): Tensor {
+export function std(x: Tensor, dim?: number | number[], correction = 1, keepdim = false): Tensor {
   return sqrt(variance(x, dim, correction, keepdim));
 }
 

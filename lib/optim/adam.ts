@@ -6,10 +6,11 @@ import { ArgumentError } from '../errors';
 import { zeros } from '../tensor/creation';
 import { keep } from '../tensor/scope';
 import type { Tensor } from '../tensor/tensor';
+import { checkBool, checkObject, checkOptions, checkRange, showValue } from '../validate';
 import { bucketBy, prepareParams } from './buckets';
 import { launchAdam } from './fused';
 import {
-  type BaseOptions, type ParamGroup, type ParamState, type ParamsInput, Optimizer, checkBool, checkRange, stateTensor,
+  type BaseOptions, type ParamGroup, type ParamState, type ParamsInput, Optimizer, stateTensor,
 } from './optimizer';
 
 export interface AdamOptions extends BaseOptions {
@@ -25,10 +26,12 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
   /** AdamW: weight decay scales the parameter instead of adding to the gradient. */
   private readonly decoupled: boolean;
 
-  protected constructor(name: string, params: ParamsInput<AdamOptions>, options: Partial<AdamOptions>, weightDecay: number, decoupled: boolean) {
+  protected constructor(name: string, params: ParamsInput<AdamOptions>, opts: Partial<AdamOptions>, weightDecay: number, decoupled: boolean) {
+    const options = checkOptions(name, opts);
     super(name, params, {
       lr: options.lr ?? 1e-3,
-      betas: options.betas ? [options.betas[0], options.betas[1]] : [0.9, 0.999],
+      // Copied only when it is a pair; anything else reaches checkGroup as given and is refused there.
+      betas: Array.isArray(options.betas) && options.betas.length === 2 ? [options.betas[0], options.betas[1]] : (options.betas ?? [0.9, 0.999]),
       eps: options.eps ?? 1e-8,
       weightDecay: options.weightDecay ?? weightDecay,
       amsgrad: options.amsgrad ?? false,
@@ -39,8 +42,9 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
 
   protected override checkGroup(g: ParamGroup<AdamOptions>): void {
     const op = this.opName;
+    checkObject(op, 'param group', g);
     checkRange(op, 'lr', g.lr, 0);
-    if (!Array.isArray(g.betas) || g.betas.length !== 2) throw new ArgumentError(op, `betas [beta1, beta2], got ${String(g.betas)}`);
+    if (!Array.isArray(g.betas) || g.betas.length !== 2) throw new ArgumentError(op, `betas [beta1, beta2], got ${Array.isArray(g.betas) ? `${g.betas.length} values` : showValue(g.betas)}`);
     checkRange(op, 'betas[0]', g.betas[0], 0, 1);
     checkRange(op, 'betas[1]', g.betas[1], 0, 1);
     checkRange(op, 'eps', g.eps, 0);
@@ -54,8 +58,8 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
       const prep = prepareParams(`${this.opName}.step`, group.params);
       try {
         const rows = prep.items.map((it) => {
-          const s = this.stateFor(it.param, () => this.initState(it.param, group.amsgrad));
-          if (group.amsgrad && s.maxExpAvgSq === undefined) s.maxExpAvgSq = keep(this.zerosFor(it.param));
+          const s = this.stateFor(it.param, () => initState(it.param, group.amsgrad));
+          if (group.amsgrad && s.maxExpAvgSq === undefined) s.maxExpAvgSq = keep(zerosFor(it.param));
           s.step = (s.step as number) + 1;
           return { ...it, s, step: s.step };
         });
@@ -78,16 +82,16 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
       }
     }
   }
+}
 
-  private initState(p: Tensor, amsgrad: boolean): ParamState {
-    const s: ParamState = { step: 0, expAvg: this.zerosFor(p), expAvgSq: this.zerosFor(p) };
-    if (amsgrad) s.maxExpAvgSq = this.zerosFor(p);
-    return s;
-  }
+function initState(p: Tensor, amsgrad: boolean): ParamState {
+  const s: ParamState = { step: 0, expAvg: zerosFor(p), expAvgSq: zerosFor(p) };
+  if (amsgrad) s.maxExpAvgSq = zerosFor(p);
+  return s;
+}
 
-  private zerosFor(p: Tensor): Tensor {
-    return zeros(p.shape, { dtype: p.dtype, device: p.device });
-  }
+function zerosFor(p: Tensor): Tensor {
+  return zeros(p.shape, { dtype: p.dtype, device: p.device });
 }
 
 /** Adam (Kingma & Ba), L2 weight decay added to the gradient. */

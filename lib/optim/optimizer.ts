@@ -8,6 +8,7 @@ import { cast, to } from '../ops/convert';
 import { isFloatingDType } from '../tensor/dtype';
 import { keep } from '../tensor/scope';
 import { Tensor } from '../tensor/tensor';
+import { checkBool, checkFunction, checkIterable, checkObject, checkOptions, checkString, showValue } from '../validate';
 
 /** Options every optimizer has. */
 export interface BaseOptions {
@@ -51,10 +52,12 @@ export abstract class Optimizer<O extends BaseOptions> {
   protected readonly opName: string;
 
   protected constructor(opName: string, params: ParamsInput<O>, defaults: O) {
-    this.opName = opName;
-    this.defaults = defaults;
+    // The base class has no update(): only subclasses (SGD, Adam, ...) can be built.
+    if (new.target === Optimizer) throw new ArgumentError('Optimizer', 'a subclass such as SGD or Adam, got the abstract base class');
+    this.opName = checkString('Optimizer', 'name', opName);
+    this.defaults = checkObject(opName, 'defaults', defaults) as unknown as O;
     if (params === null || typeof params !== 'object' || !(Symbol.iterator in params)) {
-      throw new ArgumentError(opName, `params must be an iterable of tensors or a list of param groups, got ${params === null ? 'null' : typeof params}`);
+      throw new ArgumentError(opName, `params must be an iterable of tensors or a list of param groups, got ${showValue(params)}`);
     }
     const list: unknown[] = Array.from(params as Iterable<unknown>);
     if (list.length === 0) throw new ArgumentError(opName, 'a non-empty parameter list, got an empty one');
@@ -76,12 +79,12 @@ export abstract class Optimizer<O extends BaseOptions> {
   /** Adds a group; options it does not give come from `defaults`. */
   addParamGroup(group: ParamGroupInput<O>): void {
     const op = this.opName;
-    if (!isGroupInput<O>(group)) throw new ArgumentError(op, 'a param group {params, ...options}');
-    const params = group.params instanceof Tensor ? [group.params] : Array.from(group.params);
+    if (!isGroupInput<O>(group)) throw new ArgumentError(op, `a param group {params, ...options}, got ${showValue(group)}`);
+    const params = group.params instanceof Tensor ? [group.params] : Array.from(checkIterable<Tensor>(op, 'params', group.params));
     const seen = new Set<Tensor>();
     for (const g of this.paramGroups) for (const p of g.params) seen.add(p);
     params.forEach((p, i) => {
-      if (!(p instanceof Tensor)) throw new ArgumentError(op, `params[${i}] must be a Tensor, got ${p === null ? 'null' : typeof p}`);
+      if (!(p instanceof Tensor)) throw new ArgumentError(op, `params[${i}] must be a Tensor, got ${showValue(p)}`);
       p._check(op);
       if (!isFloatingDType(p.dtype)) throw new DTypeError(op, `params[${i}]: a float32 or float64 tensor, got ${p.dtype}`);
       if (!p.isLeaf) throw new ArgumentError(op, `params[${i}]: a leaf tensor (can't optimize a non-leaf tensor)`);
@@ -103,7 +106,7 @@ export abstract class Optimizer<O extends BaseOptions> {
    * and sets it to null; otherwise grads are filled with zeros in place.
    */
   zeroGrad(options: { setToNone?: boolean } = {}): void {
-    const setToNone = options.setToNone ?? true;
+    const setToNone = checkBool(`${this.opName}.zeroGrad`, 'setToNone', checkOptions(`${this.opName}.zeroGrad`, options).setToNone ?? true);
     noGrad(() => {
       for (const g of this.paramGroups) {
         for (const p of g.params) {
@@ -124,7 +127,7 @@ export abstract class Optimizer<O extends BaseOptions> {
    * (with grad on) before the update; its result is returned.
    */
   step<T = void>(closure?: () => T): T | undefined {
-    const loss = closure ? enableGrad(closure) : undefined;
+    const loss = closure === undefined ? undefined : enableGrad(checkFunction<() => T>(`${this.opName}.step`, 'closure', closure));
     noGrad(() => this.update());
     return loss;
   }
@@ -135,9 +138,11 @@ export abstract class Optimizer<O extends BaseOptions> {
    * moved or cast p follows it here (floating tensors take p's dtype).
    */
   protected stateFor(p: Tensor, init: () => ParamState): ParamState {
+    const op = `${this.opName}.stateFor`;
+    if (!(p instanceof Tensor)) throw new ArgumentError(op, `a parameter Tensor, got ${showValue(p)}`);
     let s = this.state.get(p);
     if (s === undefined) {
-      s = init();
+      s = checkObject(op, 'the state init() returns', checkFunction<() => ParamState>(op, 'init', init)()) as ParamState;
       for (const v of Object.values(s)) if (v instanceof Tensor) keep(v);
       this.state.set(p, s);
       return s;
@@ -188,6 +193,7 @@ export abstract class Optimizer<O extends BaseOptions> {
     }
     const byIndex = new Map<number, Tensor>();
     sd.paramGroups.forEach((saved, gi) => {
+      checkObject(op, `paramGroups[${gi}]`, saved);
       const mine = this.paramGroups[gi].params;
       if (!Array.isArray(saved.params) || saved.params.length !== mine.length) {
         throw new ArgumentError(op, `group ${gi}: ${mine.length} params, got ${Array.isArray(saved.params) ? saved.params.length : 'none'}`);
@@ -209,7 +215,7 @@ export abstract class Optimizer<O extends BaseOptions> {
           if (p === undefined) throw new ArgumentError(op, `state keys that are parameter indices of the groups, got ${key}`);
           const s: ParamState = {};
           next.set(p, s);
-          for (const [k, v] of Object.entries(saved)) s[k] = copyStateValue(op, `${key}.${k}`, v, p);
+          for (const [k, v] of Object.entries(checkObject(op, `state[${key}]`, saved))) s[k] = copyStateValue(op, `${key}.${k}`, v, p);
         }
       });
     } catch (e) {
@@ -217,11 +223,11 @@ export abstract class Optimizer<O extends BaseOptions> {
       throw e;
     }
     merged.forEach((g, gi) => Object.assign(this.paramGroups[gi], g));
-    this.disposeState();
+    this.#disposeState();
     for (const [p, s] of next) this.state.set(p, s);
   }
 
-  private disposeState(): void {
+  #disposeState(): void {
     for (const s of this.state.values()) for (const v of Object.values(s)) if (v instanceof Tensor) v.dispose();
     this.state.clear();
   }
@@ -230,7 +236,7 @@ export abstract class Optimizer<O extends BaseOptions> {
 /** A copy of a saved state value on p's device (floating tensors cast to p's dtype), kept. */
 function copyStateValue(op: string, where: string, v: unknown, p: Tensor): Tensor | number {
   if (typeof v === 'number') return v;
-  if (!(v instanceof Tensor)) throw new ArgumentError(op, `state values that are tensors or numbers, got ${typeof v} for ${where}`);
+  if (!(v instanceof Tensor)) throw new ArgumentError(op, `state values that are tensors or numbers, got ${showValue(v)} for ${where}`);
   const typed = isFloatingDType(v.dtype) ? cast(v, p.dtype) : v;
   const moved = to(typed, p.device);
   if (typed !== v && typed !== moved) typed.dispose();
@@ -242,16 +248,4 @@ export function stateTensor(s: ParamState, key: string): Tensor {
   const v = s[key];
   if (!(v instanceof Tensor)) throw new ArgumentError('optimizer', `state.${key} to be a tensor, got ${typeof v}`);
   return v;
-}
-
-/** Throws unless `v` is a finite number >= min (and < max when given). */
-export function checkRange(op: string, name: string, v: unknown, min: number, max = Infinity): void {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v >= max) {
-    const range = max === Infinity ? `>= ${min}` : `in [${min}, ${max})`;
-    throw new ArgumentError(op, `${name} ${range}, got ${String(v)}`);
-  }
-}
-
-export function checkBool(op: string, name: string, v: unknown): void {
-  if (typeof v !== 'boolean') throw new ArgumentError(op, `${name} true or false, got ${String(v)}`);
 }

@@ -4,9 +4,10 @@
 import { zeros } from '../tensor/creation';
 import { keep, scope } from '../tensor/scope';
 import type { Tensor } from '../tensor/tensor';
+import { checkBool, checkObject, checkOptions, checkRange } from '../validate';
 import { prepareParams } from './buckets';
 import {
-  type BaseOptions, type ParamGroup, type ParamState, type ParamsInput, Optimizer, checkBool, checkRange, stateTensor,
+  type BaseOptions, type ParamGroup, type ParamState, type ParamsInput, Optimizer, stateTensor,
 } from './optimizer';
 
 export interface RMSpropOptions extends BaseOptions {
@@ -20,7 +21,8 @@ export interface RMSpropOptions extends BaseOptions {
 }
 
 export class RMSprop extends Optimizer<RMSpropOptions> {
-  constructor(params: ParamsInput<RMSpropOptions>, options: Partial<RMSpropOptions> = {}) {
+  constructor(params: ParamsInput<RMSpropOptions>, opts: Partial<RMSpropOptions> = {}) {
+    const options = checkOptions('RMSprop', opts);
     super('RMSprop', params, {
       lr: options.lr ?? 1e-2,
       alpha: options.alpha ?? 0.99,
@@ -33,6 +35,7 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
   }
 
   protected override checkGroup(g: ParamGroup<RMSpropOptions>): void {
+    checkObject('RMSprop', 'param group', g);
     checkRange('RMSprop', 'lr', g.lr, 0);
     checkRange('RMSprop', 'alpha', g.alpha, 0);
     checkRange('RMSprop', 'eps', g.eps, 0);
@@ -47,7 +50,7 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
       const prep = prepareParams('RMSprop.step', group.params);
       try {
         for (const { param, work, grad } of prep.items) {
-          const s = this.stateFor(param, () => this.initState(param, group));
+          const s = this.stateFor(param, () => initState(param, group));
           // Options may change between steps: create missing buffers lazily.
           if (group.momentum > 0 && s.momentumBuffer === undefined) s.momentumBuffer = keep(zerosLikeParam(param));
           if (group.centered && s.gradAvg === undefined) s.gradAvg = keep(zerosLikeParam(param));
@@ -59,14 +62,13 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
       }
     }
   }
+}
 
-  private initState(p: Tensor, g: RMSpropOptions): ParamState {
-    const s: ParamState = { step: 0, squareAvg: zerosLikeParam(p) };
-    if (g.momentum > 0) s.momentumBuffer = zerosLikeParam(p);
-    if (g.centered) s.gradAvg = zerosLikeParam(p);
-    return s;
-  }
-
+function initState(p: Tensor, g: RMSpropOptions): ParamState {
+  const s: ParamState = { step: 0, squareAvg: zerosLikeParam(p) };
+  if (g.momentum > 0) s.momentumBuffer = zerosLikeParam(p);
+  if (g.centered) s.gradAvg = zerosLikeParam(p);
+  return s;
 }
 
 function zerosLikeParam(p: Tensor): Tensor {

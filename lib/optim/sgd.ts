@@ -4,10 +4,11 @@
 import { ArgumentError } from '../errors';
 import { zeros } from '../tensor/creation';
 import type { Tensor } from '../tensor/tensor';
+import { checkBool, checkObject, checkRange } from '../validate';
 import { bucketBy, prepareParams } from './buckets';
 import { type SgdHyper, launchSgd } from './fused';
 import {
-  type BaseOptions, type ParamGroup, type ParamsInput, Optimizer, checkBool, checkRange, stateTensor,
+  type BaseOptions, type ParamGroup, type ParamsInput, Optimizer, stateTensor,
 } from './optimizer';
 
 export interface SGDOptions extends BaseOptions {
@@ -32,9 +33,11 @@ function kernelFlags(g: SGDOptions): Pick<SgdHyper, 'weightDecay' | 'maximize'> 
 }
 
 export class SGD extends Optimizer<SGDOptions> {
-  constructor(params: ParamsInput<SGDOptions>, options: Partial<SGDOptions> & { lr: number }) {
+  constructor(params: ParamsInput<SGDOptions>, opts: Partial<SGDOptions> & { lr: number }) {
+    // lr has no default (as PyTorch): a missing options object is refused like a missing lr.
+    const options = checkObject('SGD', 'options', opts) as Partial<SGDOptions>;
     super('SGD', params, {
-      lr: options.lr,
+      lr: options.lr as number, // checked in checkGroup
       momentum: options.momentum ?? 0,
       dampening: options.dampening ?? 0,
       weightDecay: options.weightDecay ?? 0,
@@ -44,6 +47,7 @@ export class SGD extends Optimizer<SGDOptions> {
   }
 
   protected override checkGroup(g: ParamGroup<SGDOptions>): void {
+    checkObject('SGD', 'param group', g);
     checkRange('SGD', 'lr', g.lr, 0);
     checkRange('SGD', 'momentum', g.momentum, 0);
     checkRange('SGD', 'dampening', g.dampening, -Infinity);

@@ -4,7 +4,12 @@
 import { ArgumentError, FileFormatError } from '../errors';
 import { type TensorDict, loadCheckpoint, save } from '../io/checkpoint';
 import { Tensor } from '../tensor/tensor';
-import type { BaseOptions, Optimizer, OptimizerStateDict, ParamState } from './optimizer';
+import { checkString, showValue } from '../validate';
+import { type BaseOptions, Optimizer, type OptimizerStateDict, type ParamState } from './optimizer';
+
+function checkOptimizer(op: string, opt: unknown): void {
+  if (!(opt instanceof Optimizer)) throw new ArgumentError(op, `an optimizer (SGD, Adam, ...), got ${showValue(opt)}`);
+}
 
 const META_KEY = 'nodetorch.optimizer';
 
@@ -18,6 +23,8 @@ interface StoredState {
 
 /** Writes `opt.stateDict()` to `path` (atomically). */
 export function saveState<O extends BaseOptions>(opt: Optimizer<O>, path: string): void {
+  checkOptimizer('saveState', opt);
+  checkString('saveState', 'path', path);
   const sd = opt.stateDict();
   const tensors: TensorDict = {};
   const numbers: StoredState['numbers'] = {};
@@ -33,6 +40,8 @@ export function saveState<O extends BaseOptions>(opt: Optimizer<O>, path: string
 
 /** Restores an optimizer from a file written by `saveState` (same parameter layout). */
 export function loadState<O extends BaseOptions>(opt: Optimizer<O>, path: string): void {
+  checkOptimizer('loadState', opt);
+  checkString('loadState', 'path', path);
   const { tensors, metadata } = loadCheckpoint(path);
   try {
     const text = metadata[META_KEY];

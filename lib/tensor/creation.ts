@@ -72,6 +72,9 @@ function fillTyped(arr: AnyTypedArray, values: readonly (number | boolean | bigi
   if (arr instanceof BigInt64Array) {
     for (let i = 0; i < values.length; ++i) {
       const v = values[i];
+      if (typeof v !== 'bigint' && !Number.isFinite(Number(v))) {
+        throw new ArgumentError('tensor', `cannot store ${showValue(v)} in an int64 tensor`);
+      }
       arr[i] = typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v)));
     }
   } else {
@@ -163,6 +166,9 @@ export function arange(startOrEnd: number, end?: number, step = 1, options?: Ten
 }
 
 export function linspace(start: number, end: number, steps: number, options?: TensorOptions): Tensor {
+  if (typeof start !== 'number' || typeof end !== 'number') {
+    throw new ArgumentError('linspace', `start and end must be numbers, got ${showValue(start)} and ${showValue(end)}`);
+  }
   if (!Number.isInteger(steps) || steps < 0) throw new ArgumentError('linspace', `steps must be a non-negative integer, got ${showValue(steps)}`);
   const { dtype, device } = resolve('linspace', options);
   const t = emptyRaw([steps], dtype, device);

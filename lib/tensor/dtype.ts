@@ -1,6 +1,7 @@
 // Element types, their typed arrays and the promotion rules of PyTorch.
 import { DTYPE_CODES } from '../../bindings/codes';
 import { ArgumentError, DTypeError } from '../errors';
+import { showValue } from './shape';
 
 /** Element type of a tensor. */
 export type DType = 'float32' | 'float64' | 'int32' | 'int64' | 'uint8' | 'bool';
@@ -37,7 +38,7 @@ export function isIntegralDType(d: DType): boolean {
 
 export function checkDType(op: string, d: unknown): DType {
   if (typeof d !== 'string' || !(DTYPES as readonly string[]).includes(d)) {
-    throw new DTypeError(op, `dtype must be one of ${DTYPES.join(', ')}, got ${String(d)}`);
+    throw new DTypeError(op, `dtype must be one of ${DTYPES.join(', ')}, got ${showValue(d)}`);
   }
   return d as DType;
 }
@@ -45,7 +46,7 @@ export function checkDType(op: string, d: unknown): DType {
 export function normalizeDevice(op: string, d: unknown): Device {
   if (d === 'cpu') return 'cpu';
   if (d === 'cuda' || d === 'cuda:0') return 'cuda';
-  throw new ArgumentError(op, `device must be 'cpu' or 'cuda', got ${String(d)}`);
+  throw new ArgumentError(op, `device must be 'cpu' or 'cuda', got ${showValue(d)}`);
 }
 
 export function deviceCode(d: Device): number {

@@ -14,36 +14,48 @@ import type { Device, DType } from './dtype';
 const POOL_MAX_NUMEL = 1 << 16; // elements: only small buffers are pooled
 const POOL_PER_SIZE = 8;
 const POOL_MAX_BYTES = 16 << 20;
+const POOL_KEY = Symbol.for('nodetorch.storagePool');
 
-const pool = new Map<string, StorageHandle[]>();
-let pooledCount = 0;
-let pooledBytes = 0;
+interface PoolState {
+  lists: Map<string, StorageHandle[]>;
+  count: number;
+  bytes: number;
+}
+
+// The pool hangs off the addon's exports object, not this module: a process
+// that loads this library twice (jest gives every test file a fresh module
+// registry, but the native addon is loaded once) must see one pool, or the
+// handles of a forgotten pool would be collected later and make
+// nt.memory() drop below figures it already reported.
+const shared = native as unknown as { [POOL_KEY]?: PoolState };
+const state: PoolState = (shared[POOL_KEY] ??= { lists: new Map(), count: 0, bytes: 0 });
+const pool = state.lists;
 
 const ITEM_BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, int64: 8, uint8: 1, bool: 1 };
 const poolKey = (dtype: DType, numel: number): string => `${dtype}:${numel}`;
 
 /** A pooled CPU handle of this dtype and size, or undefined. */
 export function takePooledHandle(device: Device, dtype: DType, numel: number): StorageHandle | undefined {
-  if (device !== 'cpu' || numel > POOL_MAX_NUMEL || pooledCount === 0) return undefined;
+  if (device !== 'cpu' || numel > POOL_MAX_NUMEL || state.count === 0) return undefined;
   const h = pool.get(poolKey(dtype, numel))?.pop();
   if (h !== undefined) {
-    pooledCount--;
-    pooledBytes -= numel * ITEM_BYTES[dtype];
+    state.count--;
+    state.bytes -= numel * ITEM_BYTES[dtype];
   }
   return h;
 }
 
 /** Handles held by the pool (subtracted from nt.memory()'s live figures). */
 export function pooledStats(): { tensors: number; bytes: number } {
-  return { tensors: pooledCount, bytes: pooledBytes };
+  return { tensors: state.count, bytes: state.bytes };
 }
 
 /** Frees every pooled handle (nt.emptyCache()). */
 export function drainHandlePool(): void {
   for (const list of pool.values()) for (const h of list) native.dispose(h);
   pool.clear();
-  pooledCount = 0;
-  pooledBytes = 0;
+  state.count = 0;
+  state.bytes = 0;
 }
 
 export class Storage {
@@ -58,14 +70,14 @@ export class Storage {
   release(): void {
     if (--this.refs !== 0) return;
     const bytes = this.numel * ITEM_BYTES[this.dtype];
-    if (this.device === 'cpu' && this.numel <= POOL_MAX_NUMEL && pooledBytes + bytes <= POOL_MAX_BYTES) {
+    if (this.device === 'cpu' && this.numel <= POOL_MAX_NUMEL && state.bytes + bytes <= POOL_MAX_BYTES) {
       const key = poolKey(this.dtype, this.numel);
       let list = pool.get(key);
       if (!list) pool.set(key, (list = []));
       if (list.length < POOL_PER_SIZE) {
         list.push(this.handle);
-        pooledCount++;
-        pooledBytes += bytes;
+        state.count++;
+        state.bytes += bytes;
         return;
       }
     }

@@ -17,6 +17,7 @@ import * as engine from '../autograd/engine';
 import type { GraphNode } from '../autograd/node';
 import { type Device, type DeviceLike, type DType, type TypedArrayFor, newTypedArray } from './dtype';
 import { formatTensor } from './format';
+import { checkOptions } from '../validate';
 import { type Shape, contiguousStrides, isContiguous, numelOf } from './shape';
 import { Storage, takePooledHandle } from './storage';
 import { setTensorCheck, track } from './scope';
@@ -219,7 +220,10 @@ export class Tensor {
 
   // ---- in place (no autograd on tensors that require grad) ----------------
   add_(other: TensorOrScalar, alpha = 1): this { ew.addInPlace(this, other, alpha); return this; }
-  sub_(other: TensorOrScalar, alpha = 1): this { ew.addInPlace(this, other, -alpha); return this; }
+  sub_(other: TensorOrScalar, alpha = 1): this {
+    ew.addInPlace(this, other, typeof alpha === 'number' ? -alpha : alpha); // add_ rejects a non-number alpha
+    return this;
+  }
   mul_(other: TensorOrScalar): this { ew.mulInPlace(this, other); return this; }
   div_(other: TensorOrScalar): this { ew.divInPlace(this, other); return this; }
   fill_(value: number): this { ew.fillInPlace(this, value); return this; }
@@ -249,10 +253,12 @@ export class Tensor {
   argmax(dim?: number, keepdim = false): Tensor { return red.argmax(this, dim, keepdim); }
   argmin(dim?: number, keepdim = false): Tensor { return red.argmin(this, dim, keepdim); }
   var(dim?: number | number[], options: { correction?: number; keepdim?: boolean } = {}): Tensor {
-    return red.variance(this, dim, options.correction ?? 1, options.keepdim ?? false);
+    const o = checkOptions('var', options);
+    return red.variance(this, dim, o.correction ?? 1, o.keepdim ?? false);
   }
   std(dim?: number | number[], options: { correction?: number; keepdim?: boolean } = {}): Tensor {
-    return red.std(this, dim, options.correction ?? 1, options.keepdim ?? false);
+    const o = checkOptions('std', options);
+    return red.std(this, dim, o.correction ?? 1, o.keepdim ?? false);
   }
   logsumexp(dim: number | number[], keepdim = false): Tensor { return red.logsumexp(this, dim, keepdim); }
 

@@ -1,7 +1,8 @@
 // CosineAnnealingLR (SGDR without restarts):
 //   closed form: lr = etaMin + (baseLr - etaMin) * (1 + cos(pi * epoch / tMax)) / 2
 // computed, as PyTorch does, from the previous rate (chainable form).
-import { LRScheduler, type SchedulableOptimizer, checkNumber, checkPositiveInt, pyMod } from './scheduler';
+import { checkNumber, checkObject, checkPositiveInt } from '../../validate';
+import { LRScheduler, type SchedulableOptimizer, pyMod } from './scheduler';
 
 export interface CosineAnnealingLROptions {
   tMax: number;
@@ -14,8 +15,9 @@ export class CosineAnnealingLR extends LRScheduler {
 
   constructor(optimizer: SchedulableOptimizer, options: CosineAnnealingLROptions) {
     super('CosineAnnealingLR', optimizer);
-    this.tMax = checkPositiveInt('CosineAnnealingLR', 'tMax', options?.tMax);
-    this.etaMin = checkNumber('CosineAnnealingLR', 'etaMin', options.etaMin ?? 0);
+    const o = checkObject('CosineAnnealingLR', 'options', options);
+    this.tMax = checkPositiveInt('CosineAnnealingLR', 'tMax', o.tMax);
+    this.etaMin = checkNumber('CosineAnnealingLR', 'etaMin', o.etaMin ?? 0);
     this.step();
   }
 

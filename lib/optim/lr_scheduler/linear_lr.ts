@@ -1,7 +1,8 @@
 // LinearLR: scale the rate linearly from startFactor to endFactor over totalIters.
 //   closed form: lr = baseLr * (start + (end - start) * min(epoch, totalIters) / totalIters)
+import { checkClosedRange, checkOptions, checkPositiveInt, showValue } from '../../validate';
 import { ArgumentError } from '../../errors';
-import { LRScheduler, type SchedulableOptimizer, checkPositiveInt } from './scheduler';
+import { LRScheduler, type SchedulableOptimizer } from './scheduler';
 
 export interface LinearLROptions {
   startFactor?: number;
@@ -16,13 +17,12 @@ export class LinearLR extends LRScheduler {
 
   constructor(optimizer: SchedulableOptimizer, options: LinearLROptions = {}) {
     super('LinearLR', optimizer);
-    const start = options.startFactor ?? 1 / 3;
-    const end = options.endFactor ?? 1;
-    if (typeof start !== 'number' || !(start > 0 && start <= 1)) throw new ArgumentError('LinearLR', `startFactor in (0, 1], got ${String(start)}`);
-    if (typeof end !== 'number' || !(end >= 0 && end <= 1)) throw new ArgumentError('LinearLR', `endFactor in [0, 1], got ${String(end)}`);
+    const o = checkOptions('LinearLR', options);
+    const start = o.startFactor ?? 1 / 3;
+    if (typeof start !== 'number' || !(start > 0 && start <= 1)) throw new ArgumentError('LinearLR', `startFactor in (0, 1], got ${showValue(start)}`);
     this.startFactor = start;
-    this.endFactor = end;
-    this.totalIters = checkPositiveInt('LinearLR', 'totalIters', options.totalIters ?? 5);
+    this.endFactor = checkClosedRange('LinearLR', 'endFactor', o.endFactor ?? 1, 0, 1);
+    this.totalIters = checkPositiveInt('LinearLR', 'totalIters', o.totalIters ?? 5);
     this.step();
   }
 

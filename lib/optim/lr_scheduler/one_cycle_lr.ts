@@ -4,7 +4,8 @@
 // initial rate first). Momentum (or Adam's beta1) cycles inversely between
 // maxMomentum and baseMomentum, as in PyTorch.
 import { ArgumentError } from '../../errors';
-import { LRScheduler, type SchedulableOptimizer, checkNumber, checkPositiveInt } from './scheduler';
+import { checkBool, checkClosedRange, checkNumber, checkObject, checkPositiveInt, showValue } from '../../validate';
+import { LRScheduler, type SchedulableOptimizer } from './scheduler';
 
 export interface OneCycleLROptions {
   /** Peak rate: one for every group, or one per group. */
@@ -57,23 +58,21 @@ export class OneCycleLR extends LRScheduler {
   constructor(optimizer: SchedulableOptimizer, options: OneCycleLROptions) {
     super('OneCycleLR', optimizer);
     const op = 'OneCycleLR';
-    const o = options ?? ({} as OneCycleLROptions);
+    const o = checkObject(op, 'options', options) as Partial<OneCycleLROptions>;
     if (o.totalSteps !== undefined) this.totalSteps = checkPositiveInt(op, 'totalSteps', o.totalSteps);
     else if (o.epochs !== undefined && o.stepsPerEpoch !== undefined) {
       this.totalSteps = checkPositiveInt(op, 'epochs', o.epochs) * checkPositiveInt(op, 'stepsPerEpoch', o.stepsPerEpoch);
     } else throw new ArgumentError(op, 'totalSteps, or epochs and stepsPerEpoch, got neither');
-    const pct = o.pctStart ?? 0.3;
-    if (typeof pct !== 'number' || !(pct >= 0 && pct <= 1)) throw new ArgumentError(op, `pctStart in [0, 1], got ${String(pct)}`);
-    this.pctStart = pct;
+    this.pctStart = checkClosedRange(op, 'pctStart', o.pctStart ?? 0.3, 0, 1);
     const anneal = o.annealStrategy ?? 'cos';
-    if (anneal !== 'cos' && anneal !== 'linear') throw new ArgumentError(op, `annealStrategy 'cos' or 'linear', got ${String(anneal)}`);
+    if (anneal !== 'cos' && anneal !== 'linear') throw new ArgumentError(op, `annealStrategy 'cos' or 'linear', got ${showValue(anneal)}`);
     this.annealStrategy = anneal;
-    this.threePhase = o.threePhase ?? false;
+    this.threePhase = checkBool(op, 'threePhase', o.threePhase ?? false);
 
     const n = optimizer.paramGroups.length;
     const divFactor = checkNumber(op, 'divFactor', o.divFactor ?? 25);
     const finalDivFactor = checkNumber(op, 'finalDivFactor', o.finalDivFactor ?? 1e4);
-    this.maxLrs = perGroup(op, 'maxLr', o.maxLr, n);
+    this.maxLrs = perGroup(op, 'maxLr', o.maxLr as number | number[], n);
     this.initialLrs = this.maxLrs.map((m) => m / divFactor);
     this.minLrs = this.initialLrs.map((l) => l / finalDivFactor);
     optimizer.paramGroups.forEach((g, i) => {
@@ -81,7 +80,7 @@ export class OneCycleLR extends LRScheduler {
     });
     this.baseLrs = this.initialLrs.slice();
 
-    this.cycleMomentum = o.cycleMomentum ?? true;
+    this.cycleMomentum = checkBool(op, 'cycleMomentum', o.cycleMomentum ?? true);
     this.useBeta1 = 'betas' in optimizer.defaults;
     this.baseMomentums = perGroup(op, 'baseMomentum', o.baseMomentum ?? 0.85, n);
     this.maxMomentums = perGroup(op, 'maxMomentum', o.maxMomentum ?? 0.95, n);
@@ -89,12 +88,12 @@ export class OneCycleLR extends LRScheduler {
       if (!this.useBeta1 && !('momentum' in optimizer.defaults)) {
         throw new ArgumentError(op, 'an optimizer with momentum or betas when cycleMomentum is on, got neither');
       }
-      optimizer.paramGroups.forEach((g, i) => this.setMomentum(g, this.maxMomentums[i]));
+      optimizer.paramGroups.forEach((g, i) => this.#setMomentum(g, this.maxMomentums[i]));
     }
     this.step();
   }
 
-  private phases(): Phase[] {
+  #phases(): Phase[] {
     const T = this.totalSteps;
     const p = this.pctStart;
     if (this.threePhase) {
@@ -110,12 +109,12 @@ export class OneCycleLR extends LRScheduler {
     ];
   }
 
-  private anneal(start: number, end: number, pct: number): number {
+  #anneal(start: number, end: number, pct: number): number {
     if (this.annealStrategy === 'linear') return (end - start) * pct + start;
     return end + ((start - end) / 2) * (Math.cos(Math.PI * pct) + 1);
   }
 
-  private setMomentum(g: { momentum?: number; betas?: [number, number] }, m: number): void {
+  #setMomentum(g: { momentum?: number; betas?: [number, number] }, m: number): void {
     if (this.useBeta1) g.betas = [m, g.betas ? g.betas[1] : 0.999];
     else g.momentum = m;
   }
@@ -125,7 +124,7 @@ export class OneCycleLR extends LRScheduler {
     if (stepNum > this.totalSteps) {
       throw new ArgumentError('OneCycleLR', `at most ${this.totalSteps} steps (totalSteps), got step ${stepNum}`);
     }
-    const phases = this.phases();
+    const phases = this.#phases();
     return this.optimizer.paramGroups.map((g, i) => {
       const lrOf = { initial: this.initialLrs[i], max: this.maxLrs[i], min: this.minLrs[i] };
       const momOf = { max: this.maxMomentums[i], min: this.baseMomentums[i] };
@@ -134,8 +133,8 @@ export class OneCycleLR extends LRScheduler {
         const ph = phases[k];
         if (stepNum <= ph.endStep || k === phases.length - 1) {
           const pct = (stepNum - start) / (ph.endStep - start);
-          if (this.cycleMomentum) this.setMomentum(g, this.anneal(momOf[ph.startMomentum], momOf[ph.endMomentum], pct));
-          return this.anneal(lrOf[ph.startLr], lrOf[ph.endLr], pct);
+          if (this.cycleMomentum) this.#setMomentum(g, this.#anneal(momOf[ph.startMomentum], momOf[ph.endMomentum], pct));
+          return this.#anneal(lrOf[ph.startLr], lrOf[ph.endLr], pct);
         }
         start = ph.endStep;
       }

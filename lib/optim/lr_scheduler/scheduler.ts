@@ -4,6 +4,7 @@
 // Subclasses give the rate of the current epoch from the previous one
 // (PyTorch's chainable forms), so schedulers compose the way PyTorch's do.
 import { ArgumentError } from '../../errors';
+import { checkNumber, checkObject, checkString, showValue } from '../../validate';
 
 /** The group fields schedulers read and write. */
 export interface SchedulerGroup {
@@ -30,9 +31,14 @@ export abstract class LRScheduler {
   protected lastLrs: number[] = [];
 
   protected constructor(name: string, optimizer: SchedulableOptimizer) {
+    // The base class has no computeLr(): only the schedules below can be built.
+    if (new.target === LRScheduler) throw new ArgumentError('LRScheduler', 'a subclass such as StepLR, got the abstract base class');
+    checkString('LRScheduler', 'name', name);
     if (typeof optimizer !== 'object' || optimizer === null || !Array.isArray(optimizer.paramGroups)) {
-      throw new ArgumentError(name, 'an optimizer with paramGroups');
+      throw new ArgumentError(name, `an optimizer with paramGroups, got ${showValue(optimizer)}`);
     }
+    checkObject(name, 'optimizer.defaults', optimizer.defaults);
+    optimizer.paramGroups.forEach((g, i) => checkNumber(name, `paramGroups[${i}].lr`, checkObject(name, `paramGroups[${i}]`, g).lr));
     this.optimizer = optimizer;
     this.baseLrs = optimizer.paramGroups.map((g) => g.lr);
   }
@@ -67,7 +73,7 @@ export abstract class LRScheduler {
 
   loadStateDict(sd: SchedulerState): void {
     const self = this as unknown as Record<string, unknown>;
-    for (const [k, v] of Object.entries(sd)) {
+    for (const [k, v] of Object.entries(checkObject(`${this.constructor.name}.loadStateDict`, 'state', sd))) {
       if (!(k in self) || k === 'optimizer') throw new ArgumentError(`${this.constructor.name}.loadStateDict`, `known state keys, got ${k}`);
       self[k] = Array.isArray(v) ? v.slice() : v;
     }
@@ -77,14 +83,4 @@ export abstract class LRScheduler {
 /** Python's `%` (result has the divisor's sign). */
 export function pyMod(a: number, m: number): number {
   return ((a % m) + m) % m;
-}
-
-export function checkPositiveInt(op: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new ArgumentError(op, `${name} a positive integer, got ${String(v)}`);
-  return v;
-}
-
-export function checkNumber(op: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ArgumentError(op, `${name} a finite number, got ${String(v)}`);
-  return v;
 }

@@ -1,6 +1,7 @@
 // StepLR: multiply the rate by gamma every stepSize epochs.
 //   closed form: lr = baseLr * gamma^floor(epoch / stepSize)
-import { LRScheduler, type SchedulableOptimizer, checkNumber, checkPositiveInt } from './scheduler';
+import { checkNumber, checkObject, checkPositiveInt } from '../../validate';
+import { LRScheduler, type SchedulableOptimizer } from './scheduler';
 
 export interface StepLROptions {
   stepSize: number;
@@ -13,8 +14,9 @@ export class StepLR extends LRScheduler {
 
   constructor(optimizer: SchedulableOptimizer, options: StepLROptions) {
     super('StepLR', optimizer);
-    this.stepSize = checkPositiveInt('StepLR', 'stepSize', options?.stepSize);
-    this.gamma = checkNumber('StepLR', 'gamma', options.gamma ?? 0.1);
+    const o = checkObject('StepLR', 'options', options);
+    this.stepSize = checkPositiveInt('StepLR', 'stepSize', o.stepSize);
+    this.gamma = checkNumber('StepLR', 'gamma', o.gamma ?? 0.1);
     this.step();
   }
 
