@@ -147,16 +147,7 @@ bool gemmOpenBlas(const GemmArgs& a) {
 #endif
 
 void gemm(const GemmArgs& args) {
-  if (args.dtype != DType::Float32 && args.dtype != DType::Float64)
-    throw Error(ErrorKind::DType, std::string("gemm: expected float32 or float64, got ") +
-                                      dtypeName(args.dtype));
-  if (args.batch <= 0 || args.M <= 0 || args.N <= 0) return;
-  // K == 0 or alpha == 0: C = beta*C, A and B are not read (BLAS semantics;
-  // with beta == 0 C is overwritten even if it holds NaN).
-  if (args.K <= 0 || args.alpha == 0.0) {
-    gemmScaleC(args);
-    return;
-  }
+  if (gemmHandledWithoutProduct(args)) return;
 #ifdef NT_HAVE_OPENBLAS
   if (preferFallback(args)) {
     gemmFallback(args);

@@ -386,15 +386,22 @@ void gemmScaleC(const GemmArgs& args) {
                                          dtypeName(args.dtype));
 }
 
-void gemmFallback(const GemmArgs& args) {
+bool gemmHandledWithoutProduct(const GemmArgs& args) {
   if (args.dtype != DType::Float32 && args.dtype != DType::Float64)
     throw Error(ErrorKind::DType, std::string("gemm: expected float32 or float64, got ") +
                                       dtypeName(args.dtype));
-  if (args.batch <= 0 || args.M <= 0 || args.N <= 0) return;
+  if (args.batch <= 0 || args.M <= 0 || args.N <= 0) return true;
+  // K == 0 or alpha == 0: C = beta*C, A and B are not read (BLAS semantics;
+  // with beta == 0 C is overwritten even if it holds NaN).
   if (args.K <= 0 || args.alpha == 0.0) {
     gemmScaleC(args);
-    return;
+    return true;
   }
+  return false;
+}
+
+void gemmFallback(const GemmArgs& args) {
+  if (gemmHandledWithoutProduct(args)) return;
   if (args.dtype == DType::Float32) gemmTyped<float>(args);
   else gemmTyped<double>(args);
 }

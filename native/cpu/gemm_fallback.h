@@ -10,6 +10,11 @@ namespace cpu {
 // not needed.
 void gemmScaleC(const GemmArgs& args);
 
+// What both GEMM entry points do first: reject non-float dtypes (DType
+// error), and finish the cases needing no product (an empty C; K == 0 or
+// alpha == 0 via gemmScaleC). Returns true when the call is complete.
+bool gemmHandledWithoutProduct(const GemmArgs& args);
+
 // Instruction set of the fallback's micro-kernel on this CPU: "avx512",
 // "avx2" or "generic" (NODETORCH_GEMM_ISA=generic|avx2 caps it).
 const char* gemmFallbackIsa();

@@ -7,6 +7,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "common/cast.h"
 #include "common/kernel_api.h"
 #include "cpu/parallel.h"
 
@@ -20,19 +21,8 @@ constexpr int64_t kGrain = 32768;
 // Bool is stored as uint8_t like UInt8 but converts as (x != 0).
 struct BoolTag {};
 
-// Converts with defined results: float -> int saturates (NaN -> 0),
-// anything -> Bool is (x != 0), int -> int wraps like a two's complement cast.
-template <class To, class From>
-inline To castValue(From v) {
-  if constexpr (std::is_floating_point_v<From> && std::is_integral_v<To>) {
-    if (!(v == v)) return To(0);
-    if (v <= static_cast<From>(std::numeric_limits<To>::min())) return std::numeric_limits<To>::min();
-    if (v >= static_cast<From>(std::numeric_limits<To>::max())) return std::numeric_limits<To>::max();
-    return static_cast<To>(v);
-  } else {
-    return static_cast<To>(v);
-  }
-}
+// castValue (common/cast.h): float -> int saturates (NaN -> 0), Bool is
+// handled by callers as (x != 0), int -> int wraps.
 
 // Wrapping integer arithmetic (signed overflow is undefined in C++); plain
 // arithmetic for floats.

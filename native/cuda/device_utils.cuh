@@ -8,6 +8,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "common/cast.h"
 #include "common/kernel_api.h"
 #include "cuda/cuda_check.h"
 
@@ -112,20 +113,6 @@ __device__ __forceinline__ void packOffsets(const StridedPack<N>& p, int64_t i, 
 #pragma unroll
       for (int k = 0; k < N; ++k) off[k] += c * p.strides[k][d];
     }
-  }
-}
-
-// Value conversion shared with the CPU twin (cpu/loops.h castValue):
-// float -> integer saturates and NaN -> 0; everything else is static_cast.
-template <typename To, typename From>
-__host__ __device__ __forceinline__ To castValue(From v) {
-  if constexpr (std::is_floating_point<From>::value && std::is_integral<To>::value) {
-    if (!(v == v)) return To(0);
-    if (v <= static_cast<From>(std::numeric_limits<To>::min())) return std::numeric_limits<To>::min();
-    if (v >= static_cast<From>(std::numeric_limits<To>::max())) return std::numeric_limits<To>::max();
-    return static_cast<To>(v);
-  } else {
-    return static_cast<To>(v);
   }
 }
 
