@@ -42,7 +42,7 @@ describe('nodetorch train (MNIST slice)', () => {
     const args = [...SLICE, '--json'];
     const live = settledMemory().cpu.tensors;
     const a = await train(args);
-    expect(settledMemory().cpu.tensors).toBe(live); // every step, batch and dataset tensor was freed
+    expect(settledMemory().cpu.tensors).toBeLessThanOrEqual(live); // every step, batch and dataset tensor was freed (<=: garbage of earlier test files may be collected meanwhile)
     expect(a.io.stdout).toHaveLength(1); // --json: the summary only
     const s = a.summary;
     expect(s).toMatchObject({ event: 'summary', dataset: 'mnist', optimizer: 'adam', lr: 0.002, schedule: 'cosine', batchSize: 128, seed: 1, threads: 2, trainSamples: 5000, testSamples: 1000 });

@@ -218,7 +218,7 @@ describe('end to end', () => {
       if (step === 0) first = last;
     }
     model.zeroGrad();
-    expect(settledMemory().cpu.tensors).toBe(live); // nothing leaks per step
+    expect(settledMemory().cpu.tensors).toBeLessThanOrEqual(live); // nothing leaks per step (<=: garbage of earlier test files may be collected meanwhile)
     expect(last).toBeLessThan(0.3 * first);
     const acc = nt.scope(() => model.forward(x).argmax(1).eq(y).sum().item()) / 96;
     expect(acc).toBeGreaterThan(0.9);

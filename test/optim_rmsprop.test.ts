@@ -73,6 +73,6 @@ describe.each(DEVICES)('RMSprop on %s', (device) => {
     opt.step();
     const before = settledMemory()[device].tensors;
     for (let s = 0; s < 5; ++s) opt.step();
-    expect(settledMemory()[device].tensors).toBe(before);
+    expect(settledMemory()[device].tensors).toBeLessThanOrEqual(before); // <=: garbage of earlier test files may be collected meanwhile
   });
 });
