@@ -5,6 +5,7 @@
 import { BinaryOp, RandomKind, ReduceOp, UnaryOp } from '../../bindings/codes';
 import { native } from '../../bindings/loader';
 import { DeviceError } from '../errors';
+import { gemmNoticeOnce } from '../runtime';
 import { type Device, type DType } from '../tensor/dtype';
 import { broadcastStrides, type Shape } from '../tensor/shape';
 import { type Tensor, emptyTensor } from '../tensor/tensor';
@@ -57,8 +58,8 @@ function coalesce(shape: Shape, strides: number[][]): { shape: number[]; strides
   return { shape: outShape, strides: outStrides };
 }
 
-/** Writes shape then one (offset, strides) block per operand, from slot i. */
-function putElementwise(i: number, shape: Shape, operands: Tensor[], op: string): void {
+/** Writes shape then one (offset, strides) block per operand, from slot i; returns the next slot. */
+function putElementwise(i: number, shape: Shape, operands: Tensor[], op: string): number {
   const strides = operands.map((t, k) => (k === 0 ? (t.strides as number[]) : broadcastStrides(op, t.shape, t.strides, shape)));
   const c = coalesce(shape, strides);
   const nd = c.shape.length;
@@ -69,18 +70,12 @@ function putElementwise(i: number, shape: Shape, operands: Tensor[], op: string)
     const s = c.strides[k];
     for (let d = 0; d < nd; ++d) A[i++] = s[d];
   }
+  return i;
 }
 
 export function kFill(out: Tensor, value: number): void {
-  putElementwise(0, out.shape, [out], 'fill');
-  A[2 + 2 * coalescedNdim()] = value;
+  A[putElementwise(0, out.shape, [out], 'fill')] = value;
   K.fill(out._handle('fill'));
-}
-
-// The fill layout puts the value after the operand; its slot depends on the
-// coalesced ndim, which putElementwise wrote at A[0].
-function coalescedNdim(): number {
-  return A[0];
 }
 
 /** out[...] = src[...] (src broadcast to out's shape, dtype cast). */
@@ -164,12 +159,18 @@ export function kSoftmaxBackward(dx: Tensor, dy: Tensor, y: Tensor, rows: number
 /** One matrix operand of a GEMM: its storage offset, leading dim and batch stride. */
 export interface GemmOperand { t: Tensor; ld: number; batchStride: number; trans: boolean }
 
+let gemmNoticed = false;
+
 export function kGemm(
   batch: number, M: number, N: number, Kdim: number,
   a: GemmOperand, b: GemmOperand, c: { t: Tensor; ld: number; batchStride: number },
   alpha = 1, beta = 0,
 ): void {
   sameDevice('matmul', c.t, a.t, b.t);
+  if (!gemmNoticed) {
+    gemmNoticed = true;
+    gemmNoticeOnce(); // once per process: GEMM on the portable kernel, and how to fix it
+  }
   let i = 0;
   A[i++] = batch; A[i++] = M; A[i++] = N; A[i++] = Kdim;
   A[i++] = a.t.offset; A[i++] = a.ld; A[i++] = a.batchStride; A[i++] = a.trans ? 1 : 0;
