@@ -9,11 +9,7 @@
 // test/reliability/soak.test.ts runs a short version of both in CI.
 import * as nt from '../lib';
 import { MLP } from '../lib/cli/mlp';
-import { setFlagsFromString } from 'v8';
-import { runInNewContext } from 'vm';
-
-setFlagsFromString('--expose-gc');
-const fullGc = runInNewContext('gc') as () => void;
+import { settledMemory } from './settle';
 
 export interface SoakOptions {
   steps: number;
@@ -89,8 +85,7 @@ export function runSoak(mode: 'naive' | 'scoped', opts: SoakOptions): SoakResult
       // baseline after it, and after a full GC so that garbage from before the
       // loop (freed by GC-time finalizers at any moment) cannot move the count.
       if (i === 1) {
-        fullGc();
-        const settled = nt.memory().cpu;
+        const settled = settledMemory().cpu;
         base = { tensors: settled.tensors, bytes: settled.bytes };
       }
       else if (m.tensors !== base!.tensors || m.bytes !== base!.bytes) {

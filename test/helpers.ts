@@ -201,16 +201,5 @@ export function expectError(fn: () => unknown, cls: abstract new (...a: never[])
   else expect((caught as Error).message).toMatch(msg);
 }
 
-// A full garbage collection on demand. Storage handles are freed by GC-time
-// finalizers, so garbage left by earlier tests can vanish from nt.memory()
-// in the middle of a test; counting after a full GC makes counts exact.
-import { setFlagsFromString } from 'v8';
-import { runInNewContext } from 'vm';
-setFlagsFromString('--expose-gc');
-const fullGc = runInNewContext('gc') as () => void;
-
-/** nt.memory() after a full GC: only tensors still reachable (or never collected) count. */
-export function settledMemory(): ReturnType<typeof nt.memory> {
-  fullGc();
-  return nt.memory();
-}
+// Counts after GC has settled (see bench/settle.ts).
+export { settledMemory } from '../bench/settle';
