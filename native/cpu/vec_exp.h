@@ -11,11 +11,14 @@
 // accumulators so the reductions vectorize without -ffast-math. They are
 // force-inlined so that a row kernel marked NT_VEC_CLONES (one copy per ISA:
 // AVX-512, AVX2, baseline; picked at load time) vectorizes them at its
-// width. No FMA contraction (-std=c++17 implies -ffp-contract=off) and a
-// fixed lane count keep the results bit-identical across the copies.
+// width. A fixed lane count keeps the summation order the same in every
+// copy; GCC contracts a*b+c into FMA in C++ by default, so the baseline copy
+// (no FMA) can differ from the AVX2/AVX-512 ones in the last ulp. Each
+// machine always runs the same copy, so results are reproducible on it.
 #pragma once
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #if defined(__GNUC__)
 #define NT_ALWAYS_INLINE inline __attribute__((always_inline))
@@ -29,8 +32,23 @@
 #define NT_VEC_CLONES
 #endif
 
+// GCC's generic vectors (with the vector ?: of C++) make the row loops below
+// vectorize at the width of each ISA copy; other compilers get the same
+// arithmetic in the same order through a lane array.
+#if !defined(NT_GNU_VECTORS) && defined(__GNUC__) && !defined(__clang__)
+#define NT_GNU_VECTORS 1
+#endif
+#if NT_GNU_VECTORS
+#pragma GCC diagnostic ignored "-Wpsabi"  // the vector helpers are always inlined
+#endif
+
 namespace nt {
 namespace cpu {
+
+#if NT_GNU_VECTORS
+typedef float VecF __attribute__((vector_size(64)));   // 16 floats
+typedef int32_t VecI __attribute__((vector_size(64)));
+#endif
 
 NT_ALWAYS_INLINE float expVec(float x) {
   // NaN is replaced before the integer conversion below (converting NaN to
@@ -59,6 +77,82 @@ NT_ALWAYS_INLINE float expVec(float x) {
   return x != x ? x : (x < -104.0f ? 0.0f : y);
 }
 
+// exp(x) for x <= 0, or NaN: the softmax case, x = value - row max. Needs
+// no overflow handling, and takes the power of two from the bits of the
+// rounded value instead of a float->int conversion (so NaN lanes are
+// harmless). 2^n is applied as 2^(n+24) * 2^-24: the first factor is always
+// a normal float, the second rounds once into the subnormal range, so
+// results match expVec, subnormals included. Written for both scalars
+// (F = float, I = int32_t) and GCC vectors (VecF, VecI) so row tails compute
+// exactly what the vector body does.
+template <class F, class I>
+NT_ALWAYS_INLINE F expNonPos(const F& x) {
+  const float magic = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
+  const F xc = x < -104.0f ? F{} - 104.0f : x;
+  const F t = xc * 1.44269504088896341f + magic;
+  const F nf = t - magic;  // n = round(x / ln2), in [-150, 0]
+  F r = xc - nf * 0.693359375f;
+  r = r - nf * -2.12194440e-4f;
+  F p = F{} + 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  I bits;
+  std::memcpy(&bits, &t, sizeof bits);  // the low mantissa bits of t hold n
+  const I sbits = (bits + 151) << 23;   // exponent field n + 24 + 127, in [1, 151]
+  F scale;
+  std::memcpy(&scale, &sbits, sizeof scale);
+  const F y = (p * scale) * 5.9604644775390625e-8f;  // * 2^-24
+  return x < -104.0f ? F{} : y;
+}
+
+
+// sum of exp(x[j] - m) over x[0..n); the exps are also stored to y when
+// kStore. One pass: each element is loaded once and its exp computed once.
+// 16 float lanes sum blocks of 256 elements (16 terms per lane, each in
+// [0, 1]: relative error <= 16 ulp), and the blocks add up in double, in a
+// fixed order in every ISA copy.
+template <bool kStore>
+NT_ALWAYS_INLINE double expShiftSumF32(float* __restrict y, const float* __restrict x, float m, int64_t n) {
+  constexpr int64_t kBlock = 256;
+  double s = 0.0;
+  int64_t j = 0;
+  while (j + 16 <= n) {
+    const int64_t end = j + kBlock < n ? j + kBlock : n;
+#if NT_GNU_VECTORS
+    VecF acc = {};
+    for (; j + 16 <= end; j += 16) {
+      VecF v;
+      std::memcpy(&v, x + j, sizeof v);
+      const VecF e = expNonPos<VecF, VecI>(v - m);
+      if (kStore) std::memcpy(y + j, &e, sizeof e);
+      acc += e;
+    }
+#else
+    float acc[16] = {};
+    for (; j + 16 <= end; j += 16) {
+      for (int k = 0; k < 16; ++k) {
+        const float e = expNonPos<float, int32_t>(x[j + k] - m);
+        if (kStore) y[j + k] = e;
+        acc[k] += e;
+      }
+    }
+#endif
+    double b = 0.0;
+    for (int k = 0; k < 16; ++k) b += double(acc[k]);
+    s += b;
+  }
+  for (; j < n; ++j) {
+    const float e = expNonPos<float, int32_t>(x[j] - m);
+    if (kStore) y[j] = e;
+    s += double(e);
+  }
+  return s;
+}
+
 template <class T>
 inline T expAny(T x);
 template <>
@@ -74,19 +168,26 @@ template <class T>
 NT_ALWAYS_INLINE T rowMax(const T* __restrict x, int64_t n) {
   int64_t j = 0;
   T m = x[0];
-#if defined(__GNUC__) && !defined(__clang__)
-  // GCC does not vectorize a max reduction without -ffinite-math-only; a
-  // generic vector of kLanes does it (split into what the ISA has).
-  typedef T Vec __attribute__((vector_size(kLanes * sizeof(T))));
-  if (n >= kLanes) {
-    Vec acc;
-    std::memcpy(&acc, x, sizeof acc);
-    for (j = kLanes; j + kLanes <= n; j += kLanes) {
-      Vec v;
-      std::memcpy(&v, x + j, sizeof v);
-      acc = v > acc ? v : acc;
+#if NT_GNU_VECTORS
+  // GCC does not vectorize a max reduction without -ffinite-math-only;
+  // generic vectors do it (split into what the ISA has). Two accumulators of
+  // 64 bytes: max is exact, so lane count and order do not change the
+  // result, only how many compares are in flight.
+  constexpr int kW = 64 / sizeof(T);
+  typedef T Vec __attribute__((vector_size(64)));
+  if (n >= 2 * kW) {
+    Vec a0, a1;
+    std::memcpy(&a0, x, sizeof a0);
+    std::memcpy(&a1, x + kW, sizeof a1);
+    for (j = 2 * kW; j + 2 * kW <= n; j += 2 * kW) {
+      Vec v0, v1;
+      std::memcpy(&v0, x + j, sizeof v0);
+      std::memcpy(&v1, x + j + kW, sizeof v1);
+      a0 = v0 > a0 ? v0 : a0;
+      a1 = v1 > a1 ? v1 : a1;
     }
-    for (int k = 0; k < kLanes; ++k) m = acc[k] > m ? acc[k] : m;
+    a0 = a1 > a0 ? a1 : a0;
+    for (int k = 0; k < kW; ++k) m = a0[k] > m ? a0[k] : m;
   }
 #else
   T lane[kLanes];
@@ -112,24 +213,27 @@ NT_ALWAYS_INLINE double rowSum(const T* __restrict x, int64_t n) {
   return s;
 }
 
-// y[j] = exp(x[j] - m); returns the sum in double.
+// y[j] = exp(x[j] - m) for m = max(x); returns the sum in double.
 template <class T>
 NT_ALWAYS_INLINE double expShiftSum(T* __restrict y, const T* __restrict x, T m, int64_t n) {
-  for (int64_t j = 0; j < n; ++j) y[j] = expAny<T>(x[j] - m);
-  return rowSum(y, n);
+  if constexpr (std::is_same_v<T, float>) {
+    return expShiftSumF32<true>(y, x, m, n);
+  } else {
+    for (int64_t j = 0; j < n; ++j) y[j] = expAny<T>(x[j] - m);
+    return rowSum(y, n);
+  }
 }
 
-// sum of exp(x[j] - m) without storing it (chunks through a stack buffer).
+// sum of exp(x[j] - m) for m = max(x), without storing the exps.
 template <class T>
 NT_ALWAYS_INLINE double expShiftSumNoStore(const T* __restrict x, T m, int64_t n) {
-  constexpr int64_t kChunk = 512;
-  alignas(64) T buf[kChunk];
-  double s = 0.0;
-  for (int64_t j = 0; j < n; j += kChunk) {
-    const int64_t len = n - j < kChunk ? n - j : kChunk;
-    s += expShiftSum(buf, x + j, m, len);
+  if constexpr (std::is_same_v<T, float>) {
+    return expShiftSumF32<false>(nullptr, x, m, n);
+  } else {
+    double s = 0.0;
+    for (int64_t j = 0; j < n; ++j) s += double(expAny<T>(x[j] - m));
+    return s;
   }
-  return s;
 }
 
 }  // namespace cpu
