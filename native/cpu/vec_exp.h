@@ -47,7 +47,7 @@ namespace cpu {
 
 #if NT_GNU_VECTORS
 typedef float VecF __attribute__((vector_size(64)));   // 16 floats
-typedef int32_t VecI __attribute__((vector_size(64)));
+typedef uint32_t VecU __attribute__((vector_size(64)));
 typedef float VecF8 __attribute__((vector_size(32)));
 typedef float VecF4 __attribute__((vector_size(16)));
 #endif
@@ -106,15 +106,16 @@ NT_ALWAYS_INLINE float expVec(float x) {
 // harmless). 2^n is applied as 2^(n+24) * 2^-24: the first factor is always
 // a normal float, the second rounds once into the subnormal range, so
 // results match expVec, subnormals included. Written for both scalars
-// (F = float, I = int32_t) and GCC vectors (VecF, VecI) so row tails compute
+// (F = float, U = uint32_t) and GCC vectors (VecF, VecU) so row tails compute
 // exactly what the vector body does.
-template <class F, class I>
+template <class F, class U>
 NT_ALWAYS_INLINE F expNonPos(const F& x) {
+  // Below -104 (exp rounds to 0 there) the bits computed are garbage, -inf
+  // included, and the final select replaces them: no clamp needed.
   const float magic = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
-  const F xc = x < -104.0f ? F{} - 104.0f : x;
-  const F t = xc * 1.44269504088896341f + magic;
-  const F nf = t - magic;  // n = round(x / ln2), in [-150, 0]
-  F r = xc - nf * 0.693359375f;
+  const F t = x * 1.44269504088896341f + magic;
+  const F nf = t - magic;  // n = round(x / ln2), in [-150, 0] for x in [-104, 0]
+  F r = x - nf * 0.693359375f;
   r = r - nf * -2.12194440e-4f;
   F p = F{} + 1.9875691500e-4f;
   p = p * r + 1.3981999507e-3f;
@@ -123,15 +124,14 @@ NT_ALWAYS_INLINE F expNonPos(const F& x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * r * r + r + 1.0f;
-  I bits;
+  U bits;  // unsigned: the shift is defined for every bit pattern
   std::memcpy(&bits, &t, sizeof bits);  // the low mantissa bits of t hold n
-  const I sbits = (bits + 151) << 23;   // exponent field n + 24 + 127, in [1, 151]
+  const U sbits = (bits + 151u) << 23;  // exponent field n + 24 + 127, in [1, 151]
   F scale;
   std::memcpy(&scale, &sbits, sizeof scale);
   const F y = (p * scale) * 5.9604644775390625e-8f;  // * 2^-24
   return x < -104.0f ? F{} : y;
 }
-
 
 // sum of exp(x[j] - m) over x[0..n); the exps are also stored to y when
 // kStore. One pass: each element is loaded once and its exp computed once.
@@ -150,7 +150,7 @@ NT_ALWAYS_INLINE double expShiftSumF32(float* __restrict y, const float* __restr
     for (; j + 16 <= end; j += 16) {
       VecF v;
       std::memcpy(&v, x + j, sizeof v);
-      const VecF e = expNonPos<VecF, VecI>(v - m);
+      const VecF e = expNonPos<VecF, VecU>(v - m);
       if (kStore) std::memcpy(y + j, &e, sizeof e);
       acc += e;
     }
@@ -158,7 +158,7 @@ NT_ALWAYS_INLINE double expShiftSumF32(float* __restrict y, const float* __restr
     float acc[16] = {};
     for (; j + 16 <= end; j += 16) {
       for (int k = 0; k < 16; ++k) {
-        const float e = expNonPos<float, int32_t>(x[j + k] - m);
+        const float e = expNonPos<float, uint32_t>(x[j + k] - m);
         if (kStore) y[j + k] = e;
         acc[k] += e;
       }
@@ -169,7 +169,7 @@ NT_ALWAYS_INLINE double expShiftSumF32(float* __restrict y, const float* __restr
     s += double(sum16(lanes));
   }
   for (; j < n; ++j) {
-    const float e = expNonPos<float, int32_t>(x[j] - m);
+    const float e = expNonPos<float, uint32_t>(x[j] - m);
     if (kStore) y[j] = e;
     s += double(e);
   }
