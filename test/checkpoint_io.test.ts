@@ -1,6 +1,7 @@
 // nt.save / nt.load: every dtype round trips exactly (0-d, empty, strided and
 // CUDA tensors included), metadata, a model-like state dict, the device
 // option, atomic replacement, and FileFormatError on malformed files.
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -94,6 +95,33 @@ describe('checkpoints', () => {
     nt.save({ b: nt.zeros([2]) }, file);
     expect(fs.readdirSync(sub)).toEqual(['ckpt.safetensors']);
     expect(Object.keys(nt.load(file))).toEqual(['b']);
+  });
+
+  test('a save removes temp files orphaned by dead writers, and only those', () => {
+    const sub = fs.mkdtempSync(path.join(dir, 'orphans-'));
+    const file = path.join(sub, 'ckpt.safetensors');
+    // A pid that existed and is gone: a child that has exited.
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const alive = process.ppid; // the jest parent: alive, not us
+    const old = new Date(Date.now() - 5 * 60_000);
+    const make = (name: string, aged: boolean): string => {
+      const f = path.join(sub, name);
+      fs.writeFileSync(f, 'partial');
+      if (aged) fs.utimesSync(f, old, old);
+      return name;
+    };
+    const removed = make(`.ckpt.safetensors.${dead}.0123456789ab.tmp`, true);
+    const kept = [
+      make(`.ckpt.safetensors.${dead}.ba9876543210.tmp`, false), // dead writer, but touched within the minute
+      make(`.ckpt.safetensors.${alive}.0123456789ab.tmp`, true), // writer alive
+      make(`.ckpt.safetensors.${process.pid}.0123456789ab.tmp`, true), // this process
+      make(`.other.safetensors.${dead}.0123456789ab.tmp`, true), // another target's
+      make(`.ckpt.safetensors.${dead}.notours.tmp`, true), // not our name pattern
+    ];
+    nt.save({ a: nt.ones([3]) }, file);
+    const left = fs.readdirSync(sub);
+    expect(left).not.toContain(removed);
+    expect(left.sort()).toEqual(['ckpt.safetensors', ...kept].sort());
   });
 
   test('malformed files throw FileFormatError naming the file', () => {

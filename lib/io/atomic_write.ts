@@ -2,7 +2,9 @@
 // new one, never a torn checkpoint, even if the process dies mid-write.
 // Recipe: temp file in the same directory (rename is only atomic within one
 // file system), fsync it, rename over the target, fsync the directory so the
-// rename itself survives a crash.
+// rename itself survives a crash. A process killed between open and rename
+// leaves its temp file behind; later saves to the same target remove such
+// orphans (see removeOrphans).
 
 import * as fs from 'fs';
 import * as path from 'path';
@@ -52,6 +54,49 @@ export function writeFileAtomic(filePath: string, data: Uint8Array): void {
     }
   }
   fsyncDir(dir);
+  removeOrphans(dir, path.basename(target));
+}
+
+/** Temp files older than this may be removed once their writer is gone. */
+const ORPHAN_MIN_AGE_MS = 60_000;
+
+/**
+ * Best effort: deletes `.<base>.<pid>.<hex>.tmp` files next to the target
+ * whose writing process no longer exists on this machine and that have not
+ * been modified for a minute (the age guards a writer on another host that
+ * shares the directory, whose pid means nothing here). Never throws.
+ */
+function removeOrphans(dir: string, base: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  const prefix = `.${base}.`;
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const m = /^(\d+)\.[0-9a-f]{12}\.tmp$/.exec(name.slice(prefix.length));
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || processExists(pid)) continue;
+    const file = path.join(dir, name);
+    try {
+      if (Date.now() - fs.statSync(file).mtimeMs < ORPHAN_MIN_AGE_MS) continue;
+      fs.unlinkSync(file);
+    } catch {
+      // Gone already, or not ours to delete: leave it.
+    }
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0); // signal 0: existence check only
+    return true;
+  } catch (e) {
+    return errCode(e) !== 'ESRCH'; // EPERM: it exists, owned by someone else
+  }
 }
 
 function fsyncDir(dir: string): void {

@@ -4,8 +4,9 @@
 // no older than the last save the child acknowledged).
 // Temp files: nt.save writes `.<name>.<pid>.<random>.tmp` next to the target
 // and renames it over the target; a kill between open and rename leaves that
-// one temp file behind (nothing deletes another process's temp file, since
-// it may still be writing). So at most one orphan per kill, never a torn target.
+// one temp file behind. So at most one orphan per kill, never a torn target.
+// A later save removes orphans whose writer is gone once they are a minute
+// old (a fresh one may belong to a writer on another host).
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -64,6 +65,11 @@ describe('atomic checkpoints under SIGKILL', () => {
     expect(lastN).toBeGreaterThan(0);
     const temps = fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'));
     console.log(`checkpoint kill test: ${KILLS} kills, ${temps.length} orphaned temp files (each from a kill mid-write)`);
+    // Once they are a minute old, the next save clears them all.
+    const old = new Date(Date.now() - 2 * 60_000);
+    for (const t of temps) fs.utimesSync(path.join(dir, t), old, old);
+    nt.save({ small: nt.zeros([3]) }, file);
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     fs.rmSync(dir, { recursive: true, force: true });
   }, 300000);
 });
