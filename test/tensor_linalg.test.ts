@@ -85,7 +85,9 @@ describe.each(DEVICES)('linalg on %s', (device) => {
     });
 
     test('transposed, narrowed and expanded operands', () => {
-      for (const [M, K, N] of [[7, 5, 3], [1, 9, 4], [6, 1, 6], [33, 64, 17]]) {
+      // [67, 300, 75]: full and ragged 32-column slivers, several K panels and a
+      // K tail, so the built-in kernel's blocked transposes are covered.
+      for (const [M, K, N] of [[7, 5, 3], [1, 9, 4], [6, 1, 6], [33, 64, 17], [67, 300, 75]]) {
         const at = randomTensor([K, M], testSeed(`a${M}`), { dtype, device }); // a = at.t()
         const bt = randomTensor([N, K], testSeed(`b${M}`), { dtype, device }); // b = bt.t()
         const a = at.t.t();

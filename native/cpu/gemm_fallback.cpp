@@ -17,6 +17,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <type_traits>
 
 #include "cpu/gemm.h"
 #include "cpu/gemm_fallback.h"
@@ -83,6 +84,54 @@ void* scratch(size_t bytes) {
   return reinterpret_cast<void*>((p + 63) & ~uintptr_t(63));
 }
 
+#if NT_GEMM_VEC
+// dst[k*S + i] = src[i*ld + k] for i, k < 8: an 8x8 float transpose in
+// registers, three rounds of two-input shuffles (GCC lowers them to the
+// unpack/shuffle/permute instructions of the ISA it inlines into). Packing a
+// transposed operand element by element cost as much as the multiply itself
+// on the seed MLP's 64-row GEMMs.
+NT_GEMM_INLINE void transpose8x8(const float* src, int64_t ld, float* dst, int64_t S) {
+  typedef float V __attribute__((vector_size(32)));
+  typedef int32_t Mask __attribute__((vector_size(32)));
+  V r[8], t[8], u[8];
+  for (int i = 0; i < 8; ++i) std::memcpy(&r[i], src + i * ld, sizeof(V));
+  // t: pairs of rows interleaved; u: quads; then 128-bit halves combined.
+  const Mask lo1 = {0, 8, 1, 9, 4, 12, 5, 13}, hi1 = {2, 10, 3, 11, 6, 14, 7, 15};
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = __builtin_shuffle(r[i], r[i + 1], lo1);
+    t[i + 1] = __builtin_shuffle(r[i], r[i + 1], hi1);
+  }
+  const Mask lo2 = {0, 1, 8, 9, 4, 5, 12, 13}, hi2 = {2, 3, 10, 11, 6, 7, 14, 15};
+  for (int h = 0; h < 8; h += 4) {
+    u[h] = __builtin_shuffle(t[h], t[h + 2], lo2);
+    u[h + 1] = __builtin_shuffle(t[h], t[h + 2], hi2);
+    u[h + 2] = __builtin_shuffle(t[h + 1], t[h + 3], lo2);
+    u[h + 3] = __builtin_shuffle(t[h + 1], t[h + 3], hi2);
+  }
+  const Mask lo4 = {0, 1, 2, 3, 8, 9, 10, 11}, hi4 = {4, 5, 6, 7, 12, 13, 14, 15};
+  for (int k = 0; k < 4; ++k) {
+    const V a = __builtin_shuffle(u[k], u[k + 4], lo4), b = __builtin_shuffle(u[k], u[k + 4], hi4);
+    std::memcpy(dst + k * S, &a, sizeof(V));
+    std::memcpy(dst + (k + 4) * S, &b, sizeof(V));
+  }
+}
+#endif
+
+// dst[k*S + i] = src[i*ld + k] for i < R (a multiple of 8 when vectorized)
+// and k < kc: R strided rows interleaved k-major.
+template <class T, int R>
+NT_GEMM_INLINE void interleaveRows(const T* src, int64_t ld, int64_t kc, T* dst, int64_t S) {
+  int64_t k = 0;
+#if NT_GEMM_VEC
+  if constexpr (std::is_same_v<T, float> && R % 8 == 0) {
+    for (; k + 8 <= kc; k += 8)
+      for (int i = 0; i < R; i += 8) transpose8x8(src + i * ld + k, ld, dst + k * S + i, S);
+  }
+#endif
+  for (; k < kc; ++k)
+    for (int i = 0; i < R; ++i) dst[k * S + i] = src[i * ld + k];
+}
+
 // Packs op(A)[i0:i0+mc, p0:p0+kc] as MR-row slivers, each k-major:
 // dst[s*MR*kc + k*MR + i]. Rows past mc are zero.
 template <class T, int MR>
@@ -97,7 +146,9 @@ NT_GEMM_INLINE void packA(const Problem<T>& p, const T* A, int64_t i0, int64_t m
         for (int64_t i = 0; i < mr; ++i) d[i] = src[i];
         for (int64_t i = mr; i < MR; ++i) d[i] = T(0);
       }
-    } else {  // op(A)(i,k) = A[i*lda + k]
+    } else if (mr == MR) {  // op(A)(i,k) = A[i*lda + k]
+      interleaveRows<T, MR>(A + r * p.lda + p0, p.lda, kc, dst, MR);
+    } else {
       for (int64_t i = 0; i < mr; ++i) {
         const T* src = A + (r + i) * p.lda + p0;
         for (int64_t k = 0; k < kc; ++k) dst[k * MR + i] = src[k];
@@ -123,10 +174,8 @@ NT_GEMM_INLINE void packB(const Problem<T>& p, const T* B, int64_t p0, int64_t k
         for (int64_t j = nr; j < NR; ++j) d[j] = T(0);
       }
     } else {  // op(B)(k,j) = B[j*ldb + k]
-      if (nr == NR) {  // full sliver: contiguous stores measured ~5% faster
-        const T* src = B + c * p.ldb + p0;
-        for (int64_t k = 0; k < kc; ++k)
-          for (int j = 0; j < NR; ++j) dst[k * NR + j] = src[j * p.ldb + k];
+      if (nr == NR) {
+        interleaveRows<T, NR>(B + c * p.ldb + p0, p.ldb, kc, dst, NR);
         continue;
       }
       for (int64_t j = 0; j < nr; ++j) {
