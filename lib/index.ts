@@ -5,7 +5,7 @@ export type { TensorOrScalar, NestedArray } from './tensor/tensor';
 export type { DType, Device, DeviceLike, TypedArrayFor } from './tensor/dtype';
 export type { TensorOptions, TensorData } from './tensor/creation';
 export {
-  tensor, empty, zeros, ones, full, arange, linspace, eye, rand, randn, randint,
+  tensor, empty, zeros, ones, full, arange, linspace, eye, rand, randn, randint, randperm,
   zerosLike, onesLike, fullLike, emptyLike, randLike, randnLike,
 } from './tensor/creation';
 export { manualSeed, Generator } from './tensor/random';
@@ -17,7 +17,7 @@ export {
   logicalAnd, logicalOr, logicalNot, where,
 } from './ops/elementwise';
 export { relu, sigmoid, tanh, gelu, leakyRelu, softmax, logSoftmax } from './ops/activation';
-export { sum, mean, prod, amax, amin, argmax, argmin, logsumexp, variance, variance as var, std } from './ops/reduce';
+export { sum, mean, prod, max, min, amax, amin, argmax, argmin, logsumexp, variance, variance as var, std } from './ops/reduce';
 export { matmul, mm, bmm } from './ops/linalg';
 export { cat, stack } from './ops/join';
 export {

@@ -116,6 +116,29 @@ describe.each(DEVICES)('creation on %s', (device) => {
     expect(values(nt.randn([33], { dtype: 'float64', device }))).toEqual(d1);
   });
 
+  test('randperm: a permutation of 0..n-1, reproducible, in the dtype asked for', () => {
+    nt.manualSeed(77);
+    const p = nt.randperm(1000, { device });
+    expect(p.dtype).toBe('int64');
+    expect(p.device).toBe(device);
+    const v = Array.from(values(p));
+    expect([...v].sort((a, b) => a - b)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    expect(v).not.toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    nt.manualSeed(77);
+    expect(Array.from(values(nt.randperm(1000, { device })))).toEqual(v);
+    expect(Array.from(values(nt.randperm(1000, { device })))).not.toEqual(v); // the generator advanced
+    expect(nt.randperm(5, { dtype: 'int32', device }).dtype).toBe('int32');
+    expect(values(nt.randperm(3, { dtype: 'float64', device })).slice().sort()).toEqual(new Float64Array([0, 1, 2]));
+    expect(nt.randperm(0, { device }).shape).toEqual([0]);
+    // Every position takes every value about equally often (4000 draws of n = 4).
+    const counts = new Array(16).fill(0);
+    for (let i = 0; i < 4000; ++i) values(nt.randperm(4)).forEach((x, pos) => counts[pos * 4 + x]++);
+    for (const c of counts) expect(Math.abs(c - 1000)).toBeLessThan(150);
+    expectError(() => nt.randperm(-1), nt.ArgumentError, 'randperm: n must be an integer in [0, 2^31), got -1');
+    expectError(() => nt.randperm(2.5), nt.ArgumentError, /n must be an integer/);
+    expectError(() => nt.randperm(300, { dtype: 'uint8' }), nt.DTypeError, 'randperm: uint8 cannot hold the indices 0..299');
+  });
+
   test('rand, randn and randint have the right distributions (1e5 samples)', () => {
     nt.manualSeed(42);
     const n = 100000;

@@ -42,6 +42,8 @@ const CASES: RCase[] = [
   { name: 'max(dim).indices', fn: (t, d, k) => (d === undefined ? t.argmax() : t.max(d as number, k).indices), ref: argOf((a, b) => a > b), single: true },
   { name: 'min(dim).values', fn: (t, d, k) => (d === undefined ? t.min() : t.min(d as number, k).values), ref: (g) => Math.min(...g), single: true },
   { name: 'min(dim).indices', fn: (t, d, k) => (d === undefined ? t.argmin() : t.min(d as number, k).indices), ref: argOf((a, b) => a < b), single: true },
+  { name: 'nt.max(dim).values', fn: (t, d, k) => (d === undefined ? nt.max(t) : nt.max(t, d as number, k).values), ref: (g) => Math.max(...g), single: true },
+  { name: 'nt.min(dim).indices', fn: (t, d, k) => (d === undefined ? nt.argmin(t) : nt.min(t, d as number, k).indices), ref: argOf((a, b) => a < b), single: true },
 ];
 
 const SHAPE = [3, 4, 5];

@@ -11,7 +11,7 @@ import type { Tensor } from '../tensor/tensor';
 import { checkBool, checkFunction, checkOptions, checkPositiveInt, showValue } from '../validate';
 import { type Collated, defaultCollate } from './collate';
 import { type Dataset, TensorDataset } from './dataset';
-import { RandomSource, toSeed } from './random_source';
+import { RandomSource, toSeed } from '../tensor/random_source';
 
 export interface DataLoaderOptions<T, B> {
   /** Items per batch (default 1). */

@@ -83,6 +83,20 @@ function argExtreme(op: 'argmax' | 'argmin', code: ReduceOp, x: Tensor, dim: num
 export const argmax = (x: Tensor, dim?: number, keepdim = false): Tensor => argExtreme('argmax', ReduceOp.ArgMax, x, dim, keepdim);
 export const argmin = (x: Tensor, dim?: number, keepdim = false): Tensor => argExtreme('argmin', ReduceOp.ArgMin, x, dim, keepdim);
 
+/** torch.max: the largest element, or `{ values, indices }` along `dim`. */
+export function max(x: Tensor): Tensor;
+export function max(x: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+export function max(x: Tensor, dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+  return dim === undefined ? amax(x) : maxDim(x, dim, keepdim);
+}
+
+/** torch.min: the smallest element, or `{ values, indices }` along `dim`. */
+export function min(x: Tensor): Tensor;
+export function min(x: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+export function min(x: Tensor, dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+  return dim === undefined ? amin(x) : minDim(x, dim, keepdim);
+}
+
 export function maxDim(x: Tensor, dim: number, keepdim = false): { values: Tensor; indices: Tensor } {
   return { values: amax(x, dim, keepdim), indices: argmax(x, dim, keepdim) };
 }

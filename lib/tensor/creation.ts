@@ -7,6 +7,7 @@ import {
   newTypedArray, normalizeDevice,
 } from './dtype';
 import { defaultGenerator } from './random';
+import { RandomSource } from './random_source';
 import { type Shape, checkShape, formatShape, numelOf, showValue } from './shape';
 import { Tensor, tensorFromTypedArray } from './tensor';
 
@@ -193,6 +194,24 @@ function random(op: string, shape: Shape | number, kind: RandomKind, a: number, 
   const t = emptyRaw(shapeOf(op, shape), dtype, device);
   if (t.numel) kRandom(t, kind, defaultGenerator.seed, defaultGenerator.take(t.numel), a, b);
   return finish(t, options);
+}
+
+/**
+ * A random permutation of 0..n-1, int64 unless `options.dtype` says otherwise
+ * (int32, int64, float64, or float32 up to n = 2^24). Drawn from the default
+ * generator, so nt.manualSeed makes it reproducible.
+ */
+export function randperm(n: number, options?: TensorOptions): Tensor {
+  if (!Number.isSafeInteger(n) || n < 0 || n > 0x7fffffff) {
+    throw new ArgumentError('randperm', `n must be an integer in [0, 2^31), got ${showValue(n)}`);
+  }
+  const { dtype } = resolve('randperm', options, 'int64');
+  if (dtype === 'bool' || dtype === 'uint8' || (dtype === 'float32' && n > 1 << 24)) {
+    throw new DTypeError('randperm', `${dtype} cannot hold the indices 0..${n - 1}`);
+  }
+  const perm = RandomSource.fromGenerator(defaultGenerator).permutation(n);
+  // Every index is below 2^31: the same bits read as int32.
+  return tensor(new Int32Array(perm.buffer, perm.byteOffset, n), { ...options, dtype });
 }
 
 /** Uniform samples in [0, 1). */

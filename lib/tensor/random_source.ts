@@ -1,8 +1,8 @@
-// The DataLoader's shuffling randomness: xoshiro128** (a small, fast,
+// Shuffling randomness (DataLoader orders, nt.randperm): xoshiro128** (a small, fast,
 // well-tested PRNG) seeded through splitmix64, and a Fisher-Yates
 // permutation. Pure JS, so orders are identical on every platform.
 import { ArgumentError } from '../errors';
-import type { Generator } from '../tensor/random';
+import type { Generator } from './random';
 import { showValue } from '../validate';
 
 const MASK64 = (1n << 64n) - 1n;
