@@ -73,6 +73,22 @@ NT_ALWAYS_INLINE float sum16(const float* lanes) {
 #endif
 }
 
+// exp(x - n*ln2) for n = nf = round(x / ln2): Cody-Waite reduction (ln2 in
+// two parts, so r is exact enough) and Cephes' degree-6 polynomial on
+// |r| <= ln2/2. Shared by both exps below, for scalars and GCC vectors.
+template <class F>
+NT_ALWAYS_INLINE F expReduced(const F& x, const F& nf) {
+  F r = x - nf * 0.693359375f;
+  r = r - nf * -2.12194440e-4f;
+  F p = F{} + 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  return p * r * r + r + 1.0f;
+}
+
 NT_ALWAYS_INLINE float expVec(float x) {
   // NaN is replaced before the integer conversion below (converting NaN to
   // int is undefined); the NaN itself is returned at the end.
@@ -81,15 +97,7 @@ NT_ALWAYS_INLINE float expVec(float x) {
   // Round to nearest by the 1.5*2^23 trick (no SSE4.1 round needed).
   const float magic = 12582912.0f;
   const float nf = (xc * 1.44269504088896341f + magic) - magic;
-  float r = xc - nf * 0.693359375f;
-  r = r - nf * -2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
+  const float p = expReduced(xc, nf);
   const int32_t n = static_cast<int32_t>(nf);  // in [-150, 128]
   const int32_t n1 = n >> 1, n2 = n - n1;      // each in [-75, 64]: normal powers of 2
   const int32_t b1 = (n1 + 127) << 23, b2 = (n2 + 127) << 23;
@@ -115,15 +123,7 @@ NT_ALWAYS_INLINE F expNonPos(const F& x) {
   const float magic = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
   const F t = x * 1.44269504088896341f + magic;
   const F nf = t - magic;  // n = round(x / ln2), in [-150, 0] for x in [-104, 0]
-  F r = x - nf * 0.693359375f;
-  r = r - nf * -2.12194440e-4f;
-  F p = F{} + 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
+  const F p = expReduced(x, nf);
   U bits;  // unsigned: the shift is defined for every bit pattern
   std::memcpy(&bits, &t, sizeof bits);  // the low mantissa bits of t hold n
   const U sbits = (bits + 151u) << 23;  // exponent field n + 24 + 127, in [1, 151]
