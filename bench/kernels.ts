@@ -81,6 +81,17 @@ export function runKernels(o: KernelOptions): KernelResult[] {
       dispose(a, b, c);
     }
 
+    // The seed MLP's first-layer GEMMs as nn.Linear runs them: forward
+    // x @ W^T + b (B transposed) and the weight gradient dh^T @ x (A transposed).
+    {
+      const x = nt.rand([64, 784]), w = nt.rand([500, 784]), bias = nt.rand([500]), dh = nt.rand([64, 500]);
+      const dhT = dh.t();
+      const work = 2 * 64 * 784 * 500;
+      push({ name: 'linear_fwd_64x784x500', what: 'F.linear(x, W, b) = x @ W^T + b', unit: 'GFLOP/s', work, stat: measure(() => nt.nn.functional.linear(x, w, bias).dispose(), o) });
+      push({ name: 'linear_dw_500x64x784', what: 'dh^T @ x (weight gradient)', unit: 'GFLOP/s', work, stat: measure(() => nt.matmul(dhT, x).dispose(), o) });
+      dispose(x, w, bias, dh, dhT);
+    }
+
     {
       const n = o.big;
       const x = nt.rand([n]);

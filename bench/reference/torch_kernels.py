@@ -38,6 +38,14 @@ def main():
         A, B, C = torch.rand(m, k), torch.rand(k, n), torch.empty(m, n)
         run(f'gemm_{m}x{k}x{n}', lambda A=A, B=B, C=C: torch.mm(A, B, out=C))
 
+    # The seed MLP's first-layer GEMMs as nn.Linear runs them: forward
+    # x @ W^T + b (B transposed) and the weight gradient dh^T @ x (A transposed).
+    x, w, b, dh = torch.rand(64, 784), torch.rand(500, 784), torch.rand(500), torch.rand(64, 500)
+    with torch.no_grad():
+        run('linear_fwd_64x784x500', lambda: F.linear(x, w, b))
+        run('linear_dw_500x64x784', lambda: torch.mm(dh.t(), x))
+    del x, w, b, dh
+
     x, y, out = torch.rand(big), torch.rand(big), torch.empty(big)
     run('add', lambda: torch.add(x, y, out=out))
     run('sum', lambda: x.sum())
