@@ -8,17 +8,17 @@ import { runInNewContext } from 'vm';
 
 setFlagsFromString('--expose-gc');
 /** A full (major) garbage collection. */
-export const fullGc = runInNewContext('gc') as () => void;
+const fullGc = runInNewContext('gc') as () => void;
 
 /**
  * nt.memory() after full GCs until two cycles in a row leave the same CPU
  * counts. One cycle is not always enough: under load V8 can leave a few dead
  * handles for the next one (seen in CI: 2 stale storages after one gc()).
  */
-export function settledMemory(maxCycles = 10): ReturnType<typeof nt.memory> {
+export function settledMemory(): ReturnType<typeof nt.memory> {
   fullGc();
   let last = nt.memory();
-  for (let i = 0; i < maxCycles; ++i) {
+  for (let i = 0; i < 10; ++i) {
     fullGc();
     const now = nt.memory();
     if (now.cpu.tensors === last.cpu.tensors && now.cpu.bytes === last.cpu.bytes) return now;

@@ -1,6 +1,6 @@
-// Shuffling randomness (DataLoader orders, nt.randperm): xoshiro128** (a small, fast,
-// well-tested PRNG) seeded through splitmix64, and a Fisher-Yates
-// permutation. Pure JS, so orders are identical on every platform.
+// Shuffling randomness (DataLoader orders, nt.randperm): xoshiro128**
+// (a small, fast, well-tested PRNG) seeded through splitmix64, and a
+// Fisher-Yates permutation. Pure JS, so orders are identical on every platform.
 import { ArgumentError } from '../errors';
 import type { Generator } from './random';
 import { showValue } from '../validate';

@@ -3,14 +3,15 @@
 //
 // Per row: pass 1 finds the max (and the plain sum, for label smoothing);
 // pass 2 computes exp(x - max) with the vectorized exp of vec_exp.h,
-// stored straight into the dlogits row when it is wanted, and sums it in
-// double; pass 3 scales that row into softmax - (1-ls)*onehot - ls/C.
+// stored straight into the dlogits row when it is wanted, and sums it
+// (float blocks added in double, see expShiftSumF32); pass 3 scales that
+// row into softmax - (1-ls)*onehot - ls/C.
 // Probabilities are never stored elsewhere and each element costs one exp.
 // (Non-temporal stores for large outputs were tried: 30-40% slower here.)
 // All targets are validated before anything is written, so a bad target
 // leaves the outputs untouched.
-// GCC: the row loops vectorize only without -ftrapping-math (clamps and
-// selects in expVec); must precede every include so all inline functions of
+// GCC: the row loops vectorize only without -ftrapping-math (the selects
+// in vec_exp.h); must precede every include so all inline functions of
 // this file share the same options. Clang does not trap by default.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("no-trapping-math")

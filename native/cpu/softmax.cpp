@@ -3,9 +3,10 @@
 //
 // Forward is numerically stable: m = max(row), out = exp(x - m) / sum (the
 // exps are written to `out` while summing, then scaled), or for log
-// out = x - m - log(sum). Sums accumulate in double. A NaN in a row makes
-// the whole row NaN; a row of all -inf gives NaN like PyTorch. exp is
-// expVec (vec_exp.h) so the row loops vectorize.
+// out = x - m - log(sum). float32 sums go through 256-element float blocks
+// added in double (expShiftSumF32), others accumulate in double. A NaN in a
+// row makes the whole row NaN; a row of all -inf gives NaN like PyTorch. The
+// exps are vec_exp.h's vectorized ones (expNonPos forward, expVec backward).
 // GCC: they vectorize only without -ftrapping-math; the pragma precedes
 // every include so all inline functions of this file share the options.
 #if defined(__GNUC__) && !defined(__clang__)
