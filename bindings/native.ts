@@ -1,46 +1,8 @@
 // The typed view of the native addon. Everything that crosses N-API is an
 // opaque storage handle plus numbers; shapes and strides of a kernel call go
-// through the shared `args` buffer (layouts in kernels.ts).
-
-declare const storageBrand: unique symbol;
-/** Opaque, type-tagged handle to one native buffer (dtype, device, length). */
-export interface StorageHandle {
-  readonly [storageBrand]: true;
-}
-
-/** One function per kernel of NT_KERNEL_LIST (native/common/kernel_api.h). */
-export interface NativeKernels {
-  fill(out: StorageHandle): void;
-  copy(out: StorageHandle, input: StorageHandle): void;
-  arange(out: StorageHandle): void;
-  unary(out: StorageHandle, input: StorageHandle): void;
-  binary(out: StorageHandle, a: StorageHandle, b: StorageHandle): void;
-  where(out: StorageHandle, cond: StorageHandle, a: StorageHandle, b: StorageHandle): void;
-  reduce(out: StorageHandle, input: StorageHandle): void;
-  softmax(out: StorageHandle, input: StorageHandle): void;
-  softmaxBackward(dx: StorageHandle, dy: StorageHandle, y: StorageHandle): void;
-  gemm(c: StorageHandle, a: StorageHandle, b: StorageHandle): void;
-  crossEntropy(losses: StorageHandle, dlogits: StorageHandle | null, logits: StorageHandle, targets: StorageHandle): void;
-  adam(
-    params: StorageHandle[],
-    grads: StorageHandle[],
-    expAvg: StorageHandle[],
-    expAvgSq: StorageHandle[],
-    maxExpAvgSq: StorageHandle[] | null,
-  ): void;
-  sgd(params: StorageHandle[], grads: StorageHandle[], momentumBuffers: StorageHandle[] | null): void;
-  indexSelect(out: StorageHandle, input: StorageHandle, index: StorageHandle): void;
-  indexAdd(out: StorageHandle, src: StorageHandle, index: StorageHandle): void;
-  gather(out: StorageHandle, input: StorageHandle, index: StorageHandle): void;
-  scatterAdd(out: StorageHandle, src: StorageHandle, index: StorageHandle): void;
-  random(out: StorageHandle): void;
-}
-
-/** Kernel names in NT_KERNEL_LIST order; a test checks native builds agree. */
-export const KERNEL_NAMES = [
-  'fill', 'copy', 'arange', 'unary', 'binary', 'where', 'reduce', 'softmax', 'softmaxBackward',
-  'gemm', 'crossEntropy', 'adam', 'sgd', 'indexSelect', 'indexAdd', 'gather', 'scatterAdd', 'random',
-] as const satisfies readonly (keyof NativeKernels)[];
+// through the shared `args` buffer (kernels and their writers are generated:
+// kernels.gen.ts).
+import type { NativeKernels, StorageHandle } from './kernels.gen';
 
 export interface NativeBuildInfo {
   version: string;

@@ -1,42 +1,24 @@
-// The kernel list agrees everywhere: NT_KERNEL_LIST (kernel_api.h), the
-// TypeScript declarations (bindings/native.ts), the loaded addon's
-// buildInfo().kernels and `kernels` object, and every other build present
-// (portable-GEMM, CUDA), each loaded in a child process.
+// The boundary is generated from native/op_table.js: the generated files are
+// up to date, and every build on disk (default, portable-GEMM, CUDA), loaded
+// in a child process, exposes exactly the generated kernel list.
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
 import * as nt from '../lib';
 import { native } from '../bindings/loader';
-import { KERNEL_NAMES } from '../bindings/native';
+import { KERNEL_NAMES } from '../bindings/kernels.gen';
 
 const root = path.join(__dirname, '..');
 
-function headerKernelList(): string[] {
-  const src = fs.readFileSync(path.join(root, 'native/common/kernel_api.h'), 'utf8');
-  const body = src.slice(src.indexOf('#define NT_KERNEL_LIST(X)'));
-  const lines: string[] = [];
-  for (const line of body.split('\n').slice(1)) {
-    lines.push(line);
-    if (!line.trimEnd().endsWith('\\')) break;
-  }
-  return [...lines.join('\n').matchAll(/X\((\w+),/g)].map((x) => x[1]);
-}
-
-function declaredKernels(): string[] {
-  const src = fs.readFileSync(path.join(root, 'bindings/native.ts'), 'utf8');
-  const start = src.indexOf('export interface NativeKernels {');
-  const end = src.indexOf('\n}', start);
-  return [...src.slice(start, end).matchAll(/^\s{2}(\w+)\(/gm)].map((x) => x[1]);
-}
-
 describe('kernel list agreement', () => {
-  test('NT_KERNEL_LIST, the NativeKernels interface and KERNEL_NAMES agree', () => {
-    expect(headerKernelList()).toEqual([...KERNEL_NAMES]);
-    expect(declaredKernels()).toEqual([...KERNEL_NAMES]);
+  test('the generated boundary files match native/op_table.js', () => {
+    const run = (): string => execFileSync(process.execPath, [path.join(root, 'scripts/gen-boundary.js'), '--check'],
+      { encoding: 'utf8', stdio: 'pipe' });
+    expect(run).not.toThrow();
   });
 
-  test('the loaded addon reports the same list and exposes each kernel as a function', () => {
+  test('the loaded addon reports the generated list and exposes each kernel as a function', () => {
     expect(nt.info().kernels).toEqual([...KERNEL_NAMES]);
     for (const name of KERNEL_NAMES) expect(typeof native.kernels[name]).toBe('function');
     expect(Object.keys(native.kernels).sort()).toEqual([...KERNEL_NAMES].sort());

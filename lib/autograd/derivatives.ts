@@ -2,7 +2,7 @@
 // derivatives.yaml). Each returns one gradient per input, in the order the
 // op recorded its inputs, shaped like the op's broadcast output: the engine
 // sums gradients back over broadcast dims in one place (sumToShape).
-import { BinaryOp } from '../../bindings/codes';
+import { BinaryOp } from '../../bindings/codes.gen';
 import { cast } from '../ops/convert';
 import * as ew from '../ops/elementwise';
 import { alongLastDim } from '../ops/activation';

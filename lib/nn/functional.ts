@@ -1,7 +1,7 @@
 // nn.functional (also nn.F): stateless layer functions. Activations, linear
 // and one-hot are the tensor ops themselves; dropout, flatten and the tanh
 // form of GELU are defined here; losses live in loss_functions.ts.
-import { RandomKind } from '../../bindings/codes';
+import { RandomKind } from '../../bindings/codes.gen';
 import { ArgumentError, DTypeError } from '../errors';
 import { gelu as geluErf, tanh } from '../ops/activation';
 import { add, checkTensor, mul } from '../ops/elementwise';

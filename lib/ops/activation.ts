@@ -1,6 +1,6 @@
 // Activations and (log-)softmax. Backward passes use the fused backward
 // kernels (ReluBackward, SigmoidBackward, ... and softmaxBackward).
-import { UnaryOp } from '../../bindings/codes';
+import { UnaryOp } from '../../bindings/codes.gen';
 import { record } from '../autograd/node';
 import { ArgumentError } from '../errors';
 import { isFloatingDType } from '../tensor/dtype';

@@ -1,5 +1,5 @@
 // Dtype casts, device transfers, scalar tensors, and reading data back.
-import { RandomKind } from '../../bindings/codes';
+import { RandomKind } from '../../bindings/codes.gen';
 import { native } from '../../bindings/loader';
 import { record } from '../autograd/node';
 import { ArgumentError, DTypeError, ShapeError } from '../errors';

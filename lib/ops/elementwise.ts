@@ -2,7 +2,7 @@
 // broadcasting, PyTorch dtype promotion and autograd recording. Scalars
 // (JS numbers) go through the scalar kernels, never through a temporary
 // tensor, where a scalar kernel exists.
-import { BinaryOp, UnaryOp } from '../../bindings/codes';
+import { BinaryOp, UnaryOp } from '../../bindings/codes.gen';
 import { record } from '../autograd/node';
 import { isGradEnabled } from '../autograd/grad_mode';
 import { ArgumentError, DTypeError } from '../errors';

@@ -1,8 +1,9 @@
-// Kernel launches: writes one call's shapes, strides and scalars into the
-// shared argument buffer (layouts mirror native/addon/kernel_bindings.cpp)
-// and calls the kernel. No autograd and no user-facing checks here beyond
-// devices: callers (lib/ops/*) check shapes and dtypes first.
-import { BinaryOp, RandomKind, ReduceOp, UnaryOp } from '../../bindings/codes';
+// Kernel launches: turn tensors into the arguments of the generated kernel
+// writers (bindings/kernels.gen.ts), which fill the shared buffer and call
+// the kernel. No autograd and no user-facing checks here beyond devices:
+// callers (lib/ops/*) check shapes and dtypes first.
+import { BinaryOp, RandomKind, ReduceOp, UnaryOp } from '../../bindings/codes.gen';
+import { createKernelWriters } from '../../bindings/kernels.gen';
 import { native } from '../../bindings/loader';
 import { DeviceError } from '../errors';
 import { gemmNoticeOnce } from '../runtime';
@@ -10,8 +11,7 @@ import { type Device, type DType } from '../tensor/dtype';
 import { broadcastStrides, type Shape } from '../tensor/shape';
 import { type Tensor, emptyTensor } from '../tensor/tensor';
 
-const A = native.args;
-const K = native.kernels;
+const W = createKernelWriters(native.args, native.kernels);
 
 export function sameDevice(op: string, ...ts: Tensor[]): Device {
   const d = ts[0].device;
@@ -58,61 +58,45 @@ function coalesce(shape: Shape, strides: number[][]): { shape: number[]; strides
   return { shape: outShape, strides: outStrides };
 }
 
-/** Writes shape then one (offset, strides) block per operand, from slot i; returns the next slot. */
-function putElementwise(i: number, shape: Shape, operands: Tensor[], op: string): number {
+/** The shape and per-operand strides of an elementwise call, dims merged where every operand allows. */
+function layout(shape: Shape, operands: Tensor[], op: string): { shape: number[]; strides: number[][] } {
   const strides = operands.map((t, k) => (k === 0 ? (t.strides as number[]) : broadcastStrides(op, t.shape, t.strides, shape)));
-  const c = coalesce(shape, strides);
-  const nd = c.shape.length;
-  A[i++] = nd;
-  for (let d = 0; d < nd; ++d) A[i++] = c.shape[d];
-  for (let k = 0; k < operands.length; ++k) {
-    A[i++] = operands[k].offset;
-    const s = c.strides[k];
-    for (let d = 0; d < nd; ++d) A[i++] = s[d];
-  }
-  return i;
+  return coalesce(shape, strides);
 }
 
 export function kFill(out: Tensor, value: number): void {
-  A[putElementwise(0, out.shape, [out], 'fill')] = value;
-  K.fill(out._handle('fill'));
+  const L = layout(out.shape, [out], 'fill');
+  W.fill(out._handle('fill'), L.shape, out.offset, L.strides[0], value);
 }
 
 /** out[...] = src[...] (src broadcast to out's shape, dtype cast). */
 export function kCopy(out: Tensor, src: Tensor): void {
   sameDevice('copy', out, src);
-  putElementwise(0, out.shape, [out, src], 'copy');
-  K.copy(out._handle('copy'), src._handle('copy'));
+  const L = layout(out.shape, [out, src], 'copy');
+  W.copy(out._handle('copy'), src._handle('copy'), L.shape, out.offset, L.strides[0], src.offset, L.strides[1]);
 }
 
 export function kArange(out: Tensor, start: number, step: number): void {
-  A[0] = out.numel;
-  A[1] = out.offset;
-  A[2] = start;
-  A[3] = step;
-  K.arange(out._handle('arange'));
+  W.arange(out._handle('arange'), out.numel, out.offset, start, step);
 }
 
 export function kUnary(op: UnaryOp, out: Tensor, x: Tensor, p0 = 0, p1 = 0): void {
-  A[0] = op;
-  A[1] = p0;
-  A[2] = p1;
-  putElementwise(3, out.shape, [out, x], 'unary');
-  K.unary(out._handle('unary'), x._handle('unary'));
+  const L = layout(out.shape, [out, x], 'unary');
+  W.unary(out._handle('unary'), x._handle('unary'), op, p0, p1, L.shape, out.offset, L.strides[0], x.offset, L.strides[1]);
 }
 
 export function kBinary(op: BinaryOp, out: Tensor, a: Tensor, b: Tensor, alpha = 1): void {
   sameDevice('binary', out, a, b);
-  A[0] = op;
-  A[1] = alpha;
-  putElementwise(2, out.shape, [out, a, b], 'binary');
-  K.binary(out._handle('binary'), a._handle('binary'), b._handle('binary'));
+  const L = layout(out.shape, [out, a, b], 'binary');
+  W.binary(out._handle('binary'), a._handle('binary'), b._handle('binary'), op, alpha, L.shape,
+    out.offset, L.strides[0], a.offset, L.strides[1], b.offset, L.strides[2]);
 }
 
 export function kWhere(out: Tensor, cond: Tensor, a: Tensor, b: Tensor): void {
   sameDevice('where', out, cond, a, b);
-  putElementwise(0, out.shape, [out, cond, a, b], 'where');
-  K.where(out._handle('where'), cond._handle('where'), a._handle('where'), b._handle('where'));
+  const L = layout(out.shape, [out, cond, a, b], 'where');
+  W.where(out._handle('where'), cond._handle('where'), a._handle('where'), b._handle('where'), L.shape,
+    out.offset, L.strides[0], cond.offset, L.strides[1], a.offset, L.strides[2], b.offset, L.strides[3]);
 }
 
 /**
@@ -129,31 +113,20 @@ export function kReduce(op: ReduceOp, out: Tensor, x: Tensor, dims: readonly num
   const inner = dims.length && op !== ReduceOp.ArgMax && op !== ReduceOp.ArgMin
     ? coalesce(dims.map((d) => x.shape[d]), [dims.map((d) => x.strides[d])])
     : { shape: dims.map((d) => x.shape[d]), strides: [dims.map((d) => x.strides[d])] };
-  let i = 0;
-  A[i++] = op;
-  A[i++] = p0;
-  A[i++] = outer.shape.length;
-  for (const s of outer.shape) A[i++] = s;
-  A[i++] = inner.shape.length;
-  for (const s of inner.shape) A[i++] = s;
-  A[i++] = x.offset;
-  for (const s of outer.strides[0]) A[i++] = s;
-  for (const s of inner.strides[0]) A[i++] = s;
-  A[i++] = out.offset;
-  K.reduce(out._handle('reduce'), x._handle('reduce'));
+  W.reduce(out._handle('reduce'), x._handle('reduce'), op, p0, outer.shape, inner.shape,
+    x.offset, [...outer.strides[0], ...inner.strides[0]], out.offset);
 }
 
 /** Row-wise softmax of contiguous [rows, cols] tensors. */
 export function kSoftmax(out: Tensor, x: Tensor, rows: number, cols: number, log: boolean): void {
   sameDevice('softmax', out, x);
-  A[0] = rows; A[1] = cols; A[2] = log ? 1 : 0; A[3] = out.offset; A[4] = x.offset;
-  K.softmax(out._handle('softmax'), x._handle('softmax'));
+  W.softmax(out._handle('softmax'), x._handle('softmax'), rows, cols, log, out.offset, x.offset);
 }
 
 export function kSoftmaxBackward(dx: Tensor, dy: Tensor, y: Tensor, rows: number, cols: number, log: boolean): void {
   sameDevice('softmax_backward', dx, dy, y);
-  A[0] = rows; A[1] = cols; A[2] = log ? 1 : 0; A[3] = dx.offset; A[4] = dy.offset; A[5] = y.offset;
-  K.softmaxBackward(dx._handle('softmax_backward'), dy._handle('softmax_backward'), y._handle('softmax_backward'));
+  W.softmaxBackward(dx._handle('softmax_backward'), dy._handle('softmax_backward'), y._handle('softmax_backward'),
+    rows, cols, log, dx.offset, dy.offset, y.offset);
 }
 
 /** One matrix operand of a GEMM: its storage offset, leading dim and batch stride. */
@@ -171,13 +144,9 @@ export function kGemm(
     gemmNoticed = true;
     gemmNoticeOnce(); // once per process: GEMM on the portable kernel, and how to fix it
   }
-  let i = 0;
-  A[i++] = batch; A[i++] = M; A[i++] = N; A[i++] = Kdim;
-  A[i++] = a.t.offset; A[i++] = a.ld; A[i++] = a.batchStride; A[i++] = a.trans ? 1 : 0;
-  A[i++] = b.t.offset; A[i++] = b.ld; A[i++] = b.batchStride; A[i++] = b.trans ? 1 : 0;
-  A[i++] = c.t.offset; A[i++] = c.ld; A[i++] = c.batchStride;
-  A[i++] = alpha; A[i++] = beta;
-  K.gemm(c.t._handle('matmul'), a.t._handle('matmul'), b.t._handle('matmul'));
+  W.gemm(c.t._handle('matmul'), a.t._handle('matmul'), b.t._handle('matmul'), batch, M, N, Kdim,
+    a.ld, a.batchStride, a.trans, b.ld, b.batchStride, b.trans, c.ld, c.batchStride, alpha, beta,
+    a.t.offset, b.t.offset, c.t.offset);
 }
 
 /** Fused cross-entropy over contiguous logits [N, C]. */
@@ -187,64 +156,41 @@ export function kCrossEntropy(
 ): void {
   sameDevice('cross_entropy', losses, logits, targets);
   const [N, C] = logits.shape;
-  A[0] = N; A[1] = C; A[2] = ignoreIndex; A[3] = labelSmoothing;
-  A[4] = losses.offset; A[5] = dlogits ? dlogits.offset : 0; A[6] = logits.offset; A[7] = targets.offset;
-  K.crossEntropy(losses._handle('cross_entropy'), dlogits ? dlogits._handle('cross_entropy') : null,
-    logits._handle('cross_entropy'), targets._handle('cross_entropy'));
+  W.crossEntropy(losses._handle('cross_entropy'), dlogits ? dlogits._handle('cross_entropy') : null,
+    logits._handle('cross_entropy'), targets._handle('cross_entropy'), N, C, ignoreIndex, labelSmoothing,
+    losses.offset, dlogits ? dlogits.offset : 0, logits.offset, targets.offset);
 }
 
 /** out[o, j, i] = x[o, index[j], i] for contiguous x viewed as [outer, dimSize, inner]. */
 export function kIndexSelect(out: Tensor, x: Tensor, index: Tensor, outer: number, dimSize: number, inner: number): void {
   sameDevice('index_select', out, x, index);
-  A[0] = outer; A[1] = dimSize; A[2] = inner; A[3] = index.numel;
-  A[4] = out.offset; A[5] = x.offset; A[6] = index.offset;
-  K.indexSelect(out._handle('index_select'), x._handle('index_select'), index._handle('index_select'));
+  W.indexSelect(out._handle('index_select'), x._handle('index_select'), index._handle('index_select'),
+    outer, dimSize, inner, index.numel, out.offset, x.offset, index.offset);
 }
 
 export function kIndexAdd(out: Tensor, src: Tensor, index: Tensor, outer: number, dimSize: number, inner: number): void {
   sameDevice('index_add', out, src, index);
-  A[0] = outer; A[1] = dimSize; A[2] = inner; A[3] = index.numel;
-  A[4] = out.offset; A[5] = src.offset; A[6] = index.offset;
-  K.indexAdd(out._handle('index_add'), src._handle('index_add'), index._handle('index_add'));
-}
-
-function putGather(index: Tensor, selfShape: Shape, dim: number): number {
-  let i = 0;
-  A[i++] = index.ndim;
-  for (const s of index.shape) A[i++] = s;
-  A[i++] = selfShape.length;
-  for (const s of selfShape) A[i++] = s;
-  A[i++] = dim;
-  return i;
+  W.indexAdd(out._handle('index_add'), src._handle('index_add'), index._handle('index_add'),
+    outer, dimSize, inner, index.numel, out.offset, src.offset, index.offset);
 }
 
 /** Contiguous operands only. out has index's shape. */
 export function kGather(out: Tensor, x: Tensor, index: Tensor, dim: number): void {
   sameDevice('gather', out, x, index);
-  let i = putGather(index, x.shape, dim);
-  A[i++] = out.offset; A[i++] = x.offset; A[i++] = index.offset;
-  K.gather(out._handle('gather'), x._handle('gather'), index._handle('gather'));
+  W.gather(out._handle('gather'), x._handle('gather'), index._handle('gather'), index.shape, x.shape, dim,
+    out.offset, x.offset, index.offset);
 }
 
 /** out (self shape) += src (index shape) scattered along dim. Contiguous operands. */
 export function kScatterAdd(out: Tensor, src: Tensor, index: Tensor, dim: number): void {
   sameDevice('scatter_add', out, src, index);
-  let i = putGather(index, out.shape, dim);
-  A[i++] = out.offset; A[i++] = src.offset; A[i++] = index.offset;
-  K.scatterAdd(out._handle('scatter_add'), src._handle('scatter_add'), index._handle('scatter_add'));
+  W.scatterAdd(out._handle('scatter_add'), src._handle('scatter_add'), index._handle('scatter_add'), index.shape,
+    out.shape, dim, out.offset, src.offset, index.offset);
 }
 
 /** Fills a contiguous tensor from the Philox stream (seed, offset). */
 export function kRandom(out: Tensor, kind: RandomKind, seed: bigint, offset: number, a: number, b: number): void {
-  A[0] = kind;
-  A[1] = out.numel;
-  A[2] = out.offset;
-  A[3] = Number(seed & 0xffffffffn);
-  A[4] = Number((seed >> 32n) & 0xffffffffn);
-  A[5] = offset;
-  A[6] = a;
-  A[7] = b;
-  K.random(out._handle('random'));
+  W.random(out._handle('random'), kind, out.numel, out.offset, seed, offset, a, b);
 }
 
 export { BinaryOp, RandomKind, ReduceOp, UnaryOp };

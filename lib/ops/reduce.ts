@@ -1,5 +1,5 @@
 // Reductions over any set of dims, with keepdim.
-import { ReduceOp } from '../../bindings/codes';
+import { ReduceOp } from '../../bindings/codes.gen';
 import { record } from '../autograd/node';
 import { ShapeError } from '../errors';
 import { type DType, isFloatingDType } from '../tensor/dtype';

@@ -1,5 +1,5 @@
 // Tensor creation: from JS data, constant fills, ranges, identity, random.
-import { RandomKind } from '../../bindings/codes';
+import { RandomKind } from '../../bindings/codes.gen';
 import { ArgumentError, DTypeError, ShapeError } from '../errors';
 import { empty as emptyRaw, kArange, kFill, kRandom } from '../ops/launch';
 import {

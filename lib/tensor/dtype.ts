@@ -1,5 +1,5 @@
 // Element types, their typed arrays and the promotion rules of PyTorch.
-import { DTYPE_CODES } from '../../bindings/codes';
+import { DTYPE_CODES } from '../../bindings/codes.gen';
 import { ArgumentError, DTypeError } from '../errors';
 import { showValue } from './shape';
 

@@ -7,7 +7,7 @@
 // handle (an External with a GC finalizer) and collecting it later costs
 // ~2 us, most of the dispatch cost of a small op. Pooled handles do not count
 // as live in nt.memory(); nt.emptyCache() frees them.
-import type { StorageHandle } from '../../bindings/native';
+import type { StorageHandle } from '../../bindings/kernels.gen';
 import { native } from '../../bindings/loader';
 import type { Device, DType } from './dtype';
 

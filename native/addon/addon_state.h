@@ -14,7 +14,6 @@
 namespace nt {
 namespace addon {
 
-constexpr int kNumErrorKinds = 10;
 // Doubles in the shared argument buffer: shapes, strides, offsets and scalars
 // of one kernel call are written here by JS instead of being passed as JS
 // arrays (one N-API call per kernel instead of dozens of element reads).

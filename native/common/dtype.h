@@ -1,40 +1,15 @@
-// Element types. Numbering is shared with bindings/kernels.ts.
+// Element type helpers; the DType enum itself is generated (codes.gen.h).
 #pragma once
 #include <cstddef>
 #include <cstdint>
 
-namespace nt {
+#include "codes.gen.h"
 
-enum class DType : int32_t { Float32 = 0, Float64 = 1, Int32 = 2, Int64 = 3, UInt8 = 4, Bool = 5 };
-constexpr int kNumDTypes = 6;
+namespace nt {
 
 inline bool isValidDType(int32_t d) { return d >= 0 && d < kNumDTypes; }
 inline bool isFloating(DType d) { return d == DType::Float32 || d == DType::Float64; }
 inline bool isIndexType(DType d) { return d == DType::Int32 || d == DType::Int64; }
-
-inline size_t dtypeSize(DType d) {
-  switch (d) {
-    case DType::Float32: return 4;
-    case DType::Float64: return 8;
-    case DType::Int32: return 4;
-    case DType::Int64: return 8;
-    case DType::UInt8: return 1;
-    case DType::Bool: return 1;
-  }
-  return 1;
-}
-
-inline const char* dtypeName(DType d) {
-  switch (d) {
-    case DType::Float32: return "float32";
-    case DType::Float64: return "float64";
-    case DType::Int32: return "int32";
-    case DType::Int64: return "int64";
-    case DType::UInt8: return "uint8";
-    case DType::Bool: return "bool";
-  }
-  return "?";
-}
 
 }  // namespace nt
 

@@ -1,0 +1,113 @@
+// The checks of native/op_table.js kernels marked `validate`: rules that
+// relate several arguments and so do not fit the table's per-storage checks.
+// Each runs after the kernel's arguments are read, before its backend.
+#include <string>
+
+#include "arg_reader.h"
+#include "kernel_checks.gen.h"
+
+namespace nt {
+namespace addon {
+namespace {
+
+bool isComparison(BinaryOp op) {
+  return op == BinaryOp::Eq || op == BinaryOp::Ne || op == BinaryOp::Lt || op == BinaryOp::Le ||
+         op == BinaryOp::Gt || op == BinaryOp::Ge;
+}
+
+// An index op with something to pick from an empty dimension.
+void requirePickable(const char* op, int64_t picks, int64_t dimSize) {
+  if (picks > 0 && dimSize == 0) throw Error(ErrorKind::Index, std::string(op) + ": index into an empty dimension");
+}
+
+void checkGatherShapes(const char* op, const GatherArgs& a) {
+  if (a.shape.ndim != a.selfShape.ndim || a.dim >= (a.shape.ndim > 0 ? a.shape.ndim : 1)) {
+    throw Error(ErrorKind::Shape, std::string(op) + ": index and self must have the same number of dims");
+  }
+  for (int d = 0; d < a.shape.ndim; ++d) {
+    if (d != a.dim && a.shape.sizes[d] > a.selfShape.sizes[d]) {
+      throw Error(ErrorKind::Shape, std::string(op) + ": index size " + std::to_string(a.shape.sizes[d]) +
+                                        " exceeds self size " + std::to_string(a.selfShape.sizes[d]) + " at dim " +
+                                        std::to_string(d));
+    }
+  }
+  requirePickable(op, a.shape.numel(), a.shape.ndim > 0 ? a.selfShape.sizes[a.dim] : 1);
+}
+
+}  // namespace
+
+void validateBinary(const char* op, const BinaryArgs& a, const StorageRecord& out, const StorageRecord& x,
+                    const StorageRecord&) {
+  if (isComparison(a.op)) {
+    requireDtype(op, out, DType::Bool, "comparison output");
+  } else if (a.op == BinaryOp::LogicalAnd || a.op == BinaryOp::LogicalOr) {
+    requireDtype(op, out, DType::Bool, "output");
+    requireDtype(op, x, DType::Bool, "input");
+  } else {
+    requireSameDtype(op, out, x);
+  }
+}
+
+void validateReduce(const char* op, const ReduceArgs& a, const StorageRecord& out, const StorageRecord& input) {
+  const bool arg = a.op == ReduceOp::ArgMax || a.op == ReduceOp::ArgMin;
+  if (arg) {
+    requireDtype(op, out, DType::Int64, "argmax/argmin output");
+    if (a.inner.ndim != 1) argError(op, "argmax/argmin reduce exactly one dim");
+  } else if ((a.op == ReduceOp::Sum || a.op == ReduceOp::Prod) && !isFloating(input.dtype)) {
+    if (out.dtype != input.dtype && out.dtype != DType::Int64) {
+      throw Error(ErrorKind::DType, std::string(op) + ": integer sum/prod output must be int64 or the input dtype");
+    }
+  } else {
+    requireSameDtype(op, out, input);
+  }
+  if (a.op == ReduceOp::Mean || a.op == ReduceOp::LogSumExp || a.op == ReduceOp::Var) requireFloat(op, input, "input");
+  if (a.inner.numel() == 0 && a.outer.numel() > 0 && (a.op == ReduceOp::Max || a.op == ReduceOp::Min || arg)) {
+    throw Error(ErrorKind::Shape, std::string(op) + ": max/min/argmax/argmin of an empty dimension");
+  }
+}
+
+void validateCrossEntropy(const char* op, const CrossEntropyArgs& a, const StorageRecord&, const StorageRecord*,
+                          const StorageRecord&, const StorageRecord&) {
+  if (!(a.labelSmoothing >= 0.0 && a.labelSmoothing <= 1.0)) argError(op, "labelSmoothing must be in [0, 1]");
+}
+
+void validateAdam(const char* op, const AdamArgs& a, const std::vector<StorageRecord*>& params,
+                  const std::vector<StorageRecord*>&, const std::vector<StorageRecord*>&,
+                  const std::vector<StorageRecord*>&, const std::vector<StorageRecord*>& maxExpAvgSq) {
+  if (a.amsgrad && maxExpAvgSq.size() != params.size()) {
+    argError(op, "max_exp_avg_sq: expected " + std::to_string(params.size()) + " tensors with amsgrad, got " +
+                     std::to_string(maxExpAvgSq.size()));
+  }
+}
+
+void validateIndexSelect(const char* op, const IndexSelectArgs& a, const StorageRecord&, const StorageRecord&,
+                         const StorageRecord&) {
+  requirePickable(op, a.outer * a.nIndex * a.inner, a.dimSize);
+}
+
+void validateIndexAdd(const char* op, const IndexAddArgs& a, const StorageRecord&, const StorageRecord&,
+                      const StorageRecord&) {
+  requirePickable(op, a.outer * a.nIndex * a.inner, a.dimSize);
+}
+
+void validateGather(const char* op, const GatherArgs& a, const StorageRecord&, const StorageRecord&,
+                    const StorageRecord&) {
+  checkGatherShapes(op, a);
+}
+
+void validateScatterAdd(const char* op, const GatherArgs& a, const StorageRecord&, const StorageRecord&,
+                        const StorageRecord&) {
+  checkGatherShapes(op, a);
+}
+
+void validateRandom(const char* op, const RandomArgs& a, const StorageRecord& out) {
+  if (a.kind != RandomKind::Int) {
+    requireFloat(op, out, "output");
+    return;
+  }
+  if (out.dtype == DType::Bool) throw Error(ErrorKind::DType, "randint: bool output is not supported");
+  if (!(a.b > a.a)) argError("randint", "high must be greater than low");
+}
+
+}  // namespace addon
+}  // namespace nt

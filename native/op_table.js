@@ -1,0 +1,388 @@
+// The boundary between TypeScript and native code, declared once.
+//
+// `node scripts/gen-boundary.js` reads this file and writes both sides:
+//   native/common/codes.gen.h         dtypes, devices, error kinds, op enums and their names
+//   native/common/kernel_args.gen.h   one argument struct per kernel, NT_KERNEL_LIST
+//   native/addon/kernel_bindings.gen.cpp  one N-API function per kernel: reads and checks
+//                                     its arguments from the shared buffer, calls the backend
+//   bindings/codes.gen.ts             the same codes for TypeScript
+//   bindings/kernels.gen.ts           NativeKernels, KERNEL_NAMES and one typed argument
+//                                     writer per kernel (writes the buffer, calls the kernel)
+//   lib/ops/unary.gen.ts              the public function and Tensor method of each unary op
+//                                     that declares `api`
+// CI runs the generator with --check and fails when a generated file differs.
+//
+// Kernel arguments. `storages` are the tensors' storage handles, passed as
+// N-API arguments in this order; every storage must be on one device. `args`
+// are the fields of the kernel's argument struct, in the order they are read
+// from the shared Float64 buffer (fields with `from` are not in the buffer):
+//   real            double, any value
+//   size            int64_t in [0, 2^50]
+//   int             int64_t in `range` (C++ type `ctype` if given)
+//   flag            bool (0 or 1)
+//   enum            one of `enums[type]`, range-checked
+//   seed            uint64_t, written as two 32-bit halves
+//   shape           Shape: ndim then sizes (ndim <= 8)
+//   operand         Operand over `shape` (a field, or a list of shape fields
+//                   concatenated): offset then one stride per dim; every
+//                   reachable element is checked to lie inside `storage`
+//   contiguous      Operand of `numel` contiguous elements from an offset
+//   block           pointer to `numel` contiguous elements from an offset;
+//                   `numel` is a list of fields multiplied (overflow-checked);
+//                   a `nullable` storage gives nullptr
+//   matrix          pointer to a row-major matrix operand of a batched GEMM:
+//                   offset, checked against `rows` x `cols` (C++ expressions),
+//                   leading dim `ld` and batch stride `stride` (fields)
+//   sizes           std::vector<int64_t>, one per entry of the list storage `count`
+//   blocks          std::vector of pointers, one per entry of the list storage,
+//                   each `numel[k]` elements from an offset
+//   from: dtype     DType of `storage` (not in the buffer)
+// Storage checks: dtype 'float' | 'index' | 'bool' | 'int64' | 'same:<storage>'.
+// `validate: true` calls the hand-written nt::addon::validate<Kernel>() of
+// native/addon/kernel_checks.cpp after the arguments are read. `runIf` is the
+// C++ condition under which the backend is called (default: always).
+'use strict';
+
+const dtypes = [
+  { name: 'float32', ctype: 'float', size: 4 },
+  { name: 'float64', ctype: 'double', size: 8 },
+  { name: 'int32', ctype: 'int32_t', size: 4 },
+  { name: 'int64', ctype: 'int64_t', size: 8 },
+  { name: 'uint8', ctype: 'uint8_t', size: 1 },
+  { name: 'bool', ctype: 'uint8_t', size: 1 },
+];
+
+const devices = ['cpu', 'cuda'];
+
+// nt::ErrorKind; lib/errors.ts maps each to its JavaScript class.
+const errorKinds = [
+  { name: 'Native', doc: 'anything else' },
+  { name: 'Shape' },
+  { name: 'DType' },
+  { name: 'Device' },
+  { name: 'Disposed' },
+  { name: 'Index', doc: 'index value out of range' },
+  { name: 'Argument', doc: 'malformed argument (bad type, NaN size, ...)' },
+  { name: 'Cuda' },
+  { name: 'OutOfMemory' },
+  { name: 'NotCompiled', doc: 'built without CUDA' },
+];
+
+// Unary ops. `api` makes the generator write the public function
+// `nt.<name>(x)` and the method `x.<name>()` in lib/ops/unary.gen.ts:
+//   float: integer inputs compute in float32 (else bool is rejected)
+//   saves: what the backward needs ('x' the input, 'out' the result, 'none')
+//   grad:  the entry of lib/autograd/derivatives.ts (default: the name)
+const unaryOps = [
+  { name: 'Neg', label: 'neg', api: { name: 'neg', saves: 'none' } },
+  { name: 'Abs', label: 'abs', api: { name: 'abs', saves: 'x' } },
+  { name: 'Exp', label: 'exp', api: { name: 'exp', float: true, saves: 'out' } },
+  { name: 'Log', label: 'log', api: { name: 'log', float: true, saves: 'x' } },
+  { name: 'Sqrt', label: 'sqrt', api: { name: 'sqrt', float: true, saves: 'out' } },
+  { name: 'Rsqrt', label: 'rsqrt', api: { name: 'rsqrt', float: true, saves: 'out' } },
+  { name: 'Sigmoid', label: 'sigmoid', api: { name: 'sigmoid', float: true, saves: 'out' } },
+  { name: 'Tanh', label: 'tanh', api: { name: 'tanh', float: true, saves: 'out' } },
+  { name: 'Relu', label: 'relu', api: { name: 'relu', float: true, saves: 'out' } },
+  { name: 'Gelu', label: 'gelu', doc: 'exact (erf) form' },
+  { name: 'Sin', label: 'sin', api: { name: 'sin', float: true, saves: 'x' } },
+  { name: 'Cos', label: 'cos', api: { name: 'cos', float: true, saves: 'x' } },
+  { name: 'Sign', label: 'sign', api: { name: 'sign', saves: 'none', grad: 'zeroGrad' } },
+  { name: 'Square', label: 'square', api: { name: 'square', saves: 'x' } },
+  { name: 'Reciprocal', label: 'reciprocal', api: { name: 'reciprocal', float: true, saves: 'out' } },
+  { name: 'Floor', label: 'floor', api: { name: 'floor', float: true, saves: 'none', grad: 'zeroGrad' } },
+  { name: 'Ceil', label: 'ceil', api: { name: 'ceil', float: true, saves: 'none', grad: 'zeroGrad' } },
+  { name: 'Round', label: 'round', api: { name: 'round', float: true, saves: 'none', grad: 'zeroGrad' } },
+  { name: 'Log1p', label: 'log1p', api: { name: 'log1p', float: true, saves: 'x' } },
+  { name: 'Expm1', label: 'expm1', api: { name: 'expm1', float: true, saves: 'out' } },
+  { name: 'AddScalar', label: 'add_scalar', doc: 'x + p0' },
+  { name: 'MulScalar', label: 'mul_scalar', doc: 'x * p0' },
+  { name: 'PowScalar', label: 'pow_scalar', doc: 'x ^ p0' },
+  { name: 'RsubScalar', label: 'rsub_scalar', doc: 'p0 - x' },
+  { name: 'RdivScalar', label: 'rdiv_scalar', doc: 'p0 / x' },
+  { name: 'Clamp', label: 'clamp', doc: 'min(max(x, p0), p1) (p0 = -inf / p1 = +inf for one-sided)' },
+  { name: 'LeakyRelu', label: 'leaky_relu', doc: 'x > 0 ? x : p0 * x' },
+  { name: 'Erf', label: 'erf', api: { name: 'erf', float: true, saves: 'x' } },
+];
+
+const binaryOps = [
+  { name: 'Add', label: 'add', doc: 'a + alpha * b' },
+  { name: 'Sub', label: 'sub', doc: 'a - alpha * b' },
+  { name: 'Mul', label: 'mul' },
+  { name: 'Div', label: 'div' },
+  { name: 'Pow', label: 'pow' },
+  { name: 'Maximum', label: 'maximum' },
+  { name: 'Minimum', label: 'minimum' },
+  { name: 'Eq', label: 'eq', doc: 'comparisons write Bool' },
+  { name: 'Ne', label: 'ne' },
+  { name: 'Lt', label: 'lt' },
+  { name: 'Le', label: 'le' },
+  { name: 'Gt', label: 'gt' },
+  { name: 'Ge', label: 'ge' },
+  { name: 'ReluBackward', label: 'relu_backward', doc: 'a = grad, b = x: grad * (x > 0)' },
+  { name: 'SigmoidBackward', label: 'sigmoid_backward', doc: 'a = grad, b = y: grad * y * (1 - y)' },
+  { name: 'TanhBackward', label: 'tanh_backward', doc: 'a = grad, b = y: grad * (1 - y^2)' },
+  { name: 'GeluBackward', label: 'gelu_backward', doc: "a = grad, b = x: grad * gelu'(x)" },
+  { name: 'LogicalAnd', label: 'logical_and', doc: 'Bool inputs, Bool output' },
+  { name: 'LogicalOr', label: 'logical_or' },
+];
+
+const reduceOps = [
+  { name: 'Sum', label: 'sum' },
+  { name: 'Mean', label: 'mean' },
+  { name: 'Max', label: 'max' },
+  { name: 'Min', label: 'min' },
+  { name: 'Prod', label: 'prod' },
+  { name: 'ArgMax', label: 'argmax', doc: 'writes Int64; exactly one inner dim' },
+  { name: 'ArgMin', label: 'argmin' },
+  { name: 'LogSumExp', label: 'logsumexp' },
+  { name: 'Var', label: 'var', doc: 'p0 is the correction (Bessel = 1)' },
+];
+
+const randomKinds = [
+  { name: 'Uniform', label: 'uniform', doc: '[a, b)' },
+  { name: 'Normal', label: 'normal', doc: 'mean a, std b' },
+  { name: 'Int', label: 'int', doc: 'integers in [a, b)' },
+  { name: 'Bernoulli', label: 'bernoulli', doc: 'value b with probability a, else 0' },
+];
+
+const enums = { UnaryOp: unaryOps, BinaryOp: binaryOps, ReduceOp: reduceOps, RandomKind: randomKinds };
+
+// Field constructors, to keep the kernel list readable.
+const real = (name) => ({ name, type: 'real' });
+const size = (name) => ({ name, type: 'size' });
+const flag = (name) => ({ name, type: 'flag' });
+const shape = (name) => ({ name, type: 'shape' });
+const operand = (name, storage, shapeField) => ({ name, type: 'operand', storage, shape: shapeField });
+const block = (name, storage, numel, more = {}) => ({ name, type: 'block', storage, numel, ...more });
+const dtypeOf = (name, storage) => ({ name, from: 'dtype', storage });
+const matrix = (name, storage, rows, cols, ld, stride, more = {}) =>
+  ({ name, type: 'matrix', storage, rows, cols, ld, stride, batch: 'batch', ...more });
+
+const kernels = [
+  {
+    name: 'fill',
+    doc: 'out[...] = value over a strided view',
+    storages: [{ name: 'out' }],
+    args: [shape('shape'), operand('out', 'out', 'shape'), real('value')],
+    runIf: 'a.shape.numel()',
+  },
+  {
+    name: 'copy',
+    doc: 'out[...] = in[...], casting the dtype',
+    storages: [{ name: 'out' }, { name: 'input' }],
+    args: [shape('shape'), operand('out', 'out', 'shape'), operand('in', 'input', 'shape')],
+    runIf: 'a.shape.numel()',
+  },
+  {
+    name: 'arange',
+    doc: 'out[i] = start + i * step, contiguous',
+    storages: [{ name: 'out' }],
+    args: [size('n'), { name: 'out', type: 'contiguous', storage: 'out', numel: ['n'] }, real('start'), real('step')],
+    runIf: 'a.n',
+  },
+  {
+    name: 'unary',
+    doc: 'out = op(in; p0, p1) elementwise over strided views',
+    storages: [{ name: 'out' }, { name: 'input', dtype: 'same:out' }],
+    args: [
+      { name: 'op', type: 'enum', enum: 'UnaryOp' }, real('p0'), real('p1'), shape('shape'),
+      operand('out', 'out', 'shape'), operand('in', 'input', 'shape'),
+    ],
+    runIf: 'a.shape.numel()',
+  },
+  {
+    name: 'binary',
+    doc: 'out = op(a, b; alpha) elementwise; comparisons and logical ops write Bool',
+    storages: [{ name: 'out' }, { name: 'x' }, { name: 'y', dtype: 'same:x' }],
+    args: [
+      { name: 'op', type: 'enum', enum: 'BinaryOp' }, real('alpha'), shape('shape'),
+      operand('out', 'out', 'shape'), operand('a', 'x', 'shape'), operand('b', 'y', 'shape'),
+    ],
+    validate: true,
+    runIf: 'a.shape.numel()',
+  },
+  {
+    name: 'where',
+    doc: 'out = cond ? a : b',
+    storages: [{ name: 'out' }, { name: 'cond', dtype: 'bool' }, { name: 'x', dtype: 'same:out' }, { name: 'y', dtype: 'same:out' }],
+    args: [
+      shape('shape'), operand('out', 'out', 'shape'), operand('cond', 'cond', 'shape'),
+      operand('a', 'x', 'shape'), operand('b', 'y', 'shape'),
+    ],
+    runIf: 'a.shape.numel()',
+  },
+  {
+    name: 'reduce',
+    doc: 'reduces the trailing `inner` dims of `in` into the contiguous out[outer.numel()]',
+    storages: [{ name: 'out' }, { name: 'input' }],
+    args: [
+      { name: 'op', type: 'enum', enum: 'ReduceOp' }, real('p0'), shape('outer'), shape('inner'),
+      operand('in', 'input', ['outer', 'inner']), block('out', 'out', ['outer']), dtypeOf('outDtype', 'out'),
+    ],
+    validate: true,
+    runIf: 'a.outer.numel()',
+  },
+  {
+    name: 'softmax',
+    doc: 'row-wise (log-)softmax over the last dim of a contiguous [rows, cols] tensor',
+    storages: [{ name: 'out', dtype: 'float' }, { name: 'input', dtype: 'same:out' }],
+    args: [
+      size('rows'), size('cols'), flag('log'),
+      block('out', 'out', ['rows', 'cols']), block('in', 'input', ['rows', 'cols'], { const: true }),
+      dtypeOf('dtype', 'input'),
+    ],
+    runIf: 'a.rows > 0 && a.cols > 0',
+  },
+  {
+    name: 'softmaxBackward',
+    label: 'softmax_backward',
+    doc: 'dx = y * (dy - sum(dy * y)), or for log: dx = dy - exp(y) * sum(dy)',
+    storages: [{ name: 'dx', dtype: 'float' }, { name: 'dy', dtype: 'same:dx' }, { name: 'y', dtype: 'same:dx' }],
+    args: [
+      size('rows'), size('cols'), flag('log'),
+      block('dx', 'dx', ['rows', 'cols']), block('dy', 'dy', ['rows', 'cols'], { const: true }),
+      block('y', 'y', ['rows', 'cols'], { const: true }), dtypeOf('dtype', 'dx'),
+    ],
+    runIf: 'a.rows > 0 && a.cols > 0',
+  },
+  {
+    name: 'gemm',
+    label: 'matmul',
+    doc: 'C[b] = alpha * op(A[b]) @ op(B[b]) + beta * C[b], row-major; batch strides may be 0 (broadcast)',
+    storages: [{ name: 'c', dtype: 'float' }, { name: 'am', dtype: 'same:c' }, { name: 'bm', dtype: 'same:c' }],
+    args: [
+      size('batch'), size('M'), size('N'), size('K'),
+      size('lda'), size('strideA'), flag('transA'),
+      size('ldb'), size('strideB'), flag('transB'),
+      size('ldc'), size('strideC'), real('alpha'), real('beta'),
+      matrix('A', 'am', 'a.transA ? a.K : a.M', 'a.transA ? a.M : a.K', 'lda', 'strideA', { const: true }),
+      matrix('B', 'bm', 'a.transB ? a.N : a.K', 'a.transB ? a.K : a.N', 'ldb', 'strideB', { const: true }),
+      matrix('C', 'c', 'a.M', 'a.N', 'ldc', 'strideC'),
+      dtypeOf('dtype', 'c'),
+    ],
+    runIf: 'a.batch && a.M && a.N',
+  },
+  {
+    name: 'crossEntropy',
+    label: 'cross_entropy',
+    doc: 'fused: losses[N] and (when dlogits is given) softmax(x) - target, one pass per row',
+    storages: [
+      { name: 'losses', dtype: 'same:logits' }, { name: 'dlogits', nullable: true, dtype: 'same:logits' },
+      { name: 'logits', dtype: 'float' }, { name: 'targets', dtype: 'index' },
+    ],
+    args: [
+      size('N'), { name: 'C', type: 'int', range: ['1', 'kMaxSize'] },
+      { name: 'ignoreIndex', type: 'int', range: ['-(int64_t(1) << 53)', 'int64_t(1) << 53'] }, real('labelSmoothing'),
+      block('losses', 'losses', ['N']), block('dlogits', 'dlogits', ['N', 'C'], { nullable: true }),
+      block('logits', 'logits', ['N', 'C'], { const: true }), block('targets', 'targets', ['N'], { const: true }),
+      dtypeOf('dtype', 'logits'), dtypeOf('targetDtype', 'targets'),
+    ],
+    validate: true,
+    runIf: 'a.N',
+  },
+  {
+    name: 'adam',
+    doc: 'multi-tensor Adam/AdamW over equal-length lists; bias corrections computed on the host',
+    storages: [
+      { name: 'params', list: true, dtype: 'float' }, { name: 'grads', list: true },
+      { name: 'expAvg', list: true }, { name: 'expAvgSq', list: true },
+      { name: 'maxExpAvgSq', list: true, nullable: true, doc: 'only when amsgrad' },
+    ],
+    args: [
+      real('lr'), real('beta1'), real('beta2'), real('eps'), real('weightDecay'),
+      real('biasCorrection1'), real('biasCorrection2'), flag('decoupled'), flag('amsgrad'), flag('maximize'),
+      { name: 'numels', type: 'sizes', count: 'params' },
+      { name: 'params', type: 'blocks', storage: 'params', numel: 'numels' },
+      { name: 'grads', type: 'blocks', storage: 'grads', numel: 'numels' },
+      { name: 'expAvg', type: 'blocks', storage: 'expAvg', numel: 'numels' },
+      { name: 'expAvgSq', type: 'blocks', storage: 'expAvgSq', numel: 'numels' },
+      { name: 'maxExpAvgSq', type: 'blocks', storage: 'maxExpAvgSq', numel: 'numels' },
+      dtypeOf('dtype', 'params'),
+    ],
+    validate: true,
+    runIf: '!a.numels.empty()',
+  },
+  {
+    name: 'sgd',
+    doc: 'multi-tensor SGD with momentum, dampening, nesterov and weight decay',
+    storages: [
+      { name: 'params', list: true, dtype: 'float' }, { name: 'grads', list: true },
+      { name: 'momentumBufs', list: true, nullable: true, doc: 'absent when momentum is 0' },
+    ],
+    args: [
+      real('lr'), real('momentum'), real('dampening'), real('weightDecay'),
+      flag('nesterov'), flag('firstStep'), flag('maximize'),
+      { name: 'numels', type: 'sizes', count: 'params' },
+      { name: 'params', type: 'blocks', storage: 'params', numel: 'numels' },
+      { name: 'grads', type: 'blocks', storage: 'grads', numel: 'numels' },
+      { name: 'momentumBufs', type: 'blocks', storage: 'momentumBufs', numel: 'numels' },
+      dtypeOf('dtype', 'params'),
+    ],
+    runIf: '!a.numels.empty()',
+  },
+  {
+    name: 'indexSelect',
+    label: 'index_select',
+    doc: 'out[o, j, i] = in[o, index[j], i] over contiguous [outer, dimSize, inner]',
+    storages: [{ name: 'out' }, { name: 'input', dtype: 'same:out' }, { name: 'index', dtype: 'index' }],
+    args: [
+      size('outer'), size('dimSize'), size('inner'), size('nIndex'),
+      block('out', 'out', ['outer', 'nIndex', 'inner']), block('in', 'input', ['outer', 'dimSize', 'inner'], { const: true }),
+      dtypeOf('dtype', 'out'), block('index', 'index', ['nIndex'], { const: true }), dtypeOf('indexDtype', 'index'),
+    ],
+    validate: true,
+    runIf: 'a.outer && a.nIndex && a.inner',
+  },
+  {
+    name: 'indexAdd',
+    label: 'index_add',
+    doc: 'out[o, index[j], i] += src[o, j, i] (the backward of indexSelect)',
+    storages: [{ name: 'out' }, { name: 'src', dtype: 'same:out' }, { name: 'index', dtype: 'index' }],
+    args: [
+      size('outer'), size('dimSize'), size('inner'), size('nIndex'),
+      block('out', 'out', ['outer', 'dimSize', 'inner']), block('src', 'src', ['outer', 'nIndex', 'inner'], { const: true }),
+      dtypeOf('dtype', 'out'), block('index', 'index', ['nIndex'], { const: true }), dtypeOf('indexDtype', 'index'),
+    ],
+    validate: true,
+    runIf: 'a.outer && a.nIndex && a.inner',
+  },
+  {
+    name: 'gather',
+    doc: 'out[..j..] = in[..index[..j..]..] along `dim`; out and index share `shape`; contiguous',
+    storages: [{ name: 'out' }, { name: 'input', dtype: 'same:out' }, { name: 'index', dtype: 'index' }],
+    args: [
+      shape('shape'), shape('selfShape'), { name: 'dim', type: 'int', ctype: 'int', range: ['0', 'kMaxDims - 1'] },
+      block('out', 'out', ['shape']), block('in', 'input', ['selfShape'], { const: true }), dtypeOf('dtype', 'out'),
+      block('index', 'index', ['shape'], { const: true }), dtypeOf('indexDtype', 'index'),
+    ],
+    validate: true,
+    runIf: 'a.shape.numel()',
+  },
+  {
+    name: 'scatterAdd',
+    label: 'scatter_add',
+    struct: 'GatherArgs',
+    doc: 'out[..index[..j..]..] += src[..j..] along `dim`; out has `selfShape`, src and index `shape`',
+    storages: [{ name: 'out' }, { name: 'src', dtype: 'same:out' }, { name: 'index', dtype: 'index' }],
+    args: [
+      shape('shape'), shape('selfShape'), { name: 'dim', type: 'int', ctype: 'int', range: ['0', 'kMaxDims - 1'] },
+      block('out', 'out', ['selfShape']), block('in', 'src', ['shape'], { const: true }), dtypeOf('dtype', 'out'),
+      block('index', 'index', ['shape'], { const: true }), dtypeOf('indexDtype', 'index'),
+    ],
+    validate: true,
+    runIf: 'a.shape.numel()',
+  },
+  {
+    name: 'random',
+    doc: 'Philox4x32-10: element i uses counter offset + i/4; same seed and offset give the same numbers on every device',
+    storages: [{ name: 'out' }],
+    args: [
+      { name: 'kind', type: 'enum', enum: 'RandomKind' }, size('n'), block('out', 'out', ['n']), dtypeOf('dtype', 'out'),
+      { name: 'seed', type: 'seed' }, { name: 'offset', type: 'size', ctype: 'uint64_t' }, real('a'), real('b'),
+    ],
+    validate: true,
+    runIf: 'a.n',
+  },
+];
+
+module.exports = { dtypes, devices, errorKinds, enums, kernels };
