@@ -12,7 +12,8 @@
 const fs = require('fs');
 const path = require('path');
 
-const USAGE = 'usage: node scripts/bench-doc.js RESULTS.json [--out FILE]   (default FILE: docs/benchmarks.md; RESULTS "-": stdin)';
+const USAGE =
+  'usage: node scripts/bench-doc.js RESULTS.json [--out FILE]   (default FILE: docs/benchmarks.md; RESULTS "-": stdin)';
 
 function parseArgs(argv) {
   let input = null;
@@ -69,8 +70,13 @@ function render(r, notes) {
   const m = r.machine ?? {};
   const o = r.options ?? {};
   const src = r.source ?? {};
-  const torch = r.torch && 'version' in r.torch ? `${r.torch.version} (${r.torch.python})` : `not run: ${r.torch?.reason ?? 'unknown'}`;
-  const measured = [o.only !== 'mlp' && 'kernels', o.only !== 'kernels' && 'end-to-end MLP'].filter(Boolean).join(' and ');
+  const torch =
+    r.torch && 'version' in r.torch
+      ? `${r.torch.version} (${r.torch.python})`
+      : `not run: ${r.torch?.reason ?? 'unknown'}`;
+  const measured = [o.only !== 'mlp' && 'kernels', o.only !== 'kernels' && 'end-to-end MLP']
+    .filter(Boolean)
+    .join(' and ');
   const runFlags = [
     o.quick && '--quick',
     o.only && `--only ${o.only}`,
@@ -113,13 +119,21 @@ function render(r, notes) {
     );
   }
   out.push(`- Date: ${r.date ?? 'unknown (JSON written before dates were recorded)'}`);
-  out.push(`- Commit: ${src.commit ? `\`${src.commit.slice(0, 12)}\`${src.dirty ? ' (with uncommitted changes)' : ''}` : 'unknown'}`);
-  out.push(`- nodetorch ${m.nodetorch ?? '?'}, Node ${m.node ?? '?'}, GEMM backend: ${m.blas ?? '?'}; PyTorch: ${torch}`);
-  out.push(`- Machine: ${m.cpuModel ?? '?'}, ${m.cores ?? '?'} cores / ${m.logicalCpus ?? '?'} CPUs, ${m.memoryBytes ? gib(m.memoryBytes) : '?'}, ${m.os ?? '?'}`);
+  out.push(
+    `- Commit: ${src.commit ? `\`${src.commit.slice(0, 12)}\`${src.dirty ? ' (with uncommitted changes)' : ''}` : 'unknown'}`,
+  );
+  out.push(
+    `- nodetorch ${m.nodetorch ?? '?'}, Node ${m.node ?? '?'}, GEMM backend: ${m.blas ?? '?'}; PyTorch: ${torch}`,
+  );
+  out.push(
+    `- Machine: ${m.cpuModel ?? '?'}, ${m.cores ?? '?'} cores / ${m.logicalCpus ?? '?'} CPUs, ${m.memoryBytes ? gib(m.memoryBytes) : '?'}, ${m.os ?? '?'}`,
+  );
   if (m.cpuFeatures?.length) out.push(`- CPU features: ${m.cpuFeatures.join(' ')}`);
   out.push(`- Measured: ${measured}; options: \`${runFlags.join(' ')}\``);
   const loadStart = m.loadAverage?.[0];
-  out.push(`- Load average (1 min): ${loadStart !== undefined ? loadStart.toFixed(2) : '?'} at the start, ${r.loadAverageEnd !== undefined ? r.loadAverageEnd.toFixed(2) : '?'} at the end`);
+  out.push(
+    `- Load average (1 min): ${loadStart !== undefined ? loadStart.toFixed(2) : '?'} at the start, ${r.loadAverageEnd !== undefined ? r.loadAverageEnd.toFixed(2) : '?'} at the end`,
+  );
   out.push('');
   if (r.method?.length) {
     out.push('## Method', '', ...r.method.map((s) => `- ${s}`), '');
@@ -127,7 +141,11 @@ function render(r, notes) {
 
   out.push('## Kernels', '');
   if (r.tables?.kernels) {
-    out.push('Rates: higher is better; "vs PyTorch" > 1 means nodetorch is faster.', '', markdownTable(r.tables.kernels));
+    out.push(
+      'Rates: higher is better; "vs PyTorch" > 1 means nodetorch is faster.',
+      '',
+      markdownTable(r.tables.kernels),
+    );
     if (typeof r.torchKernels === 'string') out.push('', `PyTorch kernels failed: ${r.torchKernels}`);
   } else {
     out.push(o.only === 'mlp' ? 'Not measured in this run (`--only mlp`).' : 'No kernel rows in this JSON.');
@@ -135,9 +153,13 @@ function render(r, notes) {
   out.push('');
 
   out.push('## End to end', '');
-  out.push('784-500-10 ReLU MLP, one epoch of MNIST (60000 samples); "time vs PyTorch" < 1 means nodetorch is faster.', '');
+  out.push(
+    '784-500-10 ReLU MLP, one epoch of MNIST (60000 samples); "time vs PyTorch" < 1 means nodetorch is faster.',
+    '',
+  );
   if (r.tables?.mlp) out.push(markdownTable(r.tables.mlp));
-  else if (!r.mlpNote) out.push(o.only === 'kernels' ? 'Not measured in this run (`--only kernels`).' : 'No MLP rows in this JSON.');
+  else if (!r.mlpNote)
+    out.push(o.only === 'kernels' ? 'Not measured in this run (`--only kernels`).' : 'No MLP rows in this JSON.');
   if (r.mlpNote) out.push('', r.mlpNote);
   if (r.tables?.mlpErrors?.length) out.push('', 'Errors:', '', ...r.tables.mlpErrors.map((e) => `- ${e}`));
   out.push('');
@@ -164,8 +186,8 @@ function main() {
   if (!r.machine || !Array.isArray(r.targets)) fail(`${input}: not the JSON of \`npm run bench -- --json\``);
   if (!r.tables) fail(`${input}: no "tables" field: written by an older bench/run.ts; run the bench again`);
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  // Hand-written analysis kept across regenerations: benchmark-notes.md next to the output.
-  const notesFile = path.join(path.dirname(out), 'benchmark-notes.md');
+  // Hand-written analysis kept across regenerations.
+  const notesFile = path.join(__dirname, '..', 'docs', 'benchmark-notes.md');
   const notes = fs.existsSync(notesFile) ? fs.readFileSync(notesFile, 'utf8') : '';
   fs.writeFileSync(out, render(r, notes));
   process.stderr.write(`bench-doc: wrote ${path.relative(process.cwd(), out) || out}\n`);

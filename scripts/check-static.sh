@@ -58,7 +58,7 @@ check_unused() {
 
 check_biome() {
   echo "-- TypeScript/JavaScript/JSON format and lint (biome ci, biome.jsonc)"
-  if ! "$BIN/biome" ci --error-on-warnings .; then
+  if ! "$BIN/biome" ci --colors=off --reporter=concise --max-diagnostics=100 --error-on-warnings .; then
     fail biome "Biome's findings above. \`npm run format\` fixes formatting and the safe lint fixes; the rest need an edit (or a \`// biome-ignore <rule>: <reason>\` comment where the code is deliberate)."
   fi
 }
