@@ -47,7 +47,7 @@ function parse(argv: string[]): Options {
   for (let i = 0; i < argv.length; ++i) {
     switch (argv[i]) {
       case '-h':
-      case '--help': process.stdout.write(USAGE); process.exit(0);
+      case '--help': process.stdout.write(USAGE); return process.exit(0);
       case '--json': o.json = true; break;
       case '--quick': o.quick = true; break;
       case '--no-torch': o.torch = false; break;
