@@ -3,6 +3,7 @@
 # stage of `npm test` (scripts/test-all.sh) and the npm scripts below.
 #
 #   bash scripts/check-static.sh          every check, read-only   (npm run lint)
+#   bash scripts/check-static.sh generated  boundary files match native/op_table.js (npm run gen)
 #   bash scripts/check-static.sh cycles   import cycles, dpdm       (npm run check:cycles)
 #   bash scripts/check-static.sh unused   unused files/exports/deps (npm run check:unused)
 #   bash scripts/check-static.sh biome    TS/JS/JSON format + lint  (biome.jsonc)
@@ -35,6 +36,13 @@ clang_format_bin() {
 failed=()
 fail() { failed+=("$1"); printf '\nFAILED %s: %s\n' "$1" "$2"; }
 timed() { local t0=$SECONDS; "$@"; local rc=$?; printf '  (%ss)\n' $((SECONDS - t0)); return $rc; }
+
+check_generated() {
+  echo "-- generated boundary files (scripts/gen-boundary.js --check)"
+  if ! node scripts/gen-boundary.js --check; then
+    fail generated "a generated file differs from what native/op_table.js gives. Edit the table (never a *.gen.* file), run \`npm run gen\` and commit both."
+  fi
+}
 
 check_cycles() {
   echo "-- import cycles (dpdm: ${CYCLE_ENTRIES[*]})"
@@ -101,10 +109,10 @@ write_all() {
 
 case "${1:-all}" in
   --write | write) write_all; exit ;;
-  all) for c in cycles unused biome clang; do timed "check_$c"; done ;;
-  cycles | unused | biome | clang) timed "check_$1" ;;
+  all) for c in generated cycles unused biome clang; do timed "check_$c"; done ;;
+  generated | cycles | unused | biome | clang) timed "check_$1" ;;
   -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-  *) echo "check-static: unknown check '$1' (cycles, unused, biome, clang, --write)" >&2; exit 2 ;;
+  *) echo "check-static: unknown check '$1' (generated, cycles, unused, biome, clang, --write)" >&2; exit 2 ;;
 esac
 
 if [ ${#failed[@]} -ne 0 ]; then
