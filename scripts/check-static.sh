@@ -111,7 +111,7 @@ case "${1:-all}" in
   --write | write) write_all; exit ;;
   all) for c in generated cycles unused biome clang; do timed "check_$c"; done ;;
   generated | cycles | unused | biome | clang) timed "check_$1" ;;
-  -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "check-static: unknown check '$1' (generated, cycles, unused, biome, clang, --write)" >&2; exit 2 ;;
 esac
 
