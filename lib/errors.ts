@@ -1,6 +1,6 @@
 // The error family. Every message names the operation, what was expected
 // and what was given. Native errors arrive as these classes too: the addon
-// receives the constructors at init (bindings/loader.ts) and throws them.
+// receives the constructors at init (lib/kernels/native.ts) and throws them.
 
 /** Base class of every error nodetorch throws on purpose. */
 export class NodetorchError extends Error {

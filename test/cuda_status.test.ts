@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { native } from '../bindings/loader';
+import { native } from '../lib/kernels/native';
 import * as nt from '../lib';
 import { Storage } from '../lib/tensor/storage';
 import { Tensor } from '../lib/tensor/tensor';

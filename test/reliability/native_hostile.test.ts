@@ -9,7 +9,7 @@ import * as path from 'path';
 
 import fc from 'fast-check';
 
-import { native } from '../../bindings/loader';
+import { native } from '../../lib/kernels/native';
 import type { StorageHandle } from '../../bindings/native';
 import { KERNEL_NAMES } from '../../bindings/native';
 import * as nt from '../../lib';
@@ -258,7 +258,7 @@ describe('native kernels with hostile arguments', () => {
     // keep reading through a pointer into memory JS may have freed. In a child
     // process: the detached buffer would break every later op of this one.
     const script = `
-      const { native } = require('./bindings/loader.ts');
+      const { native } = require('./lib/kernels/native.ts');
       const h = native.alloc(0, 0, 4);
       let moved = structuredClone(native.args.buffer, { transfer: [native.args.buffer] });
       new Float64Array(moved).fill(1e300);

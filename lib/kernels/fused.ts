@@ -7,8 +7,8 @@
 //         then per tensor [numel, pOff, gOff, (bufOff if momentum buffers)]
 // Every tensor passed must be contiguous and share one dtype and device
 // (the callers bucket and copy to guarantee it; native re-checks bounds).
-import { native } from '../../bindings/loader';
-import type { Tensor } from '../tensor/tensor';
+import { native } from './native';
+import type { KernelTensor as Tensor } from './operand';
 
 const A = native.args;
 const K = native.kernels;

@@ -1,19 +1,19 @@
 // Kernel launches: writes one call's shapes, strides and scalars into the
 // shared argument buffer (layouts mirror native/addon/kernel_bindings.cpp)
 // and calls the kernel. No autograd and no user-facing checks here beyond
-// devices: callers (lib/ops/*) check shapes and dtypes first.
+// devices: callers (lib/tensor, lib/ops, ...) check shapes and dtypes first.
+// Operands are KernelTensors (lib/kernels/operand.ts): a Tensor fits, and
+// this layer never imports lib/tensor.
 import { BinaryOp, RandomKind, ReduceOp, UnaryOp } from '../../bindings/codes';
-import { native } from '../../bindings/loader';
+import { native } from './native';
 import { DeviceError } from '../errors';
-import { gemmNoticeOnce } from '../runtime';
-import { type Device, type DType } from '../tensor/dtype';
-import { broadcastStrides, type Shape } from '../tensor/shape';
-import { type Tensor, emptyTensor } from '../tensor/tensor';
+import { gemmNoticeOnce } from './gemm_notice';
+import { type KernelTensor as Tensor, type Shape, broadcastStrides } from './operand';
 
 const A = native.args;
 const K = native.kernels;
 
-export function sameDevice(op: string, ...ts: Tensor[]): Device {
+export function sameDevice(op: string, ...ts: Tensor[]): Tensor['device'] {
   const d = ts[0].device;
   for (let i = 1; i < ts.length; ++i) {
     if (ts[i].device !== d) {
@@ -21,10 +21,6 @@ export function sameDevice(op: string, ...ts: Tensor[]): Device {
     }
   }
   return d;
-}
-
-export function empty(shape: Shape, dtype: DType, device: Device): Tensor {
-  return emptyTensor(shape, dtype, device);
 }
 
 /**
