@@ -324,6 +324,5 @@ describe.each(DEVICES)('device rules on %s', (device) => {
 
 if (!CUDA) {
   // Printed once so a run without a GPU says why its CUDA rows did not run.
-  // eslint-disable-next-line no-console
   console.log(`cuda_status: CUDA rows skipped: ${nt.cuda.unavailableReason()}`);
 }

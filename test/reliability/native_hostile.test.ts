@@ -239,7 +239,7 @@ describe('native kernels with hostile arguments', () => {
     live.push(p, g, m);
     A.set([0.1, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0]);
     calls += 3;
-    // eslint-disable-next-line no-sparse-arrays
+    // [p, , p]: a sparse list, its hole at index 1.
     expect(() => native.kernels.sgd([p, , p] as StorageHandle[], [g, g, g], null)).toThrow(nt.ArgumentError);
     expect(() => native.kernels.sgd([p, p], [g], null)).toThrow(nt.ArgumentError);
     expect(() => native.kernels.sgd('x' as never, [g], null)).toThrow(nt.ArgumentError);
