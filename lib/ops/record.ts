@@ -7,9 +7,6 @@ import { GraphNode, type Tensor } from '../tensor/tensor';
 import type { OpContexts, OpName } from './op_contexts';
 import { isGradEnabled } from './grad_mode';
 
-/** A graph node recorded by op K, with its typed context. */
-export type OpNode<K extends OpName = OpName> = GraphNode<K, OpContexts[K]>;
-
 /**
  * Attaches a graph node to `out` when grad mode is on and any input requires
  * grad. The context is built lazily so ops pay nothing when not recording.

@@ -4,6 +4,7 @@
 // layers above add the methods that compute (add, sum, matmul, backward, ...)
 // by declaration merging, as TensorFlow.js does (lib/ops/tensor_methods.ts,
 // lib/autograd/tensor_methods.ts; lib/index.ts loads both).
+import { DTYPE_CODES } from '../../bindings/codes';
 import { native } from '../kernels/native';
 import { ArgumentError, DTypeError, DisposedTensorError } from '../errors';
 import type { Device, DType } from './dtype';
@@ -171,17 +172,15 @@ export class Tensor {
 /** @internal Allocates an uninitialised contiguous tensor. */
 export function emptyTensor(shape: Shape, dtype: DType, device: Device): Tensor {
   const n = numelOf(shape);
-  const handle = takePooledHandle(device, dtype, n) ?? native.alloc(device === 'cpu' ? 0 : 1, dtypeIndex[dtype], n);
+  const handle = takePooledHandle(device, dtype, n) ?? native.alloc(device === 'cpu' ? 0 : 1, DTYPE_CODES[dtype], n);
   return new Tensor(new Storage(handle, device, dtype, n), shape, contiguousStrides(shape), 0);
 }
 
 /** @internal Wraps a copy of a typed array as a contiguous tensor. */
 export function tensorFromTypedArray(data: ArrayBufferView, shape: Shape, dtype: DType, device: Device): Tensor {
-  const handle = native.fromArray(device === 'cpu' ? 0 : 1, dtypeIndex[dtype], data);
+  const handle = native.fromArray(device === 'cpu' ? 0 : 1, DTYPE_CODES[dtype], data);
   return new Tensor(new Storage(handle, device, dtype, numelOf(shape)), shape, contiguousStrides(shape), 0);
 }
-
-const dtypeIndex: Record<DType, number> = { float32: 0, float64: 1, int32: 2, int64: 3, uint8: 4, bool: 5 };
 
 /**
  * Adds methods and getters to Tensor.prototype, non-enumerable like class
