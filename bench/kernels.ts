@@ -3,8 +3,8 @@
 // fused Adam) at sizes well past the caches, and per-op dispatch overhead.
 // Every benchmark has a twin of the same name in reference/torch_kernels.py.
 import * as nt from '../lib';
-import { BinaryOp, kBinary, kCopy, kCrossEntropy, kGemm } from '../lib/ops/launch';
-import { launchAdam } from '../lib/optim/fused';
+import { BinaryOp, kBinary, kCopy, kCrossEntropy, kGemm } from '../lib/kernels/launch';
+import { launchAdam } from '../lib/kernels/fused';
 import type { Tensor } from '../lib/tensor/tensor';
 import { type MeasureOptions, type Stat, load1, measure, measurePair } from './stats';
 
@@ -45,7 +45,7 @@ function gemmDirect(a: Tensor, b: Tensor, c: Tensor, M: number, N: number, K: nu
   kGemm(1, M, N, K, { t: a, ld: K, batchStride: 0, trans: false }, { t: b, ld: N, batchStride: 0, trans: false }, { t: c, ld: N, batchStride: 0 });
 }
 
-/** One fused Adam step through the optimizer's launcher (lib/optim/fused.ts). */
+/** One fused Adam step through the optimizer's launcher (lib/kernels/fused.ts). */
 function adamStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, step: number): void {
   const b1 = 0.9, b2 = 0.999;
   launchAdam([p], [g], [m], [v], null, {

@@ -1,12 +1,14 @@
 // Finds and loads the native addon. Order: NODETORCH_ADDON (an explicit
 // .node path), then node-gyp-build's pick (build/Release first, then
 // prebuilds/<platform>-<arch>/ by libc and N-API tags), then any other binary
-// there that fits this libc. If nothing loads, one AddonLoadError lists every
-// place tried and why it failed, what this platform needed and how to fix it.
+// there that fits this libc. If nothing loads, the answer is one message
+// listing every place tried and why it failed, what this platform needed and
+// how to fix it; lib/kernels/native.ts throws it as an AddonLoadError. This
+// file imports nothing from lib/: the error classes are handed to the addon
+// by lib (setErrorClasses), as better-sqlite3 does.
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { AddonLoadError, NATIVE_ERROR_CLASSES } from '../lib/errors';
 import type { NativeAddon } from './native';
 
 /** Where the loaded binary came from. */
@@ -77,12 +79,16 @@ function fitsHost(file: string): boolean {
 const firstLine = (e: unknown): string => String((e as Error)?.message ?? e).split('\n')[0].trim();
 
 function loadFrom(file: string): NativeAddon {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(file) as NativeAddon;
 }
 
 function originOf(file: string): AddonOrigin {
   return { path: file, kind: file.includes(`${path.sep}prebuilds${path.sep}`) ? 'prebuild' : 'build' };
+}
+
+/** Why no binary loaded: the whole message for the user (lib throws it as AddonLoadError). */
+class LoadFailure {
+  constructor(readonly message: string) {}
 }
 
 function load(): { addon: NativeAddon; origin: AddonOrigin } {
@@ -92,7 +98,7 @@ function load(): { addon: NativeAddon; origin: AddonOrigin } {
     try {
       return { addon: loadFrom(file), origin: { path: file, kind: 'override' } };
     } catch (e) {
-      throw new AddonLoadError('', `NODETORCH_ADDON=${override} could not be loaded: ${(e as Error).message}`);
+      throw new LoadFailure(`NODETORCH_ADDON=${override} could not be loaded: ${(e as Error).message}`);
     }
   }
   // Each place tried and what happened there.
@@ -100,7 +106,6 @@ function load(): { addon: NativeAddon; origin: AddonOrigin } {
   // node-gyp-build picks the best match for platform, arch, libc and ABI.
   let picked: string | undefined;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     picked = (require('node-gyp-build') as { path(dir: string): string }).path(packageRoot);
   } catch (e) {
     tried.set('node-gyp-build', firstLine(e));
@@ -123,8 +128,7 @@ function load(): { addon: NativeAddon; origin: AddonOrigin } {
   }
   const looked = [...tried].map(([where, what]) => `  - ${where}: ${what}`).join('\n');
   const tooOld = [...tried.values()].some((m) => /GLIBC(XX)?_[0-9.]+' not found/.test(m));
-  throw new AddonLoadError(
-    '',
+  throw new LoadFailure(
     'the native addon could not be loaded.\n' +
       `Needed: a binary for ${platformTag()}.\n` +
       `Tried:\n${looked}\n` +
@@ -144,10 +148,26 @@ function load(): { addon: NativeAddon; origin: AddonOrigin } {
 /** Platforms the npm package ships binaries for (see .github/workflows/prebuild.yml). */
 const PREBUILT_PLATFORMS = 'linux-x64 and linux-arm64 (glibc >= 2.34, libstdc++ of GCC >= 12), darwin-arm64 (macOS >= 11), win32-x64';
 
-const loaded = load();
-loaded.addon.setErrorClasses(NATIVE_ERROR_CLASSES);
+/** The outcome of loading the addon: the addon and its origin, or the message saying why not. */
+export type AddonLoad =
+  | { ok: true; addon: NativeAddon; origin: AddonOrigin }
+  | { ok: false; message: string };
 
-/** The loaded addon. */
-export const native: NativeAddon = loaded.addon;
-/** Where it was loaded from. */
-export const addonOrigin: AddonOrigin = loaded.origin;
+let result: AddonLoad | undefined;
+
+/**
+ * Loads the addon on the first call and returns the same outcome on every
+ * later one. Never throws: a failure comes back as `{ ok: false, message }`.
+ * The addon's error classes are not set here (see lib/kernels/native.ts).
+ */
+export function loadAddon(): AddonLoad {
+  if (!result) {
+    try {
+      result = { ok: true, ...load() };
+    } catch (e) {
+      if (!(e instanceof LoadFailure)) throw e;
+      result = { ok: false, message: e.message };
+    }
+  }
+  return result;
+}

@@ -1,6 +1,6 @@
 // The error family. Every message names the operation, what was expected
 // and what was given. Native errors arrive as these classes too: the addon
-// receives the constructors at init (bindings/loader.ts) and throws them.
+// receives the constructors at init (lib/kernels/native.ts) and throws them.
 
 /** Base class of every error nodetorch throws on purpose. */
 export class NodetorchError extends Error {
@@ -45,20 +45,3 @@ export class FileFormatError extends NodetorchError {
 }
 /** The native addon could not be loaded. Lists every place that was tried. */
 export class AddonLoadError extends NodetorchError {}
-
-/**
- * Native error kinds, numbered as `nt::ErrorKind` in native/common/errors.h.
- * The order matters: the addon picks the class by index.
- */
-export const NATIVE_ERROR_CLASSES = [
-  NativeError, // 0 Native
-  ShapeError, // 1 Shape
-  DTypeError, // 2 DType
-  DeviceError, // 3 Device
-  DisposedTensorError, // 4 Disposed
-  IndexError, // 5 Index
-  ArgumentError, // 6 Argument
-  CudaError, // 7 Cuda
-  OutOfMemoryError, // 8 OutOfMemory
-  NotCompiledError, // 9 NotCompiled
-] as const;

@@ -1,5 +1,10 @@
 // nodetorch: deep learning for Node.js on native kernels.
 //   import * as nt from 'nodetorch'
+// The Tensor methods (x.add(y), loss.backward(), ...) are declared and
+// attached by the layers that implement them; these imports load them.
+import './ops/tensor_methods';
+import './autograd/tensor_methods';
+
 export { Tensor } from './tensor/tensor';
 export type { TensorOrScalar, NestedArray } from './tensor/tensor';
 export type { DType, Device, DeviceLike, TypedArrayFor } from './tensor/dtype';
@@ -25,7 +30,7 @@ export {
 } from './ops/views';
 export { indexSelect, gather, scatterAdd, oneHot } from './ops/index_ops';
 
-export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad_mode';
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './ops/grad_mode';
 import { gradcheck } from './autograd/gradcheck';
 export type { GradcheckOptions } from './autograd/gradcheck';
 /** nt.autograd.gradcheck(fn, inputs): float64 finite-difference check. */

@@ -1,7 +1,8 @@
 // Process-level controls and information: threads, memory, build, CUDA.
-import { addonOrigin, native } from '../bindings/loader';
+import { addonOrigin, native } from './kernels/native';
 import type { NativeBuildInfo } from '../bindings/native';
 import { ArgumentError } from './errors';
+import { FALLBACK_NOTICE } from './kernels/gemm_notice';
 import { drainHandlePool, pooledStats } from './tensor/storage';
 
 /** Threads used by CPU kernels and by OpenBLAS together (never oversubscribed). */
@@ -57,10 +58,6 @@ export interface Info {
   cuda: { compiled: boolean; available: boolean; reason: string; deviceCount: number };
 }
 
-const FALLBACK_NOTICE =
-  'GEMM runs on the portable fallback kernel because nodetorch was built without OpenBLAS; ' +
-  'install it (Debian/Ubuntu: apt-get install libopenblas-dev; macOS: brew install openblas) and run `npm rebuild nodetorch`.';
-
 /** What was loaded and how it will run. */
 export function info(): Info {
   const b = native.buildInfo();
@@ -79,14 +76,6 @@ export function info(): Info {
     kernels: b.kernels,
     cuda: native.cudaStatus(),
   };
-}
-
-let noticeShown = false;
-/** One-time notice (stderr) when GEMM runs on the fallback. NODETORCH_QUIET=1 silences it. */
-export function gemmNoticeOnce(): void {
-  if (noticeShown || process.env.NODETORCH_QUIET) return;
-  noticeShown = true;
-  if (native.buildInfo().gemm !== 'openblas') process.emitWarning(FALLBACK_NOTICE, { code: 'NODETORCH_BLAS_FALLBACK' });
 }
 
 export interface CudaDeviceInfo {

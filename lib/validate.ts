@@ -4,9 +4,19 @@
 // are shown with showValue, which never throws (symbols, bigints and
 // null-prototype objects break String() and template literals).
 import { ArgumentError } from './errors';
-import { showValue } from './tensor/shape';
 
-export { showValue };
+/** A value for an error message; never throws (symbols, null-prototype objects). */
+export function showValue(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' || v === null || v === undefined) return String(v);
+  if (typeof v === 'string') return JSON.stringify(v);
+  return typeof v;
+}
+
+/** A shape for an error message, `[2, 3]`; never throws. */
+export function formatShape(s: readonly number[]): string {
+  // Also formats hostile "shapes" (symbols, null-prototype objects) without throwing.
+  return `[${Array.from(s, (d) => (typeof d === 'number' ? String(d) : typeof d)).join(', ')}]`;
+}
 
 /** A plain options bag: undefined means {}; null, arrays, functions and primitives are refused. */
 export function checkOptions<O extends object>(op: string, options: O | undefined, name = 'options'): Partial<O> {

@@ -90,7 +90,9 @@ function loadLib() {
       'or unpack .gpu/nodetorch.node.xz there, or set NODETORCH_ADDON');
   }
   const nt = require(path.join(root, 'dist', 'lib'));
-  const L = require(path.join(root, 'dist', 'lib', 'ops', 'launch'));
+  // The kernel launches, plus the allocator of uninitialised tensors (lib/tensor).
+  const L = { ...require(path.join(root, 'dist', 'lib', 'kernels', 'launch')),
+    empty: require(path.join(root, 'dist', 'lib', 'tensor', 'tensor')).emptyTensor };
   return { nt, L };
 }
 

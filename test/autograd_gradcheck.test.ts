@@ -3,9 +3,10 @@
 // coverage test at the bottom.
 import * as nt from '../lib';
 import { derivatives } from '../lib/autograd/derivatives';
-import { record } from '../lib/autograd/node';
-import type { OpName } from '../lib/autograd/op_contexts';
-import { empty, kCrossEntropy } from '../lib/ops/launch';
+import { record } from '../lib/ops/record';
+import type { OpName } from '../lib/ops/op_contexts';
+import { kCrossEntropy } from '../lib/kernels/launch';
+import { emptyTensor as empty } from '../lib/tensor/tensor';
 import { linear } from '../lib/ops/linalg';
 import { randomValues, testSeed } from './helpers';
 

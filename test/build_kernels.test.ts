@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import * as nt from '../lib';
-import { native } from '../bindings/loader';
+import { native } from '../lib/kernels/native';
 import { KERNEL_NAMES } from '../bindings/kernels.gen';
 
 const root = path.join(__dirname, '..');

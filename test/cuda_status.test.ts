@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { native } from '../bindings/loader';
+import { native } from '../lib/kernels/native';
 import * as nt from '../lib';
 import { Storage } from '../lib/tensor/storage';
 import { Tensor } from '../lib/tensor/tensor';
@@ -324,6 +324,5 @@ describe.each(DEVICES)('device rules on %s', (device) => {
 
 if (!CUDA) {
   // Printed once so a run without a GPU says why its CUDA rows did not run.
-  // eslint-disable-next-line no-console
   console.log(`cuda_status: CUDA rows skipped: ${nt.cuda.unavailableReason()}`);
 }

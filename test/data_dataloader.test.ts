@@ -3,7 +3,7 @@
 // the native fast path (one gather per tensor, no per-item get), custom
 // collate and default collate of generic datasets.
 import * as nt from '../lib';
-import { native } from '../bindings/loader';
+import { native } from '../lib/kernels/native';
 import { DEVICES } from './helpers';
 
 const N = 10;

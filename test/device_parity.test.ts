@@ -6,8 +6,9 @@
 // same inputs. Without CUDA only the cpu rows run: a skipped test names
 // nt.cuda.unavailableReason(). scripts/gpu-check.js covers every op code on the GPU machine.
 import * as nt from '../lib';
-import * as L from '../lib/ops/launch';
-import { launchAdam, launchSgd } from '../lib/optim/fused';
+import * as L from '../lib/kernels/launch';
+import { emptyTensor } from '../lib/tensor/tensor';
+import { launchAdam, launchSgd } from '../lib/kernels/fused';
 import { DEVICES, erfRef, randomValues, testSeed, tolFor } from './helpers';
 
 type FloatDType = 'float32' | 'float64';
@@ -48,7 +49,7 @@ function input(vals: Float64Array, shape: number[], dtype: nt.DType, device: nt.
 
 /** An output tensor filled with a value no kernel writes. */
 function poisoned(shape: number[], dtype: nt.DType, device: nt.Device): nt.Tensor {
-  const t = L.empty(shape, dtype, device);
+  const t = emptyTensor(shape, dtype, device);
   L.kFill(t, dtype === 'float32' || dtype === 'float64' ? NaN : dtype === 'bool' ? 1 : -123457);
   return t;
 }

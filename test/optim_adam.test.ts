@@ -3,7 +3,7 @@
 // several tensors per group and a parameter that joins late (its own step
 // count, so its own bias corrections).
 import * as nt from '../lib';
-import { native } from '../bindings/loader';
+import { native } from '../lib/kernels/native';
 import { DEVICES, TOL, expectClose, randomValues } from './helpers';
 
 interface AdamRef { lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number; amsgrad?: boolean; maximize?: boolean }

@@ -3,7 +3,7 @@
 // starts as the first decayed gradient), over several steps, for every
 // option, several tensors per group, params that skip steps, strided params.
 import * as nt from '../lib';
-import { native } from '../bindings/loader';
+import { native } from '../lib/kernels/native';
 import { DEVICES, TOL, expectClose, randomValues } from './helpers';
 
 interface SgdRef { lr: number; momentum?: number; dampening?: number; weightDecay?: number; nesterov?: boolean; maximize?: boolean }

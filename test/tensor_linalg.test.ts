@@ -4,7 +4,7 @@
 import * as nt from '../lib';
 import { linear } from '../lib/ops/linalg';
 import { DEVICES, expectClose, expectError, randomTensor, testSeed, viewRef } from './helpers';
-import { native } from '../bindings/loader';
+import { native } from '../lib/kernels/native';
 
 /** Naive float64 matmul of [..., M, K] x [..., K, N] given as row-major refs and shapes (batch broadcast). */
 function refMatmul(a: Float64Array, as: number[], b: Float64Array, bs: number[]): { shape: number[]; values: Float64Array } {

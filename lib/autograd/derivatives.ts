@@ -7,12 +7,13 @@ import { cast } from '../ops/convert';
 import * as ew from '../ops/elementwise';
 import { alongLastDim } from '../ops/activation';
 import { indexAddInto, scatterAddInto } from '../ops/index_ops';
-import { empty, kBinary, kCopy, kFill, kSoftmaxBackward } from '../ops/launch';
+import { kBinary, kCopy, kFill, kSoftmaxBackward } from '../kernels/launch';
 import { matmul } from '../ops/linalg';
 import { to } from '../ops/convert';
 import * as views from '../ops/views';
-import type { Tensor } from '../tensor/tensor';
-import type { OpContexts, OpName } from './op_contexts';
+import { type Tensor, emptyTensor as empty } from '../tensor/tensor';
+import type { OpContexts, OpName } from '../ops/op_contexts';
+import '../ops/tensor_methods'; // the formulas call Tensor methods
 
 export type BackwardFn<C> = (ctx: C, grad: Tensor, needs: readonly boolean[]) => (Tensor | null)[];
 export type DerivativeTable = { readonly [K in OpName]: BackwardFn<OpContexts[K]> };

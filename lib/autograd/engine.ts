@@ -5,10 +5,11 @@ import { ArgumentError, ShapeError } from '../errors';
 import { formatShape, showValue } from '../tensor/shape';
 import { keep } from '../tensor/scope';
 import type { Storage } from '../tensor/storage';
-import { Tensor } from '../tensor/tensor';
+import { type GraphNode, Tensor } from '../tensor/tensor';
 import { derivatives } from './derivatives';
-import { noGrad } from './grad_mode';
-import type { GraphNode } from './node';
+import { noGrad } from '../ops/grad_mode';
+import type { OpName } from '../ops/op_contexts';
+import '../ops/tensor_methods'; // gradients are summed and cast with Tensor methods
 
 function isTensor(v: unknown): v is Tensor {
   return v instanceof Tensor;
@@ -96,7 +97,7 @@ export function backward(root: Tensor, gradient: Tensor | undefined, retainGraph
         throw new ArgumentError('backward', 'trying to backward through the graph a second time; pass {retainGraph: true} to the first backward()');
       }
       if (node.retained) node.retained.grad = keep(gOut.clone());
-      const fn = derivatives[node.op] as (c: unknown, g: Tensor, n: readonly boolean[]) => (Tensor | null)[];
+      const fn = derivatives[node.op as OpName] as (c: unknown, g: Tensor, n: readonly boolean[]) => (Tensor | null)[];
       const inGrads = fn(node.ctx, gOut, node.needs);
       for (let i = 0; i < node.inputs.length; ++i) {
         const input = node.inputs[i];

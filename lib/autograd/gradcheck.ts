@@ -5,7 +5,8 @@ import { NodetorchError, ArgumentError } from '../errors';
 import { tensor } from '../tensor/creation';
 import { Tensor } from '../tensor/tensor';
 import { checkBool, checkFunction, checkOptions, checkRange, showValue } from '../validate';
-import { noGrad } from './grad_mode';
+import { noGrad } from '../ops/grad_mode';
+import './tensor_methods'; // backward() and the op methods
 
 export interface GradcheckOptions {
   eps?: number;

@@ -8,16 +8,10 @@
 // --help and --version must work (and errors must be reported) without it.
 import { NodetorchError } from '../errors';
 import { UsageError } from './args';
+import type { CliIO } from './io';
 import { packageVersion } from './version';
 
-export interface CliIO {
-  /** One line (or block) of results: stdout. */
-  out(text: string): void;
-  /** Notes, warnings, errors: stderr. */
-  err(text: string): void;
-  /** Where the progress bar draws (only when it is a TTY). */
-  progressStream: NodeJS.WriteStream;
-}
+export type { CliIO };
 
 export const processIO: CliIO = {
   out: (text) => void process.stdout.write(text + '\n'),

@@ -5,7 +5,7 @@
 // garbage collector gets to them.
 
 import * as fs from 'fs';
-import { noGrad } from '../autograd/grad_mode';
+import { noGrad } from '../ops/grad_mode';
 import { ArgumentError, DeviceError } from '../errors';
 import * as data from '../data';
 import * as datasets from '../data/datasets';
@@ -17,11 +17,12 @@ import { manualSeed } from '../tensor/random';
 import { scope } from '../tensor/scope';
 import type { Tensor } from '../tensor/tensor';
 import { backendEssentials } from './info';
-import type { CliIO } from './main';
+import type { CliIO } from './io';
 import { MLP } from './mlp';
 import { writeTrainingPlot } from './plot_svg';
 import { createProgress } from './progress';
 import { parseTrainArgs, TRAIN_USAGE, TrainConfig } from './train_options';
+import '../autograd/tensor_methods'; // loss.backward() and the op methods
 
 export interface EpochResult {
   epoch: number;

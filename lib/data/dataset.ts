@@ -6,6 +6,7 @@ import { formatShape } from '../tensor/shape';
 import { keep } from '../tensor/scope';
 import { Tensor } from '../tensor/tensor';
 import { checkIndex, checkInteger, showValue } from '../validate';
+import '../ops/tensor_methods'; // this module calls Tensor methods
 
 /** A map-style dataset: `length` items, item i from `get(i)`. */
 export interface Dataset<T> {

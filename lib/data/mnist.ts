@@ -12,6 +12,7 @@ import { Tensor, tensorFromTypedArray } from '../tensor/tensor';
 import { checkBool, checkIndex, checkOptions, checkString, showValue } from '../validate';
 import { type Dataset, TensorDataset } from './dataset';
 import { type MnistFileNames, loadMnistSplit } from './idx';
+import '../ops/tensor_methods'; // this module calls Tensor methods
 
 export interface MnistOptions {
   /** Folder holding the IDX files. */

@@ -9,6 +9,7 @@ import { tensor } from '../tensor/creation';
 import { Tensor } from '../tensor/tensor';
 import type { RawData, RawTensor } from './raw_tensor';
 import { loadSafetensorsFile, saveSafetensorsFile } from './safetensors';
+import '../ops/tensor_methods'; // this module calls Tensor methods
 
 /** Named tensors, e.g. `model.stateDict()`. */
 export type TensorDict = Record<string, Tensor>;

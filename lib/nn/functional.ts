@@ -5,11 +5,11 @@ import { RandomKind } from '../../bindings/codes.gen';
 import { ArgumentError, DTypeError } from '../errors';
 import { gelu as geluErf, tanh } from '../ops/activation';
 import { add, checkTensor, mul } from '../ops/elementwise';
-import { empty, kRandom } from '../ops/launch';
+import { kRandom } from '../kernels/launch';
 import { flatten as flattenView } from '../ops/views';
 import { isFloatingDType } from '../tensor/dtype';
 import { defaultGenerator } from '../tensor/random';
-import type { Tensor } from '../tensor/tensor';
+import { type Tensor, emptyTensor as empty } from '../tensor/tensor';
 import { checkBool, checkClosedRange, showValue } from '../validate';
 
 export { relu, sigmoid, tanh, leakyRelu, softmax, logSoftmax } from '../ops/activation';

@@ -1,11 +1,12 @@
 // nn.init: in-place initialisers with PyTorch's exact formulas. Each runs
 // under noGrad (so it works on parameters) and returns its tensor.
-import { noGrad } from '../autograd/grad_mode';
+import { noGrad } from '../ops/grad_mode';
 import { ArgumentError, ShapeError } from '../errors';
 import { checkTensor } from '../ops/elementwise';
 import { formatShape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { checkNumber, checkOptions, showValue } from '../validate';
+import '../ops/tensor_methods'; // this module calls Tensor methods
 
 /** Nonlinearities known to calculateGain (PyTorch's names; 'leakyRelu' is accepted too). */
 export type Nonlinearity =

@@ -1,6 +1,6 @@
 // Linear (y = x W^T + b through the fused linear op: one GEMM with the bias
 // folded in) and Identity.
-import { noGrad } from '../autograd/grad_mode';
+import { noGrad } from '../ops/grad_mode';
 import { linear } from '../ops/linalg';
 import { empty } from '../tensor/creation';
 import type { DeviceLike, DType } from '../tensor/dtype';

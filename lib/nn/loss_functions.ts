@@ -3,20 +3,21 @@
 // dL/dlogits (softmax - smoothed one-hot) without storing probabilities; the
 // reduction is recorded as one 'crossEntropy' autograd node that scales the
 // saved dlogits. Inputs [N, C, d1, ...] are handled by moving C last.
-import { isGradEnabled, noGrad } from '../autograd/grad_mode';
-import { record } from '../autograd/node';
+import { isGradEnabled, noGrad } from '../ops/grad_mode';
+import { record } from '../ops/record';
 import { ArgumentError, DTypeError, ShapeError } from '../errors';
 import { logSoftmax } from '../ops/activation';
 import { cast } from '../ops/convert';
 import { add, checkTensor, mul, ne, neg, square, sub, where } from '../ops/elementwise';
 import { gather } from '../ops/index_ops';
-import { empty, kCrossEntropy, sameDevice } from '../ops/launch';
+import { kCrossEntropy, sameDevice } from '../kernels/launch';
 import { mean, sum } from '../ops/reduce';
 import { contiguous, permute, reshape, squeeze, unsqueeze } from '../ops/views';
 import { isFloatingDType } from '../tensor/dtype';
 import { formatShape } from '../tensor/shape';
-import type { Tensor } from '../tensor/tensor';
+import { type Tensor, emptyTensor as empty } from '../tensor/tensor';
 import { checkClosedRange, checkOptions, showValue } from '../validate';
+import '../ops/tensor_methods'; // this module calls Tensor methods
 
 /** How per-element losses are combined. */
 export type Reduction = 'mean' | 'sum' | 'none';

@@ -7,7 +7,7 @@
 // PyTorch: named_parameters walks modules in pre-order, own params first.
 import { inspect } from 'util';
 
-import { noGrad } from '../autograd/grad_mode';
+import { noGrad } from '../ops/grad_mode';
 import { ArgumentError, DTypeError, ShapeError } from '../errors';
 import * as convert from '../ops/convert';
 import { type Device, type DeviceLike, type DType, DTYPES, isFloatingDType, normalizeDevice } from '../tensor/dtype';
@@ -16,6 +16,7 @@ import { formatShape } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 import { checkBool, checkFunction, checkOptions, checkString, showValue } from '../validate';
 import { Parameter, isParameter } from './parameter';
+import '../ops/tensor_methods'; // this module calls Tensor methods
 
 /** Parameter and buffer name -> tensor, as returned by `stateDict()`. */
 export type StateDict = Record<string, Tensor>;

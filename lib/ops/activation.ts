@@ -1,14 +1,14 @@
 // Activations and (log-)softmax. Backward passes use the fused backward
 // kernels (ReluBackward, SigmoidBackward, ... and softmaxBackward).
 import { UnaryOp } from '../../bindings/codes.gen';
-import { record } from '../autograd/node';
+import { record } from './record';
 import { ArgumentError } from '../errors';
 import { isFloatingDType } from '../tensor/dtype';
 import { normalizeDim } from '../tensor/shape';
-import type { Tensor } from '../tensor/tensor';
+import { type Tensor, emptyTensor as empty } from '../tensor/tensor';
 import { cast } from './convert';
 import { checkTensor } from './elementwise';
-import { empty, kSoftmax, kUnary } from './launch';
+import { kSoftmax, kUnary } from '../kernels/launch';
 import { contiguous, transpose } from './views';
 
 function activation(op: string, code: UnaryOp, x: Tensor, p0 = 0): Tensor {

@@ -1,7 +1,7 @@
 // Dtype casts, device transfers, scalar tensors, and reading data back.
 import { RandomKind } from '../../bindings/codes.gen';
-import { native } from '../../bindings/loader';
-import { record } from '../autograd/node';
+import { native } from '../kernels/native';
+import { record } from './record';
 import { ArgumentError, DTypeError, ShapeError } from '../errors';
 import {
   type Device, type DeviceLike, type DType, DTYPES, type TypedArrayFor,
@@ -9,8 +9,8 @@ import {
 } from '../tensor/dtype';
 import { formatShape } from '../tensor/shape';
 import { defaultGenerator } from '../tensor/random';
-import { type NestedArray, Tensor, tensorFromTypedArray } from '../tensor/tensor';
-import { empty, kCopy, kRandom } from './launch';
+import { type NestedArray, Tensor, tensorFromTypedArray, emptyTensor as empty } from '../tensor/tensor';
+import { kCopy, kRandom } from '../kernels/launch';
 
 /** t as dtype (t itself when it already is). Differentiable between float dtypes. */
 export function cast(t: Tensor, dtype: DType): Tensor {
@@ -31,9 +31,17 @@ export function scalarTensor(value: number, like: Tensor, dtype?: DType): Tensor
   return tensorFromTypedArray(arr, [], dt, like.device);
 }
 
+/** t itself when contiguous, else a contiguous copy (not recorded: callers record against t). */
+function dense(t: Tensor): Tensor {
+  if (t.isContiguous()) return t;
+  const out = empty(t.shape, t.dtype, t.device);
+  kCopy(out, t);
+  return out;
+}
+
 function toDevice(t: Tensor, device: Device): Tensor {
   if (t.device === device) return t;
-  const src = t.isContiguous() ? t : t.contiguous();
+  const src = dense(t);
   const out = empty(t.shape, t.dtype, device);
   native.transfer(out._handle('to'), 0, src._handle('to'), src.offset, t.numel);
   if (!isFloatingDType(t.dtype)) return out;
@@ -68,7 +76,7 @@ export function item(t: Tensor): number {
 
 export function data(t: Tensor): TypedArrayFor[DType] {
   t._check('data');
-  const src = t.isContiguous() ? t : t.contiguous();
+  const src = dense(t);
   const out = newTypedArray(t.dtype, t.numel);
   if (t.numel) native.toArray(src._handle('data'), src.offset, t.numel, out);
   if (src !== t) src.dispose();
@@ -112,10 +120,3 @@ export function uniformInPlace(t: Tensor, low: number, high: number): void {
 export function normalInPlace(t: Tensor, mean: number, std: number): void {
   fillRandom(t, RandomKind.Normal, mean, std, 'normal_');
 }
-
-export function randomFill(t: Tensor, kind: RandomKind, a: number, b: number, op: string): Tensor {
-  fillRandom(t, kind, a, b, op);
-  return t;
-}
-
-export { Tensor };

@@ -3,14 +3,14 @@
 // (JS numbers) go through the scalar kernels, never through a temporary
 // tensor, where a scalar kernel exists.
 import { BinaryOp, UnaryOp } from '../../bindings/codes.gen';
-import { record } from '../autograd/node';
-import { isGradEnabled } from '../autograd/grad_mode';
+import { record } from './record';
+import { isGradEnabled } from './grad_mode';
 import { ArgumentError, DTypeError } from '../errors';
 import { type DType, isFloatingDType, promoteTypes, promoteWithScalar } from '../tensor/dtype';
 import { broadcastShapes, formatShape, showValue } from '../tensor/shape';
-import { Tensor, type TensorOrScalar } from '../tensor/tensor';
+import { Tensor, type TensorOrScalar, emptyTensor as empty } from '../tensor/tensor';
 import { cast, scalarTensor } from './convert';
-import { empty, kBinary, kCopy, kFill, kUnary, kWhere, sameDevice } from './launch';
+import { kBinary, kCopy, kFill, kUnary, kWhere, sameDevice } from '../kernels/launch';
 
 export function checkTensor(op: string, x: unknown, what = 'input'): Tensor {
   if (!(x instanceof Tensor)) {

@@ -1,14 +1,14 @@
 // Indexing: index_select, gather, scatter_add, one_hot. Index values are
 // range-checked by the kernels (IndexError), negative values are wrapped here
 // only where PyTorch wraps them.
-import { record } from '../autograd/node';
+import { record } from './record';
 import { ArgumentError, DTypeError, ShapeError } from '../errors';
 import { formatShape, normalizeDim, showValue } from '../tensor/shape';
-import type { Tensor } from '../tensor/tensor';
-import { cast } from './convert';
+import { type Tensor, emptyTensor as empty } from '../tensor/tensor';
+import { cast, item } from './convert';
 import { checkTensor } from './elementwise';
-import { empty, kFill, kGather, kIndexAdd, kIndexSelect, kScatterAdd, sameDevice } from './launch';
-import { contiguous } from './views';
+import { kFill, kGather, kIndexAdd, kIndexSelect, kScatterAdd, sameDevice } from '../kernels/launch';
+import { clone, contiguous, narrow, reshape } from './views';
 import { amax } from './reduce';
 
 function checkIndex(op: string, index: Tensor): void {
@@ -78,14 +78,14 @@ export function scatterAdd(self: Tensor, dim: number, index: Tensor, src: Tensor
     if (index.shape[i] > src.shape[i]) throw new ShapeError('scatter_add', `index ${formatShape(index.shape)} is larger than src ${formatShape(src.shape)} at dim ${i}`);
   }
   const srcC = contiguous(src.shape.every((s, i) => s === index.shape[i]) ? src : sliceTo(src, index.shape));
-  const out = contiguous(self).clone();
+  const out = clone(contiguous(self));
   kScatterAdd(out, cast(srcC, self.dtype), contiguous(index), d);
   return record('scatterAdd', out, [self, srcC], () => ({ dim: d, index: contiguous(index) }));
 }
 
 function sliceTo(x: Tensor, shape: readonly number[]): Tensor {
   let t = x;
-  for (let i = 0; i < shape.length; ++i) t = t.narrow(i, 0, shape[i]);
+  for (let i = 0; i < shape.length; ++i) t = narrow(t, i, 0, shape[i]);
   return t;
 }
 
@@ -101,9 +101,9 @@ export function scatterAddInto(shape: readonly number[], dim: number, index: Ten
 export function oneHot(index: Tensor, numClasses = -1): Tensor {
   checkIndex('one_hot', index);
   let n = numClasses;
-  if (n === -1) n = index.numel ? amax(index).item() + 1 : 0;
+  if (n === -1) n = index.numel ? item(amax(index)) + 1 : 0;
   if (!Number.isInteger(n) || n < 0) throw new ArgumentError('one_hot', `numClasses must be a non-negative integer or -1, got ${showValue(numClasses)}`);
-  const idx = contiguous(index).reshape([...index.shape, 1]);
+  const idx = reshape(contiguous(index), [...index.shape, 1]);
   const out = empty([...index.shape, n], 'int64', index.device);
   kFill(out, 0);
   const ones = empty(idx.shape, 'int64', index.device);

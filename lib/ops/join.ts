@@ -1,11 +1,11 @@
 // cat and stack: each input is copied into its slice of the output.
-import { record } from '../autograd/node';
+import { record } from './record';
 import { ArgumentError, ShapeError } from '../errors';
 import { promoteTypes } from '../tensor/dtype';
 import { formatShape, normalizeDim } from '../tensor/shape';
-import type { Tensor } from '../tensor/tensor';
+import { type Tensor, emptyTensor as empty } from '../tensor/tensor';
 import { checkTensor } from './elementwise';
-import { empty, kCopy, sameDevice } from './launch';
+import { kCopy, sameDevice } from '../kernels/launch';
 import { narrow, unsqueeze } from './views';
 
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {

@@ -1,13 +1,13 @@
 // Matrix products through the backend GEMM. Transposed views are passed to
 // BLAS as transpose flags, never copied; batch dims broadcast.
-import { record } from '../autograd/node';
+import { record } from './record';
 import { DTypeError, ShapeError } from '../errors';
 import { isFloatingDType, promoteTypes } from '../tensor/dtype';
 import { broadcastShapes, formatShape } from '../tensor/shape';
-import type { Tensor } from '../tensor/tensor';
+import { type Tensor, emptyTensor as empty } from '../tensor/tensor';
 import { cast } from './convert';
-import { checkTensor } from './elementwise';
-import { type GemmOperand, empty, kCopy, kGemm, sameDevice } from './launch';
+import { checkTensor, fillInPlace } from './elementwise';
+import { type GemmOperand, kCopy, kGemm, sameDevice } from '../kernels/launch';
 import { contiguous, expand, reshape, squeeze, unsqueeze } from './views';
 
 /**
@@ -71,7 +71,7 @@ function matmulNd(a: Tensor, b: Tensor): Tensor {
   const out = empty([...batch, M, N], a.dtype, a.device);
   if (out.numel > 0) {
     if (K === 0) {
-      out.zero_();
+      fillInPlace(out, 0);
     } else {
       const ao = asGemmOperand(ae, batch.length, M, K);
       const bo = asGemmOperand(be, batch.length, K, N);
@@ -146,7 +146,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   if (b) kCopy(out2, b);
   if (out2.numel > 0) {
     if (inF === 0) {
-      if (!b) out2.zero_();
+      if (!b) fillInPlace(out2, 0);
     } else {
       const xo = asGemmOperand(x2, 0, rows, inF);
       const wo = asGemmOperand(w, 0, outF, inF);

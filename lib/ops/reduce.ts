@@ -1,13 +1,13 @@
 // Reductions over any set of dims, with keepdim.
 import { ReduceOp } from '../../bindings/codes.gen';
-import { record } from '../autograd/node';
+import { record } from './record';
 import { ShapeError } from '../errors';
 import { type DType, isFloatingDType } from '../tensor/dtype';
 import { formatShape, normalizeDim, normalizeDims } from '../tensor/shape';
-import type { Tensor } from '../tensor/tensor';
+import { type Tensor, emptyTensor as empty } from '../tensor/tensor';
 import { cast } from './convert';
 import { checkTensor, sqrt } from './elementwise';
-import { empty, kReduce } from './launch';
+import { kReduce } from '../kernels/launch';
 import { reshape } from './views';
 
 function outShape(x: Tensor, dims: readonly number[], keepdim: boolean): number[] {

@@ -1,13 +1,13 @@
 // Views (no copy): reshape/view, squeeze/unsqueeze/flatten, transpose,
 // permute, expand, narrow, split/chunk; plus clone and contiguous.
-import { record } from '../autograd/node';
+import { record } from './record';
 import { ArgumentError, ShapeError } from '../errors';
 import {
   type Shape, checkShape, contiguousStrides, formatShape, inferShape, normalizeDim, showValue, viewStrides,
 } from '../tensor/shape';
-import { Tensor } from '../tensor/tensor';
+import { Tensor, emptyTensor as empty } from '../tensor/tensor';
 import { checkTensor } from './elementwise';
-import { empty, kCopy } from './launch';
+import { kCopy } from '../kernels/launch';
 
 export function dimIndex(op: string, dim: number, ndim: number): number {
   return normalizeDim(op, dim, ndim);

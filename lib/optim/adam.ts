@@ -8,7 +8,7 @@ import { keep } from '../tensor/scope';
 import type { Tensor } from '../tensor/tensor';
 import { checkBool, checkObject, checkOptions, checkRange, showValue } from '../validate';
 import { bucketBy, prepareParams } from './buckets';
-import { launchAdam } from './fused';
+import { launchAdam } from '../kernels/fused';
 import {
   type BaseOptions, type ParamGroup, type ParamState, type ParamsInput, Optimizer, stateTensor,
 } from './optimizer';

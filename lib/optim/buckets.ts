@@ -7,6 +7,7 @@ import { DeviceError, ShapeError } from '../errors';
 import { cast } from '../ops/convert';
 import { formatShape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
+import '../ops/tensor_methods'; // this module calls Tensor methods
 
 /** A parameter with its gradient, both contiguous and of the parameter's dtype. */
 export interface Prepared {

@@ -2,13 +2,14 @@
 // lazily created per-parameter state, zeroGrad, and a PyTorch-shaped state
 // dict (state keyed by parameter index, groups listing indices). Subclasses
 // implement only `update()`, the math of one step.
-import { enableGrad, noGrad } from '../autograd/grad_mode';
+import { enableGrad, noGrad } from '../ops/grad_mode';
 import { ArgumentError, DTypeError } from '../errors';
 import { cast, to } from '../ops/convert';
 import { isFloatingDType } from '../tensor/dtype';
 import { keep } from '../tensor/scope';
 import { Tensor } from '../tensor/tensor';
 import { checkBool, checkFunction, checkIterable, checkObject, checkOptions, checkString, showValue } from '../validate';
+import '../ops/tensor_methods'; // this module calls Tensor methods
 
 /** Options every optimizer has. */
 export interface BaseOptions {

@@ -9,6 +9,7 @@ import { prepareParams } from './buckets';
 import {
   type BaseOptions, type ParamGroup, type ParamState, type ParamsInput, Optimizer, stateTensor,
 } from './optimizer';
+import '../ops/tensor_methods'; // this module calls Tensor methods
 
 export interface RMSpropOptions extends BaseOptions {
   lr: number;

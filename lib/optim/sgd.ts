@@ -6,7 +6,7 @@ import { zeros } from '../tensor/creation';
 import type { Tensor } from '../tensor/tensor';
 import { checkBool, checkObject, checkRange } from '../validate';
 import { bucketBy, prepareParams } from './buckets';
-import { type SgdHyper, launchSgd } from './fused';
+import { type SgdHyper, launchSgd } from '../kernels/fused';
 import {
   type BaseOptions, type ParamGroup, type ParamsInput, Optimizer, stateTensor,
 } from './optimizer';

@@ -1,7 +1,7 @@
 // Tensor creation: from JS data, constant fills, ranges, identity, random.
 import { RandomKind } from '../../bindings/codes.gen';
 import { ArgumentError, DTypeError, ShapeError } from '../errors';
-import { empty as emptyRaw, kArange, kFill, kRandom } from '../ops/launch';
+import { kArange, kFill, kRandom } from '../kernels/launch';
 import {
   type AnyTypedArray, type DeviceLike, type DType, checkDType, dtypeOfTypedArray, isFloatingDType,
   newTypedArray, normalizeDevice,
@@ -9,7 +9,7 @@ import {
 import { defaultGenerator } from './random';
 import { RandomSource } from './random_source';
 import { type Shape, checkShape, formatShape, numelOf, showValue } from './shape';
-import { Tensor, tensorFromTypedArray } from './tensor';
+import { Tensor, emptyTensor as emptyRaw, tensorFromTypedArray } from './tensor';
 
 export interface TensorOptions {
   dtype?: DType;

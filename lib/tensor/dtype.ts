@@ -1,7 +1,6 @@
 // Element types, their typed arrays and the promotion rules of PyTorch.
-import { DTYPE_CODES } from '../../bindings/codes.gen';
 import { ArgumentError, DTypeError } from '../errors';
-import { showValue } from './shape';
+import { showValue } from '../validate';
 
 /** Element type of a tensor. */
 export type DType = 'float32' | 'float64' | 'int32' | 'int64' | 'uint8' | 'bool';
@@ -24,16 +23,8 @@ export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'int64',
 
 export const ITEM_SIZE: Record<DType, number> = { float32: 4, float64: 8, int32: 4, int64: 8, uint8: 1, bool: 1 };
 
-export function dtypeCode(d: DType): number {
-  return DTYPE_CODES[d];
-}
-
 export function isFloatingDType(d: DType): boolean {
   return d === 'float32' || d === 'float64';
-}
-
-export function isIntegralDType(d: DType): boolean {
-  return d === 'int32' || d === 'int64' || d === 'uint8';
 }
 
 export function checkDType(op: string, d: unknown): DType {
@@ -47,10 +38,6 @@ export function normalizeDevice(op: string, d: unknown): Device {
   if (d === 'cpu') return 'cpu';
   if (d === 'cuda' || d === 'cuda:0') return 'cuda';
   throw new ArgumentError(op, `device must be 'cpu' or 'cuda', got ${showValue(d)}`);
-}
-
-export function deviceCode(d: Device): number {
-  return d === 'cpu' ? 0 : 1;
 }
 
 export function newTypedArray<D extends DType>(d: D, n: number): TypedArrayFor[D] {

@@ -34,31 +34,29 @@ export function keep<T extends Scoped>(t: T): T {
   return t;
 }
 
-/** Tensors reachable from a scope's result (arrays, plain objects, Maps), depth-limited. */
-function collect(value: unknown, out: Set<Scoped>, depth: number, isTensor: (v: unknown) => v is Scoped): void {
+/**
+ * The frame's tensors reachable from a scope's result (arrays, plain objects,
+ * Maps), depth-limited. Only tensors the frame tracks matter here, so a set
+ * lookup identifies them: this module never needs the Tensor class.
+ */
+function collect(value: unknown, frame: Set<Scoped>, out: Set<Scoped>, depth: number): void {
   if (depth > 6 || value === null || typeof value !== 'object') return;
-  if (isTensor(value)) {
-    out.add(value);
+  if (frame.has(value as Scoped)) {
+    out.add(value as Scoped);
     return;
   }
   if (Array.isArray(value)) {
-    for (const v of value) collect(v, out, depth + 1, isTensor);
+    for (const v of value) collect(v, frame, out, depth + 1);
   } else if (value instanceof Map) {
-    for (const v of value.values()) collect(v, out, depth + 1, isTensor);
+    for (const v of value.values()) collect(v, frame, out, depth + 1);
   } else if (Object.getPrototypeOf(value) === Object.prototype) {
-    for (const v of Object.values(value as Record<string, unknown>)) collect(v, out, depth + 1, isTensor);
+    for (const v of Object.values(value as Record<string, unknown>)) collect(v, frame, out, depth + 1);
   }
-}
-
-let tensorCheck: (v: unknown) => v is Scoped = (v: unknown): v is Scoped => false;
-/** Set once by the tensor module (avoids an import cycle). */
-export function setTensorCheck(check: (v: unknown) => v is Scoped): void {
-  tensorCheck = check;
 }
 
 function close(frame: Frame, result: unknown): void {
   const survivors = new Set<Scoped>();
-  collect(result, survivors, 0, tensorCheck);
+  collect(result, frame.tensors, survivors, 0);
   for (const t of frame.tensors) {
     if (survivors.has(t)) {
       if (frame.parent) frame.parent.tensors.add(t);

@@ -1,14 +1,13 @@
 // Shape arithmetic: validation, strides, broadcasting, dim normalisation.
+// (Broadcast strides for kernel operands live in lib/kernels/operand.ts.)
 import { ArgumentError, ShapeError } from '../errors';
+import { formatShape, showValue } from '../validate';
+
+export { formatShape, showValue };
 
 export type Shape = readonly number[];
 
 export const MAX_DIMS = 8;
-
-export function formatShape(s: Shape): string {
-  // Also formats hostile "shapes" (symbols, null-prototype objects) without throwing.
-  return `[${Array.from(s, (d) => (typeof d === 'number' ? String(d) : typeof d)).join(', ')}]`;
-}
 
 export function numelOf(s: Shape): number {
   let n = 1;
@@ -65,29 +64,6 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
     out[i] = da === 1 ? db : da;
   }
   return out;
-}
-
-/** Strides that view a tensor of (shape, strides) as `target` (broadcast dims get stride 0). */
-export function broadcastStrides(op: string, shape: Shape, strides: readonly number[], target: Shape): number[] {
-  const n = target.length;
-  const off = n - shape.length;
-  if (off < 0) throw new ShapeError(op, `cannot broadcast ${formatShape(shape)} to ${formatShape(target)}`);
-  const out = new Array<number>(n);
-  for (let i = 0; i < n; ++i) {
-    if (i < off) { out[i] = 0; continue; }
-    const d = shape[i - off];
-    if (d === target[i]) out[i] = strides[i - off];
-    else if (d === 1) out[i] = 0;
-    else throw new ShapeError(op, `cannot broadcast ${formatShape(shape)} to ${formatShape(target)}`);
-  }
-  return out;
-}
-
-/** A value for an error message; never throws (symbols, null-prototype objects). */
-export function showValue(v: unknown): string {
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' || v === null || v === undefined) return String(v);
-  if (typeof v === 'string') return JSON.stringify(v);
-  return typeof v;
 }
 
 /** Normalises a possibly negative dim against ndim (PyTorch's wrap rule). */

@@ -8,7 +8,7 @@
 // ~2 us, most of the dispatch cost of a small op. Pooled handles do not count
 // as live in nt.memory(); nt.emptyCache() frees them.
 import type { StorageHandle } from '../../bindings/kernels.gen';
-import { native } from '../../bindings/loader';
+import { native } from '../kernels/native';
 import type { Device, DType } from './dtype';
 
 const POOL_MAX_NUMEL = 1 << 16; // elements: only small buffers are pooled

@@ -109,7 +109,7 @@ function runBench(nt, L, device, small, log) {
   for (const t of [logits, targets, losses, dlogits]) t.dispose();
 
   // Fused Adam over a multi-tensor list: reads p, g, m, v; writes p, m, v.
-  const fused = require('../../dist/lib/optim/fused');
+  const fused = require('../../dist/lib/kernels/fused');
   const per = S.adamN / S.adamTensors;
   const mk = (lo, hi) => Array.from({ length: S.adamTensors }, () => rnd([per], 'float32', lo, hi));
   const p = mk(-1, 1), g = mk(-1, 1), m = mk(-0.1, 0.1), v = mk(0, 0.01);

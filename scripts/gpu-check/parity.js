@@ -1,7 +1,7 @@
 'use strict';
 // Kernel parity for scripts/gpu-check.js: every kernel of NT_KERNEL_LIST run
 // on the target device and on the CPU (its twin) with the same fresh random
-// inputs, through the raw launchers of dist/lib/ops/launch.js (no autograd,
+// inputs, through the raw launchers of dist/lib/kernels/launch.js (no autograd,
 // no user-level checks in between). Outputs are poisoned first (NaN for
 // floats, a sentinel for integers) so an element the kernel never writes
 // shows up as a mismatch. Tolerance per element: atol + rtol * |cpu|.
@@ -233,7 +233,7 @@ function buildCases(nt, L, seed) {
   }
 
   // ---- fused optimizers: multi-tensor lists of odd sizes ------------------------
-  const fused = require('../../dist/lib/optim/fused');
+  const fused = require('../../dist/lib/kernels/fused');
   for (const dtype of FLOATS) {
     const sizes = [1, 31, 1025, 4099];
     const list = (prefix, lo, hi) => Object.fromEntries(sizes.map((n, k) => [`${prefix}${k}`, rand([n], dtype, lo, hi)]));

@@ -9,7 +9,7 @@ import * as path from 'path';
 
 import fc from 'fast-check';
 
-import { native } from '../../bindings/loader';
+import { native } from '../../lib/kernels/native';
 import type { StorageHandle } from '../../bindings/kernels.gen';
 import { KERNEL_NAMES } from '../../bindings/kernels.gen';
 import * as nt from '../../lib';
@@ -241,7 +241,7 @@ describe('native kernels with hostile arguments', () => {
     live.push(p, g, m);
     A.set([0.1, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0]);
     calls += 3;
-    // eslint-disable-next-line no-sparse-arrays
+    // [p, , p]: a sparse list, its hole at index 1.
     expect(() => native.kernels.sgd([p, , p] as StorageHandle[], [g, g, g], null)).toThrow(nt.ArgumentError);
     expect(() => native.kernels.sgd([p, p], [g], null)).toThrow(nt.ArgumentError);
     expect(() => native.kernels.sgd('x' as never, [g], null)).toThrow(nt.ArgumentError);
@@ -260,7 +260,7 @@ describe('native kernels with hostile arguments', () => {
     // keep reading through a pointer into memory JS may have freed. In a child
     // process: the detached buffer would break every later op of this one.
     const script = `
-      const { native } = require('./bindings/loader.ts');
+      const { native } = require('./lib/kernels/native.ts');
       const h = native.alloc(0, 0, 4);
       let moved = structuredClone(native.args.buffer, { transfer: [native.args.buffer] });
       new Float64Array(moved).fill(1e300);

@@ -1,6 +1,7 @@
-// What each differentiable op saves for its backward formula. The table in
-// derivatives.ts is a mapped type over this interface, so an op without a
-// formula (or a formula with the wrong context) is a compile error.
+// What each differentiable op saves for its backward formula (recorded by
+// record.ts). The table in lib/autograd/derivatives.ts is a mapped type over
+// this interface, so an op without a formula (or a formula with the wrong
+// context) is a compile error.
 import type { DType, Device } from '../tensor/dtype';
 import type { Tensor } from '../tensor/tensor';
 

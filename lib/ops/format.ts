@@ -1,5 +1,6 @@
 // PyTorch-like repr: tensor([[ 1.0000, -2.5000], ...], dtype=..., grad_fn=<...>)
-import type { Tensor } from './tensor';
+import type { Tensor } from '../tensor/tensor';
+import { data } from './convert';
 
 const EDGE = 3;       // items shown at each end of a summarised dim
 const THRESHOLD = 1000;
@@ -15,7 +16,7 @@ function formatNumber(v: number, floating: boolean, sci: boolean): string {
 export function formatTensor(t: Tensor): string {
   if (t.isDisposed) return 'tensor(<disposed>)';
   const floating = t.dtype === 'float32' || t.dtype === 'float64';
-  const values = t.data();
+  const values = data(t);
   const get = (i: number): number =>
     values instanceof BigInt64Array ? Number(values[i]) : (values as ArrayLike<number>)[i];
   const summarize = t.numel > THRESHOLD;

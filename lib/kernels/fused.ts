@@ -3,11 +3,8 @@
 // writers (bindings/kernels.gen.ts). Every tensor passed must be contiguous
 // and share one dtype and device (the callers bucket and copy to guarantee
 // it; native re-checks bounds).
-import { createKernelWriters } from '../../bindings/kernels.gen';
-import { native } from '../../bindings/loader';
-import type { Tensor } from '../tensor/tensor';
-
-const W = createKernelWriters(native.args, native.kernels);
+import { native, writers as W } from './native';
+import type { KernelTensor as Tensor } from './operand';
 
 /** Tensors per native call: keeps the largest layout (10 + 6 per tensor) inside the args buffer. */
 const MAX_PER_CALL = Math.floor((native.args.length - 16) / 6);

@@ -1,19 +1,16 @@
 // Kernel launches: turn tensors into the arguments of the generated kernel
 // writers (bindings/kernels.gen.ts), which fill the shared buffer and call
 // the kernel. No autograd and no user-facing checks here beyond devices:
-// callers (lib/ops/*) check shapes and dtypes first.
+// callers (lib/tensor, lib/ops, ...) check shapes and dtypes first.
+// Operands are KernelTensors (lib/kernels/operand.ts): a Tensor fits, and
+// this layer never imports lib/tensor.
 import { BinaryOp, RandomKind, ReduceOp, UnaryOp } from '../../bindings/codes.gen';
-import { createKernelWriters } from '../../bindings/kernels.gen';
-import { native } from '../../bindings/loader';
+import { writers as W } from './native';
 import { DeviceError } from '../errors';
-import { gemmNoticeOnce } from '../runtime';
-import { type Device, type DType } from '../tensor/dtype';
-import { broadcastStrides, type Shape } from '../tensor/shape';
-import { type Tensor, emptyTensor } from '../tensor/tensor';
+import { gemmNoticeOnce } from './gemm_notice';
+import { type KernelTensor as Tensor, type Shape, broadcastStrides } from './operand';
 
-const W = createKernelWriters(native.args, native.kernels);
-
-export function sameDevice(op: string, ...ts: Tensor[]): Device {
+export function sameDevice(op: string, ...ts: Tensor[]): Tensor['device'] {
   const d = ts[0].device;
   for (let i = 1; i < ts.length; ++i) {
     if (ts[i].device !== d) {
@@ -21,10 +18,6 @@ export function sameDevice(op: string, ...ts: Tensor[]): Device {
     }
   }
   return d;
-}
-
-export function empty(shape: Shape, dtype: DType, device: Device): Tensor {
-  return emptyTensor(shape, dtype, device);
 }
 
 /**

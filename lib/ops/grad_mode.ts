@@ -1,4 +1,5 @@
-// Whether operations record the autograd graph.
+// Whether operations record the autograd graph (record.ts reads it; users
+// switch it with nt.noGrad, nt.enableGrad, nt.setGradEnabled).
 import { checkBool, checkFunction } from '../validate';
 
 let enabled = true;

@@ -1,0 +1,272 @@
+// The Tensor methods implemented by ops: tensor.ts imports no op, so this
+// module declares them on the Tensor interface (declaration merging, as
+// TensorFlow.js does in tfjs-core/src/public/chained_ops) and adds them to
+// Tensor.prototype. Each is a thin call to the functional op, where shapes
+// are checked and autograd is recorded. Loaded for its side effect by
+// lib/index.ts and by every module above ops that calls these methods.
+import { inspect } from 'util';
+
+import type { DType, DeviceLike, TypedArrayFor } from '../tensor/dtype';
+import { type NestedArray, type TensorOrScalar, Tensor, defineTensorMethods } from '../tensor/tensor';
+import { checkOptions } from '../validate';
+import * as act from './activation';
+import * as convert from './convert';
+import * as ew from './elementwise';
+import { formatTensor } from './format';
+import * as idx from './index_ops';
+import * as linalg from './linalg';
+import * as red from './reduce';
+import * as views from './views';
+
+declare module '../tensor/tensor' {
+  interface Tensor {
+    // ---- data out -----------------------------------------------------------
+    /** The value of a one-element tensor. */
+    item(): number;
+    /** A contiguous copy of the elements in a typed array. */
+    data(): TypedArrayFor[DType];
+    /** Nested JS arrays (numbers; booleans for bool tensors). */
+    toArray(): NestedArray<number | boolean>;
+    /** PyTorch-style repr: `tensor([1.0000, 2.0000])`. */
+    toString(): string;
+    [inspect.custom](): string;
+
+    // ---- conversion -----------------------------------------------------------
+    to(target: DeviceLike | DType | { device?: DeviceLike; dtype?: DType }): Tensor;
+    cuda(): Tensor;
+    cpu(): Tensor;
+    float(): Tensor;
+    double(): Tensor;
+    int(): Tensor;
+    long(): Tensor;
+    bool(): Tensor;
+    clone(): Tensor;
+    contiguous(): Tensor;
+
+    // ---- elementwise ----------------------------------------------------------
+    add(other: TensorOrScalar, alpha?: number): Tensor;
+    sub(other: TensorOrScalar, alpha?: number): Tensor;
+    mul(other: TensorOrScalar): Tensor;
+    div(other: TensorOrScalar): Tensor;
+    pow(exponent: TensorOrScalar): Tensor;
+    maximum(other: Tensor): Tensor;
+    minimum(other: Tensor): Tensor;
+    neg(): Tensor;
+    abs(): Tensor;
+    exp(): Tensor;
+    log(): Tensor;
+    sqrt(): Tensor;
+    rsqrt(): Tensor;
+    square(): Tensor;
+    reciprocal(): Tensor;
+    sin(): Tensor;
+    cos(): Tensor;
+    log1p(): Tensor;
+    expm1(): Tensor;
+    erf(): Tensor;
+    sign(): Tensor;
+    floor(): Tensor;
+    ceil(): Tensor;
+    round(): Tensor;
+    clamp(min?: number | null, max?: number | null): Tensor;
+    sigmoid(): Tensor;
+    tanh(): Tensor;
+    relu(): Tensor;
+    gelu(): Tensor;
+    leakyRelu(negativeSlope?: number): Tensor;
+    softmax(dim: number): Tensor;
+    logSoftmax(dim: number): Tensor;
+    eq(other: TensorOrScalar): Tensor;
+    ne(other: TensorOrScalar): Tensor;
+    lt(other: TensorOrScalar): Tensor;
+    le(other: TensorOrScalar): Tensor;
+    gt(other: TensorOrScalar): Tensor;
+    ge(other: TensorOrScalar): Tensor;
+    logicalAnd(other: Tensor): Tensor;
+    logicalOr(other: Tensor): Tensor;
+    logicalNot(): Tensor;
+
+    // ---- in place (no autograd on tensors that require grad) ----------------
+    add_(other: TensorOrScalar, alpha?: number): this;
+    sub_(other: TensorOrScalar, alpha?: number): this;
+    mul_(other: TensorOrScalar): this;
+    div_(other: TensorOrScalar): this;
+    fill_(value: number): this;
+    zero_(): this;
+    copy_(src: Tensor): this;
+    clamp_(min?: number | null, max?: number | null): this;
+    uniform_(low?: number, high?: number): this;
+    normal_(mean?: number, std?: number): this;
+
+    // ---- reductions -----------------------------------------------------------
+    sum(dim?: number | number[], keepdim?: boolean): Tensor;
+    mean(dim?: number | number[], keepdim?: boolean): Tensor;
+    prod(dim?: number, keepdim?: boolean): Tensor;
+    amax(dim?: number | number[], keepdim?: boolean): Tensor;
+    amin(dim?: number | number[], keepdim?: boolean): Tensor;
+    /** Max of all elements, or `{values, indices}` along `dim`. */
+    max(): Tensor;
+    max(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+    min(): Tensor;
+    min(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+    argmax(dim?: number, keepdim?: boolean): Tensor;
+    argmin(dim?: number, keepdim?: boolean): Tensor;
+    var(dim?: number | number[], options?: { correction?: number; keepdim?: boolean }): Tensor;
+    std(dim?: number | number[], options?: { correction?: number; keepdim?: boolean }): Tensor;
+    logsumexp(dim: number | number[], keepdim?: boolean): Tensor;
+
+    // ---- linear algebra -------------------------------------------------------
+    matmul(other: Tensor): Tensor;
+    mm(other: Tensor): Tensor;
+    bmm(other: Tensor): Tensor;
+    /** Transpose of a tensor with at most 2 dims. */
+    t(): Tensor;
+    readonly T: Tensor;
+
+    // ---- views and shape ------------------------------------------------------
+    reshape(...shape: number[] | [readonly number[]]): Tensor;
+    view(...shape: number[] | [readonly number[]]): Tensor;
+    flatten(startDim?: number, endDim?: number): Tensor;
+    squeeze(dim?: number): Tensor;
+    unsqueeze(dim: number): Tensor;
+    transpose(dim0: number, dim1: number): Tensor;
+    permute(...dims: number[] | [readonly number[]]): Tensor;
+    expand(...shape: number[] | [readonly number[]]): Tensor;
+    expandAs(other: Tensor): Tensor;
+    narrow(dim: number, start: number, length: number): Tensor;
+    split(splitSize: number | number[], dim?: number): Tensor[];
+    chunk(chunks: number, dim?: number): Tensor[];
+    indexSelect(dim: number, index: Tensor): Tensor;
+    gather(dim: number, index: Tensor): Tensor;
+  }
+}
+
+function maxMethod(this: Tensor, dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+  return dim === undefined ? red.amax(this) : red.maxDim(this, dim, keepdim);
+}
+
+function minMethod(this: Tensor, dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+  return dim === undefined ? red.amin(this) : red.minDim(this, dim, keepdim);
+}
+
+defineTensorMethods({
+  // ---- data out -----------------------------------------------------------
+  item(): number { return convert.item(this); },
+  data(): TypedArrayFor[DType] { return convert.data(this); },
+  toArray(): NestedArray<number | boolean> { return convert.toArray(this); },
+  toString(): string { return formatTensor(this); },
+  [inspect.custom](): string { return formatTensor(this); },
+
+  // ---- conversion -----------------------------------------------------------
+  to(target: DeviceLike | DType | { device?: DeviceLike; dtype?: DType }): Tensor { return convert.to(this, target); },
+  cuda(): Tensor { return convert.to(this, 'cuda'); },
+  cpu(): Tensor { return convert.to(this, 'cpu'); },
+  float(): Tensor { return convert.to(this, 'float32'); },
+  double(): Tensor { return convert.to(this, 'float64'); },
+  int(): Tensor { return convert.to(this, 'int32'); },
+  long(): Tensor { return convert.to(this, 'int64'); },
+  bool(): Tensor { return convert.to(this, 'bool'); },
+  clone(): Tensor { return views.clone(this); },
+  contiguous(): Tensor { return views.contiguous(this); },
+
+  // ---- elementwise ----------------------------------------------------------
+  add(other: TensorOrScalar, alpha = 1): Tensor { return ew.add(this, other, alpha); },
+  sub(other: TensorOrScalar, alpha = 1): Tensor { return ew.sub(this, other, alpha); },
+  mul(other: TensorOrScalar): Tensor { return ew.mul(this, other); },
+  div(other: TensorOrScalar): Tensor { return ew.div(this, other); },
+  pow(exponent: TensorOrScalar): Tensor { return ew.pow(this, exponent); },
+  maximum(other: Tensor): Tensor { return ew.maximum(this, other); },
+  minimum(other: Tensor): Tensor { return ew.minimum(this, other); },
+  neg(): Tensor { return ew.neg(this); },
+  abs(): Tensor { return ew.abs(this); },
+  exp(): Tensor { return ew.exp(this); },
+  log(): Tensor { return ew.log(this); },
+  sqrt(): Tensor { return ew.sqrt(this); },
+  rsqrt(): Tensor { return ew.rsqrt(this); },
+  square(): Tensor { return ew.square(this); },
+  reciprocal(): Tensor { return ew.reciprocal(this); },
+  sin(): Tensor { return ew.sin(this); },
+  cos(): Tensor { return ew.cos(this); },
+  log1p(): Tensor { return ew.log1p(this); },
+  expm1(): Tensor { return ew.expm1(this); },
+  erf(): Tensor { return ew.erf(this); },
+  sign(): Tensor { return ew.sign(this); },
+  floor(): Tensor { return ew.floor(this); },
+  ceil(): Tensor { return ew.ceil(this); },
+  round(): Tensor { return ew.round(this); },
+  clamp(min?: number | null, max?: number | null): Tensor { return ew.clamp(this, min, max); },
+  sigmoid(): Tensor { return act.sigmoid(this); },
+  tanh(): Tensor { return act.tanh(this); },
+  relu(): Tensor { return act.relu(this); },
+  gelu(): Tensor { return act.gelu(this); },
+  leakyRelu(negativeSlope = 0.01): Tensor { return act.leakyRelu(this, negativeSlope); },
+  softmax(dim: number): Tensor { return act.softmax(this, dim); },
+  logSoftmax(dim: number): Tensor { return act.logSoftmax(this, dim); },
+  eq(other: TensorOrScalar): Tensor { return ew.eq(this, other); },
+  ne(other: TensorOrScalar): Tensor { return ew.ne(this, other); },
+  lt(other: TensorOrScalar): Tensor { return ew.lt(this, other); },
+  le(other: TensorOrScalar): Tensor { return ew.le(this, other); },
+  gt(other: TensorOrScalar): Tensor { return ew.gt(this, other); },
+  ge(other: TensorOrScalar): Tensor { return ew.ge(this, other); },
+  logicalAnd(other: Tensor): Tensor { return ew.logicalAnd(this, other); },
+  logicalOr(other: Tensor): Tensor { return ew.logicalOr(this, other); },
+  logicalNot(): Tensor { return ew.logicalNot(this); },
+
+  // ---- in place (no autograd on tensors that require grad) ----------------
+  add_(other: TensorOrScalar, alpha = 1): Tensor { ew.addInPlace(this, other, alpha); return this; },
+  sub_(other: TensorOrScalar, alpha = 1): Tensor {
+    ew.addInPlace(this, other, typeof alpha === 'number' ? -alpha : alpha); // add_ rejects a non-number alpha
+    return this;
+  },
+  mul_(other: TensorOrScalar): Tensor { ew.mulInPlace(this, other); return this; },
+  div_(other: TensorOrScalar): Tensor { ew.divInPlace(this, other); return this; },
+  fill_(value: number): Tensor { ew.fillInPlace(this, value); return this; },
+  zero_(): Tensor { ew.fillInPlace(this, 0); return this; },
+  copy_(src: Tensor): Tensor { ew.copyInPlace(this, src); return this; },
+  clamp_(min?: number | null, max?: number | null): Tensor { ew.clampInPlace(this, min, max); return this; },
+  uniform_(low = 0, high = 1): Tensor { convert.uniformInPlace(this, low, high); return this; },
+  normal_(mean = 0, std = 1): Tensor { convert.normalInPlace(this, mean, std); return this; },
+
+  // ---- reductions -----------------------------------------------------------
+  sum(dim?: number | number[], keepdim = false): Tensor { return red.sum(this, dim, keepdim); },
+  mean(dim?: number | number[], keepdim = false): Tensor { return red.mean(this, dim, keepdim); },
+  prod(dim?: number, keepdim = false): Tensor { return red.prod(this, dim, keepdim); },
+  amax(dim?: number | number[], keepdim = false): Tensor { return red.amax(this, dim, keepdim); },
+  amin(dim?: number | number[], keepdim = false): Tensor { return red.amin(this, dim, keepdim); },
+  max: maxMethod as Tensor['max'],
+  min: minMethod as Tensor['min'],
+  argmax(dim?: number, keepdim = false): Tensor { return red.argmax(this, dim, keepdim); },
+  argmin(dim?: number, keepdim = false): Tensor { return red.argmin(this, dim, keepdim); },
+  var(dim?: number | number[], options: { correction?: number; keepdim?: boolean } = {}): Tensor {
+    const o = checkOptions('var', options);
+    return red.variance(this, dim, o.correction ?? 1, o.keepdim ?? false);
+  },
+  std(dim?: number | number[], options: { correction?: number; keepdim?: boolean } = {}): Tensor {
+    const o = checkOptions('std', options);
+    return red.std(this, dim, o.correction ?? 1, o.keepdim ?? false);
+  },
+  logsumexp(dim: number | number[], keepdim = false): Tensor { return red.logsumexp(this, dim, keepdim); },
+
+  // ---- linear algebra -------------------------------------------------------
+  matmul(other: Tensor): Tensor { return linalg.matmul(this, other); },
+  mm(other: Tensor): Tensor { return linalg.mm(this, other); },
+  bmm(other: Tensor): Tensor { return linalg.bmm(this, other); },
+  t(): Tensor { return views.t(this); },
+  get T(): Tensor { return views.permute(this, this.shape.map((_, i) => this.ndim - 1 - i)); },
+
+  // ---- views and shape ------------------------------------------------------
+  reshape(...shape: number[] | [readonly number[]]): Tensor { return views.reshape(this, views.shapeArgs(shape)); },
+  view(...shape: number[] | [readonly number[]]): Tensor { return views.view(this, views.shapeArgs(shape)); },
+  flatten(startDim = 0, endDim = -1): Tensor { return views.flatten(this, startDim, endDim); },
+  squeeze(dim?: number): Tensor { return views.squeeze(this, dim); },
+  unsqueeze(dim: number): Tensor { return views.unsqueeze(this, dim); },
+  transpose(dim0: number, dim1: number): Tensor { return views.transpose(this, dim0, dim1); },
+  permute(...dims: number[] | [readonly number[]]): Tensor { return views.permute(this, views.shapeArgs(dims)); },
+  expand(...shape: number[] | [readonly number[]]): Tensor { return views.expand(this, views.shapeArgs(shape)); },
+  expandAs(other: Tensor): Tensor { return views.expand(this, ew.checkTensor('expandAs', other, 'other').shape); },
+  narrow(dim: number, start: number, length: number): Tensor { return views.narrow(this, dim, start, length); },
+  split(splitSize: number | number[], dim = 0): Tensor[] { return views.split(this, splitSize, dim); },
+  chunk(chunks: number, dim = 0): Tensor[] { return views.chunk(this, chunks, dim); },
+  indexSelect(dim: number, index: Tensor): Tensor { return idx.indexSelect(this, dim, index); },
+  gather(dim: number, index: Tensor): Tensor { return idx.gather(this, dim, index); },
+});
