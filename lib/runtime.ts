@@ -2,6 +2,7 @@
 import { addonOrigin, native } from '../bindings/loader';
 import type { NativeBuildInfo } from '../bindings/native';
 import { ArgumentError } from './errors';
+import { cudaLibraries } from './cuda_libraries';
 import { drainHandlePool, pooledStats } from './tensor/storage';
 
 /** Threads used by CPU kernels and by OpenBLAS together (never oversubscribed). */
@@ -116,6 +117,8 @@ export const cuda = {
   synchronize(): void {
     native.cudaSynchronize();
   },
+  /** Where cuBLAS / cuDNN were found, or every folder tried (needs no GPU). */
+  libraries: cudaLibraries,
 };
 
 let tf32 = false;
