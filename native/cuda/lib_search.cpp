@@ -2,7 +2,7 @@
 // $NODETORCH_CUDA_LIB_PATH and the loader's search:
 //   1. $VIRTUAL_ENV          2. $CONDA_PREFIX (site-packages, then lib/)
 //   3. the python3 on PATH: its virtual environment (pyvenv.cfg beside
-//      bin/), then the site-packages it reports when asked (2 s timeout;
+//      bin/), then the site-packages it reports when asked (4 s timeout;
 //      $NODETORCH_PYTHON names another interpreter, "0" skips asking)
 //   4. user site-packages (~/.local/lib/python3*/site-packages)
 //   5. system site-packages (/usr/lib, /usr/local/lib, /opt/conda)
@@ -196,7 +196,7 @@ void addPython(Builder& b) {
       "p.append(sysconfig.get_paths()['purelib'])\n"
       "print('\\n'.join(p))\n";
   std::string out, why;
-  if (!runPython(py, kCode, 2.0, &out, &why)) {
+  if (!runPython(py, kCode, 4.0, &out, &why)) {
     b.result.pythonNote = "asked " + py + " for its site-packages: " + why;
     return;
   }
