@@ -66,14 +66,15 @@ const nt = require('./dist/lib');
 console.log('nt.cuda.libraries():', JSON.stringify(nt.cuda.libraries(), null, 1));
 console.log('nt.cuda.isAvailable():', nt.cuda.isAvailable(), nt.cuda.unavailableReason());" 2>&1 | tee "$OUT/libraries.txt"
 
-step "gpu-check --self-test" 90 node scripts/gpu-check.js --self-test --no-bench --no-torch > "$OUT/self-test.txt" 2>&1
-tail -3 "$OUT/self-test.txt"
+mkdir -p "$OUT/self-test" "$OUT/pass1" "$OUT/pass2"
+step "gpu-check --self-test" 90 env OUT="$OUT/self-test" node scripts/gpu-check.js --self-test --no-bench --no-torch \
+  > "$OUT/self-test/stdout.txt" 2>&1
+tail -3 "$OUT/self-test/stdout.txt"
 
-mkdir -p "$OUT/pass1" "$OUT/pass2"
-OUT="$OUT/pass1" step "gpu-check" 270 node scripts/gpu-check.js
+step "gpu-check" 270 env OUT="$OUT/pass1" node scripts/gpu-check.js
 RC=$?
 if [ "$RC" -ne 0 ] && [ "$RC" -ne 3 ]; then
-  OUT="$OUT/pass2" step "gpu-check --no-bench (2nd)" 110 node scripts/gpu-check.js --no-bench --no-torch
+  step "gpu-check --no-bench (2nd)" 110 env OUT="$OUT/pass2" node scripts/gpu-check.js --no-bench --no-torch
 fi
 
 echo; echo "==== gpu-run summary ($(( $(date +%s) - START )) s) ===="
