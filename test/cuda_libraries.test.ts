@@ -8,6 +8,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
+import { formatCudaLibraries } from '../lib/cli/info';
+
 const ROOT = path.resolve(__dirname, '..');
 const CANDIDATES = [process.env.NODETORCH_ADDON, path.join(ROOT, 'build-cuda', 'Release', 'nodetorch.node')];
 
@@ -157,5 +159,29 @@ describe('cuDNN failures fall back to nodetorch kernels (stub library)', () => {
     expect(r.out.loaded).toBe(false);
     expect(r.out.reason).toBe('cuDNN disabled by NODETORCH_CUDNN=0');
     expect(r.stderr).not.toContain('stub:');
+  });
+});
+
+describe('nodetorch info: the CUDA library lines', () => {
+  it('names the driver floor, each library or why it is missing, and every folder in order', () => {
+    const text = formatCudaLibraries({
+      compiled: true,
+      cublas: { path: '/env/site-packages/nvidia/cublas/lib/libcublas.so.13', error: null },
+      cudnn: { path: null, error: 'cuDNN disabled by NODETORCH_CUDNN=0' },
+      searched: [{ dir: '(loader: LD_LIBRARY_PATH, ldconfig)', source: 'loader' }, { dir: '/env/site-packages/nvidia/cublas/lib', source: 'VIRTUAL_ENV' }],
+      sitePackages: ['/env/site-packages'],
+      python: 'not asked (NODETORCH_PYTHON=0)',
+    });
+    expect(text.split('\n')).toEqual([
+      'CUDA driver floor: R580 (the CUDA 13 runtime is linked in statically)',
+      'cuBLAS: /env/site-packages/nvidia/cublas/lib/libcublas.so.13',
+      'cuDNN: not found (cuDNN disabled by NODETORCH_CUDNN=0)',
+      'CUDA library folders, in search order:',
+      '  (loader: LD_LIBRARY_PATH, ldconfig) (loader)',
+      '  /env/site-packages/nvidia/cublas/lib (VIRTUAL_ENV)',
+      'site-packages examined: /env/site-packages',
+      'python: not asked (NODETORCH_PYTHON=0)',
+    ]);
+    expect(formatCudaLibraries({ compiled: false })).toBe('');
   });
 });

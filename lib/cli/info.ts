@@ -52,7 +52,9 @@ ${formatOptions(INFO_OPTIONS)}`;
 /** Where the CUDA libraries were found or looked for, and the driver floor (CUDA builds). */
 export function formatCudaLibraries(l: CudaLibraries): string {
   if (!l.compiled) return '';
-  const lib = (name: string, x: CudaLibraries['cublas']) => (x && x.path ? `${name}: ${x.path}` : `${name}: not found`);
+  // Found: its path; not found: the first line of the error (the folders follow below).
+  const lib = (name: string, x: CudaLibraries['cublas']) =>
+    `${name}: ${x && x.path ? x.path : `not found${x && x.error ? ` (${x.error.split('\n')[0].replace(/; tried:$/, '')})` : ''}`}`;
   const lines = [
     'CUDA driver floor: R580 (the CUDA 13 runtime is linked in statically)',
     lib('cuBLAS', l.cublas),
@@ -62,7 +64,6 @@ export function formatCudaLibraries(l: CudaLibraries): string {
     `site-packages examined: ${(l.sitePackages ?? []).join(' ') || 'none'}`,
     `python: ${l.python ?? ''}`,
   ];
-  if (l.cudnn && !l.cudnn.path && l.cudnn.error) lines.push(`cuDNN: ${l.cudnn.error.split('\n')[0]}`);
   return lines.join('\n');
 }
 
