@@ -19,6 +19,8 @@
 //        NODETORCH_CUDA_LIB_PATH (extra cuBLAS/cuDNN folders), PYTHON (default python3)
 //
 // ---- The GPU session, step by step -------------------------------------------
+// In one command: `npm run gpu:prepare` here, carry [".gpu", "dist"], then
+// `bash scripts/gpu-run.sh` there (timeout_s 540). By hand:
 // On the build machine (no GPU needed), from the repository root:
 //   grep -qx '/.gpu/' .git/info/exclude || echo '/.gpu/' >> .git/info/exclude
 //   mkdir -p .gpu && xz -T2 -6 -c "$(command -v node)" > .gpu/node.xz           # ~24 MB
