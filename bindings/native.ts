@@ -52,4 +52,10 @@ export interface NativeAddon {
   cudaEmptyCache(): void;
   cudaSynchronize(): void;
   cudaSetAllowTF32(allow: boolean): void;
+  /** JSON: where cuBLAS/cuDNN were looked for and found (no GPU needed). */
+  cudaLibraries(): string;
+  /** Test hooks of the CUDA backend (stub libraries, fallbacks). */
+  cudaTestHook(name: string): string;
+  /** Host twin of the CUDA deferred index check: the error message or null. */
+  deferredIndexErrorTwin(launches: { op: string; index: number[]; size: number }[]): string | null;
 }

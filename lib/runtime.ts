@@ -3,6 +3,7 @@ import { addonOrigin, native } from './kernels/native';
 import type { NativeBuildInfo } from '../bindings/native';
 import { ArgumentError } from './errors';
 import { FALLBACK_NOTICE } from './kernels/gemm_notice';
+import { cudaLibraries } from './cuda_libraries';
 import { drainHandlePool, pooledStats } from './tensor/storage';
 
 /** Threads used by CPU kernels and by OpenBLAS together (never oversubscribed). */
@@ -105,6 +106,8 @@ export const cuda = {
   synchronize(): void {
     native.cudaSynchronize();
   },
+  /** Where cuBLAS / cuDNN were found, or every folder tried (needs no GPU). */
+  libraries: cudaLibraries,
 };
 
 let tf32 = false;

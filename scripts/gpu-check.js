@@ -14,11 +14,13 @@
 //   node scripts/gpu-check.js              the check (needs a CUDA device)
 //   node scripts/gpu-check.js --self-test  CPU against CPU, small timings: tests this
 //                                          script on a machine without a GPU
-//   options: --no-bench  --no-torch  --seed N
+//   options: --no-bench  --no-torch  --seed N  --big-numel N (64-bit index check size)
 //   env: NODETORCH_ADDON (default build-cuda/Release/nodetorch.node), OUT (log folder),
 //        NODETORCH_CUDA_LIB_PATH (extra cuBLAS/cuDNN folders), PYTHON (default python3)
 //
 // ---- The GPU session, step by step -------------------------------------------
+// In one command: `npm run gpu:prepare` here, carry [".gpu", "dist"], then
+// `bash scripts/gpu-run.sh` there (timeout_s 540). By hand:
 // On the build machine (no GPU needed), from the repository root:
 //   grep -qx '/.gpu/' .git/info/exclude || echo '/.gpu/' >> .git/info/exclude
 //   mkdir -p .gpu && xz -T2 -6 -c "$(command -v node)" > .gpu/node.xz           # ~24 MB
@@ -98,6 +100,12 @@ function loadLib() {
 
 const P = require('./gpu-check/parity');
 const B = require('./gpu-check/bench');
+const S = require('./gpu-check/special_checks');
+
+// Elements of the 64-bit indexing check: above 2^31 on the GPU (8 GiB of
+// float32); small in the self-test, where the CPU is not the code under test.
+const bigArg = argv.indexOf('--big-numel');
+const BIG_NUMEL = bigArg >= 0 ? Number(argv[bigArg + 1]) : SELF_TEST ? 2 ** 20 + 7 : 2 ** 31 + 1029;
 
 /** The NODETORCH_CUDNN=0 pass, in a child (cuDNN is probed once per process). */
 function runNoCudnnChild() {
@@ -214,6 +222,11 @@ function main() {
   const t1 = Date.now();
   rows.push(...P.runParity(nt, L, device, SEED, logCase));
   log(`(${rows.length} rows in ${((Date.now() - t1) / 1000).toFixed(1)} s)`);
+  log('\n---- 64-bit indexing, out of memory, two threads, kernel coverage ----');
+  const special = [S.bigTensor(nt, L, device, BIG_NUMEL), S.outOfMemory(nt, device), S.twoThreads(device)];
+  special.push(...S.coverage(info.kernels, [...rows, ...special]));
+  for (const r of special) log(`${r.pass ? 'ok  ' : 'FAIL'} ${r.name}${r.detail ? `  (${r.detail})` : ''}`);
+  rows.push(...special);
 
   let noCudnn = [];
   const cudnnLoaded = !SELF_TEST && nt.cuda.info().cudnn !== null;

@@ -1,6 +1,7 @@
 // `nodetorch info` and `nodetorch --version`: what was loaded and how it runs.
 
 import { info, Info } from '../runtime';
+import { cudaLibraries, CudaLibraries } from '../cuda_libraries';
 import { parseArgs, OptionSpec, formatOptions, UsageError } from './args';
 
 /** The parts of nt.info() worth recording next to a benchmark or training result. */
@@ -48,11 +49,31 @@ Shows the loaded native binary, GEMM backend, CPU features, threads and CUDA sta
 Options:
 ${formatOptions(INFO_OPTIONS)}`;
 
+/** Where the CUDA libraries were found or looked for, and the driver floor (CUDA builds). */
+export function formatCudaLibraries(l: CudaLibraries): string {
+  if (!l.compiled) return '';
+  // Found: its path; not found: the first line of the error (the folders follow below).
+  const lib = (name: string, x: CudaLibraries['cublas']) =>
+    `${name}: ${x && x.path ? x.path : `not found${x && x.error ? ` (${x.error.split('\n')[0].replace(/; tried:$/, '')})` : ''}`}`;
+  const lines = [
+    'CUDA driver floor: R580 (the CUDA 13 runtime is linked in statically)',
+    lib('cuBLAS', l.cublas),
+    lib('cuDNN', l.cudnn),
+    'CUDA library folders, in search order:',
+    ...(l.searched ?? []).map((d) => `  ${d.dir} (${d.source})`),
+    `site-packages examined: ${(l.sitePackages ?? []).join(' ') || 'none'}`,
+    `python: ${l.python ?? ''}`,
+  ];
+  return lines.join('\n');
+}
+
 /** Runs `nodetorch info`; returns the text for stdout. */
 export function runInfo(argv: readonly string[]): string {
   const { values, positionals } = parseArgs('nodetorch info', argv, INFO_OPTIONS);
   if (values.get('help')) return INFO_USAGE;
   if (positionals.length) throw new UsageError('nodetorch info', `no positional arguments expected, got '${positionals[0]}'`);
   const i = info();
-  return values.get('json') ? JSON.stringify(i, null, 2) : formatInfo(i);
+  const libs = i.cuda.compiled ? cudaLibraries() : null;
+  if (values.get('json')) return JSON.stringify(libs ? { ...i, cudaLibraries: libs } : i, null, 2);
+  return libs ? `${formatInfo(i)}\n\n${formatCudaLibraries(libs)}` : formatInfo(i);
 }

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "arg_reader.h"
+#include "common/index_error_record.h"
 #include "cpu/allocator.h"
 #include "cpu/gemm.h"
 #include "cpu/parallel.h"
@@ -150,6 +151,57 @@ Napi::Value CudaSetAllowTF32(const Info& info) {
   });
 }
 
+Napi::Value CudaLibraries(const Info& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value { return Napi::String::New(info.Env(), cuda::librariesJson()); });
+}
+
+Napi::Value CudaTestHook(const Info& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    if (!info[0].IsString()) argError("cudaTestHook", "expected a hook name");
+    return Napi::String::New(info.Env(), cuda::testHook(info[0].As<Napi::String>().Utf8Value()));
+  });
+}
+
+// The host twin of the CUDA deferred index check (common/index_error_record.h):
+// launches [{op, index: number[], size, dim?, ignore?}] run the check and
+// commit steps in order; returns the message the next sync point would raise,
+// or null.
+Napi::Value DeferredIndexErrorTwin(const Info& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    const char* fn = "deferredIndexErrorTwin";
+    if (!info[0].IsArray()) argError(fn, "expected an array of launches");
+    const Napi::Array launches = info[0].As<Napi::Array>();
+    IndexErrorRecord rec;
+    for (uint32_t k = 0; k < launches.Length(); ++k) {
+      if (!launches.Get(k).IsObject()) argError(fn, "launch " + std::to_string(k) + " is not an object");
+      const Napi::Object l = launches.Get(k).As<Napi::Object>();
+      const std::string opName = l.Get("op").IsString() ? l.Get("op").As<Napi::String>().Utf8Value() : "";
+      IndexErrorOp op;
+      if (opName == "cross_entropy") op = IndexErrorOp::CrossEntropy;
+      else if (opName == "index_select") op = IndexErrorOp::IndexSelect;
+      else if (opName == "index_add") op = IndexErrorOp::IndexAdd;
+      else if (opName == "gather") op = IndexErrorOp::Gather;
+      else if (opName == "scatter_add") op = IndexErrorOp::ScatterAdd;
+      else argError(fn, "unknown op '" + opName + "'");
+      if (!l.Get("index").IsArray() || !l.Get("size").IsNumber()) argError(fn, "expected index: number[] and size: number");
+      const Napi::Array idx = l.Get("index").As<Napi::Array>();
+      const int64_t size = l.Get("size").As<Napi::Number>().Int64Value();
+      const int64_t dim = l.Get("dim").IsNumber() ? l.Get("dim").As<Napi::Number>().Int64Value() : 0;
+      const bool hasIgnore = l.Get("ignore").IsNumber();
+      const int64_t ignore = hasIgnore ? l.Get("ignore").As<Napi::Number>().Int64Value() : 0;
+      for (uint32_t j = 0; j < idx.Length(); ++j) {  // the check kernel's lowest bad position
+        const int64_t v = idx.Get(j).As<Napi::Number>().Int64Value();
+        if (isBadIndex(v, size, hasIgnore, ignore)) {
+          commitIndexError(&rec, j, v, size, op, dim);
+          break;
+        }
+      }
+    }
+    if (rec.pos < 0) return info.Env().Null();
+    return Napi::String::New(info.Env(), indexErrorMessage(rec));
+  });
+}
+
 }  // namespace
 
 void registerInfoBindings(Napi::Env env, Napi::Object exports) {
@@ -163,6 +215,9 @@ void registerInfoBindings(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaEmptyCache", Napi::Function::New(env, CudaEmptyCache, "cudaEmptyCache"));
   exports.Set("cudaSynchronize", Napi::Function::New(env, CudaSynchronize, "cudaSynchronize"));
   exports.Set("cudaSetAllowTF32", Napi::Function::New(env, CudaSetAllowTF32, "cudaSetAllowTF32"));
+  exports.Set("cudaLibraries", Napi::Function::New(env, CudaLibraries, "cudaLibraries"));
+  exports.Set("cudaTestHook", Napi::Function::New(env, CudaTestHook, "cudaTestHook"));
+  exports.Set("deferredIndexErrorTwin", Napi::Function::New(env, DeferredIndexErrorTwin, "deferredIndexErrorTwin"));
 }
 
 }  // namespace addon

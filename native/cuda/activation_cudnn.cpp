@@ -2,9 +2,17 @@
 // forward and backward, softmax / log-softmax forward and backward, for
 // contiguous float32/float64 tensors whose sizes fit cuDNN's int
 // descriptors. Each entry returns false when it does not apply, and the
-// caller runs nodetorch's own kernel instead.
+// caller runs nodetorch's own kernel instead; it also returns false when
+// cuDNN reports a failure (not supported, a sub-library that did not load):
+// the first failure of each cuDNN function prints a one-time notice and that
+// function is not called again. Calls hold ctx.cudnnMutex (one handle is
+// shared by every thread, and cuDNN forbids concurrent use of a handle).
+#include <atomic>
 #include <climits>
+#include <cstdio>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "cuda/kernels.h"
 
@@ -12,9 +20,35 @@ namespace nt {
 namespace cuda {
 namespace {
 
+// A failed cuDNN call, caught by the entry points (never reaches the user).
+struct CudnnFailure {
+  const char* fn;
+  cudnnStatus_t status;
+};
+
 void checkStatus(cudnnStatus_t s, const char* op, const char* fn) {
-  if (s != CUDNN_STATUS_SUCCESS)
-    throw Error(ErrorKind::Cuda, std::string(op) + ": " + fn + " failed: " + cudnnStatusText(s));
+  if (s != CUDNN_STATUS_SUCCESS) throw CudnnFailure{fn, s};
+}
+
+// The cuDNN functions nodetorch stopped calling after a failure.
+enum Fn { kActFwd, kActBwd, kSoftFwd, kSoftBwd, kFnCount };
+std::atomic<bool> gFailed[kFnCount];
+std::mutex gNotesMutex;
+std::vector<std::string>* gNotes = new std::vector<std::string>;  // never destroyed
+
+bool failedBefore(Fn f) { return gFailed[f].load(std::memory_order_relaxed); }
+
+// Marks f failed; the first time, prints and records a notice. Returns false
+// (the entry points' "use our kernel" answer).
+bool fallBack(Fn f, const char* op, const CudnnFailure& e) {
+  if (gFailed[f].exchange(true)) return false;
+  const std::string note = std::string("nodetorch: cuDNN ") + e.fn + " failed for " + op + " (" +
+                           cudnnStatusText(e.status) + "); using nodetorch's own kernel for it from now on" +
+                           " (NODETORCH_CUDNN=0 skips cuDNN)";
+  std::fprintf(stderr, "%s\n", note.c_str());
+  std::lock_guard<std::mutex> lock(gNotesMutex);
+  gNotes->push_back(note);
+  return false;
 }
 
 // A 4-d NCHW descriptor, destroyed with the object.
@@ -79,7 +113,7 @@ struct Scale {
   const void* beta(DType t) const { return t == DType::Float32 ? static_cast<const void*>(&f[1]) : &d[1]; }
 };
 
-bool usable(const Ctx& c, DType dt) { return c.cudnn != nullptr && isFloating(dt); }
+bool usable(const Ctx& c, DType dt, Fn f) { return c.cudnn != nullptr && isFloating(dt) && !failedBefore(f); }
 
 }  // namespace
 
@@ -93,15 +127,20 @@ bool cudnnUnary(const Ctx& c, const UnaryArgs& a) {
     default: return false;
   }
   const int64_t n = a.shape.numel();
-  if (!usable(c, a.in.dtype) || a.out.dtype != a.in.dtype || n <= 0 || n > INT_MAX) return false;
+  if (!usable(c, a.in.dtype, kActFwd) || a.out.dtype != a.in.dtype || n <= 0 || n > INT_MAX) return false;
   if (!contiguous(a.shape, a.in) || !contiguous(a.shape, a.out)) return false;
   const CudnnApi& api = *c.cudnn;
-  const TensorDesc desc(api, a.in.dtype, 1, int(n), "unary");
-  const ActivationDesc act(api, mode, "unary");
-  const Scale sc;
-  checkStatus(api.activationForward(c.cudnnHandle, act.get(), sc.alpha(a.in.dtype), desc.get(), a.in.data,
-                                    sc.beta(a.in.dtype), desc.get(), a.out.data),
-              "unary", "cudnnActivationForward");
+  std::lock_guard<std::mutex> lock(*c.cudnnMutex);
+  try {
+    const TensorDesc desc(api, a.in.dtype, 1, int(n), "unary");
+    const ActivationDesc act(api, mode, "unary");
+    const Scale sc;
+    checkStatus(api.activationForward(c.cudnnHandle, act.get(), sc.alpha(a.in.dtype), desc.get(), a.in.data,
+                                      sc.beta(a.in.dtype), desc.get(), a.out.data),
+                "unary", "cudnnActivationForward");
+  } catch (const CudnnFailure& e) {
+    return fallBack(kActFwd, "unary", e);
+  }
   return true;
 }
 
@@ -117,44 +156,64 @@ bool cudnnActivationBackward(const Ctx& c, const BinaryArgs& a) {
     default: return false;
   }
   const int64_t n = a.shape.numel();
-  if (!usable(c, a.a.dtype) || n <= 0 || n > INT_MAX) return false;
+  if (!usable(c, a.a.dtype, kActBwd) || n <= 0 || n > INT_MAX) return false;
   if (!contiguous(a.shape, a.a) || !contiguous(a.shape, a.b) || !contiguous(a.shape, a.out)) return false;
   const CudnnApi& api = *c.cudnn;
   const DType dt = a.a.dtype;
-  const TensorDesc desc(api, dt, 1, int(n), "binary");
-  const ActivationDesc act(api, mode, "binary");
-  const Scale sc;
-  checkStatus(api.activationBackward(c.cudnnHandle, act.get(), sc.alpha(dt), desc.get(), a.b.data,
-                                     desc.get(), a.a.data, desc.get(), a.b.data, sc.beta(dt),
-                                     desc.get(), a.out.data),
-              "binary", "cudnnActivationBackward");
+  std::lock_guard<std::mutex> lock(*c.cudnnMutex);
+  try {
+    const TensorDesc desc(api, dt, 1, int(n), "binary");
+    const ActivationDesc act(api, mode, "binary");
+    const Scale sc;
+    checkStatus(api.activationBackward(c.cudnnHandle, act.get(), sc.alpha(dt), desc.get(), a.b.data,
+                                       desc.get(), a.a.data, desc.get(), a.b.data, sc.beta(dt),
+                                       desc.get(), a.out.data),
+                "binary", "cudnnActivationBackward");
+  } catch (const CudnnFailure& e) {
+    return fallBack(kActBwd, "binary", e);
+  }
   return true;
 }
 
 // out [rows, cols] = softmax / log_softmax over cols
 bool cudnnSoftmax(const Ctx& c, const SoftmaxArgs& a) {
-  if (!usable(c, a.dtype) || a.rows <= 0 || a.cols <= 0 || a.rows > INT_MAX / a.cols) return false;
+  if (!usable(c, a.dtype, kSoftFwd) || a.rows <= 0 || a.cols <= 0 || a.rows > INT_MAX / a.cols) return false;
   const CudnnApi& api = *c.cudnn;
-  const TensorDesc desc(api, a.dtype, int(a.rows), int(a.cols), "softmax");
-  const Scale sc;
-  checkStatus(api.softmaxForward(c.cudnnHandle, a.log ? CUDNN_SOFTMAX_LOG : CUDNN_SOFTMAX_ACCURATE,
-                                 CUDNN_SOFTMAX_MODE_INSTANCE, sc.alpha(a.dtype), desc.get(), a.in,
-                                 sc.beta(a.dtype), desc.get(), a.out),
-              "softmax", "cudnnSoftmaxForward");
+  std::lock_guard<std::mutex> lock(*c.cudnnMutex);
+  try {
+    const TensorDesc desc(api, a.dtype, int(a.rows), int(a.cols), "softmax");
+    const Scale sc;
+    checkStatus(api.softmaxForward(c.cudnnHandle, a.log ? CUDNN_SOFTMAX_LOG : CUDNN_SOFTMAX_ACCURATE,
+                                   CUDNN_SOFTMAX_MODE_INSTANCE, sc.alpha(a.dtype), desc.get(), a.in,
+                                   sc.beta(a.dtype), desc.get(), a.out),
+                "softmax", "cudnnSoftmaxForward");
+  } catch (const CudnnFailure& e) {
+    return fallBack(kSoftFwd, "softmax", e);
+  }
   return true;
 }
 
 // dx [rows, cols] from y and dy (see SoftmaxBackwardArgs)
 bool cudnnSoftmaxBackward(const Ctx& c, const SoftmaxBackwardArgs& a) {
-  if (!usable(c, a.dtype) || a.rows <= 0 || a.cols <= 0 || a.rows > INT_MAX / a.cols) return false;
+  if (!usable(c, a.dtype, kSoftBwd) || a.rows <= 0 || a.cols <= 0 || a.rows > INT_MAX / a.cols) return false;
   const CudnnApi& api = *c.cudnn;
-  const TensorDesc desc(api, a.dtype, int(a.rows), int(a.cols), "softmaxBackward");
-  const Scale sc;
-  checkStatus(api.softmaxBackward(c.cudnnHandle, a.log ? CUDNN_SOFTMAX_LOG : CUDNN_SOFTMAX_ACCURATE,
-                                  CUDNN_SOFTMAX_MODE_INSTANCE, sc.alpha(a.dtype), desc.get(), a.y,
-                                  desc.get(), a.dy, sc.beta(a.dtype), desc.get(), a.dx),
-              "softmaxBackward", "cudnnSoftmaxBackward");
+  std::lock_guard<std::mutex> lock(*c.cudnnMutex);
+  try {
+    const TensorDesc desc(api, a.dtype, int(a.rows), int(a.cols), "softmaxBackward");
+    const Scale sc;
+    checkStatus(api.softmaxBackward(c.cudnnHandle, a.log ? CUDNN_SOFTMAX_LOG : CUDNN_SOFTMAX_ACCURATE,
+                                    CUDNN_SOFTMAX_MODE_INSTANCE, sc.alpha(a.dtype), desc.get(), a.y,
+                                    desc.get(), a.dy, sc.beta(a.dtype), desc.get(), a.dx),
+                "softmaxBackward", "cudnnSoftmaxBackward");
+  } catch (const CudnnFailure& e) {
+    return fallBack(kSoftBwd, "softmaxBackward", e);
+  }
   return true;
+}
+
+std::vector<std::string> cudnnFallbackNotes() {
+  std::lock_guard<std::mutex> lock(gNotesMutex);
+  return *gNotes;
 }
 
 }  // namespace cuda

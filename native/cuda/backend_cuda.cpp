@@ -1,9 +1,9 @@
 // The CUDA backend: Backend's memory calls on the caching allocator and the
 // device's stream, and every kernel of NT_KERNEL_LIST routed to its launcher
-// (or to cuBLAS / cuDNN). Ops with index values check them first
-// (findBadIndex) and raise IndexError with the CPU's message before anything
-// is written. All work is queued on one stream; only copyToHost,
-// copyFromHost, synchronize and the index checks wait for it.
+// (or to cuBLAS / cuDNN). Ops with index values queue a check kernel first
+// (queueIndexCheck); a bad value raises IndexError, with the CPU's message,
+// at the next copyToHost or synchronize. All work is queued on one stream;
+// only copyToHost, copyFromHost and synchronize wait for it.
 #include <string>
 
 #include "cuda/cuda_api.h"
@@ -21,11 +21,6 @@ const Ctx& enter() {
   int dev = -1;
   if (cudaGetDevice(&dev) != cudaSuccess || dev != c.device) check(cudaSetDevice(c.device), "cudaSetDevice");
   return c;
-}
-
-[[noreturn]] void indexError(const std::string& op, const BadIndex& b, int64_t size, const std::string& where) {
-  throw Error(ErrorKind::Index, op + ": index " + std::to_string(b.value) + " is out of range [0, " +
-                                    std::to_string(size) + ")" + where);
 }
 
 class CudaBackend final : public Backend {
@@ -50,10 +45,12 @@ class CudaBackend final : public Backend {
     const Ctx& c = enter();
     check(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToHost, c.stream), "copyToHost: cudaMemcpyAsync");
     check(cudaStreamSynchronize(c.stream), "copyToHost: cudaStreamSynchronize");
+    takeIndexError(c);
   }
   void synchronize() override {
     const Ctx& c = enter();
     check(cudaStreamSynchronize(c.stream), "synchronize: cudaStreamSynchronize");
+    takeIndexError(c);
   }
 
   void fill(const FillArgs& a) override { launchFill(enter(), a); }
@@ -83,38 +80,31 @@ class CudaBackend final : public Backend {
     if (a.N <= 0) return;
     if (!isFloating(a.dtype))
       throw Error(ErrorKind::DType, std::string("cross_entropy: expected float32 or float64, got ") + dtypeName(a.dtype));
-    const BadIndex b = findBadIndex(c, a.targets, a.targetDtype, a.N, a.C, &a.ignoreIndex);
-    if (b.pos >= 0)
-      throw Error(ErrorKind::Index, "cross_entropy: target " + std::to_string(b.value) + " at row " +
-                                        std::to_string(b.pos) + " is out of range [0, " + std::to_string(a.C) + ")");
+    queueIndexCheck(c, a.targets, a.targetDtype, a.N, a.C, &a.ignoreIndex, IndexErrorOp::CrossEntropy, 0);
     launchCrossEntropy(c, a);
   }
   void adam(const AdamArgs& a) override { launchAdam(enter(), a); }
   void sgd(const SgdArgs& a) override { launchSgd(enter(), a); }
   void indexSelect(const IndexSelectArgs& a) override {
     const Ctx& c = enter();
-    const BadIndex b = findBadIndex(c, a.index, a.indexDtype, a.nIndex, a.dimSize, nullptr);
-    if (b.pos >= 0) indexError("index_select", b, a.dimSize, "");
+    queueIndexCheck(c, a.index, a.indexDtype, a.nIndex, a.dimSize, nullptr, IndexErrorOp::IndexSelect, 0);
     launchIndexSelect(c, a);
   }
   void indexAdd(const IndexAddArgs& a) override {
     const Ctx& c = enter();
-    const BadIndex b = findBadIndex(c, a.index, a.indexDtype, a.nIndex, a.dimSize, nullptr);
-    if (b.pos >= 0) indexError("index_add", b, a.dimSize, "");
+    queueIndexCheck(c, a.index, a.indexDtype, a.nIndex, a.dimSize, nullptr, IndexErrorOp::IndexAdd, 0);
     launchIndexAdd(c, a);
   }
   void gather(const GatherArgs& a) override {
     const Ctx& c = enter();
     const int64_t size = a.selfShape.sizes[a.dim];
-    const BadIndex b = findBadIndex(c, a.index, a.indexDtype, a.shape.numel(), size, nullptr);
-    if (b.pos >= 0) indexError("gather", b, size, " along dim " + std::to_string(a.dim));
+    queueIndexCheck(c, a.index, a.indexDtype, a.shape.numel(), size, nullptr, IndexErrorOp::Gather, a.dim);
     launchGather(c, a);
   }
   void scatterAdd(const GatherArgs& a) override {
     const Ctx& c = enter();
     const int64_t size = a.selfShape.sizes[a.dim];
-    const BadIndex b = findBadIndex(c, a.index, a.indexDtype, a.shape.numel(), size, nullptr);
-    if (b.pos >= 0) indexError("scatter_add", b, size, " along dim " + std::to_string(a.dim));
+    queueIndexCheck(c, a.index, a.indexDtype, a.shape.numel(), size, nullptr, IndexErrorOp::ScatterAdd, a.dim);
     launchScatterAdd(c, a);
   }
   void random(const RandomArgs& a) override { launchRandom(enter(), a); }

@@ -31,5 +31,14 @@ void emptyCache();
 void setAllowTF32(bool allow);
 bool allowTF32();
 
+// JSON: where cuBLAS / cuDNN were found (or the error listing every folder
+// tried), the folders searched in order, the site-packages examined, and
+// the driver floor. Loads the libraries if needed; needs no GPU or driver.
+std::string librariesJson();
+// Test hooks that exercise host-side paths without a GPU (JSON result):
+//   "cudnn-fallback": loads cuDNN (a stub, in the tests) and runs the cuDNN
+//   activation/softmax entries on a device-less context.
+std::string testHook(const std::string& name);
+
 }  // namespace cuda
 }  // namespace nt

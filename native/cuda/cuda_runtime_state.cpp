@@ -11,9 +11,12 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/json_text.h"
 #include "cuda/cuda_api.h"
 #include "cuda/cuda_check.h"
 #include "cuda/cuda_state.h"
+#include "cuda/kernels.h"
+#include "cuda/lib_search.h"
 
 namespace nt {
 namespace cuda {
@@ -34,7 +37,7 @@ struct Runtime {
   int cublasVersion = 0;
   size_t cudnnVersion = 0;
   std::unique_ptr<DeviceAllocator> alloc;
-  std::mutex cublasMutex, errFlagMutex;
+  std::mutex cublasMutex, cudnnMutex, errFlagMutex;
   Ctx ctx;
 };
 
@@ -46,6 +49,9 @@ Runtime& rt() {
 }
 
 std::atomic<bool> gAllowTF32{false};
+
+// The oldest Linux driver branch that runs the CUDA 13.0 runtime.
+const char* const kDriverFloor = "R580 (580.65.06)";
 
 std::string versionText(int v) {  // 13000 -> "13.0"
   return std::to_string(v / 1000) + "." + std::to_string((v % 1000) / 10);
@@ -61,10 +67,11 @@ std::string describeCudaFailure(cudaError_t e, const Runtime& r) {
            "); " + code;
   }
   dlclose(h);
-  if (e == cudaErrorInsufficientDriver)
-    return "the NVIDIA driver is too old: it supports CUDA " + versionText(r.driverVersion) +
+  if (e == cudaErrorInsufficientDriver || (r.driverVersion > 0 && r.driverVersion < r.runtimeVersion))
+    return "driver too old: the NVIDIA driver supports CUDA " + versionText(r.driverVersion) +
            ", this build of nodetorch uses the CUDA " + versionText(r.runtimeVersion) +
-           " runtime and needs a driver that supports it; " + code;
+           " runtime, linked in statically, and needs driver " + kDriverFloor +
+           " or newer (update the driver, or use the CPU); " + code;
   if (e == cudaErrorNoDevice) {
     std::string s = "no CUDA device found";
     if (const char* v = std::getenv("CUDA_VISIBLE_DEVICES")) s += " (CUDA_VISIBLE_DEVICES=\"" + std::string(v) + "\")";
@@ -122,13 +129,19 @@ void probe(Runtime& r) {
       return;
     }
     need(cudaStreamCreateWithFlags(&c.stream, cudaStreamNonBlocking), "cudaStreamCreateWithFlags");
+    // The error record needs no pinned host memory (takeIndexError copies
+    // it to the stack), so a host without pinnable memory still runs.
     need(cudaMalloc(reinterpret_cast<void**>(&c.errFlag), sizeof(int64_t)), "cudaMalloc (error flag)");
-    need(cudaMallocHost(reinterpret_cast<void**>(&c.errFlagHost), 2 * sizeof(int64_t)), "cudaMallocHost (error flag)");
+    need(cudaMalloc(reinterpret_cast<void**>(&c.errRecord), sizeof(IndexErrorRecord)), "cudaMalloc (error record)");
+    need(cudaMemsetAsync(c.errFlag, 0x7F, sizeof(int64_t), c.stream), "cudaMemsetAsync (error flag)");
+    need(cudaMemsetAsync(c.errRecord, 0xFF, sizeof(IndexErrorRecord), c.stream), "cudaMemsetAsync (error record)");
+    need(cudaStreamSynchronize(c.stream), "cudaStreamSynchronize (error flag)");
     c.smCount = r.smCount > 0 ? r.smCount : 1;
     r.alloc.reset(new DeviceAllocator(0, c.stream));
     c.alloc = r.alloc.get();
     c.cublasMutex = &r.cublasMutex;
     c.errFlagMutex = &r.errFlagMutex;
+    c.cudnnMutex = &r.cudnnMutex;
 
     c.cublas = cublas;
     cublasStatus_t s = cublas->create(&c.cublasHandle);
@@ -179,33 +192,7 @@ Runtime& probed() {
   return r;
 }
 
-void appendJsonString(std::string& out, const std::string& s) {
-  out += '"';
-  for (unsigned char ch : s) {
-    switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (ch < 0x20) {
-          char buf[8];
-          snprintf(buf, sizeof buf, "\\u%04x", ch);
-          out += buf;
-        } else {
-          out += char(ch);
-        }
-    }
-  }
-  out += '"';
-}
-
-void field(std::string& out, const char* key) {
-  if (out.size() > 1) out += ',';
-  appendJsonString(out, key);
-  out += ':';
-}
+void field(std::string& out, const char* key) { jsonField(out, key); }
 
 }  // namespace
 
@@ -262,6 +249,8 @@ std::string infoJson() {
   }
   field(o, "cudnnNote");
   if (r.ready && !r.cudnnNote.empty()) appendJsonString(o, r.cudnnNote); else o += "null";
+  field(o, "driverFloor"); appendJsonString(o, kDriverFloor);
+  field(o, "cudnnFallbacks"); appendJsonStrings(o, cudnnFallbackNotes());
   field(o, "stream"); o += "\"non-blocking\"";
   field(o, "allowTF32"); o += gAllowTF32 ? "true" : "false";
   o += "}";

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <mutex>
 
+#include "common/index_error_record.h"
 #include "cuda/allocator_cuda.h"
 #include "cuda/dynload.h"
 
@@ -28,10 +29,15 @@ struct Ctx {
   std::mutex* cublasMutex = nullptr;   // math mode + call must not interleave
   const CudnnApi* cudnn = nullptr;     // null when cuDNN is not loaded
   cudnnHandle_t cudnnHandle = nullptr;
-  // Data-dependent errors (bad index values): a check kernel stores the
-  // lowest bad position here; findBadIndex reads it back.
+  // cuDNN forbids concurrent use of one handle; Node worker threads share it.
+  std::mutex* cudnnMutex = nullptr;
+  // Data-dependent errors (bad index values), reported at the next sync
+  // point (common/index_error_record.h): errFlag holds the lowest bad
+  // position of the launch being checked (kNoBadIndex when none), errRecord
+  // the first error not yet reported. errFlagMutex keeps one thread's check
+  // and commit kernels adjacent on the stream.
   int64_t* errFlag = nullptr;       // device, 1 entry
-  int64_t* errFlagHost = nullptr;   // pinned host, 2 entries
+  IndexErrorRecord* errRecord = nullptr;  // device, 1 entry
   std::mutex* errFlagMutex = nullptr;
 };
 

@@ -25,6 +25,8 @@ MemStats memStats() { return MemStats{}; }
 void emptyCache() {}
 void setAllowTF32(bool) {}
 bool allowTF32() { return false; }
+std::string librariesJson() { return "{\"compiled\":false}"; }
+std::string testHook(const std::string&) { throw Error(ErrorKind::NotCompiled, kReason); }
 
 }  // namespace cuda
 }  // namespace nt

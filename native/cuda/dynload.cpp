@@ -1,13 +1,13 @@
-// Finds and dlopens cuBLAS and cuDNN by soname, then in the usual install
-// locations (CUDA toolkit dirs, distro lib dirs, Python wheels' nvidia/*/lib),
-// and in the directories of $NODETORCH_CUDA_LIB_PATH (':'-separated, tried
-// first). A library's companions (libcublasLt, libcudnn_graph/_ops) are opened
+// Finds and dlopens cuBLAS and cuDNN: in the directories of
+// $NODETORCH_CUDA_LIB_PATH (':'-separated, tried first), by soname (the
+// loader's search), then in the folders of lib_search.h (pip wheels in
+// virtual/conda/user/system environments, torch/lib, the CUDA toolkit). A library's companions (libcublasLt, libcudnn_graph/_ops) are opened
 // from the same directory first, so its dependencies resolve even when that
 // directory is not on the loader's search path.
 #include "cuda/dynload.h"
+#include "cuda/lib_search.h"
 
 #include <dlfcn.h>
-#include <glob.h>
 #include <sys/stat.h>
 
 #include <climits>
@@ -22,71 +22,6 @@ namespace {
 bool fileExists(const std::string& p) {
   struct stat st;
   return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-std::vector<std::string> globDirs(const char* pattern) {
-  std::vector<std::string> out;
-  glob_t g;
-  if (::glob(pattern, GLOB_ONLYDIR | GLOB_NOSORT, nullptr, &g) == 0) {
-    for (size_t i = 0; i < g.gl_pathc; ++i) out.push_back(g.gl_pathv[i]);
-  }
-  ::globfree(&g);
-  return out;
-}
-
-// Drops directories already listed (by real path: lib64 is often a link).
-std::vector<std::string> dedupe(const std::vector<std::string>& dirs) {
-  std::vector<std::string> out, seen;
-  for (const auto& d : dirs) {
-    char buf[PATH_MAX];
-    const std::string key = ::realpath(d.c_str(), buf) ? std::string(buf) : d;
-    bool dup = false;
-    for (const auto& k : seen) dup = dup || k == key;
-    if (dup) continue;
-    seen.push_back(key);
-    out.push_back(d);
-  }
-  return out;
-}
-
-// Directories of $NODETORCH_CUDA_LIB_PATH (':'-separated), searched first.
-std::vector<std::string> envDirs() {
-  std::vector<std::string> dirs;
-  if (const char* env = std::getenv("NODETORCH_CUDA_LIB_PATH")) {
-    const std::string s(env);
-    size_t start = 0;
-    while (start <= s.size()) {
-      size_t end = s.find(':', start);
-      if (end == std::string::npos) end = s.size();
-      if (end > start) dirs.push_back(s.substr(start, end - start));
-      start = end + 1;
-    }
-  }
-  return dirs;
-}
-
-// Usual install directories, searched after the loader's own search.
-std::vector<std::string> usualDirs() {
-  std::vector<std::string> dirs;
-  const char* fixed[] = {"/usr/local/cuda/lib64", "/usr/local/cuda/targets/x86_64-linux/lib",
-                         "/usr/local/cuda-1*/lib64", "/usr/lib/x86_64-linux-gnu",
-                         "/usr/lib64", "/usr/local/lib"};
-  for (const char* f : fixed)
-    for (auto& d : globDirs(f)) dirs.push_back(d);
-  // Python wheels (PyTorch ships nvidia-cublas-cu12 / cu13 and nvidia-cudnn).
-  std::vector<std::string> sitePatterns = {
-      "/usr/lib/python3*/site-packages", "/usr/lib/python3*/dist-packages",
-      "/usr/lib/python3/dist-packages", "/usr/local/lib/python3*/dist-packages",
-      "/usr/local/lib/python3*/site-packages", "/opt/conda/lib/python3*/site-packages"};
-  for (const char* var : {"VIRTUAL_ENV", "CONDA_PREFIX"})
-    if (const char* v = std::getenv(var))
-      sitePatterns.push_back(std::string(v) + "/lib/python3*/site-packages");
-  if (const char* home = std::getenv("HOME"))
-    sitePatterns.push_back(std::string(home) + "/.local/lib/python3*/site-packages");
-  for (auto& sp : sitePatterns)
-    for (auto& site : globDirs(sp.c_str()))
-      for (auto& d : globDirs((site + "/nvidia/*/lib").c_str())) dirs.push_back(d);
-  return dedupe(dirs);
 }
 
 std::string dlerr() {
@@ -117,7 +52,7 @@ void* openInDir(const std::string& dir, const std::string& so,
 // (LD_LIBRARY_PATH, ldconfig cache, RUNPATH), then the usual directories.
 void* openLibrary(const std::string& so, const std::vector<std::string>& companions,
                   const char* probeSymbol, std::string* path, std::string* tried) {
-  for (const auto& d : envDirs())
+  for (const auto& d : envLibDirs())
     if (void* h = openInDir(d, so, companions, path, tried)) return h;
   if (void* h = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL)) {
     *path = so;
@@ -127,20 +62,12 @@ void* openLibrary(const std::string& so, const std::vector<std::string>& compani
     return h;
   }
   *tried += "\n  " + so + ": " + dlerr();
-  for (const auto& d : usualDirs())
-    if (void* h = openInDir(d, so, companions, path, tried)) return h;
+  for (const auto& d : usualLibDirs().dirs)
+    if (void* h = openInDir(d.dir, so, companions, path, tried)) return h;
   return nullptr;
 }
 
-std::string searchedDirsText() {
-  std::string s = "\n  and found no such file in:";
-  std::vector<std::string> all = envDirs();
-  for (const auto& d : usualDirs()) all.push_back(d);
-  all = dedupe(all);
-  for (const auto& d : all) s += " " + d;
-  if (all.empty()) s += " (no candidate directory exists)";
-  return s;
-}
+std::string searchedDirsText() { return "\n  and found no such file in:" + libSearchText(); }
 
 template <typename F>
 bool bind(void* h, const char* name, F* fn, std::string* missing) {

@@ -1,8 +1,10 @@
 /*
  * Index kernels: the index check, indexSelect, indexAdd, gather, scatterAdd.
- * Index values are checked by one small kernel before anything is written
- * (findBadIndex; it synchronizes to read the result back), so a bad index
- * raises IndexError with the output untouched, as on the CPU. Selects and
+ * Index values are checked by a small kernel queued before each op, without
+ * waiting for it: a bad value is recorded on the device and raised as
+ * IndexError at the next synchronization point (as PyTorch's device-side
+ * assertions are), while the op's kernel skips it so nothing is read or
+ * written out of bounds. The CPU raises at once. Selects and
  * gathers move raw bytes (one instantiation per element width); the adds
  * use atomicAdd, so with duplicate indices the float summation order (and
  * the last bits of the result) can vary from run to run.
@@ -45,10 +47,19 @@ __global__ void checkIndexKernel(const I* idx, int64_t n, int64_t size, bool has
                                  int64_t ignore, int64_t* flag) {
   const int64_t step = int64_t(gridDim.x) * blockDim.x;
   for (int64_t j = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; j < n; j += step) {
-    const int64_t v = static_cast<int64_t>(idx[j]);
-    if (hasIgnore && v == ignore) continue;
-    if (v < 0 || v >= size) raiseIndexError(flag, j);
+    if (isBadIndex(static_cast<int64_t>(idx[j]), size, hasIgnore, ignore)) raiseIndexError(flag, j);
   }
+}
+
+// One thread: moves this launch's flag into the record (first error wins)
+// and resets the flag for the next check.
+template <typename I>
+__global__ void commitIndexKernel(const I* idx, int64_t size, IndexErrorOp op, int64_t dim, int64_t* flag,
+                                  IndexErrorRecord* rec) {
+  const int64_t pos = *flag;
+  if (pos == kNoBadIndex) return;
+  *flag = kNoBadIndex;
+  commitIndexError(rec, pos, static_cast<int64_t>(idx[pos]), size, op, dim);
 }
 
 // out[o, j, i] = in[o, index[j], i]; out [outer, nIndex, inner], in [outer, dimSize, inner]
@@ -61,7 +72,7 @@ __global__ void indexSelectKernel(int64_t outer, int64_t dimSize, int64_t inner,
     const int64_t i = e % inner, t = e / inner;
     const int64_t j = t % nIndex, o = t / nIndex;
     const int64_t v = static_cast<int64_t>(idx[j]);
-    if (v < 0 || v >= dimSize) continue;  // checked on the host; keeps reads in bounds
+    if (v < 0 || v >= dimSize) continue;  // recorded by the check kernel; keeps reads in bounds
     out[e] = in[(o * dimSize + v) * inner + i];
   }
 }
@@ -153,31 +164,33 @@ void byWidth(DType dt, F f) {
 
 }  // namespace
 
-BadIndex findBadIndex(const Ctx& c, const void* index, DType indexDtype, int64_t n, int64_t size,
-                      const int64_t* ignore) {
-  BadIndex r;
-  if (n <= 0) return r;
+void queueIndexCheck(const Ctx& c, const void* index, DType indexDtype, int64_t n, int64_t size,
+                     const int64_t* ignore, IndexErrorOp op, int64_t dim) {
+  if (n <= 0) return;
   std::lock_guard<std::mutex> lock(*c.errFlagMutex);
-  check(cudaMemsetAsync(c.errFlag, 0x7F, sizeof(int64_t), c.stream), "index check: cudaMemsetAsync");
   NT_DISPATCH_INDEX(indexDtype, "index check", [&] {
-    checkIndexKernel<I><<<gridFor(n, kThreads), kThreads, 0, c.stream>>>(
-        static_cast<const I*>(index), n, size, ignore != nullptr, ignore ? *ignore : 0, c.errFlag);
+    const I* idx = static_cast<const I*>(index);
+    checkIndexKernel<I><<<gridFor(n, kThreads), kThreads, 0, c.stream>>>(idx, n, size, ignore != nullptr,
+                                                                         ignore ? *ignore : 0, c.errFlag);
     checkLaunch("index check");
+    commitIndexKernel<I><<<1, 1, 0, c.stream>>>(idx, size, op, dim, c.errFlag, c.errRecord);
+    checkLaunch("index check: commit");
   });
-  check(cudaMemcpyAsync(c.errFlagHost, c.errFlag, sizeof(int64_t), cudaMemcpyDeviceToHost, c.stream),
+}
+
+void takeIndexError(const Ctx& c) {
+  // Pageable destination: the copy returns once it and all earlier work on
+  // the stream are done, so it doubles as the synchronization.
+  IndexErrorRecord r;
+  check(cudaMemcpyAsync(&r, c.errRecord, sizeof r, cudaMemcpyDeviceToHost, c.stream),
         "index check: cudaMemcpyAsync");
   check(cudaStreamSynchronize(c.stream), "index check: cudaStreamSynchronize");
-  if (c.errFlagHost[0] == kNoBadIndex) return r;
-  r.pos = c.errFlagHost[0];
-  const size_t es = dtypeSize(indexDtype);
-  c.errFlagHost[1] = 0;
-  check(cudaMemcpyAsync(&c.errFlagHost[1], static_cast<const char*>(index) + r.pos * es, es,
-                        cudaMemcpyDeviceToHost, c.stream),
-        "index check: cudaMemcpyAsync");
-  check(cudaStreamSynchronize(c.stream), "index check: cudaStreamSynchronize");
-  if (indexDtype == DType::Int32) r.value = *reinterpret_cast<const int32_t*>(&c.errFlagHost[1]);
-  else r.value = c.errFlagHost[1];
-  return r;
+  if (r.pos < 0) return;
+  {
+    std::lock_guard<std::mutex> lock(*c.errFlagMutex);
+    check(cudaMemsetAsync(c.errRecord, 0xFF, sizeof(IndexErrorRecord), c.stream), "index check: cudaMemsetAsync");
+  }
+  throw Error(ErrorKind::Index, indexErrorMessage(r));
 }
 
 void launchIndexSelect(const Ctx& c, const IndexSelectArgs& a) {

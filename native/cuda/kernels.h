@@ -21,18 +21,19 @@ void launchReduce(const Ctx& c, const ReduceArgs& a);
 // softmax.cu
 void launchSoftmax(const Ctx& c, const SoftmaxArgs& a);
 void launchSoftmaxBackward(const Ctx& c, const SoftmaxBackwardArgs& a);
-// loss.cu (targets must have been checked with findBadIndex)
+// loss.cu (targets are checked by queueIndexCheck; bad ones are skipped)
 void launchCrossEntropy(const Ctx& c, const CrossEntropyArgs& a);
 // optim.cu
 void launchAdam(const Ctx& c, const AdamArgs& a);
 void launchSgd(const Ctx& c, const SgdArgs& a);
-// index.cu. findBadIndex checks index[0..n) against [0, size) (values equal
-// to *ignore pass too) before anything is written; it synchronizes the
-// stream. Returns pos = -1 when all are valid, else the first bad position
-// and its value. The other launchers assume checked indices.
-struct BadIndex { int64_t pos = -1, value = 0; };
-BadIndex findBadIndex(const Ctx& c, const void* index, DType indexDtype, int64_t n, int64_t size,
-                      const int64_t* ignore);
+// index.cu. queueIndexCheck queues a check of index[0..n) against
+// [0, size) (values equal to *ignore pass too) that records the first bad
+// value in ctx.errRecord without waiting; takeIndexError, called after the
+// stream has been synchronized, throws the recorded IndexError once. The
+// launchers skip bad values, so every read and write stays in bounds.
+void queueIndexCheck(const Ctx& c, const void* index, DType indexDtype, int64_t n, int64_t size,
+                     const int64_t* ignore, IndexErrorOp op, int64_t dim);
+void takeIndexError(const Ctx& c);
 void launchIndexSelect(const Ctx& c, const IndexSelectArgs& a);
 void launchIndexAdd(const Ctx& c, const IndexAddArgs& a);
 void launchGather(const Ctx& c, const GatherArgs& a);
@@ -47,6 +48,8 @@ bool cudnnUnary(const Ctx& c, const UnaryArgs& a);
 bool cudnnActivationBackward(const Ctx& c, const BinaryArgs& a);
 bool cudnnSoftmax(const Ctx& c, const SoftmaxArgs& a);
 bool cudnnSoftmaxBackward(const Ctx& c, const SoftmaxBackwardArgs& a);
+// The one-time notices of cuDNN calls that failed and now use our kernels.
+std::vector<std::string> cudnnFallbackNotes();
 
 }  // namespace cuda
 }  // namespace nt

@@ -5,9 +5,9 @@
  * and when dlogits is wanted a second read writes
  *   softmax(x) - (1-ls)*onehot(t) - ls/C
  * without ever storing the probabilities. Rows are read with 16-byte loads
- * when every row is 16-byte aligned. Targets are validated before launch
- * (findBadIndex in index.cu), so a bad one raises IndexError and leaves the
- * outputs untouched, like the CPU twin.
+ * when every row is 16-byte aligned. Targets are checked by a kernel queued
+ * before this one (queueIndexCheck in index.cu); a bad one is skipped here
+ * and raised as IndexError at the next synchronization point.
  */
 #include <cuda_runtime.h>
 
@@ -33,7 +33,8 @@ __device__ __forceinline__ void ceAdd(CeState<T>& st, T x) {
 // losses[n] and (optionally) dlogits[n, :] for each row n of logits [N, C].
 template <typename T, typename I, bool kVec>
 __global__ void __launch_bounds__(1024) crossEntropyKernel(int64_t N, int64_t C, const T* logits, const I* targets,
-                                   T* losses, T* dlogits, int64_t ignoreIndex, T ls) {
+                                   T* losses, T* dlogits, int64_t ignoreIndex, double lsd) {
+  const T ls = static_cast<T>(lsd);
   constexpr int V = kVec ? 16 / sizeof(T) : 1;
   using VecT = Vec<T, V>;
   extern __shared__ __align__(16) unsigned char smem[];
@@ -57,15 +58,18 @@ __global__ void __launch_bounds__(1024) crossEntropyKernel(int64_t N, int64_t C,
                    reinterpret_cast<CeState<T>*>(smem));
     if (!valid) continue;
     const int64_t t = static_cast<int64_t>(targets[row]);
-    // Out-of-range targets were rejected on the host; treating any that slip
-    // through as ignored keeps every read in bounds.
+    // Out-of-range targets are reported by the deferred index check;
+    // treating them as ignored here keeps every read in bounds.
     const bool ignored = t == ignoreIndex || t < 0 || t >= C;
     const T lse = lseValue(st.lse);
     if (threadIdx.x == 0) {
       T loss = T(0);
       if (!ignored) {
         const T xt = x[t];
-        loss = (T(1) - ls) * (lse - xt) + ls * (lse - st.sum / T(C));
+        // In double with explicit rounding, as the CPU twin writes it
+        // (nvcc would otherwise contract the sum of products into an FMA).
+        const double l = double(lse);
+        loss = T(__dadd_rn(__dmul_rn(1.0 - lsd, l - double(xt)), __dmul_rn(lsd, l - double(st.sum) / double(C))));
       }
       losses[row] = loss;
     }
@@ -108,7 +112,7 @@ void launchCrossEntropy(const Ctx& c, const CrossEntropyArgs& a) {
       auto* targets = static_cast<const I*>(a.targets);
       auto* losses = static_cast<T*>(a.losses);
       auto* dlogits = static_cast<T*>(a.dlogits);
-      const T ls = static_cast<T>(a.labelSmoothing);
+      const double ls = a.labelSmoothing;
       if (vec)
         crossEntropyKernel<T, I, true><<<blocks, dim3(tx, ty), shm, c.stream>>>(
             a.N, a.C, logits, targets, losses, dlogits, a.ignoreIndex, ls);

@@ -311,6 +311,7 @@ function buildCases(nt, L, seed) {
         launch: (_, t) => L.kRandom(t.out, RK.Int, seedBig, 3, -5, 1000) });
     }
   }
+  require('./edge_cases').addEdgeCases({ nt, L, rand, add, sumTol, tolOf, FLOATS, F32, F64 });
   return cases;
 }
 
@@ -420,15 +421,27 @@ function runParity(nt, L, device, seed, log) {
 
 const fmtRatio = (r) => (Number.isFinite(r) ? r.toFixed(3) : 'inf');
 
-/** Data-dependent errors must come back as typed errors, and leave the device usable. */
+/**
+ * Data-dependent errors must come back as typed errors, and leave the device
+ * usable. On CUDA a bad index value is raised at the next synchronization
+ * point (here: reading the result), once.
+ */
 function errorChecks(nt, device, log) {
   const rows = [];
   const expectThrow = (name, kernel, fn, cls) => {
     let caught = null;
     try {
-      fn();
+      const r = fn();
+      r.data();  // the synchronization point
     } catch (e) {
       caught = e;
+    }
+    if (caught && device !== 'cpu') {
+      try {
+        nt.cuda.synchronize();  // reported once: the next sync is clean
+      } catch (e) {
+        caught = new Error(`the error was raised again at the next synchronize: ${e.message}`);
+      }
     }
     const pass = caught instanceof cls;
     const detail = pass ? `${caught.name}: ${caught.message}` : caught ? `wrong error ${caught.name}: ${caught.message}` : 'nothing thrown';

@@ -1,0 +1,94 @@
+// Library discovery report and device-less test hooks (cuda_api.h).
+#include <mutex>
+#include <string>
+
+#include "common/json_text.h"
+#include "cuda/cuda_api.h"
+#include "cuda/kernels.h"
+#include "cuda/lib_search.h"
+
+namespace nt {
+namespace cuda {
+namespace {
+
+void library(std::string& o, const char* key, const std::string& path, const std::string& error) {
+  jsonField(o, key);
+  std::string l = "{";
+  jsonField(l, "path");
+  if (path.empty()) l += "null"; else appendJsonString(l, path);
+  jsonField(l, "error");
+  if (error.empty()) l += "null"; else appendJsonString(l, error);
+  o += l + "}";
+}
+
+// cuDNN's entries on a context with no device: the stub library used by the
+// tests never touches the data pointers.
+std::string cudnnFallbackHook() {
+  std::string why;
+  const CudnnApi* api = loadCudnn(&why);
+  std::string o = "{";
+  jsonField(o, "loaded"); o += api ? "true" : "false";
+  jsonField(o, "reason"); appendJsonString(o, why);
+  if (api) {
+    static std::mutex mu;
+    Ctx c;
+    c.cudnn = api;
+    c.cudnnMutex = &mu;
+    jsonField(o, "create"); o += std::to_string(int(api->create(&c.cudnnHandle)));
+    float in[4] = {-1, 0, 1, 2}, out[4] = {0, 0, 0, 0};
+    UnaryArgs u{};
+    u.op = UnaryOp::Relu;
+    u.shape.ndim = 1;
+    u.shape.sizes[0] = 4;
+    u.in.data = in;
+    u.in.strides[0] = 1;
+    u.out.data = out;
+    u.out.strides[0] = 1;
+    const bool first = cudnnUnary(c, u), second = cudnnUnary(c, u);
+    SoftmaxArgs sm{1, 4, out, in, DType::Float32, false};
+    const bool softmax = cudnnSoftmax(c, sm);
+    jsonField(o, "unaryFirst"); o += first ? "true" : "false";
+    jsonField(o, "unarySecond"); o += second ? "true" : "false";
+    jsonField(o, "softmax"); o += softmax ? "true" : "false";
+    jsonField(o, "notes"); appendJsonStrings(o, cudnnFallbackNotes());
+    if (c.cudnnHandle) api->destroy(c.cudnnHandle);
+  }
+  return o + "}";
+}
+
+}  // namespace
+
+std::string librariesJson() {
+  std::string o = "{";
+  jsonField(o, "compiled"); o += "true";
+  std::string cublasWhy, cudnnWhy;
+  const CublasApi* cublas = loadCublas(&cublasWhy);
+  const CudnnApi* cudnn = loadCudnn(&cudnnWhy);
+  library(o, "cublas", cublas ? cublas->path : "", cublasWhy);
+  library(o, "cudnn", cudnn ? cudnn->path : "", cudnnWhy);
+  jsonField(o, "searched");
+  std::string list = "[";
+  auto item = [&](const std::string& dir, const std::string& source) {
+    if (list.size() > 1) list += ',';
+    std::string e = "{";
+    jsonField(e, "dir"); appendJsonString(e, dir);
+    jsonField(e, "source"); appendJsonString(e, source);
+    list += e + "}";
+  };
+  for (const auto& d : envLibDirs()) item(d, "NODETORCH_CUDA_LIB_PATH");
+  item("(loader: LD_LIBRARY_PATH, ldconfig)", "loader");
+  const LibSearch& s = usualLibDirs();
+  for (const auto& d : s.dirs) item(d.dir, d.source);
+  o += list + "]";
+  jsonField(o, "sitePackages"); appendJsonStrings(o, s.sitePackages);
+  jsonField(o, "python"); appendJsonString(o, s.pythonNote);
+  return o + "}";
+}
+
+std::string testHook(const std::string& name) {
+  if (name == "cudnn-fallback") return cudnnFallbackHook();
+  throw Error(ErrorKind::Argument, "cudaTestHook: unknown hook '" + name + "' (expected 'cudnn-fallback')");
+}
+
+}  // namespace cuda
+}  // namespace nt

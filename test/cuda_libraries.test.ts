@@ -1,0 +1,187 @@
+// CUDA library discovery and the cuDNN fallback, without a GPU: the CUDA
+// build (build-cuda/, or NODETORCH_ADDON when it is a CUDA build) runs in
+// child processes against a fake tree of Python environments holding stub
+// libraries (test/fixtures/cuda_stub_libs.c, built here with cc). The
+// library search and cuDNN loading need no driver.
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+import { formatCudaLibraries } from '../lib/cli/info';
+
+const ROOT = path.resolve(__dirname, '..');
+const CANDIDATES = [process.env.NODETORCH_ADDON, path.join(ROOT, 'build-cuda', 'Release', 'nodetorch.node')];
+
+function cudaAddon(): string | null {
+  for (const c of CANDIDATES) {
+    if (!c || !fs.existsSync(c)) continue;
+    const r = spawnSync(process.execPath, ['-e', `process.stdout.write(String(require(${JSON.stringify(c)}).buildInfo().cudaCompiled))`], { encoding: 'utf8' });
+    if (r.stdout === 'true') return c;
+  }
+  return null;
+}
+const ADDON = cudaAddon();
+const HAVE_CC = spawnSync('cc', ['--version']).status === 0;
+const run = ADDON && HAVE_CC ? it : it.skip;
+const why = !ADDON ? ' (skipped: no CUDA build of the addon)' : !HAVE_CC ? ' (skipped: no cc)' : '';
+
+let tmp = '';
+const at = (...p: string[]) => path.join(tmp, ...p);
+
+function mkdir(...p: string[]): string {
+  const d = at(...p);
+  fs.mkdirSync(d, { recursive: true });
+  return d;
+}
+
+function buildStub(define: string, soname: string, dir: string): void {
+  const r = spawnSync('cc', ['-shared', '-fPIC', `-D${define}`, `-Wl,-soname,${soname}`, '-o', path.join(dir, soname),
+    path.join(ROOT, 'test', 'fixtures', 'cuda_stub_libs.c')], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`cc failed: ${r.stderr}`);
+}
+
+function writeScript(file: string, body: string): void {
+  fs.writeFileSync(file, `#!/bin/sh\n${body}\n`);
+  fs.chmodSync(file, 0o755);
+}
+
+/** Runs `code` (with `a` = the addon) in a child with exactly `env` (plus PATH for sh). */
+function child(code: string, env: Record<string, string>): { out: any; stderr: string; ms: number } {
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, ['-e', `const a = require(${JSON.stringify(ADDON)}); process.stdout.write(JSON.stringify(${code}))`], {
+    encoding: 'utf8', env: { PATH: '/usr/bin:/bin', ...env }, timeout: 60_000,
+  });
+  if (r.status !== 0) throw new Error(`child failed (${r.status}): ${r.stderr}`);
+  return { out: JSON.parse(r.stdout), stderr: r.stderr, ms: Date.now() - t0 };
+}
+const libraries = (env: Record<string, string>) => {
+  const r = child('JSON.parse(a.cudaLibraries())', env);
+  return { ...r.out, ms: r.ms };
+};
+
+beforeAll(() => {
+  if (!ADDON || !HAVE_CC) return;
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nt-cudalib-'));
+  // An activated virtual environment, a conda environment, an inactive virtual
+  // environment whose python3 is first on PATH, the site-packages that
+  // python3 reports when asked, and the user site-packages.
+  mkdir('active', 'lib', 'python3.11', 'site-packages', 'nvidia', 'cudnn', 'lib');
+  mkdir('conda', 'lib', 'python3.10', 'site-packages', 'nvidia', 'cuda_runtime', 'lib');
+  mkdir('venv', 'lib', 'python3.12', 'site-packages', 'nvidia', 'cublas', 'lib');
+  mkdir('venv', 'lib', 'python3.12', 'site-packages', 'torch', 'lib');
+  fs.writeFileSync(at('venv', 'pyvenv.cfg'), 'home = /usr/bin\n');
+  mkdir('venv', 'bin');
+  const asked = mkdir('asked', 'site-packages', 'nvidia', 'cu13', 'lib');
+  mkdir('home', '.local', 'lib', 'python3.12', 'site-packages', 'nvidia', 'cudnn', 'lib');
+  writeScript(at('venv', 'bin', 'python3'), `echo ${at('asked', 'site-packages')}`);
+  // The only cuBLAS: in the site-packages that only asking python3 reveals.
+  buildStub('STUB_CUBLAS', 'libcublas.so.13', asked);
+  // The only cuDNN: in a folder named by NODETORCH_CUDA_LIB_PATH.
+  const cudnn = mkdir('cudnn-stub');
+  buildStub('STUB_CUDNN', 'libcudnn.so.9', cudnn);
+  buildStub('STUB_EMPTY', 'libcudnn_ops.so.9', cudnn);
+  buildStub('STUB_EMPTY', 'libcudnn_graph.so.9', cudnn);
+  // A python3 that never answers.
+  mkdir('slow', 'bin');
+  writeScript(at('slow', 'bin', 'python3'), 'exec sleep 30');
+}, 60_000);
+
+afterAll(() => {
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function fakeEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    HOME: at('home'), VIRTUAL_ENV: at('active'), CONDA_PREFIX: at('conda'),
+    PATH: `${at('venv', 'bin')}:/usr/bin:/bin`, ...extra,
+  };
+}
+
+describe('CUDA library discovery on a fake tree of Python environments', () => {
+  run(`finds cuBLAS in the site-packages the python3 on PATH reports, and lists every folder in order${why}`, () => {
+    const l = libraries(fakeEnv());
+    expect(l.cublas.path).toBe(path.join(at('asked', 'site-packages', 'nvidia', 'cu13', 'lib'), 'libcublas.so.13'));
+    const order = [
+      [at('active', 'lib', 'python3.11', 'site-packages', 'nvidia', 'cudnn', 'lib'), 'VIRTUAL_ENV'],
+      [at('conda', 'lib', 'python3.10', 'site-packages', 'nvidia', 'cuda_runtime', 'lib'), 'CONDA_PREFIX'],
+      [at('venv', 'lib', 'python3.12', 'site-packages', 'nvidia', 'cublas', 'lib'), `virtual environment of ${at('venv', 'bin', 'python3')}`],
+      [at('venv', 'lib', 'python3.12', 'site-packages', 'torch', 'lib'), `virtual environment of ${at('venv', 'bin', 'python3')}`],
+      [at('asked', 'site-packages', 'nvidia', 'cu13', 'lib'), `site-packages of ${at('venv', 'bin', 'python3')}`],
+      [at('home', '.local', 'lib', 'python3.12', 'site-packages', 'nvidia', 'cudnn', 'lib'), 'user site-packages'],
+    ];
+    const searched: { dir: string; source: string }[] = l.searched;
+    const idx = order.map(([dir, source]) => searched.findIndex((s) => s.dir === dir && s.source === source));
+    expect(idx.every((i) => i >= 0)).toBe(true);
+    expect([...idx].sort((x, y) => x - y)).toEqual(idx);
+    expect(searched[0].source).toBe('loader');
+    expect(l.sitePackages).toContain(at('asked', 'site-packages'));
+    expect(l.python).toBe(`asked ${at('venv', 'bin', 'python3')} for its site-packages`);
+  });
+
+  run(`when nothing is found, the error names every folder tried${why}`, () => {
+    const l = libraries({ HOME: at('home'), VIRTUAL_ENV: at('active'), NODETORCH_PYTHON: '0' });
+    expect(l.cublas.path).toBeNull();
+    expect(l.cublas.error).toMatch(/cuBLAS could not be loaded/);
+    expect(l.cublas.error).toContain(`${at('active', 'lib', 'python3.11', 'site-packages', 'nvidia', 'cudnn', 'lib')} (VIRTUAL_ENV)`);
+    expect(l.cublas.error).toContain(`${at('home', '.local', 'lib', 'python3.12', 'site-packages', 'nvidia', 'cudnn', 'lib')} (user site-packages)`);
+    expect(l.cublas.error).toContain('libcublas.so.12');
+    expect(l.python).toBe('not asked (NODETORCH_PYTHON=0)');
+  });
+
+  run(`a python3 that does not answer is given up after its timeout${why}`, () => {
+    const l = libraries({ HOME: at('home'), PATH: `${at('slow', 'bin')}:/usr/bin:/bin` });
+    expect(l.python).toMatch(/did not answer within 4 s/);
+    expect(l.ms).toBeLessThan(20_000);
+  });
+});
+
+describe('cuDNN failures fall back to nodetorch kernels (stub library)', () => {
+  const hook = `JSON.parse(a.cudaTestHook('cudnn-fallback'))`;
+
+  run(`a failing cuDNN call returns to the own kernel, with one notice per function${why}`, () => {
+    const r = child(hook, fakeEnv({ NODETORCH_CUDA_LIB_PATH: at('cudnn-stub') }));
+    expect(r.out.loaded).toBe(true);
+    expect(r.out.unaryFirst).toBe(false);
+    expect(r.out.unarySecond).toBe(false);
+    expect(r.out.softmax).toBe(false);
+    const notes: string[] = r.out.notes;
+    expect(notes).toHaveLength(2);
+    expect(notes[0]).toMatch(/cudnnActivationForward failed for unary \(CUDNN_STATUS_NOT_SUPPORTED \(stub\) \(code 9\)\); using nodetorch's own kernel/);
+    expect(notes[1]).toMatch(/cudnnSoftmaxForward failed for softmax .*code 4008/);
+    // cuDNN was called once per function: the second ReLU went straight to the own kernel.
+    expect(r.stderr.split('stub: cudnnActivationForward').length - 1).toBe(1);
+    expect(r.stderr.split('nodetorch: cuDNN cudnnActivationForward').length - 1).toBe(1);
+  });
+
+  run(`NODETORCH_CUDNN=0 skips cuDNN even when it is present${why}`, () => {
+    const r = child(hook, fakeEnv({ NODETORCH_CUDA_LIB_PATH: at('cudnn-stub'), NODETORCH_CUDNN: '0' }));
+    expect(r.out.loaded).toBe(false);
+    expect(r.out.reason).toBe('cuDNN disabled by NODETORCH_CUDNN=0');
+    expect(r.stderr).not.toContain('stub:');
+  });
+});
+
+describe('nodetorch info: the CUDA library lines', () => {
+  it('names the driver floor, each library or why it is missing, and every folder in order', () => {
+    const text = formatCudaLibraries({
+      compiled: true,
+      cublas: { path: '/env/site-packages/nvidia/cublas/lib/libcublas.so.13', error: null },
+      cudnn: { path: null, error: 'cuDNN disabled by NODETORCH_CUDNN=0' },
+      searched: [{ dir: '(loader: LD_LIBRARY_PATH, ldconfig)', source: 'loader' }, { dir: '/env/site-packages/nvidia/cublas/lib', source: 'VIRTUAL_ENV' }],
+      sitePackages: ['/env/site-packages'],
+      python: 'not asked (NODETORCH_PYTHON=0)',
+    });
+    expect(text.split('\n')).toEqual([
+      'CUDA driver floor: R580 (the CUDA 13 runtime is linked in statically)',
+      'cuBLAS: /env/site-packages/nvidia/cublas/lib/libcublas.so.13',
+      'cuDNN: not found (cuDNN disabled by NODETORCH_CUDNN=0)',
+      'CUDA library folders, in search order:',
+      '  (loader: LD_LIBRARY_PATH, ldconfig) (loader)',
+      '  /env/site-packages/nvidia/cublas/lib (VIRTUAL_ENV)',
+      'site-packages examined: /env/site-packages',
+      'python: not asked (NODETORCH_PYTHON=0)',
+    ]);
+    expect(formatCudaLibraries({ compiled: false })).toBe('');
+  });
+});
