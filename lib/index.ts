@@ -17,11 +17,10 @@ export { manualSeed, Generator } from './tensor/random';
 export { scope, keep } from './tensor/scope';
 
 export {
-  add, sub, mul, div, pow, maximum, minimum, neg, abs, exp, log, sqrt, rsqrt, square, reciprocal,
-  sin, cos, log1p, expm1, erf, sign, floor, ceil, round, clamp, eq, ne, lt, le, gt, ge,
-  logicalAnd, logicalOr, logicalNot, where,
+  add, sub, mul, div, pow, maximum, minimum, clamp, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalNot, where,
 } from './ops/elementwise';
-export { relu, sigmoid, tanh, gelu, leakyRelu, softmax, logSoftmax } from './ops/activation';
+export * from './ops/unary.gen';
+export { gelu, leakyRelu, softmax, logSoftmax } from './ops/activation';
 export { sum, mean, prod, max, min, amax, amin, argmax, argmin, logsumexp, variance, variance as var, std } from './ops/reduce';
 export { matmul, mm, bmm } from './ops/linalg';
 export { cat, stack } from './ops/join';

@@ -22,7 +22,7 @@ const outputs = {
   'native/addon/kernel_bindings.gen.cpp': cpp.bindingsSource(table, `// ${HEADER}`),
   'bindings/codes.gen.ts': ts.codesTs(table, `// ${HEADER}`),
   'bindings/kernels.gen.ts': ts.kernelsTs(table, `// ${HEADER}`),
-  // 'lib/ops/unary.gen.ts': ts.unaryTs(table, `// ${HEADER}`),
+  'lib/ops/unary.gen.ts': ts.unaryTs(table, `// ${HEADER}`),
 };
 
 const check = process.argv.includes('--check');

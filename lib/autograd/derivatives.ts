@@ -5,6 +5,7 @@
 import { BinaryOp } from '../../bindings/codes.gen';
 import { cast } from '../ops/convert';
 import * as ew from '../ops/elementwise';
+import * as unary from '../ops/unary.gen';
 import { alongLastDim } from '../ops/activation';
 import { indexAddInto, scatterAddInto } from '../ops/index_ops';
 import { kBinary, kCopy, kFill, kSoftmaxBackward } from '../kernels/launch';
@@ -47,18 +48,18 @@ export const derivatives: DerivativeTable = {
   mul: ({ a, b }, g, needs) => [needs[0] ? ew.mul(g, b) : null, needs[1] ? ew.mul(g, a) : null],
   div: ({ a, b }, g, needs) => [
     needs[0] ? ew.div(g, b) : null,
-    needs[1] ? ew.neg(ew.div(ew.mul(g, a), ew.mul(b, b))) : null,
+    needs[1] ? unary.neg(ew.div(ew.mul(g, a), ew.mul(b, b))) : null,
   ],
   pow: ({ a, b, out }, g, needs) => [
     needs[0] ? ew.mul(g, ew.mul(b, ew.pow(a, ew.sub(b, 1)))) : null,
-    needs[1] ? ew.mul(g, ew.mul(out, ew.log(a))) : null,
+    needs[1] ? ew.mul(g, ew.mul(out, unary.log(a))) : null,
   ],
   powScalar: ({ x, exponent }, g) => [
     exponent === 0 ? ew.mul(g, 0) : ew.mul(g, ew.mul(ew.pow(x, exponent - 1), exponent)),
   ],
   addScalar: (_c, g) => [g],
   mulScalar: ({ scalar }, g) => [ew.mul(g, scalar)],
-  rsubScalar: (_c, g) => [ew.neg(g)],
+  rsubScalar: (_c, g) => [unary.neg(g)],
   rdivScalar: ({ x, scalar }, g) => [ew.mul(ew.div(g, ew.mul(x, x)), -scalar)],
   maximum: ({ a, b }, g, needs) => {
     const gt = cast(ew.gt(a, b), g.dtype);
@@ -76,19 +77,19 @@ export const derivatives: DerivativeTable = {
       needs[1] ? ew.mul(g, ew.add(cast(ew.gt(a, b), g.dtype), tie)) : null,
     ];
   },
-  neg: (_c, g) => [ew.neg(g)],
-  abs: ({ x }, g) => [ew.mul(g, ew.sign(x))],
+  neg: (_c, g) => [unary.neg(g)],
+  abs: ({ x }, g) => [ew.mul(g, unary.sign(x))],
   exp: ({ out }, g) => [ew.mul(g, out)],
   log: ({ x }, g) => [ew.div(g, x)],
   sqrt: ({ out }, g) => [ew.div(g, ew.mul(out, 2))],
   rsqrt: ({ out }, g) => [ew.mul(g, ew.mul(ew.pow(out, 3), -0.5))],
   square: ({ x }, g) => [ew.mul(g, ew.mul(x, 2))],
-  reciprocal: ({ out }, g) => [ew.neg(ew.mul(g, ew.mul(out, out)))],
-  sin: ({ x }, g) => [ew.mul(g, ew.cos(x))],
-  cos: ({ x }, g) => [ew.neg(ew.mul(g, ew.sin(x)))],
+  reciprocal: ({ out }, g) => [unary.neg(ew.mul(g, ew.mul(out, out)))],
+  sin: ({ x }, g) => [ew.mul(g, unary.cos(x))],
+  cos: ({ x }, g) => [unary.neg(ew.mul(g, unary.sin(x)))],
   log1p: ({ x }, g) => [ew.div(g, ew.add(x, 1))],
   expm1: ({ out }, g) => [ew.mul(g, ew.add(out, 1))],
-  erf: ({ x }, g) => [ew.mul(g, ew.mul(ew.exp(ew.neg(ew.mul(x, x))), 2 / Math.sqrt(Math.PI)))],
+  erf: ({ x }, g) => [ew.mul(g, ew.mul(unary.exp(unary.neg(ew.mul(x, x))), 2 / Math.sqrt(Math.PI)))],
   zeroGrad: (_c, g) => [ew.mul(g, 0)],
   clamp: ({ x, min, max }, g) => [ew.mul(g, cast(ew.logicalAnd(ew.ge(x, min), ew.le(x, max)), g.dtype))],
   where: ({ cond }, g, needs) => [
@@ -137,7 +138,7 @@ export const derivatives: DerivativeTable = {
     return [ew.mul(ew.mul(unreduce(g, x.shape, dims, keepdim), centered), scale)];
   },
   logsumexp: ({ x, out, dims, keepdim }, g) => [
-    ew.mul(unreduce(g, x.shape, dims, keepdim), ew.exp(ew.sub(x, unreduce(out, x.shape, dims, keepdim)))),
+    ew.mul(unreduce(g, x.shape, dims, keepdim), unary.exp(ew.sub(x, unreduce(out, x.shape, dims, keepdim)))),
   ],
   relu: ({ out }, g) => [fusedBackward(BinaryOp.ReluBackward, g, out)],
   sigmoid: ({ out }, g) => [fusedBackward(BinaryOp.SigmoidBackward, g, out)],

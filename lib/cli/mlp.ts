@@ -2,7 +2,7 @@
 // MNIST example (examples/mnist-mlp.ts is the line-for-line port).
 
 import * as nn from '../nn';
-import { relu } from '../ops/activation';
+import { relu } from '../ops/unary.gen';
 import type { Tensor } from '../tensor/tensor';
 
 export class MLP extends nn.Module {

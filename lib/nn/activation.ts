@@ -1,6 +1,7 @@
 // Activation modules: thin wrappers over the functional ops.
 import { ArgumentError } from '../errors';
-import { leakyRelu, logSoftmax, relu, sigmoid, softmax, tanh } from '../ops/activation';
+import { leakyRelu, logSoftmax, softmax } from '../ops/activation';
+import { relu, sigmoid, tanh } from '../ops/unary.gen';
 import type { Tensor } from '../tensor/tensor';
 import { checkInteger, checkNumber, showValue } from '../validate';
 import { gelu } from './functional';

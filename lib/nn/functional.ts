@@ -3,7 +3,8 @@
 // form of GELU are defined here; losses live in loss_functions.ts.
 import { RandomKind } from '../../bindings/codes.gen';
 import { ArgumentError, DTypeError } from '../errors';
-import { gelu as geluErf, tanh } from '../ops/activation';
+import { gelu as geluErf } from '../ops/activation';
+import { tanh } from '../ops/unary.gen';
 import { add, checkTensor, mul } from '../ops/elementwise';
 import { kRandom } from '../kernels/launch';
 import { flatten as flattenView } from '../ops/views';
@@ -12,7 +13,8 @@ import { defaultGenerator } from '../tensor/random';
 import { type Tensor, emptyTensor as empty } from '../tensor/tensor';
 import { checkBool, checkClosedRange, showValue } from '../validate';
 
-export { relu, sigmoid, tanh, leakyRelu, softmax, logSoftmax } from '../ops/activation';
+export { leakyRelu, softmax, logSoftmax } from '../ops/activation';
+export { relu, sigmoid, tanh } from '../ops/unary.gen';
 export { linear } from '../ops/linalg';
 export { oneHot } from '../ops/index_ops';
 export { crossEntropy, nllLoss, mseLoss } from './loss_functions';

@@ -19,21 +19,6 @@ function activation(op: string, code: UnaryOp, x: Tensor, p0 = 0): Tensor {
   return out;
 }
 
-export function relu(x: Tensor): Tensor {
-  const out = activation('relu', UnaryOp.Relu, x);
-  return record('relu', out, [x], () => ({ out }));
-}
-
-export function sigmoid(x: Tensor): Tensor {
-  const out = activation('sigmoid', UnaryOp.Sigmoid, x);
-  return record('sigmoid', out, [x], () => ({ out }));
-}
-
-export function tanh(x: Tensor): Tensor {
-  const out = activation('tanh', UnaryOp.Tanh, x);
-  return record('tanh', out, [x], () => ({ out }));
-}
-
 export function gelu(x: Tensor): Tensor {
   const out = activation('gelu', UnaryOp.Gelu, x);
   return record('gelu', out, [x], () => ({ x }));

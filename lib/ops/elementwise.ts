@@ -143,7 +143,8 @@ export function minimum(a: Tensor, b: Tensor): Tensor {
 
 // ---- unary ------------------------------------------------------------------
 
-function unary(op: string, code: UnaryOp, x: Tensor, floatOnly: boolean, p0 = 0, p1 = 0): Tensor {
+/** A unary kernel over x (floatOnly: integer inputs compute in float32); no autograd record. */
+export function unaryKernel(op: string, code: UnaryOp, x: Tensor, floatOnly: boolean, p0 = 0, p1 = 0): Tensor {
   checkTensor(op, x);
   const dt = floatOnly ? floatDType(x) : x.dtype;
   if (x.dtype === 'bool' && !floatOnly) throw new DTypeError(op, 'not supported for bool tensors');
@@ -152,39 +153,6 @@ function unary(op: string, code: UnaryOp, x: Tensor, floatOnly: boolean, p0 = 0,
   return out;
 }
 
-export const neg = (x: Tensor): Tensor => record('neg', unary('neg', UnaryOp.Neg, x, false), [x], () => ({}));
-export const abs = (x: Tensor): Tensor => record('abs', unary('abs', UnaryOp.Abs, x, false), [x], () => ({ x }));
-export function exp(x: Tensor): Tensor {
-  const out = unary('exp', UnaryOp.Exp, x, true);
-  return record('exp', out, [x], () => ({ out }));
-}
-export const log = (x: Tensor): Tensor => record('log', unary('log', UnaryOp.Log, x, true), [x], () => ({ x }));
-export function sqrt(x: Tensor): Tensor {
-  const out = unary('sqrt', UnaryOp.Sqrt, x, true);
-  return record('sqrt', out, [x], () => ({ out }));
-}
-export function rsqrt(x: Tensor): Tensor {
-  const out = unary('rsqrt', UnaryOp.Rsqrt, x, true);
-  return record('rsqrt', out, [x], () => ({ out }));
-}
-export const square = (x: Tensor): Tensor => record('square', unary('square', UnaryOp.Square, x, false), [x], () => ({ x }));
-export function reciprocal(x: Tensor): Tensor {
-  const out = unary('reciprocal', UnaryOp.Reciprocal, x, true);
-  return record('reciprocal', out, [x], () => ({ out }));
-}
-export const sin = (x: Tensor): Tensor => record('sin', unary('sin', UnaryOp.Sin, x, true), [x], () => ({ x }));
-export const cos = (x: Tensor): Tensor => record('cos', unary('cos', UnaryOp.Cos, x, true), [x], () => ({ x }));
-export const log1p = (x: Tensor): Tensor => record('log1p', unary('log1p', UnaryOp.Log1p, x, true), [x], () => ({ x }));
-export function expm1(x: Tensor): Tensor {
-  const out = unary('expm1', UnaryOp.Expm1, x, true);
-  return record('expm1', out, [x], () => ({ out }));
-}
-export const erf = (x: Tensor): Tensor => record('erf', unary('erf', UnaryOp.Erf, x, true), [x], () => ({ x }));
-// Piecewise-constant functions: zero gradient.
-export const sign = (x: Tensor): Tensor => record('zeroGrad', unary('sign', UnaryOp.Sign, x, false), [x], () => ({}));
-export const floor = (x: Tensor): Tensor => record('zeroGrad', unary('floor', UnaryOp.Floor, x, true), [x], () => ({}));
-export const ceil = (x: Tensor): Tensor => record('zeroGrad', unary('ceil', UnaryOp.Ceil, x, true), [x], () => ({}));
-export const round = (x: Tensor): Tensor => record('zeroGrad', unary('round', UnaryOp.Round, x, true), [x], () => ({}));
 
 function clampBounds(op: string, min?: number | null, max?: number | null): [number, number] {
   const lo = min ?? -Infinity;

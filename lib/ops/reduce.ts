@@ -6,7 +6,8 @@ import { type DType, isFloatingDType } from '../tensor/dtype';
 import { formatShape, normalizeDim, normalizeDims } from '../tensor/shape';
 import { type Tensor, emptyTensor as empty } from '../tensor/tensor';
 import { cast } from './convert';
-import { checkTensor, sqrt } from './elementwise';
+import { checkTensor } from './elementwise';
+import { sqrt } from './unary.gen';
 import { kReduce } from '../kernels/launch';
 import { reshape } from './views';
 

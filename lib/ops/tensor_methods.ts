@@ -51,27 +51,7 @@ declare module '../tensor/tensor' {
     pow(exponent: TensorOrScalar): Tensor;
     maximum(other: Tensor): Tensor;
     minimum(other: Tensor): Tensor;
-    neg(): Tensor;
-    abs(): Tensor;
-    exp(): Tensor;
-    log(): Tensor;
-    sqrt(): Tensor;
-    rsqrt(): Tensor;
-    square(): Tensor;
-    reciprocal(): Tensor;
-    sin(): Tensor;
-    cos(): Tensor;
-    log1p(): Tensor;
-    expm1(): Tensor;
-    erf(): Tensor;
-    sign(): Tensor;
-    floor(): Tensor;
-    ceil(): Tensor;
-    round(): Tensor;
     clamp(min?: number | null, max?: number | null): Tensor;
-    sigmoid(): Tensor;
-    tanh(): Tensor;
-    relu(): Tensor;
     gelu(): Tensor;
     leakyRelu(negativeSlope?: number): Tensor;
     softmax(dim: number): Tensor;
@@ -177,27 +157,7 @@ defineTensorMethods({
   pow(exponent: TensorOrScalar): Tensor { return ew.pow(this, exponent); },
   maximum(other: Tensor): Tensor { return ew.maximum(this, other); },
   minimum(other: Tensor): Tensor { return ew.minimum(this, other); },
-  neg(): Tensor { return ew.neg(this); },
-  abs(): Tensor { return ew.abs(this); },
-  exp(): Tensor { return ew.exp(this); },
-  log(): Tensor { return ew.log(this); },
-  sqrt(): Tensor { return ew.sqrt(this); },
-  rsqrt(): Tensor { return ew.rsqrt(this); },
-  square(): Tensor { return ew.square(this); },
-  reciprocal(): Tensor { return ew.reciprocal(this); },
-  sin(): Tensor { return ew.sin(this); },
-  cos(): Tensor { return ew.cos(this); },
-  log1p(): Tensor { return ew.log1p(this); },
-  expm1(): Tensor { return ew.expm1(this); },
-  erf(): Tensor { return ew.erf(this); },
-  sign(): Tensor { return ew.sign(this); },
-  floor(): Tensor { return ew.floor(this); },
-  ceil(): Tensor { return ew.ceil(this); },
-  round(): Tensor { return ew.round(this); },
   clamp(min?: number | null, max?: number | null): Tensor { return ew.clamp(this, min, max); },
-  sigmoid(): Tensor { return act.sigmoid(this); },
-  tanh(): Tensor { return act.tanh(this); },
-  relu(): Tensor { return act.relu(this); },
   gelu(): Tensor { return act.gelu(this); },
   leakyRelu(negativeSlope = 0.01): Tensor { return act.leakyRelu(this, negativeSlope); },
   softmax(dim: number): Tensor { return act.softmax(this, dim); },

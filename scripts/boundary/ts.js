@@ -126,37 +126,46 @@ function kernelsTs(table, header) {
 
 function unaryTs(table, header) {
   const ops = table.enums.UnaryOp.filter((o) => o.api);
-  const saves = (api) => (api.saves === 'x' ? '{ x }' : api.saves === 'out' ? '{ out }' : '{}');
-  const fns = ops.map((o) => {
-    const a = o.api;
-    return lines(
-      doc(a.doc || `Elementwise ${a.name}${a.float ? ' (integer inputs compute in float32)' : ''}.`),
-      `export function ${a.name}(x: Tensor): Tensor {`,
-      `  const out = unaryKernel('${a.name}', UnaryOp.${o.name}, x, ${Boolean(a.float)});`,
-      `  return record('${a.grad || a.name}', out, [x], () => (${saves(a)}));`,
-      '}',
-      '',
-    );
-  });
-  const methods = ops.map((o) => `    ${o.api.name}(): Tensor;`);
-  const attach = ops.map((o) => `Tensor.prototype.${o.api.name} = function (this: Tensor): Tensor { return ${o.api.name}(this); };`);
+  const context = (api) => (api.saves === 'x' ? '{ x: Tensor }' : api.saves === 'out' ? '{ out: Tensor }' : 'Empty');
+  const saved = (api) => (api.saves === 'x' ? '{ x }' : api.saves === 'out' ? '{ out }' : '{}');
+  const describe = (o) =>
+    `${o.api.doc}${o.api.float ? ' Integer inputs compute in float32.' : ''}`;
+  const fns = ops.map((o) => lines(
+    doc(describe(o)),
+    `export function ${o.api.name}(x: Tensor): Tensor {`,
+    `  const out = unaryKernel('${o.api.name}', UnaryOp.${o.name}, x, ${Boolean(o.api.float)});`,
+    `  return record('${o.api.grad || o.api.name}', out, [x], () => (${saved(o.api)}));`,
+    '}',
+    '',
+  ));
+  const contexts = ops.filter((o) => !o.api.grad).map((o) => `    ${o.api.name}: ${context(o.api)};`);
   return lines(
     header,
     '// The unary ops of native/op_table.js that declare `api`: the function',
-    '// `nt.<op>(x)`, its autograd record and the method `x.<op>()`.',
+    '// `nt.<op>(x)`, its autograd record, its saved context and the method `x.<op>()`.',
     "import { UnaryOp } from '../../bindings/codes.gen';",
-    "import { record } from '../autograd/node';",
-    "import { Tensor } from '../tensor/tensor';",
+    "import { Tensor, defineTensorMethods } from '../tensor/tensor';",
     "import { unaryKernel } from './elementwise';",
+    "import { record } from './record';",
+    '',
+    'type Empty = Record<string, never>;',
     '',
     fns,
-    "declare module '../tensor/tensor' {",
-    '  interface Tensor {',
-    methods,
+    "declare module './op_contexts' {",
+    '  interface OpContexts {',
+    contexts,
     '  }',
     '}',
     '',
-    attach,
+    "declare module '../tensor/tensor' {",
+    '  interface Tensor {',
+    ops.map((o) => lines(doc(describe(o), '    '), `    ${o.api.name}(): Tensor;`)),
+    '  }',
+    '}',
+    '',
+    'defineTensorMethods({',
+    ops.map((o) => `  ${o.api.name}(): Tensor {\n    return ${o.api.name}(this);\n  },`),
+    '});',
     '',
   );
 }
