@@ -89,7 +89,8 @@ template <BinaryOp Op> struct BinaryFormula;  // one specialization per op
 NT_UNARY(Neg, Numeric) { if constexpr (kFloat<T>) return -x; else return wrapSub(T(0), x); }};
 NT_UNARY(Abs, Numeric) {
   if constexpr (kFloat<T>) return fabs(x);
-  else return x < T(0) ? wrapSub(T(0), x) : x;
+  else if constexpr (std::is_signed<T>::value) return x < T(0) ? wrapSub(T(0), x) : x;
+  else return x;
 }};
 NT_UNARY(Exp, Float) { return exp(x); }};
 NT_UNARY(Log, Float) { return log(x); }};
@@ -103,7 +104,8 @@ NT_UNARY(Sin, Float) { return sin(x); }};
 NT_UNARY(Cos, Float) { return cos(x); }};
 NT_UNARY(Sign, Numeric) {
   if constexpr (kFloat<T>) return x > T(0) ? T(1) : x < T(0) ? T(-1) : x;  // NaN, +-0 kept
-  else return T((x > T(0)) - (x < T(0)));
+  else if constexpr (std::is_signed<T>::value) return T((x > T(0)) - (x < T(0)));
+  else return T(x > T(0));
 }};
 NT_UNARY(Square, Numeric) { return mulAny(x, x); }};
 NT_UNARY(Reciprocal, Float) { return T(1) / x; }};
