@@ -100,4 +100,22 @@ describe('vectorized exp in CPU softmax / cross-entropy', () => {
       targets.dispose();
     }
   });
+
+  it('agrees with the shared scalar exp formula (the elementwise exp kernel)', () => {
+    // nt.exp runs UnaryFormula<Exp> of native/common/elementwise_ops.h (libm
+    // expf on the CPU); softmax runs the vectorized exp. Both within a few ulp.
+    const rows = 64, cols = 257;
+    const { t: x } = randomTensor([rows, cols], 4242, { lo: -60, hi: 20 });
+    const shifted = x.sub(x.amax(1, true));
+    const e = shifted.exp();
+    const viaFormula = e.div(e.sum(1, true)).data() as Float32Array;
+    const viaVec = nt.softmax(x, 1).data() as Float32Array;
+    let worst = 0;
+    for (let i = 0; i < viaVec.length; ++i) {
+      const r = Math.abs(viaFormula[i]);
+      if (r < 1.2e-38) expect(Math.abs(viaVec[i] - r)).toBeLessThan(2 ** -149 * 4);
+      else worst = Math.max(worst, Math.abs(viaVec[i] - viaFormula[i]) / r);
+    }
+    expect(worst).toBeLessThan(8 * ULP);
+  });
 });

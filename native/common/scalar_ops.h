@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "arith.h"
 #include "hd.h"
 
 namespace nt {
@@ -26,7 +27,7 @@ template <typename T> NT_HD T gelu(T x) {
 template <typename T> NT_HD T geluGrad(T x) {
   const T cdf = T(0.5) * (T(1) + erf(x * T(0.70710678118654752440)));
   const T pdf = exp(T(-0.5) * x * x) * T(0.39894228040143267794);
-  return cdf + x * pdf;
+  return addRn(cdf, mulRn(x, pdf));  // no FMA, so CPU and CUDA round alike
 }
 
 // NaN propagates, as in PyTorch.

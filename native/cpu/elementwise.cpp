@@ -8,15 +8,26 @@
 // loops use __restrict; an output that exactly aliases an input (in-place
 // ops) is still correct because element i only reads inputs at i.
 //
-// Integer semantics (documented for the TS layer): arithmetic wraps (two's
-// complement); Div truncates toward zero and x / 0 == 0, INT_MIN / -1 ==
-// INT_MIN (no SIGFPE); float -> int casts saturate and NaN -> 0.
+// This file names no unary/binary op: each op's formula and the dtypes it
+// accepts are in common/elementwise_ops.h (shared with CUDA); the loops are
+// instantiated per op by visiting the op code (common/op_visit.h).
+// Integer semantics are documented there.
+
+// Contraction of a * b + c into an FMA is off in this file, so every
+// operation rounds on its own as in the CUDA kernels (common/arith.h).
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
 #include <cmath>
 #include <cstring>
 #include <string>
 
-#include "common/scalar_ops.h"
-#include "common/op_names.h"
+#include "common/elementwise_check.h"
+#include "common/elementwise_ops.h"
+#include "common/op_visit.h"
 #include "cpu/kernels_cpu.h"
 #include "cpu/loops.h"
 
@@ -24,27 +35,18 @@ namespace nt {
 namespace cpu {
 namespace {
 
-template <class T> struct Tag { using type = T; };
-
-[[noreturn]] void dtypeError(const std::string& op, const char* expected, DType got) {
-  throw Error(ErrorKind::DType, op + ": expected " + expected + ", got " + dtypeName(got));
-}
-
-// Calls f(Tag<T>) for float32/float64/int32/int64/uint8; Bool is rejected.
+// Calls f(T{}) for the C type of a numeric dtype (Bool is rejected by the
+// callers' checks before this).
 template <class F>
-void dispatchNumeric(DType d, const std::string& op, F&& f) {
+void dispatchNumeric(DType d, F&& f) {
   switch (d) {
-    case DType::Float32: return f(Tag<float>{});
-    case DType::Float64: return f(Tag<double>{});
-    case DType::Int32: return f(Tag<int32_t>{});
-    case DType::Int64: return f(Tag<int64_t>{});
-    case DType::UInt8: return f(Tag<uint8_t>{});
-    default: dtypeError(op, "a numeric dtype", d);
+    case DType::Float32: return f(float{});
+    case DType::Float64: return f(double{});
+    case DType::Int32: return f(int32_t{});
+    case DType::Int64: return f(int64_t{});
+    default: return f(uint8_t{});  // UInt8 (and Bool, stored as uint8)
   }
 }
-
-// Scalar parameter as T: floats convert directly, ints saturate.
-template <class T> T param(double v) { return castValue<T>(v); }
 
 // ---- fill / arange ------------------------------------------------------
 
@@ -123,78 +125,15 @@ void runUnary(const Loop<2>& L, Op op) {
   });
 }
 
-// Ops defined for every numeric dtype. Returns false when `op` is not one.
+// out = Op(in) for every element; T is the dtype of both.
 template <class T>
-bool unaryCommon(const UnaryArgs& a, const Loop<2>& L) {
-  switch (a.op) {
-    case UnaryOp::Neg:
-      if constexpr (std::is_floating_point_v<T>) runUnary<T>(L, [](T x) { return -x; });
-      else runUnary<T>(L, [](T x) { return wrapSub(T(0), x); });
-      return true;
-    case UnaryOp::Abs:
-      if constexpr (std::is_floating_point_v<T>) runUnary<T>(L, [](T x) { return std::abs(x); });
-      else runUnary<T>(L, [](T x) { return x < T(0) ? wrapSub(T(0), x) : x; });
-      return true;
-    case UnaryOp::Square: runUnary<T>(L, [](T x) { return wrapMul(x, x); }); return true;
-    case UnaryOp::Relu: runUnary<T>(L, [](T x) { return scalar::relu(x); }); return true;
-    case UnaryOp::AddScalar: { const T c = param<T>(a.p0); runUnary<T>(L, [c](T x) { return wrapAdd(x, c); }); return true; }
-    case UnaryOp::MulScalar: { const T c = param<T>(a.p0); runUnary<T>(L, [c](T x) { return wrapMul(x, c); }); return true; }
-    case UnaryOp::RsubScalar: { const T c = param<T>(a.p0); runUnary<T>(L, [c](T x) { return wrapSub(c, x); }); return true; }
-    default: return false;
-  }
-}
-
-template <class T>
-void unaryFloat(const UnaryArgs& a, const Loop<2>& L) {
-  const T c = T(a.p0);
-  switch (a.op) {
-    case UnaryOp::Exp: return runUnary<T>(L, [](T x) { return std::exp(x); });
-    case UnaryOp::Log: return runUnary<T>(L, [](T x) { return std::log(x); });
-    case UnaryOp::Sqrt: return runUnary<T>(L, [](T x) { return std::sqrt(x); });
-    case UnaryOp::Rsqrt: return runUnary<T>(L, [](T x) { return T(1) / std::sqrt(x); });
-    case UnaryOp::Sigmoid: return runUnary<T>(L, [](T x) { return scalar::sigmoid(x); });
-    case UnaryOp::Tanh: return runUnary<T>(L, [](T x) { return std::tanh(x); });
-    case UnaryOp::Gelu: return runUnary<T>(L, [](T x) { return scalar::gelu(x); });
-    case UnaryOp::Sin: return runUnary<T>(L, [](T x) { return std::sin(x); });
-    case UnaryOp::Cos: return runUnary<T>(L, [](T x) { return std::cos(x); });
-    case UnaryOp::Sign:  // NaN and +-0 map to themselves
-      return runUnary<T>(L, [](T x) { return x > T(0) ? T(1) : x < T(0) ? T(-1) : x; });
-    case UnaryOp::Reciprocal: return runUnary<T>(L, [](T x) { return T(1) / x; });
-    case UnaryOp::Floor: return runUnary<T>(L, [](T x) { return std::floor(x); });
-    case UnaryOp::Ceil: return runUnary<T>(L, [](T x) { return std::ceil(x); });
-    case UnaryOp::Round: return runUnary<T>(L, [](T x) { return std::nearbyint(x); });  // half to even
-    case UnaryOp::Log1p: return runUnary<T>(L, [](T x) { return std::log1p(x); });
-    case UnaryOp::Expm1: return runUnary<T>(L, [](T x) { return std::expm1(x); });
-    case UnaryOp::PowScalar:
-      if (a.p0 == 2.0) return runUnary<T>(L, [](T x) { return x * x; });
-      return runUnary<T>(L, [c](T x) { return std::pow(x, c); });
-    case UnaryOp::RdivScalar: return runUnary<T>(L, [c](T x) { return c / x; });
-    case UnaryOp::Clamp: {  // NaN input stays NaN
-      const T lo = T(a.p0), hi = T(a.p1);
-      return runUnary<T>(L, [lo, hi](T x) { return std::min(std::max(x, lo), hi); });
-    }
-    case UnaryOp::LeakyRelu: return runUnary<T>(L, [c](T x) { return x > T(0) ? x : c * x; });
-    case UnaryOp::Erf: return runUnary<T>(L, [](T x) { return std::erf(x); });
-    default:
-      throw Error(ErrorKind::Argument, std::string("unary: unknown op code ") +
-                                           std::to_string(static_cast<int>(a.op)));
-  }
-}
-
-template <class T>
-void unaryInt(const UnaryArgs& a, const Loop<2>& L) {
-  switch (a.op) {
-    case UnaryOp::Sign:
-      return runUnary<T>(L, [](T x) { return T((x > T(0)) - (x < T(0))); });
-    case UnaryOp::Clamp: {
-      // Bounds rounded inward and saturated; NaN or infinite means unbounded.
-      const T lo = std::isnan(a.p0) ? std::numeric_limits<T>::min() : castValue<T>(std::ceil(a.p0));
-      const T hi = std::isnan(a.p1) ? std::numeric_limits<T>::max() : castValue<T>(std::floor(a.p1));
-      return runUnary<T>(L, [lo, hi](T x) { return x < lo ? lo : x > hi ? hi : x; });
-    }
-    default:
-      dtypeError(std::string("unary(") + unaryName(a.op) + ")", "float32 or float64", a.in.dtype);
-  }
+void unaryTyped(const UnaryArgs& a, const Loop<2>& L) {
+  const ew::UnaryParams<T> q = ew::makeUnaryParams<T>(a.p0, a.p1);
+  visitOp(a.op, [&](auto op) {
+    using F = ew::UnaryFormula<decltype(op)::value>;
+    if constexpr (ew::inDomain<T>(F::kDomain))
+      runUnary<T>(L, [q](T x) { return F::template apply<T>(x, q); });
+  });
 }
 
 // ---- binary ---------------------------------------------------------------
@@ -232,73 +171,17 @@ void runBinary(const Loop<3>& L, Op op) {
   });
 }
 
+// out = Op(a, b) for every element; T is the dtype of a and b, the output
+// is T or Bool (comparisons).
 template <class T>
-T intDiv(T x, T y) {
-  if (y == T(0)) return T(0);
-  if constexpr (std::is_signed_v<T>) {
-    if (y == T(-1)) return wrapSub(T(0), x);  // avoids INT_MIN / -1
-  }
-  return T(x / y);
-}
-
-// Comparisons and logical ops: any dtype in, Bool out.
-template <class T>
-bool binaryToBool(const BinaryArgs& a, const Loop<3>& L) {
-  using B = uint8_t;
-  switch (a.op) {
-    case BinaryOp::Eq: runBinary<B, T>(L, [](T x, T y) { return B(x == y); }); return true;
-    case BinaryOp::Ne: runBinary<B, T>(L, [](T x, T y) { return B(x != y); }); return true;
-    case BinaryOp::Lt: runBinary<B, T>(L, [](T x, T y) { return B(x < y); }); return true;
-    case BinaryOp::Le: runBinary<B, T>(L, [](T x, T y) { return B(x <= y); }); return true;
-    case BinaryOp::Gt: runBinary<B, T>(L, [](T x, T y) { return B(x > y); }); return true;
-    case BinaryOp::Ge: runBinary<B, T>(L, [](T x, T y) { return B(x >= y); }); return true;
-    case BinaryOp::LogicalAnd:
-      runBinary<B, T>(L, [](T x, T y) { return B(x != T(0) && y != T(0)); }); return true;
-    case BinaryOp::LogicalOr:
-      runBinary<B, T>(L, [](T x, T y) { return B(x != T(0) || y != T(0)); }); return true;
-    default: return false;
-  }
-}
-
-template <class T>
-void binaryArith(const BinaryArgs& a, const Loop<3>& L) {
-  constexpr bool kFloat = std::is_floating_point_v<T>;
-  const T alpha = param<T>(a.alpha);
-  switch (a.op) {
-    case BinaryOp::Add:
-      if (a.alpha == 1.0) return runBinary<T, T>(L, [](T x, T y) { return wrapAdd(x, y); });
-      return runBinary<T, T>(L, [alpha](T x, T y) { return wrapAdd(x, wrapMul(alpha, y)); });
-    case BinaryOp::Sub:
-      if (a.alpha == 1.0) return runBinary<T, T>(L, [](T x, T y) { return wrapSub(x, y); });
-      return runBinary<T, T>(L, [alpha](T x, T y) { return wrapSub(x, wrapMul(alpha, y)); });
-    case BinaryOp::Mul: return runBinary<T, T>(L, [](T x, T y) { return wrapMul(x, y); });
-    case BinaryOp::Div:
-      if constexpr (kFloat) return runBinary<T, T>(L, [](T x, T y) { return x / y; });
-      else return runBinary<T, T>(L, [](T x, T y) { return intDiv(x, y); });
-    case BinaryOp::Maximum:  // NaN in either input gives NaN
-      return runBinary<T, T>(L, [](T x, T y) { return (x > y || x != x) ? x : y; });
-    case BinaryOp::Minimum:
-      return runBinary<T, T>(L, [](T x, T y) { return (x < y || x != x) ? x : y; });
-    default: break;
-  }
-  if constexpr (kFloat) {
-    switch (a.op) {
-      case BinaryOp::Pow: return runBinary<T, T>(L, [](T x, T y) { return std::pow(x, y); });
-      case BinaryOp::ReluBackward:
-        return runBinary<T, T>(L, [](T g, T x) { return x > T(0) ? g : T(0); });
-      case BinaryOp::SigmoidBackward:
-        return runBinary<T, T>(L, [](T g, T y) { return g * y * (T(1) - y); });
-      case BinaryOp::TanhBackward:
-        return runBinary<T, T>(L, [](T g, T y) { return g * (T(1) - y * y); });
-      case BinaryOp::GeluBackward:
-        return runBinary<T, T>(L, [](T g, T x) { return g * scalar::geluGrad(x); });
-      default:
-        throw Error(ErrorKind::Argument, std::string("binary: unknown op code ") +
-                                             std::to_string(static_cast<int>(a.op)));
-    }
-  } else {
-    dtypeError(std::string("binary(") + binaryName(a.op) + ")", "float32 or float64", a.a.dtype);
-  }
+void binaryTyped(const BinaryArgs& a, const Loop<3>& L) {
+  const T alpha = castValue<T>(a.alpha);
+  visitOp(a.op, [&](auto op) {
+    constexpr BinaryOp kOp = decltype(op)::value;
+    using F = ew::BinaryFormula<kOp>;
+    if constexpr (ew::inDomain<T>(F::kDomain))
+      runBinary<ew::BinaryOut<kOp, T>, T>(L, [alpha](T x, T y) { return F::template apply<T>(x, y, alpha); });
+  });
 }
 
 // ---- where ----------------------------------------------------------------
@@ -354,7 +237,7 @@ void arange(const ArangeArgs& a) {
     T* o = static_cast<T*>(a.out.data);
     parallelFor(0, a.n, kGrain, [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) {
-        const double v = a.start + static_cast<double>(i) * a.step;
+        const double v = ew::arangeValue(a.start, a.step, i);
         o[i * stride] = toBool ? T(v != 0.0) : castValue<T>(v);
       }
     });
@@ -362,29 +245,17 @@ void arange(const ArangeArgs& a) {
 }
 
 void unary(const UnaryArgs& a) {
+  ew::checkUnary(a.op, a.in.dtype);
   const Operand* ops[2] = {&a.out, &a.in};
   const Loop<2> L = makeLoop<2>(a.shape, ops);
-  dispatchNumeric(a.in.dtype, std::string("unary(") + unaryName(a.op) + ")", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    if (unaryCommon<T>(a, L)) return;
-    if constexpr (std::is_floating_point_v<T>) unaryFloat<T>(a, L);
-    else unaryInt<T>(a, L);
-  });
+  dispatchNumeric(a.in.dtype, [&](auto t) { unaryTyped<decltype(t)>(a, L); });
 }
 
 void binary(const BinaryArgs& a) {
+  ew::checkBinary(a.op, a.a.dtype);
   const Operand* ops[3] = {&a.out, &a.a, &a.b};
   const Loop<3> L = makeLoop<3>(a.shape, ops);
-  const std::string name = std::string("binary(") + binaryName(a.op) + ")";
-  if (a.a.dtype == DType::Bool) {  // Bool only compares or combines
-    if (binaryToBool<uint8_t>(a, L)) return;
-    dtypeError(name, "a numeric dtype", DType::Bool);
-  }
-  dispatchNumeric(a.a.dtype, name, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    if (binaryToBool<T>(a, L)) return;
-    binaryArith<T>(a, L);
-  });
+  dispatchNumeric(a.a.dtype, [&](auto t) { binaryTyped<decltype(t)>(a, L); });
 }
 
 void where(const WhereArgs& a) {

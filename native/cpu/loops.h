@@ -7,7 +7,9 @@
 #include <limits>
 #include <type_traits>
 
+#include "common/arith.h"
 #include "common/cast.h"
+#include "common/coalesce.h"
 #include "common/kernel_api.h"
 #include "cpu/parallel.h"
 
@@ -24,28 +26,14 @@ struct BoolTag {};
 // castValue (common/cast.h): float -> int saturates (NaN -> 0), Bool is
 // handled by callers as (x != 0), int -> int wraps.
 
-// Wrapping integer arithmetic (signed overflow is undefined in C++); plain
-// arithmetic for floats.
-template <class T> inline T wrapAdd(T a, T b) {
-  if constexpr (std::is_integral_v<T>) { using U = std::make_unsigned_t<T>; return T(U(U(a) + U(b))); }
-  else return a + b;
-}
-template <class T> inline T wrapSub(T a, T b) {
-  if constexpr (std::is_integral_v<T>) { using U = std::make_unsigned_t<T>; return T(U(U(a) - U(b))); }
-  else return a - b;
-}
-template <class T> inline T wrapMul(T a, T b) {
-  if constexpr (std::is_integral_v<T>) {
-    using U = std::conditional_t<(sizeof(T) < sizeof(unsigned)), unsigned, std::make_unsigned_t<T>>;
-    return T(U(U(a) * U(b)));
-  } else {
-    return a * b;
-  }
-}
+// Wrapping integer arithmetic, shared with CUDA (common/arith.h).
+using scalar::wrapAdd;
+using scalar::wrapMul;
+using scalar::wrapSub;
 
-// A strided iteration space with size-1 dims dropped and mergeable
-// neighbouring dims merged, so a contiguous tensor becomes one flat dim.
-// Strides are in bytes; dim ndim-1 is the inner (fastest) dim.
+// A strided iteration space, coalesced (common/coalesce.h) so a contiguous
+// tensor is one flat dim. Strides are in bytes; dim ndim-1 is the inner
+// (fastest) dim.
 template <int K>
 struct Loop {
   int ndim = 1;
@@ -57,45 +45,18 @@ struct Loop {
 
 template <int K>
 Loop<K> makeLoop(const Shape& shape, const Operand* const ops[K]) {
+  const int64_t* strides[K];
+  for (int k = 0; k < K; ++k) strides[k] = ops[k]->strides;
+  const Coalesced<K> c = coalesce<K>(shape, strides);
   Loop<K> L;
-  for (int k = 0; k < K; ++k) L.base[k] = static_cast<char*>(ops[k]->data);
-  L.numel = shape.numel();
-  int nd = 0;
-  int64_t sizes[kMaxDims];
-  int64_t strides[K][kMaxDims];
-  for (int d = 0; d < shape.ndim; ++d) {
-    if (shape.sizes[d] == 1) continue;
-    sizes[nd] = shape.sizes[d];
-    for (int k = 0; k < K; ++k)
-      strides[k][nd] = ops[k]->strides[d] * static_cast<int64_t>(dtypeSize(ops[k]->dtype));
-    ++nd;
+  L.ndim = c.ndim;
+  L.numel = c.numel;
+  for (int d = 0; d < c.ndim; ++d) L.sizes[d] = c.sizes[d];
+  for (int k = 0; k < K; ++k) {
+    L.base[k] = static_cast<char*>(ops[k]->data);
+    const int64_t bytes = static_cast<int64_t>(dtypeSize(ops[k]->dtype));
+    for (int d = 0; d < c.ndim; ++d) L.strides[k][d] = c.strides[k][d] * bytes;
   }
-  if (nd == 0 || L.numel == 0) {
-    L.ndim = 1;
-    L.sizes[0] = L.numel;
-    for (int k = 0; k < K; ++k) L.strides[k][0] = 0;
-    return L;
-  }
-  // Merge from the inner side: dim d folds into d+1 when every operand's
-  // stride[d] == stride[d+1] * size[d+1].
-  int out = 0;
-  L.sizes[0] = sizes[nd - 1];
-  for (int k = 0; k < K; ++k) L.strides[k][0] = strides[k][nd - 1];
-  for (int d = nd - 2; d >= 0; --d) {
-    bool merge = true;
-    for (int k = 0; k < K; ++k) merge = merge && strides[k][d] == L.strides[k][out] * L.sizes[out];
-    if (merge) {
-      L.sizes[out] *= sizes[d];
-    } else {
-      ++out;
-      L.sizes[out] = sizes[d];
-      for (int k = 0; k < K; ++k) L.strides[k][out] = strides[k][d];
-    }
-  }
-  // Built inner-first; flip so that index ndim-1 is the inner dim.
-  L.ndim = out + 1;
-  std::reverse(L.sizes, L.sizes + L.ndim);
-  for (int k = 0; k < K; ++k) std::reverse(L.strides[k], L.strides[k] + L.ndim);
   return L;
 }
 

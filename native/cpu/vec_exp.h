@@ -1,6 +1,6 @@
 // exp for float32 written so GCC vectorizes loops that call it (libm's expf
-// is an opaque call: ~5 ns per element, which kept the fused cross-entropy
-// at ~5% of memory bandwidth). Cephes' method: x = n*ln2 + r with
+// is an opaque call, one element at a time, far slower than the memory
+// traffic of a softmax row). Cephes' method: x = n*ln2 + r with
 // |r| <= ln2/2 (Cody-Waite split of ln2), exp(r) by a degree-6 polynomial,
 // then * 2^n. 2^n is applied as two factors 2^(n/2) * 2^(n - n/2) so that
 // results in the subnormal range and overflow to +inf come out right.

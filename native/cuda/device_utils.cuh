@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "common/cast.h"
+#include "common/coalesce.h"
 #include "common/kernel_api.h"
 #include "cuda/cuda_check.h"
 
@@ -41,40 +42,22 @@ struct StridedPack {
   int64_t strides[N][kMaxDims];
 };
 
-// Builds a pack from a row-major shape and N stride arrays: drops size-1
-// dims and merges dims that are contiguous in every operand, so most
-// tensors end up 1-D. shape.numel() must be > 0.
+// Builds a pack from a row-major shape and N stride arrays, coalesced
+// (common/coalesce.h) so most tensors end up 1-D.
 template <int N>
 StridedPack<N> makePack(const Shape& shape, const int64_t* const* strides) {
+  const Coalesced<N> c = coalesce<N>(shape, strides);
   StridedPack<N> p{};
-  int nd = 0;
-  // Walk from the innermost dim outwards.
-  for (int d = shape.ndim - 1; d >= 0; --d) {
-    const int64_t sz = shape.sizes[d];
-    if (sz == 1) continue;
-    bool merge = nd > 0;
-    for (int k = 0; k < N && merge; ++k)
-      merge = strides[k][d] == p.strides[k][nd - 1] * p.sizes[nd - 1];
-    if (merge) {
-      p.sizes[nd - 1] *= sz;
-      continue;
-    }
-    p.sizes[nd] = sz;
-    for (int k = 0; k < N; ++k) p.strides[k][nd] = strides[k][d];
-    ++nd;
+  p.ndim = c.ndim;
+  for (int d = 0; d < c.ndim; ++d) {  // the pack is innermost first
+    const int r = c.ndim - 1 - d;
+    p.sizes[d] = c.sizes[r];
+    for (int k = 0; k < N; ++k) p.strides[k][d] = c.strides[k][r];
   }
-  if (nd == 0) {  // a single element
-    p.sizes[0] = 1;
-    for (int k = 0; k < N; ++k) p.strides[k][0] = 0;
-    nd = 1;
-  }
-  p.ndim = nd;
-  int64_t numel = 1;
-  for (int d = 0; d < nd; ++d) numel *= p.sizes[d];
-  bool small = numel < (int64_t(1) << 31);
+  bool small = c.numel < (int64_t(1) << 31);
   for (int k = 0; k < N; ++k) {
     int64_t maxOff = 0;
-    for (int d = 0; d < nd; ++d) maxOff += (p.sizes[d] - 1) * p.strides[k][d];
+    for (int d = 0; d < c.ndim; ++d) maxOff += (c.sizes[d] > 0 ? c.sizes[d] - 1 : 0) * c.strides[k][d];
     small = small && maxOff < (int64_t(1) << 31);
   }
   p.use32 = small;

@@ -6,7 +6,9 @@
  * stores 16 bytes per thread. The op code is a run-time switch inside the
  * kernel (uniform over the grid, so it costs no divergence) to keep the
  * number of instantiations, and the 8-architecture build time, small.
- * Scalar formulas (GELU, sigmoid, ...) come from common/scalar_ops.h.
+ * The switch is generated from the op enum (common/op_visit.h) and every
+ * op's formula and accepted dtypes come from common/elementwise_ops.h,
+ * shared with the CPU loops: this file names no unary/binary op.
  */
 #include <cuda_runtime.h>
 
@@ -15,8 +17,10 @@
 #include <string>
 #include <type_traits>
 
+#include "common/elementwise_check.h"
+#include "common/elementwise_ops.h"
 #include "common/op_names.h"
-#include "common/scalar_ops.h"
+#include "common/op_visit.h"
 #include "cuda/device_utils.cuh"
 #include "cuda/kernels.h"
 
@@ -24,164 +28,42 @@ namespace nt {
 namespace cuda {
 namespace {
 
-// ---- scalar ops --------------------------------------------------------
-// Same semantics as the CPU twin (cpu/elementwise.cpp): integer arithmetic
-// wraps, integer x / 0 == 0, float -> int casts saturate (NaN -> 0),
-// Maximum/Minimum/Clamp propagate NaN. Ops an integer dtype does not support
-// are rejected on the host before launch, with the CPU's message.
+// ---- ops by run-time code -------------------------------------------------
+// The op code is uniform over the grid; the visit is a short compare tree.
+// Ops a dtype does not accept are rejected on the host (ew::check*) before
+// launch, so their (empty) branches are never taken.
 
 template <typename T>
-__device__ __forceinline__ T wrapAdd(T a, T b) {
-  if constexpr (std::is_integral<T>::value) { using U = typename std::make_unsigned<T>::type; return T(U(U(a) + U(b))); }
-  else return a + b;
-}
-template <typename T>
-__device__ __forceinline__ T wrapSub(T a, T b) {
-  if constexpr (std::is_integral<T>::value) { using U = typename std::make_unsigned<T>::type; return T(U(U(a) - U(b))); }
-  else return a - b;
-}
-template <typename T>
-__device__ __forceinline__ T wrapMul(T a, T b) {
-  if constexpr (std::is_integral<T>::value) {
-    using U = typename std::conditional<(sizeof(T) < sizeof(unsigned)), unsigned,
-                                        typename std::make_unsigned<T>::type>::type;
-    return T(U(U(a) * U(b)));
-  } else {
-    return a * b;
-  }
-}
-
-// Unary op parameters already converted to T on the host (saturating).
-template <typename T>
-struct UnaryParams { T c, lo, hi; };
-
-template <typename T>
-__device__ __forceinline__ T applyUnary(UnaryOp op, T x, const UnaryParams<T>& q) {
-  switch (op) {  // defined for every numeric dtype
-    case UnaryOp::Neg: if constexpr (std::is_floating_point<T>::value) return -x; else return wrapSub(T(0), x);
-    case UnaryOp::Abs:
-      if constexpr (std::is_floating_point<T>::value) return fabs(x);
-      else if constexpr (std::is_signed<T>::value) return x < T(0) ? wrapSub(T(0), x) : x;
-      else return x;
-    case UnaryOp::Square: return wrapMul(x, x);
-    case UnaryOp::Relu: return scalar::relu(x);
-    case UnaryOp::AddScalar: return wrapAdd(x, q.c);
-    case UnaryOp::MulScalar: return wrapMul(x, q.c);
-    case UnaryOp::RsubScalar: return wrapSub(q.c, x);
-    default: break;
-  }
-  if constexpr (std::is_floating_point<T>::value) {
-    switch (op) {
-      case UnaryOp::Exp: return exp(x);
-      case UnaryOp::Log: return log(x);
-      case UnaryOp::Sqrt: return sqrt(x);
-      case UnaryOp::Rsqrt: return T(1) / sqrt(x);
-      case UnaryOp::Sigmoid: return scalar::sigmoid(x);
-      case UnaryOp::Tanh: return tanh(x);
-      case UnaryOp::Gelu: return scalar::gelu(x);
-      case UnaryOp::Sin: return sin(x);
-      case UnaryOp::Cos: return cos(x);
-      case UnaryOp::Sign: return x > T(0) ? T(1) : x < T(0) ? T(-1) : x;  // NaN, +-0 kept
-      case UnaryOp::Reciprocal: return T(1) / x;
-      case UnaryOp::Floor: return floor(x);
-      case UnaryOp::Ceil: return ceil(x);
-      case UnaryOp::Round: return rint(x);  // half to even, like nearbyint
-      case UnaryOp::Log1p: return log1p(x);
-      case UnaryOp::Expm1: return expm1(x);
-      case UnaryOp::PowScalar: return q.c == T(2) ? x * x : pow(x, q.c);
-      case UnaryOp::RdivScalar: return q.c / x;
-      case UnaryOp::Clamp: {  // min(max(x, lo), hi) as std::min/max: NaN stays NaN
-        const T m = x < q.lo ? q.lo : x;
-        return q.hi < m ? q.hi : m;
-      }
-      case UnaryOp::LeakyRelu: return x > T(0) ? x : q.c * x;
-      case UnaryOp::Erf: return erf(x);
-      default: return x;
-    }
-  } else {
-    switch (op) {
-      case UnaryOp::Sign:
-        if constexpr (std::is_signed<T>::value) return T((x > T(0)) - (x < T(0)));
-        else return T(x > T(0));
-      case UnaryOp::Clamp: return x < q.lo ? q.lo : x > q.hi ? q.hi : x;
-      default: return x;
-    }
-  }
-}
-
-template <typename T>
-__device__ __forceinline__ T intDiv(T x, T y) {
-  if (y == T(0)) return T(0);
-  if constexpr (std::is_signed<T>::value) {
-    if (y == T(-1)) return wrapSub(T(0), x);  // INT_MIN / -1 must not trap
-  }
-  return T(x / y);
+__device__ __forceinline__ T applyUnary(UnaryOp op, T x, const ew::UnaryParams<T>& q) {
+  T r = x;
+  visitOp(op, [&](auto k) {
+    using F = ew::UnaryFormula<decltype(k)::value>;
+    if constexpr (ew::inDomain<T>(F::kDomain)) r = F::template apply<T>(x, q);
+  });
+  return r;
 }
 
 // Arithmetic binary ops (output dtype == input dtype); alpha converted to T.
 template <typename T>
 __device__ __forceinline__ T applyBinary(BinaryOp op, T a, T b, T alpha) {
-  switch (op) {
-    case BinaryOp::Add: return wrapAdd(a, wrapMul(alpha, b));
-    case BinaryOp::Sub: return wrapSub(a, wrapMul(alpha, b));
-    case BinaryOp::Mul: return wrapMul(a, b);
-    case BinaryOp::Div:
-      if constexpr (std::is_floating_point<T>::value) return a / b;
-      else return intDiv(a, b);
-    case BinaryOp::Maximum: return (a > b || a != a) ? a : b;  // NaN in either gives NaN
-    case BinaryOp::Minimum: return (a < b || a != a) ? a : b;
-    default: break;
-  }
-  if constexpr (std::is_floating_point<T>::value) {
-    switch (op) {
-      case BinaryOp::Pow: return pow(a, b);
-      case BinaryOp::ReluBackward: return b > T(0) ? a : T(0);
-      case BinaryOp::SigmoidBackward: return a * b * (T(1) - b);
-      case BinaryOp::TanhBackward: return a * (T(1) - b * b);
-      case BinaryOp::GeluBackward: return a * scalar::geluGrad(b);
-      default: break;
-    }
-  }
-  return a;
+  T r = a;
+  visitOp(op, [&](auto k) {
+    using F = ew::BinaryFormula<decltype(k)::value>;
+    if constexpr (F::kDomain != ew::Domain::Compare && ew::inDomain<T>(F::kDomain))
+      r = F::template apply<T>(a, b, alpha);
+  });
+  return r;
 }
 
 // Comparison and logical ops: Bool (uint8) output.
 template <typename T>
 __device__ __forceinline__ uint8_t applyCompare(BinaryOp op, T a, T b) {
-  switch (op) {
-    case BinaryOp::Eq: return a == b;
-    case BinaryOp::Ne: return a != b;
-    case BinaryOp::Lt: return a < b;
-    case BinaryOp::Le: return a <= b;
-    case BinaryOp::Gt: return a > b;
-    case BinaryOp::Ge: return a >= b;
-    case BinaryOp::LogicalAnd: return a != T(0) && b != T(0);
-    case BinaryOp::LogicalOr: return a != T(0) || b != T(0);
-    default: return 0;
-  }
-}
-
-inline bool isCompare(BinaryOp op) {
-  return (op >= BinaryOp::Eq && op <= BinaryOp::Ge) || op == BinaryOp::LogicalAnd ||
-         op == BinaryOp::LogicalOr;
-}
-
-// Ops valid for integer dtypes (the rest need float32/float64).
-inline bool unaryIntOk(UnaryOp op) {
-  switch (op) {
-    case UnaryOp::Neg: case UnaryOp::Abs: case UnaryOp::Square: case UnaryOp::Relu:
-    case UnaryOp::AddScalar: case UnaryOp::MulScalar: case UnaryOp::RsubScalar:
-    case UnaryOp::Sign: case UnaryOp::Clamp:
-      return true;
-    default: return false;
-  }
-}
-inline bool binaryIntOk(BinaryOp op) {
-  return op <= BinaryOp::Div || op == BinaryOp::Maximum || op == BinaryOp::Minimum || isCompare(op);
-}
-
-[[noreturn]] void dtypeError(const std::string& op, const char* expected, DType got) {
-  throw Error(ErrorKind::DType, op + ": expected " + expected + ", got " + dtypeName(got));
+  uint8_t r = 0;
+  visitOp(op, [&](auto k) {
+    using F = ew::BinaryFormula<decltype(k)::value>;
+    if constexpr (F::kDomain == ew::Domain::Compare) r = F::template apply<T>(a, b, T(0));
+  });
+  return r;
 }
 
 // ---- functors: operator()(offsets) for strided, vec<V>(i) for contiguous -
@@ -210,7 +92,7 @@ struct CopyF {
 
 template <typename T>
 struct UnaryF {
-  UnaryOp op; T* out; const T* in; UnaryParams<T> q;
+  UnaryOp op; T* out; const T* in; ew::UnaryParams<T> q;
   __device__ void operator()(const int64_t (&o)[2]) const { out[o[0]] = applyUnary(op, in[o[1]], q); }
   template <int V> __device__ void vec(int64_t i) const {
     Vec<T, V> x = *reinterpret_cast<const Vec<T, V>*>(in + i);
@@ -281,7 +163,7 @@ template <typename T>
 __global__ void arangeKernel(int64_t n, T* out, int64_t stride, double start, double stepv, bool toBool) {
   const int64_t step = int64_t(gridDim.x) * blockDim.x;
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step) {
-    const double v = start + double(i) * stepv;
+    const double v = ew::arangeValue(start, stepv, i);
     out[i * stride] = toBool ? T(v != 0.0) : castValue<T>(v);
   }
 }
@@ -374,33 +256,15 @@ void launchArange(const Ctx& c, const ArangeArgs& a) {
   });
 }
 
-template <typename T>
-UnaryParams<T> unaryParams(const UnaryArgs& a) {
-  UnaryParams<T> q;
-  q.c = castValue<T>(a.p0);
-  if constexpr (std::is_floating_point<T>::value) {
-    q.lo = T(a.p0);
-    q.hi = T(a.p1);
-  } else {  // bounds rounded inward and saturated; NaN means unbounded
-    q.lo = std::isnan(a.p0) ? std::numeric_limits<T>::min() : castValue<T>(std::ceil(a.p0));
-    q.hi = std::isnan(a.p1) ? std::numeric_limits<T>::max() : castValue<T>(std::floor(a.p1));
-  }
-  return q;
-}
-
 // out[shape] = op(in[shape]); out and in share a numeric dtype
 void launchUnary(const Ctx& c, const UnaryArgs& a) {
-  const std::string name = std::string("unary(") + unaryName(a.op) + ")";
-  if (a.op < UnaryOp::Neg || a.op >= UnaryOp::Count)
-    throw Error(ErrorKind::Argument, "unary: unknown op code " + std::to_string(int(a.op)));
-  if (a.in.dtype == DType::Bool) dtypeError(name, "a numeric dtype", a.in.dtype);
-  if (!isFloating(a.in.dtype) && !unaryIntOk(a.op)) dtypeError(name, "float32 or float64", a.in.dtype);
+  ew::checkUnary(a.op, a.in.dtype);
   const int64_t n = a.shape.numel();
   if (n == 0) return;
   const int64_t* s[2] = {a.out.strides, a.in.strides};
   const auto p = makePack<2>(a.shape, s);
   NT_DISPATCH_ALL(a.in.dtype, [&] {
-    UnaryF<T> f{a.op, static_cast<T*>(a.out.data), static_cast<const T*>(a.in.data), unaryParams<T>(a)};
+    UnaryF<T> f{a.op, static_cast<T*>(a.out.data), static_cast<const T*>(a.in.data), ew::makeUnaryParams<T>(a.p0, a.p1)};
     if (allUnitStride(p) && aligned16(a.out.data) && aligned16(a.in.data))
       runContig<16 / sizeof(T)>(c, n, f, "unary");
     else runStrided(c, p, n, f, "unary");
@@ -409,12 +273,8 @@ void launchUnary(const Ctx& c, const UnaryArgs& a) {
 
 // out[shape] = op(a[shape], b[shape]); a, b share a dtype; out Bool for comparisons
 void launchBinary(const Ctx& c, const BinaryArgs& a) {
-  const std::string name = std::string("binary(") + binaryName(a.op) + ")";
-  if (a.op < BinaryOp::Add || a.op >= BinaryOp::Count)
-    throw Error(ErrorKind::Argument, "binary: unknown op code " + std::to_string(int(a.op)));
-  const bool cmp = isCompare(a.op);
-  if (a.a.dtype == DType::Bool && !cmp) dtypeError(name, "a numeric dtype", DType::Bool);
-  if (!isFloating(a.a.dtype) && !binaryIntOk(a.op)) dtypeError(name, "float32 or float64", a.a.dtype);
+  ew::checkBinary(a.op, a.a.dtype);
+  const bool cmp = ew::binaryDomain(a.op) == ew::Domain::Compare;
   const int64_t n = a.shape.numel();
   if (n == 0) return;
   const int64_t* s[3] = {a.out.strides, a.a.strides, a.b.strides};
