@@ -126,14 +126,23 @@ function kernelsTs(table, header) {
 
 function unaryTs(table, header) {
   const ops = table.enums.UnaryOp.filter((o) => o.api);
-  const context = (api) => (api.saves === 'x' ? '{ x: Tensor }' : api.saves === 'out' ? '{ out: Tensor }' : 'Empty');
-  const saved = (api) => (api.saves === 'x' ? '{ x }' : api.saves === 'out' ? '{ out }' : '{}');
+  const savedNames = (api) => [...(api.saves === 'none' ? [] : [api.saves]), ...(api.params || []).map((p) => p.name)];
+  const context = (api) => {
+    const fields = savedNames(api).map((n) => `${n}: ${n === 'x' || n === 'out' ? 'Tensor' : 'number'}`);
+    return fields.length ? `{ ${fields.join('; ')} }` : 'Empty';
+  };
+  const saved = (api) => (savedNames(api).length ? `{ ${savedNames(api).join(', ')} }` : '{}');
   const describe = (o) =>
     `${o.api.doc}${o.api.float ? ' Integer inputs compute in float32.' : ''}`;
+  // Parameters become p0, p1 of the unary kernel, in order.
+  const params = (api) => api.params || [];
+  const paramList = (api, withDefaults) =>
+    params(api).map((p) => (withDefaults ? `${p.name} = ${p.default}` : `${p.name}?: number`));
   const fns = ops.map((o) => lines(
     doc(describe(o)),
-    `export function ${o.api.name}(x: Tensor): Tensor {`,
-    `  const out = unaryKernel('${o.api.name}', UnaryOp.${o.name}, x, ${Boolean(o.api.float)});`,
+    `export function ${o.api.name}(${['x: Tensor', ...paramList(o.api, true)].join(', ')}): Tensor {`,
+    params(o.api).map((p) => `  checkNumber('${o.api.name}', '${p.name}', ${p.name});`),
+    `  const out = unaryKernel('${o.api.name}', UnaryOp.${o.name}, x, ${Boolean(o.api.float)}${params(o.api).map((p) => `, ${p.name}`).join('')});`,
     `  return record('${o.api.grad || o.api.name}', out, [x], () => (${saved(o.api)}));`,
     '}',
     '',
@@ -145,6 +154,7 @@ function unaryTs(table, header) {
     '// `nt.<op>(x)`, its autograd record, its saved context and the method `x.<op>()`.',
     "import { UnaryOp } from '../../bindings/codes.gen';",
     "import { Tensor, defineTensorMethods } from '../tensor/tensor';",
+    ops.some((o) => params(o.api).length) ? "import { checkNumber } from '../validate';" : null,
     "import { unaryKernel } from './elementwise';",
     "import { record } from './record';",
     '',
@@ -159,12 +169,16 @@ function unaryTs(table, header) {
     '',
     "declare module '../tensor/tensor' {",
     '  interface Tensor {',
-    ops.map((o) => lines(doc(describe(o), '    '), `    ${o.api.name}(): Tensor;`)),
+    ops.map((o) => lines(doc(describe(o), '    '), `    ${o.api.name}(${paramList(o.api, false).join(', ')}): Tensor;`)),
     '  }',
     '}',
     '',
     'defineTensorMethods({',
-    ops.map((o) => `  ${o.api.name}(): Tensor {\n    return ${o.api.name}(this);\n  },`),
+    ops.map((o) => {
+      const names = params(o.api).map((p) => p.name);
+      const sig = paramList(o.api, true).join(', ');
+      return `  ${o.api.name}(${sig}): Tensor {\n    return ${o.api.name}(${['this', ...names].join(', ')});\n  },`;
+    }),
     '});',
     '',
   );
