@@ -18,7 +18,7 @@ function rank(file: string): number {
   if (file.startsWith('bindings/')) return 0;
   if (file === 'lib/errors.ts' || file === 'lib/validate.ts') return 1;
   const layers: [string, number][] = [
-    ['lib/kernels/', 2], ['lib/tensor/', 3], ['lib/runtime.ts', 4], ['lib/ops/', 5], ['lib/autograd/', 6],
+    ['lib/kernels/', 2], ['lib/tensor/', 3], ['lib/runtime.ts', 4], ['lib/cuda_libraries.ts', 4], ['lib/ops/', 5], ['lib/autograd/', 6],
     ['lib/nn/', 7], ['lib/optim/', 7], ['lib/data/', 7], ['lib/io/', 7], ['lib/cli/', 8], ['lib/index.ts', 9],
   ];
   for (const [prefix, r] of layers) if (file.startsWith(prefix)) return r;
