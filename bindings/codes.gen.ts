@@ -44,7 +44,10 @@ export enum UnaryOp {
   Clamp = 25,
   /** x > 0 ? x : p0 * x */
   LeakyRelu = 26,
-  Erf = 27,
+  Silu = 27,
+  /** log(1 + exp(p0 * x)) / p0, or x where p0 * x > p1 */
+  Softplus = 28,
+  Erf = 29,
 }
 
 export enum BinaryOp {
@@ -72,9 +75,11 @@ export enum BinaryOp {
   TanhBackward = 15,
   /** a = grad, b = x: grad * gelu'(x) */
   GeluBackward = 16,
+  /** a = grad, b = x: grad * silu'(x) */
+  SiluBackward = 17,
   /** Bool inputs, Bool output */
-  LogicalAnd = 17,
-  LogicalOr = 18,
+  LogicalAnd = 18,
+  LogicalOr = 19,
 }
 
 export enum ReduceOp {

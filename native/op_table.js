@@ -73,6 +73,7 @@ const errorKinds = [
 //   float: integer inputs compute in float32 (else bool is rejected)
 //   saves: what the backward needs ('x' the input, 'out' the result, 'none')
 //   grad:  the entry of lib/autograd/derivatives.ts (default: the name)
+//   params: numeric arguments after x, with defaults; they become p0, p1
 const unaryOps = [
   { name: 'Neg', label: 'neg', api: { name: 'neg', doc: 'Negation, -x.', saves: 'none' } },
   { name: 'Abs', label: 'abs', api: { name: 'abs', doc: 'Absolute value, |x|.', saves: 'x' } },
@@ -101,6 +102,19 @@ const unaryOps = [
   { name: 'RdivScalar', label: 'rdiv_scalar', doc: 'p0 / x' },
   { name: 'Clamp', label: 'clamp', doc: 'min(max(x, p0), p1) (p0 = -inf / p1 = +inf for one-sided)' },
   { name: 'LeakyRelu', label: 'leaky_relu', doc: 'x > 0 ? x : p0 * x' },
+  { name: 'Silu', label: 'silu', api: { name: 'silu', doc: 'The sigmoid-weighted linear unit, x * sigmoid(x).', float: true, saves: 'x' } },
+  {
+    name: 'Softplus',
+    label: 'softplus',
+    doc: 'log(1 + exp(p0 * x)) / p0, or x where p0 * x > p1',
+    api: {
+      name: 'softplus',
+      doc: 'log(1 + exp(beta * x)) / beta; x itself where beta * x > threshold.',
+      float: true,
+      saves: 'x',
+      params: [{ name: 'beta', default: 1 }, { name: 'threshold', default: 20 }],
+    },
+  },
   { name: 'Erf', label: 'erf', api: { name: 'erf', doc: 'The Gauss error function.', float: true, saves: 'x' } },
 ];
 
@@ -122,6 +136,7 @@ const binaryOps = [
   { name: 'SigmoidBackward', label: 'sigmoid_backward', doc: 'a = grad, b = y: grad * y * (1 - y)' },
   { name: 'TanhBackward', label: 'tanh_backward', doc: 'a = grad, b = y: grad * (1 - y^2)' },
   { name: 'GeluBackward', label: 'gelu_backward', doc: "a = grad, b = x: grad * gelu'(x)" },
+  { name: 'SiluBackward', label: 'silu_backward', doc: "a = grad, b = x: grad * silu'(x)" },
   { name: 'LogicalAnd', label: 'logical_and', doc: 'Bool inputs, Bool output' },
   { name: 'LogicalOr', label: 'logical_or' },
 ];

@@ -158,6 +158,9 @@ const CASES: Record<OpName, () => void> = {
   sigmoid: () => check((x) => x.sigmoid(), [leaf([3, 4], 'x')]),
   tanh: () => check((x) => x.tanh(), [leaf([3, 4], 'x')]),
   gelu: () => check((x) => x.gelu(), [leaf([3, 4], 'x', -3, 3)]),
+  silu: () => check((x) => x.silu(), [leaf([3, 4], 'x', -4, 4)]),
+  // beta 2 and threshold 3 put elements on both sides of the pass-through.
+  softplus: () => check((x) => x.add(1.5).softplus(2, 3), [awayFromZero([3, 4], 'x')]),
   leakyRelu: () => check((x) => x.leakyRelu(0.2), [awayFromZero([3, 4], 'x')]),
   softmax: () => {
     check((x) => x.softmax(1), [leaf([3, 4], 'x')]);

@@ -68,7 +68,8 @@ function onDevice(device: nt.Device, run: (d: nt.Device) => Float64Array[], tol:
 }
 
 const U = L.UnaryOp;
-const unaryRef: Record<number, (x: number, p0: number, p1: number) => number> = {
+// Keyed by every op code: an op without a reference does not compile.
+const unaryRef: Record<L.UnaryOp, (x: number, p0: number, p1: number) => number> = {
   [U.Neg]: (x) => -x, [U.Abs]: Math.abs, [U.Exp]: Math.exp, [U.Log]: Math.log, [U.Sqrt]: Math.sqrt,
   [U.Rsqrt]: (x) => 1 / Math.sqrt(x), [U.Sigmoid]: (x) => 1 / (1 + Math.exp(-x)), [U.Tanh]: Math.tanh,
   [U.Relu]: (x) => (x > 0 ? x : 0), [U.Gelu]: (x) => 0.5 * x * (1 + erfRef(x / Math.SQRT2)),
@@ -78,15 +79,17 @@ const unaryRef: Record<number, (x: number, p0: number, p1: number) => number> = 
   [U.Log1p]: Math.log1p, [U.Expm1]: Math.expm1, [U.AddScalar]: (x, p) => x + p, [U.MulScalar]: (x, p) => x * p,
   [U.PowScalar]: (x, p) => x ** p, [U.RsubScalar]: (x, p) => p - x, [U.RdivScalar]: (x, p) => p / x,
   [U.Clamp]: (x, lo, hi) => Math.min(Math.max(x, lo), hi), [U.LeakyRelu]: (x, p) => (x > 0 ? x : p * x), [U.Erf]: erfRef,
+  [U.Silu]: (x) => x / (1 + Math.exp(-x)),
+  [U.Softplus]: (x, beta, threshold) => (beta * x > threshold ? x : Math.log1p(Math.exp(beta * x)) / beta),
 };
 const UNARY_PARAMS: Record<number, [number, number]> = {
   [U.AddScalar]: [1.5, 0], [U.MulScalar]: [-2.5, 0], [U.PowScalar]: [2.5, 0], [U.RsubScalar]: [0.75, 0],
-  [U.RdivScalar]: [3, 0], [U.Clamp]: [-0.5, 1.25], [U.LeakyRelu]: [0.01, 0],
+  [U.RdivScalar]: [3, 0], [U.Clamp]: [-0.5, 1.25], [U.LeakyRelu]: [0.01, 0], [U.Softplus]: [2, 1],
 };
 const POSITIVE = new Set<number>([U.Log, U.Sqrt, U.Rsqrt, U.Reciprocal, U.Log1p, U.PowScalar, U.RdivScalar]);
 
 const Bop = L.BinaryOp;
-const binaryRef: Record<number, (a: number, b: number, alpha: number) => number> = {
+const binaryRef: Record<L.BinaryOp, (a: number, b: number, alpha: number) => number> = {
   [Bop.Add]: (a, b, al) => a + al * b, [Bop.Sub]: (a, b, al) => a - al * b, [Bop.Mul]: (a, b) => a * b, [Bop.Div]: (a, b) => a / b,
   [Bop.Pow]: (a, b) => a ** b, [Bop.Maximum]: (a, b) => Math.max(a, b), [Bop.Minimum]: (a, b) => Math.min(a, b),
   [Bop.Eq]: (a, b) => +(a === b), [Bop.Ne]: (a, b) => +(a !== b), [Bop.Lt]: (a, b) => +(a < b), [Bop.Le]: (a, b) => +(a <= b),
@@ -94,6 +97,10 @@ const binaryRef: Record<number, (a: number, b: number, alpha: number) => number>
   [Bop.ReluBackward]: (g, x) => (x > 0 ? g : 0), [Bop.SigmoidBackward]: (g, y) => g * y * (1 - y),
   [Bop.TanhBackward]: (g, y) => g * (1 - y * y),
   [Bop.GeluBackward]: (g, x) => g * (0.5 * (1 + erfRef(x / Math.SQRT2)) + x * Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI)),
+  [Bop.SiluBackward]: (g, x) => {
+    const sg = 1 / (1 + Math.exp(-x));
+    return g * sg * (1 + x * (1 - sg));
+  },
   [Bop.LogicalAnd]: (a, b) => +(a !== 0 && b !== 0), [Bop.LogicalOr]: (a, b) => +(a !== 0 || b !== 0),
 };
 const COMPARE = new Set<number>([Bop.Eq, Bop.Ne, Bop.Lt, Bop.Le, Bop.Gt, Bop.Ge]);
@@ -134,7 +141,7 @@ describe.each(DEVICES)('kernel families on %s', (device) => {
           const [got] = onDevice(device, run, { atol: tol.atol * 2, rtol: tol.rtol * 2 }, `unary ${name} ${dtype}`);
           const stored = input(vals, shape, dtype, 'cpu').v;
           const ordered = shape.length === 2 ? Float64Array.from({ length: n }, (_, i) => stored[(i % shape[0]) * shape[1] + Math.floor(i / shape[0])]) : stored;
-          const ref = Array.from(ordered, (x) => unaryRef[code](x, p0, p1));
+          const ref = Array.from(ordered, (x) => unaryRef[code as L.UnaryOp](x, p0, p1));
           expectNear(`unary ${name} ${dtype} [${shape}] vs float64 reference`, got, ref, { atol: tol.atol * 4, rtol: tol.rtol * 4 });
         }
       }
@@ -171,7 +178,7 @@ describe.each(DEVICES)('kernel families on %s', (device) => {
           for (let i = 0; i < ref.length; ++i) {
             const r = Math.floor(i / outShape[outShape.length - 1]), c = i % outShape[outShape.length - 1];
             const at = (v: Float64Array, s: number[]): number => (s.length === 1 ? v[i] : v[(s[0] === 1 ? 0 : r) * s[1] + (s[1] === 1 ? 0 : c)]);
-            ref[i] = binaryRef[code](at(a, sa), at(b, sb), alpha);
+            ref[i] = binaryRef[code as L.BinaryOp](at(a, sa), at(b, sb), alpha);
           }
           expectNear(`binary ${name} ${dtype} [${sa}]x[${sb}] vs float64 reference`, got, ref, { atol: tol.atol * 2, rtol: tol.rtol * 2 });
         }

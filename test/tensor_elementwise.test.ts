@@ -41,6 +41,10 @@ const UNARY: UnaryCase[] = [
   { name: 'relu', fn: (t) => t.relu(), ref: (x) => Math.max(x, 0) },
   { name: 'gelu', fn: (t) => t.gelu(), ref: gelu, lo: -4, hi: 4 },
   { name: 'leakyRelu', fn: (t) => t.leakyRelu(0.1), ref: (x) => (x > 0 ? x : 0.1 * x) },
+  { name: 'silu', fn: (t) => t.silu(), ref: (x) => x * sigmoid(x), lo: -8, hi: 8 },
+  { name: 'softplus', fn: (t) => t.softplus(), ref: (x) => Math.log1p(Math.exp(x)), lo: -8, hi: 8 },
+  // beta 2, threshold 3: beta * x > 3 passes x through.
+  { name: 'softplus beta', fn: (t) => nt.softplus(t, 2, 3), ref: (x) => (2 * x > 3 ? x : Math.log1p(Math.exp(2 * x)) / 2), lo: -3, hi: 3 },
   { name: 'addScalar', fn: (t) => t.add(2), ref: (x) => x + 2 },
   { name: 'subScalar', fn: (t) => t.sub(2), ref: (x) => x - 2 },
   { name: 'rsubScalar', fn: (t) => nt.sub(2, t), ref: (x) => 2 - x },

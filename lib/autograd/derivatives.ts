@@ -144,6 +144,12 @@ export const derivatives: DerivativeTable = {
   sigmoid: ({ out }, g) => [fusedBackward(BinaryOp.SigmoidBackward, g, out)],
   tanh: ({ out }, g) => [fusedBackward(BinaryOp.TanhBackward, g, out)],
   gelu: ({ x }, g) => [fusedBackward(BinaryOp.GeluBackward, g, x)],
+  silu: ({ x }, g) => [fusedBackward(BinaryOp.SiluBackward, g, x)],
+  // d/dx = sigmoid(beta * x), and 1 where the forward passed x through.
+  softplus: ({ x, beta, threshold }, g) => {
+    const bx = ew.mul(x, beta);
+    return [ew.where(ew.gt(bx, threshold), g, ew.mul(g, unary.sigmoid(bx)))];
+  },
   leakyRelu: ({ x, slope }, g) => [ew.where(ew.gt(x, 0), g, ew.mul(g, slope))],
   softmax: ({ out }, g) => [softmaxGrad(out, g, false)],
   logSoftmax: ({ out }, g) => [softmaxGrad(out, g, true)],

@@ -3,6 +3,7 @@
 // `nt.<op>(x)`, its autograd record, its saved context and the method `x.<op>()`.
 import { UnaryOp } from '../../bindings/codes.gen';
 import { Tensor, defineTensorMethods } from '../tensor/tensor';
+import { checkNumber } from '../validate';
 import { unaryKernel } from './elementwise';
 import { record } from './record';
 
@@ -122,6 +123,20 @@ export function expm1(x: Tensor): Tensor {
   return record('expm1', out, [x], () => ({ out }));
 }
 
+/** The sigmoid-weighted linear unit, x * sigmoid(x). Integer inputs compute in float32. */
+export function silu(x: Tensor): Tensor {
+  const out = unaryKernel('silu', UnaryOp.Silu, x, true);
+  return record('silu', out, [x], () => ({ x }));
+}
+
+/** log(1 + exp(beta * x)) / beta; x itself where beta * x > threshold. Integer inputs compute in float32. */
+export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
+  checkNumber('softplus', 'beta', beta);
+  checkNumber('softplus', 'threshold', threshold);
+  const out = unaryKernel('softplus', UnaryOp.Softplus, x, true, beta, threshold);
+  return record('softplus', out, [x], () => ({ x, beta, threshold }));
+}
+
 /** The Gauss error function. Integer inputs compute in float32. */
 export function erf(x: Tensor): Tensor {
   const out = unaryKernel('erf', UnaryOp.Erf, x, true);
@@ -145,6 +160,8 @@ declare module './op_contexts' {
     reciprocal: { out: Tensor };
     log1p: { x: Tensor };
     expm1: { out: Tensor };
+    silu: { x: Tensor };
+    softplus: { x: Tensor; beta: number; threshold: number };
     erf: { x: Tensor };
   }
 }
@@ -189,6 +206,10 @@ declare module '../tensor/tensor' {
     log1p(): Tensor;
     /** e^x - 1, accurate near 0. Integer inputs compute in float32. */
     expm1(): Tensor;
+    /** The sigmoid-weighted linear unit, x * sigmoid(x). Integer inputs compute in float32. */
+    silu(): Tensor;
+    /** log(1 + exp(beta * x)) / beta; x itself where beta * x > threshold. Integer inputs compute in float32. */
+    softplus(beta?: number, threshold?: number): Tensor;
     /** The Gauss error function. Integer inputs compute in float32. */
     erf(): Tensor;
   }
@@ -251,6 +272,12 @@ defineTensorMethods({
   },
   expm1(): Tensor {
     return expm1(this);
+  },
+  silu(): Tensor {
+    return silu(this);
+  },
+  softplus(beta = 1, threshold = 20): Tensor {
+    return softplus(this, beta, threshold);
   },
   erf(): Tensor {
     return erf(this);

@@ -83,11 +83,13 @@ enum class UnaryOp : int32_t {
   RdivScalar,  // p0 / x
   Clamp,  // min(max(x, p0), p1) (p0 = -inf / p1 = +inf for one-sided)
   LeakyRelu,  // x > 0 ? x : p0 * x
+  Silu,
+  Softplus,  // log(1 + exp(p0 * x)) / p0, or x where p0 * x > p1
   Erf,
   Count
 };
 inline const char* unaryName(UnaryOp op) {
-  static const char* const names[] = {"neg", "abs", "exp", "log", "sqrt", "rsqrt", "sigmoid", "tanh", "relu", "gelu", "sin", "cos", "sign", "square", "reciprocal", "floor", "ceil", "round", "log1p", "expm1", "add_scalar", "mul_scalar", "pow_scalar", "rsub_scalar", "rdiv_scalar", "clamp", "leaky_relu", "erf"};
+  static const char* const names[] = {"neg", "abs", "exp", "log", "sqrt", "rsqrt", "sigmoid", "tanh", "relu", "gelu", "sin", "cos", "sign", "square", "reciprocal", "floor", "ceil", "round", "log1p", "expm1", "add_scalar", "mul_scalar", "pow_scalar", "rsub_scalar", "rdiv_scalar", "clamp", "leaky_relu", "silu", "softplus", "erf"};
   const int i = static_cast<int>(op);
   return i >= 0 && i < static_cast<int>(UnaryOp::Count) ? names[i] : "?";
 }
@@ -110,12 +112,13 @@ enum class BinaryOp : int32_t {
   SigmoidBackward,  // a = grad, b = y: grad * y * (1 - y)
   TanhBackward,  // a = grad, b = y: grad * (1 - y^2)
   GeluBackward,  // a = grad, b = x: grad * gelu'(x)
+  SiluBackward,  // a = grad, b = x: grad * silu'(x)
   LogicalAnd,  // Bool inputs, Bool output
   LogicalOr,
   Count
 };
 inline const char* binaryName(BinaryOp op) {
-  static const char* const names[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge", "relu_backward", "sigmoid_backward", "tanh_backward", "gelu_backward", "logical_and", "logical_or"};
+  static const char* const names[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge", "relu_backward", "sigmoid_backward", "tanh_backward", "gelu_backward", "silu_backward", "logical_and", "logical_or"};
   const int i = static_cast<int>(op);
   return i >= 0 && i < static_cast<int>(BinaryOp::Count) ? names[i] : "?";
 }

@@ -38,7 +38,7 @@ using std::ceil; using std::cos; using std::erf; using std::exp; using std::expm
 using std::fabs; using std::floor; using std::log; using std::log1p; using std::pow;
 using std::rint; using std::sin; using std::sqrt; using std::tanh;
 #endif
-using scalar::addAny; using scalar::intDiv; using scalar::mulAny; using scalar::mulRn;
+using scalar::addAny; using scalar::addRn; using scalar::intDiv; using scalar::mulAny; using scalar::mulRn;
 using scalar::subAny; using scalar::subRn; using scalar::wrapSub;
 
 // Dtypes an op accepts. Numeric: float32/64, int32/64, uint8 (output = input
@@ -124,6 +124,11 @@ NT_UNARY(Clamp, Numeric) {  // min(max(x, lo), hi) as std::min/max: NaN x stays 
   return q.hi < m ? q.hi : m;
 }};
 NT_UNARY(LeakyRelu, Float) { return x > T(0) ? x : q.c * x; }};
+NT_UNARY(Silu, Float) { return x / (T(1) + exp(-x)); }};
+NT_UNARY(Softplus, Float) {  // p0 = beta (q.c), p1 = threshold (q.hi), as PyTorch's softplus
+  const T bx = mulRn(x, q.c);
+  return bx > q.hi ? x : log1p(exp(bx)) / q.c;
+}};
 NT_UNARY(Erf, Float) { return erf(x); }};
 
 // ---- binary: a, b, alpha (Add/Sub only) --------------------------------------
@@ -145,6 +150,10 @@ NT_BINARY(ReluBackward, Float) { return b > T(0) ? a : T(0); }};  // a = grad, b
 NT_BINARY(SigmoidBackward, Float) { return T(a * b * (T(1) - b)); }};  // b = y
 NT_BINARY(TanhBackward, Float) { return mulRn(a, subRn(T(1), mulRn(b, b))); }};  // b = y
 NT_BINARY(GeluBackward, Float) { return T(a * scalar::geluGrad(b)); }};  // b = x
+NT_BINARY(SiluBackward, Float) {  // b = x: silu'(x) = s * (1 + x * (1 - s))
+  const T s = scalar::sigmoid(b);
+  return mulRn(mulRn(a, s), addRn(T(1), mulRn(b, subRn(T(1), s))));
+}};
 NT_BINARY(LogicalAnd, Compare) { return uint8_t(a != T(0) && b != T(0)); }};
 NT_BINARY(LogicalOr, Compare) { return uint8_t(a != T(0) || b != T(0)); }};
 
