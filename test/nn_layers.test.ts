@@ -48,6 +48,8 @@ const ACTIVATIONS: { name: string; make: () => nt.nn.TensorModule; ref: (x: numb
   { name: 'Tanh', make: () => new nn.Tanh(), ref: Math.tanh },
   { name: 'GELU', make: () => new nn.GELU(), ref: (x) => 0.5 * x * (1 + erfRef(x / Math.SQRT2)) },
   { name: "GELU('tanh')", make: () => new nn.GELU('tanh'), ref: geluTanhRef },
+  { name: 'SiLU', make: () => new nn.SiLU(), ref: (x) => x / (1 + Math.exp(-x)) },
+  { name: 'Softplus(2, 1)', make: () => new nn.Softplus(2, 1), ref: (x) => (2 * x > 1 ? x : Math.log1p(Math.exp(2 * x)) / 2) },
   { name: 'LeakyReLU(0.2)', make: () => new nn.LeakyReLU(0.2), ref: (x) => (x > 0 ? x : 0.2 * x) },
   { name: 'Identity', make: () => new nn.Identity(), ref: (x) => x },
 ];

@@ -1,7 +1,7 @@
 // Activation modules: thin wrappers over the functional ops.
 import { ArgumentError } from '../errors';
 import { leakyRelu, logSoftmax, softmax } from '../ops/activation';
-import { relu, sigmoid, tanh } from '../ops/unary.gen';
+import { relu, sigmoid, silu, softplus, tanh } from '../ops/unary.gen';
 import type { Tensor } from '../tensor/tensor';
 import { checkInteger, checkNumber, showValue } from '../validate';
 import { gelu } from './functional';
@@ -27,6 +27,22 @@ export class GELU extends Module {
   }
   forward(x: Tensor): Tensor { return gelu(x, this.approximate); }
   override extraRepr(): string { return `approximate='${this.approximate}'`; }
+}
+
+/** SiLU (swish): x * sigmoid(x). */
+export class SiLU extends Module {
+  forward(x: Tensor): Tensor { return silu(x); }
+}
+
+/** Softplus: log(1 + exp(beta * x)) / beta, linear where beta * x > threshold. */
+export class Softplus extends Module {
+  constructor(readonly beta = 1, readonly threshold = 20) {
+    super();
+    checkNumber('Softplus', 'beta', beta);
+    checkNumber('Softplus', 'threshold', threshold);
+  }
+  forward(x: Tensor): Tensor { return softplus(x, this.beta, this.threshold); }
+  override extraRepr(): string { return `beta=${this.beta}, threshold=${this.threshold}`; }
 }
 
 export class LeakyReLU extends Module {

@@ -14,7 +14,7 @@ import { type Tensor, emptyTensor as empty } from '../tensor/tensor';
 import { checkBool, checkClosedRange, showValue } from '../validate';
 
 export { leakyRelu, softmax, logSoftmax } from '../ops/activation';
-export { relu, sigmoid, tanh } from '../ops/unary.gen';
+export { relu, sigmoid, silu, softplus, tanh } from '../ops/unary.gen';
 export { linear } from '../ops/linalg';
 export { oneHot } from '../ops/index_ops';
 export { crossEntropy, nllLoss, mseLoss } from './loss_functions';

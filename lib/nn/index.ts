@@ -8,7 +8,7 @@ export { Sequential, ModuleList } from './containers';
 export type { TensorModule } from './containers';
 export { Linear, Identity } from './linear';
 export type { LinearOptions } from './linear';
-export { ReLU, Sigmoid, Tanh, GELU, LeakyReLU, Softmax, LogSoftmax } from './activation';
+export { ReLU, Sigmoid, Tanh, GELU, SiLU, Softplus, LeakyReLU, Softmax, LogSoftmax } from './activation';
 export { Dropout, Flatten } from './dropout';
 export { MSELoss, CrossEntropyLoss, NLLLoss } from './loss';
 export type { Reduction, CrossEntropyOptions, NLLLossOptions, MSELossOptions } from './loss_functions';
