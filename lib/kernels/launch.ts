@@ -20,41 +20,10 @@ export function sameDevice(op: string, ...ts: Tensor[]): Tensor['device'] {
   return d;
 }
 
-/**
- * Merges adjacent dims that are contiguous with each other in every operand,
- * so most elementwise calls reach the kernels as 1-D loops.
- */
-function coalesce(shape: Shape, strides: number[][]): { shape: number[]; strides: number[][] } {
-  const n = shape.length;
-  if (n <= 1) return { shape: shape as number[], strides };
-  const outShape: number[] = [shape[0]];
-  const outStrides = strides.map((s) => [s[0]]);
-  for (let d = 1; d < n; ++d) {
-    const size = shape[d];
-    const last = outShape.length - 1;
-    let merge = true;
-    for (let k = 0; k < strides.length; ++k) {
-      if (outStrides[k][last] !== strides[k][d] * size) { merge = false; break; }
-    }
-    if (size === 1) continue;
-    if (outShape[last] === 1) {
-      outShape[last] = size;
-      for (let k = 0; k < strides.length; ++k) outStrides[k][last] = strides[k][d];
-    } else if (merge) {
-      outShape[last] *= size;
-      for (let k = 0; k < strides.length; ++k) outStrides[k][last] = strides[k][d];
-    } else {
-      outShape.push(size);
-      for (let k = 0; k < strides.length; ++k) outStrides[k].push(strides[k][d]);
-    }
-  }
-  return { shape: outShape, strides: outStrides };
-}
-
-/** The shape and per-operand strides of an elementwise call, dims merged where every operand allows. */
-function layout(shape: Shape, operands: Tensor[], op: string): { shape: number[]; strides: number[][] } {
-  const strides = operands.map((t, k) => (k === 0 ? (t.strides as number[]) : broadcastStrides(op, t.shape, t.strides, shape)));
-  return coalesce(shape, strides);
+/** The shape and per-operand strides of an elementwise call (native merges contiguous dims: common/coalesce.h). */
+function layout(shape: Shape, operands: Tensor[], op: string): { shape: Shape; strides: (readonly number[])[] } {
+  const strides = operands.map((t, k) => (k === 0 ? t.strides : broadcastStrides(op, t.shape, t.strides, shape)));
+  return { shape, strides };
 }
 
 export function kFill(out: Tensor, value: number): void {
@@ -101,13 +70,11 @@ export function kReduce(op: ReduceOp, out: Tensor, x: Tensor, dims: readonly num
   const reduced = new Set(dims);
   const outerDims: number[] = [];
   for (let d = 0; d < x.ndim; ++d) if (!reduced.has(d)) outerDims.push(d);
-  // Coalesce each group separately (outer dims keep their order, so do inner).
-  const outer = coalesce(outerDims.map((d) => x.shape[d]), [outerDims.map((d) => x.strides[d])]);
-  const inner = dims.length && op !== ReduceOp.ArgMax && op !== ReduceOp.ArgMin
-    ? coalesce(dims.map((d) => x.shape[d]), [dims.map((d) => x.strides[d])])
-    : { shape: dims.map((d) => x.shape[d]), strides: [dims.map((d) => x.strides[d])] };
-  W.reduce(out._handle('reduce'), x._handle('reduce'), op, p0, outer.shape, inner.shape,
-    x.offset, [...outer.strides[0], ...inner.strides[0]], out.offset);
+  // Outer dims keep their order, so do inner ones; native merges each group.
+  const outer = outerDims.map((d) => x.shape[d]);
+  const inner = dims.map((d) => x.shape[d]);
+  const strides = [...outerDims.map((d) => x.strides[d]), ...dims.map((d) => x.strides[d])];
+  W.reduce(out._handle('reduce'), x._handle('reduce'), op, p0, outer, inner, x.offset, strides, out.offset);
 }
 
 /** Row-wise softmax of contiguous [rows, cols] tensors. */

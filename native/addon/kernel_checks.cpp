@@ -4,16 +4,12 @@
 #include <string>
 
 #include "arg_reader.h"
+#include "common/elementwise_check.h"
 #include "kernel_checks.gen.h"
 
 namespace nt {
 namespace addon {
 namespace {
-
-bool isComparison(BinaryOp op) {
-  return op == BinaryOp::Eq || op == BinaryOp::Ne || op == BinaryOp::Lt || op == BinaryOp::Le ||
-         op == BinaryOp::Gt || op == BinaryOp::Ge;
-}
 
 // An index op with something to pick from an empty dimension.
 void requirePickable(const char* op, int64_t picks, int64_t dimSize) {
@@ -38,11 +34,10 @@ void checkGatherShapes(const char* op, const GatherArgs& a) {
 
 void validateBinary(const char* op, const BinaryArgs& a, const StorageRecord& out, const StorageRecord& x,
                     const StorageRecord&) {
-  if (isComparison(a.op)) {
+  // The formula's domain says which ops write Bool (elementwise_ops.h).
+  if (ew::binaryDomain(a.op) == ew::Domain::Compare) {
     requireDtype(op, out, DType::Bool, "comparison output");
-  } else if (a.op == BinaryOp::LogicalAnd || a.op == BinaryOp::LogicalOr) {
-    requireDtype(op, out, DType::Bool, "output");
-    requireDtype(op, x, DType::Bool, "input");
+    if (a.op == BinaryOp::LogicalAnd || a.op == BinaryOp::LogicalOr) requireDtype(op, x, DType::Bool, "input");
   } else {
     requireSameDtype(op, out, x);
   }

@@ -8,7 +8,7 @@
 #include "elementwise_ops.h"
 #include "errors.h"
 #include "kernel_api.h"
-#include "op_names.h"
+#include "codes.gen.h"
 #include "op_visit.h"
 
 namespace nt {

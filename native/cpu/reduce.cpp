@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "common/op_names.h"
+#include "common/codes.gen.h"
 #include "cpu/kernels_cpu.h"
 #include "cpu/loops.h"
 

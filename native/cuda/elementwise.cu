@@ -19,7 +19,7 @@
 
 #include "common/elementwise_check.h"
 #include "common/elementwise_ops.h"
-#include "common/op_names.h"
+#include "common/codes.gen.h"
 #include "common/op_visit.h"
 #include "cuda/device_utils.cuh"
 #include "cuda/kernels.h"

@@ -21,7 +21,7 @@
 #include <string>
 #include <type_traits>
 
-#include "common/op_names.h"
+#include "common/codes.gen.h"
 #include "cuda/device_utils.cuh"
 #include "cuda/kernels.h"
 
