@@ -35,7 +35,7 @@ export interface KernelOptions extends MeasureOptions {
   log: (line: string) => void;
 }
 
-export const GEMM_SHAPES: readonly [number, number, number][] = [[64, 784, 500], [256, 784, 500], [64, 500, 10], [1024, 1024, 1024]];
+const GEMM_SHAPES: readonly [number, number, number][] = [[64, 784, 500], [256, 784, 500], [64, 500, 10], [1024, 1024, 1024]];
 
 function dispose(...ts: Tensor[]): void {
   for (const t of ts) t.dispose();

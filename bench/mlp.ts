@@ -25,7 +25,7 @@ export interface MlpResult {
   pytorch: MlpSide | null;
 }
 
-export interface MlpSide {
+interface MlpSide {
   run: MlpRun | null;
   epoch: Stat | null;
   error?: string;

@@ -21,7 +21,7 @@ const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repea
 const lpad = (s: string, n: number): string => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
 const mb = (b: number | null | undefined): string => (b ? `${f(b / 2 ** 20, 0)} MB` : '-');
 
-export function table(rows: string[][], right: boolean[]): string {
+function table(rows: string[][], right: boolean[]): string {
   const w = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
   return rows.map((r) => r.map((cell, c) => (right[c] ? lpad(cell, w[c]) : pad(cell, w[c]))).join('  ').trimEnd()).join('\n');
 }

@@ -33,7 +33,7 @@ export function findTorch(): TorchRuntime | TorchUnavailable {
   return { reason: `no Python with torch and numpy found (${tried.join('; ')})` };
 }
 
-export function torchEnv(threads: number): NodeJS.ProcessEnv {
+function torchEnv(threads: number): NodeJS.ProcessEnv {
   return {
     ...process.env,
     OMP_WAIT_POLICY: 'passive',

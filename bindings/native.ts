@@ -17,14 +17,14 @@ export interface NativeBuildInfo {
   kernels: string[];
 }
 
-export interface NativeDeviceMemory {
+interface NativeDeviceMemory {
   tensors: number;
   bytes: number;
   allocated: number;
   reserved: number;
 }
 
-export interface NativeCudaStatus {
+interface NativeCudaStatus {
   compiled: boolean;
   available: boolean;
   reason: string;

@@ -3,7 +3,7 @@
 import { native } from './kernels/native';
 
 /** One loaded library, or the error that lists every file tried. */
-export interface CudaLibrary {
+interface CudaLibrary {
   path: string | null;
   error: string | null;
 }
@@ -41,6 +41,6 @@ export function deferredIndexErrorTwin(launches: DeferredIndexLaunch[]): string 
 }
 
 /** Runs a device-less CUDA test hook of the addon; JSON result (tests). */
-export function cudaTestHook(name: string): Record<string, unknown> {
+function cudaTestHook(name: string): Record<string, unknown> {
   return JSON.parse(native.cudaTestHook(name)) as Record<string, unknown>;
 }

@@ -77,7 +77,7 @@ export function unravel(i: number, shape: readonly number[]): number[] {
 }
 
 /** Multi-index -> row-major flat index, broadcasting size-1 dims of `shape`. */
-export function ravelBroadcast(idx: readonly number[], shape: readonly number[]): number {
+function ravelBroadcast(idx: readonly number[], shape: readonly number[]): number {
   const off = idx.length - shape.length;
   let flat = 0;
   for (let d = 0; d < shape.length; ++d) flat = flat * shape[d] + (shape[d] === 1 ? 0 : idx[d + off]);
@@ -115,7 +115,7 @@ export function viewRef(base: ArrayLike<number>, t: nt.Tensor): Float64Array {
 }
 
 /** NumPy broadcast of two shapes (throws on mismatch). */
-export function broadcastShape(a: readonly number[], b: readonly number[]): number[] {
+function broadcastShape(a: readonly number[], b: readonly number[]): number[] {
   const n = Math.max(a.length, b.length);
   const out: number[] = [];
   for (let i = 0; i < n; ++i) {

@@ -16,7 +16,7 @@ import { type Tensor, emptyTensor as empty } from '../tensor/tensor';
 import type { OpContexts, OpName } from '../ops/op_contexts';
 import '../ops/tensor_methods'; // the formulas call Tensor methods
 
-export type BackwardFn<C> = (ctx: C, grad: Tensor, needs: readonly boolean[]) => (Tensor | null)[];
+type BackwardFn<C> = (ctx: C, grad: Tensor, needs: readonly boolean[]) => (Tensor | null)[];
 export type DerivativeTable = { readonly [K in OpName]: BackwardFn<OpContexts[K]> };
 
 /** grad with reduced dims reinserted (size 1) and expanded back to inShape. */

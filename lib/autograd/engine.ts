@@ -16,7 +16,7 @@ function isTensor(v: unknown): v is Tensor {
 }
 
 /** Sums g over the dims that broadcasting added or stretched, giving `shape`. */
-export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
+function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
   if (g.ndim === shape.length && g.shape.every((s, i) => s === shape[i])) return g;
   const lead = g.ndim - shape.length;
   const dims: number[] = [];

@@ -12,7 +12,7 @@ export class UsageError extends ArgumentError {
   readonly exitCode = 2;
 }
 
-export type OptionKind = 'flag' | 'string' | 'int' | 'number' | 'choice';
+type OptionKind = 'flag' | 'string' | 'int' | 'number' | 'choice';
 
 export interface OptionSpec {
   /** Long name without dashes, e.g. 'batch-size'. */
@@ -36,7 +36,7 @@ export interface OptionSpec {
   hidden?: boolean;
 }
 
-export type ParsedValue = string | number | boolean;
+type ParsedValue = string | number | boolean;
 export interface ParsedArgs {
   /** Options given, keyed by long name. Flags are `true`. */
   values: Map<string, ParsedValue>;

@@ -19,7 +19,7 @@ export function backendEssentials(i: Info = info()): Record<string, unknown> {
 }
 
 /** nt.info() for people: one `key: value` line each. */
-export function formatInfo(i: Info): string {
+function formatInfo(i: Info): string {
   const rows: [string, string][] = [
     ['nodetorch', i.version],
     ['node', `${i.node} (N-API ${i.napi})`],
@@ -42,7 +42,7 @@ const INFO_OPTIONS: readonly OptionSpec[] = [
   { name: 'help', kind: 'flag', short: 'h', help: 'show this help' },
 ];
 
-export const INFO_USAGE = `Usage: nodetorch info [--json]
+const INFO_USAGE = `Usage: nodetorch info [--json]
 
 Shows the loaded native binary, GEMM backend, CPU features, threads and CUDA status.
 

@@ -6,7 +6,7 @@
 
 import { SingleBar } from 'cli-progress';
 
-export interface StepStats {
+interface StepStats {
   /** Running mean training loss over the epoch so far. */
   loss: number;
   /** Running training accuracy over the epoch so far, 0..1. */

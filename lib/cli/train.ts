@@ -24,7 +24,7 @@ import { createProgress } from './progress';
 import { parseTrainArgs, TRAIN_USAGE, TrainConfig } from './train_options';
 import '../autograd/tensor_methods'; // loss.backward() and the op methods
 
-export interface EpochResult {
+interface EpochResult {
   epoch: number;
   /** Mean training loss over the epoch's steps. */
   trainLoss: number;
@@ -126,7 +126,7 @@ function configTitle(c: TrainConfig, finalAcc: number): string {
 }
 
 /** Trains as `config` says; human output through `io`, the summary returned. */
-export function runTraining(config: TrainConfig, io: CliIO): TrainSummary {
+function runTraining(config: TrainConfig, io: CliIO): TrainSummary {
   const t0 = performance.now();
   const say = (s: string): void => {
     if (!config.quiet) io.err(s);

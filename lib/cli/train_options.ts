@@ -4,14 +4,14 @@
 
 import { formatOptions, OptionSpec, parseArgs, UsageError } from './args';
 
-export const OPTIMIZERS = ['sgd', 'adam', 'adamw', 'rmsprop'] as const;
+const OPTIMIZERS = ['sgd', 'adam', 'adamw', 'rmsprop'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
-export const SCHEDULES = ['none', 'cosine'] as const;
-export type ScheduleName = (typeof SCHEDULES)[number];
-export const DATASETS = ['mnist', 'fashion-mnist'] as const;
-export const DEVICE_CHOICES = ['cpu', 'cuda'] as const;
-export type DeviceName = (typeof DEVICE_CHOICES)[number];
-export type DatasetName = (typeof DATASETS)[number];
+const SCHEDULES = ['none', 'cosine'] as const;
+type ScheduleName = (typeof SCHEDULES)[number];
+const DATASETS = ['mnist', 'fashion-mnist'] as const;
+const DEVICE_CHOICES = ['cpu', 'cuda'] as const;
+type DeviceName = (typeof DEVICE_CHOICES)[number];
+type DatasetName = (typeof DATASETS)[number];
 
 /**
  * The default recipe, chosen by measurement on full MNIST, 3 epochs, 2 threads:
@@ -31,9 +31,9 @@ export const DEFAULTS = {
 /** Learning rate when --lr is not given: the measured recipe for Adam(W), the seed's 0.01 for SGD. */
 export const DEFAULT_LR: Record<OptimizerName, number> = { sgd: 0.01, adam: 2e-3, adamw: 2e-3, rmsprop: 1e-3 };
 /** SGD stays plain (the seed's example: constant rate); the adaptive ones anneal. */
-export const DEFAULT_SCHEDULE: Record<OptimizerName, ScheduleName> = { sgd: 'none', adam: 'cosine', adamw: 'cosine', rmsprop: 'cosine' };
+const DEFAULT_SCHEDULE: Record<OptimizerName, ScheduleName> = { sgd: 'none', adam: 'cosine', adamw: 'cosine', rmsprop: 'cosine' };
 /** AdamW decays by default (as in PyTorch); the others do not. */
-export const DEFAULT_WEIGHT_DECAY: Record<OptimizerName, number> = { sgd: 0, adam: 0, adamw: 0.01, rmsprop: 0 };
+const DEFAULT_WEIGHT_DECAY: Record<OptimizerName, number> = { sgd: 0, adam: 0, adamw: 0.01, rmsprop: 0 };
 
 export interface TrainConfig {
   dataset: DatasetName;
@@ -62,7 +62,7 @@ export interface TrainConfig {
   evalBatchSize: number;
 }
 
-export const TRAIN_OPTIONS: readonly OptionSpec[] = [
+const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { name: 'optimizer', kind: 'choice', choices: OPTIMIZERS, help: 'optimizer', defaultText: DEFAULTS.optimizer },
   { name: 'lr', kind: 'number', above: 0, metavar: 'LR', help: 'learning rate', defaultText: 'sgd 0.01, adam/adamw 0.002, rmsprop 0.001' },
   { name: 'schedule', kind: 'choice', choices: SCHEDULES, help: 'learning-rate schedule (cosine: to 0 over all steps)', defaultText: 'none for sgd, else cosine' },

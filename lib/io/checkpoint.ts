@@ -32,11 +32,11 @@ function isCheckpoint(v: TensorDict | Checkpoint): v is Checkpoint {
 }
 
 /** A host copy of t's elements in the file's layout. */
-export function toRaw(t: Tensor): RawTensor {
+function toRaw(t: Tensor): RawTensor {
   return { dtype: t.dtype, shape: t.shape.slice(), data: t.data() as RawData };
 }
 
-export function fromRaw(r: RawTensor, device: DeviceLike = 'cpu'): Tensor {
+function fromRaw(r: RawTensor, device: DeviceLike = 'cpu'): Tensor {
   return tensor(r.data, { dtype: r.dtype, shape: r.shape, device });
 }
 

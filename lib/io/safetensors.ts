@@ -21,7 +21,7 @@ import {
 } from './raw_tensor';
 
 /** The reference implementation refuses headers above this size. */
-export const MAX_HEADER_BYTES = 100_000_000;
+const MAX_HEADER_BYTES = 100_000_000;
 
 const TO_FILE_DTYPE: Readonly<Record<DTypeName, string>> = {
   float32: 'F32',

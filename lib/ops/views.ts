@@ -9,7 +9,7 @@ import { Tensor, emptyTensor as empty } from '../tensor/tensor';
 import { checkTensor } from './elementwise';
 import { kCopy } from '../kernels/launch';
 
-export function dimIndex(op: string, dim: number, ndim: number): number {
+function dimIndex(op: string, dim: number, ndim: number): number {
   return normalizeDim(op, dim, ndim);
 }
 

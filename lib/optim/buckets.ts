@@ -10,7 +10,7 @@ import type { Tensor } from '../tensor/tensor';
 import '../ops/tensor_methods'; // this module calls Tensor methods
 
 /** A parameter with its gradient, both contiguous and of the parameter's dtype. */
-export interface Prepared {
+interface Prepared {
   /** The optimizer's parameter (state is keyed by it). */
   param: Tensor;
   /** What the kernel updates: `param` itself, or a contiguous copy of it. */

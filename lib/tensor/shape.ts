@@ -7,7 +7,7 @@ export { formatShape, showValue };
 
 export type Shape = readonly number[];
 
-export const MAX_DIMS = 8;
+const MAX_DIMS = 8;
 
 export function numelOf(s: Shape): number {
   let n = 1;

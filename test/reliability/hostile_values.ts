@@ -6,19 +6,19 @@ import fc from 'fast-check';
 
 import * as nt from '../../lib';
 
-export const DTYPES = ['float32', 'float64', 'int32', 'int64', 'uint8', 'bool'] as const;
+const DTYPES = ['float32', 'float64', 'int32', 'int64', 'uint8', 'bool'] as const;
 
 /**
  * Numbers that break naive size/dim handling. Sizes between 2^12 and 2^40
  * are left out on purpose: they are legal and would really allocate
  * gigabytes; 2^40 and above must be refused before any allocation.
  */
-export const HOSTILE_NUMBERS: readonly number[] = [
+const HOSTILE_NUMBERS: readonly number[] = [
   0, 1, 2, 3, -1, -2, 0.5, 1.5, -0, NaN, Infinity, -Infinity,
   2 ** 40, 2 ** 53, 2 ** 53 + 2, -(2 ** 40), 1e300, -1e300, 8, 9, 100, Number.MIN_VALUE,
 ];
 
-export type TensorSpec = {
+type TensorSpec = {
   kind: 'tensor';
   shape: number[];
   dtype: (typeof DTYPES)[number];
@@ -49,7 +49,7 @@ function junk(i: number): unknown {
   ];
   return all[i % all.length]();
 }
-export const JUNK_COUNT = 32;
+const JUNK_COUNT = 32;
 
 const tensorSpec: fc.Arbitrary<TensorSpec> = fc.record({
   kind: fc.constant('tensor' as const),
@@ -87,7 +87,7 @@ export const valueSpec: fc.Arbitrary<ValueSpec> = fc.oneof(
 );
 
 /** Values in [-3, 3] (ints) or normal floats: index ops see some out-of-range values. */
-export function makeTensor(s: TensorSpec): nt.Tensor {
+function makeTensor(s: TensorSpec): nt.Tensor {
   const shape = s.variant === 'scalar' ? [] : s.shape;
   const base = nt.noGrad(() => {
     const f = nt.randn(shape, { dtype: 'float64' }).mul(2);
