@@ -35,22 +35,44 @@ export interface KernelOptions extends MeasureOptions {
   log: (line: string) => void;
 }
 
-const GEMM_SHAPES: readonly [number, number, number][] = [[64, 784, 500], [256, 784, 500], [64, 500, 10], [1024, 1024, 1024]];
+const GEMM_SHAPES: readonly [number, number, number][] = [
+  [64, 784, 500],
+  [256, 784, 500],
+  [64, 500, 10],
+  [1024, 1024, 1024],
+];
 
 function dispose(...ts: Tensor[]): void {
   for (const t of ts) t.dispose();
 }
 
 function gemmDirect(a: Tensor, b: Tensor, c: Tensor, M: number, N: number, K: number): void {
-  kGemm(1, M, N, K, { t: a, ld: K, batchStride: 0, trans: false }, { t: b, ld: N, batchStride: 0, trans: false }, { t: c, ld: N, batchStride: 0 });
+  kGemm(
+    1,
+    M,
+    N,
+    K,
+    { t: a, ld: K, batchStride: 0, trans: false },
+    { t: b, ld: N, batchStride: 0, trans: false },
+    { t: c, ld: N, batchStride: 0 },
+  );
 }
 
 /** One fused Adam step through the optimizer's launcher (lib/kernels/fused.ts). */
 function adamStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, step: number): void {
-  const b1 = 0.9, b2 = 0.999;
+  const b1 = 0.9,
+    b2 = 0.999;
   launchAdam([p], [g], [m], [v], null, {
-    lr: 1e-3, beta1: b1, beta2: b2, eps: 1e-8, weightDecay: 0, bc1: 1 - b1 ** step, bc2: 1 - b2 ** step,
-    decoupled: false, amsgrad: false, maximize: false,
+    lr: 1e-3,
+    beta1: b1,
+    beta2: b2,
+    eps: 1e-8,
+    weightDecay: 0,
+    bc1: 1 - b1 ** step,
+    bc2: 1 - b2 ** step,
+    decoupled: false,
+    amsgrad: false,
+    maximize: false,
   });
 }
 
@@ -68,7 +90,13 @@ export function runKernels(o: KernelOptions): KernelResult[] {
       const n = o.big * 4;
       const src = nt.rand([n]);
       const dst = nt.empty([n]);
-      push({ name: 'copy', what: 'copy kernel, contiguous float32', unit: 'GB/s', work: 8 * n, stat: measure(() => kCopy(dst, src), o) });
+      push({
+        name: 'copy',
+        what: 'copy kernel, contiguous float32',
+        unit: 'GB/s',
+        work: 8 * n,
+        stat: measure(() => kCopy(dst, src), o),
+      });
       dispose(src, dst);
     }
 
@@ -76,19 +104,45 @@ export function runKernels(o: KernelOptions): KernelResult[] {
       const a = nt.rand([M, K]);
       const b = nt.rand([K, N]);
       const c = nt.empty([M, N]);
-      const [direct, stat] = measurePair(() => gemmDirect(a, b, c, M, N, K), () => nt.matmul(a, b).dispose(), o);
-      push({ name: `gemm_${M}x${K}x${N}`, what: 'nt.matmul (allocates C)', unit: 'GFLOP/s', work: 2 * M * N * K, stat, direct });
+      const [direct, stat] = measurePair(
+        () => gemmDirect(a, b, c, M, N, K),
+        () => nt.matmul(a, b).dispose(),
+        o,
+      );
+      push({
+        name: `gemm_${M}x${K}x${N}`,
+        what: 'nt.matmul (allocates C)',
+        unit: 'GFLOP/s',
+        work: 2 * M * N * K,
+        stat,
+        direct,
+      });
       dispose(a, b, c);
     }
 
     // The seed MLP's first-layer GEMMs as nn.Linear runs them: forward
     // x @ W^T + b (B transposed) and the weight gradient dh^T @ x (A transposed).
     {
-      const x = nt.rand([64, 784]), w = nt.rand([500, 784]), bias = nt.rand([500]), dh = nt.rand([64, 500]);
+      const x = nt.rand([64, 784]),
+        w = nt.rand([500, 784]),
+        bias = nt.rand([500]),
+        dh = nt.rand([64, 500]);
       const dhT = dh.t();
       const work = 2 * 64 * 784 * 500;
-      push({ name: 'linear_fwd_64x784x500', what: 'F.linear(x, W, b) = x @ W^T + b', unit: 'GFLOP/s', work, stat: measure(() => nt.nn.functional.linear(x, w, bias).dispose(), o) });
-      push({ name: 'linear_dw_500x64x784', what: 'dh^T @ x (weight gradient)', unit: 'GFLOP/s', work, stat: measure(() => nt.matmul(dhT, x).dispose(), o) });
+      push({
+        name: 'linear_fwd_64x784x500',
+        what: 'F.linear(x, W, b) = x @ W^T + b',
+        unit: 'GFLOP/s',
+        work,
+        stat: measure(() => nt.nn.functional.linear(x, w, bias).dispose(), o),
+      });
+      push({
+        name: 'linear_dw_500x64x784',
+        what: 'dh^T @ x (weight gradient)',
+        unit: 'GFLOP/s',
+        work,
+        stat: measure(() => nt.matmul(dhT, x).dispose(), o),
+      });
       dispose(x, w, bias, dh, dhT);
     }
 
@@ -97,8 +151,20 @@ export function runKernels(o: KernelOptions): KernelResult[] {
       const x = nt.rand([n]);
       const y = nt.rand([n]);
       const z = nt.empty([n]);
-      push({ name: 'add', what: 'binary add kernel into a preallocated out', unit: 'GB/s', work: 12 * n, stat: measure(() => kBinary(BinaryOp.Add, z, x, y), o) });
-      push({ name: 'sum', what: 'nt.sum (full reduction)', unit: 'GB/s', work: 4 * n, stat: measure(() => nt.sum(x).dispose(), o) });
+      push({
+        name: 'add',
+        what: 'binary add kernel into a preallocated out',
+        unit: 'GB/s',
+        work: 12 * n,
+        stat: measure(() => kBinary(BinaryOp.Add, z, x, y), o),
+      });
+      push({
+        name: 'sum',
+        what: 'nt.sum (full reduction)',
+        unit: 'GB/s',
+        work: 4 * n,
+        stat: measure(() => nt.sum(x).dispose(), o),
+      });
       dispose(x, y, z);
     }
 
@@ -110,7 +176,13 @@ export function runKernels(o: KernelOptions): KernelResult[] {
       const dlogits = nt.empty([rows, C]);
       const stat = measure(() => kCrossEntropy(losses, dlogits, logits, targets, -100, 0), o);
       // logits read + dlogits written + int64 targets read + losses written
-      push({ name: `cross_entropy_${rows}x${C}`, what: 'fused CE kernel: losses + dlogits', unit: 'GB/s', work: rows * C * 8 + rows * 12, stat });
+      push({
+        name: `cross_entropy_${rows}x${C}`,
+        what: 'fused CE kernel: losses + dlogits',
+        unit: 'GB/s',
+        work: rows * C * 8 + rows * 12,
+        stat,
+      });
       dispose(logits, targets, losses, dlogits);
     }
 
@@ -122,21 +194,39 @@ export function runKernels(o: KernelOptions): KernelResult[] {
       const v = nt.zeros([n]);
       let step = 0;
       // p, g, m, v read + p, m, v written
-      push({ name: 'adam', what: 'fused Adam kernel, one tensor', unit: 'GB/s', work: 28 * n, stat: measure(() => adamStep(p, g, m, v, ++step), o) });
+      push({
+        name: 'adam',
+        what: 'fused Adam kernel, one tensor',
+        unit: 'GB/s',
+        work: 28 * n,
+        stat: measure(() => adamStep(p, g, m, v, ++step), o),
+      });
       dispose(p, g, m, v);
     }
 
     {
       const a = nt.rand([1]);
       const b = nt.rand([1]);
-      push({ name: 'dispatch_add', what: 'a.add(b).dispose(), 1 element, autograd off', unit: 'us', work: 0, stat: measure(() => a.add(b).dispose(), o) });
+      push({
+        name: 'dispatch_add',
+        what: 'a.add(b).dispose(), 1 element, autograd off',
+        unit: 'us',
+        work: 0,
+        stat: measure(() => a.add(b).dispose(), o),
+      });
       dispose(a, b);
     }
   });
   {
     const a = nt.rand([1]).requiresGrad_();
     const b = nt.rand([1]);
-    push({ name: 'dispatch_add_autograd', what: 'a.add(b).dispose(), a requires grad', unit: 'us', work: 0, stat: measure(() => a.add(b).dispose(), o) });
+    push({
+      name: 'dispatch_add_autograd',
+      what: 'a.add(b).dispose(), a requires grad',
+      unit: 'us',
+      work: 0,
+      stat: measure(() => a.add(b).dispose(), o),
+    });
     dispose(a, b);
   }
   return out;

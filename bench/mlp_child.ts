@@ -27,8 +27,14 @@ export interface MlpRun {
 
 // The parts of nt.nn / nt.optim this benchmark uses (looked up at run time,
 // so the bench builds whatever lib/ exports).
-interface ModuleLike { forward(x: Tensor): Tensor; parameters(): Iterable<Tensor> }
-interface OptimizerLike { zeroGrad(): void; step(): void }
+interface ModuleLike {
+  forward(x: Tensor): Tensor;
+  parameters(): Iterable<Tensor>;
+}
+interface OptimizerLike {
+  zeroGrad(): void;
+  step(): void;
+}
 interface Api {
   nn?: {
     Linear: new (i: number, o: number) => ModuleLike;
@@ -66,10 +72,14 @@ function permutation(n: number, state: { s: number }): Int32Array {
   for (let i = 0; i < n; ++i) p[i] = i;
   for (let i = n - 1; i > 0; --i) {
     let s = state.s;
-    s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
     state.s = s >>> 0;
     const j = state.s % (i + 1);
-    const t = p[i]; p[i] = p[j]; p[j] = t;
+    const t = p[i];
+    p[i] = p[j];
+    p[j] = t;
   }
   return p;
 }
@@ -85,8 +95,16 @@ function main(): MlpRun {
   nt.setNumThreads(threads);
   nt.manualSeed(0);
   const base: MlpRun = {
-    library: 'nodetorch', version: nt.info().version, threads: nt.getNumThreads(), optimizer, batchSize,
-    samples: 0, loadSeconds: 0, epochSeconds: [], evalLoss: [], peakRssBytes: null,
+    library: 'nodetorch',
+    version: nt.info().version,
+    threads: nt.getNumThreads(),
+    optimizer,
+    batchSize,
+    samples: 0,
+    loadSeconds: 0,
+    epochSeconds: [],
+    evalLoss: [],
+    peakRssBytes: null,
   };
   const api = nt as unknown as Api;
   if (!api.nn || !api.optim) return { ...base, error: 'nt.nn / nt.optim are not exported yet' };
@@ -96,7 +114,12 @@ function main(): MlpRun {
   const { images, labels } = loadMnistSplit(dataDir, 'train');
   const n = images.shape[0];
   // Converted natively and in place: no float copy on the JS heap.
-  const x = nt.scope(() => nt.tensor(images.data as Uint8Array, { shape: [n, 784] }).float().div_(255));
+  const x = nt.scope(() =>
+    nt
+      .tensor(images.data as Uint8Array, { shape: [n, 784] })
+      .float()
+      .div_(255),
+  );
   const y = nt.tensor(labels.data as Uint8Array).long();
   base.loadSeconds = (performance.now() - t0) / 1000;
   base.samples = n;
@@ -105,17 +128,24 @@ function main(): MlpRun {
   const params = [...model.parameters()];
   const opt = optimizer === 'adam' ? new optim.Adam(params, { lr }) : new optim.SGD(params, { lr });
 
-  const step = (idx: Tensor): number => nt.scope(() => {
-    opt.zeroGrad();
-    const loss = nn.functional.crossEntropy(model.forward(nt.indexSelect(x, 0, idx)), nt.indexSelect(y, 0, idx));
-    loss.backward();
-    opt.step();
-    return 0;
-  });
+  const step = (idx: Tensor): number =>
+    nt.scope(() => {
+      opt.zeroGrad();
+      const loss = nn.functional.crossEntropy(model.forward(nt.indexSelect(x, 0, idx)), nt.indexSelect(y, 0, idx));
+      loss.backward();
+      opt.step();
+      return 0;
+    });
   // Loss on the first 1024 training samples after each epoch (a sanity check
   // that both libraries train alike; torch_mlp.py computes the same).
-  const evalLoss = (): number => nt.scope(() => nt.noGrad(() =>
-    nn.functional.crossEntropy(model.forward(x.narrow(0, 0, Math.min(1024, n))), y.narrow(0, 0, Math.min(1024, n))).item()));
+  const evalLoss = (): number =>
+    nt.scope(() =>
+      nt.noGrad(() =>
+        nn.functional
+          .crossEntropy(model.forward(x.narrow(0, 0, Math.min(1024, n))), y.narrow(0, 0, Math.min(1024, n)))
+          .item(),
+      ),
+    );
 
   const rng = { s: 0x9e3779b9 };
   nt.scope(() => {

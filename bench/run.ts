@@ -9,7 +9,16 @@ import * as nt from '../lib';
 import { type KernelResult, runKernels } from './kernels';
 import { machineInfo, sourceInfo } from './machine';
 import { type MlpConfig, type MlpResult, findMnist, runMlp } from './mlp';
-import { type TorchKernels, kernelRows, kernelTable, mlpErrors, mlpRows, mlpTable, targetLines, targets } from './report';
+import {
+  type TorchKernels,
+  kernelRows,
+  kernelTable,
+  mlpErrors,
+  mlpRows,
+  mlpTable,
+  targetLines,
+  targets,
+} from './report';
 import { load1 } from './stats';
 import { type TorchRuntime, findTorch, runReference } from './torch';
 
@@ -33,12 +42,29 @@ PyTorch in the same run when python3 with torch is found.
 `;
 
 interface Options {
-  json: boolean; quick: boolean; reps: number; minTime: number; threads: number; epochs: number;
-  only: 'kernels' | 'mlp' | null; torch: boolean; dataDir: string | undefined;
+  json: boolean;
+  quick: boolean;
+  reps: number;
+  minTime: number;
+  threads: number;
+  epochs: number;
+  only: 'kernels' | 'mlp' | null;
+  torch: boolean;
+  dataDir: string | undefined;
 }
 
 function parse(argv: string[]): Options {
-  const o: Options = { json: false, quick: false, reps: 5, minTime: 0.2, threads: nt.getNumThreads(), epochs: 3, only: null, torch: true, dataDir: undefined };
+  const o: Options = {
+    json: false,
+    quick: false,
+    reps: 5,
+    minTime: 0.2,
+    threads: nt.getNumThreads(),
+    epochs: 3,
+    only: null,
+    torch: true,
+    dataDir: undefined,
+  };
   const num = (i: number, name: string): number => {
     const v = Number(argv[i]);
     if (!(v > 0)) throw new Error(`bench: --${name} needs a positive number, got ${argv[i]}`);
@@ -47,22 +73,41 @@ function parse(argv: string[]): Options {
   for (let i = 0; i < argv.length; ++i) {
     switch (argv[i]) {
       case '-h':
-      case '--help': process.stdout.write(USAGE); return process.exit(0);
-      case '--json': o.json = true; break;
-      case '--quick': o.quick = true; break;
-      case '--no-torch': o.torch = false; break;
-      case '--reps': o.reps = Math.round(num(++i, 'reps')); break;
-      case '--min-time': o.minTime = num(++i, 'min-time'); break;
-      case '--threads': o.threads = Math.round(num(++i, 'threads')); break;
-      case '--epochs': o.epochs = Math.round(num(++i, 'epochs')); break;
-      case '--data-dir': o.dataDir = argv[++i]; break;
+      case '--help':
+        process.stdout.write(USAGE);
+        return process.exit(0);
+      case '--json':
+        o.json = true;
+        break;
+      case '--quick':
+        o.quick = true;
+        break;
+      case '--no-torch':
+        o.torch = false;
+        break;
+      case '--reps':
+        o.reps = Math.round(num(++i, 'reps'));
+        break;
+      case '--min-time':
+        o.minTime = num(++i, 'min-time');
+        break;
+      case '--threads':
+        o.threads = Math.round(num(++i, 'threads'));
+        break;
+      case '--epochs':
+        o.epochs = Math.round(num(++i, 'epochs'));
+        break;
+      case '--data-dir':
+        o.dataDir = argv[++i];
+        break;
       case '--only': {
         const v = argv[++i];
         if (v !== 'kernels' && v !== 'mlp') throw new Error(`bench: --only kernels|mlp, got ${v}`);
         o.only = v;
         break;
       }
-      default: throw new Error(`bench: unknown option ${argv[i]} (npm run bench -- --help lists them)`);
+      default:
+        throw new Error(`bench: unknown option ${argv[i]} (npm run bench -- --help lists them)`);
     }
   }
   if (o.quick) {
@@ -81,7 +126,9 @@ function main(): void {
     process.stderr.write(`${(e as Error).message}\n`);
     process.exit(2);
   }
-  const log = (s: string): void => { process.stderr.write(`${s}\n`); };
+  const log = (s: string): void => {
+    process.stderr.write(`${s}\n`);
+  };
   nt.setNumThreads(o.threads);
   const machine = machineInfo();
   const found = o.torch ? findTorch() : { reason: 'disabled with --no-torch' };
@@ -96,7 +143,9 @@ function main(): void {
     'Quoted reference (issue #4, not measured here): FMA peak ~97 GFLOP/s per core on a 2-core Zen3 dev box.',
     'Machine load is shown per row (1-min load average): other processes on the cores slow both sides, the multi-threaded rows most.',
   ];
-  log(`nodetorch bench: ${machine.cpuModel}, ${machine.cores} cores / ${machine.logicalCpus} CPUs, ${o.threads} threads, load ${load1().toFixed(2)}`);
+  log(
+    `nodetorch bench: ${machine.cpuModel}, ${machine.cores} cores / ${machine.logicalCpus} CPUs, ${o.threads} threads, load ${load1().toFixed(2)}`,
+  );
 
   let kernels: KernelResult[] = [];
   let torchKernels: TorchKernels | null = null;
@@ -109,8 +158,21 @@ function main(): void {
     if (torch) {
       log('kernels (PyTorch)...');
       try {
-        torchKernels = runReference<TorchKernels>(torch, 'torch_kernels.py',
-          ['--threads', String(o.threads), '--reps', String(o.reps), '--min-time', String(o.minTime), ...(o.quick ? ['--quick'] : [])], o.threads, 30 * 60_000);
+        torchKernels = runReference<TorchKernels>(
+          torch,
+          'torch_kernels.py',
+          [
+            '--threads',
+            String(o.threads),
+            '--reps',
+            String(o.reps),
+            '--min-time',
+            String(o.minTime),
+            ...(o.quick ? ['--quick'] : []),
+          ],
+          o.threads,
+          30 * 60_000,
+        );
       } catch (e) {
         torchKernelError = (e as Error).message;
         log(`  ${torchKernelError}`);
@@ -127,7 +189,9 @@ function main(): void {
     } else {
       const threadCounts = [...new Set([o.threads, 1])];
       const configs: MlpConfig[] = [
-        ...threadCounts.map((threads): MlpConfig => ({ name: 'seed', optimizer: 'sgd', lr: 0.01, batchSize: 64, threads })),
+        ...threadCounts.map(
+          (threads): MlpConfig => ({ name: 'seed', optimizer: 'sgd', lr: 0.01, batchSize: 64, threads }),
+        ),
         { name: 'default', optimizer: 'adam', lr: 1e-3, batchSize: 64, threads: o.threads },
       ];
       for (const c of configs) {
@@ -139,16 +203,37 @@ function main(): void {
 
   const ts = targets(kernels, mlp, o.threads);
   if (o.json) {
-    process.stdout.write(`${JSON.stringify({
-      date: new Date().toISOString(), source: sourceInfo(),
-      machine, options: o, torch: torch ?? found, method, kernels, torchKernels: torchKernels ?? torchKernelError ?? null, mlp, mlpNote,
-      targets: ts, loadAverageEnd: load1(),
-      tables: { kernels: kernels.length ? kernelRows(kernels, torchKernels) : null, mlp: mlp.length ? mlpRows(mlp) : null, mlpErrors: mlpErrors(mlp) },
-    }, null, 1)}\n`);
+    process.stdout.write(
+      `${JSON.stringify(
+        {
+          date: new Date().toISOString(),
+          source: sourceInfo(),
+          machine,
+          options: o,
+          torch: torch ?? found,
+          method,
+          kernels,
+          torchKernels: torchKernels ?? torchKernelError ?? null,
+          mlp,
+          mlpNote,
+          targets: ts,
+          loadAverageEnd: load1(),
+          tables: {
+            kernels: kernels.length ? kernelRows(kernels, torchKernels) : null,
+            mlp: mlp.length ? mlpRows(mlp) : null,
+            mlpErrors: mlpErrors(mlp),
+          },
+        },
+        null,
+        1,
+      )}\n`,
+    );
     return;
   }
   const out: string[] = [];
-  out.push(`nodetorch ${machine.nodetorch} bench | ${machine.cpuModel} | ${machine.cores} cores, ${machine.logicalCpus} CPUs | threads ${o.threads} | Node ${machine.node} | BLAS ${machine.blas}`);
+  out.push(
+    `nodetorch ${machine.nodetorch} bench | ${machine.cpuModel} | ${machine.cores} cores, ${machine.logicalCpus} CPUs | threads ${o.threads} | Node ${machine.node} | BLAS ${machine.blas}`,
+  );
   out.push(...method.map((m) => `  ${m}`));
   if (kernels.length) {
     out.push('', 'Kernels (rates: higher is better; "vs PyTorch" > 1 means nodetorch is faster)');
@@ -156,7 +241,10 @@ function main(): void {
     if (torchKernelError) out.push(`  PyTorch kernels failed: ${torchKernelError}`);
   }
   if (mlp.length || mlpNote) {
-    out.push('', 'End to end: 784-500-10 ReLU MLP, one epoch of MNIST (60000 samples); "time vs PyTorch" < 1 means nodetorch is faster');
+    out.push(
+      '',
+      'End to end: 784-500-10 ReLU MLP, one epoch of MNIST (60000 samples); "time vs PyTorch" < 1 means nodetorch is faster',
+    );
     if (mlp.length) out.push(mlpTable(mlp));
     if (mlpNote) out.push(`  ${mlpNote}`);
   }

@@ -43,7 +43,7 @@ const rssMiB = (): number => process.memoryUsage().rss / MiB;
 /** A fixed pool of synthetic batches (pixels in [0,1), labels 0..9). */
 function makeBatches(batch: number, count: number): { x: Float32Array; y: BigInt64Array }[] {
   let s = 12345;
-  const r = (): number => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const r = (): number => (s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32;
   return Array.from({ length: count }, () => ({
     x: Float32Array.from({ length: batch * 784 }, r),
     y: BigInt64Array.from({ length: batch }, () => BigInt(Math.floor(r() * 10))),
@@ -87,9 +87,11 @@ export function runSoak(mode: 'naive' | 'scoped', opts: SoakOptions): SoakResult
       if (i === 1) {
         const settled = settledMemory().cpu;
         base = { tensors: settled.tensors, bytes: settled.bytes };
-      }
-      else if (m.tensors !== base!.tensors || m.bytes !== base!.bytes) {
-        if (mismatches++ < 5) log(`soak scoped: step ${i}: nt.memory() ${m.tensors} tensors / ${m.bytes} bytes, baseline ${base!.tensors} / ${base!.bytes}`);
+      } else if (m.tensors !== base!.tensors || m.bytes !== base!.bytes) {
+        if (mismatches++ < 5)
+          log(
+            `soak scoped: step ${i}: nt.memory() ${m.tensors} tensors / ${m.bytes} bytes, baseline ${base!.tensors} / ${base!.bytes}`,
+          );
       }
     } else {
       step(i);
@@ -99,14 +101,24 @@ export function runSoak(mode: 'naive' | 'scoped', opts: SoakOptions): SoakResult
     if (i % opts.every === 0 || i === opts.steps) {
       const rss = rssMiB();
       curve.push([i, Math.round(rss * 10) / 10]);
-      log(`soak ${mode}: step ${i}  rss ${rss.toFixed(1)} MiB  live tensors ${nt.memory().cpu.tensors}  loss ${lastLoss.toFixed(4)}`);
+      log(
+        `soak ${mode}: step ${i}  rss ${rss.toFixed(1)} MiB  live tensors ${nt.memory().cpu.tensors}  loss ${lastLoss.toFixed(4)}`,
+      );
     }
   }
   const msPerStep = (performance.now() - t0) / opts.steps;
   const growth = baselineRss > 0 ? maxRss / baselineRss : 1;
   return {
-    mode, steps: opts.steps, curve, baselineRssMiB: baselineRss, maxRssMiB: maxRss, growth,
-    memoryMismatches: mismatches, msPerStep, lastLoss, liveTensors: nt.memory().cpu.tensors,
+    mode,
+    steps: opts.steps,
+    curve,
+    baselineRssMiB: baselineRss,
+    maxRssMiB: maxRss,
+    growth,
+    memoryMismatches: mismatches,
+    msPerStep,
+    lastLoss,
+    liveTensors: nt.memory().cpu.tensors,
   };
 }
 
@@ -128,7 +140,9 @@ function main(argv: string[]): number {
     console.log(
       `soak ${m}: ${pass ? 'PASS' : 'FAIL'}  ${r.steps} steps, ${r.msPerStep.toFixed(2)} ms/step, ` +
         `RSS after warm-up ${r.baselineRssMiB.toFixed(1)} MiB, max ${r.maxRssMiB.toFixed(1)} MiB (x${r.growth.toFixed(3)})` +
-        (m === 'scoped' ? `, nt.memory() mismatches ${r.memoryMismatches}` : `, live tensors at the end ${r.liveTensors}`),
+        (m === 'scoped'
+          ? `, nt.memory() mismatches ${r.memoryMismatches}`
+          : `, live tensors at the end ${r.liveTensors}`),
     );
     console.log(`soak ${m} curve: ${JSON.stringify(r.curve)}`);
   }

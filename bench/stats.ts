@@ -31,7 +31,14 @@ function median(xs: readonly number[]): number {
 }
 
 export function statOf(samples: number[], iters = 1): Stat {
-  return { median: median(samples), min: Math.min(...samples), max: Math.max(...samples), reps: samples.length, iters, samples };
+  return {
+    median: median(samples),
+    min: Math.min(...samples),
+    max: Math.max(...samples),
+    reps: samples.length,
+    iters,
+    samples,
+  };
 }
 
 /**
@@ -68,8 +75,10 @@ export function measurePair(a: () => void, b: () => void, opts: MeasureOptions):
     fn();
     return Math.max(1, Math.floor(opts.minTime / Math.max(now() - t0, 1e-9)));
   };
-  const ia = calibrate(a), ib = calibrate(b);
-  const sa: number[] = [], sb: number[] = [];
+  const ia = calibrate(a),
+    ib = calibrate(b);
+  const sa: number[] = [],
+    sb: number[] = [];
   for (let r = 0; r < opts.reps; ++r) {
     let t0 = now();
     for (let i = 0; i < ia; ++i) a();

@@ -25,7 +25,10 @@ function candidates(): string[] {
 export function findTorch(): TorchRuntime | TorchUnavailable {
   const tried: string[] = [];
   for (const python of candidates()) {
-    const r = spawnSync(python, ['-c', 'import torch, numpy; print(torch.__version__)'], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(python, ['-c', 'import torch, numpy; print(torch.__version__)'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     if (r.status === 0) return { python, version: r.stdout.trim() };
     const why = r.error ? r.error.message : (r.stderr.trim().split('\n').pop() ?? `exit ${r.status}`);
     tried.push(`${python}: ${why}`);
@@ -43,9 +46,20 @@ function torchEnv(threads: number): NodeJS.ProcessEnv {
 }
 
 /** Runs bench/reference/<script> and parses the JSON object it prints last. */
-export function runReference<T>(rt: TorchRuntime, script: string, args: string[], threads: number, timeoutMs: number): T {
+export function runReference<T>(
+  rt: TorchRuntime,
+  script: string,
+  args: string[],
+  threads: number,
+  timeoutMs: number,
+): T {
   const file = path.join(packageRoot, 'bench', 'reference', script);
-  const r = spawnSync(rt.python, [file, ...args], { encoding: 'utf8', env: torchEnv(threads), timeout: timeoutMs, maxBuffer: 64 << 20 });
+  const r = spawnSync(rt.python, [file, ...args], {
+    encoding: 'utf8',
+    env: torchEnv(threads),
+    timeout: timeoutMs,
+    maxBuffer: 64 << 20,
+  });
   if (r.status !== 0) {
     const why = r.error ? r.error.message : r.stderr.trim().split('\n').slice(-3).join(' | ');
     throw new Error(`${script} failed (exit ${r.status}): ${why}`);

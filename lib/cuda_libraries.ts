@@ -20,7 +20,6 @@ export interface CudaLibraries {
   python?: string;
 }
 
-
 /** Searches for (and loads) cuBLAS and cuDNN; reports where, or every folder tried. */
 export function cudaLibraries(): CudaLibraries {
   return JSON.parse(native.cudaLibraries()) as CudaLibraries;

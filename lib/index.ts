@@ -10,22 +10,79 @@ export type { TensorOrScalar, NestedArray } from './tensor/tensor';
 export type { DType, Device, DeviceLike, TypedArrayFor } from './tensor/dtype';
 export type { TensorOptions, TensorData } from './tensor/creation';
 export {
-  tensor, empty, zeros, ones, full, arange, linspace, eye, rand, randn, randint, randperm,
-  zerosLike, onesLike, fullLike, emptyLike, randLike, randnLike,
+  tensor,
+  empty,
+  zeros,
+  ones,
+  full,
+  arange,
+  linspace,
+  eye,
+  rand,
+  randn,
+  randint,
+  randperm,
+  zerosLike,
+  onesLike,
+  fullLike,
+  emptyLike,
+  randLike,
+  randnLike,
 } from './tensor/creation';
 export { manualSeed, Generator } from './tensor/random';
 export { scope, keep } from './tensor/scope';
 
 export {
-  add, sub, mul, div, pow, maximum, minimum, clamp, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalNot, where,
+  add,
+  sub,
+  mul,
+  div,
+  pow,
+  maximum,
+  minimum,
+  clamp,
+  eq,
+  ne,
+  lt,
+  le,
+  gt,
+  ge,
+  logicalAnd,
+  logicalOr,
+  logicalNot,
+  where,
 } from './ops/elementwise';
 export * from './ops/unary.gen';
 export { gelu, leakyRelu, softmax, logSoftmax } from './ops/activation';
-export { sum, mean, prod, max, min, amax, amin, argmax, argmin, logsumexp, variance, variance as var, std } from './ops/reduce';
+export {
+  sum,
+  mean,
+  prod,
+  max,
+  min,
+  amax,
+  amin,
+  argmax,
+  argmin,
+  logsumexp,
+  variance,
+  variance as var,
+  std,
+} from './ops/reduce';
 export { matmul, mm, bmm } from './ops/linalg';
 export { cat, stack } from './ops/join';
 export {
-  reshape, view, flatten, squeeze, unsqueeze, transpose, permute, expand, narrow, split, chunk,
+  reshape,
+  view,
+  flatten,
+  squeeze,
+  unsqueeze,
+  transpose,
+  permute,
+  expand,
+  narrow,
+  split,
+  chunk,
 } from './ops/views';
 export { indexSelect, gather, scatterAdd, oneHot } from './ops/index_ops';
 
@@ -36,15 +93,31 @@ export type { GradcheckOptions } from './autograd/gradcheck';
 export const autograd = { gradcheck };
 
 export {
-  setNumThreads, getNumThreads, memory, emptyCache, info, cuda, backends,
+  setNumThreads,
+  getNumThreads,
+  memory,
+  emptyCache,
+  info,
+  cuda,
+  backends,
 } from './runtime';
 export type { DeviceMemory, Info, CudaDeviceInfo } from './runtime';
 
 export {
-  NodetorchError, ShapeError, DTypeError, DeviceError, DisposedTensorError, IndexError, ArgumentError,
-  NativeError, CudaError, OutOfMemoryError, NotCompiledError, FileFormatError, AddonLoadError,
+  NodetorchError,
+  ShapeError,
+  DTypeError,
+  DeviceError,
+  DisposedTensorError,
+  IndexError,
+  ArgumentError,
+  NativeError,
+  CudaError,
+  OutOfMemoryError,
+  NotCompiledError,
+  FileFormatError,
+  AddonLoadError,
 } from './errors';
-
 
 /** Neural network modules, layers, losses, nn.functional and nn.init. */
 export * as nn from './nn';

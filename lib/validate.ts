@@ -7,7 +7,8 @@ import { ArgumentError } from './errors';
 
 /** A value for an error message; never throws (symbols, null-prototype objects). */
 export function showValue(v: unknown): string {
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' || v === null || v === undefined) return String(v);
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' || v === null || v === undefined)
+    return String(v);
   if (typeof v === 'string') return JSON.stringify(v);
   return typeof v;
 }
@@ -58,7 +59,8 @@ export function checkString(op: string, name: string, v: unknown): string {
 
 /** A finite number. */
 export function checkNumber(op: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ArgumentError(op, `${name} a finite number, got ${showValue(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new ArgumentError(op, `${name} a finite number, got ${showValue(v)}`);
   return v;
 }
 
@@ -73,14 +75,22 @@ export function checkRange(op: string, name: string, v: unknown, min: number, ma
 
 /** A probability-like number in the closed interval [min, max] (dropout p, label smoothing). */
 export function checkClosedRange(op: string, name: string, v: unknown, min: number, max: number): number {
-  if (typeof v !== 'number' || !(v >= min && v <= max)) throw new ArgumentError(op, `${name} in [${min}, ${max}], got ${showValue(v)}`);
+  if (typeof v !== 'number' || !(v >= min && v <= max))
+    throw new ArgumentError(op, `${name} in [${min}, ${max}], got ${showValue(v)}`);
   return v;
 }
 
 /** A safe integer >= min (default: any integer). */
 export function checkInteger(op: string, name: string, v: unknown, min = -Infinity): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
-    const what = min === 0 ? 'a non-negative integer' : min === 1 ? 'a positive integer' : min === -Infinity ? 'an integer' : `an integer >= ${min}`;
+    const what =
+      min === 0
+        ? 'a non-negative integer'
+        : min === 1
+          ? 'a positive integer'
+          : min === -Infinity
+            ? 'an integer'
+            : `an integer >= ${min}`;
     throw new ArgumentError(op, `${name} ${what}, got ${showValue(v)}`);
   }
   return v;

@@ -14,8 +14,13 @@ function candidates() {
   if (multiarch) {
     dirs.push(`/usr/lib/${multiarch}/openblas-pthread`, `/usr/lib/${multiarch}`);
   }
-  dirs.push('/usr/lib64', '/usr/lib', '/usr/local/lib', '/opt/homebrew/opt/openblas/lib',
-    '/usr/local/opt/openblas/lib');
+  dirs.push(
+    '/usr/lib64',
+    '/usr/lib',
+    '/usr/local/lib',
+    '/opt/homebrew/opt/openblas/lib',
+    '/usr/local/opt/openblas/lib',
+  );
   return dirs;
 }
 

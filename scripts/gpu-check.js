@@ -49,7 +49,7 @@ const flag = (name) => argv.includes(`--${name}`);
 const SELF_TEST = flag('self-test');
 const CHILD_NO_CUDNN = flag('child-no-cudnn');
 const seedArg = argv.indexOf('--seed');
-const SEED = seedArg >= 0 ? Number(argv[seedArg + 1]) : (Date.now() % 1e9);  // fresh inputs every run; printed
+const SEED = seedArg >= 0 ? Number(argv[seedArg + 1]) : Date.now() % 1e9; // fresh inputs every run; printed
 
 // No npm package may load: node_modules is not carried to the GPU machine.
 const resolve = Module._resolveFilename;
@@ -61,7 +61,8 @@ Module._resolveFilename = function guarded(request, ...rest) {
   return file;
 };
 
-if (!process.env.NODETORCH_ADDON) process.env.NODETORCH_ADDON = path.join(root, 'build-cuda', 'Release', 'nodetorch.node');
+if (!process.env.NODETORCH_ADDON)
+  process.env.NODETORCH_ADDON = path.join(root, 'build-cuda', 'Release', 'nodetorch.node');
 
 const logLines = [];
 function log(line = '') {
@@ -88,13 +89,17 @@ function loadLib() {
     throw new Error(`${path.join(root, 'dist')} is missing: run \`npx tsc -p tsconfig.build.json\` and carry dist/`);
   }
   if (!fs.existsSync(process.env.NODETORCH_ADDON)) {
-    throw new Error(`no addon at ${process.env.NODETORCH_ADDON}: build it (NT_CUDA_ARCHS=90-real npx cmake-js rebuild --out build-cuda) ` +
-      'or unpack .gpu/nodetorch.node.xz there, or set NODETORCH_ADDON');
+    throw new Error(
+      `no addon at ${process.env.NODETORCH_ADDON}: build it (NT_CUDA_ARCHS=90-real npx cmake-js rebuild --out build-cuda) ` +
+        'or unpack .gpu/nodetorch.node.xz there, or set NODETORCH_ADDON',
+    );
   }
   const nt = require(path.join(root, 'dist', 'lib'));
   // The kernel launches, plus the allocator of uninitialised tensors (lib/tensor).
-  const L = { ...require(path.join(root, 'dist', 'lib', 'kernels', 'launch')),
-    empty: require(path.join(root, 'dist', 'lib', 'tensor', 'tensor')).emptyTensor };
+  const L = {
+    ...require(path.join(root, 'dist', 'lib', 'kernels', 'launch')),
+    empty: require(path.join(root, 'dist', 'lib', 'tensor', 'tensor')).emptyTensor,
+  };
   return { nt, L };
 }
 
@@ -109,14 +114,26 @@ const BIG_NUMEL = bigArg >= 0 ? Number(argv[bigArg + 1]) : SELF_TEST ? 2 ** 20 +
 
 /** The NODETORCH_CUDNN=0 pass, in a child (cuDNN is probed once per process). */
 function runNoCudnnChild() {
-  const r = spawnSync(process.execPath, [__filename, '--child-no-cudnn', '--seed', String(SEED + 1), ...(SELF_TEST ? ['--self-test'] : [])], {
-    env: { ...process.env, NODETORCH_CUDNN: '0', OUT: '' }, encoding: 'utf8', maxBuffer: 256 << 20, timeout: 240_000,
-  });
-  for (const line of (r.stdout || '').split('\n')) if (line && !line.startsWith('@@ROWS ')) logLines.push(`  [no cuDNN] ${line}`);
+  const r = spawnSync(
+    process.execPath,
+    [__filename, '--child-no-cudnn', '--seed', String(SEED + 1), ...(SELF_TEST ? ['--self-test'] : [])],
+    {
+      env: { ...process.env, NODETORCH_CUDNN: '0', OUT: '' },
+      encoding: 'utf8',
+      maxBuffer: 256 << 20,
+      timeout: 240_000,
+    },
+  );
+  for (const line of (r.stdout || '').split('\n'))
+    if (line && !line.startsWith('@@ROWS ')) logLines.push(`  [no cuDNN] ${line}`);
   const last = (r.stdout || '').split('\n').find((l) => l.startsWith('@@ROWS '));
   if (!last) {
-    const why = r.error ? r.error.message : `exit ${r.status}: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`;
-    return [{ name: 'NODETORCH_CUDNN=0 pass', kernel: 'no-cuDNN run', pass: false, maxRel: 0, ratio: Infinity, detail: why }];
+    const why = r.error
+      ? r.error.message
+      : `exit ${r.status}: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`;
+    return [
+      { name: 'NODETORCH_CUDNN=0 pass', kernel: 'no-cuDNN run', pass: false, maxRel: 0, ratio: Infinity, detail: why },
+    ];
   }
   return JSON.parse(last.slice(7)).map((row) => ({ ...row, ratio: row.ratio === null ? Infinity : row.ratio }));
 }
@@ -125,14 +142,28 @@ function runNoCudnnChild() {
 function harnessSelfCheck(nt, L) {
   const rows = [];
   const cmp = P.compare(Float64Array.of(1, 2, 3), Float64Array.of(1, NaN, 3.1), { atol: 1e-6, rtol: 1e-5 });
-  rows.push({ name: 'harness: detects unwritten/wrong elements', kernel: 'harness', pass: cmp.bad === 2 && cmp.unwritten === 1, maxRel: 0, ratio: 0, detail: JSON.stringify(cmp) });
+  rows.push({
+    name: 'harness: detects unwritten/wrong elements',
+    kernel: 'harness',
+    pass: cmp.bad === 2 && cmp.unwritten === 1,
+    maxRel: 0,
+    ratio: 0,
+    detail: JSON.stringify(cmp),
+  });
   // A launch that writes only half its output must leave NaN in the other half.
   const out = L.empty([8], 'float32', 'cpu');
   L.kFill(out, NaN);
   L.kFill(out.narrow(0, 0, 4), 1);
   const v = Array.from(out.data());
   out.dispose();
-  rows.push({ name: 'harness: poison survives a partial write', kernel: 'harness', pass: v.slice(4).every(Number.isNaN) && v.slice(0, 4).every((x) => x === 1), maxRel: 0, ratio: 0, detail: '' });
+  rows.push({
+    name: 'harness: poison survives a partial write',
+    kernel: 'harness',
+    pass: v.slice(4).every(Number.isNaN) && v.slice(0, 4).every((x) => x === 1),
+    maxRel: 0,
+    ratio: 0,
+    detail: '',
+  });
   for (const r of rows) log(`${r.pass ? 'ok  ' : 'FAIL'} ${r.name}`);
   return rows;
 }
@@ -141,7 +172,9 @@ function harnessSelfCheck(nt, L) {
 function runTorch(sizes, device) {
   const python = process.env.PYTHON || 'python3';
   const r = spawnSync(python, [path.join(__dirname, 'gpu-check', 'torch_bench.py'), JSON.stringify(sizes), device], {
-    encoding: 'utf8', timeout: 180_000, maxBuffer: 16 << 20,
+    encoding: 'utf8',
+    timeout: 180_000,
+    maxBuffer: 16 << 20,
   });
   const lines = (r.stdout || '').trim().split('\n');
   if (r.status === 0) {
@@ -151,7 +184,9 @@ function runTorch(sizes, device) {
       // fall through: report the output
     }
   }
-  const why = r.error ? r.error.message : (r.stderr || '').trim().split('\n').slice(-2).join(' | ') || `exit ${r.status}`;
+  const why = r.error
+    ? r.error.message
+    : (r.stderr || '').trim().split('\n').slice(-2).join(' | ') || `exit ${r.status}`;
   return { error: `PyTorch not run (${python}): ${why}` };
 }
 
@@ -162,8 +197,10 @@ function deviceLine(nt) {
   const c = nt.cuda.info();
   if (!c.device) return `device: ${c.available ? '?' : 'none'} (self-test: CPU against CPU)`;
   const lib = (x) => (x ? `${x.version} (${x.path})` : 'not loaded');
-  return `device: ${c.device.name}, cc ${c.device.computeCapability}, ${(c.device.totalMemory / 2 ** 30).toFixed(0)} GiB, ` +
-    `${c.device.multiProcessors} SMs; driver ${c.driverVersion}, runtime ${c.runtimeVersion}; cuBLAS ${lib(c.cublas)}; cuDNN ${lib(c.cudnn)}`;
+  return (
+    `device: ${c.device.name}, cc ${c.device.computeCapability}, ${(c.device.totalMemory / 2 ** 30).toFixed(0)} GiB, ` +
+    `${c.device.multiProcessors} SMs; driver ${c.driverVersion}, runtime ${c.runtimeVersion}; cuBLAS ${lib(c.cublas)}; cuDNN ${lib(c.cudnn)}`
+  );
 }
 
 function printTable(nt, kernels, noCudnn, bench, torch) {
@@ -172,20 +209,32 @@ function printTable(nt, kernels, noCudnn, bench, torch) {
   log(deviceLine(nt));
   const other = new Map(noCudnn.map((k) => [k.kernel, k]));
   const verdict = (k) => (k ? (k.failed ? `FAIL (${k.failed}/${k.cases})` : 'pass') : '-');
-  log(`${pad('kernel', 16)} | ${pad('cases', 5)} | ${pad('max rel err', 11)} | ${pad('err/tol', 7)} | ${pad('result', 12)} | NODETORCH_CUDNN=0`);
+  log(
+    `${pad('kernel', 16)} | ${pad('cases', 5)} | ${pad('max rel err', 11)} | ${pad('err/tol', 7)} | ${pad('result', 12)} | NODETORCH_CUDNN=0`,
+  );
   for (const k of kernels) {
     const o = other.get(k.kernel);
-    log(`${pad(k.kernel, 16)} | ${pad(k.cases, 5)} | ${pad(k.maxRel.toExponential(2), 11)} | ${pad(P.fmtRatio(k.ratio), 7)} | ${pad(verdict(k), 12)} | ` +
-      `${o ? `${verdict(o)}, err/tol ${P.fmtRatio(o.ratio)}` : '-'}`);
+    log(
+      `${pad(k.kernel, 16)} | ${pad(k.cases, 5)} | ${pad(k.maxRel.toExponential(2), 11)} | ${pad(P.fmtRatio(k.ratio), 7)} | ${pad(verdict(k), 12)} | ` +
+        `${o ? `${verdict(o)}, err/tol ${P.fmtRatio(o.ratio)}` : '-'}`,
+    );
   }
-  for (const o of noCudnn) if (!kernels.some((k) => k.kernel === o.kernel)) log(`${pad(o.kernel, 16)} | ${pad(o.cases, 5)} | ${pad('', 11)} | ${pad('', 7)} | ${pad('-', 12)} | ${verdict(o)}`);
+  for (const o of noCudnn)
+    if (!kernels.some((k) => k.kernel === o.kernel))
+      log(
+        `${pad(o.kernel, 16)} | ${pad(o.cases, 5)} | ${pad('', 11)} | ${pad('', 7)} | ${pad('-', 12)} | ${verdict(o)}`,
+      );
   if (!bench) return;
   const tv = torch && torch.values ? torch.values : null;
   log('');
-  log(`${pad('benchmark', 52)} | ${pad('value', 16)} | ${pad('% of ceiling', 12)} | PyTorch${torch && torch.version ? ` ${torch.version}` : ''}`);
+  log(
+    `${pad('benchmark', 52)} | ${pad('value', 16)} | ${pad('% of ceiling', 12)} | PyTorch${torch && torch.version ? ` ${torch.version}` : ''}`,
+  );
   for (const b of bench) {
     const t = tv && tv[b.key] !== undefined ? `${num(tv[b.key], b.unit)} ${b.unit}` : tv ? '-' : 'n/a';
-    log(`${pad(b.name, 52)} | ${pad(`${num(b.value, b.unit)} ${b.unit}`, 16)} | ${pad(b.pct === null ? '-' : `${b.pct.toFixed(0)}%`, 12)} | ${t}`);
+    log(
+      `${pad(b.name, 52)} | ${pad(`${num(b.value, b.unit)} ${b.unit}`, 16)} | ${pad(b.pct === null ? '-' : `${b.pct.toFixed(0)}%`, 12)} | ${t}`,
+    );
   }
   if (torch && torch.error) log(torch.error);
 }
@@ -199,9 +248,18 @@ function main() {
     const rows = SELF_TEST || nt.cuda.isAvailable() ? P.runParity(nt, L, device, SEED, log) : [];
     if (!SELF_TEST) {
       const cudnn = nt.cuda.info().cudnn;
-      rows.push({ name: 'NODETORCH_CUDNN=0 disables cuDNN', kernel: 'no-cuDNN run', pass: cudnn === null, maxRel: 0, ratio: 0, detail: JSON.stringify(cudnn) });
+      rows.push({
+        name: 'NODETORCH_CUDNN=0 disables cuDNN',
+        kernel: 'no-cuDNN run',
+        pass: cudnn === null,
+        maxRel: 0,
+        ratio: 0,
+        detail: JSON.stringify(cudnn),
+      });
     }
-    process.stdout.write(`@@ROWS ${JSON.stringify(rows.map((r) => ({ ...r, ratio: Number.isFinite(r.ratio) ? r.ratio : null })))}\n`);
+    process.stdout.write(
+      `@@ROWS ${JSON.stringify(rows.map((r) => ({ ...r, ratio: Number.isFinite(r.ratio) ? r.ratio : null })))}\n`,
+    );
     return 0;
   }
 
@@ -236,10 +294,11 @@ function main() {
     for (const r of noCudnn) if (!r.pass) log(`FAIL [no cuDNN] ${r.name} ${r.detail}`);
     log(`(${noCudnn.length} rows, ${noCudnn.filter((r) => !r.pass).length} failed)`);
   } else {
-    log('cuDNN is not loaded: the pass above already used nodetorch\'s own activation/softmax kernels');
+    log("cuDNN is not loaded: the pass above already used nodetorch's own activation/softmax kernels");
   }
 
-  let bench = null, torch = null;
+  let bench = null,
+    torch = null;
   if (!flag('no-bench')) {
     log(`\n---- timings on ${device} ----`);
     const b = B.runBench(nt, L, device, SELF_TEST, log);
@@ -253,10 +312,19 @@ function main() {
 
   const kernels = P.summarize(rows);
   const failed = [...rows, ...noCudnn].filter((r) => !r.pass);
-  writeOut('gpu-check.json', JSON.stringify({ seed: SEED, info, cuda: nt.cuda.info(), rows, noCudnn, bench, torch }, (k, v) => (v === Infinity ? 'inf' : v), 1));
+  writeOut(
+    'gpu-check.json',
+    JSON.stringify(
+      { seed: SEED, info, cuda: nt.cuda.info(), rows, noCudnn, bench, torch },
+      (k, v) => (v === Infinity ? 'inf' : v),
+      1,
+    ),
+  );
   printTable(nt, kernels, P.summarize(noCudnn), bench, torch);
-  log(`${failed.length ? `FAILED: ${failed.length} of ${rows.length + noCudnn.length} checks` : `all ${rows.length + noCudnn.length} checks passed`}` +
-    ` (seed ${SEED}, ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  log(
+    `${failed.length ? `FAILED: ${failed.length} of ${rows.length + noCudnn.length} checks` : `all ${rows.length + noCudnn.length} checks passed`}` +
+      ` (seed ${SEED}, ${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+  );
   writeOut('gpu-check.log', `${logLines.join('\n')}\n`);
   return failed.length ? 1 : 0;
 }

@@ -44,7 +44,9 @@ function sh(cmd, argv, { cwd = root, env = process.env, expectFail = false, quie
   if (r.error) fail(`${cmd} could not start: ${r.error.message}`);
   if (!quiet || (r.status !== 0) !== expectFail) process.stdout.write(out.replace(/^/gm, '   | '));
   if ((r.status !== 0) !== expectFail) {
-    fail(`${path.basename(cmd)} ${argv.join(' ')} ${expectFail ? 'succeeded but should have failed' : `exited with ${r.status}`}`);
+    fail(
+      `${path.basename(cmd)} ${argv.join(' ')} ${expectFail ? 'succeeded but should have failed' : `exited with ${r.status}`}`,
+    );
   }
   return out;
 }
@@ -78,7 +80,23 @@ const NPX = npmCli('npx-cli.js');
 function hiddenToolsEnv(dir) {
   const bin = path.join(dir, 'bin');
   fs.mkdirSync(bin, { recursive: true });
-  const tools = ['cc', 'c++', 'gcc', 'g++', 'clang', 'clang++', 'cl', 'make', 'gmake', 'cmake', 'ninja', 'nvcc', 'python', 'python3', 'node-gyp'];
+  const tools = [
+    'cc',
+    'c++',
+    'gcc',
+    'g++',
+    'clang',
+    'clang++',
+    'cl',
+    'make',
+    'gmake',
+    'cmake',
+    'ninja',
+    'nvcc',
+    'python',
+    'python3',
+    'node-gyp',
+  ];
   for (const t of tools) {
     const msg = `pack-test: '${t}' was called, but build tools are hidden: the install tried to compile`;
     if (isWin) fs.writeFileSync(path.join(bin, `${t}.cmd`), `@echo ${msg} 1>&2\r\n@exit /b 97\r\n`);
@@ -95,7 +113,8 @@ function hiddenToolsEnv(dir) {
   const env = {};
   for (const [k, v] of Object.entries(process.env)) {
     // Drop what `npm run` passes down and every way to name a compiler or Python.
-    if (/^npm_/i.test(k) || /^(CC|CXX|LD|CPP|PYTHON|CUDACXX|NODE_OPTIONS|NODETORCH_ADDON|NODETORCH_PREBUILD)$/.test(k)) continue;
+    if (/^npm_/i.test(k) || /^(CC|CXX|LD|CPP|PYTHON|CUDACXX|NODE_OPTIONS|NODETORCH_ADDON|NODETORCH_PREBUILD)$/.test(k))
+      continue;
     env[k] = v;
   }
   env[isWin ? 'Path' : 'PATH'] = PATH;
@@ -118,7 +137,8 @@ if (from) {
   sh(process.execPath, [path.join(root, 'scripts', 'prebuild.js'), '--from', from]);
 }
 const prebuildDir = path.join(root, 'prebuilds', plat);
-const listPrebuilds = () => (fs.existsSync(prebuildDir) ? fs.readdirSync(prebuildDir).filter((f) => f.endsWith('.node')) : []);
+const listPrebuilds = () =>
+  fs.existsSync(prebuildDir) ? fs.readdirSync(prebuildDir).filter((f) => f.endsWith('.node')) : [];
 // A prebuild older than the sources would pass while testing old code.
 function staleBecause() {
   const [first] = listPrebuilds();
@@ -132,7 +152,9 @@ function staleBecause() {
       else if (fs.statSync(f).mtimeMs > built) newer.push(path.relative(root, f));
     }
   })(path.join(root, 'native'));
-  return newer.length ? `${first} is older than ${newer.slice(0, 3).join(', ')}${newer.length > 3 ? ` and ${newer.length - 3} more` : ''}` : '';
+  return newer.length
+    ? `${first} is older than ${newer.slice(0, 3).join(', ')}${newer.length > 3 ? ` and ${newer.length - 3} more` : ''}`
+    : '';
 }
 const stale = from ? '' : staleBecause();
 if (stale) {
@@ -146,24 +168,48 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-pack-'));
 try {
   // 2. The tarball: exactly what a user needs, nothing else.
   step('npm pack');
-  const packOut = sh(process.execPath, [NPM, 'pack', '--json', '--ignore-scripts', '--pack-destination', work], { quiet: true });
+  const packOut = sh(process.execPath, [NPM, 'pack', '--json', '--ignore-scripts', '--pack-destination', work], {
+    quiet: true,
+  });
   const packed = JSON.parse(packOut.slice(packOut.indexOf('[')))[0];
   const files = packed.files.map((f) => f.path);
-  const allowed = [/^package\.json$/, /^README\.md$/, /^LICENSE$/, /^binding\.gyp$/, /^CMakeLists\.txt$/,
-    /^dist\/(lib|bindings)\/.+\.(js|d\.ts)$/, /^dist\/esm\/index\.(mjs|d\.mts)$/,
-    /^prebuilds\/[a-z0-9]+-[a-z0-9+]+\/[^/]+\.node$/, /^native\/.+\.(h|cuh|cpp|cu|json|js)$/];
+  const allowed = [
+    /^package\.json$/,
+    /^README\.md$/,
+    /^LICENSE$/,
+    /^binding\.gyp$/,
+    /^CMakeLists\.txt$/,
+    /^dist\/(lib|bindings)\/.+\.(js|d\.ts)$/,
+    /^dist\/esm\/index\.(mjs|d\.mts)$/,
+    /^prebuilds\/[a-z0-9]+-[a-z0-9+]+\/[^/]+\.node$/,
+    /^native\/.+\.(h|cuh|cpp|cu|json|js)$/,
+  ];
   const stray = files.filter((f) => !allowed.some((re) => re.test(f)));
   if (stray.length) fail(`unexpected files in the tarball: ${stray.join(', ')}`);
-  const required = ['package.json', 'README.md', 'LICENSE', 'binding.gyp', 'CMakeLists.txt', 'native/find-openblas.js',
-    'native/sources.json', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/esm/index.mjs', 'dist/esm/index.d.mts',
-    'dist/lib/cli/main.js', `prebuilds/${plat}/${prebuilds[0]}`];
+  const required = [
+    'package.json',
+    'README.md',
+    'LICENSE',
+    'binding.gyp',
+    'CMakeLists.txt',
+    'native/find-openblas.js',
+    'native/sources.json',
+    'dist/lib/index.js',
+    'dist/lib/index.d.ts',
+    'dist/esm/index.mjs',
+    'dist/esm/index.d.mts',
+    'dist/lib/cli/main.js',
+    `prebuilds/${plat}/${prebuilds[0]}`,
+  ];
   const sources = require(path.join(root, 'native', 'sources.json'));
   for (const list of Object.values(sources)) if (Array.isArray(list)) required.push(...list);
   const missing = required.filter((f) => !files.includes(f));
   if (missing.length) fail(`missing from the tarball: ${missing.join(', ')}`);
   const tgz = path.join(work, packed.filename);
   const mib = (n) => `${(n / (1 << 20)).toFixed(1)} MiB`;
-  console.log(`   ${packed.filename}: ${mib(fs.statSync(tgz).size)} packed, ${mib(packed.unpackedSize)} unpacked, ${files.length} files`);
+  console.log(
+    `   ${packed.filename}: ${mib(fs.statSync(tgz).size)} packed, ${mib(packed.unpackedSize)} unpacked, ${files.length} files`,
+  );
 
   // 3. A fresh project; install offline with no build tools reachable.
   step('npm install --offline (compilers hidden)');
@@ -173,15 +219,31 @@ try {
   // `npm install-scripts approve` does for a tarball: it must run, find the
   // prebuild and compile nothing. (Blocked scripts are the easier case: the
   // loader then finds the same prebuild at require time.)
-  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({
-    name: 'nodetorch-pack-test', version: '1.0.0', private: true,
-    allowScripts: { [`file:${tgz}`]: true, nodetorch: true },
-  }, null, 2));
+  fs.writeFileSync(
+    path.join(app, 'package.json'),
+    JSON.stringify(
+      {
+        name: 'nodetorch-pack-test',
+        version: '1.0.0',
+        private: true,
+        allowScripts: { [`file:${tgz}`]: true, nodetorch: true },
+      },
+      null,
+      2,
+    ),
+  );
   const env = hiddenToolsEnv(work);
-  const installLog = sh(process.execPath, [NPM, 'install', '--offline', '--foreground-scripts', '--no-package-lock', tgz], { cwd: app, env });
+  const installLog = sh(
+    process.execPath,
+    [NPM, 'install', '--offline', '--foreground-scripts', '--no-package-lock', tgz],
+    { cwd: app, env },
+  );
   const installed = path.join(app, 'node_modules', 'nodetorch');
-  if (fs.existsSync(path.join(installed, 'build'))) fail('the install created node_modules/nodetorch/build: something was compiled');
-  console.log(`   install script ${/^> node-gyp-build$/m.test(installLog) ? 'ran and found the prebuild' : 'did not run (npm blocked it)'}`);
+  if (fs.existsSync(path.join(installed, 'build')))
+    fail('the install created node_modules/nodetorch/build: something was compiled');
+  console.log(
+    `   install script ${/^> node-gyp-build$/m.test(installLog) ? 'ran and found the prebuild' : 'did not run (npm blocked it)'}`,
+  );
 
   // 4. Consumers.
   step('CommonJS consumer');
@@ -205,13 +267,22 @@ try {
   const tsconfig = JSON.parse(fs.readFileSync(path.join(app, 'tsconfig.json'), 'utf8'));
   tsconfig.compilerOptions.typeRoots = [path.join(root, 'node_modules', '@types')];
   fs.writeFileSync(path.join(app, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
-  sh(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: app, env });
+  sh(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], {
+    cwd: app,
+    env,
+  });
   console.log('   compiled');
 
   step('npx nodetorch info');
   const infoText = sh(process.execPath, [NPX, '--offline', '--no-install', 'nodetorch', 'info'], { cwd: app, env });
   if (!/\(prebuild\)/.test(infoText)) fail('`nodetorch info` does not report the prebuild');
-  const infoJson = JSON.parse(sh(process.execPath, [NPX, '--offline', '--no-install', 'nodetorch', 'info', '--json'], { cwd: app, env, quiet: true }));
+  const infoJson = JSON.parse(
+    sh(process.execPath, [NPX, '--offline', '--no-install', 'nodetorch', 'info', '--json'], {
+      cwd: app,
+      env,
+      quiet: true,
+    }),
+  );
   if (infoJson.version !== pkg.version) fail(`info says version ${infoJson.version}, package.json ${pkg.version}`);
 
   // 5. Nothing loadable: one error naming every place, why, and every fix.
@@ -222,19 +293,37 @@ try {
   try {
     fs.writeFileSync(path.join(pre, shipped), 'not a shared library');
     let err = sh(process.execPath, ['-e', "require('nodetorch')"], { cwd: app, env, expectFail: true, quiet: true });
-    if (!err.includes(`${shipped}: failed to load`)) fail(`a broken prebuild is not reported with its load error:\n${err}`);
+    if (!err.includes(`${shipped}: failed to load`))
+      fail(`a broken prebuild is not reported with its load error:\n${err}`);
     fs.rmSync(path.join(pre, shipped));
     err = sh(process.execPath, ['-e', "require('nodetorch')"], { cwd: app, env, expectFail: true, quiet: true });
-    for (const want of ['AddonLoadError', 'Tried:', `prebuilds${path.sep}${plat}: no .node file`, `${plat}`,
-      `N-API ${process.versions.napi}`, 'npm install-scripts approve nodetorch', 'npm rebuild nodetorch', 'NODETORCH_ADDON']) {
+    for (const want of [
+      'AddonLoadError',
+      'Tried:',
+      `prebuilds${path.sep}${plat}: no .node file`,
+      `${plat}`,
+      `N-API ${process.versions.napi}`,
+      'npm install-scripts approve nodetorch',
+      'npm rebuild nodetorch',
+      'NODETORCH_ADDON',
+    ]) {
       if (!err.includes(want)) fail(`the load error does not mention '${want}':\n${err}`);
     }
-    console.log(err.slice(err.indexOf('AddonLoadError')).split('\n').filter((l) => l.trim() && !/^\s+at /.test(l)).map((l) => `   | ${l}`).join('\n'));
+    console.log(
+      err
+        .slice(err.indexOf('AddonLoadError'))
+        .split('\n')
+        .filter((l) => l.trim() && !/^\s+at /.test(l))
+        .map((l) => `   | ${l}`)
+        .join('\n'),
+    );
   } finally {
     fs.renameSync(path.join(work, shipped), path.join(pre, shipped));
   }
 
-  console.log(`\npack-test: OK in ${((Date.now() - t0) / 1000).toFixed(1)} s (${packed.filename}, ${mib(fs.statSync(tgz).size)})`);
+  console.log(
+    `\npack-test: OK in ${((Date.now() - t0) / 1000).toFixed(1)} s (${packed.filename}, ${mib(fs.statSync(tgz).size)})`,
+  );
 } finally {
   if (opt('--keep')) console.log(`kept ${work}`);
   else fs.rmSync(work, { recursive: true, force: true });

@@ -43,7 +43,10 @@ function parseArgs(argv) {
     else if (a === '--static-runtime') o.staticRuntime = true;
     else if (a === '--no-strip') o.strip = false;
     else if (a === '--allow-fallback') o.allowFallback = true;
-    else fail(`unknown option '${a}' (expected --from FILE, --cpu, --gyp, --static-runtime, --no-strip, --allow-fallback)`);
+    else
+      fail(
+        `unknown option '${a}' (expected --from FILE, --cpu, --gyp, --static-runtime, --no-strip, --allow-fallback)`,
+      );
   }
   if (o.from === undefined || o.from === '') fail('--from needs a path to a .node file');
   return o;
@@ -79,8 +82,13 @@ function build(o) {
   if (o.gyp) {
     const env = { ...process.env };
     const prefix = path.resolve(path.dirname(process.execPath), '..');
-    if (!env.npm_config_nodedir && fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h'))) env.npm_config_nodedir = prefix;
-    run(process.execPath, [path.join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), 'rebuild', '--release', '--jobs', 'max'], { env });
+    if (!env.npm_config_nodedir && fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h')))
+      env.npm_config_nodedir = prefix;
+    run(
+      process.execPath,
+      [path.join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), 'rebuild', '--release', '--jobs', 'max'],
+      { env },
+    );
     return path.join(root, 'build', 'Release', 'nodetorch.node');
   }
   const out = path.join(root, 'build-prebuild');
@@ -91,12 +99,16 @@ function build(o) {
   // Opt-in: on an old build image (CI: Ubuntu 22.04) this drops the GLIBCXX
   // requirement; on a new one (Debian 12) it raises the glibc one to 2.36
   // (arc4random, _dl_find_object), so it is not the default.
-  if (o.staticRuntime && process.platform === 'linux') args.push('--CDCMAKE_SHARED_LINKER_FLAGS=-static-libstdc++ -static-libgcc');
+  if (o.staticRuntime && process.platform === 'linux')
+    args.push('--CDCMAKE_SHARED_LINKER_FLAGS=-static-libstdc++ -static-libgcc');
   // Use this Node's own headers when it ships them: a build never downloads.
   const env = { ...process.env };
   const prefix = path.resolve(path.dirname(process.execPath), '..');
-  if (!env.npm_config_nodedir && fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h'))) env.npm_config_nodedir = prefix;
-  console.log(`prebuild: building with cmake-js, CUDA ${nvcc ? `on (${nvcc})` : 'off'}, Node headers from ${env.npm_config_nodedir || 'the cmake-js cache'}`);
+  if (!env.npm_config_nodedir && fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h')))
+    env.npm_config_nodedir = prefix;
+  console.log(
+    `prebuild: building with cmake-js, CUDA ${nvcc ? `on (${nvcc})` : 'off'}, Node headers from ${env.npm_config_nodedir || 'the cmake-js cache'}`,
+  );
   run(process.execPath, args, { env });
   const file = path.join(out, 'Release', 'nodetorch.node');
   if (!fs.existsSync(file)) fail(`the build did not produce ${file}`);
@@ -117,8 +129,10 @@ function linkReport(file) {
   const newest = (prefix) => {
     const vs = [...new Set([...syms.matchAll(new RegExp(`\\b${prefix}_([0-9.]+)\\b`, 'g'))].map((m) => m[1]))];
     vs.sort((a, b) => {
-      const pa = a.split('.').map(Number), pb = b.split('.').map(Number);
-      for (let i = 0; i < Math.max(pa.length, pb.length); i++) if ((pa[i] || 0) !== (pb[i] || 0)) return (pa[i] || 0) - (pb[i] || 0);
+      const pa = a.split('.').map(Number),
+        pb = b.split('.').map(Number);
+      for (let i = 0; i < Math.max(pa.length, pb.length); i++)
+        if ((pa[i] || 0) !== (pb[i] || 0)) return (pa[i] || 0) - (pb[i] || 0);
       return 0;
     });
     return vs.length ? `${prefix}_${vs[vs.length - 1]}` : null;
@@ -128,7 +142,8 @@ function linkReport(file) {
 
 // Loads the binary in a fresh process: what it was built with.
 function probe(file) {
-  const code = `const a=require(${JSON.stringify(file)});const b=a.buildInfo();const c=a.cudaStatus();` +
+  const code =
+    `const a=require(${JSON.stringify(file)});const b=a.buildInfo();const c=a.cudaStatus();` +
     `console.log(JSON.stringify({gemm:b.gemm,version:b.version,cuda:c.compiled,cudaReason:c.reason}))`;
   const r = cp.spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' });
   if (r.status !== 0) fail(`${file} does not load: ${(r.stderr || '').trim()}`);

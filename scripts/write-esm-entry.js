@@ -10,7 +10,11 @@ const ts = require('typescript');
 
 const root = path.resolve(__dirname, '..');
 const entry = path.join(root, 'lib', 'index.ts');
-const program = ts.createProgram([entry], { strict: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS });
+const program = ts.createProgram([entry], {
+  strict: true,
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.CommonJS,
+});
 const checker = program.getTypeChecker();
 const source = program.getSourceFile(entry);
 const moduleSymbol = checker.getSymbolAtLocation(source);

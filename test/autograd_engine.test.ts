@@ -3,7 +3,8 @@
 import * as nt from '../lib';
 import { expectError, values } from './helpers';
 
-const f64 = (v: number[] | number[][], requiresGrad = true): nt.Tensor => nt.tensor(v, { dtype: 'float64', requiresGrad });
+const f64 = (v: number[] | number[][], requiresGrad = true): nt.Tensor =>
+  nt.tensor(v, { dtype: 'float64', requiresGrad });
 
 describe('autograd engine', () => {
   test('gradients accumulate across backward calls', () => {
@@ -24,8 +25,11 @@ describe('autograd engine', () => {
     const g1 = values(x.grad!);
     y.backward();
     expect(Array.from(values(x.grad!))).toEqual(Array.from(g1, (v) => 2 * v));
-    expectError(() => y.backward(), nt.ArgumentError,
-      'backward: trying to backward through the graph a second time; pass {retainGraph: true} to the first backward()');
+    expectError(
+      () => y.backward(),
+      nt.ArgumentError,
+      'backward: trying to backward through the graph a second time; pass {retainGraph: true} to the first backward()',
+    );
     const z = x.sin().sum();
     z.backward();
     expectError(() => z.backward(), nt.ArgumentError, /backward through the graph a second time/);
@@ -71,7 +75,11 @@ describe('autograd engine', () => {
     } finally {
       nt.setGradEnabled(true);
     }
-    expect(() => nt.noGrad(() => { throw new Error('boom'); })).toThrow('boom');
+    expect(() =>
+      nt.noGrad(() => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
     expect(nt.isGradEnabled()).toBe(true);
   });
 
@@ -100,14 +108,39 @@ describe('autograd engine', () => {
   });
 
   test('backward on a non-scalar needs a gradient of the same shape', () => {
-    const x = f64([[1, 2, 3], [4, 5, 6]]);
+    const x = f64([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     const y = x.mul(2);
-    expectError(() => y.backward(), nt.ShapeError, 'backward: grad can be implicitly created only for one-element outputs, got shape [2, 3]');
-    expectError(() => y.backward(nt.ones([3, 2], { dtype: 'float64' })), nt.ShapeError,
-      'backward: gradient shape [3, 2] does not match output shape [2, 3]');
-    y.backward(nt.tensor([[1, 0, 0], [0, 0, 2]], { dtype: 'float64' }));
-    expect(x.grad!.toArray()).toEqual([[2, 0, 0], [0, 0, 4]]);
-    expectError(() => nt.ones([2]).sum().backward(), nt.ArgumentError, 'backward: the tensor does not require grad and has no grad_fn');
+    expectError(
+      () => y.backward(),
+      nt.ShapeError,
+      'backward: grad can be implicitly created only for one-element outputs, got shape [2, 3]',
+    );
+    expectError(
+      () => y.backward(nt.ones([3, 2], { dtype: 'float64' })),
+      nt.ShapeError,
+      'backward: gradient shape [3, 2] does not match output shape [2, 3]',
+    );
+    y.backward(
+      nt.tensor(
+        [
+          [1, 0, 0],
+          [0, 0, 2],
+        ],
+        { dtype: 'float64' },
+      ),
+    );
+    expect(x.grad!.toArray()).toEqual([
+      [2, 0, 0],
+      [0, 0, 4],
+    ]);
+    expectError(
+      () => nt.ones([2]).sum().backward(),
+      nt.ArgumentError,
+      'backward: the tensor does not require grad and has no grad_fn',
+    );
     // a one-element non-0-d output is fine
     const z = f64([3]);
     z.mul(z).backward();
@@ -157,9 +190,19 @@ describe('autograd engine', () => {
     expect(x.isLeaf).toBe(true);
     expect(y.isLeaf).toBe(false);
     expect(y.gradFn!.name).toBe('MulBackward');
-    expectError(() => y.requiresGrad_(false), nt.ArgumentError, 'requiresGrad_: only leaves can stop requiring grad; use detach()');
+    expectError(
+      () => y.requiresGrad_(false),
+      nt.ArgumentError,
+      'requiresGrad_: only leaves can stop requiring grad; use detach()',
+    );
     const i = nt.tensor([1, 2]);
-    expectError(() => { i.requiresGrad = true; }, nt.DTypeError, 'requiresGrad_: only floating point tensors can require grad, got int64');
+    expectError(
+      () => {
+        i.requiresGrad = true;
+      },
+      nt.DTypeError,
+      'requiresGrad_: only floating point tensors can require grad, got int64',
+    );
     const w = nt.ones([2]);
     expect(w.mul(2).requiresGrad).toBe(false);
     w.requiresGrad = true;
@@ -183,10 +226,21 @@ describe('autograd engine', () => {
   });
 
   test('a gradient through views, in-place-free composition and indexing', () => {
-    const x = f64([[1, 2, 3], [4, 5, 6]]);
-    const y = x.t().narrow(0, 1, 2).reshape(4).mul(nt.tensor([1, 2, 3, 4], { dtype: 'float64' })).sum();
+    const x = f64([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    const y = x
+      .t()
+      .narrow(0, 1, 2)
+      .reshape(4)
+      .mul(nt.tensor([1, 2, 3, 4], { dtype: 'float64' }))
+      .sum();
     y.backward();
     // x.t() = [[1,4],[2,5],[3,6]]; rows 1..2 flattened = [2,5,3,6] -> x[0][1], x[1][1], x[0][2], x[1][2]
-    expect(x.grad!.toArray()).toEqual([[0, 1, 3], [0, 2, 4]]);
+    expect(x.grad!.toArray()).toEqual([
+      [0, 1, 3],
+      [0, 2, 4],
+    ]);
   });
 });

@@ -31,7 +31,9 @@ function distinct(shape: number[], salt: string): nt.Tensor {
   const r = randomValues(n, testSeed(salt), 0, 1);
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => r[a] - r[b]);
   const v = new Float64Array(n);
-  order.forEach((k, i) => { v[k] = -2 + (4 * i) / n; });
+  order.forEach((k, i) => {
+    v[k] = -2 + (4 * i) / n;
+  });
   return nt.tensor(v, { dtype: 'float64', shape, device, requiresGrad: true });
 }
 
@@ -135,12 +137,23 @@ const CASES: Record<OpName, () => void> = {
     check((x) => x.prod(1), [awayFromZero([3, 4], 'x')]);
     check((x) => x.prod(), [awayFromZero([5], 'y')]);
     // rows with no zero, one zero and two zeros (out / x would be 0 / 0)
-    const z = nt.tensor([[1.5, -2, 0.5], [0, 2, 3], [0, 0, 1.2]], { dtype: 'float64', requiresGrad: true });
+    const z = nt.tensor(
+      [
+        [1.5, -2, 0.5],
+        [0, 2, 3],
+        [0, 0, 1.2],
+      ],
+      { dtype: 'float64', requiresGrad: true },
+    );
     check((t) => t.prod(1), [z]);
     check((t) => t.prod(0, true), [z]);
     z.grad = null;
     z.prod(1).sum().backward();
-    expect(z.grad!.toArray()).toEqual([[-1, 0.75, -3], [6, 0, 0], [0, 0, 0]]);
+    expect(z.grad!.toArray()).toEqual([
+      [-1, 0.75, -3],
+      [6, 0, 0],
+      [0, 0, 0],
+    ]);
   },
   extreme: () => {
     check((x) => x.amax(1), [distinct([3, 4], 'x')]);
@@ -187,11 +200,17 @@ const CASES: Record<OpName, () => void> = {
     check((x) => x.indexSelect(1, idx), [leaf([2, 3], 'y')]);
   },
   gather: () => {
-    const idx = nt.tensor([[0, 0, 3], [2, 1, 2]]);
+    const idx = nt.tensor([
+      [0, 0, 3],
+      [2, 1, 2],
+    ]);
     check((x) => x.gather(1, idx), [leaf([2, 4], 'x')]);
   },
   scatterAdd: () => {
-    const idx = nt.tensor([[0, 0, 2], [1, 0, 1]]);
+    const idx = nt.tensor([
+      [0, 0, 2],
+      [1, 0, 1],
+    ]);
     check((s, src) => nt.scatterAdd(s, 1, idx, src), [leaf([2, 3], 's'), leaf([2, 3], 'src')]);
   },
   crossEntropy: () => {
@@ -215,10 +234,20 @@ describe('gradcheck of every backward formula (float64)', () => {
 
   test('gradcheck detects a wrong formula and reports it', () => {
     // x * 2 recorded with neg's backward: the gradient is -1 instead of 2.
-    const wrong = (x: nt.Tensor): nt.Tensor => record('neg', nt.noGrad(() => x.mul(2)), [x], () => ({}));
+    const wrong = (x: nt.Tensor): nt.Tensor =>
+      record(
+        'neg',
+        nt.noGrad(() => x.mul(2)),
+        [x],
+        () => ({}),
+      );
     const x = leaf([3], 'x');
     expect(nt.autograd.gradcheck(wrong, [x], { raiseException: false })).toBe(false);
-    expect(() => nt.autograd.gradcheck(wrong, [x])).toThrow(/^gradcheck: gradient mismatch for input 0 at flat index \d+: analytical -?[\d.]+, numerical -?[\d.]+ \(\|diff\| [\d.e+-]+, atol 0\.00001, rtol 0\.001\)$/);
-    expect(() => nt.autograd.gradcheck((t) => t.mul(2), [nt.ones([2], { requiresGrad: true })])).toThrow(nt.ArgumentError);
+    expect(() => nt.autograd.gradcheck(wrong, [x])).toThrow(
+      /^gradcheck: gradient mismatch for input 0 at flat index \d+: analytical -?[\d.]+, numerical -?[\d.]+ \(\|diff\| [\d.e+-]+, atol 0\.00001, rtol 0\.001\)$/,
+    );
+    expect(() => nt.autograd.gradcheck((t) => t.mul(2), [nt.ones([2], { requiresGrad: true })])).toThrow(
+      nt.ArgumentError,
+    );
   });
 });

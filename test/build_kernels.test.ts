@@ -13,8 +13,11 @@ const root = path.join(__dirname, '..');
 
 describe('kernel list agreement', () => {
   test('the generated boundary files match native/op_table.js', () => {
-    const run = (): string => execFileSync(process.execPath, [path.join(root, 'scripts/gen-boundary.js'), '--check'],
-      { encoding: 'utf8', stdio: 'pipe' });
+    const run = (): string =>
+      execFileSync(process.execPath, [path.join(root, 'scripts/gen-boundary.js'), '--check'], {
+        encoding: 'utf8',
+        stdio: 'pipe',
+      });
     expect(run).not.toThrow();
   });
 
@@ -40,10 +43,15 @@ describe('kernel list agreement', () => {
       .map((d) => path.join(root, d, 'nodetorch.node'))
       .filter((f) => fs.existsSync(f));
     for (const file of builds) {
-      const script = `const a = require(${JSON.stringify(file)}); const b = a.buildInfo();` +
+      const script =
+        `const a = require(${JSON.stringify(file)}); const b = a.buildInfo();` +
         'process.stdout.write(JSON.stringify({ kernels: b.kernels, fns: Object.keys(a.kernels), cuda: b.cudaCompiled, gemm: b.gemm }));';
-      const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60000 })) as
-        { kernels: string[]; fns: string[]; cuda: boolean; gemm: string };
+      const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60000 })) as {
+        kernels: string[];
+        fns: string[];
+        cuda: boolean;
+        gemm: string;
+      };
       expect({ file, kernels: out.kernels }).toEqual({ file, kernels: [...KERNEL_NAMES] });
       expect({ file, fns: out.fns.sort() }).toEqual({ file, fns: [...KERNEL_NAMES].sort() });
       if (file.includes('build-fallback')) expect(out.gemm).toBe('fallback');

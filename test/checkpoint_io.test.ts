@@ -16,7 +16,13 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function sample(device: nt.Device): Record<string, nt.Tensor> {
   return {
-    f32: nt.tensor([[1.5, -2.25, 3e-8], [Infinity, -0, 65504.5]], { dtype: 'float32', device }),
+    f32: nt.tensor(
+      [
+        [1.5, -2.25, 3e-8],
+        [Infinity, -0, 65504.5],
+      ],
+      { dtype: 'float32', device },
+    ),
     f64: nt.tensor([Math.PI, -1e-300, NaN], { dtype: 'float64', device }),
     i32: nt.tensor([2147483647, -2147483648, 0], { dtype: 'int32', device }),
     i64: nt.tensor(BigInt64Array.of(9007199254740993n, -5n), { device }),
@@ -50,7 +56,11 @@ describe.each(DEVICES)('save / load on %s', (device) => {
     const file = path.join(dir, `strided-${device}.safetensors`);
     const t = nt.arange(6, undefined, 1, { dtype: 'float32', device }).reshape([2, 3]).t();
     nt.save({ t }, file);
-    expect(nt.load(file).t.toArray()).toEqual([[0, 3], [1, 4], [2, 5]]);
+    expect(nt.load(file).t.toArray()).toEqual([
+      [0, 3],
+      [1, 4],
+      [2, 5],
+    ]);
   });
 });
 
@@ -142,7 +152,9 @@ describe('checkpoints', () => {
   });
 
   test('bad arguments throw ArgumentError', () => {
-    expect(() => nt.save({ w: [1, 2] as unknown as nt.Tensor }, path.join(dir, 'x.safetensors'))).toThrow(nt.ArgumentError);
+    expect(() => nt.save({ w: [1, 2] as unknown as nt.Tensor }, path.join(dir, 'x.safetensors'))).toThrow(
+      nt.ArgumentError,
+    );
     expect(() => nt.save({ w: nt.ones([1]) }, '')).toThrow(nt.ArgumentError);
     const t = nt.ones([1]);
     t.dispose();

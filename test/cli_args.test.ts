@@ -1,8 +1,8 @@
 // The CLI's option parsing: values, defaults, and usage errors that carry
 // exit code 2 instead of exiting the process.
-import { parseArgs, UsageError, OptionSpec } from '../lib/cli/args';
-import { DEFAULT_LR, DEFAULTS, parseTrainArgs, TRAIN_USAGE, TrainConfig } from '../lib/cli/train_options';
-import { main, CliIO } from '../lib/cli/main';
+import { parseArgs, UsageError, type OptionSpec } from '../lib/cli/args';
+import { DEFAULT_LR, DEFAULTS, parseTrainArgs, TRAIN_USAGE, type TrainConfig } from '../lib/cli/train_options';
+import { main, type CliIO } from '../lib/cli/main';
 
 function train(argv: string[]): TrainConfig {
   const c = parseTrainArgs(argv);
@@ -23,7 +23,13 @@ function usageError(fn: () => unknown): UsageError {
 function captureIO(): CliIO & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
   const stderr: string[] = [];
-  return { stdout, stderr, out: (t) => void stdout.push(t), err: (t) => void stderr.push(t), progressStream: process.stderr };
+  return {
+    stdout,
+    stderr,
+    out: (t) => void stdout.push(t),
+    err: (t) => void stderr.push(t),
+    progressStream: process.stderr,
+  };
 }
 
 describe('parseArgs', () => {
@@ -87,7 +93,14 @@ describe('nodetorch train options', () => {
 
   test("the seed's configuration: plain SGD, lr 0.01, batch 64", () => {
     const c = train(['--optimizer', 'sgd', '--lr', '0.01', '--batch-size', '64']);
-    expect(c).toMatchObject({ optimizer: 'sgd', lr: 0.01, schedule: 'none', momentum: 0, weightDecay: 0, batchSize: 64 });
+    expect(c).toMatchObject({
+      optimizer: 'sgd',
+      lr: 0.01,
+      schedule: 'none',
+      momentum: 0,
+      weightDecay: 0,
+      batchSize: 64,
+    });
     expect(train(['--optimizer', 'sgd']).lr).toBe(0.01);
     expect(train(['--schedule', 'cosine', '--optimizer', 'sgd']).schedule).toBe('cosine');
     expect(train(['--schedule', 'none']).schedule).toBe('none');
@@ -95,14 +108,53 @@ describe('nodetorch train options', () => {
 
   test('every option', () => {
     const c = train([
-      '--optimizer=rmsprop', '--lr', '0.002', '--momentum', '0.5', '--weight-decay', '1e-4', '--batch-size', '32',
-      '--epochs', '2', '--seed', '7', '--threads', '2', '--dataset', 'fashion-mnist', '--data-dir', '/d',
-      '--checkpoint', 'm.safetensors', '--plot', 'p.svg', '--json', '-q', '--limit-train', '100', '--limit-test', '50',
+      '--optimizer=rmsprop',
+      '--lr',
+      '0.002',
+      '--momentum',
+      '0.5',
+      '--weight-decay',
+      '1e-4',
+      '--batch-size',
+      '32',
+      '--epochs',
+      '2',
+      '--seed',
+      '7',
+      '--threads',
+      '2',
+      '--dataset',
+      'fashion-mnist',
+      '--data-dir',
+      '/d',
+      '--checkpoint',
+      'm.safetensors',
+      '--plot',
+      'p.svg',
+      '--json',
+      '-q',
+      '--limit-train',
+      '100',
+      '--limit-test',
+      '50',
     ]);
     expect(c).toMatchObject({
-      optimizer: 'rmsprop', lr: 0.002, momentum: 0.5, weightDecay: 1e-4, batchSize: 32, epochs: 2, seed: 7, threads: 2,
-      dataset: 'fashion-mnist', dataDir: '/d', checkpoint: 'm.safetensors', plot: 'p.svg', json: true, quiet: true,
-      limitTrain: 100, limitTest: 50,
+      optimizer: 'rmsprop',
+      lr: 0.002,
+      momentum: 0.5,
+      weightDecay: 1e-4,
+      batchSize: 32,
+      epochs: 2,
+      seed: 7,
+      threads: 2,
+      dataset: 'fashion-mnist',
+      dataDir: '/d',
+      checkpoint: 'm.safetensors',
+      plot: 'p.svg',
+      json: true,
+      quiet: true,
+      limitTrain: 100,
+      limitTest: 50,
     });
     expect(train(['--optimizer', 'adamw']).weightDecay).toBe(0.01);
   });
@@ -114,9 +166,13 @@ describe('nodetorch train options', () => {
   });
 
   test('bad values and combinations are usage errors', () => {
-    expect(usageError(() => parseTrainArgs(['--optimizer', 'lbfgs'])).message).toMatch(/one of sgd, adam, adamw, rmsprop/);
+    expect(usageError(() => parseTrainArgs(['--optimizer', 'lbfgs'])).message).toMatch(
+      /one of sgd, adam, adamw, rmsprop/,
+    );
     expect(usageError(() => parseTrainArgs(['--batch-size', '0'])).message).toMatch(/--batch-size/);
-    expect(usageError(() => parseTrainArgs(['--optimizer', 'adam', '--momentum', '0.9'])).message).toMatch(/--momentum/);
+    expect(usageError(() => parseTrainArgs(['--optimizer', 'adam', '--momentum', '0.9'])).message).toMatch(
+      /--momentum/,
+    );
     expect(usageError(() => parseTrainArgs(['extra'])).message).toMatch(/positional/);
   });
 });
@@ -125,7 +181,9 @@ describe('nodetorch main', () => {
   test('an unknown option exits 2 with a clear message and no stack', async () => {
     const io = captureIO();
     expect(await main(['train', '--epoch', '3'], io)).toBe(2);
-    expect(io.stderr.join('\n')).toBe("error: nodetorch train: unknown option --epoch (did you mean --epochs?); see 'nodetorch train --help'");
+    expect(io.stderr.join('\n')).toBe(
+      "error: nodetorch train: unknown option --epoch (did you mean --epochs?); see 'nodetorch train --help'",
+    );
     expect(io.stdout).toEqual([]);
   });
 

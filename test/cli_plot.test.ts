@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { niceTicks, PlotData, renderTrainingPlot, smooth, writeTrainingPlot } from '../lib/cli/plot_svg';
+import { niceTicks, type PlotData, renderTrainingPlot, smooth, writeTrainingPlot } from '../lib/cli/plot_svg';
 
 /** Checks tags nest and close properly (a small XML well-formedness check). */
 function checkWellFormed(svg: string): string[] {
@@ -28,12 +28,19 @@ function checkWellFormed(svg: string): string[] {
 }
 
 function sample(epochs: number, stepsPerEpoch: number): PlotData {
-  const stepLoss = Array.from({ length: epochs * stepsPerEpoch }, (_, i) => 2.3 * Math.exp(-i / 50) + 0.05 + 0.02 * Math.sin(i));
+  const stepLoss = Array.from(
+    { length: epochs * stepsPerEpoch },
+    (_, i) => 2.3 * Math.exp(-i / 50) + 0.05 + 0.02 * Math.sin(i),
+  );
   return {
     title: 'MNIST · adam lr 0.001 <batch 64> & "seed" 0',
     stepLoss,
     stepsPerEpoch,
-    epochs: Array.from({ length: epochs }, (_, i) => ({ epoch: i + 1, trainAcc: 0.9 + 0.02 * i, testAcc: 0.95 + 0.01 * i })),
+    epochs: Array.from({ length: epochs }, (_, i) => ({
+      epoch: i + 1,
+      trainAcc: 0.9 + 0.02 * i,
+      testAcc: 0.95 + 0.01 * i,
+    })),
   };
 }
 
@@ -50,7 +57,8 @@ describe('renderTrainingPlot', () => {
     expect(tags.filter((t) => t === 'polyline')).toHaveLength(4);
     expect(svg).toContain('class="series-trainAcc"');
     expect(svg).toContain('class="series-testAcc"');
-    for (const e of ['epoch 1: 95.00%', 'epoch 2: 96.00%', 'epoch 3: 97.00%', 'epoch 3: 94.00%']) expect(svg).toContain(e);
+    for (const e of ['epoch 1: 95.00%', 'epoch 2: 96.00%', 'epoch 3: 97.00%', 'epoch 3: 94.00%'])
+      expect(svg).toContain(e);
     expect(svg.match(/class="legend"/g)).toHaveLength(2);
     // every coordinate is a finite number inside the canvas
     for (const m of svg.matchAll(/points="([^"]*)"/g)) {
@@ -72,7 +80,12 @@ describe('renderTrainingPlot', () => {
   });
 
   test('one epoch, a flat loss and non-finite values still give a valid plot', () => {
-    const svg = renderTrainingPlot({ title: 't', stepLoss: [0.5, NaN, 0.5, Infinity, 0.5], stepsPerEpoch: 5, epochs: [{ epoch: 1, trainAcc: 0.5, testAcc: NaN }] });
+    const svg = renderTrainingPlot({
+      title: 't',
+      stepLoss: [0.5, NaN, 0.5, Infinity, 0.5],
+      stepsPerEpoch: 5,
+      epochs: [{ epoch: 1, trainAcc: 0.5, testAcc: NaN }],
+    });
     checkWellFormed(svg);
     expect(svg).not.toMatch(/NaN|Infinity/);
     expect(svg).toContain('epoch 1: 50.00%');

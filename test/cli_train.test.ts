@@ -12,12 +12,30 @@ import { settledMemory } from './helpers';
 
 /** One epoch of the default recipe on 5000 samples lands at 0.874..0.879 (seeds 1..3); 0.80 leaves room for thread counts and platforms. */
 const MIN_ACCURACY = 0.8;
-const SLICE = ['--limit-train', '5000', '--limit-test', '1000', '--epochs', '1', '--seed', '1', '--threads', '2', '--quiet'];
+const SLICE = [
+  '--limit-train',
+  '5000',
+  '--limit-test',
+  '1000',
+  '--epochs',
+  '1',
+  '--seed',
+  '1',
+  '--threads',
+  '2',
+  '--quiet',
+];
 
 function captureIO(): CliIO & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
   const stderr: string[] = [];
-  return { stdout, stderr, out: (t) => void stdout.push(t), err: (t) => void stderr.push(t), progressStream: process.stderr };
+  return {
+    stdout,
+    stderr,
+    out: (t) => void stdout.push(t),
+    err: (t) => void stderr.push(t),
+    progressStream: process.stderr,
+  };
 }
 
 async function train(args: string[]): Promise<{ summary: TrainSummary; io: ReturnType<typeof captureIO> }> {
@@ -45,7 +63,18 @@ describe('nodetorch train (MNIST slice)', () => {
     expect(settledMemory().cpu.tensors).toBeLessThanOrEqual(live); // every step, batch and dataset tensor was freed (<=: garbage of earlier test files may be collected meanwhile)
     expect(a.io.stdout).toHaveLength(1); // --json: the summary only
     const s = a.summary;
-    expect(s).toMatchObject({ event: 'summary', dataset: 'mnist', optimizer: 'adam', lr: 0.002, schedule: 'cosine', batchSize: 128, seed: 1, threads: 2, trainSamples: 5000, testSamples: 1000 });
+    expect(s).toMatchObject({
+      event: 'summary',
+      dataset: 'mnist',
+      optimizer: 'adam',
+      lr: 0.002,
+      schedule: 'cosine',
+      batchSize: 128,
+      seed: 1,
+      threads: 2,
+      trainSamples: 5000,
+      testSamples: 1000,
+    });
     expect(s.epochs).toHaveLength(1);
     const e = s.epochs[0];
     expect(e.epoch).toBe(1);
@@ -67,7 +96,14 @@ describe('nodetorch train (MNIST slice)', () => {
     const seedArgs = ['--optimizer', 'sgd', '--lr', '0.01', '--batch-size', '64', '--json'];
     const a = await train([...SLICE, ...seedArgs]);
     const b = await train([...SLICE, ...seedArgs]);
-    expect(a.summary).toMatchObject({ optimizer: 'sgd', lr: 0.01, schedule: 'none', momentum: 0, weightDecay: 0, batchSize: 64 });
+    expect(a.summary).toMatchObject({
+      optimizer: 'sgd',
+      lr: 0.01,
+      schedule: 'none',
+      momentum: 0,
+      weightDecay: 0,
+      batchSize: 64,
+    });
     expect(b.summary.epochs[0].trainLoss).toBe(a.summary.epochs[0].trainLoss);
     expect(b.summary.finalTestAcc).toBe(a.summary.finalTestAcc);
     expect(a.summary.epochs[0].trainLoss).toBeLessThan(2); // it learns, slowly (lr 0.01, 79 steps: ~1.6)
@@ -79,7 +115,17 @@ describe('nodetorch train (MNIST slice)', () => {
   test('per-epoch lines, --checkpoint and --plot', async () => {
     const ckpt = path.join(dir, 'mlp.safetensors');
     const plot = path.join(dir, 'curves.svg');
-    const { summary, io } = await train([...SLICE, '--epochs', '2', '--optimizer', 'adam', '--checkpoint', ckpt, '--plot', plot]);
+    const { summary, io } = await train([
+      ...SLICE,
+      '--epochs',
+      '2',
+      '--optimizer',
+      'adam',
+      '--checkpoint',
+      ckpt,
+      '--plot',
+      plot,
+    ]);
     expect(io.stdout).toHaveLength(3);
     expect(io.stdout[0]).toMatch(/^epoch 1\/2 {2}loss \d\.\d{4} {2}train acc [\d.]+% {2}test acc [\d.]+%/);
     expect(summary.epochs.map((e) => e.epoch)).toEqual([1, 2]);

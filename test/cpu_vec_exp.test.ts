@@ -55,12 +55,15 @@ describe('vectorized exp in CPU softmax / cross-entropy', () => {
   });
 
   test('special values: -inf gives 0, NaN and all -inf rows give NaN, underflow gives 0', () => {
-    const x = nt.tensor([
-      [0, -90, -100, -110, -Infinity],
-      [1, NaN, 0, 0, 0],
-      [-Infinity, -Infinity, -Infinity, -Infinity, -Infinity],
-      [88, 0, -1, -2, -3],
-    ], { dtype: 'float32' });
+    const x = nt.tensor(
+      [
+        [0, -90, -100, -110, -Infinity],
+        [1, NaN, 0, 0, 0],
+        [-Infinity, -Infinity, -Infinity, -Infinity, -Infinity],
+        [88, 0, -1, -2, -3],
+      ],
+      { dtype: 'float32' },
+    );
     const y = nt.softmax(x, 1).toArray() as number[][];
     expect(y[0][0]).toBeCloseTo(1, 6);
     expect(y[0][1]).toBeGreaterThan(0); // exp(-90) = 8.2e-40, a subnormal float
@@ -74,7 +77,10 @@ describe('vectorized exp in CPU softmax / cross-entropy', () => {
   });
 
   test('fused cross-entropy losses and gradients match float64 (C = 1000, odd C)', () => {
-    for (const [rows, C, seed] of [[256, 1000, 11], [37, 13, 12]]) {
+    for (const [rows, C, seed] of [
+      [256, 1000, 11],
+      [37, 13, 12],
+    ]) {
       const { t, ref } = randomTensor([rows, C], seed, { lo: -20, hi: 20 });
       const targets = nt.randint(0, C, [rows]);
       const tg = Array.from(targets.data() as BigInt64Array, Number);
@@ -104,7 +110,8 @@ describe('vectorized exp in CPU softmax / cross-entropy', () => {
   it('agrees with the shared scalar exp formula (the elementwise exp kernel)', () => {
     // nt.exp runs UnaryFormula<Exp> of native/common/elementwise_ops.h (libm
     // expf on the CPU); softmax runs the vectorized exp. Both within a few ulp.
-    const rows = 64, cols = 257;
+    const rows = 64,
+      cols = 257;
     const { t: x } = randomTensor([rows, cols], 4242, { lo: -60, hi: 20 });
     const shifted = x.sub(x.amax(1, true));
     const e = shifted.exp();

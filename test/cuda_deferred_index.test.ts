@@ -4,7 +4,7 @@
 // runs here through the host twin (deferredIndexErrorTwin), and the message
 // it produces must equal the CPU's immediate IndexError for the same values.
 import * as nt from '../lib';
-import { deferredIndexErrorTwin, DeferredIndexLaunch } from '../lib/cuda_libraries';
+import { deferredIndexErrorTwin, type DeferredIndexLaunch } from '../lib/cuda_libraries';
 import { kFill, kIndexAdd } from '../lib/kernels/launch';
 import { emptyTensor as empty } from '../lib/tensor/tensor';
 
@@ -62,6 +62,8 @@ describe('deferred CUDA index errors (host twin) match the CPU messages', () => 
     ];
     expect(deferredIndexErrorTwin(launches)).toBe('gather: index 5 is out of range [0, 3) along dim 0');
     expect(deferredIndexErrorTwin(launches.slice(2))).toBe('index_select: index 9 is out of range [0, 2)');
-    expect(deferredIndexErrorTwin([launches[0], { op: 'cross_entropy', index: [-100, 1], size: 2, ignore: -100 }])).toBeNull();
+    expect(
+      deferredIndexErrorTwin([launches[0], { op: 'cross_entropy', index: [-100, 1], size: 2, ignore: -100 }]),
+    ).toBeNull();
   });
 });

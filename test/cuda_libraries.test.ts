@@ -16,7 +16,11 @@ const CANDIDATES = [process.env.NODETORCH_ADDON, path.join(ROOT, 'build-cuda', '
 function cudaAddon(): string | null {
   for (const c of CANDIDATES) {
     if (!c || !fs.existsSync(c)) continue;
-    const r = spawnSync(process.execPath, ['-e', `process.stdout.write(String(require(${JSON.stringify(c)}).buildInfo().cudaCompiled))`], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      ['-e', `process.stdout.write(String(require(${JSON.stringify(c)}).buildInfo().cudaCompiled))`],
+      { encoding: 'utf8' },
+    );
     if (r.stdout === 'true') return c;
   }
   return null;
@@ -36,8 +40,19 @@ function mkdir(...p: string[]): string {
 }
 
 function buildStub(define: string, soname: string, dir: string): void {
-  const r = spawnSync('cc', ['-shared', '-fPIC', `-D${define}`, `-Wl,-soname,${soname}`, '-o', path.join(dir, soname),
-    path.join(ROOT, 'test', 'fixtures', 'cuda_stub_libs.c')], { encoding: 'utf8' });
+  const r = spawnSync(
+    'cc',
+    [
+      '-shared',
+      '-fPIC',
+      `-D${define}`,
+      `-Wl,-soname,${soname}`,
+      '-o',
+      path.join(dir, soname),
+      path.join(ROOT, 'test', 'fixtures', 'cuda_stub_libs.c'),
+    ],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`cc failed: ${r.stderr}`);
 }
 
@@ -49,9 +64,15 @@ function writeScript(file: string, body: string): void {
 /** Runs `code` (with `a` = the addon) in a child with exactly `env` (plus PATH for sh). */
 function child(code: string, env: Record<string, string>): { out: any; stderr: string; ms: number } {
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, ['-e', `const a = require(${JSON.stringify(ADDON)}); process.stdout.write(JSON.stringify(${code}))`], {
-    encoding: 'utf8', env: { PATH: '/usr/bin:/bin', ...env }, timeout: 60_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['-e', `const a = require(${JSON.stringify(ADDON)}); process.stdout.write(JSON.stringify(${code}))`],
+    {
+      encoding: 'utf8',
+      env: { PATH: '/usr/bin:/bin', ...env },
+      timeout: 60_000,
+    },
+  );
   if (r.status !== 0) throw new Error(`child failed (${r.status}): ${r.stderr}`);
   return { out: JSON.parse(r.stdout), stderr: r.stderr, ms: Date.now() - t0 };
 }
@@ -93,8 +114,11 @@ afterAll(() => {
 
 function fakeEnv(extra: Record<string, string> = {}): Record<string, string> {
   return {
-    HOME: at('home'), VIRTUAL_ENV: at('active'), CONDA_PREFIX: at('conda'),
-    PATH: `${at('venv', 'bin')}:/usr/bin:/bin`, ...extra,
+    HOME: at('home'),
+    VIRTUAL_ENV: at('active'),
+    CONDA_PREFIX: at('conda'),
+    PATH: `${at('venv', 'bin')}:/usr/bin:/bin`,
+    ...extra,
   };
 }
 
@@ -105,8 +129,14 @@ describe('CUDA library discovery on a fake tree of Python environments', () => {
     const order = [
       [at('active', 'lib', 'python3.11', 'site-packages', 'nvidia', 'cudnn', 'lib'), 'VIRTUAL_ENV'],
       [at('conda', 'lib', 'python3.10', 'site-packages', 'nvidia', 'cuda_runtime', 'lib'), 'CONDA_PREFIX'],
-      [at('venv', 'lib', 'python3.12', 'site-packages', 'nvidia', 'cublas', 'lib'), `virtual environment of ${at('venv', 'bin', 'python3')}`],
-      [at('venv', 'lib', 'python3.12', 'site-packages', 'torch', 'lib'), `virtual environment of ${at('venv', 'bin', 'python3')}`],
+      [
+        at('venv', 'lib', 'python3.12', 'site-packages', 'nvidia', 'cublas', 'lib'),
+        `virtual environment of ${at('venv', 'bin', 'python3')}`,
+      ],
+      [
+        at('venv', 'lib', 'python3.12', 'site-packages', 'torch', 'lib'),
+        `virtual environment of ${at('venv', 'bin', 'python3')}`,
+      ],
       [at('asked', 'site-packages', 'nvidia', 'cu13', 'lib'), `site-packages of ${at('venv', 'bin', 'python3')}`],
       [at('home', '.local', 'lib', 'python3.12', 'site-packages', 'nvidia', 'cudnn', 'lib'), 'user site-packages'],
     ];
@@ -123,8 +153,12 @@ describe('CUDA library discovery on a fake tree of Python environments', () => {
     const l = libraries({ HOME: at('home'), VIRTUAL_ENV: at('active'), NODETORCH_PYTHON: '0' });
     expect(l.cublas.path).toBeNull();
     expect(l.cublas.error).toMatch(/cuBLAS could not be loaded/);
-    expect(l.cublas.error).toContain(`${at('active', 'lib', 'python3.11', 'site-packages', 'nvidia', 'cudnn', 'lib')} (VIRTUAL_ENV)`);
-    expect(l.cublas.error).toContain(`${at('home', '.local', 'lib', 'python3.12', 'site-packages', 'nvidia', 'cudnn', 'lib')} (user site-packages)`);
+    expect(l.cublas.error).toContain(
+      `${at('active', 'lib', 'python3.11', 'site-packages', 'nvidia', 'cudnn', 'lib')} (VIRTUAL_ENV)`,
+    );
+    expect(l.cublas.error).toContain(
+      `${at('home', '.local', 'lib', 'python3.12', 'site-packages', 'nvidia', 'cudnn', 'lib')} (user site-packages)`,
+    );
     expect(l.cublas.error).toContain('libcublas.so.12');
     expect(l.python).toBe('not asked (NODETORCH_PYTHON=0)');
   });
@@ -147,7 +181,9 @@ describe('cuDNN failures fall back to nodetorch kernels (stub library)', () => {
     expect(r.out.softmax).toBe(false);
     const notes: string[] = r.out.notes;
     expect(notes).toHaveLength(2);
-    expect(notes[0]).toMatch(/cudnnActivationForward failed for unary \(CUDNN_STATUS_NOT_SUPPORTED \(stub\) \(code 9\)\); using nodetorch's own kernel/);
+    expect(notes[0]).toMatch(
+      /cudnnActivationForward failed for unary \(CUDNN_STATUS_NOT_SUPPORTED \(stub\) \(code 9\)\); using nodetorch's own kernel/,
+    );
     expect(notes[1]).toMatch(/cudnnSoftmaxForward failed for softmax .*code 4008/);
     // cuDNN was called once per function: the second ReLU went straight to the own kernel.
     expect(r.stderr.split('stub: cudnnActivationForward').length - 1).toBe(1);
@@ -168,7 +204,10 @@ describe('nodetorch info: the CUDA library lines', () => {
       compiled: true,
       cublas: { path: '/env/site-packages/nvidia/cublas/lib/libcublas.so.13', error: null },
       cudnn: { path: null, error: 'cuDNN disabled by NODETORCH_CUDNN=0' },
-      searched: [{ dir: '(loader: LD_LIBRARY_PATH, ldconfig)', source: 'loader' }, { dir: '/env/site-packages/nvidia/cublas/lib', source: 'VIRTUAL_ENV' }],
+      searched: [
+        { dir: '(loader: LD_LIBRARY_PATH, ldconfig)', source: 'loader' },
+        { dir: '/env/site-packages/nvidia/cublas/lib', source: 'VIRTUAL_ENV' },
+      ],
       sitePackages: ['/env/site-packages'],
       python: 'not asked (NODETORCH_PYTHON=0)',
     });

@@ -26,8 +26,14 @@ const NOT_COMPILED =
 
 /** True when the dynamic loader can find the NVIDIA driver library. */
 function driverPresent(): boolean {
-  const dirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/nvidia/lib64', '/usr/lib/wsl/lib',
-    ...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean)];
+  const dirs = [
+    '/usr/lib/x86_64-linux-gnu',
+    '/usr/lib64',
+    '/usr/lib',
+    '/usr/local/nvidia/lib64',
+    '/usr/lib/wsl/lib',
+    ...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
+  ];
   if (dirs.some((d) => fs.existsSync(path.join(d, 'libcuda.so.1')))) return true;
   const r = spawnSync('ldconfig', ['-p'], { encoding: 'utf8' });
   return r.status === 0 && r.stdout.includes('libcuda.so.1');
@@ -52,10 +58,19 @@ const TRAIN = `
 `;
 
 interface ChildReport {
-  compiled: boolean; available: boolean; reason: string; deviceCount: number; infoReason: string;
-  toCuda: { name: string; isCuda: boolean; isNative: boolean; isNotCompiled: boolean; isDevice: boolean; message: string } | string;
-  creation: string; moduleTo: string; paramsAfterFailedTo: string[];
-  losses: number[]; devices: string[];
+  compiled: boolean;
+  available: boolean;
+  reason: string;
+  deviceCount: number;
+  infoReason: string;
+  toCuda:
+    | { name: string; isCuda: boolean; isNative: boolean; isNotCompiled: boolean; isDevice: boolean; message: string }
+    | string;
+  creation: string;
+  moduleTo: string;
+  paramsAfterFailedTo: string[];
+  losses: number[];
+  devices: string[];
 }
 
 /** Runs the status probe + training step in a fresh Node with NODETORCH_ADDON=addon (compiled dist/). */
@@ -78,7 +93,9 @@ function childReport(addon: string): ChildReport {
     process.stdout.write(JSON.stringify(out));
   `;
   const r = spawnSync(process.execPath, ['-e', script], {
-    env: { ...process.env, NODETORCH_ADDON: addon, NODETORCH_QUIET: '1' }, encoding: 'utf8', timeout: 120_000,
+    env: { ...process.env, NODETORCH_ADDON: addon, NODETORCH_QUIET: '1' },
+    encoding: 'utf8',
+    timeout: 120_000,
   });
   if (r.status !== 0) throw new Error(`child with ${addon} failed (exit ${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout) as ChildReport;
@@ -108,19 +125,32 @@ describe('CUDA status of this process', () => {
     expectError(() => nt.zeros([2], { device: 'cuda' }), nt.NotCompiledError, NOT_COMPILED);
     expectError(() => nt.cuda.synchronize(), nt.NotCompiledError, NOT_COMPILED);
     expect(() => nt.cuda.emptyCache()).not.toThrow();
-    nt.backends.cuda.matmul.allowTF32 = true;  // a no-op without CUDA, never an error
+    nt.backends.cuda.matmul.allowTF32 = true; // a no-op without CUDA, never an error
     nt.backends.cuda.matmul.allowTF32 = false;
   });
 
-  (st.compiled && !st.available && !driverPresent() ? it : it.skip)('CUDA build without a driver: the reason names libcuda.so.1', () => {
-    expect(nt.cuda.unavailableReason()).toMatch(/^no NVIDIA driver: libcuda\.so\.1 could not be loaded \(libcuda\.so\.1: cannot open shared object file: No such file or directory\); cudaGetDeviceCount: /);
-    expectError(() => nt.zeros([2]).to('cuda'), nt.CudaError, `CUDA is not available: ${nt.cuda.unavailableReason()}`);
-  });
+  (st.compiled && !st.available && !driverPresent() ? it : it.skip)(
+    'CUDA build without a driver: the reason names libcuda.so.1',
+    () => {
+      expect(nt.cuda.unavailableReason()).toMatch(
+        /^no NVIDIA driver: libcuda\.so\.1 could not be loaded \(libcuda\.so\.1: cannot open shared object file: No such file or directory\); cudaGetDeviceCount: /,
+      );
+      expectError(
+        () => nt.zeros([2]).to('cuda'),
+        nt.CudaError,
+        `CUDA is not available: ${nt.cuda.unavailableReason()}`,
+      );
+    },
+  );
 });
 
 describe('the CUDA build on this machine (child process)', () => {
   const have = fs.existsSync(CUDA_BUILD) && fs.existsSync(DIST);
-  const skipWhy = !fs.existsSync(CUDA_BUILD) ? `no ${CUDA_BUILD}` : !fs.existsSync(DIST) ? 'no dist/ (npx tsc -p tsconfig.build.json)' : '';
+  const skipWhy = !fs.existsSync(CUDA_BUILD)
+    ? `no ${CUDA_BUILD}`
+    : !fs.existsSync(DIST)
+      ? 'no dist/ (npx tsc -p tsconfig.build.json)'
+      : '';
   let report: ChildReport;
   let cpuReport: ChildReport;
   beforeAll(() => {
@@ -129,38 +159,52 @@ describe('the CUDA build on this machine (child process)', () => {
     cpuReport = childReport(path.join(ROOT, 'build', 'Release', 'nodetorch.node'));
   });
 
-  (have ? it : it.skip)(`loads, reports CUDA compiled, and states why it is unavailable${skipWhy ? ` (skipped: ${skipWhy})` : ''}`, () => {
-    expect(report.compiled).toBe(true);
-    expect(report.infoReason === null ? '' : report.infoReason).toBe(report.reason);
-    if (report.available) {
-      expect(report.deviceCount).toBeGreaterThan(0);
-      return;
-    }
-    expect(report.deviceCount).toBe(0);
-    if (!driverPresent()) {
-      expect(report.reason).toMatch(/^no NVIDIA driver: libcuda\.so\.1 could not be loaded \(libcuda\.so\.1: cannot open shared object file: No such file or directory\); cudaGetDeviceCount: CUDA driver version is insufficient for CUDA runtime version \(cudaErrorInsufficientDriver\)$/);
-    }
-  });
+  (have ? it : it.skip)(
+    `loads, reports CUDA compiled, and states why it is unavailable${skipWhy ? ` (skipped: ${skipWhy})` : ''}`,
+    () => {
+      expect(report.compiled).toBe(true);
+      expect(report.infoReason === null ? '' : report.infoReason).toBe(report.reason);
+      if (report.available) {
+        expect(report.deviceCount).toBeGreaterThan(0);
+        return;
+      }
+      expect(report.deviceCount).toBe(0);
+      if (!driverPresent()) {
+        expect(report.reason).toMatch(
+          /^no NVIDIA driver: libcuda\.so\.1 could not be loaded \(libcuda\.so\.1: cannot open shared object file: No such file or directory\); cudaGetDeviceCount: CUDA driver version is insufficient for CUDA runtime version \(cudaErrorInsufficientDriver\)$/,
+        );
+      }
+    },
+  );
 
-  (have ? it : it.skip)('CUDA tensors raise CudaError (a NativeError) naming the reason; module.to leaves the model intact', () => {
-    if (report.available) return;
-    // The class decision: "CUDA unavailable" comes from the native layer at every
-    // entry point (alloc, fromArray, transfer, synchronize) as CudaError in a
-    // CUDA build and NotCompiledError in a CPU build; DeviceError is kept for
-    // tensors on different devices (a bug in the caller's code).
-    expect(report.toCuda).toEqual({
-      name: 'CudaError', isCuda: true, isNative: true, isNotCompiled: false, isDevice: false,
-      message: `CUDA is not available: ${report.reason}`,
-    });
-    expect(report.creation).toBe(`CudaError: CUDA is not available: ${report.reason}`);
-    expect(report.moduleTo).toBe('CudaError');
-    expect(report.paramsAfterFailedTo).toEqual(['cpu:false', 'cpu:false']);
-  });
+  (have ? it : it.skip)(
+    'CUDA tensors raise CudaError (a NativeError) naming the reason; module.to leaves the model intact',
+    () => {
+      if (report.available) return;
+      // The class decision: "CUDA unavailable" comes from the native layer at every
+      // entry point (alloc, fromArray, transfer, synchronize) as CudaError in a
+      // CUDA build and NotCompiledError in a CPU build; DeviceError is kept for
+      // tensors on different devices (a bug in the caller's code).
+      expect(report.toCuda).toEqual({
+        name: 'CudaError',
+        isCuda: true,
+        isNative: true,
+        isNotCompiled: false,
+        isDevice: false,
+        message: `CUDA is not available: ${report.reason}`,
+      });
+      expect(report.creation).toBe(`CudaError: CUDA is not available: ${report.reason}`);
+      expect(report.moduleTo).toBe('CudaError');
+      expect(report.paramsAfterFailedTo).toEqual(['cpu:false', 'cpu:false']);
+    },
+  );
 
   (have ? it : it.skip)('trains on the CPU exactly as the CPU build does', () => {
     expect(report.devices.every((d) => d === 'cpu')).toBe(true);
     expect(report.losses[4]).toBeLessThan(report.losses[0]);
-    report.losses.forEach((l, i) => expect(Math.abs(l - cpuReport.losses[i])).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(l))));
+    report.losses.forEach((l, i) =>
+      expect(Math.abs(l - cpuReport.losses[i])).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(l))),
+    );
   });
 });
 
@@ -175,21 +219,31 @@ describe('scripts/gpu-check.js on this machine', () => {
   };
   const haveDist = fs.existsSync(DIST);
 
-  (haveDist && !CUDA ? it : it.skip)('without CUDA: exits 3 with the exact unavailableReason() as its last line', () => {
-    const addon = fs.existsSync(CUDA_BUILD) ? CUDA_BUILD : path.join(ROOT, 'build', 'Release', 'nodetorch.node');
-    const r = run([], addon);
-    const reason = addon === CUDA_BUILD ? childReport(CUDA_BUILD).reason : NOT_COMPILED;
-    expect(r.out.trim().split('\n').pop()).toBe(`CUDA is not available: ${reason}`);
-    expect(r.status).toBe(3);
-  });
+  (haveDist && !CUDA ? it : it.skip)(
+    'without CUDA: exits 3 with the exact unavailableReason() as its last line',
+    () => {
+      const addon = fs.existsSync(CUDA_BUILD) ? CUDA_BUILD : path.join(ROOT, 'build', 'Release', 'nodetorch.node');
+      const r = run([], addon);
+      const reason = addon === CUDA_BUILD ? childReport(CUDA_BUILD).reason : NOT_COMPILED;
+      expect(r.out.trim().split('\n').pop()).toBe(`CUDA is not available: ${reason}`);
+      expect(r.status).toBe(3);
+    },
+  );
 
-  (haveDist ? it : it.skip)('--self-test: the whole harness CPU against CPU, loading no npm package', () => {
-    const r = run(['--self-test', '--no-bench', '--seed', '7'], path.join(ROOT, 'build', 'Release', 'nodetorch.node'));
-    expect(r.out).toMatch(/^all \d+ checks passed \(seed 7, /m);
-    expect(r.out).toMatch(/^harness +\| 2 /m);
-    expect(r.out).not.toMatch(/FAIL|broke|npm package/);
-    expect(r.status).toBe(0);
-  }, 300_000);
+  (haveDist ? it : it.skip)(
+    '--self-test: the whole harness CPU against CPU, loading no npm package',
+    () => {
+      const r = run(
+        ['--self-test', '--no-bench', '--seed', '7'],
+        path.join(ROOT, 'build', 'Release', 'nodetorch.node'),
+      );
+      expect(r.out).toMatch(/^all \d+ checks passed \(seed 7, /m);
+      expect(r.out).toMatch(/^harness +\| 2 /m);
+      expect(r.out).not.toMatch(/FAIL|broke|npm package/);
+      expect(r.status).toBe(0);
+    },
+    300_000,
+  );
 });
 
 // A tensor that claims to live on cuda while its storage is a CPU buffer: lets
@@ -214,7 +268,11 @@ describe('device rules (error paths on every machine)', () => {
     expectError(() => nt.matmul(c, g), nt.DeviceError, both);
     expectError(() => nt.where(nt.ones([2, 2]).gt(0), c, g), nt.DeviceError, both);
     expectError(() => nt.cat([c, g]), nt.DeviceError, both);
-    expectError(() => nt.indexSelect(c, 0, nt.tensor([0], { dtype: 'int64', device: 'cpu' }).to('cpu')).add(g), nt.DeviceError, both);
+    expectError(
+      () => nt.indexSelect(c, 0, nt.tensor([0], { dtype: 'int64', device: 'cpu' }).to('cpu')).add(g),
+      nt.DeviceError,
+      both,
+    );
     expectError(() => nt.nn.functional.crossEntropy(g, nt.tensor([0, 1], { dtype: 'int64' })), nt.DeviceError, both);
     const lin = new nt.nn.Linear(2, 2);
     expectError(() => lin.forward(g), nt.DeviceError, both);
@@ -232,7 +290,11 @@ describe('device rules (error paths on every machine)', () => {
     expect(x.cpu()).toBe(x);
     expect(x.to('cpu')).toBe(x);
     expectError(() => x.to('gpu' as nt.Device), nt.ArgumentError, "to: device must be 'cpu' or 'cuda', got \"gpu\"");
-    expectError(() => new nt.nn.Linear(1, 1).to('cuda:1' as nt.Device), nt.ArgumentError, "Module.to: device must be 'cpu' or 'cuda', got \"cuda:1\"");
+    expectError(
+      () => new nt.nn.Linear(1, 1).to('cuda:1' as nt.Device),
+      nt.ArgumentError,
+      "Module.to: device must be 'cpu' or 'cuda', got \"cuda:1\"",
+    );
   });
 
   it('optimizer state follows its parameters when model.to() changes them after a step (dtype here, device on CUDA)', () => {
@@ -240,11 +302,12 @@ describe('device rules (error paths on every machine)', () => {
     const model = new nt.nn.Linear(3, 2);
     const opt = new nt.optim.Adam(model.parameters(), { lr: 0.1, amsgrad: true });
     const x = nt.randn([4, 3]);
-    const step = (): void => nt.scope(() => {
-      opt.zeroGrad();
-      model.forward(x.to(model.weight.dtype)).square().sum().backward();
-      opt.step();
-    });
+    const step = (): void =>
+      nt.scope(() => {
+        opt.zeroGrad();
+        model.forward(x.to(model.weight.dtype)).square().sum().backward();
+        opt.step();
+      });
     step();
     const before = values(model.weight);
     model.to('float64');
@@ -274,18 +337,20 @@ describe.each(DEVICES)('device rules on %s', (device) => {
     expect(model.to(device)).toBe(model);
     const after = [...model.parameters()];
     after.forEach((p, i) => {
-      expect(p).toBe(params[i]);  // same objects: optimizers keep working
+      expect(p).toBe(params[i]); // same objects: optimizers keep working
       expect(p.device).toBe(device);
     });
     const late = new nt.optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
-    const x = nt.randn([5, 4], { device }), y = nt.randint(0, 2, [5], { device });
+    const x = nt.randn([5, 4], { device }),
+      y = nt.randint(0, 2, [5], { device });
     for (const opt of [early, late]) {
       nt.scope(() => {
         opt.zeroGrad();
         nt.nn.functional.crossEntropy(model.forward(x), y).backward();
         opt.step();
       });
-      for (const s of opt.state.values()) for (const v of Object.values(s)) if (v instanceof nt.Tensor) expect(v.device).toBe(device);
+      for (const s of opt.state.values())
+        for (const v of Object.values(s)) if (v instanceof nt.Tensor) expect(v.device).toBe(device);
     }
     if (device !== 'cpu') {
       // Back to the CPU: parameters and optimizer state follow again.
@@ -295,7 +360,8 @@ describe.each(DEVICES)('device rules on %s', (device) => {
         nt.nn.functional.crossEntropy(model.forward(x.cpu()), y.cpu()).backward();
         early.step();
       });
-      for (const s of early.state.values()) for (const v of Object.values(s)) if (v instanceof nt.Tensor) expect(v.device).toBe('cpu');
+      for (const s of early.state.values())
+        for (const v of Object.values(s)) if (v instanceof nt.Tensor) expect(v.device).toBe('cpu');
     }
   });
 
@@ -312,7 +378,7 @@ describe.each(DEVICES)('device rules on %s', (device) => {
   });
 
   it('x.cuda() / x.cpu() round trip keeps values and dtype', () => {
-    if (device === 'cpu') return;  // covered above without CUDA
+    if (device === 'cpu') return; // covered above without CUDA
     const x = nt.randn([31, 7], { dtype: 'float64' });
     const g = x.cuda();
     expect(g.device).toBe('cuda');

@@ -55,7 +55,11 @@ describe.each(DEVICES)('DataLoader over a TensorDataset on %s', (device) => {
   test('in order: batches, last partial batch, length', () => {
     const loader = new nt.data.DataLoader(dataset(device), { batchSize: 4 });
     expect(loader.length).toBe(3);
-    expect(ids(loader)).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+    expect(ids(loader)).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9],
+    ]);
     const batch = loader[Symbol.iterator]().next().value as nt.Tensor[];
     expect(batch[0].device).toBe(device);
     expect(batch[0].dtype).toBe('float32');
@@ -65,7 +69,10 @@ describe.each(DEVICES)('DataLoader over a TensorDataset on %s', (device) => {
   test('dropLast drops the partial batch', () => {
     const loader = new nt.data.DataLoader(dataset(device), { batchSize: 4, dropLast: true });
     expect(loader.length).toBe(2);
-    expect(ids(loader)).toEqual([[0, 1, 2, 3], [4, 5, 6, 7]]);
+    expect(ids(loader)).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+    ]);
   });
 
   test('fast path: one native gather per tensor per batch, never get()', () => {
@@ -141,7 +148,10 @@ describe('generic datasets and collate', () => {
     const batches = Array.from(loader);
     expect(batches).toHaveLength(3);
     const [first] = batches;
-    expect(first.x.toArray()).toEqual([[0, 0], [1, 1]]);
+    expect(first.x.toArray()).toEqual([
+      [0, 0],
+      [1, 1],
+    ]);
     expect(first.n.dtype).toBe('float64');
     expect(first.n.toArray()).toEqual([0.5, 1.5]);
     expect(first.label[1].dtype).toBe('int64');
@@ -151,12 +161,22 @@ describe('generic datasets and collate', () => {
 
   test('a custom collate gets the array of items', () => {
     const loader = new nt.data.DataLoader(squares, { batchSize: 3, collate: (items) => items.map((it) => it.n) });
-    expect(Array.from(loader)).toEqual([[0.5, 1.5, 2.5], [3.5, 4.5]]);
+    expect(Array.from(loader)).toEqual([
+      [0.5, 1.5, 2.5],
+      [3.5, 4.5],
+    ]);
   });
 
   test('a custom collate over a TensorDataset goes through get()', () => {
-    const loader = new nt.data.DataLoader(dataset(), { batchSize: 4, collate: (items) => items.map(([, y]) => y.item()) });
-    expect(Array.from(loader)).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+    const loader = new nt.data.DataLoader(dataset(), {
+      batchSize: 4,
+      collate: (items) => items.map(([, y]) => y.item()),
+    });
+    expect(Array.from(loader)).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9],
+    ]);
   });
 
   test('options are checked', () => {

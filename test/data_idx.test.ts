@@ -42,17 +42,33 @@ describe('parseIdx decodes every type code from hand-built big-endian bytes', ()
     expect(t.data.byteOffset).toBe(0); // its own buffer, not a view into the file
   });
   test('0x09 sbyte -> int32 (sign kept)', () => {
-    expect(parseIdx(idx(0x09, [4], [0x80, 0x7f, 0xff, 0x00]), 'x')).toEqual({ dtype: 'int32', shape: [4], data: new Int32Array([-128, 127, -1, 0]) });
+    expect(parseIdx(idx(0x09, [4], [0x80, 0x7f, 0xff, 0x00]), 'x')).toEqual({
+      dtype: 'int32',
+      shape: [4],
+      data: new Int32Array([-128, 127, -1, 0]),
+    });
   });
   test('0x0B short -> int32, big-endian', () => {
-    expect(parseIdx(idx(0x0b, [3], [0x80, 0x00, 0x7f, 0xff, 0x01, 0x02]), 'x')).toEqual({ dtype: 'int32', shape: [3], data: new Int32Array([-32768, 32767, 258]) });
+    expect(parseIdx(idx(0x0b, [3], [0x80, 0x00, 0x7f, 0xff, 0x01, 0x02]), 'x')).toEqual({
+      dtype: 'int32',
+      shape: [3],
+      data: new Int32Array([-32768, 32767, 258]),
+    });
   });
   test('0x0C int -> int32, big-endian', () => {
-    expect(parseIdx(idx(0x0c, [1, 2], [0x80, 0, 0, 0, 0x00, 0x01, 0x02, 0x03]), 'x')).toEqual({ dtype: 'int32', shape: [1, 2], data: new Int32Array([-2147483648, 66051]) });
+    expect(parseIdx(idx(0x0c, [1, 2], [0x80, 0, 0, 0, 0x00, 0x01, 0x02, 0x03]), 'x')).toEqual({
+      dtype: 'int32',
+      shape: [1, 2],
+      data: new Int32Array([-2147483648, 66051]),
+    });
   });
   test('0x0D float -> float32, big-endian', () => {
     // 1.5 = 3f c0 00 00, -2 = c0 00 00 00
-    expect(parseIdx(idx(0x0d, [2], [0x3f, 0xc0, 0, 0, 0xc0, 0, 0, 0]), 'x')).toEqual({ dtype: 'float32', shape: [2], data: new Float32Array([1.5, -2]) });
+    expect(parseIdx(idx(0x0d, [2], [0x3f, 0xc0, 0, 0, 0xc0, 0, 0, 0]), 'x')).toEqual({
+      dtype: 'float32',
+      shape: [2],
+      data: new Float32Array([1.5, -2]),
+    });
   });
   test('0x0E double -> float64, big-endian', () => {
     // 1.0 = 3f f0 00..; -0.5 = bf e0 00..
@@ -60,7 +76,11 @@ describe('parseIdx decodes every type code from hand-built big-endian bytes', ()
     expect(t).toEqual({ dtype: 'float64', shape: [2], data: new Float64Array([1, -0.5]) });
   });
   test('zero-length dims and 8 dims', () => {
-    expect(parseIdx(idx(0x08, [0, 28, 28], []), 'x')).toEqual({ dtype: 'uint8', shape: [0, 28, 28], data: new Uint8Array(0) });
+    expect(parseIdx(idx(0x08, [0, 28, 28], []), 'x')).toEqual({
+      dtype: 'uint8',
+      shape: [0, 28, 28],
+      data: new Uint8Array(0),
+    });
     expect(parseIdx(idx(0x08, [1, 1, 1, 1, 1, 1, 1, 2], [7, 9]), 'x').shape).toEqual([1, 1, 1, 1, 1, 1, 1, 2]);
   });
   test('gzip input gives the same result; unaligned input view is fine', () => {
@@ -90,23 +110,40 @@ describe('parseIdx rejects malformed files', () => {
     expectFormatError(Buffer.alloc(0), /0 bytes, too short .*found: nothing/);
   });
   test('unknown type code', () => {
-    expectFormatError(idx(0x07, [1], [0]), /unknown IDX type code 0x07 \(expected 0x08 ubyte, 0x09 sbyte, 0x0B short, 0x0C int, 0x0D float, 0x0E double\)/, 2);
+    expectFormatError(
+      idx(0x07, [1], [0]),
+      /unknown IDX type code 0x07 \(expected 0x08 ubyte, 0x09 sbyte, 0x0B short, 0x0C int, 0x0D float, 0x0E double\)/,
+      2,
+    );
   });
   test('ndims 0 or more than 8', () => {
     expectFormatError(Buffer.from([0, 0, 8, 0]), /ndims must be 1\.\.8, got 0/, 3);
     expectFormatError(idx(0x08, [1, 1, 1, 1, 1, 1, 1, 1, 1], [0]), /ndims must be 1\.\.8, got 9/, 3);
   });
   test('truncated dims', () => {
-    expectFormatError(Buffer.from([0, 0, 8, 3, 0, 0, 0, 1, 0, 0]), /truncated header: 3 dims need 16 bytes, file has 10/);
+    expectFormatError(
+      Buffer.from([0, 0, 8, 3, 0, 0, 0, 1, 0, 0]),
+      /truncated header: 3 dims need 16 bytes, file has 10/,
+    );
   });
   test('data shorter than dims say (expected vs actual bytes)', () => {
-    expectFormatError(idx(0x0b, [2, 3], Buffer.alloc(10)), /truncated data: dims \[2, 3\] of short \(2 bytes each\) need 12 bytes, got 10/);
+    expectFormatError(
+      idx(0x0b, [2, 3], Buffer.alloc(10)),
+      /truncated data: dims \[2, 3\] of short \(2 bytes each\) need 12 bytes, got 10/,
+    );
   });
   test('trailing garbage', () => {
-    expectFormatError(idx(0x08, [2], [1, 2, 3]), /trailing garbage: dims \[2\] of ubyte \(1 byte each\) need 2 bytes, got 3 \(1 extra\)/, 8 + 2);
+    expectFormatError(
+      idx(0x08, [2], [1, 2, 3]),
+      /trailing garbage: dims \[2\] of ubyte \(1 byte each\) need 2 bytes, got 3 \(1 extra\)/,
+      8 + 2,
+    );
   });
   test('dims whose product is astronomically large', () => {
-    expectFormatError(idx(0x0e, [0xffffffff, 0xffffffff, 0xffffffff], [1]), /truncated data: dims \[4294967295, 4294967295, 4294967295\] of double/);
+    expectFormatError(
+      idx(0x0e, [0xffffffff, 0xffffffff, 0xffffffff], [1]),
+      /truncated data: dims \[4294967295, 4294967295, 4294967295\] of double/,
+    );
   });
   test('corrupt gzip (bad deflate data, bad CRC, cut-off stream)', () => {
     const gz = zlib.gzipSync(idx(0x08, [1000], Buffer.alloc(1000, 3)));
@@ -120,8 +157,14 @@ describe('parseIdx rejects malformed files', () => {
     expectFormatError(Buffer.from([0x1f, 0x8b]), /corrupt gzip data|too short/);
   });
   test('problems inside gzip data say the offsets are in the decompressed data', () => {
-    expectFormatError(zlib.gzipSync(Buffer.from('hello world')), /bad magic: .*found 68 65 6c 6c.*offsets are in the decompressed data/);
-    expectFormatError(zlib.gzipSync(idx(0x08, [5], [1, 2])), /truncated data: .* need 5 bytes, got 2 \(offsets are in the decompressed data\)/);
+    expectFormatError(
+      zlib.gzipSync(Buffer.from('hello world')),
+      /bad magic: .*found 68 65 6c 6c.*offsets are in the decompressed data/,
+    );
+    expectFormatError(
+      zlib.gzipSync(idx(0x08, [5], [1, 2])),
+      /truncated data: .* need 5 bytes, got 2 \(offsets are in the decompressed data\)/,
+    );
   });
   test('gzip bomb: a tiny header followed by 200 MB of zeros is refused without inflating it', () => {
     const head = idx(0x08, [4], [1, 2, 3, 4]);
@@ -144,7 +187,10 @@ describe('parseIdx rejects malformed files', () => {
     expect(parseIdx(named, 'x').data).toEqual(new Uint8Array([4, 5, 6]));
   });
   test('gzip whose header declares more than any buffer can hold', () => {
-    expectFormatError(zlib.gzipSync(idx(0x0e, [0xffffffff, 0xffffffff], [])), /declare .* bytes, more than the \d+-byte limit/);
+    expectFormatError(
+      zlib.gzipSync(idx(0x0e, [0xffffffff, 0xffffffff], [])),
+      /declare .* bytes, more than the \d+-byte limit/,
+    );
   });
 });
 
@@ -174,7 +220,9 @@ describe('loadMnistSplit on synthetic files', () => {
       /looked for: train-images-idx3-ubyte, train-images-idx3-ubyte\.gz, train-images\.idx3-ubyte, train-images\.idx3-ubyte\.gz/,
     );
     fs.writeFileSync(path.join(dir, 't10k-images-idx3-ubyte.gz'), zlib.gzipSync(images(1)));
-    expect(() => loadMnistSplit(dir, 'test')).toThrow(/MNIST test labels file .* looked for: t10k-labels-idx1-ubyte, t10k-labels-idx1-ubyte\.gz/);
+    expect(() => loadMnistSplit(dir, 'test')).toThrow(
+      /MNIST test labels file .* looked for: t10k-labels-idx1-ubyte, t10k-labels-idx1-ubyte\.gz/,
+    );
   });
   test('image and label counts must agree', () => {
     fs.writeFileSync(path.join(dir, 'train-images-idx3-ubyte'), images(3));
@@ -190,7 +238,9 @@ describe('loadMnistSplit on synthetic files', () => {
   test('images must be ubyte [n, 28, 28]', () => {
     fs.writeFileSync(path.join(dir, 'train-images-idx3-ubyte'), idx(0x08, [1, 27, 28], Buffer.alloc(27 * 28)));
     fs.writeFileSync(path.join(dir, 'train-labels-idx1-ubyte'), idx(0x08, [1], [3]));
-    expect(() => loadMnistSplit(dir, 'train')).toThrow(/expected ubyte images of shape \[n, 28, 28\], got uint8 \[1, 27, 28\]/);
+    expect(() => loadMnistSplit(dir, 'train')).toThrow(
+      /expected ubyte images of shape \[n, 28, 28\], got uint8 \[1, 27, 28\]/,
+    );
   });
 });
 
@@ -210,8 +260,18 @@ function sum(a: Uint8Array): number {
 const REAL = [
   {
     name: 'mnist',
-    train: { first: [5, 0, 4, 1, 9, 2, 1, 3, 1, 4], hist: [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949], px: 240, sum: 1567298545 },
-    test: { first: [7, 2, 1, 0, 4, 1, 4, 9, 5, 9], hist: [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009], px: 0, sum: 264923200 },
+    train: {
+      first: [5, 0, 4, 1, 9, 2, 1, 3, 1, 4],
+      hist: [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949],
+      px: 240,
+      sum: 1567298545,
+    },
+    test: {
+      first: [7, 2, 1, 0, 4, 1, 4, 9, 5, 9],
+      hist: [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009],
+      px: 0,
+      sum: 264923200,
+    },
   },
   {
     name: 'fashion-mnist',

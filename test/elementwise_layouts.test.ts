@@ -5,14 +5,29 @@
 // so every layout must give the values of the row-major reference.
 import * as nt from '../lib';
 import {
-  DEVICES, expectClose, numelOf, randomTensor, refBroadcast, refReduce, rng, testSeed, tolFor, values, viewRef,
+  DEVICES,
+  expectClose,
+  numelOf,
+  randomTensor,
+  refBroadcast,
+  refReduce,
+  rng,
+  testSeed,
+  tolFor,
+  values,
+  viewRef,
 } from './helpers';
 
 type Float = 'float32' | 'float64';
 const FLOATS: Float[] = ['float32', 'float64'];
 
 /** A view and its row-major float64 values; base/baseRef: the storage it views. */
-interface View { t: nt.Tensor; ref: Float64Array; base: nt.Tensor; baseRef: Float64Array }
+interface View {
+  t: nt.Tensor;
+  ref: Float64Array;
+  base: nt.Tensor;
+  baseRef: Float64Array;
+}
 
 /**
  * A view of `shape` that is neither contiguous nor in storage order: the base
@@ -35,7 +50,9 @@ function awkward(shape: number[], seed: number, dtype: nt.DType, device: nt.Devi
     if (extra > 0) v = v.narrow(d, Math.floor(r() * (extra + 1)), shape[perm[d]]);
   }
   const inv = new Array<number>(n);
-  perm.forEach((p, d) => { inv[p] = d; });
+  perm.forEach((p, d) => {
+    inv[p] = d;
+  });
   v = v.permute(inv);
   expect(v.shape).toEqual(shape);
   return { t: v, ref: viewRef(baseRef, v), base, baseRef };
@@ -82,10 +99,26 @@ describe.each(DEVICES)('layouts on %s', (device) => {
       SHAPES.forEach((shape, k) => {
         const x = awkward(shape, testSeed(`u${k}${dtype}`), dtype, device);
         expectClose(x.t.exp(), x.ref.map(Math.exp), tol);
-        expectClose(x.t.neg(), x.ref.map((v) => -v), tol);
-        expectClose(x.t.relu(), x.ref.map((v) => Math.max(v, 0)), tol);
-        expectClose(x.t.clamp(-0.5, 0.7), x.ref.map((v) => Math.min(Math.max(v, -0.5), 0.7)), tol);
-        expectClose(x.t.mul(1.5).add(0.25), x.ref.map((v) => v * 1.5 + 0.25), tol);
+        expectClose(
+          x.t.neg(),
+          x.ref.map((v) => -v),
+          tol,
+        );
+        expectClose(
+          x.t.relu(),
+          x.ref.map((v) => Math.max(v, 0)),
+          tol,
+        );
+        expectClose(
+          x.t.clamp(-0.5, 0.7),
+          x.ref.map((v) => Math.min(Math.max(v, -0.5), 0.7)),
+          tol,
+        );
+        expectClose(
+          x.t.mul(1.5).add(0.25),
+          x.ref.map((v) => v * 1.5 + 0.25),
+          tol,
+        );
       });
     });
 
@@ -97,18 +130,48 @@ describe.each(DEVICES)('layouts on %s', (device) => {
         const c = awkward(cShape, testSeed(`bc${k}${dtype}`), dtype, device);
         const ref = (ops: { values: Float64Array; shape: number[] }[], f: (...v: number[]) => number): Float64Array =>
           refBroadcast(ops, f).values;
-        const A = { values: a.ref, shape }, B = { values: b.ref, shape }, C = { values: c.ref, shape: cShape };
-        expectClose(nt.add(a.t, b.t, 0.5), ref([A, B], (x, y) => x + 0.5 * y), tol);
-        expectClose(nt.sub(a.t, c.t), ref([A, C], (x, y) => x - y), tol);
-        expectClose(a.t.mul(c.t), ref([A, C], (x, y) => x * y), tol);
-        expectClose(nt.maximum(c.t, b.t), ref([C, B], (x, y) => Math.max(x, y)), tol);
-        expectClose(c.t.expand(shape).mul(a.t), ref([C, A], (x, y) => x * y), tol);
-        expectClose(a.t.lt(c.t), ref([A, C], (x, y) => Number(x < y)), tol);
+        const A = { values: a.ref, shape },
+          B = { values: b.ref, shape },
+          C = { values: c.ref, shape: cShape };
+        expectClose(
+          nt.add(a.t, b.t, 0.5),
+          ref([A, B], (x, y) => x + 0.5 * y),
+          tol,
+        );
+        expectClose(
+          nt.sub(a.t, c.t),
+          ref([A, C], (x, y) => x - y),
+          tol,
+        );
+        expectClose(
+          a.t.mul(c.t),
+          ref([A, C], (x, y) => x * y),
+          tol,
+        );
+        expectClose(
+          nt.maximum(c.t, b.t),
+          ref([C, B], (x, y) => Math.max(x, y)),
+          tol,
+        );
+        expectClose(
+          c.t.expand(shape).mul(a.t),
+          ref([C, A], (x, y) => x * y),
+          tol,
+        );
+        expectClose(
+          a.t.lt(c.t),
+          ref([A, C], (x, y) => Number(x < y)),
+          tol,
+        );
         // Leading broadcast: c with its leading dims dropped.
         if (shape.length > 2 && numelOf(shape) > 0) {
           const tail = shape.slice(2);
           const d = awkward(tail, testSeed(`bd${k}${dtype}`), dtype, device);
-          expectClose(a.t.add(d.t), ref([A, { values: d.ref, shape: tail }], (x, y) => x + y), tol);
+          expectClose(
+            a.t.add(d.t),
+            ref([A, { values: d.ref, shape: tail }], (x, y) => x + y),
+            tol,
+          );
         }
       });
     });
@@ -120,8 +183,14 @@ describe.each(DEVICES)('layouts on %s', (device) => {
         const b = awkward(cShape, testSeed(`wb${k}${dtype}`), dtype, device);
         const cond = awkward(shape, testSeed(`wc${k}${dtype}`), 'float32', device);
         const out = nt.where(cond.t.gt(0), a.t, b.t);
-        const ref = refBroadcast([{ values: cond.ref, shape }, { values: a.ref, shape }, { values: b.ref, shape: cShape }],
-          (c, x, y) => (c > 0 ? x : y)).values;
+        const ref = refBroadcast(
+          [
+            { values: cond.ref, shape },
+            { values: a.ref, shape },
+            { values: b.ref, shape: cShape },
+          ],
+          (c, x, y) => (c > 0 ? x : y),
+        ).values;
         expectClose(out, ref, tol);
       });
     });
@@ -135,7 +204,13 @@ describe.each(DEVICES)('layouts on %s', (device) => {
         const src = awkward(cShape, testSeed(`cs${k}${dtype}`), dtype, device);
         const dst = awkward(shape, testSeed(`cd${k}${dtype}`), dtype, device);
         dst.t.copy_(src.t);
-        const expected = refBroadcast([{ values: dst.ref, shape }, { values: src.ref, shape: cShape }], (_, v) => v).values;
+        const expected = refBroadcast(
+          [
+            { values: dst.ref, shape },
+            { values: src.ref, shape: cShape },
+          ],
+          (_, v) => v,
+        ).values;
         expectClose(dst.t, expected, tol);
         // Elements of the storage outside the view are untouched.
         expectClose(dst.base, storageAfter(dst, expected), tol);
@@ -151,7 +226,13 @@ describe.each(DEVICES)('layouts on %s', (device) => {
         const cShape = squeezedShape(shape, BCAST[k]);
         const y = awkward(cShape, testSeed(`oy${k}${dtype}`), dtype, device);
         o.t.add_(y.t, 2);
-        const expected = refBroadcast([{ values: o.ref, shape }, { values: y.ref, shape: cShape }], (a, b) => a + 2 * b).values;
+        const expected = refBroadcast(
+          [
+            { values: o.ref, shape },
+            { values: y.ref, shape: cShape },
+          ],
+          (a, b) => a + 2 * b,
+        ).values;
         expectClose(o.t, expected, tol);
         expectClose(o.base, storageAfter(o, expected), tol);
       });
@@ -171,13 +252,29 @@ describe.each(DEVICES)('layouts on %s', (device) => {
         const red = (f: (g: number[]) => number): Float64Array => refReduce(x.ref, shape, dims, false, f).values;
         const sum = (g: number[]): number => g.reduce((s, v) => s + v, 0);
         expectClose(x.t.sum(dims), red(sum), tol);
-        expectClose(x.t.mean(dims), red((g) => sum(g) / g.length), tol);
-        expectClose(x.t.amax(dims), red((g) => Math.max(...g)), tol);
-        expectClose(x.t.logsumexp(dims), red((g) => Math.log(sum(g.map(Math.exp)))), tol);
-        expectClose(x.t.var(dims), red((g) => {
-          const m = sum(g) / g.length;
-          return sum(g.map((v) => (v - m) ** 2)) / (g.length - 1);
-        }), { atol: tol.atol * 10, rtol: tol.rtol * 10 });
+        expectClose(
+          x.t.mean(dims),
+          red((g) => sum(g) / g.length),
+          tol,
+        );
+        expectClose(
+          x.t.amax(dims),
+          red((g) => Math.max(...g)),
+          tol,
+        );
+        expectClose(
+          x.t.logsumexp(dims),
+          red((g) => Math.log(sum(g.map(Math.exp)))),
+          tol,
+        );
+        expectClose(
+          x.t.var(dims),
+          red((g) => {
+            const m = sum(g) / g.length;
+            return sum(g.map((v) => (v - m) ** 2)) / (g.length - 1);
+          }),
+          { atol: tol.atol * 10, rtol: tol.rtol * 10 },
+        );
       });
       // argmax over one dim of an 8-d permuted view (first index of the max).
       const shape = [2, 3, 1, 4, 2, 3, 1, 2];
@@ -193,10 +290,18 @@ describe.each(DEVICES)('layouts on %s', (device) => {
     SHAPES.forEach((shape, k) => {
       const a = awkward(shape, testSeed(`i${k}`), 'float32', device, -50, 50);
       const b = awkward(squeezedShape(shape, BCAST[k]), testSeed(`ib${k}`), 'float32', device, -50, 50);
-      const ai = a.t.int(), bi = b.t.int();
-      const aRef = a.ref.map((v) => Math.trunc(v) + 0), bRef = b.ref.map((v) => Math.trunc(v) + 0);
+      const ai = a.t.int(),
+        bi = b.t.int();
+      const aRef = a.ref.map((v) => Math.trunc(v) + 0),
+        bRef = b.ref.map((v) => Math.trunc(v) + 0);
       const cShape = squeezedShape(shape, BCAST[k]);
-      const ref = refBroadcast([{ values: aRef, shape }, { values: bRef, shape: cShape }], (x, y) => x * y - x + 0).values;
+      const ref = refBroadcast(
+        [
+          { values: aRef, shape },
+          { values: bRef, shape: cShape },
+        ],
+        (x, y) => x * y - x + 0,
+      ).values;
       // Permute the int tensors again so the int kernels see strided operands too.
       const p = shape.map((_, d) => shape.length - 1 - d);
       const got = ai.permute(p).mul(bi.permute(p)).sub(ai.permute(p)).permute(p);

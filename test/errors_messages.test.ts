@@ -7,8 +7,16 @@ describe('error classes and messages', () => {
   test('matmul shape mismatch', () => {
     const x = nt.zeros([64, 784]);
     const w = nt.zeros([500, 784]);
-    expectError(() => x.matmul(w), nt.ShapeError, 'matmul: shapes [64, 784] and [500, 784] cannot be multiplied (784 != 500)');
-    expectError(() => nt.matmul(x, w), nt.ShapeError, 'matmul: shapes [64, 784] and [500, 784] cannot be multiplied (784 != 500)');
+    expectError(
+      () => x.matmul(w),
+      nt.ShapeError,
+      'matmul: shapes [64, 784] and [500, 784] cannot be multiplied (784 != 500)',
+    );
+    expectError(
+      () => nt.matmul(x, w),
+      nt.ShapeError,
+      'matmul: shapes [64, 784] and [500, 784] cannot be multiplied (784 != 500)',
+    );
     try {
       x.matmul(w);
     } catch (e) {
@@ -20,21 +28,47 @@ describe('error classes and messages', () => {
   });
 
   test('broadcast failure', () => {
-    expectError(() => nt.zeros([2, 3]).add(nt.zeros([4])), nt.ShapeError, 'add: shapes [2, 3] and [4] cannot be broadcast (dim 1: 3 vs 4)');
-    expectError(() => nt.zeros([2, 3]).mul(nt.zeros([3, 3])), nt.ShapeError, 'mul: shapes [2, 3] and [3, 3] cannot be broadcast (dim 0: 2 vs 3)');
-    expectError(() => nt.where(nt.ones([2], { dtype: 'bool' }), nt.zeros([3]), 0), nt.ShapeError, 'where: shapes [2] and [3] cannot be broadcast (dim 0: 2 vs 3)');
-    expectError(() => nt.zeros([2]).lt(nt.zeros([5])), nt.ShapeError, 'lt: shapes [2] and [5] cannot be broadcast (dim 0: 2 vs 5)');
+    expectError(
+      () => nt.zeros([2, 3]).add(nt.zeros([4])),
+      nt.ShapeError,
+      'add: shapes [2, 3] and [4] cannot be broadcast (dim 1: 3 vs 4)',
+    );
+    expectError(
+      () => nt.zeros([2, 3]).mul(nt.zeros([3, 3])),
+      nt.ShapeError,
+      'mul: shapes [2, 3] and [3, 3] cannot be broadcast (dim 0: 2 vs 3)',
+    );
+    expectError(
+      () => nt.where(nt.ones([2], { dtype: 'bool' }), nt.zeros([3]), 0),
+      nt.ShapeError,
+      'where: shapes [2] and [3] cannot be broadcast (dim 0: 2 vs 3)',
+    );
+    expectError(
+      () => nt.zeros([2]).lt(nt.zeros([5])),
+      nt.ShapeError,
+      'lt: shapes [2] and [5] cannot be broadcast (dim 0: 2 vs 5)',
+    );
   });
 
   test('bad dtype', () => {
-    expectError(() => nt.zeros([2], { dtype: 'float16' as nt.DType }), nt.DTypeError,
-      'zeros: dtype must be one of float32, float64, int32, int64, uint8, bool, got "float16"');
-    expectError(() => nt.tensor([1], { dtype: 'half' as nt.DType }), nt.DTypeError,
-      'tensor: dtype must be one of float32, float64, int32, int64, uint8, bool, got "half"');
+    expectError(
+      () => nt.zeros([2], { dtype: 'float16' as nt.DType }),
+      nt.DTypeError,
+      'zeros: dtype must be one of float32, float64, int32, int64, uint8, bool, got "float16"',
+    );
+    expectError(
+      () => nt.tensor([1], { dtype: 'half' as nt.DType }),
+      nt.DTypeError,
+      'tensor: dtype must be one of float32, float64, int32, int64, uint8, bool, got "half"',
+    );
     expectError(() => nt.ones([2]).to({ dtype: 'int8' as nt.DType }), nt.DTypeError, 'to: unknown dtype int8');
     expectError(() => nt.tensor(new Int16Array(2)), nt.DTypeError, 'tensor: unsupported typed array Int16Array');
     expectError(() => nt.rand([2], { dtype: 'int32' }), nt.DTypeError, 'rand: expected a floating dtype, got int32');
-    expectError(() => nt.zeros([2]).gather(0, nt.zeros([2])), nt.DTypeError, 'gather: index must be int32 or int64, got float32');
+    expectError(
+      () => nt.zeros([2]).gather(0, nt.zeros([2])),
+      nt.DTypeError,
+      'gather: index must be int32 or int64, got float32',
+    );
   });
 
   test('bad shape arguments: NaN, -1, 1.5, strings, too many dims', () => {
@@ -44,24 +78,68 @@ describe('error classes and messages', () => {
     expectError(() => nt.ones([1.5, 2]), nt.ArgumentError, msg('ones', '[1.5, 2]'));
     expectError(() => nt.empty(['3' as unknown as number]), nt.ArgumentError, msg('empty', '[string]'));
     expectError(() => nt.randn([Infinity]), nt.ArgumentError, msg('randn', '[Infinity]'));
-    expectError(() => nt.full([2], 'x' as unknown as number), nt.ArgumentError, 'full: fill value must be a number, got string');
-    expectError(() => nt.zeros([1, 1, 1, 1, 1, 1, 1, 1, 1]), nt.ShapeError, 'zeros: at most 8 dims are supported, got 9');
-    expectError(() => nt.zeros('3' as unknown as number[]), nt.ArgumentError, 'zeros: shape must be an array of integers, got string');
-    expectError(() => nt.zeros([6]).reshape(2, 1.5), nt.ArgumentError, 'reshape: shape entries must be non-negative integers or -1, got [2, 1.5]');
-    expectError(() => nt.zeros([6]).view(-2, 3), nt.ArgumentError, 'view: shape entries must be non-negative integers or -1, got [-2, 3]');
+    expectError(
+      () => nt.full([2], 'x' as unknown as number),
+      nt.ArgumentError,
+      'full: fill value must be a number, got string',
+    );
+    expectError(
+      () => nt.zeros([1, 1, 1, 1, 1, 1, 1, 1, 1]),
+      nt.ShapeError,
+      'zeros: at most 8 dims are supported, got 9',
+    );
+    expectError(
+      () => nt.zeros('3' as unknown as number[]),
+      nt.ArgumentError,
+      'zeros: shape must be an array of integers, got string',
+    );
+    expectError(
+      () => nt.zeros([6]).reshape(2, 1.5),
+      nt.ArgumentError,
+      'reshape: shape entries must be non-negative integers or -1, got [2, 1.5]',
+    );
+    expectError(
+      () => nt.zeros([6]).view(-2, 3),
+      nt.ArgumentError,
+      'view: shape entries must be non-negative integers or -1, got [-2, 3]',
+    );
     expectError(() => nt.arange(0, NaN), nt.ArgumentError, 'arange: start, end and step must be finite numbers');
     expectError(() => nt.arange(0, 3, 0), nt.ArgumentError, 'arange: step must be non-zero');
-    expectError(() => nt.linspace(0, 1, -1), nt.ArgumentError, 'linspace: steps must be a non-negative integer, got -1');
+    expectError(
+      () => nt.linspace(0, 1, -1),
+      nt.ArgumentError,
+      'linspace: steps must be a non-negative integer, got -1',
+    );
     expectError(() => nt.randint(3, 3, [2]), nt.ArgumentError, 'randint: expected integers low < high, got 3 and 3');
-    expectError(() => nt.tensor([[1, 2], [3]]), nt.ShapeError, 'tensor: nested arrays must be rectangular (expected shape [2, 2])');
-    expectError(() => nt.tensor([1, 'a' as unknown as number]), nt.ArgumentError, 'tensor: elements must be numbers, booleans or bigints, got string');
-    expectError(() => nt.tensor([1, 2, 3], { shape: [2, 2] }), nt.ShapeError, 'tensor: shape [2, 2] does not hold 3 elements');
-    expectError(() => nt.zeros([2, 3]).sum('1' as unknown as number), nt.ArgumentError, 'sum: dim must be a number or an array of numbers, got string');
+    expectError(
+      () => nt.tensor([[1, 2], [3]]),
+      nt.ShapeError,
+      'tensor: nested arrays must be rectangular (expected shape [2, 2])',
+    );
+    expectError(
+      () => nt.tensor([1, 'a' as unknown as number]),
+      nt.ArgumentError,
+      'tensor: elements must be numbers, booleans or bigints, got string',
+    );
+    expectError(
+      () => nt.tensor([1, 2, 3], { shape: [2, 2] }),
+      nt.ShapeError,
+      'tensor: shape [2, 2] does not hold 3 elements',
+    );
+    expectError(
+      () => nt.zeros([2, 3]).sum('1' as unknown as number),
+      nt.ArgumentError,
+      'sum: dim must be a number or an array of numbers, got string',
+    );
     expectError(() => nt.manualSeed(1.5), nt.ArgumentError, 'manualSeed: seed must be an integer, got 1.5');
   });
 
   test('bad devices and cross-device operands', () => {
-    expectError(() => nt.zeros([2], { device: 'gpu' as nt.Device }), nt.ArgumentError, "zeros: device must be 'cpu' or 'cuda', got \"gpu\"");
+    expectError(
+      () => nt.zeros([2], { device: 'gpu' as nt.Device }),
+      nt.ArgumentError,
+      "zeros: device must be 'cpu' or 'cuda', got \"gpu\"",
+    );
     if (!nt.cuda.isAvailable()) {
       // No usable GPU here: asking for one fails with a typed error that says why.
       let caught: unknown;
@@ -71,7 +149,9 @@ describe('error classes and messages', () => {
         caught = e;
       }
       expect(caught).toBeInstanceOf(nt.NodetorchError);
-      expect(caught instanceof nt.NotCompiledError || caught instanceof nt.DeviceError || caught instanceof nt.CudaError).toBe(true);
+      expect(
+        caught instanceof nt.NotCompiledError || caught instanceof nt.DeviceError || caught instanceof nt.CudaError,
+      ).toBe(true);
       expect((caught as Error).message).toMatch(/cuda|CUDA/);
       return;
     }
@@ -95,12 +175,32 @@ describe('error classes and messages', () => {
 
   test('non-tensor arguments', () => {
     const t = nt.ones([2]);
-    expectError(() => nt.add('a' as unknown as nt.Tensor, t), nt.ArgumentError, 'add: input must be a Tensor, got string');
-    expectError(() => t.add('x' as unknown as number), nt.ArgumentError, 'add: expected a Tensor or a number, got string');
-    expectError(() => t.mul(null as unknown as number), nt.ArgumentError, 'mul: expected a Tensor or a number, got null');
+    expectError(
+      () => nt.add('a' as unknown as nt.Tensor, t),
+      nt.ArgumentError,
+      'add: input must be a Tensor, got string',
+    );
+    expectError(
+      () => t.add('x' as unknown as number),
+      nt.ArgumentError,
+      'add: expected a Tensor or a number, got string',
+    );
+    expectError(
+      () => t.mul(null as unknown as number),
+      nt.ArgumentError,
+      'mul: expected a Tensor or a number, got null',
+    );
     expectError(() => nt.exp(null as unknown as nt.Tensor), nt.ArgumentError, 'exp: input must be a Tensor, got null');
-    expectError(() => nt.matmul(t, [1, 2] as unknown as nt.Tensor), nt.ArgumentError, 'matmul: input must be a Tensor, got object');
-    expectError(() => nt.cat([t, 5 as unknown as nt.Tensor]), nt.ArgumentError, 'cat: tensors[1] must be a Tensor, got number');
+    expectError(
+      () => nt.matmul(t, [1, 2] as unknown as nt.Tensor),
+      nt.ArgumentError,
+      'matmul: input must be a Tensor, got object',
+    );
+    expectError(
+      () => nt.cat([t, 5 as unknown as nt.Tensor]),
+      nt.ArgumentError,
+      'cat: tensors[1] must be a Tensor, got number',
+    );
     expectError(() => nt.sum({} as nt.Tensor), nt.ArgumentError, 'sum: input must be a Tensor, got object');
     expectError(() => nt.zerosLike([1] as unknown as nt.Tensor), nt.ArgumentError, 'like: expected a Tensor');
     expectError(() => t.clamp(), nt.ArgumentError, 'clamp: at least one of min and max must be given');

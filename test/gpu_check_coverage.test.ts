@@ -10,7 +10,10 @@ type Row = { name: string; kernel: string; pass: boolean; detail: string };
 
 describe('gpu-check kernel coverage', () => {
   it('a kernel with no parity case is a failing row naming it', () => {
-    const rows: Row[] = S.coverage(['fill', 'gemm', 'newKernel'], [{ kernel: 'fill' }, { kernel: 'gemm' }, { kernel: 'errors' }]);
+    const rows: Row[] = S.coverage(
+      ['fill', 'gemm', 'newKernel'],
+      [{ kernel: 'fill' }, { kernel: 'gemm' }, { kernel: 'errors' }],
+    );
     const failed = rows.filter((r) => !r.pass);
     expect(failed.map((r) => r.kernel).sort()).toEqual(['coverage', 'newKernel']);
     expect(failed.find((r) => r.kernel === 'coverage')!.detail).toBe('missing: newKernel');

@@ -30,7 +30,11 @@ export function numelOf(shape: readonly number[]): number {
 }
 
 /** Random tensor of `shape` plus its float64 reference values (row-major). */
-export function randomTensor(shape: number[], seed: number, opts: { dtype?: nt.DType; device?: nt.Device; lo?: number; hi?: number } = {}): { t: nt.Tensor; ref: Float64Array } {
+export function randomTensor(
+  shape: number[],
+  seed: number,
+  opts: { dtype?: nt.DType; device?: nt.Device; lo?: number; hi?: number } = {},
+): { t: nt.Tensor; ref: Float64Array } {
   const ref = randomValues(numelOf(shape), seed, opts.lo, opts.hi);
   const dtype = opts.dtype ?? 'float32';
   const t = nt.tensor(ref, { dtype, shape, device: opts.device ?? 'cpu' });
@@ -45,7 +49,11 @@ export const TOL: Record<'float32' | 'float64', { atol: number; rtol: number }> 
 };
 
 /** Asserts |actual - expected| <= atol + rtol * |expected| everywhere (NaN must match NaN). */
-export function expectClose(actual: nt.Tensor | ArrayLike<number>, expected: ArrayLike<number>, tol: { atol: number; rtol: number } = TOL.float32): void {
+export function expectClose(
+  actual: nt.Tensor | ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tol: { atol: number; rtol: number } = TOL.float32,
+): void {
   const a = actual instanceof nt.Tensor ? (actual.double().cpu().data() as Float64Array) : actual;
   expect(a.length).toBe(expected.length);
   let worst = -1;
@@ -54,15 +62,24 @@ export function expectClose(actual: nt.Tensor | ArrayLike<number>, expected: Arr
     const e = expected[i];
     const v = a[i];
     if (Number.isNaN(e) || Number.isNaN(v)) {
-      if (Number.isNaN(e) !== Number.isNaN(v)) { worst = i; worstErr = Infinity; break; }
+      if (Number.isNaN(e) !== Number.isNaN(v)) {
+        worst = i;
+        worstErr = Infinity;
+        break;
+      }
       continue;
     }
     if (e === v) continue;
     const err = Math.abs(v - e) - (tol.atol + tol.rtol * Math.abs(e));
-    if (err > worstErr) { worstErr = err; worst = i; }
+    if (err > worstErr) {
+      worstErr = err;
+      worst = i;
+    }
   }
   if (worst >= 0) {
-    throw new Error(`mismatch at flat index ${worst}: got ${a[worst]}, expected ${expected[worst]} (atol ${tol.atol}, rtol ${tol.rtol})`);
+    throw new Error(
+      `mismatch at flat index ${worst}: got ${a[worst]}, expected ${expected[worst]} (atol ${tol.atol}, rtol ${tol.rtol})`,
+    );
   }
 }
 
@@ -145,7 +162,10 @@ export function refBroadcast(
 
 /** Reduction of row-major `values` over `dims` (sorted, non-negative) with f over each group. */
 export function refReduce(
-  values: ArrayLike<number>, shape: readonly number[], dims: readonly number[], keepdim: boolean,
+  values: ArrayLike<number>,
+  shape: readonly number[],
+  dims: readonly number[],
+  keepdim: boolean,
   f: (group: number[]) => number,
 ): { shape: number[]; values: Float64Array } {
   const set = new Set(dims);
@@ -196,7 +216,8 @@ export function expectError(fn: () => unknown, cls: abstract new (...a: never[])
     caught = e;
   }
   if (caught === undefined) throw new Error(`expected ${cls.name} matching ${String(msg)}, nothing was thrown`);
-  if (!(caught instanceof cls)) throw new Error(`expected ${cls.name}, got ${(caught as Error)?.constructor?.name}: ${(caught as Error)?.message}`);
+  if (!(caught instanceof cls))
+    throw new Error(`expected ${cls.name}, got ${(caught as Error)?.constructor?.name}: ${(caught as Error)?.message}`);
   if (typeof msg === 'string') expect((caught as Error).message).toBe(msg);
   else expect((caught as Error).message).toMatch(msg);
 }

@@ -13,7 +13,7 @@ import {
   serializeSafetensors,
 } from '../lib/io/safetensors';
 import { writeFileAtomic } from '../lib/io/atomic_write';
-import { RawTensor } from '../lib/io/raw_tensor';
+import type { RawTensor } from '../lib/io/raw_tensor';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'reference.safetensors');
 
@@ -94,12 +94,30 @@ describe('fixture written by the reference Python package (scripts/make-safetens
   test('every tensor, dtype, shape and value', () => {
     const { tensors: t, metadata } = loadSafetensorsFile(FIXTURE);
     expect(metadata).toEqual({ format: 'np', note: 'nodetorch fixture' });
-    expect(Object.keys(t).sort()).toEqual(['bool', 'empty', 'f32', 'f64', 'i32', 'i64', 'layer.0.weight', 'scalar', 'u8']);
-    expect(t.f32).toEqual({ dtype: 'float32', shape: [2, 3], data: new Float32Array([0.5, -1.25, 3.0, 1e-8, 65504.0, -0.0]) });
+    expect(Object.keys(t).sort()).toEqual([
+      'bool',
+      'empty',
+      'f32',
+      'f64',
+      'i32',
+      'i64',
+      'layer.0.weight',
+      'scalar',
+      'u8',
+    ]);
+    expect(t.f32).toEqual({
+      dtype: 'float32',
+      shape: [2, 3],
+      data: new Float32Array([0.5, -1.25, 3.0, 1e-8, 65504.0, -0.0]),
+    });
     expect(Object.is(t.f32.data[5], -0)).toBe(true);
     expect(t.f64).toEqual({ dtype: 'float64', shape: [3], data: new Float64Array([Math.PI, -Math.E, 1e300]) });
     expect(t.i32).toEqual({ dtype: 'int32', shape: [2, 1], data: new Int32Array([-2147483648, 2147483647]) });
-    expect(t.i64).toEqual({ dtype: 'int64', shape: [2], data: new BigInt64Array([-9007199254740993n, 9223372036854775807n]) });
+    expect(t.i64).toEqual({
+      dtype: 'int64',
+      shape: [2],
+      data: new BigInt64Array([-9007199254740993n, 9223372036854775807n]),
+    });
     expect(t.u8).toEqual({ dtype: 'uint8', shape: [2, 3], data: new Uint8Array([250, 251, 252, 253, 254, 255]) });
     expect(t.bool).toEqual({ dtype: 'bool', shape: [3], data: new Uint8Array([1, 0, 1]) });
     expect(t.scalar).toEqual({ dtype: 'float64', shape: [], data: new Float64Array([7]) });
@@ -154,7 +172,10 @@ describe('round trips', () => {
 
   test('a tensor named __proto__ is an ordinary entry', () => {
     const t: Record<string, RawTensor> = {};
-    Object.defineProperty(t, '__proto__', { value: { dtype: 'uint8', shape: [1], data: new Uint8Array([3]) }, enumerable: true });
+    Object.defineProperty(t, '__proto__', {
+      value: { dtype: 'uint8', shape: [1], data: new Uint8Array([3]) },
+      enumerable: true,
+    });
     const { tensors } = parseSafetensors(serializeSafetensors(t), 'x');
     expect(Object.getPrototypeOf(tensors)).toBe(Object.prototype);
     expect(Object.getOwnPropertyDescriptor(tensors, '__proto__')?.value.data).toEqual(new Uint8Array([3]));
@@ -162,8 +183,13 @@ describe('round trips', () => {
 
   test('file order follows the reference: 8-byte dtypes, then 4-byte, then 1-byte, then names', () => {
     const buf = serializeSafetensors(all);
-    const header = JSON.parse(buf.subarray(8, 8 + Number(buf.readBigUInt64LE(0))).toString()) as Record<string, { dtype: string; data_offsets: [number, number] }>;
-    const order = Object.entries(header).sort((a, b) => a[1].data_offsets[0] - b[1].data_offsets[0] || a[1].data_offsets[1] - b[1].data_offsets[1]);
+    const header = JSON.parse(buf.subarray(8, 8 + Number(buf.readBigUInt64LE(0))).toString()) as Record<
+      string,
+      { dtype: string; data_offsets: [number, number] }
+    >;
+    const order = Object.entries(header).sort(
+      (a, b) => a[1].data_offsets[0] - b[1].data_offsets[0] || a[1].data_offsets[1] - b[1].data_offsets[1],
+    );
     const dtypes = order.map(([, v]) => v.dtype);
     const rank = ['I64', 'F64', 'F32', 'I32', 'U8', 'BOOL'];
     expect(dtypes.slice().sort((a, b) => rank.indexOf(a) - rank.indexOf(b))).toEqual(dtypes);
@@ -187,11 +213,36 @@ describe('round trips', () => {
 
 describe('serializeSafetensors rejects bad input', () => {
   test.each<[string, Record<string, RawTensor>, typeof ArgumentError, RegExp]>([
-    ['wrong typed array', { a: { dtype: 'float32', shape: [1], data: new Float64Array(1) } }, DTypeError, /typed array of float32, got Float64Array/],
-    ['length != shape', { a: { dtype: 'uint8', shape: [2, 2], data: new Uint8Array(3) } }, ArgumentError, /4 elements for shape \[2, 2\], got 3/],
-    ['negative dim', { a: { dtype: 'uint8', shape: [-1], data: new Uint8Array(0) } }, ArgumentError, /non-negative safe integers/],
-    ['reserved name', { __metadata__: { dtype: 'uint8', shape: [0], data: new Uint8Array(0) } }, ArgumentError, /__metadata__/],
-    ['bool not 0/1', { a: { dtype: 'bool', shape: [1], data: new Uint8Array([2]) } }, ArgumentError, /bool values 0 or 1, got 2/],
+    [
+      'wrong typed array',
+      { a: { dtype: 'float32', shape: [1], data: new Float64Array(1) } },
+      DTypeError,
+      /typed array of float32, got Float64Array/,
+    ],
+    [
+      'length != shape',
+      { a: { dtype: 'uint8', shape: [2, 2], data: new Uint8Array(3) } },
+      ArgumentError,
+      /4 elements for shape \[2, 2\], got 3/,
+    ],
+    [
+      'negative dim',
+      { a: { dtype: 'uint8', shape: [-1], data: new Uint8Array(0) } },
+      ArgumentError,
+      /non-negative safe integers/,
+    ],
+    [
+      'reserved name',
+      { __metadata__: { dtype: 'uint8', shape: [0], data: new Uint8Array(0) } },
+      ArgumentError,
+      /__metadata__/,
+    ],
+    [
+      'bool not 0/1',
+      { a: { dtype: 'bool', shape: [1], data: new Uint8Array([2]) } },
+      ArgumentError,
+      /bool values 0 or 1, got 2/,
+    ],
   ])('%s', (_, tensors, cls, pattern) => {
     expect(() => serializeSafetensors(tensors)).toThrow(cls);
     expect(() => serializeSafetensors(tensors)).toThrow(pattern);
@@ -199,7 +250,8 @@ describe('serializeSafetensors rejects bad input', () => {
 });
 
 describe('parseSafetensors rejects malformed files', () => {
-  const T = (dtype: string, shape: string, offs: string): string => `{"dtype":"${dtype}","shape":${shape},"data_offsets":${offs}}`;
+  const T = (dtype: string, shape: string, offs: string): string =>
+    `{"dtype":"${dtype}","shape":${shape},"data_offsets":${offs}}`;
 
   test('shorter than 8 bytes', () => {
     expectFormatError(Buffer.alloc(5), /5 bytes, shorter than the 8-byte header length/, 0);
@@ -208,7 +260,10 @@ describe('parseSafetensors rejects malformed files', () => {
     expectFormatError(Buffer.concat([u64le(100), Buffer.from('{}')]), /header length 100 exceeds the 2 bytes/, 0);
   });
   test('header length above 100 MB (and above 2^53)', () => {
-    expectFormatError(Buffer.concat([u64le(100_000_001), Buffer.from('{}')]), /header length 100000001 exceeds the 100000000-byte limit/);
+    expectFormatError(
+      Buffer.concat([u64le(100_000_001), Buffer.from('{}')]),
+      /header length 100000001 exceeds the 100000000-byte limit/,
+    );
     expectFormatError(u64le(2n ** 64n - 1n), /header length 18446744073709551615 exceeds the 100000000-byte limit/);
   });
   test('invalid UTF-8, with the offset of the bad byte', () => {
@@ -229,28 +284,56 @@ describe('parseSafetensors rejects malformed files', () => {
     expectFormatError(file('{"w":{"dtype":"F32","shape":[0]}}'), /tensor "w": missing field "data_offsets"/);
   });
   test('unknown and unsupported dtypes are named', () => {
-    const e1 = expectFormatError(file(`{"w":${T('F16', '[1]', '[0,2]')}}`, 2), /tensor "w": dtype F16 is not supported by nodetorch/);
+    const e1 = expectFormatError(
+      file(`{"w":${T('F16', '[1]', '[0,2]')}}`, 2),
+      /tensor "w": dtype F16 is not supported by nodetorch/,
+    );
     expect(e1.message).toMatch(/supported: F32, F64, I32, I64, U8, BOOL/);
-    expectFormatError(file(`{"w":${T('Q7', '[1]', '[0,2]')}}`, 2), /tensor "w": unknown dtype "Q7" \(supported: F32, F64, I32, I64, U8, BOOL\)/);
-    expectFormatError(file('{"w":{"dtype":7,"shape":[],"data_offsets":[0,1]}}', 1), /dtype must be a string, got number 7/);
+    expectFormatError(
+      file(`{"w":${T('Q7', '[1]', '[0,2]')}}`, 2),
+      /tensor "w": unknown dtype "Q7" \(supported: F32, F64, I32, I64, U8, BOOL\)/,
+    );
+    expectFormatError(
+      file('{"w":{"dtype":7,"shape":[],"data_offsets":[0,1]}}', 1),
+      /dtype must be a string, got number 7/,
+    );
   });
-  test.each([['"3"'], ['[-1]'], ['[1.5]'], ['[1e300]'], ['[9007199254740993]'], ['[[2]]'], ['null']])('bad shape %s', (shape) => {
-    expectFormatError(file(`{"w":${T('U8', shape, '[0,0]')}}`), /tensor "w": shape must be an array of non-negative integers/, 8 + 1);
-  });
+  test.each([['"3"'], ['[-1]'], ['[1.5]'], ['[1e300]'], ['[9007199254740993]'], ['[[2]]'], ['null']])(
+    'bad shape %s',
+    (shape) => {
+      expectFormatError(
+        file(`{"w":${T('U8', shape, '[0,0]')}}`),
+        /tensor "w": shape must be an array of non-negative integers/,
+        8 + 1,
+      );
+    },
+  );
   test('shape whose element count overflows', () => {
-    expectFormatError(file(`{"w":${T('U8', '[1073741824,1073741824,1073741824]', '[0,0]')}}`), /more than 2\^53 elements/);
+    expectFormatError(
+      file(`{"w":${T('U8', '[1073741824,1073741824,1073741824]', '[0,0]')}}`),
+      /more than 2\^53 elements/,
+    );
   });
   test('bytes for shape * itemsize differ from the offsets', () => {
-    expectFormatError(file(`{"w":${T('F32', '[2,3]', '[0,20]')}}`, 20), /shape \[2,3\] of F32 needs 24 bytes, but data_offsets \[0, 20\] span 20/);
+    expectFormatError(
+      file(`{"w":${T('F32', '[2,3]', '[0,20]')}}`, 20),
+      /shape \[2,3\] of F32 needs 24 bytes, but data_offsets \[0, 20\] span 20/,
+    );
   });
   test.each([['[0.5,4]'], ['[-4,0]'], ['[0]'], ['[0,4,8]'], ['"0,4"'], ['[0,"4"]']])('bad data_offsets %s', (offs) => {
-    expectFormatError(file(`{"w":${T('F32', '[1]', offs)}}`, 4), /data_offsets must be \[begin, end\] with non-negative integers/);
+    expectFormatError(
+      file(`{"w":${T('F32', '[1]', offs)}}`, 4),
+      /data_offsets must be \[begin, end\] with non-negative integers/,
+    );
   });
   test('offsets ending before they begin', () => {
     expectFormatError(file(`{"w":${T('U8', '[0]', '[4,0]')}}`, 4), /data_offsets \[4, 0\] end before they begin/);
   });
   test('offsets past the data region (and no allocation for the claimed size)', () => {
-    expectFormatError(file(`{"w":${T('F32', '[1000000000]', '[0,4000000000]')}}`, 16), /data_offsets \[0, 4000000000\] run past the end of the 16-byte data region/);
+    expectFormatError(
+      file(`{"w":${T('F32', '[1000000000]', '[0,4000000000]')}}`, 16),
+      /data_offsets \[0, 4000000000\] run past the end of the 16-byte data region/,
+    );
   });
   test('overlapping tensors', () => {
     const h = `{"a":${T('F32', '[2]', '[0,8]')},"b":${T('F32', '[1]', '[4,8]')}}`;
@@ -262,7 +345,10 @@ describe('parseSafetensors rejects malformed files', () => {
   });
   test('gap at the start and trailing bytes', () => {
     expectFormatError(file(`{"b":${T('U8', '[2]', '[1,3]')}}`, 3), /gap of 1 unused bytes/);
-    expectFormatError(file(`{"b":${T('U8', '[2]', '[0,2]')}}`, 5), /tensors cover 2 bytes but the data region holds 5 \(3 trailing bytes belong to no tensor\)/);
+    expectFormatError(
+      file(`{"b":${T('U8', '[2]', '[0,2]')}}`, 5),
+      /tensors cover 2 bytes but the data region holds 5 \(3 trailing bytes belong to no tensor\)/,
+    );
     expectFormatError(file('{}', 1), /tensors cover 0 bytes but the data region holds 1/);
   });
   test('duplicate tensor names (JSON.parse would silently keep the last)', () => {
@@ -270,21 +356,35 @@ describe('parseSafetensors rejects malformed files', () => {
     expectFormatError(file(h, 2), /duplicate key "a" in the header/, 8 + h.lastIndexOf('"a"'));
     const escaped = `{"a":${T('U8', '[1]', '[0,1]')},"\\u0061":${T('U8', '[1]', '[1,2]')}}`;
     expectFormatError(file(escaped, 2), /duplicate key "a"/);
-    expectFormatError(file('{"a":{"dtype":"U8","dtype":"F32","shape":[1],"data_offsets":[0,1]}}', 1), /duplicate key "dtype" in the header \(inside an entry\)/);
+    expectFormatError(
+      file('{"a":{"dtype":"U8","dtype":"F32","shape":[1],"data_offsets":[0,1]}}', 1),
+      /duplicate key "dtype" in the header \(inside an entry\)/,
+    );
     // A key equal to a value elsewhere is not a duplicate.
-    expect(() => parseSafetensors(file(`{"U8":${T('U8', '[1]', '[0,1]')},"x":${T('U8', '[]', '[1,2]')}}`, 2), 'x')).not.toThrow();
+    expect(() =>
+      parseSafetensors(file(`{"U8":${T('U8', '[1]', '[0,1]')},"x":${T('U8', '[]', '[1,2]')}}`, 2), 'x'),
+    ).not.toThrow();
   });
   test('__metadata__ that is not a string map', () => {
     expectFormatError(file('{"__metadata__":["a"]}'), /__metadata__ must be an object of strings, got array/, 8 + 1);
-    expectFormatError(file('{"__metadata__":{"k":1}}'), /__metadata__ values must be strings, got number 1 for key "k"/);
+    expectFormatError(
+      file('{"__metadata__":{"k":1}}'),
+      /__metadata__ values must be strings, got number 1 for key "k"/,
+    );
     expectFormatError(file('{"__metadata__":null}'), /__metadata__ must be an object of strings, got null/);
   });
   test('BOOL bytes other than 0 and 1', () => {
-    expectFormatError(file(`{"b":${T('BOOL', '[3]', '[0,3]')}}`, Buffer.from([1, 0, 2])), /BOOL values must be 0 or 1, got 2/);
+    expectFormatError(
+      file(`{"b":${T('BOOL', '[3]', '[0,3]')}}`, Buffer.from([1, 0, 2])),
+      /BOOL values must be 0 or 1, got 2/,
+    );
   });
   test('truncated copy of a valid file', () => {
     const good = fs.readFileSync(FIXTURE);
-    expectFormatError(good.subarray(0, good.length - 1), /tensors cover 105 bytes but the data region holds 104|run past the end/);
+    expectFormatError(
+      good.subarray(0, good.length - 1),
+      /tensors cover 105 bytes but the data region holds 104|run past the end/,
+    );
   });
 });
 

@@ -18,8 +18,18 @@ function rank(file: string): number {
   if (file.startsWith('bindings/')) return 0;
   if (file === 'lib/errors.ts' || file === 'lib/validate.ts') return 1;
   const layers: [string, number][] = [
-    ['lib/kernels/', 2], ['lib/tensor/', 3], ['lib/runtime.ts', 4], ['lib/cuda_libraries.ts', 4], ['lib/ops/', 5], ['lib/autograd/', 6],
-    ['lib/nn/', 7], ['lib/optim/', 7], ['lib/data/', 7], ['lib/io/', 7], ['lib/cli/', 8], ['lib/index.ts', 9],
+    ['lib/kernels/', 2],
+    ['lib/tensor/', 3],
+    ['lib/runtime.ts', 4],
+    ['lib/cuda_libraries.ts', 4],
+    ['lib/ops/', 5],
+    ['lib/autograd/', 6],
+    ['lib/nn/', 7],
+    ['lib/optim/', 7],
+    ['lib/data/', 7],
+    ['lib/io/', 7],
+    ['lib/cli/', 8],
+    ['lib/index.ts', 9],
   ];
   for (const [prefix, r] of layers) if (file.startsWith(prefix)) return r;
   throw new Error(`${file} belongs to no layer: add it to test/layers.test.ts`);
@@ -47,13 +57,19 @@ const files = [...sources('bindings'), ...sources('lib')];
 
 describe('layers', () => {
   it('every import points to the same layer or one below', () => {
-    const upward = files.flatMap((f) => imports(f).filter((t) => rank(t) > rank(f)).map((t) => `${f} -> ${t}`));
+    const upward = files.flatMap((f) =>
+      imports(f)
+        .filter((t) => rank(t) > rank(f))
+        .map((t) => `${f} -> ${t}`),
+    );
     expect(upward).toEqual([]);
   });
 
   it('bindings/ imports nothing from lib/, lib/kernels/ nothing from lib/tensor/', () => {
-    for (const f of files.filter((x) => x.startsWith('bindings/'))) expect(imports(f).filter((t) => t.startsWith('lib/'))).toEqual([]);
-    for (const f of files.filter((x) => x.startsWith('lib/kernels/'))) expect(imports(f).filter((t) => !/^(bindings\/|lib\/kernels\/|lib\/errors|lib\/validate)/.test(t))).toEqual([]);
+    for (const f of files.filter((x) => x.startsWith('bindings/')))
+      expect(imports(f).filter((t) => t.startsWith('lib/'))).toEqual([]);
+    for (const f of files.filter((x) => x.startsWith('lib/kernels/')))
+      expect(imports(f).filter((t) => !/^(bindings\/|lib\/kernels\/|lib\/errors|lib\/validate)/.test(t))).toEqual([]);
   });
 
   it('the leaves import nothing from lib but each other', () => {
@@ -87,8 +103,13 @@ describe('entering lib through a deep module', () => {
       try { require('./lib/ops/elementwise.ts'); console.log('loaded'); }
       catch (e) { console.log(e.name, e instanceof require('./lib/errors.ts').NodetorchError, e.message.split('\\n')[0]); }`;
     const out = execFileSync(process.execPath, ['-r', './test/reliability/children/ts_register.js', '-e', script], {
-      encoding: 'utf8', timeout: 60000, cwd: root, env: { ...process.env, NODETORCH_ADDON: '/nonexistent/nodetorch.node' },
+      encoding: 'utf8',
+      timeout: 60000,
+      cwd: root,
+      env: { ...process.env, NODETORCH_ADDON: '/nonexistent/nodetorch.node' },
     });
-    expect(out.trim()).toMatch(/^AddonLoadError true NODETORCH_ADDON=\/nonexistent\/nodetorch\.node could not be loaded: /);
+    expect(out.trim()).toMatch(
+      /^AddonLoadError true NODETORCH_ADDON=\/nonexistent\/nodetorch\.node could not be loaded: /,
+    );
   });
 });

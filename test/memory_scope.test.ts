@@ -75,10 +75,12 @@ describe('memory and scopes', () => {
 
   test('a throwing scope still disposes its tensors', () => {
     const base = live();
-    expect(() => nt.scope(() => {
-      nt.ones([100]);
-      throw new Error('inside');
-    })).toThrow('inside');
+    expect(() =>
+      nt.scope(() => {
+        nt.ones([100]);
+        throw new Error('inside');
+      }),
+    ).toThrow('inside');
     expect(live()).toEqual(base);
   });
 
@@ -161,12 +163,14 @@ describe('memory and scopes', () => {
 
   test('an async scope that rejects disposes its tensors', async () => {
     const made: nt.Tensor[] = [];
-    await expect(nt.scope(async () => {
-      made.push(nt.ones([8]));
-      await sleep(1);
-      made.push(nt.ones([8]));
-      throw new Error('async boom');
-    })).rejects.toThrow('async boom');
+    await expect(
+      nt.scope(async () => {
+        made.push(nt.ones([8]));
+        await sleep(1);
+        made.push(nt.ones([8]));
+        throw new Error('async boom');
+      }),
+    ).rejects.toThrow('async boom');
     expect(made.map((t) => t.isDisposed)).toEqual([true, true]);
   });
 });

@@ -10,7 +10,11 @@ function stats(v: Float64Array): { mean: number; std: number; min: number; max: 
   let s = 0;
   let min = Infinity;
   let max = -Infinity;
-  for (const x of v) { s += x; min = Math.min(min, x); max = Math.max(max, x); }
+  for (const x of v) {
+    s += x;
+    min = Math.min(min, x);
+    max = Math.max(max, x);
+  }
   const mean = s / v.length;
   let q = 0;
   for (const x of v) q += (x - mean) ** 2;
@@ -43,7 +47,11 @@ describe('nn.init', () => {
     expect(init.calculateGain('leaky_relu')).toBeCloseTo(Math.sqrt(2 / (1 + 0.01 ** 2)), 15);
     expect(init.calculateGain('leakyRelu', Math.sqrt(5))).toBeCloseTo(Math.sqrt(1 / 3), 15);
     expect(init.calculateGain('selu')).toBe(0.75);
-    expectError(() => init.calculateGain('swish' as nt.nn.init.Nonlinearity), nt.ArgumentError, /known nonlinearity, got "swish"/);
+    expectError(
+      () => init.calculateGain('swish' as nt.nn.init.Nonlinearity),
+      nt.ArgumentError,
+      /known nonlinearity, got "swish"/,
+    );
     expect(init.calculateFanInAndFanOut(nt.zeros([8, 3, 5, 5]))).toEqual({ fanIn: 75, fanOut: 200 });
     expectError(() => init.kaimingUniform_(nt.zeros([5])), nt.ShapeError, /at least 2 dims/);
   });
@@ -82,8 +90,12 @@ describe('nn.init', () => {
     init.kaimingNormal_(t, { nonlinearity: 'relu' });
     expectNormal(t, 0, Math.SQRT2 / Math.sqrt(500));
     init.kaimingNormal_(t, { mode: 'fan_out', nonlinearity: 'tanh' });
-    expectNormal(t, 0, (5 / 3) / Math.sqrt(300));
-    expectError(() => init.kaimingNormal_(t, { mode: 'fanAll' as nt.nn.init.FanMode }), nt.ArgumentError, /mode 'fanIn' or 'fanOut'/);
+    expectNormal(t, 0, 5 / 3 / Math.sqrt(300));
+    expectError(
+      () => init.kaimingNormal_(t, { mode: 'fanAll' as nt.nn.init.FanMode }),
+      nt.ArgumentError,
+      /mode 'fanIn' or 'fanOut'/,
+    );
   });
 
   test('deterministic under manualSeed', () => {

@@ -10,7 +10,14 @@ type Tensor = nt.Tensor;
 const gradcheck = (fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[]): boolean =>
   nt.autograd.gradcheck(fn, inputs, { atol: 1e-6, rtol: 1e-5 });
 
-function linearRef(x: Float64Array, w: Float64Array, b: Float64Array | null, rows: number, inF: number, outF: number): Float64Array {
+function linearRef(
+  x: Float64Array,
+  w: Float64Array,
+  b: Float64Array | null,
+  rows: number,
+  inF: number,
+  outF: number,
+): Float64Array {
   const out = new Float64Array(rows * outF);
   for (let r = 0; r < rows; ++r) {
     for (let o = 0; o < outF; ++o) {
@@ -29,7 +36,9 @@ function softmaxRef(v: Float64Array, cols: number, log: boolean): Float64Array {
     const row = v.subarray(r * cols, (r + 1) * cols);
     const m = Math.max(...row);
     const lse = m + Math.log(row.reduce((a, x) => a + Math.exp(x - m), 0));
-    row.forEach((x, j) => { out[r * cols + j] = log ? x - lse : Math.exp(x - lse); });
+    row.forEach((x, j) => {
+      out[r * cols + j] = log ? x - lse : Math.exp(x - lse);
+    });
   }
   return out;
 }
@@ -49,23 +58,30 @@ const ACTIVATIONS: { name: string; make: () => nt.nn.TensorModule; ref: (x: numb
   { name: 'GELU', make: () => new nn.GELU(), ref: (x) => 0.5 * x * (1 + erfRef(x / Math.SQRT2)) },
   { name: "GELU('tanh')", make: () => new nn.GELU('tanh'), ref: geluTanhRef },
   { name: 'SiLU', make: () => new nn.SiLU(), ref: (x) => x / (1 + Math.exp(-x)) },
-  { name: 'Softplus(2, 1)', make: () => new nn.Softplus(2, 1), ref: (x) => (2 * x > 1 ? x : Math.log1p(Math.exp(2 * x)) / 2) },
+  {
+    name: 'Softplus(2, 1)',
+    make: () => new nn.Softplus(2, 1),
+    ref: (x) => (2 * x > 1 ? x : Math.log1p(Math.exp(2 * x)) / 2),
+  },
   { name: 'LeakyReLU(0.2)', make: () => new nn.LeakyReLU(0.2), ref: (x) => (x > 0 ? x : 0.2 * x) },
   { name: 'Identity', make: () => new nn.Identity(), ref: (x) => x },
 ];
 
 describe.each(DEVICES)('nn layers on %s', (device) => {
-  test.each(['float32', 'float64'] as const)('Linear matches x W^T + b (%s), with and without bias, batched', (dtype) => {
-    for (const bias of [true, false]) {
-      const lin = new nn.Linear(5, 3, { bias, dtype, device });
-      expect(lin.weight.dtype).toBe(dtype);
-      const { t: x, ref } = randomTensor([2, 4, 5], 11, { dtype, device });
-      const y = lin.forward(x);
-      expect(y.shape).toEqual([2, 4, 3]);
-      const b = lin.bias ? values(lin.bias) : null;
-      expectClose(y, linearRef(ref, values(lin.weight), b, 8, 5, 3), tolFor(dtype));
-    }
-  });
+  test.each(['float32', 'float64'] as const)(
+    'Linear matches x W^T + b (%s), with and without bias, batched',
+    (dtype) => {
+      for (const bias of [true, false]) {
+        const lin = new nn.Linear(5, 3, { bias, dtype, device });
+        expect(lin.weight.dtype).toBe(dtype);
+        const { t: x, ref } = randomTensor([2, 4, 5], 11, { dtype, device });
+        const y = lin.forward(x);
+        expect(y.shape).toEqual([2, 4, 3]);
+        const b = lin.bias ? values(lin.bias) : null;
+        expectClose(y, linearRef(ref, values(lin.weight), b, 8, 5, 3), tolFor(dtype));
+      }
+    },
+  );
 
   test.each(ACTIVATIONS)('$name matches its reference', ({ make, ref }) => {
     for (const dtype of ['float32', 'float64'] as const) {
@@ -140,7 +156,7 @@ describe('Linear default init', () => {
       expect(lo).toBeLessThan(-0.98 * bound);
     }
     const variance = w.reduce((a, x) => a + x * x, 0) / w.length;
-    expect(Math.abs(variance / (bound * bound / 3) - 1)).toBeLessThan(0.02);
+    expect(Math.abs(variance / ((bound * bound) / 3) - 1)).toBeLessThan(0.02);
     expect(lin.weight.requiresGrad && (lin.bias as Tensor).requiresGrad).toBe(true);
     expect(lin.weight.isLeaf).toBe(true);
   });

@@ -31,7 +31,14 @@ function logSoftmaxRows(x: Float64Array, C: number): number[][] {
   return out;
 }
 
-function crossEntropyRef(x: Float64Array, C: number, targets: number[], reduction: Reduction, ignoreIndex = -100, ls = 0): number[] {
+function crossEntropyRef(
+  x: Float64Array,
+  C: number,
+  targets: number[],
+  reduction: Reduction,
+  ignoreIndex = -100,
+  ls = 0,
+): number[] {
   const logp = logSoftmaxRows(x, C);
   const losses = targets.map((t, r) => {
     if (t === ignoreIndex) return 0;
@@ -49,7 +56,8 @@ function nllRef(x: Float64Array, C: number, targets: number[], reduction: Reduct
 /** [N, C, d] row-major -> [N * d, C] rows (class dim moved last). */
 function classesLast(x: Float64Array, N: number, C: number, d: number): Float64Array {
   const out = new Float64Array(x.length);
-  for (let n = 0; n < N; ++n) for (let c = 0; c < C; ++c) for (let k = 0; k < d; ++k) out[(n * d + k) * C + c] = x[(n * C + c) * d + k];
+  for (let n = 0; n < N; ++n)
+    for (let c = 0; c < C; ++c) for (let k = 0; k < d; ++k) out[(n * d + k) * C + c] = x[(n * C + c) * d + k];
   return out;
 }
 
@@ -57,22 +65,33 @@ describe.each(DEVICES)('losses on %s', (device) => {
   const targets = [2, 0, 4, 1, 3, 2];
   const withIgnored = [2, -100, 4, 1, -100, 2];
 
-  test.each(['float32', 'float64'] as const)('crossEntropy matches the reference (%s): reductions, ignoreIndex, labelSmoothing', (dtype) => {
-    const { t: x, ref } = randomTensor([6, 5], 1, { dtype, device, lo: -3, hi: 3 });
-    for (const tdtype of ['int64', 'int32'] as const) {
-      for (const reduction of REDUCTIONS) {
-        for (const [tg, ignoreIndex] of [[targets, -100], [withIgnored, -100], [targets, 2]] as const) {
-          for (const labelSmoothing of [0, 0.1]) {
-            const t = nt.tensor(tg as number[], { dtype: tdtype, device });
-            const got = F.crossEntropy(x, t, { reduction, ignoreIndex, labelSmoothing });
-            expect(got.shape).toEqual(reduction === 'none' ? [6] : []);
-            expect(got.dtype).toBe(dtype);
-            expectClose(got, crossEntropyRef(ref, 5, tg as number[], reduction, ignoreIndex, labelSmoothing), tolFor(dtype));
+  test.each(['float32', 'float64'] as const)(
+    'crossEntropy matches the reference (%s): reductions, ignoreIndex, labelSmoothing',
+    (dtype) => {
+      const { t: x, ref } = randomTensor([6, 5], 1, { dtype, device, lo: -3, hi: 3 });
+      for (const tdtype of ['int64', 'int32'] as const) {
+        for (const reduction of REDUCTIONS) {
+          for (const [tg, ignoreIndex] of [
+            [targets, -100],
+            [withIgnored, -100],
+            [targets, 2],
+          ] as const) {
+            for (const labelSmoothing of [0, 0.1]) {
+              const t = nt.tensor(tg as number[], { dtype: tdtype, device });
+              const got = F.crossEntropy(x, t, { reduction, ignoreIndex, labelSmoothing });
+              expect(got.shape).toEqual(reduction === 'none' ? [6] : []);
+              expect(got.dtype).toBe(dtype);
+              expectClose(
+                got,
+                crossEntropyRef(ref, 5, tg as number[], reduction, ignoreIndex, labelSmoothing),
+                tolFor(dtype),
+              );
+            }
           }
         }
       }
-    }
-  });
+    },
+  );
 
   test('CrossEntropyLoss module and an input [N, C, d] (classes moved last) and [C]', () => {
     const { t: x, ref } = randomTensor([2, 4, 3], 2, { dtype: 'float64', device });
@@ -83,7 +102,10 @@ describe.each(DEVICES)('losses on %s', (device) => {
     expect(none.shape).toEqual([2, 3]);
     expectClose(none, crossEntropyRef(rows, 4, tg, 'none'), tolFor('float64'));
     expectClose(new nn.CrossEntropyLoss().forward(x, t), crossEntropyRef(rows, 4, tg, 'mean'), tolFor('float64'));
-    const single = F.crossEntropy(x.narrow(0, 0, 1).reshape([4, 3]).narrow(1, 0, 1).reshape([4]), nt.tensor(0, { device }));
+    const single = F.crossEntropy(
+      x.narrow(0, 0, 1).reshape([4, 3]).narrow(1, 0, 1).reshape([4]),
+      nt.tensor(0, { device }),
+    );
     expectClose(single, crossEntropyRef(rows.subarray(0, 4), 4, [0], 'mean'), tolFor('float64'));
   });
 
@@ -95,7 +117,11 @@ describe.each(DEVICES)('losses on %s', (device) => {
     for (const ls of [0, 0.2]) {
       const losses = logp.map((row, r) => -row.reduce((a, v, c) => a + ((1 - ls) * pv[r * 4 + c] + ls / 4) * v, 0));
       for (const reduction of REDUCTIONS) {
-        expectClose(F.crossEntropy(x, p, { reduction, labelSmoothing: ls }), reduceRef(losses, reduction), tolFor('float64'));
+        expectClose(
+          F.crossEntropy(x, p, { reduction, labelSmoothing: ls }),
+          reduceRef(losses, reduction),
+          tolFor('float64'),
+        );
       }
     }
   });
@@ -106,7 +132,9 @@ describe.each(DEVICES)('losses on %s', (device) => {
     const x = base.detach().requiresGrad_();
     F.crossEntropy(x, nt.tensor(tg, { device }), { labelSmoothing: 0.3 }).backward();
     const probs = logSoftmaxRows(ref, 3).map((row) => row.map(Math.exp));
-    const expected = tg.flatMap((t, r) => (t === -100 ? [0, 0, 0] : probs[r].map((pr, c) => (pr - 0.7 * (c === t ? 1 : 0) - 0.1) / 3)));
+    const expected = tg.flatMap((t, r) =>
+      t === -100 ? [0, 0, 0] : probs[r].map((pr, c) => (pr - 0.7 * (c === t ? 1 : 0) - 0.1) / 3),
+    );
     expectClose(x.grad as Tensor, expected, tolFor('float64'));
   });
 
@@ -117,7 +145,13 @@ describe.each(DEVICES)('losses on %s', (device) => {
       expect(gradcheck((xi) => F.crossEntropy(xi, t, { reduction, ignoreIndex: -1, labelSmoothing }), [x])).toBe(true);
     }
     const x3 = randomTensor([2, 3, 2], 7, { dtype: 'float64', device }).t.requiresGrad_();
-    const t3 = nt.tensor([[0, 2], [1, 1]], { device });
+    const t3 = nt.tensor(
+      [
+        [0, 2],
+        [1, 1],
+      ],
+      { device },
+    );
     expect(gradcheck((xi) => F.crossEntropy(xi, t3, { reduction, labelSmoothing: 0.1 }), [x3])).toBe(true);
     const p = nt.softmax(randomTensor([5, 4], 8, { dtype: 'float64', device }).t, 1);
     expect(gradcheck((xi) => F.crossEntropy(xi, p, { reduction, labelSmoothing: 0.1 }), [x])).toBe(true);
@@ -137,14 +171,37 @@ describe.each(DEVICES)('losses on %s', (device) => {
 
   test('crossEntropy errors', () => {
     const x = nt.zeros([3, 4], { device });
-    expectError(() => F.crossEntropy(x, nt.tensor([0, 1], { device })), nt.ShapeError,
-      'cross_entropy: target of shape [3] for input [3, 4], got [2]');
-    expectError(() => F.crossEntropy(x, nt.tensor([0, 1, 4], { device })), nt.IndexError, /target 4 at row 2 is out of range \[0, 4\)/);
-    expectError(() => F.crossEntropy(x, nt.tensor([0, 1, 2], { dtype: 'uint8', device })), nt.DTypeError, /int32 or int64/);
+    expectError(
+      () => F.crossEntropy(x, nt.tensor([0, 1], { device })),
+      nt.ShapeError,
+      'cross_entropy: target of shape [3] for input [3, 4], got [2]',
+    );
+    expectError(
+      () => F.crossEntropy(x, nt.tensor([0, 1, 4], { device })),
+      nt.IndexError,
+      /target 4 at row 2 is out of range \[0, 4\)/,
+    );
+    expectError(
+      () => F.crossEntropy(x, nt.tensor([0, 1, 2], { dtype: 'uint8', device })),
+      nt.DTypeError,
+      /int32 or int64/,
+    );
     expectError(() => F.crossEntropy(x, nt.zeros([3, 5], { device })), nt.ShapeError, /probability targets/);
-    expectError(() => F.crossEntropy(x, nt.tensor([0, 1, 2], { device }), { reduction: 'avg' as Reduction }), nt.ArgumentError, /reduction/);
-    expectError(() => F.crossEntropy(x, nt.tensor([0, 1, 2], { device }), { labelSmoothing: 2 }), nt.ArgumentError, /labelSmoothing/);
-    expectError(() => F.crossEntropy(nt.zeros([3, 4], { dtype: 'int64', device }), nt.tensor([0, 1, 2], { device })), nt.DTypeError, /floating point input/);
+    expectError(
+      () => F.crossEntropy(x, nt.tensor([0, 1, 2], { device }), { reduction: 'avg' as Reduction }),
+      nt.ArgumentError,
+      /reduction/,
+    );
+    expectError(
+      () => F.crossEntropy(x, nt.tensor([0, 1, 2], { device }), { labelSmoothing: 2 }),
+      nt.ArgumentError,
+      /labelSmoothing/,
+    );
+    expectError(
+      () => F.crossEntropy(nt.zeros([3, 4], { dtype: 'int64', device }), nt.tensor([0, 1, 2], { device })),
+      nt.DTypeError,
+      /floating point input/,
+    );
   });
 
   test('all targets ignored: mean is NaN like PyTorch, sum is 0', () => {
@@ -164,9 +221,19 @@ describe.each(DEVICES)('losses on %s', (device) => {
         expectClose(viaLogSoftmax, values(F.crossEntropy(x, t, { reduction })), tolFor('float64'));
       }
     }
-    const t3 = nt.tensor([[0, 1], [2, 2]], { device });
+    const t3 = nt.tensor(
+      [
+        [0, 1],
+        [2, 2],
+      ],
+      { device },
+    );
     const x3 = randomTensor([2, 3, 2], 11, { dtype: 'float64', device });
-    expectClose(F.nllLoss(x3.t, t3, { reduction: 'none' }), nllRef(classesLast(x3.ref, 2, 3, 2), 3, [0, 1, 2, 2], 'none'), tolFor('float64'));
+    expectClose(
+      F.nllLoss(x3.t, t3, { reduction: 'none' }),
+      nllRef(classesLast(x3.ref, 2, 3, 2), 3, [0, 1, 2, 2], 'none'),
+      tolFor('float64'),
+    );
     expectError(() => F.nllLoss(x, nt.tensor([0, 1, 2, 3, 4, 5], { device })), nt.IndexError, /out of|range/);
   });
 
@@ -187,7 +254,11 @@ describe.each(DEVICES)('losses on %s', (device) => {
       const y = b.t.detach().requiresGrad_();
       expect(gradcheck((xi, yi) => F.mseLoss(xi, yi, { reduction }), [x, y])).toBe(true);
     }
-    expectError(() => F.mseLoss(nt.zeros([3, 1]), nt.zeros([3])), nt.ShapeError, "mse_loss: target of the input's shape [3, 1], got [3]");
+    expectError(
+      () => F.mseLoss(nt.zeros([3, 1]), nt.zeros([3])),
+      nt.ShapeError,
+      "mse_loss: target of the input's shape [3, 1], got [3]",
+    );
   });
 });
 
@@ -200,7 +271,7 @@ describe('end to end', () => {
     const xv = values(x);
     const labels = Array.from({ length: 96 }, (_, i) => {
       const a = Math.atan2(xv[2 * i + 1], xv[2 * i]) + Math.PI;
-      return Math.min(2, Math.floor(a / (2 * Math.PI / 3)));
+      return Math.min(2, Math.floor(a / ((2 * Math.PI) / 3)));
     });
     const y = nt.tensor(labels);
     const lossFn = new nn.CrossEntropyLoss();
@@ -212,7 +283,9 @@ describe('end to end', () => {
         model.zeroGrad();
         const loss = lossFn.forward(model.forward(x), y);
         loss.backward();
-        nt.noGrad(() => { for (const p of model.parameters()) p.sub_((p.grad as Tensor).mul(0.5)); });
+        nt.noGrad(() => {
+          for (const p of model.parameters()) p.sub_((p.grad as Tensor).mul(0.5));
+        });
         return loss.item();
       });
       if (step === 0) first = last;

@@ -15,7 +15,9 @@ class Block extends nn.Module {
     super();
     this.registerBuffer('count', nt.zeros([1]));
   }
-  forward(x: Tensor): Tensor { return this.act.forward(this.fc.forward(x)); }
+  forward(x: Tensor): Tensor {
+    return this.act.forward(this.fc.forward(x));
+  }
 }
 
 class Net extends nn.Module {
@@ -34,8 +36,14 @@ describe('nn.Module registration', () => {
   test('namedParameters: names and PyTorch order (own params first, then children in field order)', () => {
     const net = new Net();
     expect(net.namedParameters().map(([n]) => n)).toEqual([
-      'scale', 'encoder.fc.weight', 'encoder.fc.bias', 'heads.0.weight', 'heads.0.bias', 'heads.1.weight',
-      'seq.0.weight', 'seq.0.bias',
+      'scale',
+      'encoder.fc.weight',
+      'encoder.fc.bias',
+      'heads.0.weight',
+      'heads.0.bias',
+      'heads.1.weight',
+      'seq.0.weight',
+      'seq.0.bias',
     ]);
     expect(net.parameters()).toHaveLength(8);
     expect(net.parameters()[1]).toBe(net.encoder.fc.weight);
@@ -47,7 +55,15 @@ describe('nn.Module registration', () => {
     const net = new Net();
     expect(net.namedChildren().map(([n]) => n)).toEqual(['encoder', 'heads.0', 'heads.1', 'seq']);
     expect(net.namedModules().map(([n]) => n)).toEqual([
-      '', 'encoder', 'encoder.fc', 'encoder.act', 'heads.0', 'heads.1', 'seq', 'seq.0', 'seq.1',
+      '',
+      'encoder',
+      'encoder.fc',
+      'encoder.act',
+      'heads.0',
+      'heads.1',
+      'seq',
+      'seq.0',
+      'seq.1',
     ]);
     expect(net.modules()[0]).toBe(net);
     expect(net.namedBuffers().map(([n]) => n)).toEqual(['encoder.count']);
@@ -62,7 +78,9 @@ describe('nn.Module registration', () => {
     class Tied extends nn.Module {
       a = shared;
       b = shared;
-      forward(x: Tensor): Tensor { return this.b.forward(this.a.forward(x)); }
+      forward(x: Tensor): Tensor {
+        return this.b.forward(this.a.forward(x));
+      }
     }
     const tied = new Tied();
     expect(tied.namedParameters().map(([n]) => n)).toEqual(['a.weight', 'a.bias']);
@@ -139,8 +157,15 @@ describe('nn.Module state', () => {
     const sd = a.stateDict();
     // Per module: own params, own buffers, then children (PyTorch's order).
     expect(Object.keys(sd)).toEqual([
-      'scale', 'encoder.count', 'encoder.fc.weight', 'encoder.fc.bias', 'heads.0.weight', 'heads.0.bias',
-      'heads.1.weight', 'seq.0.weight', 'seq.0.bias',
+      'scale',
+      'encoder.count',
+      'encoder.fc.weight',
+      'encoder.fc.bias',
+      'heads.0.weight',
+      'heads.0.bias',
+      'heads.1.weight',
+      'seq.0.weight',
+      'seq.0.bias',
     ]);
     expect(sd['scale'].requiresGrad).toBe(false);
     const weightBefore = b.encoder.fc.weight;
@@ -155,16 +180,28 @@ describe('nn.Module state', () => {
     const b = new nn.Linear(3, 2);
     const before = values(b.weight);
     const sd = a.stateDict();
-    expectError(() => b.loadStateDict({ weight: sd['weight'] }), nt.ArgumentError, /missing keys \[bias\] and unexpected keys \[\]/);
+    expectError(
+      () => b.loadStateDict({ weight: sd['weight'] }),
+      nt.ArgumentError,
+      /missing keys \[bias\] and unexpected keys \[\]/,
+    );
     expectError(() => b.loadStateDict({ ...sd, extra: nt.zeros([1]) }), nt.ArgumentError, /unexpected keys \[extra\]/);
-    expectError(() => b.loadStateDict({ ...sd, weight: nt.zeros([2, 4]) }), nt.ShapeError,
-      'loadStateDict: size mismatch for "weight": expected [2, 3], got [2, 4]');
+    expectError(
+      () => b.loadStateDict({ ...sd, weight: nt.zeros([2, 4]) }),
+      nt.ShapeError,
+      'loadStateDict: size mismatch for "weight": expected [2, 3], got [2, 4]',
+    );
     expect(values(b.weight)).toEqual(before);
     const res = b.loadStateDict({ weight: sd['weight'], extra: nt.zeros([1]) }, false);
     expect(res).toEqual({ missingKeys: ['bias'], unexpectedKeys: ['extra'] });
     expect(values(b.weight)).toEqual(values(a.weight));
     // A Map works too, and dtypes are cast on copy.
-    b.loadStateDict(new Map([['weight', nt.zeros([2, 3], { dtype: 'float64' })], ['bias', nt.ones([2])]]));
+    b.loadStateDict(
+      new Map([
+        ['weight', nt.zeros([2, 3], { dtype: 'float64' })],
+        ['bias', nt.ones([2])],
+      ]),
+    );
     expect(values(b.weight).every((v) => v === 0)).toBe(true);
   });
 
@@ -179,7 +216,10 @@ describe('nn.Module state', () => {
 
   test('zeroGrad: setToNone (default) disposes, otherwise zeroes', () => {
     const lin = new nn.Linear(3, 2);
-    lin.forward(nt.ones([4, 3])).sum().backward();
+    lin
+      .forward(nt.ones([4, 3]))
+      .sum()
+      .backward();
     const g = lin.weight.grad as Tensor;
     expect(g).not.toBeNull();
     lin.zeroGrad({ setToNone: false });
@@ -193,7 +233,10 @@ describe('nn.Module state', () => {
   test("to('float64') converts in place, keeping the tensor objects; grads follow", () => {
     const net = new Net();
     const params = net.parameters();
-    net.forward(nt.ones([2, 4])).sum().backward();
+    net
+      .forward(nt.ones([2, 4]))
+      .sum()
+      .backward();
     const count = net.encoder.count;
     expect(net.to('float64')).toBe(net);
     expect(net.parameters()).toEqual(params);
@@ -212,7 +255,10 @@ describe('nn.Module state', () => {
     expectError(() => net.to('int32'), nt.DTypeError, /floating point dtype/);
     // Integer buffers keep their dtype.
     class C extends nn.Module {
-      constructor() { super(); this.registerBuffer('steps', nt.zeros([1], { dtype: 'int64' })); }
+      constructor() {
+        super();
+        this.registerBuffer('steps', nt.zeros([1], { dtype: 'int64' }));
+      }
       forward(): void {}
     }
     expect(new C().double().buffers()[0].dtype).toBe('int64');
@@ -253,21 +299,28 @@ describe('nn.Module state', () => {
     net.apply((m) => seen.push(m.constructor.name));
     expect(seen[seen.length - 1]).toBe('Net');
     expect(seen.filter((n) => n === 'Linear')).toHaveLength(4);
-    net.apply((m) => { if (m instanceof nn.Linear) nn.init.zeros_(m.weight); });
+    net.apply((m) => {
+      if (m instanceof nn.Linear) nn.init.zeros_(m.weight);
+    });
     expect(values(net.encoder.fc.weight).every((v) => v === 0)).toBe(true);
   });
 
   test('toString like PyTorch', () => {
     const seq = new nn.Sequential(new nn.Linear(2, 3), new nn.ReLU(), new nn.Dropout(0.25));
-    expect(seq.toString()).toBe([
-      'Sequential(',
-      '  (0): Linear(inFeatures=2, outFeatures=3, bias=true)',
-      '  (1): ReLU()',
-      '  (2): Dropout(p=0.25)',
-      ')',
-    ].join('\n'));
-    expect(new Block().toString()).toBe('Block(\n  (fc): Linear(inFeatures=4, outFeatures=3, bias=true)\n  (act): ReLU()\n)');
+    expect(seq.toString()).toBe(
+      [
+        'Sequential(',
+        '  (0): Linear(inFeatures=2, outFeatures=3, bias=true)',
+        '  (1): ReLU()',
+        '  (2): Dropout(p=0.25)',
+        ')',
+      ].join('\n'),
+    );
+    expect(new Block().toString()).toBe(
+      'Block(\n  (fc): Linear(inFeatures=4, outFeatures=3, bias=true)\n  (act): ReLU()\n)',
+    );
     expect(String(new nn.Sequential(new nn.Sequential(new nn.Identity())))).toBe(
-      'Sequential(\n  (0): Sequential(\n    (0): Identity()\n  )\n)');
+      'Sequential(\n  (0): Sequential(\n    (0): Identity()\n  )\n)',
+    );
   });
 });

@@ -6,8 +6,20 @@ import * as nt from '../lib';
 import { native } from '../lib/kernels/native';
 import { DEVICES, TOL, expectClose, randomValues } from './helpers';
 
-interface AdamRef { lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number; amsgrad?: boolean; maximize?: boolean }
-interface RefState { step: number; m: Float64Array; v: Float64Array; vmax: Float64Array }
+interface AdamRef {
+  lr?: number;
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+  amsgrad?: boolean;
+  maximize?: boolean;
+}
+interface RefState {
+  step: number;
+  m: Float64Array;
+  v: Float64Array;
+  vmax: Float64Array;
+}
 
 function refAdam(p: Float64Array, gIn: ArrayLike<number>, st: RefState, o: AdamRef, decoupled: boolean): void {
   const lr = o.lr ?? 1e-3;
@@ -51,13 +63,26 @@ function gradFor(p: Float64Array, k: number, s: number): Float64Array {
 }
 
 describe.each(DEVICES)('Adam / AdamW on %s', (device) => {
-  describe.each([['Adam', false], ['AdamW', true]] as const)('%s', (name, decoupled) => {
+  describe.each([
+    ['Adam', false],
+    ['AdamW', true],
+  ] as const)('%s', (name, decoupled) => {
     describe.each(['float64', 'float32'] as const)('%s', (dtype) => {
       test.each(CONFIGS.map((c) => [JSON.stringify(c), c] as const))('matches the reference for %s', (_n, cfg) => {
-        const ref = SHAPES.map((s, k) => randomValues(s.reduce((a, b) => a * b, 1), 20 + k));
+        const ref = SHAPES.map((s, k) =>
+          randomValues(
+            s.reduce((a, b) => a * b, 1),
+            20 + k,
+          ),
+        );
         const params = SHAPES.map((s, k) => nt.tensor(ref[k], { dtype, shape: s, device, requiresGrad: true }));
         ref.forEach((r, k) => r.set(params[k].double().cpu().data() as Float64Array));
-        const states: RefState[] = ref.map((r) => ({ step: 0, m: new Float64Array(r.length), v: new Float64Array(r.length), vmax: new Float64Array(r.length) }));
+        const states: RefState[] = ref.map((r) => ({
+          step: 0,
+          m: new Float64Array(r.length),
+          v: new Float64Array(r.length),
+          vmax: new Float64Array(r.length),
+        }));
         const opt = name === 'Adam' ? new nt.optim.Adam(params, cfg) : new nt.optim.AdamW(params, cfg);
         for (let s = 0; s < 6; ++s) {
           params.forEach((p, k) => {
@@ -67,7 +92,9 @@ describe.each(DEVICES)('Adam / AdamW on %s', (device) => {
           });
           opt.step();
           opt.zeroGrad();
-          params.forEach((p, k) => expectClose(p, ref[k], dtype === 'float64' ? TOL.float64 : { atol: 2e-6, rtol: 1e-4 }));
+          params.forEach((p, k) =>
+            expectClose(p, ref[k], dtype === 'float64' ? TOL.float64 : { atol: 2e-6, rtol: 1e-4 }),
+          );
         }
         expect(opt.state.get(params[0])?.step).toBe(6);
         expect(opt.state.get(params[2])?.step).toBe(4);
@@ -93,9 +120,16 @@ describe.each(DEVICES)('Adam / AdamW on %s', (device) => {
 });
 
 describe('Adam options', () => {
-  test('defaults are PyTorch\'s (AdamW: weightDecay 1e-2)', () => {
+  test("defaults are PyTorch's (AdamW: weightDecay 1e-2)", () => {
     const p = nt.zeros([1], { requiresGrad: true });
-    expect(new nt.optim.Adam([p]).defaults).toEqual({ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false });
+    expect(new nt.optim.Adam([p]).defaults).toEqual({
+      lr: 1e-3,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay: 0,
+      amsgrad: false,
+      maximize: false,
+    });
     expect(new nt.optim.AdamW([p]).defaults.weightDecay).toBe(1e-2);
   });
 

@@ -12,7 +12,11 @@ function sgd(momentum = 0): nt.optim.SGD {
 }
 
 /** Rates after construction and after each of `steps` steps, per group. */
-function run(opt: nt.optim.Optimizer<nt.optim.BaseOptions>, sched: { step(): void; getLastLr(): number[] }, steps: number): number[][] {
+function run(
+  opt: nt.optim.Optimizer<nt.optim.BaseOptions>,
+  sched: { step(): void; getLastLr(): number[] },
+  steps: number,
+): number[][] {
   const out = [sched.getLastLr()];
   expect(opt.paramGroups.map((g) => g.lr)).toEqual(out[0]);
   for (let i = 0; i < steps; ++i) {
@@ -25,10 +29,12 @@ function run(opt: nt.optim.Optimizer<nt.optim.BaseOptions>, sched: { step(): voi
 }
 
 function expectRates(actual: number[][], closed: (base: number, epoch: number) => number): void {
-  actual.forEach((lrs, e) => lrs.forEach((lr, g) => {
-    const want = closed(BASE[g], e);
-    expect(Math.abs(lr - want)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(want)));
-  }));
+  actual.forEach((lrs, e) =>
+    lrs.forEach((lr, g) => {
+      const want = closed(BASE[g], e);
+      expect(Math.abs(lr - want)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(want)));
+    }),
+  );
 }
 
 describe('StepLR', () => {
@@ -44,7 +50,10 @@ describe('StepLR', () => {
 });
 
 describe('CosineAnnealingLR', () => {
-  test.each([[10, 0], [7, 0.001]])('tMax %d, etaMin %d: closed form, periodic past tMax', (tMax, etaMin) => {
+  test.each([
+    [10, 0],
+    [7, 0.001],
+  ])('tMax %d, etaMin %d: closed form, periodic past tMax', (tMax, etaMin) => {
     const opt = sgd();
     const rates = run(opt, new CosineAnnealingLR(opt, { tMax, etaMin }), 3 * tMax + 2);
     expectRates(rates, (b, e) => etaMin + ((b - etaMin) * (1 + Math.cos((Math.PI * e) / tMax))) / 2);
@@ -55,11 +64,14 @@ describe('CosineAnnealingLR', () => {
 describe('LinearLR', () => {
   test('defaults: factor 1/3 -> 1 over 5 iterations, then constant', () => {
     const opt = sgd();
-    expectRates(run(opt, new LinearLR(opt), 9), (b, e) => b * (1 / 3 + (1 - 1 / 3) * Math.min(5, e) / 5));
+    expectRates(run(opt, new LinearLR(opt), 9), (b, e) => b * (1 / 3 + ((1 - 1 / 3) * Math.min(5, e)) / 5));
   });
   test('decay: startFactor 1 -> endFactor 0.1 over 4', () => {
     const opt = sgd();
-    expectRates(run(opt, new LinearLR(opt, { startFactor: 1, endFactor: 0.1, totalIters: 4 }), 7), (b, e) => b * (1 + (0.1 - 1) * Math.min(4, e) / 4));
+    expectRates(
+      run(opt, new LinearLR(opt, { startFactor: 1, endFactor: 0.1, totalIters: 4 }), 7),
+      (b, e) => b * (1 + ((0.1 - 1) * Math.min(4, e)) / 4),
+    );
   });
   test('factors are checked', () => {
     expect(() => new LinearLR(sgd(), { startFactor: 0 })).toThrow(/startFactor in \(0, 1\]/);
@@ -68,17 +80,36 @@ describe('LinearLR', () => {
 });
 
 /** torch.optim.lr_scheduler.OneCycleLR, written out for one group: [lr, momentum] at `step`. */
-function oneCycleRef(step: number, o: { maxLr: number; total: number; pct?: number; anneal?: 'cos' | 'linear'; three?: boolean; div?: number; finalDiv?: number }): [number, number] {
+function oneCycleRef(
+  step: number,
+  o: {
+    maxLr: number;
+    total: number;
+    pct?: number;
+    anneal?: 'cos' | 'linear';
+    three?: boolean;
+    div?: number;
+    finalDiv?: number;
+  },
+): [number, number] {
   const pct = o.pct ?? 0.3;
   const initial = o.maxLr / (o.div ?? 25);
   const min = initial / (o.finalDiv ?? 1e4);
   const [baseM, maxM] = [0.85, 0.95];
-  const anneal = o.anneal === 'linear'
-    ? (a: number, b: number, t: number): number => (b - a) * t + a
-    : (a: number, b: number, t: number): number => b + ((a - b) / 2) * (Math.cos(Math.PI * t) + 1);
+  const anneal =
+    o.anneal === 'linear'
+      ? (a: number, b: number, t: number): number => (b - a) * t + a
+      : (a: number, b: number, t: number): number => b + ((a - b) / 2) * (Math.cos(Math.PI * t) + 1);
   const phases: [number, number, number, number, number][] = o.three
-    ? [[pct * o.total - 1, initial, o.maxLr, maxM, baseM], [2 * pct * o.total - 2, o.maxLr, initial, baseM, maxM], [o.total - 1, initial, min, maxM, maxM]]
-    : [[pct * o.total - 1, initial, o.maxLr, maxM, baseM], [o.total - 1, o.maxLr, min, baseM, maxM]];
+    ? [
+        [pct * o.total - 1, initial, o.maxLr, maxM, baseM],
+        [2 * pct * o.total - 2, o.maxLr, initial, baseM, maxM],
+        [o.total - 1, initial, min, maxM, maxM],
+      ]
+    : [
+        [pct * o.total - 1, initial, o.maxLr, maxM, baseM],
+        [o.total - 1, o.maxLr, min, baseM, maxM],
+      ];
   let start = 0;
   for (let i = 0; i < phases.length; ++i) {
     const [end, lr0, lr1, m0, m1] = phases[i];
@@ -92,12 +123,25 @@ function oneCycleRef(step: number, o: { maxLr: number; total: number; pct?: numb
 }
 
 describe('OneCycleLR', () => {
-  interface Ref { total: number; pct?: number; anneal?: 'cos' | 'linear'; three?: boolean; div?: number; finalDiv?: number }
+  interface Ref {
+    total: number;
+    pct?: number;
+    anneal?: 'cos' | 'linear';
+    three?: boolean;
+    div?: number;
+    finalDiv?: number;
+  }
   test.each<[Ref, Partial<nt.optim.lrScheduler.OneCycleLROptions>]>([
     [{ total: 20 }, {}],
-    [{ total: 17, pct: 0.25, anneal: 'linear' }, { pctStart: 0.25, annealStrategy: 'linear' }],
+    [
+      { total: 17, pct: 0.25, anneal: 'linear' },
+      { pctStart: 0.25, annealStrategy: 'linear' },
+    ],
     [{ total: 30, three: true }, { threePhase: true }],
-    [{ total: 12, div: 10, finalDiv: 100 }, { divFactor: 10, finalDivFactor: 100 }],
+    [
+      { total: 12, div: 10, finalDiv: 100 },
+      { divFactor: 10, finalDivFactor: 100 },
+    ],
   ])('lr and momentum follow PyTorch (%j)', (ref, opts) => {
     const opt = sgd(0.9);
     const sched = new OneCycleLR(opt, { maxLr: 1, totalSteps: ref.total, ...opts });
@@ -133,8 +177,9 @@ describe('OneCycleLR', () => {
 });
 
 describe('scheduler state', () => {
-  test('stateDict / loadStateDict (with the optimizer\'s) resume the same sequence', () => {
-    const make = (opt: nt.optim.SGD): InstanceType<typeof CosineAnnealingLR> => new CosineAnnealingLR(opt, { tMax: 8, etaMin: 0.01 });
+  test("stateDict / loadStateDict (with the optimizer's) resume the same sequence", () => {
+    const make = (opt: nt.optim.SGD): InstanceType<typeof CosineAnnealingLR> =>
+      new CosineAnnealingLR(opt, { tMax: 8, etaMin: 0.01 });
     const optA = sgd();
     const a = make(optA);
     for (let i = 0; i < 5; ++i) a.step();

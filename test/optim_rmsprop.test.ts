@@ -3,8 +3,20 @@
 import * as nt from '../lib';
 import { DEVICES, TOL, expectClose, randomValues, settledMemory } from './helpers';
 
-interface RmsRef { lr?: number; alpha?: number; eps?: number; weightDecay?: number; momentum?: number; centered?: boolean; maximize?: boolean }
-interface RefState { sq: Float64Array; buf: Float64Array; ga: Float64Array }
+interface RmsRef {
+  lr?: number;
+  alpha?: number;
+  eps?: number;
+  weightDecay?: number;
+  momentum?: number;
+  centered?: boolean;
+  maximize?: boolean;
+}
+interface RefState {
+  sq: Float64Array;
+  buf: Float64Array;
+  ga: Float64Array;
+}
 
 function refRms(p: Float64Array, gIn: ArrayLike<number>, st: RefState, o: RmsRef): void {
   const lr = o.lr ?? 1e-2;
@@ -47,20 +59,34 @@ const CONFIGS: RmsRef[] = [
 describe.each(DEVICES)('RMSprop on %s', (device) => {
   describe.each(['float64', 'float32'] as const)('%s', (dtype) => {
     test.each(CONFIGS.map((c) => [JSON.stringify(c), c] as const))('matches the reference for %s', (_n, cfg) => {
-      const ref = SHAPES.map((s, k) => randomValues(s.reduce((a, b) => a * b, 1), 30 + k));
+      const ref = SHAPES.map((s, k) =>
+        randomValues(
+          s.reduce((a, b) => a * b, 1),
+          30 + k,
+        ),
+      );
       const params = SHAPES.map((s, k) => nt.tensor(ref[k], { dtype, shape: s, device, requiresGrad: true }));
       ref.forEach((r, k) => r.set(params[k].double().cpu().data() as Float64Array));
-      const states = ref.map((r) => ({ sq: new Float64Array(r.length), buf: new Float64Array(r.length), ga: new Float64Array(r.length) }));
+      const states = ref.map((r) => ({
+        sq: new Float64Array(r.length),
+        buf: new Float64Array(r.length),
+        ga: new Float64Array(r.length),
+      }));
       const opt = new nt.optim.RMSprop(params, cfg);
       for (let s = 0; s < 6; ++s) {
         params.forEach((p, k) => {
           const noise = randomValues(ref[k].length, 77 * k + s);
-          p.grad = nt.tensor(Float64Array.from(ref[k], (v, i) => v + noise[i]), { dtype, shape: SHAPES[k], device });
+          p.grad = nt.tensor(
+            Float64Array.from(ref[k], (v, i) => v + noise[i]),
+            { dtype, shape: SHAPES[k], device },
+          );
           refRms(ref[k], p.grad.double().cpu().data() as Float64Array, states[k], cfg);
         });
         opt.step();
         opt.zeroGrad();
-        params.forEach((p, k) => expectClose(p, ref[k], dtype === 'float64' ? TOL.float64 : { atol: 1e-5, rtol: 1e-4 }));
+        params.forEach((p, k) =>
+          expectClose(p, ref[k], dtype === 'float64' ? TOL.float64 : { atol: 1e-5, rtol: 1e-4 }),
+        );
       }
       expect(opt.state.get(params[0])?.step).toBe(6);
     });

@@ -6,7 +6,14 @@ import * as nt from '../lib';
 import { native } from '../lib/kernels/native';
 import { DEVICES, TOL, expectClose, randomValues } from './helpers';
 
-interface SgdRef { lr: number; momentum?: number; dampening?: number; weightDecay?: number; nesterov?: boolean; maximize?: boolean }
+interface SgdRef {
+  lr: number;
+  momentum?: number;
+  dampening?: number;
+  weightDecay?: number;
+  nesterov?: boolean;
+  maximize?: boolean;
+}
 
 /** One reference step of one parameter (arrays updated in place); returns the new buffer. */
 function refSgd(p: Float64Array, g: ArrayLike<number>, buf: Float64Array | null, o: SgdRef): Float64Array | null {
@@ -47,7 +54,12 @@ function gradFor(p: Float64Array, k: number, s: number): Float64Array {
 describe.each(DEVICES)('SGD on %s', (device) => {
   describe.each(['float64', 'float32'] as const)('%s', (dtype) => {
     test.each(CONFIGS.map((c) => [JSON.stringify(c), c] as const))('matches the reference for %s', (_name, cfg) => {
-      const ref = SHAPES.map((s, k) => randomValues(s.reduce((a, b) => a * b, 1), 10 + k));
+      const ref = SHAPES.map((s, k) =>
+        randomValues(
+          s.reduce((a, b) => a * b, 1),
+          10 + k,
+        ),
+      );
       const params = SHAPES.map((s, k) => nt.tensor(ref[k], { dtype, shape: s, device, requiresGrad: true }));
       ref.forEach((r, k) => r.set(params[k].double().cpu().data() as Float64Array)); // start from the stored values
       const bufs: (Float64Array | null)[] = SHAPES.map(() => null);
@@ -62,7 +74,9 @@ describe.each(DEVICES)('SGD on %s', (device) => {
         });
         opt.step();
         opt.zeroGrad();
-        params.forEach((p, k) => expectClose(p, ref[k], dtype === 'float64' ? TOL.float64 : { atol: 1e-5, rtol: 1e-4 }));
+        params.forEach((p, k) =>
+          expectClose(p, ref[k], dtype === 'float64' ? TOL.float64 : { atol: 1e-5, rtol: 1e-4 }),
+        );
       }
     });
   });
@@ -83,14 +97,27 @@ describe.each(DEVICES)('SGD on %s', (device) => {
   });
 
   test('a non-contiguous parameter is updated through a contiguous copy', () => {
-    const base = nt.tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'float64', device });
+    const base = nt.tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      { dtype: 'float64', device },
+    );
     const p = base.t().requiresGrad_();
     expect(p.isContiguous()).toBe(false);
     const opt = new nt.optim.SGD([p], { lr: 0.5 });
     p.grad = nt.onesLike(p);
     opt.step();
-    expect(p.toArray()).toEqual([[0.5, 3.5], [1.5, 4.5], [2.5, 5.5]]);
-    expect(base.toArray()).toEqual([[0.5, 1.5, 2.5], [3.5, 4.5, 5.5]]);
+    expect(p.toArray()).toEqual([
+      [0.5, 3.5],
+      [1.5, 4.5],
+      [2.5, 5.5],
+    ]);
+    expect(base.toArray()).toEqual([
+      [0.5, 1.5, 2.5],
+      [3.5, 4.5, 5.5],
+    ]);
   });
 });
 
@@ -99,7 +126,9 @@ describe('SGD options', () => {
     const p = nt.zeros([2], { requiresGrad: true });
     expect(() => new nt.optim.SGD([p], { lr: -1 })).toThrow(nt.ArgumentError);
     expect(() => new nt.optim.SGD([p], { lr: 0.1, nesterov: true })).toThrow(/nesterov/);
-    expect(() => new nt.optim.SGD([p], { lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true })).toThrow(/dampening 0/);
+    expect(() => new nt.optim.SGD([p], { lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true })).toThrow(
+      /dampening 0/,
+    );
     expect(() => new nt.optim.SGD([], { lr: 0.1 })).toThrow(/non-empty/);
     expect(() => new nt.optim.SGD([nt.zeros([2], { dtype: 'int64' })], { lr: 0.1 })).toThrow(nt.DTypeError);
     expect(() => new nt.optim.SGD([p, p], { lr: 0.1 })).toThrow(/one group only/);

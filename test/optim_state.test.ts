@@ -9,21 +9,45 @@ import { DEVICES, randomValues } from './helpers';
 
 type MakeOpt = (params: nt.Tensor[][]) => nt.optim.Optimizer<nt.optim.BaseOptions>;
 const OPTIMIZERS: [string, MakeOpt][] = [
-  ['SGD', (g) => new nt.optim.SGD([{ params: g[0] }, { params: g[1], lr: 0.01, nesterov: true, momentum: 0.5 }], { lr: 0.1, momentum: 0.9 })],
+  [
+    'SGD',
+    (g) =>
+      new nt.optim.SGD([{ params: g[0] }, { params: g[1], lr: 0.01, nesterov: true, momentum: 0.5 }], {
+        lr: 0.1,
+        momentum: 0.9,
+      }),
+  ],
   ['Adam', (g) => new nt.optim.Adam([{ params: g[0] }, { params: g[1], lr: 0.05 }], { lr: 0.01, amsgrad: true })],
   ['AdamW', (g) => new nt.optim.AdamW([{ params: g[0] }, { params: g[1], weightDecay: 0.5 }], { lr: 0.01 })],
-  ['RMSprop', (g) => new nt.optim.RMSprop([{ params: g[0] }, { params: g[1], centered: true }], { lr: 0.01, momentum: 0.9 })],
+  [
+    'RMSprop',
+    (g) => new nt.optim.RMSprop([{ params: g[0] }, { params: g[1], centered: true }], { lr: 0.01, momentum: 0.9 }),
+  ],
 ];
 
 const SHAPES = [[[3, 2], [4]], [[5]]];
 
 function makeParams(device: nt.Device): nt.Tensor[][] {
-  return SHAPES.map((group, gi) => group.map((s, k) => nt.tensor(randomValues(s.reduce((a, b) => a * b, 1), gi * 10 + k), { dtype: 'float64', shape: s, device, requiresGrad: true })));
+  return SHAPES.map((group, gi) =>
+    group.map((s, k) =>
+      nt.tensor(
+        randomValues(
+          s.reduce((a, b) => a * b, 1),
+          gi * 10 + k,
+        ),
+        { dtype: 'float64', shape: s, device, requiresGrad: true },
+      ),
+    ),
+  );
 }
 
 function setGrads(groups: nt.Tensor[][], step: number): void {
   groups.flat().forEach((p, k) => {
-    p.grad = nt.tensor(randomValues(p.numel, 500 + 10 * step + k), { dtype: 'float64', shape: p.shape, device: p.device });
+    p.grad = nt.tensor(randomValues(p.numel, 500 + 10 * step + k), {
+      dtype: 'float64',
+      shape: p.shape,
+      device: p.device,
+    });
   });
 }
 
@@ -97,7 +121,10 @@ describe('stateDict layout', () => {
   test('loadStateDict rejects a different group layout and leaves the optimizer unchanged', () => {
     const [g0, g1] = makeParams('cpu');
     const opt = new nt.optim.SGD([{ params: g0 }, { params: g1 }], { lr: 0.1 });
-    const other = new nt.optim.SGD([...g0, ...g1].map((p) => p.detach().clone()), { lr: 0.1 });
+    const other = new nt.optim.SGD(
+      [...g0, ...g1].map((p) => p.detach().clone()),
+      { lr: 0.1 },
+    );
     expect(() => opt.loadStateDict(other.stateDict())).toThrow(/2 param groups, got 1/);
     const sd = opt.stateDict();
     sd.paramGroups[1].params = [];
@@ -108,13 +135,15 @@ describe('stateDict layout', () => {
     expect(opt.paramGroups[0].lr).toBe(0.1);
   });
 
-  test('loadState rejects another optimizer\'s checkpoint and non-checkpoints', () => {
+  test("loadState rejects another optimizer's checkpoint and non-checkpoints", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nt-optim-'));
     const [g0] = makeParams('cpu');
     const sgd = new nt.optim.SGD(g0, { lr: 0.1 });
     const adam = new nt.optim.Adam(g0);
     nt.optim.saveState(sgd, path.join(dir, 'sgd.safetensors'));
-    expect(() => nt.optim.loadState(adam, path.join(dir, 'sgd.safetensors'))).toThrow(/a checkpoint of a Adam optimizer, got one of SGD/);
+    expect(() => nt.optim.loadState(adam, path.join(dir, 'sgd.safetensors'))).toThrow(
+      /a checkpoint of a Adam optimizer, got one of SGD/,
+    );
     nt.save({ w: nt.zeros([2]) }, path.join(dir, 'plain.safetensors'));
     expect(() => nt.optim.loadState(adam, path.join(dir, 'plain.safetensors'))).toThrow(nt.FileFormatError);
     fs.rmSync(dir, { recursive: true });

@@ -5,11 +5,20 @@ import { DEVICES, expectClose, expectError, values } from './helpers';
 
 describe.each(DEVICES)('creation on %s', (device) => {
   test('tensor() infers int64, float32 and bool from nested arrays and scalars', () => {
-    const i = nt.tensor([[1, 2, 3], [4, 5, 6]], { device });
+    const i = nt.tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      { device },
+    );
     expect(i.dtype).toBe('int64');
     expect(i.shape).toEqual([2, 3]);
     expect(i.device).toBe(device);
-    expect(i.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(i.toArray()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     const f = nt.tensor([1, 2.5], { device });
     expect(f.dtype).toBe('float32');
     expect(f.toArray()).toEqual([1, 2.5]);
@@ -37,7 +46,10 @@ describe.each(DEVICES)('creation on %s', (device) => {
     const t = nt.tensor(new Float32Array([1, 2, 3, 4, 5, 6]), { shape: [2, 3], dtype: 'float64', device });
     expect(t.dtype).toBe('float64');
     expect(t.shape).toEqual([2, 3]);
-    expect(t.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(t.toArray()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(nt.tensor([1.7, -2.7], { dtype: 'int32' }).toArray()).toEqual([1, -2]);
     expect(nt.tensor([1, 2], { dtype: 'float64' }).data()).toEqual(new Float64Array([1, 2]));
     expect(nt.tensor([0, 2], { dtype: 'bool' }).toArray()).toEqual([false, true]);
@@ -48,11 +60,17 @@ describe.each(DEVICES)('creation on %s', (device) => {
   });
 
   test('zeros, ones, full, empty and the *Like forms', () => {
-    expect(nt.zeros([2, 3], { device }).toArray()).toEqual([[0, 0, 0], [0, 0, 0]]);
+    expect(nt.zeros([2, 3], { device }).toArray()).toEqual([
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
     expect(nt.ones(3, { dtype: 'int32', device }).toArray()).toEqual([1, 1, 1]);
     const f = nt.full([2, 2], 7.5, { dtype: 'float64', device });
     expect(f.dtype).toBe('float64');
-    expect(f.toArray()).toEqual([[7.5, 7.5], [7.5, 7.5]]);
+    expect(f.toArray()).toEqual([
+      [7.5, 7.5],
+      [7.5, 7.5],
+    ]);
     expect(nt.full([2], 1, { dtype: 'bool' }).toArray()).toEqual([true, true]);
     const e = nt.empty([4, 5], { device });
     expect(e.shape).toEqual([4, 5]);
@@ -61,7 +79,14 @@ describe.each(DEVICES)('creation on %s', (device) => {
     expect(nt.zeros([]).shape).toEqual([]);
     expect(nt.zeros([]).item()).toBe(0);
     const like = nt.tensor([[1, 2]], { dtype: 'float64', device });
-    for (const t of [nt.zerosLike(like), nt.onesLike(like), nt.fullLike(like, 3), nt.emptyLike(like), nt.randLike(like), nt.randnLike(like)]) {
+    for (const t of [
+      nt.zerosLike(like),
+      nt.onesLike(like),
+      nt.fullLike(like, 3),
+      nt.emptyLike(like),
+      nt.randLike(like),
+      nt.randnLike(like),
+    ]) {
       expect(t.shape).toEqual([1, 2]);
       expect(t.dtype).toBe('float64');
       expect(t.device).toBe(device);
@@ -86,21 +111,39 @@ describe.each(DEVICES)('creation on %s', (device) => {
     expectClose(l, [-1, -0.5, 0, 0.5, 1], { atol: 1e-15, rtol: 0 });
     expect(nt.linspace(3, 7, 1).toArray()).toEqual([3]);
     expect(nt.linspace(0, 1, 0).numel).toBe(0);
-    expectClose(nt.linspace(0, 1, 11), Array.from({ length: 11 }, (_, i) => i / 10));
+    expectClose(
+      nt.linspace(0, 1, 11),
+      Array.from({ length: 11 }, (_, i) => i / 10),
+    );
   });
 
   test('eye', () => {
-    expect(nt.eye(3, undefined, { device }).toArray()).toEqual([[1, 0, 0], [0, 1, 0], [0, 0, 1]]);
-    expect(nt.eye(2, 4).toArray()).toEqual([[1, 0, 0, 0], [0, 1, 0, 0]]);
-    expect(nt.eye(3, 2, { dtype: 'int64' }).toArray()).toEqual([[1, 0], [0, 1], [0, 0]]);
+    expect(nt.eye(3, undefined, { device }).toArray()).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ]);
+    expect(nt.eye(2, 4).toArray()).toEqual([
+      [1, 0, 0, 0],
+      [0, 1, 0, 0],
+    ]);
+    expect(nt.eye(3, 2, { dtype: 'int64' }).toArray()).toEqual([
+      [1, 0],
+      [0, 1],
+      [0, 0],
+    ]);
     expect(nt.eye(0).shape).toEqual([0, 0]);
   });
 
   test('manualSeed makes rand, randn and randint reproducible', () => {
     nt.manualSeed(1234);
-    const a = [nt.rand([100], { device }), nt.randn([7, 3], { device }), nt.randint(0, 10, [50], { device })].map(values);
+    const a = [nt.rand([100], { device }), nt.randn([7, 3], { device }), nt.randint(0, 10, [50], { device })].map(
+      values,
+    );
     nt.manualSeed(1234);
-    const b = [nt.rand([100], { device }), nt.randn([7, 3], { device }), nt.randint(0, 10, [50], { device })].map(values);
+    const b = [nt.rand([100], { device }), nt.randn([7, 3], { device }), nt.randint(0, 10, [50], { device })].map(
+      values,
+    );
     expect(b).toEqual(a);
     nt.manualSeed(1235);
     expect(values(nt.rand([100], { device }))).not.toEqual(a[0]);
@@ -128,7 +171,11 @@ describe.each(DEVICES)('creation on %s', (device) => {
     expect(Array.from(values(nt.randperm(1000, { device })))).toEqual(v);
     expect(Array.from(values(nt.randperm(1000, { device })))).not.toEqual(v); // the generator advanced
     expect(nt.randperm(5, { dtype: 'int32', device }).dtype).toBe('int32');
-    expect(values(nt.randperm(3, { dtype: 'float64', device })).slice().sort()).toEqual(new Float64Array([0, 1, 2]));
+    expect(
+      values(nt.randperm(3, { dtype: 'float64', device }))
+        .slice()
+        .sort(),
+    ).toEqual(new Float64Array([0, 1, 2]));
     expect(nt.randperm(0, { device }).shape).toEqual([0]);
     // Every position takes every value about equally often (4000 draws of n = 4).
     const counts = new Array(16).fill(0);
@@ -136,7 +183,11 @@ describe.each(DEVICES)('creation on %s', (device) => {
     for (const c of counts) expect(Math.abs(c - 1000)).toBeLessThan(150);
     expectError(() => nt.randperm(-1), nt.ArgumentError, 'randperm: n must be an integer in [0, 2^31), got -1');
     expectError(() => nt.randperm(2.5), nt.ArgumentError, /n must be an integer/);
-    expectError(() => nt.randperm(300, { dtype: 'uint8' }), nt.DTypeError, 'randperm: uint8 cannot hold the indices 0..299');
+    expectError(
+      () => nt.randperm(300, { dtype: 'uint8' }),
+      nt.DTypeError,
+      'randperm: uint8 cannot hold the indices 0..299',
+    );
   });
 
   test('rand, randn and randint have the right distributions (1e5 samples)', () => {
@@ -146,7 +197,11 @@ describe.each(DEVICES)('creation on %s', (device) => {
     let mean = 0;
     let lo = Infinity;
     let hi = -Infinity;
-    for (const v of u) { mean += v; lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    for (const v of u) {
+      mean += v;
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
     mean /= n;
     expect(Math.abs(mean - 0.5)).toBeLessThan(0.01);
     expect(lo).toBeGreaterThanOrEqual(0);
@@ -169,35 +224,59 @@ describe.each(DEVICES)('creation on %s', (device) => {
   });
 
   test('toArray, data, item', () => {
-    const t = nt.tensor([[1.5, -2], [3, 4]], { dtype: 'float64', device });
+    const t = nt.tensor(
+      [
+        [1.5, -2],
+        [3, 4],
+      ],
+      { dtype: 'float64', device },
+    );
     expect(t.data()).toEqual(new Float64Array([1.5, -2, 3, 4]));
-    expect(t.t().toArray()).toEqual([[1.5, 3], [-2, 4]]);
+    expect(t.t().toArray()).toEqual([
+      [1.5, 3],
+      [-2, 4],
+    ]);
     expect(t.t().data()).toEqual(new Float64Array([1.5, 3, -2, 4]));
     expect(nt.tensor([[5]]).item()).toBe(5);
     expect(t.narrow(0, 1, 1).narrow(1, 1, 1).item()).toBe(4);
     expect(nt.tensor([1, 2], { dtype: 'int64' }).data()).toEqual(new BigInt64Array([1n, 2n]));
     expect(nt.tensor([true, false]).data()).toEqual(new Uint8Array([1, 0]));
     expect(nt.tensor(7).toArray()).toBe(7);
-    expectError(() => t.item(), nt.ShapeError, 'item: only one-element tensors can be converted to a number, got shape [2, 2]');
+    expectError(
+      () => t.item(),
+      nt.ShapeError,
+      'item: only one-element tensors can be converted to a number, got shape [2, 2]',
+    );
   });
 });
 
 describe('toString (PyTorch-like repr)', () => {
   test('floats, ints, bools, 0-d, empty', () => {
-    expect(nt.tensor([[1, -2.5], [3, 4]]).toString()).toBe('tensor([[ 1.0000, -2.5000],\n        [ 3.0000,  4.0000]])');
+    expect(
+      nt
+        .tensor([
+          [1, -2.5],
+          [3, 4],
+        ])
+        .toString(),
+    ).toBe('tensor([[ 1.0000, -2.5000],\n        [ 3.0000,  4.0000]])');
     expect(nt.tensor([1, 2, 3]).toString()).toBe('tensor([1, 2, 3])');
     expect(nt.tensor([1, 2], { dtype: 'int32' }).toString()).toBe('tensor([1, 2], dtype=int32)');
     expect(nt.tensor([1, 2], { dtype: 'float64' }).toString()).toBe('tensor([1.0000, 2.0000], dtype=float64)');
     expect(nt.tensor([true, false]).toString()).toBe('tensor([ True, False])');
     expect(nt.tensor(2.5).toString()).toBe('tensor(2.5000)');
     expect(nt.zeros([0]).toString()).toBe('tensor([], size=(0))');
-        expect(nt.tensor([1e-6, 1]).toString()).toBe('tensor([1.0000e-06, 1.0000e+00])');
+    expect(nt.tensor([1e-6, 1]).toString()).toBe('tensor([1.0000e-06, 1.0000e+00])');
   });
 
   test('requires_grad and grad_fn, and summarised large tensors', () => {
     const x = nt.tensor([1.0, 2.5], { requiresGrad: true });
     expect(x.toString()).toBe('tensor([1.0000, 2.5000], requires_grad=True)');
-    expectError(() => nt.tensor([1, 2], { requiresGrad: true }), nt.DTypeError, 'requiresGrad_: only floating point tensors can require grad, got int64');
+    expectError(
+      () => nt.tensor([1, 2], { requiresGrad: true }),
+      nt.DTypeError,
+      'requiresGrad_: only floating point tensors can require grad, got int64',
+    );
     expect(x.mul(2).toString()).toBe('tensor([2.0000, 5.0000], grad_fn=<MulScalarBackward>)');
     const big = nt.arange(2000).toString();
     expect(big).toBe('tensor([   0,    1,    2, ..., 1997, 1998, 1999])');

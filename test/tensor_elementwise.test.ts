@@ -4,7 +4,17 @@
 // narrowed, expanded) inputs.
 import * as nt from '../lib';
 import {
-  DEVICES, erfRef, expectClose, expectError, numelOf, randomTensor, refBroadcast, testSeed, tolFor, values, viewRef,
+  DEVICES,
+  erfRef,
+  expectClose,
+  expectError,
+  numelOf,
+  randomTensor,
+  refBroadcast,
+  testSeed,
+  tolFor,
+  values,
+  viewRef,
 } from './helpers';
 
 type Float = 'float32' | 'float64';
@@ -17,7 +27,13 @@ const roundHalfEven = (x: number): number => {
   return Math.abs(x - Math.trunc(x)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 };
 
-interface UnaryCase { name: string; fn: (t: nt.Tensor) => nt.Tensor; ref: (x: number) => number; lo?: number; hi?: number }
+interface UnaryCase {
+  name: string;
+  fn: (t: nt.Tensor) => nt.Tensor;
+  ref: (x: number) => number;
+  lo?: number;
+  hi?: number;
+}
 const UNARY: UnaryCase[] = [
   { name: 'neg', fn: (t) => t.neg(), ref: (x) => -x },
   { name: 'abs', fn: (t) => t.abs(), ref: Math.abs },
@@ -44,7 +60,13 @@ const UNARY: UnaryCase[] = [
   { name: 'silu', fn: (t) => t.silu(), ref: (x) => x * sigmoid(x), lo: -8, hi: 8 },
   { name: 'softplus', fn: (t) => t.softplus(), ref: (x) => Math.log1p(Math.exp(x)), lo: -8, hi: 8 },
   // beta 2, threshold 3: beta * x > 3 passes x through.
-  { name: 'softplus beta', fn: (t) => nt.softplus(t, 2, 3), ref: (x) => (2 * x > 3 ? x : Math.log1p(Math.exp(2 * x)) / 2), lo: -3, hi: 3 },
+  {
+    name: 'softplus beta',
+    fn: (t) => nt.softplus(t, 2, 3),
+    ref: (x) => (2 * x > 3 ? x : Math.log1p(Math.exp(2 * x)) / 2),
+    lo: -3,
+    hi: 3,
+  },
   { name: 'addScalar', fn: (t) => t.add(2), ref: (x) => x + 2 },
   { name: 'subScalar', fn: (t) => t.sub(2), ref: (x) => x - 2 },
   { name: 'rsubScalar', fn: (t) => nt.sub(2, t), ref: (x) => 2 - x },
@@ -61,7 +83,14 @@ const UNARY: UnaryCase[] = [
   { name: 'clampMax', fn: (t) => t.clamp(null, 0.25), ref: (x) => Math.min(x, 0.25) },
 ];
 
-interface BinaryCase { name: string; fn: (a: nt.Tensor, b: nt.Tensor) => nt.Tensor; ref: (a: number, b: number) => number; lo?: number; hi?: number; bool?: boolean }
+interface BinaryCase {
+  name: string;
+  fn: (a: nt.Tensor, b: nt.Tensor) => nt.Tensor;
+  ref: (a: number, b: number) => number;
+  lo?: number;
+  hi?: number;
+  bool?: boolean;
+}
 const BINARY: BinaryCase[] = [
   { name: 'add', fn: (a, b) => a.add(b), ref: (a, b) => a + b },
   { name: 'add alpha', fn: (a, b) => a.add(b, 3), ref: (a, b) => a + 3 * b },
@@ -85,19 +114,45 @@ const BINARY: BinaryCase[] = [
 
 // [a shape, b shape] pairs: broadcasting, 0-d and empty.
 const SHAPES: [number[], number[]][] = [
-  [[4, 5], [4, 5]],
-  [[3, 1, 4], [2, 1]],
-  [[2, 1], [3, 1, 4]],
+  [
+    [4, 5],
+    [4, 5],
+  ],
+  [
+    [3, 1, 4],
+    [2, 1],
+  ],
+  [
+    [2, 1],
+    [3, 1, 4],
+  ],
   [[5], []],
   [[], [3, 2]],
   [[], []],
-  [[0, 3], [1, 3]],
-  [[2, 0], [2, 1]],
-  [[1, 37], [19, 1]],
+  [
+    [0, 3],
+    [1, 3],
+  ],
+  [
+    [2, 0],
+    [2, 1],
+  ],
+  [
+    [1, 37],
+    [19, 1],
+  ],
 ];
 
 /** A non-contiguous view of `shape` plus its reference values. */
-function viewOf(kind: string, shape: number[], seed: number, dtype: nt.DType, device: nt.Device, lo: number, hi: number): { t: nt.Tensor; ref: Float64Array } {
+function viewOf(
+  kind: string,
+  shape: number[],
+  seed: number,
+  dtype: nt.DType,
+  device: nt.Device,
+  lo: number,
+  hi: number,
+): { t: nt.Tensor; ref: Float64Array } {
   if (kind === 'transposed') {
     // A tensor of the reversed shape, permuted back: strides run backwards.
     const base = randomTensor(shape.slice().reverse(), seed, { dtype, device, lo, hi });
@@ -108,7 +163,9 @@ function viewOf(kind: string, shape: number[], seed: number, dtype: nt.DType, de
     const big = shape.map((s) => s + 3);
     const base = randomTensor(big, seed, { dtype, device, lo, hi });
     let t = base.t;
-    shape.forEach((s, d) => { t = t.narrow(d, 1, s); });
+    shape.forEach((s, d) => {
+      t = t.narrow(d, 1, s);
+    });
     return { t, ref: viewRef(base.ref, t) };
   }
   // expanded: size-1 source broadcast along the first dim
@@ -145,7 +202,13 @@ describe.each(DEVICES)('elementwise on %s', (device) => {
         const a = randomTensor(sa, testSeed(`a${sa}|${sb}`), { dtype, device, lo: c.lo, hi: c.hi });
         const b = randomTensor(sb, testSeed(`b${sa}|${sb}`), { dtype, device, lo: c.lo, hi: c.hi });
         // Make equalities happen for the comparisons.
-        const expected = refBroadcast([{ values: a.ref, shape: sa }, { values: b.ref, shape: sb }], c.ref);
+        const expected = refBroadcast(
+          [
+            { values: a.ref, shape: sa },
+            { values: b.ref, shape: sb },
+          ],
+          c.ref,
+        );
         const out = c.fn(a.t, b.t);
         expect(out.shape).toEqual(expected.shape);
         expect(out.dtype).toBe(c.bool ? 'bool' : dtype);
@@ -161,14 +224,30 @@ describe.each(DEVICES)('elementwise on %s', (device) => {
         for (const kb of kinds) {
           const a = viewOf(ka, [4, 3, 6], testSeed(`a${ka}${kb}`), dtype, device, lo, hi);
           const b = viewOf(kb, [4, 3, 6], testSeed(`b${ka}${kb}`), dtype, device, lo, hi);
-          const expected = refBroadcast([{ values: a.ref, shape: [4, 3, 6] }, { values: b.ref, shape: [4, 3, 6] }], c.ref);
+          const expected = refBroadcast(
+            [
+              { values: a.ref, shape: [4, 3, 6] },
+              { values: b.ref, shape: [4, 3, 6] },
+            ],
+            c.ref,
+          );
           expectClose(c.fn(a.t, b.t), expected.values, tol);
         }
       }
       // a transposed 2-D operand against a broadcast row
       const a = viewOf('transposed', [5, 7], testSeed('t2'), dtype, device, lo, hi);
       const b = randomTensor([7], testSeed('row'), { dtype, device, lo, hi });
-      expectClose(c.fn(a.t, b.t), refBroadcast([{ values: a.ref, shape: [5, 7] }, { values: b.ref, shape: [7] }], c.ref).values, tol);
+      expectClose(
+        c.fn(a.t, b.t),
+        refBroadcast(
+          [
+            { values: a.ref, shape: [5, 7] },
+            { values: b.ref, shape: [7] },
+          ],
+          c.ref,
+        ).values,
+        tol,
+      );
     });
 
     test('comparisons see equal elements', () => {
@@ -207,11 +286,23 @@ describe.each(DEVICES)('elementwise on %s', (device) => {
     test('where with scalars and broadcast condition', () => {
       const x = randomTensor([3, 4], testSeed(), { dtype, device });
       const cond = x.t.gt(0);
-      expectClose(nt.where(cond, x.t, 0), Array.from(x.ref, (v) => (v > 0 ? v : 0)), tol);
-      expectClose(nt.where(cond, -1, x.t), Array.from(x.ref, (v) => (v > 0 ? -1 : v)), tol);
+      expectClose(
+        nt.where(cond, x.t, 0),
+        Array.from(x.ref, (v) => (v > 0 ? v : 0)),
+        tol,
+      );
+      expectClose(
+        nt.where(cond, -1, x.t),
+        Array.from(x.ref, (v) => (v > 0 ? -1 : v)),
+        tol,
+      );
       const row = nt.tensor([true, false, true, false], { device });
       const o = nt.where(row, x.t, x.t.neg());
-      expectClose(o, Array.from(x.ref, (v, i) => (i % 4) % 2 === 0 ? v : -v), tol);
+      expectClose(
+        o,
+        Array.from(x.ref, (v, i) => ((i % 4) % 2 === 0 ? v : -v)),
+        tol,
+      );
       expect(nt.where(row, 1, 2).toArray()).toEqual([1, 2, 1, 2]);
     });
 
@@ -310,30 +401,61 @@ describe.each(DEVICES)('elementwise on %s', (device) => {
     // copy_ with broadcasting into a strided view, clamp_, sub_, div_, zero_
     const m = nt.zeros([3, 4], { device });
     m.t().copy_(nt.tensor([1, 2, 3], { device }));
-    expect(m.toArray()).toEqual([[1, 1, 1, 1], [2, 2, 2, 2], [3, 3, 3, 3]]);
+    expect(m.toArray()).toEqual([
+      [1, 1, 1, 1],
+      [2, 2, 2, 2],
+      [3, 3, 3, 3],
+    ]);
     m.narrow(0, 0, 1).sub_(nt.tensor([1, 2, 3, 4], { device }), 2);
-    expect(m.toArray()).toEqual([[-1, -3, -5, -7], [2, 2, 2, 2], [3, 3, 3, 3]]);
+    expect(m.toArray()).toEqual([
+      [-1, -3, -5, -7],
+      [2, 2, 2, 2],
+      [3, 3, 3, 3],
+    ]);
     m.narrow(0, 1, 1).div_(4);
     m.narrow(0, 2, 1).clamp_(null, 2.5);
-    expect(m.toArray()).toEqual([[-1, -3, -5, -7], [0.5, 0.5, 0.5, 0.5], [2.5, 2.5, 2.5, 2.5]]);
+    expect(m.toArray()).toEqual([
+      [-1, -3, -5, -7],
+      [0.5, 0.5, 0.5, 0.5],
+      [2.5, 2.5, 2.5, 2.5],
+    ]);
     m.narrow(1, 0, 1).zero_();
-    expect(m.toArray()).toEqual([[0, -3, -5, -7], [0, 0.5, 0.5, 0.5], [0, 2.5, 2.5, 2.5]]);
+    expect(m.toArray()).toEqual([
+      [0, -3, -5, -7],
+      [0, 0.5, 0.5, 0.5],
+      [0, 2.5, 2.5, 2.5],
+    ]);
   });
 
   test('in place on a tensor that requires grad is rejected in grad mode', () => {
     const x = nt.ones([2], { requiresGrad: true, device });
-    expectError(() => x.add_(1), nt.ArgumentError, 'add_: a tensor that requires grad cannot be modified in place while grad mode is on (use nt.noGrad)');
+    expectError(
+      () => x.add_(1),
+      nt.ArgumentError,
+      'add_: a tensor that requires grad cannot be modified in place while grad mode is on (use nt.noGrad)',
+    );
     nt.noGrad(() => x.add_(1));
     expect(x.toArray()).toEqual([2, 2]);
-    expectError(() => nt.zeros([2, 3]).add_(nt.ones([3, 3])), nt.ShapeError, 'add_: shapes [2, 3] and [3, 3] cannot be broadcast (dim 0: 2 vs 3)');
-    expectError(() => nt.zeros([3]).add_(nt.ones([2, 3])), nt.ArgumentError, 'add_: cannot update [3] in place with [2, 3]');
+    expectError(
+      () => nt.zeros([2, 3]).add_(nt.ones([3, 3])),
+      nt.ShapeError,
+      'add_: shapes [2, 3] and [3, 3] cannot be broadcast (dim 0: 2 vs 3)',
+    );
+    expectError(
+      () => nt.zeros([3]).add_(nt.ones([2, 3])),
+      nt.ArgumentError,
+      'add_: cannot update [3] in place with [2, 3]',
+    );
   });
 
   test('large tensors across threads', () => {
     const n = 1 << 18;
     const a = randomTensor([n], testSeed('a'), { device });
     const b = randomTensor([n], testSeed('b'), { device });
-    expectClose(a.t.mul(b.t).add(a.t), Array.from(a.ref, (x, i) => x * b.ref[i] + x));
+    expectClose(
+      a.t.mul(b.t).add(a.t),
+      Array.from(a.ref, (x, i) => x * b.ref[i] + x),
+    );
     expect(numelOf([n])).toBe(n);
   });
 });

@@ -7,15 +7,23 @@ import { DEVICES, expectClose, expectError, randomTensor, testSeed, viewRef } fr
 import { native } from '../lib/kernels/native';
 
 /** Naive float64 matmul of [..., M, K] x [..., K, N] given as row-major refs and shapes (batch broadcast). */
-function refMatmul(a: Float64Array, as: number[], b: Float64Array, bs: number[]): { shape: number[]; values: Float64Array } {
+function refMatmul(
+  a: Float64Array,
+  as: number[],
+  b: Float64Array,
+  bs: number[],
+): { shape: number[]; values: Float64Array } {
   let A = as.slice();
   let B = bs.slice();
   const aVec = A.length === 1;
   const bVec = B.length === 1;
   if (aVec) A = [1, A[0]];
   if (bVec) B = [B[0], 1];
-  const M = A[A.length - 2], K = A[A.length - 1], N = B[B.length - 1];
-  const ab = A.slice(0, -2), bb = B.slice(0, -2);
+  const M = A[A.length - 2],
+    K = A[A.length - 1],
+    N = B[B.length - 1];
+  const ab = A.slice(0, -2),
+    bb = B.slice(0, -2);
   const n = Math.max(ab.length, bb.length);
   const batch: number[] = [];
   for (let i = 0; i < n; ++i) {
@@ -28,7 +36,10 @@ function refMatmul(a: Float64Array, as: number[], b: Float64Array, bs: number[])
   const batchOffset = (bi: number, shape: number[]): number => {
     let idx = bi;
     const full: number[] = [];
-    for (let d = batch.length - 1; d >= 0; --d) { full.unshift(idx % batch[d]); idx = Math.floor(idx / batch[d]); }
+    for (let d = batch.length - 1; d >= 0; --d) {
+      full.unshift(idx % batch[d]);
+      idx = Math.floor(idx / batch[d]);
+    }
     let flat = 0;
     const off = batch.length - shape.length;
     for (let d = 0; d < shape.length; ++d) flat = flat * shape[d] + (shape[d] === 1 ? 0 : full[d + off]);
@@ -60,19 +71,52 @@ describe.each(DEVICES)('linalg on %s', (device) => {
       [[3], [3]],
       [[4], [4, 5]],
       [[5, 4], [4]],
-      [[2, 3], [3, 4]],
-      [[1, 1], [1, 1]],
-      [[17, 33], [33, 9]],
-      [[65, 130], [130, 67]],
-      [[2, 5, 3], [2, 3, 4]],
-      [[2, 5, 3], [3, 4]],
-      [[5, 3], [2, 3, 4]],
-      [[2, 1, 3, 4], [3, 4, 2]],
+      [
+        [2, 3],
+        [3, 4],
+      ],
+      [
+        [1, 1],
+        [1, 1],
+      ],
+      [
+        [17, 33],
+        [33, 9],
+      ],
+      [
+        [65, 130],
+        [130, 67],
+      ],
+      [
+        [2, 5, 3],
+        [2, 3, 4],
+      ],
+      [
+        [2, 5, 3],
+        [3, 4],
+      ],
+      [
+        [5, 3],
+        [2, 3, 4],
+      ],
+      [
+        [2, 1, 3, 4],
+        [3, 4, 2],
+      ],
       [[3], [2, 3, 4]],
       [[2, 5, 3], [3]],
-      [[3, 0], [0, 4]],
-      [[0, 3], [3, 4]],
-      [[2, 0, 3], [2, 3, 5]],
+      [
+        [3, 0],
+        [0, 4],
+      ],
+      [
+        [0, 3],
+        [3, 4],
+      ],
+      [
+        [2, 0, 3],
+        [2, 3, 5],
+      ],
     ];
     test.each(CASES)('matmul %j x %j', (sa, sb) => {
       const a = randomTensor(sa, testSeed('a'), { dtype, device });
@@ -87,7 +131,13 @@ describe.each(DEVICES)('linalg on %s', (device) => {
     test('transposed, narrowed and expanded operands', () => {
       // [67, 300, 75]: full and ragged 32-column slivers, several K panels and a
       // K tail, so the built-in kernel's blocked transposes are covered.
-      for (const [M, K, N] of [[7, 5, 3], [1, 9, 4], [6, 1, 6], [33, 64, 17], [67, 300, 75]]) {
+      for (const [M, K, N] of [
+        [7, 5, 3],
+        [1, 9, 4],
+        [6, 1, 6],
+        [33, 64, 17],
+        [67, 300, 75],
+      ]) {
         const at = randomTensor([K, M], testSeed(`a${M}`), { dtype, device }); // a = at.t()
         const bt = randomTensor([N, K], testSeed(`b${M}`), { dtype, device }); // b = bt.t()
         const a = at.t.t();
@@ -114,7 +164,11 @@ describe.each(DEVICES)('linalg on %s', (device) => {
       const bb = randomTensor([3, 4, 5], testSeed('bb'), { dtype, device });
       const bbt = bb.t.transpose(1, 2); // [3, 5, 4]
       const cc = randomTensor([3, 4, 2], testSeed('cc'), { dtype, device });
-      expectClose(nt.bmm(bbt, cc.t), refMatmul(viewRef(bb.ref, bbt), [3, 5, 4], cc.ref, [3, 4, 2]).values, tolOf(dtype, 4));
+      expectClose(
+        nt.bmm(bbt, cc.t),
+        refMatmul(viewRef(bb.ref, bbt), [3, 5, 4], cc.ref, [3, 4, 2]).values,
+        tolOf(dtype, 4),
+      );
       // permuted batch dims (batch stride not uniform) fall back to a copy
       const pp = randomTensor([4, 3, 2, 5], testSeed('pp'), { dtype, device });
       const pv = pp.t.permute(1, 0, 2, 3); // [3, 4, 2, 5]
@@ -145,7 +199,13 @@ describe.each(DEVICES)('linalg on %s', (device) => {
     });
 
     test('linear(x, w, b) equals x @ w.T + b', () => {
-      for (const [lead, inF, outF] of [[[5], 7, 3], [[2, 3], 4, 6], [[1], 1, 1], [[0], 3, 2], [[4], 0, 2]] as [number[], number, number][]) {
+      for (const [lead, inF, outF] of [
+        [[5], 7, 3],
+        [[2, 3], 4, 6],
+        [[1], 1, 1],
+        [[0], 3, 2],
+        [[4], 0, 2],
+      ] as [number[], number, number][]) {
         const x = randomTensor([...lead, inF], testSeed(`x${lead}`), { dtype, device });
         const w = randomTensor([outF, inF], testSeed(`w${lead}`), { dtype, device });
         const b = randomTensor([outF], testSeed(`b${lead}`), { dtype, device });
@@ -165,27 +225,74 @@ describe.each(DEVICES)('linalg on %s', (device) => {
       const wRef = viewRef(wt.ref, w);
       const wT = Float64Array.from({ length: 12 }, (_, i) => wRef[(i % 3) * 4 + Math.floor(i / 3)]);
       expectClose(linear(x.t, w), refMatmul(x.ref, [2, 4], wT, [4, 3]).values, tolOf(dtype, 4));
-      expectError(() => linear(x.t, w, nt.zeros([4], { dtype, device })), nt.ShapeError, 'linear: bias must have shape [3], got [4]');
-      expectError(() => linear(x.t, nt.zeros([3, 5], { dtype, device })), nt.ShapeError, 'linear: input [2, 4] and weight [3, 5] cannot be multiplied (4 != 5)');
+      expectError(
+        () => linear(x.t, w, nt.zeros([4], { dtype, device })),
+        nt.ShapeError,
+        'linear: bias must have shape [3], got [4]',
+      );
+      expectError(
+        () => linear(x.t, nt.zeros([3, 5], { dtype, device })),
+        nt.ShapeError,
+        'linear: input [2, 4] and weight [3, 5] cannot be multiplied (4 != 5)',
+      );
     });
   });
 
   test('mixed and integer dtypes', () => {
-    const a = nt.tensor([[1, 2], [3, 4]], { device });
-    const f = nt.tensor([[1, 0], [0, 1]], { dtype: 'float64', device });
+    const a = nt.tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { device },
+    );
+    const f = nt.tensor(
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      { dtype: 'float64', device },
+    );
     const out = a.matmul(f);
     expect(out.dtype).toBe('float64');
-    expect(out.toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(out.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expectError(() => a.matmul(a), nt.DTypeError, 'matmul: expected floating point tensors, got int64 and int64');
   });
 
   test('shape errors', () => {
     const a = nt.zeros([64, 784], { device });
-    expectError(() => a.matmul(nt.zeros([500, 784], { device })), nt.ShapeError, 'matmul: shapes [64, 784] and [500, 784] cannot be multiplied (784 != 500)');
-    expectError(() => nt.zeros([3], { device }).matmul(nt.zeros([4], { device })), nt.ShapeError, 'matmul: shapes [3] and [4] cannot be multiplied (3 != 4)');
-    expectError(() => nt.zeros([2, 2, 3], { device }).matmul(nt.zeros([3, 3, 1], { device })), nt.ShapeError, 'matmul: shapes [2] and [3] cannot be broadcast (dim 0: 2 vs 3)');
-    expectError(() => nt.tensor(1.5).matmul(nt.zeros([1])), nt.ShapeError, 'matmul: both arguments need at least 1 dim');
-    expectError(() => nt.mm(nt.zeros([2]), nt.zeros([2, 2])), nt.ShapeError, 'mm: expects 2-D tensors, got [2] and [2, 2]');
-    expectError(() => nt.bmm(nt.zeros([2, 2, 2]), nt.zeros([3, 2, 2])), nt.ShapeError, 'bmm: expects 3-D tensors with equal batch, got [2, 2, 2] and [3, 2, 2]');
+    expectError(
+      () => a.matmul(nt.zeros([500, 784], { device })),
+      nt.ShapeError,
+      'matmul: shapes [64, 784] and [500, 784] cannot be multiplied (784 != 500)',
+    );
+    expectError(
+      () => nt.zeros([3], { device }).matmul(nt.zeros([4], { device })),
+      nt.ShapeError,
+      'matmul: shapes [3] and [4] cannot be multiplied (3 != 4)',
+    );
+    expectError(
+      () => nt.zeros([2, 2, 3], { device }).matmul(nt.zeros([3, 3, 1], { device })),
+      nt.ShapeError,
+      'matmul: shapes [2] and [3] cannot be broadcast (dim 0: 2 vs 3)',
+    );
+    expectError(
+      () => nt.tensor(1.5).matmul(nt.zeros([1])),
+      nt.ShapeError,
+      'matmul: both arguments need at least 1 dim',
+    );
+    expectError(
+      () => nt.mm(nt.zeros([2]), nt.zeros([2, 2])),
+      nt.ShapeError,
+      'mm: expects 2-D tensors, got [2] and [2, 2]',
+    );
+    expectError(
+      () => nt.bmm(nt.zeros([2, 2, 2]), nt.zeros([3, 2, 2])),
+      nt.ShapeError,
+      'bmm: expects 3-D tensors with equal batch, got [2, 2, 2] and [3, 2, 2]',
+    );
   });
 });

@@ -1,35 +1,57 @@
 // Reductions against a float64 reference: single, multiple, negative and all
 // dims, keepdim, non-contiguous inputs, integer inputs, NaN and empty dims.
 import * as nt from '../lib';
-import { DEVICES, expectClose, expectError, randomTensor, refReduce, testSeed, tolFor, values, viewRef } from './helpers';
+import {
+  DEVICES,
+  expectClose,
+  expectError,
+  randomTensor,
+  refReduce,
+  testSeed,
+  tolFor,
+  values,
+  viewRef,
+} from './helpers';
 
 const sum = (g: number[]): number => g.reduce((a, b) => a + b, 0);
 const mean = (g: number[]): number => sum(g) / g.length;
-const variance = (c: number) => (g: number[]): number => {
-  const m = mean(g);
-  return g.reduce((a, b) => a + (b - m) ** 2, 0) / (g.length - c);
-};
+const variance =
+  (c: number) =>
+  (g: number[]): number => {
+    const m = mean(g);
+    return g.reduce((a, b) => a + (b - m) ** 2, 0) / (g.length - c);
+  };
 const lse = (g: number[]): number => {
   const m = Math.max(...g);
   return m + Math.log(g.reduce((a, b) => a + Math.exp(b - m), 0));
 };
-const argOf = (better: (a: number, b: number) => boolean) => (g: number[]): number => {
-  let k = 0;
-  for (let i = 1; i < g.length; ++i) if (better(g[i], g[k])) k = i;
-  return k;
-};
+const argOf =
+  (better: (a: number, b: number) => boolean) =>
+  (g: number[]): number => {
+    let k = 0;
+    for (let i = 1; i < g.length; ++i) if (better(g[i], g[k])) k = i;
+    return k;
+  };
 
 interface RCase {
   name: string;
   fn: (t: nt.Tensor, dim: number | number[] | undefined, keepdim: boolean) => nt.Tensor;
   ref: (g: number[]) => number;
   single?: boolean; // only one dim at a time
-  lo?: number; hi?: number;
+  lo?: number;
+  hi?: number;
 }
 const CASES: RCase[] = [
   { name: 'sum', fn: (t, d, k) => t.sum(d, k), ref: sum },
   { name: 'mean', fn: (t, d, k) => t.mean(d, k), ref: mean },
-  { name: 'prod', fn: (t, d, k) => t.prod(d as number | undefined, k), ref: (g) => g.reduce((a, b) => a * b, 1), single: true, lo: 0.5, hi: 1.5 },
+  {
+    name: 'prod',
+    fn: (t, d, k) => t.prod(d as number | undefined, k),
+    ref: (g) => g.reduce((a, b) => a * b, 1),
+    single: true,
+    lo: 0.5,
+    hi: 1.5,
+  },
   { name: 'amax', fn: (t, d, k) => t.amax(d, k), ref: (g) => Math.max(...g) },
   { name: 'amin', fn: (t, d, k) => t.amin(d, k), ref: (g) => Math.min(...g) },
   { name: 'var', fn: (t, d, k) => t.var(d, { keepdim: k }), ref: variance(1) },
@@ -38,12 +60,42 @@ const CASES: RCase[] = [
   { name: 'logsumexp', fn: (t, d, k) => t.logsumexp(d ?? [0, 1, 2], k), ref: lse },
   { name: 'argmax', fn: (t, d, k) => t.argmax(d as number | undefined, k), ref: argOf((a, b) => a > b), single: true },
   { name: 'argmin', fn: (t, d, k) => t.argmin(d as number | undefined, k), ref: argOf((a, b) => a < b), single: true },
-  { name: 'max(dim).values', fn: (t, d, k) => (d === undefined ? t.max() : t.max(d as number, k).values), ref: (g) => Math.max(...g), single: true },
-  { name: 'max(dim).indices', fn: (t, d, k) => (d === undefined ? t.argmax() : t.max(d as number, k).indices), ref: argOf((a, b) => a > b), single: true },
-  { name: 'min(dim).values', fn: (t, d, k) => (d === undefined ? t.min() : t.min(d as number, k).values), ref: (g) => Math.min(...g), single: true },
-  { name: 'min(dim).indices', fn: (t, d, k) => (d === undefined ? t.argmin() : t.min(d as number, k).indices), ref: argOf((a, b) => a < b), single: true },
-  { name: 'nt.max(dim).values', fn: (t, d, k) => (d === undefined ? nt.max(t) : nt.max(t, d as number, k).values), ref: (g) => Math.max(...g), single: true },
-  { name: 'nt.min(dim).indices', fn: (t, d, k) => (d === undefined ? nt.argmin(t) : nt.min(t, d as number, k).indices), ref: argOf((a, b) => a < b), single: true },
+  {
+    name: 'max(dim).values',
+    fn: (t, d, k) => (d === undefined ? t.max() : t.max(d as number, k).values),
+    ref: (g) => Math.max(...g),
+    single: true,
+  },
+  {
+    name: 'max(dim).indices',
+    fn: (t, d, k) => (d === undefined ? t.argmax() : t.max(d as number, k).indices),
+    ref: argOf((a, b) => a > b),
+    single: true,
+  },
+  {
+    name: 'min(dim).values',
+    fn: (t, d, k) => (d === undefined ? t.min() : t.min(d as number, k).values),
+    ref: (g) => Math.min(...g),
+    single: true,
+  },
+  {
+    name: 'min(dim).indices',
+    fn: (t, d, k) => (d === undefined ? t.argmin() : t.min(d as number, k).indices),
+    ref: argOf((a, b) => a < b),
+    single: true,
+  },
+  {
+    name: 'nt.max(dim).values',
+    fn: (t, d, k) => (d === undefined ? nt.max(t) : nt.max(t, d as number, k).values),
+    ref: (g) => Math.max(...g),
+    single: true,
+  },
+  {
+    name: 'nt.min(dim).indices',
+    fn: (t, d, k) => (d === undefined ? nt.argmin(t) : nt.min(t, d as number, k).indices),
+    ref: argOf((a, b) => a < b),
+    single: true,
+  },
 ];
 
 const SHAPE = [3, 4, 5];
@@ -80,9 +132,10 @@ describe.each(DEVICES)('reductions on %s', (device) => {
             const dims = normDims(dim, 3);
             const isArg = c.name.startsWith('arg') || c.name.endsWith('indices');
             // argmax over all dims flattens: reference over the flat index.
-            const exp = isArg && dim === undefined
-              ? { shape: keepdim ? [1, 1, 1] : [], values: Float64Array.of(c.ref(Array.from(ref))) }
-              : refReduce(ref, SHAPE, dims, keepdim, c.ref);
+            const exp =
+              isArg && dim === undefined
+                ? { shape: keepdim ? [1, 1, 1] : [], values: Float64Array.of(c.ref(Array.from(ref))) }
+                : refReduce(ref, SHAPE, dims, keepdim, c.ref);
             const out = c.fn(t, dim, keepdim);
             expect({ layout, dim, keepdim, shape: out.shape }).toEqual({ layout, dim, keepdim, shape: exp.shape });
             expect(out.dtype).toBe(isArg ? 'int64' : dtype);
@@ -119,7 +172,13 @@ describe.each(DEVICES)('reductions on %s', (device) => {
     });
 
     test('max, amax and argmax propagate NaN', () => {
-      const t = nt.tensor([[1, NaN, 3], [4, 5, 6]], { dtype, device });
+      const t = nt.tensor(
+        [
+          [1, NaN, 3],
+          [4, 5, 6],
+        ],
+        { dtype, device },
+      );
       expectClose(t.amax(1), [NaN, 6]);
       expectClose(t.amin(1), [NaN, 4]);
       expect(Number.isNaN(t.max().item())).toBe(true);
@@ -132,7 +191,13 @@ describe.each(DEVICES)('reductions on %s', (device) => {
     });
 
     test('ties: argmax returns the first index', () => {
-      const t = nt.tensor([[2, 7, 7, 1], [3, 3, 3, 3]], { dtype, device });
+      const t = nt.tensor(
+        [
+          [2, 7, 7, 1],
+          [3, 3, 3, 3],
+        ],
+        { dtype, device },
+      );
       expect(t.argmax(1).toArray()).toEqual([1, 0]);
       expect(t.argmin(1).toArray()).toEqual([3, 0]);
       expect(t.argmax().item()).toBe(1);
@@ -143,13 +208,27 @@ describe.each(DEVICES)('reductions on %s', (device) => {
       const { t, ref } = randomTensor([3, n], testSeed(), { dtype, device });
       const rows = [0, 1, 2].map((r) => sum(Array.from(ref.subarray(r * n, (r + 1) * n))));
       expectClose(t.sum(1), rows, dtype === 'float64' ? tol : { atol: 1e-3, rtol: 1e-4 });
-      expectClose(t.mean(0), Array.from({ length: n }, (_, j) => (ref[j] + ref[n + j] + ref[2 * n + j]) / 3), tol);
-      expectClose(t.sum(), [sum(Array.from(ref))], dtype === 'float64' ? { atol: 1e-9, rtol: 1e-10 } : { atol: 1e-2, rtol: 1e-4 });
+      expectClose(
+        t.mean(0),
+        Array.from({ length: n }, (_, j) => (ref[j] + ref[n + j] + ref[2 * n + j]) / 3),
+        tol,
+      );
+      expectClose(
+        t.sum(),
+        [sum(Array.from(ref))],
+        dtype === 'float64' ? { atol: 1e-9, rtol: 1e-10 } : { atol: 1e-2, rtol: 1e-4 },
+      );
     });
   });
 
   test('integer inputs: sum and prod give int64, mean and var float32, max keeps the dtype', () => {
-    const i32 = nt.tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'int32', device });
+    const i32 = nt.tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      { dtype: 'int32', device },
+    );
     expect(i32.sum().dtype).toBe('int64');
     expect(i32.sum().item()).toBe(21);
     expect(i32.sum(0).toArray()).toEqual([5, 7, 9]);

@@ -92,18 +92,16 @@ export const derivatives: DerivativeTable = {
   erf: ({ x }, g) => [ew.mul(g, ew.mul(unary.exp(unary.neg(ew.mul(x, x))), 2 / Math.sqrt(Math.PI)))],
   zeroGrad: (_c, g) => [ew.mul(g, 0)],
   clamp: ({ x, min, max }, g) => [ew.mul(g, cast(ew.logicalAnd(ew.ge(x, min), ew.le(x, max)), g.dtype))],
-  where: ({ cond }, g, needs) => [
-    null,
-    needs[1] ? ew.where(cond, g, 0) : null,
-    needs[2] ? ew.where(cond, 0, g) : null,
-  ],
+  where: ({ cond }, g, needs) => [null, needs[1] ? ew.where(cond, g, 0) : null, needs[2] ? ew.where(cond, 0, g) : null],
   cast: ({ from }, g) => [cast(g, from)],
   toDevice: ({ from }, g) => [to(g, from)],
   identity: (_c, g) => [g],
   reshape: ({ inShape }, g) => [views.reshape(g, inShape)],
   permute: ({ dims }, g) => {
     const inverse = new Array<number>(dims.length);
-    dims.forEach((d, i) => { inverse[d] = i; });
+    dims.forEach((d, i) => {
+      inverse[d] = i;
+    });
     return [views.permute(g, inverse)];
   },
   expand: (_c, g) => [g],
@@ -123,8 +121,11 @@ export const derivatives: DerivativeTable = {
     const isZero = ew.eq(x, 0);
     const zeros = unreduce(cast(isZero, x.dtype).sum(dims, true), x.shape, dims, true);
     const othersIfOneZero = unreduce(prodOver(ew.where(isZero, 1, x), dims), x.shape, dims, true);
-    const local = ew.where(ew.eq(zeros, 0), ew.div(unreduce(out, x.shape, dims, keepdim), x),
-      ew.where(ew.logicalAnd(ew.eq(zeros, 1), isZero), othersIfOneZero, 0));
+    const local = ew.where(
+      ew.eq(zeros, 0),
+      ew.div(unreduce(out, x.shape, dims, keepdim), x),
+      ew.where(ew.logicalAnd(ew.eq(zeros, 1), isZero), othersIfOneZero, 0),
+    );
     return [ew.mul(unreduce(g, x.shape, dims, keepdim), local)];
   },
   extreme: ({ x, out, dims, keepdim }, g) => {

@@ -68,14 +68,21 @@ export function backward(root: Tensor, gradient: Tensor | undefined, retainGraph
   let g: Tensor;
   if (gradient === undefined) {
     if (root.numel !== 1) {
-      throw new ShapeError('backward', `grad can be implicitly created only for one-element outputs, got shape ${formatShape(root.shape)}`);
+      throw new ShapeError(
+        'backward',
+        `grad can be implicitly created only for one-element outputs, got shape ${formatShape(root.shape)}`,
+      );
     }
     g = noGrad(() => root.detach().mul(0).add(1));
   } else {
-    if (!isTensor(gradient)) throw new ArgumentError('backward', `gradient must be a Tensor, got ${showValue(gradient)}`);
+    if (!isTensor(gradient))
+      throw new ArgumentError('backward', `gradient must be a Tensor, got ${showValue(gradient)}`);
     gradient._check('backward');
     if (gradient.shape.length !== root.shape.length || gradient.shape.some((s, i) => s !== root.shape[i])) {
-      throw new ShapeError('backward', `gradient shape ${formatShape(gradient.shape)} does not match output shape ${formatShape(root.shape)}`);
+      throw new ShapeError(
+        'backward',
+        `gradient shape ${formatShape(gradient.shape)} does not match output shape ${formatShape(root.shape)}`,
+      );
     }
     g = gradient;
   }
@@ -94,7 +101,10 @@ export function backward(root: Tensor, gradient: Tensor | undefined, retainGraph
       grads.delete(node);
       if (!gOut) continue;
       if (node.released) {
-        throw new ArgumentError('backward', 'trying to backward through the graph a second time; pass {retainGraph: true} to the first backward()');
+        throw new ArgumentError(
+          'backward',
+          'trying to backward through the graph a second time; pass {retainGraph: true} to the first backward()',
+        );
       }
       if (node.retained) node.retained.grad = keep(gOut.clone());
       const fn = derivatives[node.op as OpName] as (c: unknown, g: Tensor, n: readonly boolean[]) => (Tensor | null)[];

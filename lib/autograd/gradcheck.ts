@@ -27,7 +27,11 @@ function dot(a: Tensor, b: Float64Array): number {
  * Checks the gradients of fn at `inputs` (float64 tensors; those with
  * requiresGrad are checked). fn must return one tensor.
  */
-export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], options: GradcheckOptions = {}): boolean {
+export function gradcheck(
+  fn: (...inputs: Tensor[]) => Tensor,
+  inputs: Tensor[],
+  options: GradcheckOptions = {},
+): boolean {
   const op = 'gradcheck';
   checkFunction(op, 'fn', fn);
   if (!Array.isArray(inputs)) throw new ArgumentError(op, `inputs an array of tensors, got ${showValue(inputs)}`);
@@ -58,12 +62,13 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
     const analytical = x.grad ? (x.grad.double().data() as Float64Array) : new Float64Array(x.numel);
     const base = x.detach().contiguous().data() as Float64Array;
     for (let i = 0; i < base.length; ++i) {
-      const probe = (delta: number): number => noGrad(() => {
-        const p = base.slice();
-        p[i] += delta;
-        const args = inputs.map((y, j) => (j === k ? tensor(p, { shape: x.shape, device: x.device }) : y.detach()));
-        return dot(call(args), v);
-      });
+      const probe = (delta: number): number =>
+        noGrad(() => {
+          const p = base.slice();
+          p[i] += delta;
+          const args = inputs.map((y, j) => (j === k ? tensor(p, { shape: x.shape, device: x.device }) : y.detach()));
+          return dot(call(args), v);
+        });
       const numerical = (probe(eps) - probe(-eps)) / (2 * eps);
       const err = Math.abs(numerical - analytical[i]);
       if (err > atol + rtol * Math.abs(numerical)) ok = false;
@@ -71,8 +76,11 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
     }
   });
   if (!ok && raise) {
-    throw new NodetorchError('gradcheck', `gradient mismatch for input ${worst.input} at flat index ${worst.index}: ` +
-      `analytical ${worst.analytical}, numerical ${worst.numerical} (|diff| ${worst.err.toExponential(3)}, atol ${atol}, rtol ${rtol})`);
+    throw new NodetorchError(
+      'gradcheck',
+      `gradient mismatch for input ${worst.input} at flat index ${worst.index}: ` +
+        `analytical ${worst.analytical}, numerical ${worst.numerical} (|diff| ${worst.err.toExponential(3)}, atol ${atol}, rtol ${rtol})`,
+    );
   }
   return ok;
 }

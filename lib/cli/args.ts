@@ -131,7 +131,8 @@ export function parseArgs(cmd: string, argv: readonly string[], specs: readonly 
     if (raw === undefined) {
       // A following '--x' is the next option, not this one's value (a negative number is fine).
       const next = argv[i + 1];
-      if (next === undefined || /^--?[a-zA-Z]/.test(next)) throw new UsageError(cmd, `--${spec.name} expects ${describe(spec)}, got nothing`);
+      if (next === undefined || /^--?[a-zA-Z]/.test(next))
+        throw new UsageError(cmd, `--${spec.name} expects ${describe(spec)}, got nothing`);
       raw = next;
       i++;
     }
@@ -172,11 +173,14 @@ export function formatOptions(specs: readonly OptionSpec[]): string {
   const rows = specs
     .filter((s) => !s.hidden)
     .map((s) => {
-      const value = s.kind === 'flag' ? '' : s.kind === 'choice' ? ` ${(s.choices ?? []).join('|')}` : ` ${s.metavar ?? 'X'}`;
+      const value =
+        s.kind === 'flag' ? '' : s.kind === 'choice' ? ` ${(s.choices ?? []).join('|')}` : ` ${s.metavar ?? 'X'}`;
       const left = `${s.short ? `-${s.short}, ` : '    '}--${s.name}${value}`;
       const right = s.help + (s.defaultText !== undefined ? ` (default: ${s.defaultText})` : '');
       return [left, right];
     });
   const width = Math.min(34, Math.max(...rows.map((r) => r[0].length)));
-  return rows.map(([l, r]) => (l.length > width ? `  ${l}\n  ${' '.repeat(width)}  ${r}` : `  ${l.padEnd(width)}  ${r}`)).join('\n');
+  return rows
+    .map(([l, r]) => (l.length > width ? `  ${l}\n  ${' '.repeat(width)}  ${r}` : `  ${l.padEnd(width)}  ${r}`))
+    .join('\n');
 }

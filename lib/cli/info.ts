@@ -1,8 +1,8 @@
 // `nodetorch info` and `nodetorch --version`: what was loaded and how it runs.
 
-import { info, Info } from '../runtime';
-import { cudaLibraries, CudaLibraries } from '../cuda_libraries';
-import { parseArgs, OptionSpec, formatOptions, UsageError } from './args';
+import { info, type Info } from '../runtime';
+import { cudaLibraries, type CudaLibraries } from '../cuda_libraries';
+import { parseArgs, type OptionSpec, formatOptions, UsageError } from './args';
 
 /** The parts of nt.info() worth recording next to a benchmark or training result. */
 export function backendEssentials(i: Info = info()): Record<string, unknown> {
@@ -28,7 +28,12 @@ function formatInfo(i: Info): string {
     ['GEMM', `${i.gemm}: ${i.gemmDetail}`],
     ['CPU features', i.cpuFeatures.join(' ') || 'none detected'],
     ['threads', `${i.threads} of ${i.hardwareThreads} hardware threads`],
-    ['CUDA', i.cuda.available ? `available, ${i.cuda.deviceCount} device(s)` : `${i.cuda.compiled ? 'compiled, ' : 'not compiled'}${i.cuda.compiled ? 'unavailable' : ''}${i.cuda.reason ? ` (${i.cuda.reason})` : ''}`],
+    [
+      'CUDA',
+      i.cuda.available
+        ? `available, ${i.cuda.deviceCount} device(s)`
+        : `${i.cuda.compiled ? 'compiled, ' : 'not compiled'}${i.cuda.compiled ? 'unavailable' : ''}${i.cuda.reason ? ` (${i.cuda.reason})` : ''}`,
+    ],
     ['kernels', `${i.kernels.length}`],
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
@@ -71,7 +76,8 @@ export function formatCudaLibraries(l: CudaLibraries): string {
 export function runInfo(argv: readonly string[]): string {
   const { values, positionals } = parseArgs('nodetorch info', argv, INFO_OPTIONS);
   if (values.get('help')) return INFO_USAGE;
-  if (positionals.length) throw new UsageError('nodetorch info', `no positional arguments expected, got '${positionals[0]}'`);
+  if (positionals.length)
+    throw new UsageError('nodetorch info', `no positional arguments expected, got '${positionals[0]}'`);
   const i = info();
   const libs = i.cuda.compiled ? cudaLibraries() : null;
   if (values.get('json')) return JSON.stringify(libs ? { ...i, cudaLibraries: libs } : i, null, 2);

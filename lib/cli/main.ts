@@ -66,7 +66,11 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
       return e.exitCode;
     }
     // Our own errors explain themselves; anything else is a bug worth a stack.
-    io.err(e instanceof NodetorchError ? `error: ${e.message}` : `error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    io.err(
+      e instanceof NodetorchError
+        ? `error: ${e.message}`
+        : `error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+    );
     return 1;
   }
 }

@@ -29,14 +29,15 @@ interface Box {
   w: number;
   h: number;
 }
-interface Scale {
-  (v: number): number;
-}
+type Scale = (v: number) => number;
 
 const fmt = (v: number): string => (Math.round(v * 100) / 100).toString();
 
 function esc(s: string): string {
-  return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  return s.replace(
+    /[<>&"']/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
 }
 
 /** About `count` round tick values covering [lo, hi]. */
@@ -46,7 +47,8 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step)
+    out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
   return out;
 }
 
@@ -63,10 +65,11 @@ function logTicks(lo: number, hi: number): number[] {
   const d1 = Math.ceil(Math.log10(hi));
   const mults = d1 - d0 <= 4 ? [1, 2, 5] : [1];
   const out: number[] = [];
-  for (let d = d0; d <= d1; d++) for (const m of mults) {
-    const v = m * 10 ** d;
-    if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push(v);
-  }
+  for (let d = d0; d <= d1; d++)
+    for (const m of mults) {
+      const v = m * 10 ** d;
+      if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push(v);
+    }
   return out;
 }
 
@@ -106,7 +109,16 @@ function polyline(points: [number, number][], sx: Scale, sy: Scale, color: strin
   return `<polyline fill="none" stroke="${color}" stroke-width="${width}" stroke-linejoin="round" points="${pts}"/>`;
 }
 
-function axes(box: Box, xTicks: number[], sx: Scale, yTicks: number[], sy: Scale, xLabel: string, yLabel: string, yFmt: (v: number) => string): string {
+function axes(
+  box: Box,
+  xTicks: number[],
+  sx: Scale,
+  yTicks: number[],
+  sy: Scale,
+  xLabel: string,
+  yLabel: string,
+  yFmt: (v: number) => string,
+): string {
   const parts: string[] = [];
   const bottom = box.y + box.h;
   for (const t of yTicks) {
@@ -119,15 +131,23 @@ function axes(box: Box, xTicks: number[], sx: Scale, yTicks: number[], sy: Scale
     parts.push(`<line x1="${x}" y1="${bottom}" x2="${x}" y2="${bottom + 5}" stroke="${COLORS.axis}"/>`);
     parts.push(`<text x="${x}" y="${bottom + 18}" text-anchor="middle">${esc(label(t))}</text>`);
   }
-  parts.push(`<rect x="${box.x}" y="${box.y}" width="${box.w}" height="${box.h}" fill="none" stroke="${COLORS.axis}"/>`);
+  parts.push(
+    `<rect x="${box.x}" y="${box.y}" width="${box.w}" height="${box.h}" fill="none" stroke="${COLORS.axis}"/>`,
+  );
   parts.push(`<text x="${box.x + box.w / 2}" y="${bottom + 40}" text-anchor="middle">${esc(xLabel)}</text>`);
   const cy = box.y + box.h / 2;
-  parts.push(`<text x="${box.x - 52}" y="${cy}" text-anchor="middle" transform="rotate(-90 ${box.x - 52} ${cy})">${esc(yLabel)}</text>`);
+  parts.push(
+    `<text x="${box.x - 52}" y="${cy}" text-anchor="middle" transform="rotate(-90 ${box.x - 52} ${cy})">${esc(yLabel)}</text>`,
+  );
   return parts.join('\n');
 }
 
 /** A legend in the top or bottom right corner (where a falling loss / rising accuracy leaves room). */
-function legend(box: Box, items: { label: string; color: string; marker?: boolean }[], corner: 'top' | 'bottom'): string {
+function legend(
+  box: Box,
+  items: { label: string; color: string; marker?: boolean }[],
+  corner: 'top' | 'bottom',
+): string {
   const lineH = 18;
   const w = 12 + Math.max(...items.map((i) => i.label.length)) * 7 + 34;
   const h = items.length * lineH + 8;
@@ -143,7 +163,8 @@ function legend(box: Box, items: { label: string; color: string; marker?: boolea
 
 function lossPanel(box: Box, data: PlotData): string {
   const finite = data.stepLoss.filter((v) => Number.isFinite(v));
-  if (finite.length === 0) return `<text x="${box.x + box.w / 2}" y="${box.y + box.h / 2}" text-anchor="middle">no loss values</text>`;
+  if (finite.length === 0)
+    return `<text x="${box.x + box.w / 2}" y="${box.y + box.h / 2}" text-anchor="middle">no loss values</text>`;
   // About a 30-step window on short runs, TensorBoard's usual 0.98 on long ones.
   const weight = Math.round(100 * Math.min(0.98, Math.max(0, 1 - 30 / data.stepLoss.length))) / 100;
   const raw = downsample(data.stepLoss);
@@ -173,24 +194,34 @@ function lossPanel(box: Box, data: PlotData): string {
   }
   const epochsSpan = nSteps / per;
   const sx: Scale = (step) => box.x + ((step + 1) / nSteps) * box.w;
-  const xTicks = niceTicks(0, epochsSpan, Math.min(8, Math.max(2, Math.ceil(epochsSpan)))).filter((t) => t <= epochsSpan + 1e-9);
+  const xTicks = niceTicks(0, epochsSpan, Math.min(8, Math.max(2, Math.ceil(epochsSpan)))).filter(
+    (t) => t <= epochsSpan + 1e-9,
+  );
   const sxEpoch: Scale = (e) => box.x + (e / epochsSpan) * box.w;
   return [
     `<text x="${box.x}" y="${box.y - 10}" class="panel">Training loss per step${useLog ? ' (log scale)' : ''}</text>`,
     axes(box, xTicks, sxEpoch, yTicks, sy, 'epoch', 'loss', label),
     polyline(raw, sx, sy, COLORS.raw, 1),
     polyline(sm, sx, sy, COLORS.smooth, 2.2),
-    legend(box, [
-      { label: 'loss (per step)', color: COLORS.raw },
-      { label: `smoothed (EMA ${weight})`, color: COLORS.smooth },
-    ], 'top'),
+    legend(
+      box,
+      [
+        { label: 'loss (per step)', color: COLORS.raw },
+        { label: `smoothed (EMA ${weight})`, color: COLORS.smooth },
+      ],
+      'top',
+    ),
   ].join('\n');
 }
 
 function accuracyPanel(box: Box, data: PlotData): string {
   const rows = data.epochs.filter((e) => Number.isFinite(e.trainAcc) || Number.isFinite(e.testAcc));
-  if (rows.length === 0) return `<text x="${box.x + box.w / 2}" y="${box.y + box.h / 2}" text-anchor="middle">no accuracy values</text>`;
-  const vals = rows.flatMap((e) => [e.trainAcc, e.testAcc]).filter((v) => Number.isFinite(v)).map((v) => 100 * v);
+  if (rows.length === 0)
+    return `<text x="${box.x + box.w / 2}" y="${box.y + box.h / 2}" text-anchor="middle">no accuracy values</text>`;
+  const vals = rows
+    .flatMap((e) => [e.trainAcc, e.testAcc])
+    .filter((v) => Number.isFinite(v))
+    .map((v) => 100 * v);
   const lowest = Math.min(...vals);
   const highest = Math.max(...vals);
   // Zoom in on the interesting range, but never past 100%.
@@ -215,7 +246,10 @@ function accuracyPanel(box: Box, data: PlotData): string {
   for (let e = e0; e <= e1; e += step) xTicks.push(e);
   const series = (key: 'trainAcc' | 'testAcc', color: string): string => {
     const pts: [number, number][] = rows.filter((r) => Number.isFinite(r[key])).map((r) => [r.epoch, 100 * r[key]]);
-    const dots = pts.map(([x, y]) => `<circle cx="${fmt(sx(x))}" cy="${fmt(sy(y))}" r="3.5" fill="${color}"><title>epoch ${x}: ${y.toFixed(2)}%</title></circle>`);
+    const dots = pts.map(
+      ([x, y]) =>
+        `<circle cx="${fmt(sx(x))}" cy="${fmt(sy(y))}" r="3.5" fill="${color}"><title>epoch ${x}: ${y.toFixed(2)}%</title></circle>`,
+    );
     return `<g class="series-${key}">${polyline(pts, sx, sy, color, 2.2)}${dots.join('')}</g>`;
   };
   return [
@@ -223,10 +257,14 @@ function accuracyPanel(box: Box, data: PlotData): string {
     axes(box, xTicks, sx, yTicks, sy, 'epoch', 'accuracy (%)', (v) => `${label(v)}`),
     series('trainAcc', COLORS.train),
     series('testAcc', COLORS.test),
-    legend(box, [
-      { label: 'train (running)', color: COLORS.train, marker: true },
-      { label: 'test', color: COLORS.test, marker: true },
-    ], 'bottom'),
+    legend(
+      box,
+      [
+        { label: 'train (running)', color: COLORS.train, marker: true },
+        { label: 'test', color: COLORS.test, marker: true },
+      ],
+      'bottom',
+    ),
   ].join('\n');
 }
 

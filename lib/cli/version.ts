@@ -8,7 +8,10 @@ import * as path from 'path';
 export function packageVersion(): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
     try {
-      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
       if (pkg.name === 'nodetorch' && typeof pkg.version === 'string') return pkg.version;
     } catch {
       // Not here (or unreadable): keep walking up.

@@ -9,10 +9,14 @@ import { Tensor } from '../tensor/tensor';
 import { showValue } from '../validate';
 
 /** The batch type default collate makes from items of type T. */
-export type Collated<T> = T extends Tensor ? Tensor
-  : T extends number | boolean ? Tensor
-    : T extends readonly unknown[] ? { -readonly [K in keyof T]: Collated<T[K]> }
-      : T extends object ? { [K in keyof T]: Collated<T[K]> }
+export type Collated<T> = T extends Tensor
+  ? Tensor
+  : T extends number | boolean
+    ? Tensor
+    : T extends readonly unknown[]
+      ? { -readonly [K in keyof T]: Collated<T[K]> }
+      : T extends object
+        ? { [K in keyof T]: Collated<T[K]> }
         : never;
 
 export function defaultCollate<T>(items: readonly T[]): Collated<T> {
@@ -25,20 +29,23 @@ function collate(items: readonly unknown[], where: string): unknown {
   const first = items[0];
   if (first instanceof Tensor) {
     items.forEach((t, i) => {
-      if (!(t instanceof Tensor)) throw new ArgumentError('defaultCollate', `${where}[${i}] a Tensor like ${where}[0], got ${showValue(t)}`);
+      if (!(t instanceof Tensor))
+        throw new ArgumentError('defaultCollate', `${where}[${i}] a Tensor like ${where}[0], got ${showValue(t)}`);
     });
     return stack(items as Tensor[], 0);
   }
   if (typeof first === 'number') {
     const nums = items.map((v, i) => {
-      if (typeof v !== 'number') throw new ArgumentError('defaultCollate', `${where}[${i}] a number like ${where}[0], got ${showValue(v)}`);
+      if (typeof v !== 'number')
+        throw new ArgumentError('defaultCollate', `${where}[${i}] a number like ${where}[0], got ${showValue(v)}`);
       return v;
     });
     return tensor(nums, { dtype: nums.every(Number.isInteger) ? 'int64' : 'float64' });
   }
   if (typeof first === 'boolean') {
     items.forEach((v, i) => {
-      if (typeof v !== 'boolean') throw new ArgumentError('defaultCollate', `${where}[${i}] a boolean like ${where}[0], got ${showValue(v)}`);
+      if (typeof v !== 'boolean')
+        throw new ArgumentError('defaultCollate', `${where}[${i}] a boolean like ${where}[0], got ${showValue(v)}`);
     });
     return tensor(items as boolean[], { dtype: 'bool' });
   }
@@ -46,22 +53,40 @@ function collate(items: readonly unknown[], where: string): unknown {
     const n = first.length;
     items.forEach((v, i) => {
       if (!Array.isArray(v) || v.length !== n) {
-        throw new ArgumentError('defaultCollate', `${where}[${i}] an array of ${n} elements like ${where}[0], got ${Array.isArray(v) ? `${v.length} elements` : showValue(v)}`);
+        throw new ArgumentError(
+          'defaultCollate',
+          `${where}[${i}] an array of ${n} elements like ${where}[0], got ${Array.isArray(v) ? `${v.length} elements` : showValue(v)}`,
+        );
       }
     });
-    return first.map((_, k) => collate(items.map((v) => (v as unknown[])[k]), `${where}[*][${k}]`));
+    return first.map((_, k) =>
+      collate(
+        items.map((v) => (v as unknown[])[k]),
+        `${where}[*][${k}]`,
+      ),
+    );
   }
   if (isPlainObject(first)) {
     items.forEach((v, i) => {
-      if (!isPlainObject(v)) throw new ArgumentError('defaultCollate', `${where}[${i}] a plain object like ${where}[0], got ${showValue(v)}`);
+      if (!isPlainObject(v))
+        throw new ArgumentError(
+          'defaultCollate',
+          `${where}[${i}] a plain object like ${where}[0], got ${showValue(v)}`,
+        );
     });
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(first)) {
-      out[key] = collate(items.map((v) => (v as Record<string, unknown>)[key]), `${where}[*].${key}`);
+      out[key] = collate(
+        items.map((v) => (v as Record<string, unknown>)[key]),
+        `${where}[*].${key}`,
+      );
     }
     return out;
   }
-  throw new ArgumentError('defaultCollate', `items that are tensors, numbers, booleans, arrays or plain objects, got ${showValue(first)}`);
+  throw new ArgumentError(
+    'defaultCollate',
+    `items that are tensors, numbers, booleans, arrays or plain objects, got ${showValue(first)}`,
+  );
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -54,8 +54,14 @@ export class DataLoader<T = Tensor[], B = Collated<T>> implements Iterable<B> {
   constructor(dataset: Dataset<T>, options: DataLoaderOptions<T, B> = {}) {
     const op = 'DataLoader';
     // Orders are Uint32Arrays, hence the 2^32 - 1 bound on the length.
-    if (typeof dataset !== 'object' || dataset === null || typeof dataset.get !== 'function' || !Number.isInteger(dataset.length) ||
-        dataset.length < 0 || dataset.length > 0xffffffff) {
+    if (
+      typeof dataset !== 'object' ||
+      dataset === null ||
+      typeof dataset.get !== 'function' ||
+      !Number.isInteger(dataset.length) ||
+      dataset.length < 0 ||
+      dataset.length > 0xffffffff
+    ) {
       throw new ArgumentError(op, `a dataset with an integer length (< 2^32) and get(i), got ${showValue(dataset)}`);
     }
     const o = checkOptions(op, options);

@@ -30,14 +30,18 @@ export class TensorDataset implements Dataset<Tensor[]> {
   constructor(...tensors: Tensor[]) {
     if (tensors.length === 0) throw new ArgumentError('TensorDataset', 'at least one tensor, got none');
     tensors.forEach((t, i) => {
-      if (!(t instanceof Tensor)) throw new ArgumentError('TensorDataset', `tensors[${i}] a Tensor, got ${showValue(t)}`);
+      if (!(t instanceof Tensor))
+        throw new ArgumentError('TensorDataset', `tensors[${i}] a Tensor, got ${showValue(t)}`);
       t._check('TensorDataset');
       if (t.ndim === 0) throw new ShapeError('TensorDataset', `tensors[${i}] with at least one dim, got a 0-d tensor`);
     });
     const n = tensors[0].shape[0];
     tensors.forEach((t, i) => {
       if (t.shape[0] !== n) {
-        throw new ShapeError('TensorDataset', `tensors of the same size in dim 0 (${n}, from ${formatShape(tensors[0].shape)}), got ${formatShape(t.shape)} for tensors[${i}]`);
+        throw new ShapeError(
+          'TensorDataset',
+          `tensors of the same size in dim 0 (${n}, from ${formatShape(tensors[0].shape)}), got ${formatShape(t.shape)} for tensors[${i}]`,
+        );
       }
     });
     this.tensors = tensors.map((t) => keep(t.isContiguous() ? t : t.contiguous()));
@@ -59,11 +63,13 @@ export class TensorDataset implements Dataset<Tensor[]> {
     const n = this.length;
     const s = Math.max(0, Math.min(n, start < 0 ? start + n : start));
     const e = Math.max(s, Math.min(n, end < 0 ? end + n : end));
-    return new TensorDataset(...this.tensors.map((t) => {
-      const shape = t.shape.slice();
-      shape[0] = e - s;
-      return t._view(shape, t.strides, t.offset + s * t.strides[0]);
-    }));
+    return new TensorDataset(
+      ...this.tensors.map((t) => {
+        const shape = t.shape.slice();
+        shape[0] = e - s;
+        return t._view(shape, t.strides, t.offset + s * t.strides[0]);
+      }),
+    );
   }
 
   /** Frees the tensors now (views of them keep their storage alive). */

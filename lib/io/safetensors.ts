@@ -10,10 +10,10 @@ import * as fs from 'fs';
 import { ArgumentError, DTypeError, FileFormatError } from '../errors';
 import { writeFileAtomic } from './atomic_write';
 import {
-  DTypeName,
+  type DTypeName,
   HOST_LITTLE_ENDIAN,
   ITEM_SIZE,
-  RawTensor,
+  type RawTensor,
   allocRawData,
   byteSwapInPlace,
   dataMatchesDType,
@@ -37,8 +37,20 @@ const FROM_FILE_DTYPE = new Map<string, DTypeName>(
 const SUPPORTED = 'F32, F64, I32, I64, U8, BOOL';
 /** Valid safetensors dtypes that nodetorch has no storage for (yet). */
 const KNOWN_UNSUPPORTED = new Set([
-  'F16', 'BF16', 'I8', 'I16', 'U16', 'U32', 'U64',
-  'F8_E5M2', 'F8_E4M3', 'F8_E8M0', 'F6_E2M3', 'F6_E3M2', 'F4', 'C64',
+  'F16',
+  'BF16',
+  'I8',
+  'I16',
+  'U16',
+  'U32',
+  'U64',
+  'F8_E5M2',
+  'F8_E4M3',
+  'F8_E8M0',
+  'F6_E2M3',
+  'F6_E3M2',
+  'F4',
+  'C64',
 ]);
 /**
  * The reference `Dtype` enum order (increasing alignment). Its writer sorts
@@ -47,7 +59,21 @@ const KNOWN_UNSUPPORTED = new Set([
  * so our files are byte-identical to the reference's.
  */
 const REFERENCE_ORDER: readonly string[] = [
-  'BOOL', 'U8', 'I8', 'F8_E5M2', 'F8_E4M3', 'I16', 'U16', 'F16', 'BF16', 'I32', 'U32', 'F32', 'F64', 'I64', 'U64',
+  'BOOL',
+  'U8',
+  'I8',
+  'F8_E5M2',
+  'F8_E4M3',
+  'I16',
+  'U16',
+  'F16',
+  'BF16',
+  'I32',
+  'U32',
+  'F32',
+  'F64',
+  'I64',
+  'U64',
 ];
 
 export interface SafetensorsContents {
@@ -94,13 +120,22 @@ export function serializeSafetensors(tensors: Record<string, RawTensor>, metadat
   for (const name of names) {
     const t = tensors[name];
     const what = `tensor ${JSON.stringify(name)}`;
-    if (name === '__metadata__') throw new ArgumentError(op, `a tensor name other than "__metadata__", got "__metadata__"`);
-    if (utf8Bytes(name).toString('utf8') !== name) throw new ArgumentError(op, `${what}: a name that is valid Unicode, got a lone surrogate`);
-    if (!(t.dtype in TO_FILE_DTYPE)) throw new DTypeError(op, `${what}: one of ${Object.keys(TO_FILE_DTYPE).join(', ')}, got ${String(t.dtype)}`);
+    if (name === '__metadata__')
+      throw new ArgumentError(op, `a tensor name other than "__metadata__", got "__metadata__"`);
+    if (utf8Bytes(name).toString('utf8') !== name)
+      throw new ArgumentError(op, `${what}: a name that is valid Unicode, got a lone surrogate`);
+    if (!(t.dtype in TO_FILE_DTYPE))
+      throw new DTypeError(op, `${what}: one of ${Object.keys(TO_FILE_DTYPE).join(', ')}, got ${String(t.dtype)}`);
     const n = Array.isArray(t.shape) ? shapeProduct(t.shape) : undefined;
-    if (n === undefined) throw new ArgumentError(op, `${what}: a shape of non-negative safe integers, got ${describe(t.shape)}`);
-    if (!dataMatchesDType(t.dtype, t.data)) throw new DTypeError(op, `${what}: data stored as the typed array of ${t.dtype}, got ${t.data?.constructor?.name}`);
-    if (t.data.length !== n) throw new ArgumentError(op, `${what}: ${n} elements for shape [${t.shape.join(', ')}], got ${t.data.length}`);
+    if (n === undefined)
+      throw new ArgumentError(op, `${what}: a shape of non-negative safe integers, got ${describe(t.shape)}`);
+    if (!dataMatchesDType(t.dtype, t.data))
+      throw new DTypeError(
+        op,
+        `${what}: data stored as the typed array of ${t.dtype}, got ${t.data?.constructor?.name}`,
+      );
+    if (t.data.length !== n)
+      throw new ArgumentError(op, `${what}: ${n} elements for shape [${t.shape.join(', ')}], got ${t.data.length}`);
     if (t.dtype === 'bool') {
       const bad = (t.data as Uint8Array).find((v) => v > 1);
       if (bad !== undefined) throw new ArgumentError(op, `${what}: bool values 0 or 1, got ${bad}`);
@@ -108,11 +143,14 @@ export function serializeSafetensors(tensors: Record<string, RawTensor>, metadat
   }
   const metaEntries = metadata === undefined ? [] : Object.entries(metadata);
   for (const [k, v] of metaEntries) {
-    if (typeof v !== 'string') throw new ArgumentError(op, `metadata values must be strings, got ${describe(v)} for key ${JSON.stringify(k)}`);
+    if (typeof v !== 'string')
+      throw new ArgumentError(op, `metadata values must be strings, got ${describe(v)} for key ${JSON.stringify(k)}`);
   }
 
   const order = names.slice().sort((a, b) => {
-    const byAlign = REFERENCE_ORDER.indexOf(TO_FILE_DTYPE[tensors[b].dtype]) - REFERENCE_ORDER.indexOf(TO_FILE_DTYPE[tensors[a].dtype]);
+    const byAlign =
+      REFERENCE_ORDER.indexOf(TO_FILE_DTYPE[tensors[b].dtype]) -
+      REFERENCE_ORDER.indexOf(TO_FILE_DTYPE[tensors[a].dtype]);
     return byAlign !== 0 ? byAlign : compareUtf8(a, b);
   });
 
@@ -120,18 +158,23 @@ export function serializeSafetensors(tensors: Record<string, RawTensor>, metadat
   // keys ("0", "1") to the front, which would break the offset order.
   const parts: string[] = [];
   if (metadata !== undefined) {
-    parts.push(`"__metadata__":{${metaEntries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`);
+    parts.push(
+      `"__metadata__":{${metaEntries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`,
+    );
   }
   let offset = 0;
   for (const name of order) {
     const t = tensors[name];
     const end = offset + t.data.byteLength;
-    parts.push(`${JSON.stringify(name)}:{"dtype":"${TO_FILE_DTYPE[t.dtype]}","shape":[${t.shape.join(',')}],"data_offsets":[${offset},${end}]}`);
+    parts.push(
+      `${JSON.stringify(name)}:{"dtype":"${TO_FILE_DTYPE[t.dtype]}","shape":[${t.shape.join(',')}],"data_offsets":[${offset},${end}]}`,
+    );
     offset = end;
   }
   const header = utf8Bytes(`{${parts.join(',')}}`);
   const headerLen = Math.ceil(header.length / 8) * 8;
-  if (headerLen > MAX_HEADER_BYTES) throw new ArgumentError(op, `a header of at most ${MAX_HEADER_BYTES} bytes, got ${headerLen}`);
+  if (headerLen > MAX_HEADER_BYTES)
+    throw new ArgumentError(op, `a header of at most ${MAX_HEADER_BYTES} bytes, got ${headerLen}`);
 
   const out = Buffer.alloc(8 + headerLen + offset, 0x20); // spaces pad the header
   out.writeBigUInt64LE(BigInt(headerLen), 0);
@@ -148,7 +191,11 @@ export function serializeSafetensors(tensors: Record<string, RawTensor>, metadat
 }
 
 /** Writes a safetensors file atomically (temp file + fsync + rename). */
-export function saveSafetensorsFile(path: string, tensors: Record<string, RawTensor>, metadata?: Record<string, string>): void {
+export function saveSafetensorsFile(
+  path: string,
+  tensors: Record<string, RawTensor>,
+  metadata?: Record<string, string>,
+): void {
   writeFileAtomic(path, serializeSafetensors(tensors, metadata));
 }
 
@@ -173,7 +220,11 @@ export function parseSafetensors(buf: Uint8Array, fileName: string): Safetensors
   const n64 = view.getBigUint64(0, true);
   if (n64 > BigInt(MAX_HEADER_BYTES)) throw fail(`header length ${n64} exceeds the ${MAX_HEADER_BYTES}-byte limit`, 0);
   const n = Number(n64);
-  if (n > buf.length - 8) throw fail(`header length ${n} exceeds the ${buf.length - 8} bytes that follow the length field (truncated file?)`, 0);
+  if (n > buf.length - 8)
+    throw fail(
+      `header length ${n} exceeds the ${buf.length - 8} bytes that follow the length field (truncated file?)`,
+      0,
+    );
 
   const headerBytes = buf.subarray(8, 8 + n);
   let text: string;
@@ -212,7 +263,8 @@ export function parseSafetensors(buf: Uint8Array, fileName: string): Safetensors
         throw fail(`__metadata__ must be an object of strings, got ${describe(value)}`, at);
       }
       for (const [k, v] of Object.entries(value)) {
-        if (typeof v !== 'string') throw fail(`__metadata__ values must be strings, got ${describe(v)} for key ${JSON.stringify(k)}`, at);
+        if (typeof v !== 'string')
+          throw fail(`__metadata__ values must be strings, got ${describe(v)} for key ${JSON.stringify(k)}`, at);
         setOwn(metadata, k, v);
       }
       continue;
@@ -228,14 +280,24 @@ export function parseSafetensors(buf: Uint8Array, fileName: string): Safetensors
   for (const e of entries) {
     const where = `tensor ${JSON.stringify(e.name)}`;
     if (e.begin < pos) {
-      throw fail(`${where}: data_offsets [${e.begin}, ${e.end}] overlap tensor ${JSON.stringify(prev?.name)} at [${prev?.begin}, ${prev?.end}]`, e.keyOffset);
+      throw fail(
+        `${where}: data_offsets [${e.begin}, ${e.end}] overlap tensor ${JSON.stringify(prev?.name)} at [${prev?.begin}, ${prev?.end}]`,
+        e.keyOffset,
+      );
     }
-    if (e.begin > pos) throw fail(`${where}: gap of ${e.begin - pos} unused bytes before its data_offsets [${e.begin}, ${e.end}]`, dataStart + pos);
+    if (e.begin > pos)
+      throw fail(
+        `${where}: gap of ${e.begin - pos} unused bytes before its data_offsets [${e.begin}, ${e.end}]`,
+        dataStart + pos,
+      );
     pos = e.end;
     prev = e;
   }
   if (pos !== dataLen) {
-    throw fail(`tensors cover ${pos} bytes but the data region holds ${dataLen} (${dataLen - pos} trailing bytes belong to no tensor)`, dataStart + pos);
+    throw fail(
+      `tensors cover ${pos} bytes but the data region holds ${dataLen} (${dataLen - pos} trailing bytes belong to no tensor)`,
+      dataStart + pos,
+    );
   }
 
   const tensors: Record<string, RawTensor> = {};
@@ -247,7 +309,11 @@ export function parseSafetensors(buf: Uint8Array, fileName: string): Safetensors
     if (!HOST_LITTLE_ENDIAN) byteSwapInPlace(bytes, ITEM_SIZE[e.dtype]);
     if (e.dtype === 'bool') {
       const bad = bytes.findIndex((v) => v > 1);
-      if (bad >= 0) throw fail(`tensor ${JSON.stringify(e.name)}: BOOL values must be 0 or 1, got ${bytes[bad]}`, dataStart + e.begin + bad);
+      if (bad >= 0)
+        throw fail(
+          `tensor ${JSON.stringify(e.name)}: BOOL values must be 0 or 1, got ${bytes[bad]}`,
+          dataStart + e.begin + bad,
+        );
     }
     setOwn(tensors, e.name, { dtype: e.dtype, shape: e.shape, data });
   }
@@ -263,7 +329,10 @@ function parseEntry(
 ): Entry {
   const where = `tensor ${JSON.stringify(name)}`;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw fail(`${where}: entry must be an object with dtype, shape and data_offsets, got ${describe(value)}`, keyOffset);
+    throw fail(
+      `${where}: entry must be an object with dtype, shape and data_offsets, got ${describe(value)}`,
+      keyOffset,
+    );
   }
   const v = value as Record<string, unknown>;
   for (const field of ['dtype', 'shape', 'data_offsets']) {
@@ -273,7 +342,9 @@ function parseEntry(
   if (typeof dt !== 'string') throw fail(`${where}: dtype must be a string, got ${describe(dt)}`, keyOffset);
   const dtype = FROM_FILE_DTYPE.get(dt);
   if (dtype === undefined) {
-    const kind = KNOWN_UNSUPPORTED.has(dt) ? `dtype ${dt} is not supported by nodetorch` : `unknown dtype ${JSON.stringify(dt)}`;
+    const kind = KNOWN_UNSUPPORTED.has(dt)
+      ? `dtype ${dt} is not supported by nodetorch`
+      : `unknown dtype ${JSON.stringify(dt)}`;
     throw fail(`${where}: ${kind} (supported: ${SUPPORTED})`, keyOffset);
   }
   const shape = v.shape;
@@ -281,21 +352,32 @@ function parseEntry(
     throw fail(`${where}: shape must be an array of non-negative integers, got ${describe(shape)}`, keyOffset);
   }
   const numel = shapeProduct(shape);
-  if (numel === undefined) throw fail(`${where}: shape ${JSON.stringify(shape)} has more than 2^53 elements`, keyOffset);
+  if (numel === undefined)
+    throw fail(`${where}: shape ${JSON.stringify(shape)} has more than 2^53 elements`, keyOffset);
   const offs = v.data_offsets;
   if (
     !Array.isArray(offs) ||
     offs.length !== 2 ||
     !offs.every((o) => typeof o === 'number' && Number.isSafeInteger(o) && o >= 0)
   ) {
-    throw fail(`${where}: data_offsets must be [begin, end] with non-negative integers, got ${describe(offs)}`, keyOffset);
+    throw fail(
+      `${where}: data_offsets must be [begin, end] with non-negative integers, got ${describe(offs)}`,
+      keyOffset,
+    );
   }
   const [begin, end] = offs as [number, number];
   if (end < begin) throw fail(`${where}: data_offsets [${begin}, ${end}] end before they begin`, keyOffset);
-  if (end > dataLen) throw fail(`${where}: data_offsets [${begin}, ${end}] run past the end of the ${dataLen}-byte data region`, keyOffset);
+  if (end > dataLen)
+    throw fail(
+      `${where}: data_offsets [${begin}, ${end}] run past the end of the ${dataLen}-byte data region`,
+      keyOffset,
+    );
   const nbytes = numel * ITEM_SIZE[dtype]; // <= 8 * 2^53: exact enough to compare, never allocated unchecked
   if (nbytes !== end - begin) {
-    throw fail(`${where}: shape ${JSON.stringify(shape)} of ${dt} needs ${nbytes} bytes, but data_offsets [${begin}, ${end}] span ${end - begin}`, keyOffset);
+    throw fail(
+      `${where}: shape ${JSON.stringify(shape)} of ${dt} needs ${nbytes} bytes, but data_offsets [${begin}, ${end}] span ${end - begin}`,
+      keyOffset,
+    );
   }
   return { name, dtype, shape: shape as number[], numel, begin, end, keyOffset };
 }
@@ -303,7 +385,8 @@ function parseEntry(
 /** Reads and parses a safetensors file. */
 export function loadSafetensorsFile(path: string): SafetensorsContents {
   // A number would be read as a file descriptor by fs.
-  if (typeof path !== 'string' || path === '') throw new ArgumentError('load', `a file path, got ${path === '' ? 'an empty string' : typeof path}`);
+  if (typeof path !== 'string' || path === '')
+    throw new ArgumentError('load', `a file path, got ${path === '' ? 'an empty string' : typeof path}`);
   return parseSafetensors(fs.readFileSync(path), path);
 }
 
@@ -353,9 +436,12 @@ function scanJsonKeys(bytes: Uint8Array, base: number): KeyScan {
   const decoder = new TextDecoder();
   for (let i = 0; i < bytes.length; i++) {
     const c = bytes[i];
-    if (c === 0x7b) stack.push({ keys: new Set(), expectKey: true }); // {
-    else if (c === 0x5b) stack.push({ keys: null, expectKey: false }); // [
-    else if (c === 0x7d || c === 0x5d) stack.pop(); // } ]
+    if (c === 0x7b)
+      stack.push({ keys: new Set(), expectKey: true }); // {
+    else if (c === 0x5b)
+      stack.push({ keys: null, expectKey: false }); // [
+    else if (c === 0x7d || c === 0x5d)
+      stack.pop(); // } ]
     else if (c === 0x2c) {
       // ,
       const top = stack[stack.length - 1];

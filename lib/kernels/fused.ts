@@ -39,33 +39,69 @@ const offsets = (ts: readonly Tensor[]): number[] => ts.map((t) => t.offset);
 
 /** One Adam/AdamW step over lists of equal-length contiguous tensors. */
 export function launchAdam(
-  params: readonly Tensor[], grads: readonly Tensor[], expAvg: readonly Tensor[], expAvgSq: readonly Tensor[],
-  maxExpAvgSq: readonly Tensor[] | null, h: AdamHyper,
+  params: readonly Tensor[],
+  grads: readonly Tensor[],
+  expAvg: readonly Tensor[],
+  expAvgSq: readonly Tensor[],
+  maxExpAvgSq: readonly Tensor[] | null,
+  h: AdamHyper,
 ): void {
   for (let lo = 0; lo < params.length; lo += MAX_PER_CALL) {
     const hi = Math.min(params.length, lo + MAX_PER_CALL);
     const p = params.slice(lo, hi);
     const vmax = h.amsgrad && maxExpAvgSq ? maxExpAvgSq.slice(lo, hi) : null;
     W.adam(
-      handles(p), handles(grads.slice(lo, hi)), handles(expAvg.slice(lo, hi)), handles(expAvgSq.slice(lo, hi)),
+      handles(p),
+      handles(grads.slice(lo, hi)),
+      handles(expAvg.slice(lo, hi)),
+      handles(expAvgSq.slice(lo, hi)),
       vmax ? handles(vmax) : null,
-      h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, h.bc1, h.bc2, h.decoupled, h.amsgrad, h.maximize,
-      p.map((t) => t.numel), offsets(p), offsets(grads.slice(lo, hi)), offsets(expAvg.slice(lo, hi)),
-      offsets(expAvgSq.slice(lo, hi)), vmax ? offsets(vmax) : null,
+      h.lr,
+      h.beta1,
+      h.beta2,
+      h.eps,
+      h.weightDecay,
+      h.bc1,
+      h.bc2,
+      h.decoupled,
+      h.amsgrad,
+      h.maximize,
+      p.map((t) => t.numel),
+      offsets(p),
+      offsets(grads.slice(lo, hi)),
+      offsets(expAvg.slice(lo, hi)),
+      offsets(expAvgSq.slice(lo, hi)),
+      vmax ? offsets(vmax) : null,
     );
   }
 }
 
 /** One SGD step; `bufs` is null when momentum is 0. */
-export function launchSgd(params: readonly Tensor[], grads: readonly Tensor[], bufs: readonly Tensor[] | null, h: SgdHyper): void {
+export function launchSgd(
+  params: readonly Tensor[],
+  grads: readonly Tensor[],
+  bufs: readonly Tensor[] | null,
+  h: SgdHyper,
+): void {
   for (let lo = 0; lo < params.length; lo += MAX_PER_CALL) {
     const hi = Math.min(params.length, lo + MAX_PER_CALL);
     const p = params.slice(lo, hi);
     const b = bufs ? bufs.slice(lo, hi) : null;
     W.sgd(
-      handles(p), handles(grads.slice(lo, hi)), b ? handles(b) : null,
-      h.lr, h.momentum, h.dampening, h.weightDecay, h.nesterov, h.firstStep, h.maximize,
-      p.map((t) => t.numel), offsets(p), offsets(grads.slice(lo, hi)), b ? offsets(b) : null,
+      handles(p),
+      handles(grads.slice(lo, hi)),
+      b ? handles(b) : null,
+      h.lr,
+      h.momentum,
+      h.dampening,
+      h.weightDecay,
+      h.nesterov,
+      h.firstStep,
+      h.maximize,
+      p.map((t) => t.numel),
+      offsets(p),
+      offsets(grads.slice(lo, hi)),
+      b ? offsets(b) : null,
     );
   }
 }

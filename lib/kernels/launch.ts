@@ -14,7 +14,10 @@ export function sameDevice(op: string, ...ts: Tensor[]): Tensor['device'] {
   const d = ts[0].device;
   for (let i = 1; i < ts.length; ++i) {
     if (ts[i].device !== d) {
-      throw new DeviceError(op, `expected all tensors on the same device, got ${ts.map((t) => t.device).join(' and ')}`);
+      throw new DeviceError(
+        op,
+        `expected all tensors on the same device, got ${ts.map((t) => t.device).join(' and ')}`,
+      );
     }
   }
   return d;
@@ -44,21 +47,57 @@ export function kArange(out: Tensor, start: number, step: number): void {
 
 export function kUnary(op: UnaryOp, out: Tensor, x: Tensor, p0 = 0, p1 = 0): void {
   const L = layout(out.shape, [out, x], 'unary');
-  W.unary(out._handle('unary'), x._handle('unary'), op, p0, p1, L.shape, out.offset, L.strides[0], x.offset, L.strides[1]);
+  W.unary(
+    out._handle('unary'),
+    x._handle('unary'),
+    op,
+    p0,
+    p1,
+    L.shape,
+    out.offset,
+    L.strides[0],
+    x.offset,
+    L.strides[1],
+  );
 }
 
 export function kBinary(op: BinaryOp, out: Tensor, a: Tensor, b: Tensor, alpha = 1): void {
   sameDevice('binary', out, a, b);
   const L = layout(out.shape, [out, a, b], 'binary');
-  W.binary(out._handle('binary'), a._handle('binary'), b._handle('binary'), op, alpha, L.shape,
-    out.offset, L.strides[0], a.offset, L.strides[1], b.offset, L.strides[2]);
+  W.binary(
+    out._handle('binary'),
+    a._handle('binary'),
+    b._handle('binary'),
+    op,
+    alpha,
+    L.shape,
+    out.offset,
+    L.strides[0],
+    a.offset,
+    L.strides[1],
+    b.offset,
+    L.strides[2],
+  );
 }
 
 export function kWhere(out: Tensor, cond: Tensor, a: Tensor, b: Tensor): void {
   sameDevice('where', out, cond, a, b);
   const L = layout(out.shape, [out, cond, a, b], 'where');
-  W.where(out._handle('where'), cond._handle('where'), a._handle('where'), b._handle('where'), L.shape,
-    out.offset, L.strides[0], cond.offset, L.strides[1], a.offset, L.strides[2], b.offset, L.strides[3]);
+  W.where(
+    out._handle('where'),
+    cond._handle('where'),
+    a._handle('where'),
+    b._handle('where'),
+    L.shape,
+    out.offset,
+    L.strides[0],
+    cond.offset,
+    L.strides[1],
+    a.offset,
+    L.strides[2],
+    b.offset,
+    L.strides[3],
+  );
 }
 
 /**
@@ -85,67 +124,173 @@ export function kSoftmax(out: Tensor, x: Tensor, rows: number, cols: number, log
 
 export function kSoftmaxBackward(dx: Tensor, dy: Tensor, y: Tensor, rows: number, cols: number, log: boolean): void {
   sameDevice('softmax_backward', dx, dy, y);
-  W.softmaxBackward(dx._handle('softmax_backward'), dy._handle('softmax_backward'), y._handle('softmax_backward'),
-    rows, cols, log, dx.offset, dy.offset, y.offset);
+  W.softmaxBackward(
+    dx._handle('softmax_backward'),
+    dy._handle('softmax_backward'),
+    y._handle('softmax_backward'),
+    rows,
+    cols,
+    log,
+    dx.offset,
+    dy.offset,
+    y.offset,
+  );
 }
 
 /** One matrix operand of a GEMM: its storage offset, leading dim and batch stride. */
-export interface GemmOperand { t: Tensor; ld: number; batchStride: number; trans: boolean }
+export interface GemmOperand {
+  t: Tensor;
+  ld: number;
+  batchStride: number;
+  trans: boolean;
+}
 
 let gemmNoticed = false;
 
 export function kGemm(
-  batch: number, M: number, N: number, Kdim: number,
-  a: GemmOperand, b: GemmOperand, c: { t: Tensor; ld: number; batchStride: number },
-  alpha = 1, beta = 0,
+  batch: number,
+  M: number,
+  N: number,
+  Kdim: number,
+  a: GemmOperand,
+  b: GemmOperand,
+  c: { t: Tensor; ld: number; batchStride: number },
+  alpha = 1,
+  beta = 0,
 ): void {
   sameDevice('matmul', c.t, a.t, b.t);
   if (!gemmNoticed) {
     gemmNoticed = true;
     gemmNoticeOnce(); // once per process: GEMM on the portable kernel, and how to fix it
   }
-  W.gemm(c.t._handle('matmul'), a.t._handle('matmul'), b.t._handle('matmul'), batch, M, N, Kdim,
-    a.ld, a.batchStride, a.trans, b.ld, b.batchStride, b.trans, c.ld, c.batchStride, alpha, beta,
-    a.t.offset, b.t.offset, c.t.offset);
+  W.gemm(
+    c.t._handle('matmul'),
+    a.t._handle('matmul'),
+    b.t._handle('matmul'),
+    batch,
+    M,
+    N,
+    Kdim,
+    a.ld,
+    a.batchStride,
+    a.trans,
+    b.ld,
+    b.batchStride,
+    b.trans,
+    c.ld,
+    c.batchStride,
+    alpha,
+    beta,
+    a.t.offset,
+    b.t.offset,
+    c.t.offset,
+  );
 }
 
 /** Fused cross-entropy over contiguous logits [N, C]. */
 export function kCrossEntropy(
-  losses: Tensor, dlogits: Tensor | null, logits: Tensor, targets: Tensor,
-  ignoreIndex: number, labelSmoothing: number,
+  losses: Tensor,
+  dlogits: Tensor | null,
+  logits: Tensor,
+  targets: Tensor,
+  ignoreIndex: number,
+  labelSmoothing: number,
 ): void {
   sameDevice('cross_entropy', losses, logits, targets);
   const [N, C] = logits.shape;
-  W.crossEntropy(losses._handle('cross_entropy'), dlogits ? dlogits._handle('cross_entropy') : null,
-    logits._handle('cross_entropy'), targets._handle('cross_entropy'), N, C, ignoreIndex, labelSmoothing,
-    losses.offset, dlogits ? dlogits.offset : 0, logits.offset, targets.offset);
+  W.crossEntropy(
+    losses._handle('cross_entropy'),
+    dlogits ? dlogits._handle('cross_entropy') : null,
+    logits._handle('cross_entropy'),
+    targets._handle('cross_entropy'),
+    N,
+    C,
+    ignoreIndex,
+    labelSmoothing,
+    losses.offset,
+    dlogits ? dlogits.offset : 0,
+    logits.offset,
+    targets.offset,
+  );
 }
 
 /** out[o, j, i] = x[o, index[j], i] for contiguous x viewed as [outer, dimSize, inner]. */
-export function kIndexSelect(out: Tensor, x: Tensor, index: Tensor, outer: number, dimSize: number, inner: number): void {
+export function kIndexSelect(
+  out: Tensor,
+  x: Tensor,
+  index: Tensor,
+  outer: number,
+  dimSize: number,
+  inner: number,
+): void {
   sameDevice('index_select', out, x, index);
-  W.indexSelect(out._handle('index_select'), x._handle('index_select'), index._handle('index_select'),
-    outer, dimSize, inner, index.numel, out.offset, x.offset, index.offset);
+  W.indexSelect(
+    out._handle('index_select'),
+    x._handle('index_select'),
+    index._handle('index_select'),
+    outer,
+    dimSize,
+    inner,
+    index.numel,
+    out.offset,
+    x.offset,
+    index.offset,
+  );
 }
 
-export function kIndexAdd(out: Tensor, src: Tensor, index: Tensor, outer: number, dimSize: number, inner: number): void {
+export function kIndexAdd(
+  out: Tensor,
+  src: Tensor,
+  index: Tensor,
+  outer: number,
+  dimSize: number,
+  inner: number,
+): void {
   sameDevice('index_add', out, src, index);
-  W.indexAdd(out._handle('index_add'), src._handle('index_add'), index._handle('index_add'),
-    outer, dimSize, inner, index.numel, out.offset, src.offset, index.offset);
+  W.indexAdd(
+    out._handle('index_add'),
+    src._handle('index_add'),
+    index._handle('index_add'),
+    outer,
+    dimSize,
+    inner,
+    index.numel,
+    out.offset,
+    src.offset,
+    index.offset,
+  );
 }
 
 /** Contiguous operands only. out has index's shape. */
 export function kGather(out: Tensor, x: Tensor, index: Tensor, dim: number): void {
   sameDevice('gather', out, x, index);
-  W.gather(out._handle('gather'), x._handle('gather'), index._handle('gather'), index.shape, x.shape, dim,
-    out.offset, x.offset, index.offset);
+  W.gather(
+    out._handle('gather'),
+    x._handle('gather'),
+    index._handle('gather'),
+    index.shape,
+    x.shape,
+    dim,
+    out.offset,
+    x.offset,
+    index.offset,
+  );
 }
 
 /** out (self shape) += src (index shape) scattered along dim. Contiguous operands. */
 export function kScatterAdd(out: Tensor, src: Tensor, index: Tensor, dim: number): void {
   sameDevice('scatter_add', out, src, index);
-  W.scatterAdd(out._handle('scatter_add'), src._handle('scatter_add'), index._handle('scatter_add'), index.shape,
-    out.shape, dim, out.offset, src.offset, index.offset);
+  W.scatterAdd(
+    out._handle('scatter_add'),
+    src._handle('scatter_add'),
+    index._handle('scatter_add'),
+    index.shape,
+    out.shape,
+    dim,
+    out.offset,
+    src.offset,
+    index.offset,
+  );
 }
 
 /** Fills a contiguous tensor from the Philox stream (seed, offset). */

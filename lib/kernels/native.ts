@@ -8,8 +8,17 @@ import { type AddonOrigin, loadAddon } from '../../bindings/loader';
 import type { NativeAddon } from '../../bindings/native';
 import { ERROR_KINDS, type ErrorKindName } from '../../bindings/codes.gen';
 import {
-  AddonLoadError, ArgumentError, CudaError, DTypeError, DeviceError, DisposedTensorError, IndexError, NativeError,
-  NotCompiledError, OutOfMemoryError, ShapeError,
+  AddonLoadError,
+  ArgumentError,
+  CudaError,
+  DTypeError,
+  DeviceError,
+  DisposedTensorError,
+  IndexError,
+  NativeError,
+  NotCompiledError,
+  OutOfMemoryError,
+  ShapeError,
 } from '../errors';
 
 const loaded = loadAddon();

@@ -29,7 +29,10 @@ export function broadcastStrides(op: string, shape: Shape, strides: readonly num
   if (off < 0) throw new ShapeError(op, `cannot broadcast ${formatShape(shape)} to ${formatShape(target)}`);
   const out = new Array<number>(n);
   for (let i = 0; i < n; ++i) {
-    if (i < off) { out[i] = 0; continue; }
+    if (i < off) {
+      out[i] = 0;
+      continue;
+    }
     const d = shape[i - off];
     if (d === target[i]) out[i] = strides[i - off];
     else if (d === 1) out[i] = 0;

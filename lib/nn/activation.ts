@@ -8,41 +8,61 @@ import { gelu } from './functional';
 import { Module } from './module';
 
 export class ReLU extends Module {
-  forward(x: Tensor): Tensor { return relu(x); }
+  forward(x: Tensor): Tensor {
+    return relu(x);
+  }
 }
 
 export class Sigmoid extends Module {
-  forward(x: Tensor): Tensor { return sigmoid(x); }
+  forward(x: Tensor): Tensor {
+    return sigmoid(x);
+  }
 }
 
 export class Tanh extends Module {
-  forward(x: Tensor): Tensor { return tanh(x); }
+  forward(x: Tensor): Tensor {
+    return tanh(x);
+  }
 }
 
 /** GELU, exact (erf) by default or with PyTorch's tanh approximation. */
 export class GELU extends Module {
   constructor(readonly approximate: 'none' | 'tanh' = 'none') {
     super();
-    if (approximate !== 'none' && approximate !== 'tanh') throw new ArgumentError('GELU', `approximate 'none' or 'tanh', got ${showValue(approximate)}`);
+    if (approximate !== 'none' && approximate !== 'tanh')
+      throw new ArgumentError('GELU', `approximate 'none' or 'tanh', got ${showValue(approximate)}`);
   }
-  forward(x: Tensor): Tensor { return gelu(x, this.approximate); }
-  override extraRepr(): string { return `approximate='${this.approximate}'`; }
+  forward(x: Tensor): Tensor {
+    return gelu(x, this.approximate);
+  }
+  override extraRepr(): string {
+    return `approximate='${this.approximate}'`;
+  }
 }
 
 /** SiLU (swish): x * sigmoid(x). */
 export class SiLU extends Module {
-  forward(x: Tensor): Tensor { return silu(x); }
+  forward(x: Tensor): Tensor {
+    return silu(x);
+  }
 }
 
 /** Softplus: log(1 + exp(beta * x)) / beta, linear where beta * x > threshold. */
 export class Softplus extends Module {
-  constructor(readonly beta = 1, readonly threshold = 20) {
+  constructor(
+    readonly beta = 1,
+    readonly threshold = 20,
+  ) {
     super();
     checkNumber('Softplus', 'beta', beta);
     checkNumber('Softplus', 'threshold', threshold);
   }
-  forward(x: Tensor): Tensor { return softplus(x, this.beta, this.threshold); }
-  override extraRepr(): string { return `beta=${this.beta}, threshold=${this.threshold}`; }
+  forward(x: Tensor): Tensor {
+    return softplus(x, this.beta, this.threshold);
+  }
+  override extraRepr(): string {
+    return `beta=${this.beta}, threshold=${this.threshold}`;
+  }
 }
 
 export class LeakyReLU extends Module {
@@ -50,8 +70,12 @@ export class LeakyReLU extends Module {
     super();
     checkNumber('LeakyReLU', 'negativeSlope', negativeSlope);
   }
-  forward(x: Tensor): Tensor { return leakyRelu(x, this.negativeSlope); }
-  override extraRepr(): string { return `negativeSlope=${this.negativeSlope}`; }
+  forward(x: Tensor): Tensor {
+    return leakyRelu(x, this.negativeSlope);
+  }
+  override extraRepr(): string {
+    return `negativeSlope=${this.negativeSlope}`;
+  }
 }
 
 export class Softmax extends Module {
@@ -59,8 +83,12 @@ export class Softmax extends Module {
     super();
     checkInteger('Softmax', 'dim', dim);
   }
-  forward(x: Tensor): Tensor { return softmax(x, this.dim); }
-  override extraRepr(): string { return `dim=${this.dim}`; }
+  forward(x: Tensor): Tensor {
+    return softmax(x, this.dim);
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
 }
 
 export class LogSoftmax extends Module {
@@ -68,6 +96,10 @@ export class LogSoftmax extends Module {
     super();
     checkInteger('LogSoftmax', 'dim', dim);
   }
-  forward(x: Tensor): Tensor { return logSoftmax(x, this.dim); }
-  override extraRepr(): string { return `dim=${this.dim}`; }
+  forward(x: Tensor): Tensor {
+    return logSoftmax(x, this.dim);
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
 }

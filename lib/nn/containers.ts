@@ -25,7 +25,9 @@ export class ModuleList<M extends Module = Module> extends Module {
     for (const m of checkIterable<M>('ModuleList', 'modules', modules)) this.append(m);
   }
 
-  get length(): number { return this.#length; }
+  get length(): number {
+    return this.#length;
+  }
 
   append(module: M): this {
     // Checked before the length moves, so a refused module leaves no hole.
@@ -49,7 +51,10 @@ export class ModuleList<M extends Module = Module> extends Module {
   }
 
   forward(): never {
-    throw new ArgumentError('ModuleList.forward', 'ModuleList has no forward; call its modules from the owner\'s forward');
+    throw new ArgumentError(
+      'ModuleList.forward',
+      "ModuleList has no forward; call its modules from the owner's forward",
+    );
   }
 }
 
@@ -63,7 +68,9 @@ export class Sequential extends Module {
     for (const m of modules) this.append(m);
   }
 
-  get length(): number { return this.#length; }
+  get length(): number {
+    return this.#length;
+  }
 
   append(module: TensorModule): this {
     this[this.#length] = checkModule('Sequential.append', module) as TensorModule;

@@ -11,17 +11,28 @@ export class Dropout extends Module {
     super();
     checkClosedRange('Dropout', 'probability p', p, 0, 1);
   }
-  forward(x: Tensor): Tensor { return dropout(x, this.p, this.training); }
-  override extraRepr(): string { return `p=${this.p}`; }
+  forward(x: Tensor): Tensor {
+    return dropout(x, this.p, this.training);
+  }
+  override extraRepr(): string {
+    return `p=${this.p}`;
+  }
 }
 
 /** Merges dims startDim..endDim (default: all but the batch dim). */
 export class Flatten extends Module {
-  constructor(readonly startDim = 1, readonly endDim = -1) {
+  constructor(
+    readonly startDim = 1,
+    readonly endDim = -1,
+  ) {
     super();
     checkInteger('Flatten', 'startDim', startDim);
     checkInteger('Flatten', 'endDim', endDim);
   }
-  forward(x: Tensor): Tensor { return flatten(x, this.startDim, this.endDim); }
-  override extraRepr(): string { return `startDim=${this.startDim}, endDim=${this.endDim}`; }
+  forward(x: Tensor): Tensor {
+    return flatten(x, this.startDim, this.endDim);
+  }
+  override extraRepr(): string {
+    return `startDim=${this.startDim}, endDim=${this.endDim}`;
+  }
 }

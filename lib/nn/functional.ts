@@ -24,7 +24,8 @@ export type { Reduction, CrossEntropyOptions, NLLLossOptions, MSELossOptions } f
 export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
   checkTensor('gelu', x);
   if (approximate === 'none') return geluErf(x);
-  if (approximate !== 'tanh') throw new ArgumentError('gelu', `approximate 'none' or 'tanh', got ${showValue(approximate)}`);
+  if (approximate !== 'tanh')
+    throw new ArgumentError('gelu', `approximate 'none' or 'tanh', got ${showValue(approximate)}`);
   // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
   const inner = mul(add(x, mul(mul(mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
   return mul(mul(x, 0.5), add(tanh(inner), 1));
@@ -45,7 +46,8 @@ export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   const keep = 1 - p;
   const mask = empty(x.shape, x.dtype, x.device);
   // Bernoulli kind: mask = u < keep ? 1/keep : 0.
-  if (mask.numel) kRandom(mask, RandomKind.Bernoulli, defaultGenerator.seed, defaultGenerator.take(mask.numel), keep, 1 / keep);
+  if (mask.numel)
+    kRandom(mask, RandomKind.Bernoulli, defaultGenerator.seed, defaultGenerator.take(mask.numel), keep, 1 / keep);
   return mul(x, mask);
 }
 

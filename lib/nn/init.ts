@@ -10,8 +10,20 @@ import '../ops/tensor_methods'; // this module calls Tensor methods
 
 /** Nonlinearities known to calculateGain (PyTorch's names; 'leakyRelu' is accepted too). */
 export type Nonlinearity =
-  | 'linear' | 'identity' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d' | 'conv_transpose3d'
-  | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'leakyRelu' | 'selu';
+  | 'linear'
+  | 'identity'
+  | 'conv1d'
+  | 'conv2d'
+  | 'conv3d'
+  | 'conv_transpose1d'
+  | 'conv_transpose2d'
+  | 'conv_transpose3d'
+  | 'sigmoid'
+  | 'tanh'
+  | 'relu'
+  | 'leaky_relu'
+  | 'leakyRelu'
+  | 'selu';
 
 /** Which fan kaiming init preserves: 'fanIn' keeps forward variance, 'fanOut' backward. */
 export type FanMode = 'fanIn' | 'fanOut' | 'fan_in' | 'fan_out';
@@ -26,14 +38,22 @@ export interface KaimingOptions {
 /** The recommended gain for a nonlinearity (torch.nn.init.calculate_gain). */
 export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
   switch (nonlinearity) {
-    case 'linear': case 'identity': case 'conv1d': case 'conv2d': case 'conv3d':
-    case 'conv_transpose1d': case 'conv_transpose2d': case 'conv_transpose3d': case 'sigmoid':
+    case 'linear':
+    case 'identity':
+    case 'conv1d':
+    case 'conv2d':
+    case 'conv3d':
+    case 'conv_transpose1d':
+    case 'conv_transpose2d':
+    case 'conv_transpose3d':
+    case 'sigmoid':
       return 1;
     case 'tanh':
       return 5 / 3;
     case 'relu':
       return Math.sqrt(2);
-    case 'leaky_relu': case 'leakyRelu': {
+    case 'leaky_relu':
+    case 'leakyRelu': {
       const slope = checkNumber('calculateGain', 'negative slope', param ?? 0.01);
       return Math.sqrt(2 / (1 + slope * slope));
     }
@@ -47,7 +67,11 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
 /** fanIn = size(1) * receptive field, fanOut = size(0) * receptive field. */
 export function calculateFanInAndFanOut(t: Tensor): { fanIn: number; fanOut: number } {
   checkTensor('calculateFanInAndFanOut', t);
-  if (t.ndim < 2) throw new ShapeError('init', `a tensor with at least 2 dims to compute fan in and fan out, got ${formatShape(t.shape)}`);
+  if (t.ndim < 2)
+    throw new ShapeError(
+      'init',
+      `a tensor with at least 2 dims to compute fan in and fan out, got ${formatShape(t.shape)}`,
+    );
   const receptive = t.shape.slice(2).reduce((a, b) => a * b, 1);
   return { fanIn: t.shape[1] * receptive, fanOut: t.shape[0] * receptive };
 }

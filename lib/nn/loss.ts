@@ -2,8 +2,16 @@
 import type { Tensor } from '../tensor/tensor';
 import { checkOptions } from '../validate';
 import {
-  type CrossEntropyOptions, type MSELossOptions, type NLLLossOptions, type Reduction,
-  checkIgnoreIndex, checkLabelSmoothing, checkReduction, crossEntropy, mseLoss, nllLoss,
+  type CrossEntropyOptions,
+  type MSELossOptions,
+  type NLLLossOptions,
+  type Reduction,
+  checkIgnoreIndex,
+  checkLabelSmoothing,
+  checkReduction,
+  crossEntropy,
+  mseLoss,
+  nllLoss,
 } from './loss_functions';
 import { Module } from './module';
 
@@ -13,8 +21,12 @@ export class MSELoss extends Module {
     super();
     this.reduction = checkReduction('MSELoss', checkOptions('MSELoss', options).reduction);
   }
-  forward(input: Tensor, target: Tensor): Tensor { return mseLoss(input, target, { reduction: this.reduction }); }
-  override extraRepr(): string { return `reduction='${this.reduction}'`; }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return mseLoss(input, target, { reduction: this.reduction });
+  }
+  override extraRepr(): string {
+    return `reduction='${this.reduction}'`;
+  }
 }
 
 export class CrossEntropyLoss extends Module {
@@ -29,7 +41,11 @@ export class CrossEntropyLoss extends Module {
     this.labelSmoothing = checkLabelSmoothing('CrossEntropyLoss', o.labelSmoothing);
   }
   forward(input: Tensor, target: Tensor): Tensor {
-    return crossEntropy(input, target, { reduction: this.reduction, ignoreIndex: this.ignoreIndex, labelSmoothing: this.labelSmoothing });
+    return crossEntropy(input, target, {
+      reduction: this.reduction,
+      ignoreIndex: this.ignoreIndex,
+      labelSmoothing: this.labelSmoothing,
+    });
   }
   override extraRepr(): string {
     return `reduction='${this.reduction}', ignoreIndex=${this.ignoreIndex}, labelSmoothing=${this.labelSmoothing}`;
@@ -48,5 +64,7 @@ export class NLLLoss extends Module {
   forward(input: Tensor, target: Tensor): Tensor {
     return nllLoss(input, target, { reduction: this.reduction, ignoreIndex: this.ignoreIndex });
   }
-  override extraRepr(): string { return `reduction='${this.reduction}', ignoreIndex=${this.ignoreIndex}`; }
+  override extraRepr(): string {
+    return `reduction='${this.reduction}', ignoreIndex=${this.ignoreIndex}`;
+  }
 }

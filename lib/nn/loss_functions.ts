@@ -42,13 +42,15 @@ export interface MSELossOptions {
 
 export function checkReduction(op: string, r: unknown): Reduction {
   const v = r ?? 'mean';
-  if (v !== 'mean' && v !== 'sum' && v !== 'none') throw new ArgumentError(op, `reduction 'mean', 'sum' or 'none', got ${showValue(r)}`);
+  if (v !== 'mean' && v !== 'sum' && v !== 'none')
+    throw new ArgumentError(op, `reduction 'mean', 'sum' or 'none', got ${showValue(r)}`);
   return v;
 }
 
 export function checkIgnoreIndex(op: string, v: unknown): number {
   const i = v ?? -100;
-  if (typeof i !== 'number' || !Number.isSafeInteger(i)) throw new ArgumentError(op, `ignoreIndex must be an integer, got ${showValue(v)}`);
+  if (typeof i !== 'number' || !Number.isSafeInteger(i))
+    throw new ArgumentError(op, `ignoreIndex must be an integer, got ${showValue(v)}`);
   return i;
 }
 
@@ -69,7 +71,10 @@ function classesLast(op: string, input: Tensor, target: Tensor): { x: Tensor; t:
   if (input.ndim === 0) throw new ShapeError(op, 'input of shape [C] or [N, C, ...], got a 0-d tensor');
   const expected = input.ndim === 1 ? [] : [input.shape[0], ...input.shape.slice(2)];
   if (target.ndim !== expected.length || target.shape.some((s, i) => s !== expected[i])) {
-    throw new ShapeError(op, `target of shape ${formatShape(expected)} for input ${formatShape(input.shape)}, got ${formatShape(target.shape)}`);
+    throw new ShapeError(
+      op,
+      `target of shape ${formatShape(expected)} for input ${formatShape(input.shape)}, got ${formatShape(target.shape)}`,
+    );
   }
   const C = input.ndim === 1 ? input.shape[0] : input.shape[1];
   const rows = target.numel;
@@ -90,7 +95,10 @@ function checkInputs(op: string, input: Tensor, target: Tensor): void {
 
 function checkClassTarget(op: string, target: Tensor): void {
   if (target.dtype !== 'int32' && target.dtype !== 'int64') {
-    throw new DTypeError(op, `class-index targets of dtype int32 or int64 (or float probabilities of the input's shape), got ${target.dtype}`);
+    throw new DTypeError(
+      op,
+      `class-index targets of dtype int32 or int64 (or float probabilities of the input's shape), got ${target.dtype}`,
+    );
   }
 }
 
@@ -147,7 +155,10 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
 /** Soft targets: -(target_smoothed * logSoftmax(input)).sum(classDim), composite autograd. */
 function crossEntropyProbs(input: Tensor, target: Tensor, reduction: Reduction, ls: number): Tensor {
   if (input.ndim === 0 || target.ndim !== input.ndim || target.shape.some((s, i) => s !== input.shape[i])) {
-    throw new ShapeError('cross_entropy', `probability targets of the input's shape ${formatShape(input.shape)}, got ${formatShape(target.shape)}`);
+    throw new ShapeError(
+      'cross_entropy',
+      `probability targets of the input's shape ${formatShape(input.shape)}, got ${formatShape(target.shape)}`,
+    );
   }
   const classDim = input.ndim === 1 ? 0 : 1;
   const C = input.shape[classDim];
@@ -188,7 +199,10 @@ export function mseLoss(input: Tensor, target: Tensor, options: MSELossOptions =
   checkTensor(op, target, 'target');
   const reduction = checkReduction(op, checkOptions(op, options).reduction);
   if (input.ndim !== target.ndim || input.shape.some((s, i) => s !== target.shape[i])) {
-    throw new ShapeError(op, `target of the input's shape ${formatShape(input.shape)}, got ${formatShape(target.shape)}`);
+    throw new ShapeError(
+      op,
+      `target of the input's shape ${formatShape(input.shape)}, got ${formatShape(target.shape)}`,
+    );
   }
   return reduce(square(sub(input, target)), reduction);
 }

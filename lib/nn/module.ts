@@ -94,7 +94,8 @@ export abstract class Module {
       throw new ArgumentError('registerBuffer', `buffer must be a Tensor or null, got ${showValue(tensor)}`);
     }
     checkBool('registerBuffer', 'persistent', persistent);
-    if (isParameter(tensor)) throw new ArgumentError('registerBuffer', `expected a plain tensor, got a Parameter for "${name}"`);
+    if (isParameter(tensor))
+      throw new ArgumentError('registerBuffer', `expected a plain tensor, got a Parameter for "${name}"`);
     if (tensor) keep(tensor);
     this.#buffers.set(name, persistent);
     (this as unknown as Record<string, unknown>)[name] = tensor;
@@ -103,13 +104,15 @@ export abstract class Module {
   /** Sets `this[name]` to nn.Parameter(tensor) (or null: no parameter). */
   registerParameter(name: string, tensor: Tensor | null): void {
     this.#checkName('registerParameter', name);
-    (this as unknown as Record<string, unknown>)[name] = tensor === null || isParameter(tensor) ? tensor : Parameter(tensor);
+    (this as unknown as Record<string, unknown>)[name] =
+      tensor === null || isParameter(tensor) ? tensor : Parameter(tensor);
   }
 
   /** Sets `this[name]` to a child module. */
   addModule(name: string, module: Module | null): void {
     this.#checkName('addModule', name);
-    if (module !== null && !(module instanceof Module)) throw new ArgumentError('addModule', `expected a Module, got ${showValue(module)}`);
+    if (module !== null && !(module instanceof Module))
+      throw new ArgumentError('addModule', `expected a Module, got ${showValue(module)}`);
     (this as unknown as Record<string, unknown>)[name] = module;
   }
 
@@ -119,9 +122,13 @@ export abstract class Module {
     }
     const fields = this as unknown as Record<string, unknown>;
     const cur = fields[name];
-    const free = cur === undefined || cur === null || this.#buffers.has(name) ||
-      (op === 'registerParameter' && isParameter(cur)) || (op === 'addModule' && cur instanceof Module);
-    if (!free || (name in Module.prototype)) {
+    const free =
+      cur === undefined ||
+      cur === null ||
+      this.#buffers.has(name) ||
+      (op === 'registerParameter' && isParameter(cur)) ||
+      (op === 'addModule' && cur instanceof Module);
+    if (!free || name in Module.prototype) {
       throw new ArgumentError(op, `a free attribute name, got "${name}" which is already in use`);
     }
   }
@@ -275,24 +282,34 @@ export abstract class Module {
       throw new ArgumentError('loadStateDict', `a state dict object, got ${showValue(stateDict)}`);
     }
     checkBool('loadStateDict', 'strict', strict);
-    const given: ReadonlyMap<string, unknown> = stateDict instanceof Map ? stateDict : new Map(Object.entries(stateDict));
+    const given: ReadonlyMap<string, unknown> =
+      stateDict instanceof Map ? stateDict : new Map(Object.entries(stateDict));
     const entries = this.#stateEntries('', [], new Set());
     const expected = new Set(entries.map(([n]) => n));
     const missingKeys = entries.map(([n]) => n).filter((n) => !given.has(n));
-    const unexpectedKeys = [...given.keys()].filter((n) => !expected.has(n)).map((n) => (typeof n === 'string' ? n : showValue(n)));
+    const unexpectedKeys = [...given.keys()]
+      .filter((n) => !expected.has(n))
+      .map((n) => (typeof n === 'string' ? n : showValue(n)));
     const copies: [Tensor, Tensor][] = [];
     for (const [name, dst] of entries) {
       if (!given.has(name)) continue;
       const src = given.get(name);
-      if (!(src instanceof Tensor)) throw new ArgumentError('loadStateDict', `a Tensor for "${name}", got ${showValue(src)}`);
+      if (!(src instanceof Tensor))
+        throw new ArgumentError('loadStateDict', `a Tensor for "${name}", got ${showValue(src)}`);
       src._check('loadStateDict');
       if (src.ndim !== dst.ndim || src.shape.some((s, i) => s !== dst.shape[i])) {
-        throw new ShapeError('loadStateDict', `size mismatch for "${name}": expected ${formatShape(dst.shape)}, got ${formatShape(src.shape)}`);
+        throw new ShapeError(
+          'loadStateDict',
+          `size mismatch for "${name}": expected ${formatShape(dst.shape)}, got ${formatShape(src.shape)}`,
+        );
       }
       copies.push([dst, src]);
     }
     if (strict && (missingKeys.length || unexpectedKeys.length)) {
-      throw new ArgumentError('loadStateDict', `the keys of this module's stateDict, got missing keys [${missingKeys.join(', ')}] and unexpected keys [${unexpectedKeys.join(', ')}]`);
+      throw new ArgumentError(
+        'loadStateDict',
+        `the keys of this module's stateDict, got missing keys [${missingKeys.join(', ')}] and unexpected keys [${unexpectedKeys.join(', ')}]`,
+      );
     }
     noGrad(() => {
       for (const [dst, src] of copies) {
@@ -332,10 +349,18 @@ export abstract class Module {
     return this;
   }
 
-  cuda(): this { return this.to('cuda'); }
-  cpu(): this { return this.to('cpu'); }
-  double(): this { return this.to('float64'); }
-  float(): this { return this.to('float32'); }
+  cuda(): this {
+    return this.to('cuda');
+  }
+  cpu(): this {
+    return this.to('cpu');
+  }
+  double(): this {
+    return this.to('float64');
+  }
+  float(): this {
+    return this.to('float32');
+  }
 
   // ---- printing ----------------------------------------------------------------
 
@@ -375,7 +400,10 @@ function parseTarget(target: ModuleTarget): { device?: Device; dtype?: DType } {
   if (dtype !== undefined && !((DTYPES as readonly string[]).includes(dtype) && isFloatingDType(dtype))) {
     throw new DTypeError('Module.to', `a floating point dtype (float32 or float64), got ${showValue(dtype)}`);
   }
-  return { dtype, device: device === undefined ? undefined : normalizeDevice('Module.to', checkString('Module.to', 'device', device)) };
+  return {
+    dtype,
+    device: device === undefined ? undefined : normalizeDevice('Module.to', checkString('Module.to', 'device', device)),
+  };
 }
 
 /** Replaces t's contents by its converted copy, keeping the Tensor object. */

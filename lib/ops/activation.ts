@@ -25,7 +25,8 @@ export function gelu(x: Tensor): Tensor {
 }
 
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
-  if (typeof negativeSlope !== 'number') throw new ArgumentError('leaky_relu', `negativeSlope must be a number, got ${typeof negativeSlope}`);
+  if (typeof negativeSlope !== 'number')
+    throw new ArgumentError('leaky_relu', `negativeSlope must be a number, got ${typeof negativeSlope}`);
   const out = activation('leaky_relu', UnaryOp.LeakyRelu, x, negativeSlope);
   return record('leakyRelu', out, [x], () => ({ x, slope: negativeSlope }));
 }

@@ -4,12 +4,19 @@ import { native } from '../kernels/native';
 import { record } from './record';
 import { ArgumentError, DTypeError, ShapeError } from '../errors';
 import {
-  type Device, type DeviceLike, type DType, DTYPES, type TypedArrayFor,
-  isFloatingDType, newTypedArray, normalizeDevice, promoteWithScalar,
+  type Device,
+  type DeviceLike,
+  type DType,
+  DTYPES,
+  type TypedArrayFor,
+  isFloatingDType,
+  newTypedArray,
+  normalizeDevice,
+  promoteWithScalar,
 } from '../tensor/dtype';
 import { formatShape } from '../tensor/shape';
 import { defaultGenerator } from '../tensor/random';
-import { type NestedArray, Tensor, tensorFromTypedArray, emptyTensor as empty } from '../tensor/tensor';
+import { type NestedArray, type Tensor, tensorFromTypedArray, emptyTensor as empty } from '../tensor/tensor';
 import { kCopy, kRandom } from '../kernels/launch';
 
 /** t as dtype (t itself when it already is). Differentiable between float dtypes. */
@@ -60,7 +67,8 @@ export function to(t: Tensor, target: DeviceLike | DType | { device?: DeviceLike
   }
   let out = t;
   if (target.dtype !== undefined) {
-    if (!(DTYPES as readonly string[]).includes(target.dtype)) throw new DTypeError('to', `unknown dtype ${String(target.dtype)}`);
+    if (!(DTYPES as readonly string[]).includes(target.dtype))
+      throw new DTypeError('to', `unknown dtype ${String(target.dtype)}`);
     out = cast(out, target.dtype);
   }
   if (target.device !== undefined) out = toDevice(out, normalizeDevice('to', target.device));
@@ -69,7 +77,11 @@ export function to(t: Tensor, target: DeviceLike | DType | { device?: DeviceLike
 
 export function item(t: Tensor): number {
   const h = t._handle('item');
-  if (t.numel !== 1) throw new ShapeError('item', `only one-element tensors can be converted to a number, got shape ${formatShape(t.shape)}`);
+  if (t.numel !== 1)
+    throw new ShapeError(
+      'item',
+      `only one-element tensors can be converted to a number, got shape ${formatShape(t.shape)}`,
+    );
   // The single element sits at offset (all strides multiply index 0).
   return native.item(h, t.offset);
 }
@@ -86,8 +98,10 @@ export function data(t: Tensor): TypedArrayFor[DType] {
 export function toArray(t: Tensor): NestedArray<number | boolean> {
   const flat = data(t);
   const get: (i: number) => number | boolean =
-    flat instanceof BigInt64Array ? (i) => Number(flat[i])
-      : t.dtype === 'bool' ? (i) => flat[i] !== 0
+    flat instanceof BigInt64Array
+      ? (i) => Number(flat[i])
+      : t.dtype === 'bool'
+        ? (i) => flat[i] !== 0
         : (i) => flat[i] as number;
   if (t.ndim === 0) return get(0);
   let pos = 0;
@@ -102,8 +116,10 @@ export function toArray(t: Tensor): NestedArray<number | boolean> {
 
 function fillRandom(t: Tensor, kind: RandomKind, a: number, b: number, op: string): void {
   t._check(op);
-  if (typeof a !== 'number' || typeof b !== 'number') throw new ArgumentError(op, `bounds must be numbers, got ${typeof a} and ${typeof b}`);
-  if (!isFloatingDType(t.dtype) && kind !== RandomKind.Int) throw new DTypeError(op, `expected a floating tensor, got ${t.dtype}`);
+  if (typeof a !== 'number' || typeof b !== 'number')
+    throw new ArgumentError(op, `bounds must be numbers, got ${typeof a} and ${typeof b}`);
+  if (!isFloatingDType(t.dtype) && kind !== RandomKind.Int)
+    throw new DTypeError(op, `expected a floating tensor, got ${t.dtype}`);
   const target = t.isContiguous() ? t : empty(t.shape, t.dtype, t.device);
   kRandom(target, kind, defaultGenerator.seed, defaultGenerator.take(t.numel), a, b);
   if (target !== t) {

@@ -22,7 +22,8 @@ export function checkTensor(op: string, x: unknown, what = 'input'): Tensor {
 
 function checkScalar(op: string, x: unknown): number {
   if (typeof x === 'boolean') return x ? 1 : 0;
-  if (typeof x !== 'number') throw new ArgumentError(op, `expected a Tensor or a number, got ${x === null ? 'null' : typeof x}`);
+  if (typeof x !== 'number')
+    throw new ArgumentError(op, `expected a Tensor or a number, got ${x === null ? 'null' : typeof x}`);
   return x;
 }
 
@@ -118,7 +119,9 @@ export function pow(a: TensorOrScalar, b: TensorOrScalar): Tensor {
     const dt = Number.isInteger(e) && e >= 0 ? promoteWithScalar(a.dtype, e) : floatDType(a);
     // The kernels have no integer PowScalar: integer powers go through float64
     // (exact below 2^53) and are cast back.
-    const out = isFloatingDType(dt) ? scalarOp(UnaryOp.PowScalar, a, dt, e) : cast(scalarOp(UnaryOp.PowScalar, a, 'float64', e), dt);
+    const out = isFloatingDType(dt)
+      ? scalarOp(UnaryOp.PowScalar, a, dt, e)
+      : cast(scalarOp(UnaryOp.PowScalar, a, 'float64', e), dt);
     return record('powScalar', out, [a], () => ({ x: a, exponent: e }));
   }
   checkTensor('pow', b);
@@ -153,7 +156,6 @@ export function unaryKernel(op: string, code: UnaryOp, x: Tensor, floatOnly: boo
   return out;
 }
 
-
 function clampBounds(op: string, min?: number | null, max?: number | null): [number, number] {
   const lo = min ?? -Infinity;
   const hi = max ?? Infinity;
@@ -167,8 +169,10 @@ function clampBounds(op: string, min?: number | null, max?: number | null): [num
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   const [lo, hi] = clampBounds('clamp', min, max);
   checkTensor('clamp', x);
-  const dt = Number.isInteger(lo) && Number.isInteger(hi) || !Number.isFinite(lo) || !Number.isFinite(hi)
-    ? x.dtype : floatDType(x);
+  const dt =
+    (Number.isInteger(lo) && Number.isInteger(hi)) || !Number.isFinite(lo) || !Number.isFinite(hi)
+      ? x.dtype
+      : floatDType(x);
   const out = empty(x.shape, dt, x.device);
   kUnary(UnaryOp.Clamp, out, cast(x, dt), lo, hi);
   return record('clamp', out, [x], () => ({ x, min: lo, max: hi }));
@@ -216,7 +220,8 @@ export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tenso
   let dt: DType;
   if (a instanceof Tensor && b instanceof Tensor) dt = promoteTypes(a.dtype, b.dtype);
   else if (ref) dt = promoteWithScalar(ref.dtype, checkScalar('where', a instanceof Tensor ? b : a));
-  else dt = Number.isInteger(checkScalar('where', a)) && Number.isInteger(checkScalar('where', b)) ? 'int64' : 'float32';
+  else
+    dt = Number.isInteger(checkScalar('where', a)) && Number.isInteger(checkScalar('where', b)) ? 'int64' : 'float32';
   const at = a instanceof Tensor ? a : scalarTensor(checkScalar('where', a), ref ?? cond, dt);
   const bt = b instanceof Tensor ? b : scalarTensor(checkScalar('where', b), ref ?? cond, dt);
   const dev = sameDevice('where', cond, at, bt);
@@ -231,7 +236,10 @@ export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tenso
 function checkInPlace(op: string, t: Tensor): void {
   checkTensor(op, t);
   if (isGradEnabled() && t._requiresGrad) {
-    throw new ArgumentError(op, 'a tensor that requires grad cannot be modified in place while grad mode is on (use nt.noGrad)');
+    throw new ArgumentError(
+      op,
+      'a tensor that requires grad cannot be modified in place while grad mode is on (use nt.noGrad)',
+    );
   }
 }
 

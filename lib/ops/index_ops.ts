@@ -55,7 +55,11 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   checkTensor('gather', x);
   checkIndex('gather', index);
   sameDevice('gather', x, index);
-  if (index.ndim !== x.ndim) throw new ShapeError('gather', `index ${formatShape(index.shape)} must have as many dims as input ${formatShape(x.shape)}`);
+  if (index.ndim !== x.ndim)
+    throw new ShapeError(
+      'gather',
+      `index ${formatShape(index.shape)} must have as many dims as input ${formatShape(x.shape)}`,
+    );
   const d = normalizeDim('gather', dim, x.ndim);
   const xc = contiguous(x);
   const idx = contiguous(index);
@@ -71,11 +75,18 @@ export function scatterAdd(self: Tensor, dim: number, index: Tensor, src: Tensor
   checkTensor('scatter_add', src, 'src');
   sameDevice('scatter_add', self, index, src);
   if (index.ndim !== self.ndim || src.ndim !== self.ndim) {
-    throw new ShapeError('scatter_add', `self, index and src must have the same number of dims, got ${self.ndim}, ${index.ndim}, ${src.ndim}`);
+    throw new ShapeError(
+      'scatter_add',
+      `self, index and src must have the same number of dims, got ${self.ndim}, ${index.ndim}, ${src.ndim}`,
+    );
   }
   const d = normalizeDim('scatter_add', dim, self.ndim);
   for (let i = 0; i < index.ndim; ++i) {
-    if (index.shape[i] > src.shape[i]) throw new ShapeError('scatter_add', `index ${formatShape(index.shape)} is larger than src ${formatShape(src.shape)} at dim ${i}`);
+    if (index.shape[i] > src.shape[i])
+      throw new ShapeError(
+        'scatter_add',
+        `index ${formatShape(index.shape)} is larger than src ${formatShape(src.shape)} at dim ${i}`,
+      );
   }
   const srcC = contiguous(src.shape.every((s, i) => s === index.shape[i]) ? src : sliceTo(src, index.shape));
   const out = clone(contiguous(self));
@@ -102,7 +113,8 @@ export function oneHot(index: Tensor, numClasses = -1): Tensor {
   checkIndex('one_hot', index);
   let n = numClasses;
   if (n === -1) n = index.numel ? item(amax(index)) + 1 : 0;
-  if (!Number.isInteger(n) || n < 0) throw new ArgumentError('one_hot', `numClasses must be a non-negative integer or -1, got ${showValue(numClasses)}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new ArgumentError('one_hot', `numClasses must be a non-negative integer or -1, got ${showValue(numClasses)}`);
   const idx = reshape(contiguous(index), [...index.shape, 1]);
   const out = empty([...index.shape, n], 'int64', index.device);
   kFill(out, 0);

@@ -9,7 +9,8 @@ import { kCopy, sameDevice } from '../kernels/launch';
 import { narrow, unsqueeze } from './views';
 
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
-  if (!Array.isArray(tensors as unknown) || tensors.length === 0) throw new ArgumentError('cat', 'expected a non-empty array of tensors');
+  if (!Array.isArray(tensors as unknown) || tensors.length === 0)
+    throw new ArgumentError('cat', 'expected a non-empty array of tensors');
   tensors.forEach((t, i) => checkTensor('cat', t, `tensors[${i}]`));
   sameDevice('cat', ...tensors);
   const ref = tensors[0];
@@ -19,7 +20,10 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   let total = 0;
   for (const t of tensors) {
     if (t.ndim !== ref.ndim || t.shape.some((s, i) => i !== d && s !== ref.shape[i])) {
-      throw new ShapeError('cat', `sizes must match except in dim ${d}: ${formatShape(ref.shape)} vs ${formatShape(t.shape)}`);
+      throw new ShapeError(
+        'cat',
+        `sizes must match except in dim ${d}: ${formatShape(ref.shape)} vs ${formatShape(t.shape)}`,
+      );
     }
     dtype = promoteTypes(dtype, t.dtype);
     total += t.shape[d];
@@ -30,7 +34,11 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   let start = 0;
   for (const t of tensors) {
     if (t.shape[d]) {
-      const slot = out._view(out.shape.map((s, i) => (i === d ? t.shape[d] : s)), out.strides, start * out.strides[d]);
+      const slot = out._view(
+        out.shape.map((s, i) => (i === d ? t.shape[d] : s)),
+        out.strides,
+        start * out.strides[d],
+      );
       kCopy(slot, t);
       slot.dispose();
     }
@@ -41,16 +49,21 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
 }
 
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
-  if (!Array.isArray(tensors as unknown) || tensors.length === 0) throw new ArgumentError('stack', 'expected a non-empty array of tensors');
+  if (!Array.isArray(tensors as unknown) || tensors.length === 0)
+    throw new ArgumentError('stack', 'expected a non-empty array of tensors');
   tensors.forEach((t, i) => checkTensor('stack', t, `tensors[${i}]`));
   const ref = tensors[0];
   for (const t of tensors) {
     if (t.ndim !== ref.ndim || t.shape.some((s, i) => s !== ref.shape[i])) {
-      throw new ShapeError('stack', `all tensors must have the same shape: ${formatShape(ref.shape)} vs ${formatShape(t.shape)}`);
+      throw new ShapeError(
+        'stack',
+        `all tensors must have the same shape: ${formatShape(ref.shape)} vs ${formatShape(t.shape)}`,
+      );
     }
   }
   const d = normalizeDim('stack', dim, ref.ndim + 1);
-  return cat(tensors.map((t) => unsqueeze(t, d)), d);
+  return cat(
+    tensors.map((t) => unsqueeze(t, d)),
+    d,
+  );
 }
-
-;

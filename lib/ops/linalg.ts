@@ -18,8 +18,10 @@ function matrixOperand(x: Tensor, rows: number, cols: number): { ld: number; tra
   const n = x.ndim;
   const rs = x.strides[n - 2];
   const cs = x.strides[n - 1];
-  if ((cs === 1 || cols === 1) && (rs >= cols || rows === 1)) return { ld: Math.max(rows === 1 ? cols : rs, cols, 1), trans: false };
-  if ((rs === 1 || rows === 1) && (cs >= rows || cols === 1)) return { ld: Math.max(cols === 1 ? rows : cs, rows, 1), trans: true };
+  if ((cs === 1 || cols === 1) && (rs >= cols || rows === 1))
+    return { ld: Math.max(rows === 1 ? cols : rs, cols, 1), trans: false };
+  if ((rs === 1 || rows === 1) && (cs >= rows || cols === 1))
+    return { ld: Math.max(cols === 1 ? rows : cs, rows, 1), trans: true };
   return null;
 }
 
@@ -62,7 +64,10 @@ function matmulNd(a: Tensor, b: Tensor): Tensor {
   const K2 = b.shape[b.ndim - 2];
   const N = b.shape[b.ndim - 1];
   if (K !== K2) {
-    throw new ShapeError('matmul', `shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be multiplied (${K} != ${K2})`);
+    throw new ShapeError(
+      'matmul',
+      `shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be multiplied (${K} != ${K2})`,
+    );
   }
   const batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
   const ae = expand(a, [...batch, M, K]);
@@ -96,7 +101,10 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (x.ndim === 0 || y.ndim === 0) throw new ShapeError('matmul', 'both arguments need at least 1 dim');
   if (x.ndim === 1 && y.ndim === 1) {
     if (x.shape[0] !== y.shape[0]) {
-      throw new ShapeError('matmul', `shapes ${formatShape(x.shape)} and ${formatShape(y.shape)} cannot be multiplied (${x.shape[0]} != ${y.shape[0]})`);
+      throw new ShapeError(
+        'matmul',
+        `shapes ${formatShape(x.shape)} and ${formatShape(y.shape)} cannot be multiplied (${x.shape[0]} != ${y.shape[0]})`,
+      );
     }
     return reshape(matmulNd(unsqueeze(x, 0), unsqueeze(y, 1)), []);
   }
@@ -107,14 +115,18 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 
 export function mm(a: Tensor, b: Tensor): Tensor {
   const [x, y] = floatOperands('mm', a, b);
-  if (x.ndim !== 2 || y.ndim !== 2) throw new ShapeError('mm', `expects 2-D tensors, got ${formatShape(x.shape)} and ${formatShape(y.shape)}`);
+  if (x.ndim !== 2 || y.ndim !== 2)
+    throw new ShapeError('mm', `expects 2-D tensors, got ${formatShape(x.shape)} and ${formatShape(y.shape)}`);
   return matmulNd(x, y);
 }
 
 export function bmm(a: Tensor, b: Tensor): Tensor {
   const [x, y] = floatOperands('bmm', a, b);
   if (x.ndim !== 3 || y.ndim !== 3 || x.shape[0] !== y.shape[0]) {
-    throw new ShapeError('bmm', `expects 3-D tensors with equal batch, got ${formatShape(x.shape)} and ${formatShape(y.shape)}`);
+    throw new ShapeError(
+      'bmm',
+      `expects 3-D tensors with equal batch, got ${formatShape(x.shape)} and ${formatShape(y.shape)}`,
+    );
   }
   return matmulNd(x, y);
 }
@@ -130,14 +142,18 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const inF = w.shape[1];
   const outF = w.shape[0];
   if (xi.shape[xi.ndim - 1] !== inF) {
-    throw new ShapeError('linear', `input ${formatShape(xi.shape)} and weight ${formatShape(w.shape)} cannot be multiplied (${xi.shape[xi.ndim - 1]} != ${inF})`);
+    throw new ShapeError(
+      'linear',
+      `input ${formatShape(xi.shape)} and weight ${formatShape(w.shape)} cannot be multiplied (${xi.shape[xi.ndim - 1]} != ${inF})`,
+    );
   }
   let b: Tensor | null = null;
   if (bias) {
     checkTensor('linear', bias, 'bias');
     sameDevice('linear', xi, bias);
     b = cast(bias, xi.dtype);
-    if (b.ndim !== 1 || b.shape[0] !== outF) throw new ShapeError('linear', `bias must have shape [${outF}], got ${formatShape(b.shape)}`);
+    if (b.ndim !== 1 || b.shape[0] !== outF)
+      throw new ShapeError('linear', `bias must have shape [${outF}], got ${formatShape(b.shape)}`);
   }
   const lead = xi.shape.slice(0, -1);
   const rows = lead.reduce((p, q) => p * q, 1);

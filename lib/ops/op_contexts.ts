@@ -6,7 +6,10 @@ import type { DType, Device } from '../tensor/dtype';
 import type { Tensor } from '../tensor/tensor';
 
 type Empty = Record<string, never>;
-interface Reduction { dims: number[]; keepdim: boolean }
+interface Reduction {
+  dims: number[];
+  keepdim: boolean;
+}
 
 export interface OpContexts {
   add: { alpha: number };

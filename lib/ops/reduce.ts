@@ -56,7 +56,13 @@ export function prod(x: Tensor, dim?: number, keepdim = false): Tensor {
   return record('prod', out, [x], () => ({ x, out, dims, keepdim }));
 }
 
-function extreme(op: 'amax' | 'amin', code: ReduceOp, x: Tensor, dim: number | number[] | undefined, keepdim: boolean): Tensor {
+function extreme(
+  op: 'amax' | 'amin',
+  code: ReduceOp,
+  x: Tensor,
+  dim: number | number[] | undefined,
+  keepdim: boolean,
+): Tensor {
   checkTensor(op, x);
   const dims = normalizeDims(op, dim, x.ndim);
   if (dims.some((d) => x.shape[d] === 0) || (x.numel === 0 && x.ndim === 0)) {
@@ -66,23 +72,39 @@ function extreme(op: 'amax' | 'amin', code: ReduceOp, x: Tensor, dim: number | n
   return record('extreme', out, [x], () => ({ x, out, dims, keepdim }));
 }
 
-export const amax = (x: Tensor, dim?: number | number[], keepdim = false): Tensor => extreme('amax', ReduceOp.Max, x, dim, keepdim);
-export const amin = (x: Tensor, dim?: number | number[], keepdim = false): Tensor => extreme('amin', ReduceOp.Min, x, dim, keepdim);
+export const amax = (x: Tensor, dim?: number | number[], keepdim = false): Tensor =>
+  extreme('amax', ReduceOp.Max, x, dim, keepdim);
+export const amin = (x: Tensor, dim?: number | number[], keepdim = false): Tensor =>
+  extreme('amin', ReduceOp.Min, x, dim, keepdim);
 
-function argExtreme(op: 'argmax' | 'argmin', code: ReduceOp, x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
+function argExtreme(
+  op: 'argmax' | 'argmin',
+  code: ReduceOp,
+  x: Tensor,
+  dim: number | undefined,
+  keepdim: boolean,
+): Tensor {
   checkTensor(op, x);
   if (dim === undefined) {
     const flat = reshape(x, [-1]);
     const r = argExtreme(op, code, flat, 0, false);
-    return keepdim ? reshape(r, x.shape.map(() => 1)) : r;
+    return keepdim
+      ? reshape(
+          r,
+          x.shape.map(() => 1),
+        )
+      : r;
   }
   const d = normalizeDim(op, dim, x.ndim);
-  if (x.ndim > 0 && x.shape[d] === 0) throw new ShapeError(op, `cannot reduce an empty dimension of shape ${formatShape(x.shape)}`);
+  if (x.ndim > 0 && x.shape[d] === 0)
+    throw new ShapeError(op, `cannot reduce an empty dimension of shape ${formatShape(x.shape)}`);
   return reduceRaw(code, x, x.ndim === 0 ? [] : [d], keepdim, 'int64');
 }
 
-export const argmax = (x: Tensor, dim?: number, keepdim = false): Tensor => argExtreme('argmax', ReduceOp.ArgMax, x, dim, keepdim);
-export const argmin = (x: Tensor, dim?: number, keepdim = false): Tensor => argExtreme('argmin', ReduceOp.ArgMin, x, dim, keepdim);
+export const argmax = (x: Tensor, dim?: number, keepdim = false): Tensor =>
+  argExtreme('argmax', ReduceOp.ArgMax, x, dim, keepdim);
+export const argmin = (x: Tensor, dim?: number, keepdim = false): Tensor =>
+  argExtreme('argmin', ReduceOp.ArgMin, x, dim, keepdim);
 
 /** torch.max: the largest element, or `{ values, indices }` along `dim`. */
 export function max(x: Tensor): Tensor;

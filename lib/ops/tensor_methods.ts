@@ -7,7 +7,7 @@
 import { inspect } from 'util';
 
 import type { DType, DeviceLike, TypedArrayFor } from '../tensor/dtype';
-import { type NestedArray, type TensorOrScalar, Tensor, defineTensorMethods } from '../tensor/tensor';
+import { type NestedArray, type TensorOrScalar, type Tensor, defineTensorMethods } from '../tensor/tensor';
 import { checkOptions } from '../validate';
 import * as act from './activation';
 import * as convert from './convert';
@@ -131,72 +131,185 @@ function minMethod(this: Tensor, dim?: number, keepdim = false): Tensor | { valu
 
 defineTensorMethods({
   // ---- data out -----------------------------------------------------------
-  item(): number { return convert.item(this); },
-  data(): TypedArrayFor[DType] { return convert.data(this); },
-  toArray(): NestedArray<number | boolean> { return convert.toArray(this); },
-  toString(): string { return formatTensor(this); },
-  [inspect.custom](): string { return formatTensor(this); },
+  item(): number {
+    return convert.item(this);
+  },
+  data(): TypedArrayFor[DType] {
+    return convert.data(this);
+  },
+  toArray(): NestedArray<number | boolean> {
+    return convert.toArray(this);
+  },
+  toString(): string {
+    return formatTensor(this);
+  },
+  [inspect.custom](): string {
+    return formatTensor(this);
+  },
 
   // ---- conversion -----------------------------------------------------------
-  to(target: DeviceLike | DType | { device?: DeviceLike; dtype?: DType }): Tensor { return convert.to(this, target); },
-  cuda(): Tensor { return convert.to(this, 'cuda'); },
-  cpu(): Tensor { return convert.to(this, 'cpu'); },
-  float(): Tensor { return convert.to(this, 'float32'); },
-  double(): Tensor { return convert.to(this, 'float64'); },
-  int(): Tensor { return convert.to(this, 'int32'); },
-  long(): Tensor { return convert.to(this, 'int64'); },
-  bool(): Tensor { return convert.to(this, 'bool'); },
-  clone(): Tensor { return views.clone(this); },
-  contiguous(): Tensor { return views.contiguous(this); },
+  to(target: DeviceLike | DType | { device?: DeviceLike; dtype?: DType }): Tensor {
+    return convert.to(this, target);
+  },
+  cuda(): Tensor {
+    return convert.to(this, 'cuda');
+  },
+  cpu(): Tensor {
+    return convert.to(this, 'cpu');
+  },
+  float(): Tensor {
+    return convert.to(this, 'float32');
+  },
+  double(): Tensor {
+    return convert.to(this, 'float64');
+  },
+  int(): Tensor {
+    return convert.to(this, 'int32');
+  },
+  long(): Tensor {
+    return convert.to(this, 'int64');
+  },
+  bool(): Tensor {
+    return convert.to(this, 'bool');
+  },
+  clone(): Tensor {
+    return views.clone(this);
+  },
+  contiguous(): Tensor {
+    return views.contiguous(this);
+  },
 
   // ---- elementwise ----------------------------------------------------------
-  add(other: TensorOrScalar, alpha = 1): Tensor { return ew.add(this, other, alpha); },
-  sub(other: TensorOrScalar, alpha = 1): Tensor { return ew.sub(this, other, alpha); },
-  mul(other: TensorOrScalar): Tensor { return ew.mul(this, other); },
-  div(other: TensorOrScalar): Tensor { return ew.div(this, other); },
-  pow(exponent: TensorOrScalar): Tensor { return ew.pow(this, exponent); },
-  maximum(other: Tensor): Tensor { return ew.maximum(this, other); },
-  minimum(other: Tensor): Tensor { return ew.minimum(this, other); },
-  clamp(min?: number | null, max?: number | null): Tensor { return ew.clamp(this, min, max); },
-  gelu(): Tensor { return act.gelu(this); },
-  leakyRelu(negativeSlope = 0.01): Tensor { return act.leakyRelu(this, negativeSlope); },
-  softmax(dim: number): Tensor { return act.softmax(this, dim); },
-  logSoftmax(dim: number): Tensor { return act.logSoftmax(this, dim); },
-  eq(other: TensorOrScalar): Tensor { return ew.eq(this, other); },
-  ne(other: TensorOrScalar): Tensor { return ew.ne(this, other); },
-  lt(other: TensorOrScalar): Tensor { return ew.lt(this, other); },
-  le(other: TensorOrScalar): Tensor { return ew.le(this, other); },
-  gt(other: TensorOrScalar): Tensor { return ew.gt(this, other); },
-  ge(other: TensorOrScalar): Tensor { return ew.ge(this, other); },
-  logicalAnd(other: Tensor): Tensor { return ew.logicalAnd(this, other); },
-  logicalOr(other: Tensor): Tensor { return ew.logicalOr(this, other); },
-  logicalNot(): Tensor { return ew.logicalNot(this); },
+  add(other: TensorOrScalar, alpha = 1): Tensor {
+    return ew.add(this, other, alpha);
+  },
+  sub(other: TensorOrScalar, alpha = 1): Tensor {
+    return ew.sub(this, other, alpha);
+  },
+  mul(other: TensorOrScalar): Tensor {
+    return ew.mul(this, other);
+  },
+  div(other: TensorOrScalar): Tensor {
+    return ew.div(this, other);
+  },
+  pow(exponent: TensorOrScalar): Tensor {
+    return ew.pow(this, exponent);
+  },
+  maximum(other: Tensor): Tensor {
+    return ew.maximum(this, other);
+  },
+  minimum(other: Tensor): Tensor {
+    return ew.minimum(this, other);
+  },
+  clamp(min?: number | null, max?: number | null): Tensor {
+    return ew.clamp(this, min, max);
+  },
+  gelu(): Tensor {
+    return act.gelu(this);
+  },
+  leakyRelu(negativeSlope = 0.01): Tensor {
+    return act.leakyRelu(this, negativeSlope);
+  },
+  softmax(dim: number): Tensor {
+    return act.softmax(this, dim);
+  },
+  logSoftmax(dim: number): Tensor {
+    return act.logSoftmax(this, dim);
+  },
+  eq(other: TensorOrScalar): Tensor {
+    return ew.eq(this, other);
+  },
+  ne(other: TensorOrScalar): Tensor {
+    return ew.ne(this, other);
+  },
+  lt(other: TensorOrScalar): Tensor {
+    return ew.lt(this, other);
+  },
+  le(other: TensorOrScalar): Tensor {
+    return ew.le(this, other);
+  },
+  gt(other: TensorOrScalar): Tensor {
+    return ew.gt(this, other);
+  },
+  ge(other: TensorOrScalar): Tensor {
+    return ew.ge(this, other);
+  },
+  logicalAnd(other: Tensor): Tensor {
+    return ew.logicalAnd(this, other);
+  },
+  logicalOr(other: Tensor): Tensor {
+    return ew.logicalOr(this, other);
+  },
+  logicalNot(): Tensor {
+    return ew.logicalNot(this);
+  },
 
   // ---- in place (no autograd on tensors that require grad) ----------------
-  add_(other: TensorOrScalar, alpha = 1): Tensor { ew.addInPlace(this, other, alpha); return this; },
+  add_(other: TensorOrScalar, alpha = 1): Tensor {
+    ew.addInPlace(this, other, alpha);
+    return this;
+  },
   sub_(other: TensorOrScalar, alpha = 1): Tensor {
     ew.addInPlace(this, other, typeof alpha === 'number' ? -alpha : alpha); // add_ rejects a non-number alpha
     return this;
   },
-  mul_(other: TensorOrScalar): Tensor { ew.mulInPlace(this, other); return this; },
-  div_(other: TensorOrScalar): Tensor { ew.divInPlace(this, other); return this; },
-  fill_(value: number): Tensor { ew.fillInPlace(this, value); return this; },
-  zero_(): Tensor { ew.fillInPlace(this, 0); return this; },
-  copy_(src: Tensor): Tensor { ew.copyInPlace(this, src); return this; },
-  clamp_(min?: number | null, max?: number | null): Tensor { ew.clampInPlace(this, min, max); return this; },
-  uniform_(low = 0, high = 1): Tensor { convert.uniformInPlace(this, low, high); return this; },
-  normal_(mean = 0, std = 1): Tensor { convert.normalInPlace(this, mean, std); return this; },
+  mul_(other: TensorOrScalar): Tensor {
+    ew.mulInPlace(this, other);
+    return this;
+  },
+  div_(other: TensorOrScalar): Tensor {
+    ew.divInPlace(this, other);
+    return this;
+  },
+  fill_(value: number): Tensor {
+    ew.fillInPlace(this, value);
+    return this;
+  },
+  zero_(): Tensor {
+    ew.fillInPlace(this, 0);
+    return this;
+  },
+  copy_(src: Tensor): Tensor {
+    ew.copyInPlace(this, src);
+    return this;
+  },
+  clamp_(min?: number | null, max?: number | null): Tensor {
+    ew.clampInPlace(this, min, max);
+    return this;
+  },
+  uniform_(low = 0, high = 1): Tensor {
+    convert.uniformInPlace(this, low, high);
+    return this;
+  },
+  normal_(mean = 0, std = 1): Tensor {
+    convert.normalInPlace(this, mean, std);
+    return this;
+  },
 
   // ---- reductions -----------------------------------------------------------
-  sum(dim?: number | number[], keepdim = false): Tensor { return red.sum(this, dim, keepdim); },
-  mean(dim?: number | number[], keepdim = false): Tensor { return red.mean(this, dim, keepdim); },
-  prod(dim?: number, keepdim = false): Tensor { return red.prod(this, dim, keepdim); },
-  amax(dim?: number | number[], keepdim = false): Tensor { return red.amax(this, dim, keepdim); },
-  amin(dim?: number | number[], keepdim = false): Tensor { return red.amin(this, dim, keepdim); },
+  sum(dim?: number | number[], keepdim = false): Tensor {
+    return red.sum(this, dim, keepdim);
+  },
+  mean(dim?: number | number[], keepdim = false): Tensor {
+    return red.mean(this, dim, keepdim);
+  },
+  prod(dim?: number, keepdim = false): Tensor {
+    return red.prod(this, dim, keepdim);
+  },
+  amax(dim?: number | number[], keepdim = false): Tensor {
+    return red.amax(this, dim, keepdim);
+  },
+  amin(dim?: number | number[], keepdim = false): Tensor {
+    return red.amin(this, dim, keepdim);
+  },
   max: maxMethod as Tensor['max'],
   min: minMethod as Tensor['min'],
-  argmax(dim?: number, keepdim = false): Tensor { return red.argmax(this, dim, keepdim); },
-  argmin(dim?: number, keepdim = false): Tensor { return red.argmin(this, dim, keepdim); },
+  argmax(dim?: number, keepdim = false): Tensor {
+    return red.argmax(this, dim, keepdim);
+  },
+  argmin(dim?: number, keepdim = false): Tensor {
+    return red.argmin(this, dim, keepdim);
+  },
   var(dim?: number | number[], options: { correction?: number; keepdim?: boolean } = {}): Tensor {
     const o = checkOptions('var', options);
     return red.variance(this, dim, o.correction ?? 1, o.keepdim ?? false);
@@ -205,28 +318,71 @@ defineTensorMethods({
     const o = checkOptions('std', options);
     return red.std(this, dim, o.correction ?? 1, o.keepdim ?? false);
   },
-  logsumexp(dim: number | number[], keepdim = false): Tensor { return red.logsumexp(this, dim, keepdim); },
+  logsumexp(dim: number | number[], keepdim = false): Tensor {
+    return red.logsumexp(this, dim, keepdim);
+  },
 
   // ---- linear algebra -------------------------------------------------------
-  matmul(other: Tensor): Tensor { return linalg.matmul(this, other); },
-  mm(other: Tensor): Tensor { return linalg.mm(this, other); },
-  bmm(other: Tensor): Tensor { return linalg.bmm(this, other); },
-  t(): Tensor { return views.t(this); },
-  get T(): Tensor { return views.permute(this, this.shape.map((_, i) => this.ndim - 1 - i)); },
+  matmul(other: Tensor): Tensor {
+    return linalg.matmul(this, other);
+  },
+  mm(other: Tensor): Tensor {
+    return linalg.mm(this, other);
+  },
+  bmm(other: Tensor): Tensor {
+    return linalg.bmm(this, other);
+  },
+  t(): Tensor {
+    return views.t(this);
+  },
+  get T(): Tensor {
+    return views.permute(
+      this,
+      this.shape.map((_, i) => this.ndim - 1 - i),
+    );
+  },
 
   // ---- views and shape ------------------------------------------------------
-  reshape(...shape: number[] | [readonly number[]]): Tensor { return views.reshape(this, views.shapeArgs(shape)); },
-  view(...shape: number[] | [readonly number[]]): Tensor { return views.view(this, views.shapeArgs(shape)); },
-  flatten(startDim = 0, endDim = -1): Tensor { return views.flatten(this, startDim, endDim); },
-  squeeze(dim?: number): Tensor { return views.squeeze(this, dim); },
-  unsqueeze(dim: number): Tensor { return views.unsqueeze(this, dim); },
-  transpose(dim0: number, dim1: number): Tensor { return views.transpose(this, dim0, dim1); },
-  permute(...dims: number[] | [readonly number[]]): Tensor { return views.permute(this, views.shapeArgs(dims)); },
-  expand(...shape: number[] | [readonly number[]]): Tensor { return views.expand(this, views.shapeArgs(shape)); },
-  expandAs(other: Tensor): Tensor { return views.expand(this, ew.checkTensor('expandAs', other, 'other').shape); },
-  narrow(dim: number, start: number, length: number): Tensor { return views.narrow(this, dim, start, length); },
-  split(splitSize: number | number[], dim = 0): Tensor[] { return views.split(this, splitSize, dim); },
-  chunk(chunks: number, dim = 0): Tensor[] { return views.chunk(this, chunks, dim); },
-  indexSelect(dim: number, index: Tensor): Tensor { return idx.indexSelect(this, dim, index); },
-  gather(dim: number, index: Tensor): Tensor { return idx.gather(this, dim, index); },
+  reshape(...shape: number[] | [readonly number[]]): Tensor {
+    return views.reshape(this, views.shapeArgs(shape));
+  },
+  view(...shape: number[] | [readonly number[]]): Tensor {
+    return views.view(this, views.shapeArgs(shape));
+  },
+  flatten(startDim = 0, endDim = -1): Tensor {
+    return views.flatten(this, startDim, endDim);
+  },
+  squeeze(dim?: number): Tensor {
+    return views.squeeze(this, dim);
+  },
+  unsqueeze(dim: number): Tensor {
+    return views.unsqueeze(this, dim);
+  },
+  transpose(dim0: number, dim1: number): Tensor {
+    return views.transpose(this, dim0, dim1);
+  },
+  permute(...dims: number[] | [readonly number[]]): Tensor {
+    return views.permute(this, views.shapeArgs(dims));
+  },
+  expand(...shape: number[] | [readonly number[]]): Tensor {
+    return views.expand(this, views.shapeArgs(shape));
+  },
+  expandAs(other: Tensor): Tensor {
+    return views.expand(this, ew.checkTensor('expandAs', other, 'other').shape);
+  },
+  narrow(dim: number, start: number, length: number): Tensor {
+    return views.narrow(this, dim, start, length);
+  },
+  split(splitSize: number | number[], dim = 0): Tensor[] {
+    return views.split(this, splitSize, dim);
+  },
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return views.chunk(this, chunks, dim);
+  },
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return idx.indexSelect(this, dim, index);
+  },
+  gather(dim: number, index: Tensor): Tensor {
+    return idx.gather(this, dim, index);
+  },
 });

@@ -3,9 +3,16 @@
 import { record } from './record';
 import { ArgumentError, ShapeError } from '../errors';
 import {
-  type Shape, checkShape, contiguousStrides, formatShape, inferShape, normalizeDim, showValue, viewStrides,
+  type Shape,
+  checkShape,
+  contiguousStrides,
+  formatShape,
+  inferShape,
+  normalizeDim,
+  showValue,
+  viewStrides,
 } from '../tensor/shape';
-import { Tensor, emptyTensor as empty } from '../tensor/tensor';
+import { type Tensor, emptyTensor as empty } from '../tensor/tensor';
 import { checkTensor } from './elementwise';
 import { kCopy } from '../kernels/launch';
 
@@ -41,7 +48,10 @@ export function view(x: Tensor, shape: readonly number[]): Tensor {
   const target = inferShape('view', shape, x.numel);
   const st = viewStrides(x.shape, x.strides, target);
   if (!st) {
-    throw new ShapeError('view', `view size ${formatShape(target)} is not compatible with the input's strides; use reshape()`);
+    throw new ShapeError(
+      'view',
+      `view size ${formatShape(target)} is not compatible with the input's strides; use reshape()`,
+    );
   }
   return viewAs(x, target, st);
 }
@@ -66,10 +76,18 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 
 export function squeeze(x: Tensor, dim?: number): Tensor {
   checkTensor('squeeze', x);
-  if (dim === undefined) return reshape(x, x.shape.filter((d) => d !== 1));
+  if (dim === undefined)
+    return reshape(
+      x,
+      x.shape.filter((d) => d !== 1),
+    );
   const d = normalizeDim('squeeze', dim, x.ndim);
   if (x.ndim === 0 || x.shape[d] !== 1) return viewAs(x, x.shape.slice(), x.strides.slice());
-  return viewAs(x, x.shape.filter((_, i) => i !== d), x.strides.filter((_, i) => i !== d));
+  return viewAs(
+    x,
+    x.shape.filter((_, i) => i !== d),
+    x.strides.filter((_, i) => i !== d),
+  );
 }
 
 export function unsqueeze(x: Tensor, dim: number): Tensor {
@@ -86,11 +104,18 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   checkTensor('permute', x);
   if (!Array.isArray(dims) || dims.length !== x.ndim) {
-    throw new ShapeError('permute', `expected ${x.ndim} dims, got ${Array.isArray(dims) ? formatShape(dims) : String(dims)}`);
+    throw new ShapeError(
+      'permute',
+      `expected ${x.ndim} dims, got ${Array.isArray(dims) ? formatShape(dims) : String(dims)}`,
+    );
   }
   const norm = dims.map((d) => normalizeDim('permute', d, x.ndim));
   if (new Set(norm).size !== norm.length) throw new ArgumentError('permute', `dims ${formatShape(dims)} repeat`);
-  const out = x._view(norm.map((d) => x.shape[d]), norm.map((d) => x.strides[d]), x.offset);
+  const out = x._view(
+    norm.map((d) => x.shape[d]),
+    norm.map((d) => x.strides[d]),
+    x.offset,
+  );
   return record('permute', out, [x], () => ({ dims: norm }));
 }
 
@@ -113,7 +138,11 @@ export function t(x: Tensor): Tensor {
 
 export function expand(x: Tensor, shape: Shape): Tensor {
   checkTensor('expand', x);
-  if (!Array.isArray(shape)) throw new ArgumentError('expand', `shape must be an array of integers, got ${shape === null ? 'null' : typeof shape}`);
+  if (!Array.isArray(shape))
+    throw new ArgumentError(
+      'expand',
+      `shape must be an array of integers, got ${shape === null ? 'null' : typeof shape}`,
+    );
   const target = shape.slice();
   for (const d of target) {
     if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < -1) {
@@ -135,7 +164,10 @@ export function expand(x: Tensor, shape: Shape): Tensor {
     else if (x.shape[src] === target[i]) strides[i] = x.strides[src];
     else if (x.shape[src] === 1) strides[i] = 0;
     else {
-      throw new ShapeError('expand', `cannot expand ${formatShape(x.shape)} to ${formatShape(shape)} (dim ${i}: ${x.shape[src]} vs ${target[i]})`);
+      throw new ShapeError(
+        'expand',
+        `cannot expand ${formatShape(x.shape)} to ${formatShape(shape)} (dim ${i}: ${x.shape[src]} vs ${target[i]})`,
+      );
     }
   }
   checkShape('expand', target);
@@ -147,7 +179,8 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   checkTensor('narrow', x);
   const d = normalizeDim('narrow', dim, x.ndim);
   const size = x.shape[d];
-  if (!Number.isInteger(start) || !Number.isInteger(length)) throw new ArgumentError('narrow', 'start and length must be integers');
+  if (!Number.isInteger(start) || !Number.isInteger(length))
+    throw new ArgumentError('narrow', 'start and length must be integers');
   const s = start < 0 ? start + size : start;
   if (s < 0 || length < 0 || s + length > size) {
     throw new ShapeError('narrow', `range [${start}, ${start + length}) is out of bounds for dim ${d} of size ${size}`);
@@ -164,12 +197,17 @@ export function split(x: Tensor, splitSize: number | number[], dim = 0): Tensor[
   const size = x.shape[d];
   let sizes: number[];
   if (typeof splitSize === 'number') {
-    if (!Number.isInteger(splitSize) || splitSize <= 0) throw new ArgumentError('split', `split size must be a positive integer, got ${showValue(splitSize)}`);
+    if (!Number.isInteger(splitSize) || splitSize <= 0)
+      throw new ArgumentError('split', `split size must be a positive integer, got ${showValue(splitSize)}`);
     sizes = [];
     for (let s = 0; s < size; s += splitSize) sizes.push(Math.min(splitSize, size - s));
     if (size === 0) sizes = [0];
   } else {
-    if (!Array.isArray(splitSize)) throw new ArgumentError('split', `split size must be an integer or an array of integers, got ${splitSize === null ? 'null' : typeof splitSize}`);
+    if (!Array.isArray(splitSize))
+      throw new ArgumentError(
+        'split',
+        `split size must be an integer or an array of integers, got ${splitSize === null ? 'null' : typeof splitSize}`,
+      );
     sizes = splitSize;
     if (sizes.reduce((a, b) => a + b, 0) !== size) {
       throw new ShapeError('split', `sizes ${formatShape(sizes)} do not sum to dim ${d} of size ${size}`);
@@ -186,7 +224,8 @@ export function split(x: Tensor, splitSize: number | number[], dim = 0): Tensor[
 
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   checkTensor('chunk', x);
-  if (!Number.isInteger(chunks) || chunks <= 0) throw new ArgumentError('chunk', `chunks must be a positive integer, got ${showValue(chunks)}`);
+  if (!Number.isInteger(chunks) || chunks <= 0)
+    throw new ArgumentError('chunk', `chunks must be a positive integer, got ${showValue(chunks)}`);
   const d = normalizeDim('chunk', dim, x.ndim);
   return split(x, Math.max(1, Math.ceil(x.shape[d] / chunks)), d);
 }

@@ -10,7 +10,12 @@ import { checkBool, checkObject, checkOptions, checkRange, showValue } from '../
 import { bucketBy, prepareParams } from './buckets';
 import { launchAdam } from '../kernels/fused';
 import {
-  type BaseOptions, type ParamGroup, type ParamState, type ParamsInput, Optimizer, stateTensor,
+  type BaseOptions,
+  type ParamGroup,
+  type ParamState,
+  type ParamsInput,
+  Optimizer,
+  stateTensor,
 } from './optimizer';
 
 export interface AdamOptions extends BaseOptions {
@@ -26,12 +31,21 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
   /** AdamW: weight decay scales the parameter instead of adding to the gradient. */
   private readonly decoupled: boolean;
 
-  protected constructor(name: string, params: ParamsInput<AdamOptions>, opts: Partial<AdamOptions>, weightDecay: number, decoupled: boolean) {
+  protected constructor(
+    name: string,
+    params: ParamsInput<AdamOptions>,
+    opts: Partial<AdamOptions>,
+    weightDecay: number,
+    decoupled: boolean,
+  ) {
     const options = checkOptions(name, opts);
     super(name, params, {
       lr: options.lr ?? 1e-3,
       // Copied only when it is a pair; anything else reaches checkGroup as given and is refused there.
-      betas: Array.isArray(options.betas) && options.betas.length === 2 ? [options.betas[0], options.betas[1]] : (options.betas ?? [0.9, 0.999]),
+      betas:
+        Array.isArray(options.betas) && options.betas.length === 2
+          ? [options.betas[0], options.betas[1]]
+          : (options.betas ?? [0.9, 0.999]),
       eps: options.eps ?? 1e-8,
       weightDecay: options.weightDecay ?? weightDecay,
       amsgrad: options.amsgrad ?? false,
@@ -44,7 +58,11 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
     const op = this.opName;
     checkObject(op, 'param group', g);
     checkRange(op, 'lr', g.lr, 0);
-    if (!Array.isArray(g.betas) || g.betas.length !== 2) throw new ArgumentError(op, `betas [beta1, beta2], got ${Array.isArray(g.betas) ? `${g.betas.length} values` : showValue(g.betas)}`);
+    if (!Array.isArray(g.betas) || g.betas.length !== 2)
+      throw new ArgumentError(
+        op,
+        `betas [beta1, beta2], got ${Array.isArray(g.betas) ? `${g.betas.length} values` : showValue(g.betas)}`,
+      );
     checkRange(op, 'betas[0]', g.betas[0], 0, 1);
     checkRange(op, 'betas[1]', g.betas[1], 0, 1);
     checkRange(op, 'eps', g.eps, 0);
@@ -67,13 +85,22 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
         for (const b of bucketBy(rows, (r) => `${r.work.dtype}|${r.work.device}|${r.step}`)) {
           const step = b[0].step;
           launchAdam(
-            b.map((r) => r.work), b.map((r) => r.grad),
-            b.map((r) => stateTensor(r.s, 'expAvg')), b.map((r) => stateTensor(r.s, 'expAvgSq')),
+            b.map((r) => r.work),
+            b.map((r) => r.grad),
+            b.map((r) => stateTensor(r.s, 'expAvg')),
+            b.map((r) => stateTensor(r.s, 'expAvgSq')),
             group.amsgrad ? b.map((r) => stateTensor(r.s, 'maxExpAvgSq')) : null,
             {
-              lr: group.lr, beta1, beta2, eps: group.eps, weightDecay: group.weightDecay,
-              bc1: 1 - beta1 ** step, bc2: 1 - beta2 ** step,
-              decoupled: this.decoupled, amsgrad: group.amsgrad, maximize: group.maximize,
+              lr: group.lr,
+              beta1,
+              beta2,
+              eps: group.eps,
+              weightDecay: group.weightDecay,
+              bc1: 1 - beta1 ** step,
+              bc2: 1 - beta2 ** step,
+              decoupled: this.decoupled,
+              amsgrad: group.amsgrad,
+              maximize: group.maximize,
             },
           );
         }

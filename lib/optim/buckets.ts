@@ -32,9 +32,13 @@ export function prepareParams(op: string, params: readonly Tensor[]): PreparedGr
     if (g === null) continue;
     p._check(op);
     g._check(op);
-    if (g.device !== p.device) throw new DeviceError(op, `a gradient on the parameter's device (${p.device}), got ${g.device}`);
+    if (g.device !== p.device)
+      throw new DeviceError(op, `a gradient on the parameter's device (${p.device}), got ${g.device}`);
     if (g.shape.length !== p.shape.length || g.shape.some((s, i) => s !== p.shape[i])) {
-      throw new ShapeError(op, `a gradient of the parameter's shape ${formatShape(p.shape)}, got ${formatShape(g.shape)}`);
+      throw new ShapeError(
+        op,
+        `a gradient of the parameter's shape ${formatShape(p.shape)}, got ${formatShape(g.shape)}`,
+      );
     }
     let grad = cast(g, p.dtype);
     if (!grad.isContiguous()) grad = grad.contiguous();

@@ -1,7 +1,12 @@
 // nt.optim: optimizers, learning-rate schedules, optimizer checkpoints.
 export { Optimizer } from './optimizer';
 export type {
-  BaseOptions, ParamGroup, ParamGroupInput, ParamsInput, ParamState, OptimizerStateDict,
+  BaseOptions,
+  ParamGroup,
+  ParamGroupInput,
+  ParamsInput,
+  ParamState,
+  OptimizerStateDict,
 } from './optimizer';
 export { SGD } from './sgd';
 export type { SGDOptions } from './sgd';

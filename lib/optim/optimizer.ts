@@ -8,7 +8,15 @@ import { cast, to } from '../ops/convert';
 import { isFloatingDType } from '../tensor/dtype';
 import { keep } from '../tensor/scope';
 import { Tensor } from '../tensor/tensor';
-import { checkBool, checkFunction, checkIterable, checkObject, checkOptions, checkString, showValue } from '../validate';
+import {
+  checkBool,
+  checkFunction,
+  checkIterable,
+  checkObject,
+  checkOptions,
+  checkString,
+  showValue,
+} from '../validate';
 import '../ops/tensor_methods'; // this module calls Tensor methods
 
 /** Options every optimizer has. */
@@ -54,11 +62,15 @@ export abstract class Optimizer<O extends BaseOptions> {
 
   protected constructor(opName: string, params: ParamsInput<O>, defaults: O) {
     // The base class has no update(): only subclasses (SGD, Adam, ...) can be built.
-    if (new.target === Optimizer) throw new ArgumentError('Optimizer', 'a subclass such as SGD or Adam, got the abstract base class');
+    if (new.target === Optimizer)
+      throw new ArgumentError('Optimizer', 'a subclass such as SGD or Adam, got the abstract base class');
     this.opName = checkString('Optimizer', 'name', opName);
     this.defaults = checkObject(opName, 'defaults', defaults) as unknown as O;
     if (params === null || typeof params !== 'object' || !(Symbol.iterator in params)) {
-      throw new ArgumentError(opName, `params must be an iterable of tensors or a list of param groups, got ${showValue(params)}`);
+      throw new ArgumentError(
+        opName,
+        `params must be an iterable of tensors or a list of param groups, got ${showValue(params)}`,
+      );
     }
     const list: unknown[] = Array.from(params as Iterable<unknown>);
     if (list.length === 0) throw new ArgumentError(opName, 'a non-empty parameter list, got an empty one');
@@ -67,7 +79,10 @@ export abstract class Optimizer<O extends BaseOptions> {
     } else if (list.every((g) => isGroupInput<O>(g))) {
       for (const g of list as ParamGroupInput<O>[]) this.addParamGroup(g);
     } else {
-      throw new ArgumentError(opName, 'params must be all tensors or all param groups ({params, ...options}), got a mix');
+      throw new ArgumentError(
+        opName,
+        'params must be all tensors or all param groups ({params, ...options}), got a mix',
+      );
     }
   }
 
@@ -80,14 +95,17 @@ export abstract class Optimizer<O extends BaseOptions> {
   /** Adds a group; options it does not give come from `defaults`. */
   addParamGroup(group: ParamGroupInput<O>): void {
     const op = this.opName;
-    if (!isGroupInput<O>(group)) throw new ArgumentError(op, `a param group {params, ...options}, got ${showValue(group)}`);
-    const params = group.params instanceof Tensor ? [group.params] : Array.from(checkIterable<Tensor>(op, 'params', group.params));
+    if (!isGroupInput<O>(group))
+      throw new ArgumentError(op, `a param group {params, ...options}, got ${showValue(group)}`);
+    const params =
+      group.params instanceof Tensor ? [group.params] : Array.from(checkIterable<Tensor>(op, 'params', group.params));
     const seen = new Set<Tensor>();
     for (const g of this.paramGroups) for (const p of g.params) seen.add(p);
     params.forEach((p, i) => {
       if (!(p instanceof Tensor)) throw new ArgumentError(op, `params[${i}] must be a Tensor, got ${showValue(p)}`);
       p._check(op);
-      if (!isFloatingDType(p.dtype)) throw new DTypeError(op, `params[${i}]: a float32 or float64 tensor, got ${p.dtype}`);
+      if (!isFloatingDType(p.dtype))
+        throw new DTypeError(op, `params[${i}]: a float32 or float64 tensor, got ${p.dtype}`);
       if (!p.isLeaf) throw new ArgumentError(op, `params[${i}]: a leaf tensor (can't optimize a non-leaf tensor)`);
       if (seen.has(p)) throw new ArgumentError(op, `params[${i}]: each parameter in one group only, got one twice`);
       seen.add(p);
@@ -107,7 +125,11 @@ export abstract class Optimizer<O extends BaseOptions> {
    * and sets it to null; otherwise grads are filled with zeros in place.
    */
   zeroGrad(options: { setToNone?: boolean } = {}): void {
-    const setToNone = checkBool(`${this.opName}.zeroGrad`, 'setToNone', checkOptions(`${this.opName}.zeroGrad`, options).setToNone ?? true);
+    const setToNone = checkBool(
+      `${this.opName}.zeroGrad`,
+      'setToNone',
+      checkOptions(`${this.opName}.zeroGrad`, options).setToNone ?? true,
+    );
     noGrad(() => {
       for (const g of this.paramGroups) {
         for (const p of g.params) {
@@ -128,7 +150,8 @@ export abstract class Optimizer<O extends BaseOptions> {
    * (with grad on) before the update; its result is returned.
    */
   step<T = void>(closure?: () => T): T | undefined {
-    const loss = closure === undefined ? undefined : enableGrad(checkFunction<() => T>(`${this.opName}.step`, 'closure', closure));
+    const loss =
+      closure === undefined ? undefined : enableGrad(checkFunction<() => T>(`${this.opName}.step`, 'closure', closure));
     noGrad(() => this.update());
     return loss;
   }
@@ -143,13 +166,18 @@ export abstract class Optimizer<O extends BaseOptions> {
     if (!(p instanceof Tensor)) throw new ArgumentError(op, `a parameter Tensor, got ${showValue(p)}`);
     let s = this.state.get(p);
     if (s === undefined) {
-      s = checkObject(op, 'the state init() returns', checkFunction<() => ParamState>(op, 'init', init)()) as ParamState;
+      s = checkObject(
+        op,
+        'the state init() returns',
+        checkFunction<() => ParamState>(op, 'init', init)(),
+      ) as ParamState;
       for (const v of Object.values(s)) if (v instanceof Tensor) keep(v);
       this.state.set(p, s);
       return s;
     }
     for (const [k, v] of Object.entries(s)) {
-      if (!(v instanceof Tensor) || (v.device === p.device && (v.dtype === p.dtype || !isFloatingDType(v.dtype)))) continue;
+      if (!(v instanceof Tensor) || (v.device === p.device && (v.dtype === p.dtype || !isFloatingDType(v.dtype))))
+        continue;
       s[k] = copyStateValue(this.opName, k, v, p);
       v.dispose();
     }
@@ -186,7 +214,13 @@ export abstract class Optimizer<O extends BaseOptions> {
    */
   loadStateDict(sd: OptimizerStateDict<O>): void {
     const op = `${this.opName}.loadStateDict`;
-    if (typeof sd !== 'object' || sd === null || !Array.isArray(sd.paramGroups) || typeof sd.state !== 'object' || sd.state === null) {
+    if (
+      typeof sd !== 'object' ||
+      sd === null ||
+      !Array.isArray(sd.paramGroups) ||
+      typeof sd.state !== 'object' ||
+      sd.state === null
+    ) {
       throw new ArgumentError(op, 'a state dict {state, paramGroups}');
     }
     if (sd.paramGroups.length !== this.paramGroups.length) {
@@ -197,7 +231,10 @@ export abstract class Optimizer<O extends BaseOptions> {
       checkObject(op, `paramGroups[${gi}]`, saved);
       const mine = this.paramGroups[gi].params;
       if (!Array.isArray(saved.params) || saved.params.length !== mine.length) {
-        throw new ArgumentError(op, `group ${gi}: ${mine.length} params, got ${Array.isArray(saved.params) ? saved.params.length : 'none'}`);
+        throw new ArgumentError(
+          op,
+          `group ${gi}: ${mine.length} params, got ${Array.isArray(saved.params) ? saved.params.length : 'none'}`,
+        );
       }
       saved.params.forEach((id, k) => byIndex.set(id, mine[k]));
     });
@@ -213,10 +250,12 @@ export abstract class Optimizer<O extends BaseOptions> {
       noGrad(() => {
         for (const [key, saved] of Object.entries(sd.state)) {
           const p = byIndex.get(Number(key));
-          if (p === undefined) throw new ArgumentError(op, `state keys that are parameter indices of the groups, got ${key}`);
+          if (p === undefined)
+            throw new ArgumentError(op, `state keys that are parameter indices of the groups, got ${key}`);
           const s: ParamState = {};
           next.set(p, s);
-          for (const [k, v] of Object.entries(checkObject(op, `state[${key}]`, saved))) s[k] = copyStateValue(op, `${key}.${k}`, v, p);
+          for (const [k, v] of Object.entries(checkObject(op, `state[${key}]`, saved)))
+            s[k] = copyStateValue(op, `${key}.${k}`, v, p);
         }
       });
     } catch (e) {
@@ -237,7 +276,8 @@ export abstract class Optimizer<O extends BaseOptions> {
 /** A copy of a saved state value on p's device (floating tensors cast to p's dtype), kept. */
 function copyStateValue(op: string, where: string, v: unknown, p: Tensor): Tensor | number {
   if (typeof v === 'number') return v;
-  if (!(v instanceof Tensor)) throw new ArgumentError(op, `state values that are tensors or numbers, got ${showValue(v)} for ${where}`);
+  if (!(v instanceof Tensor))
+    throw new ArgumentError(op, `state values that are tensors or numbers, got ${showValue(v)} for ${where}`);
   const typed = isFloatingDType(v.dtype) ? cast(v, p.dtype) : v;
   const moved = to(typed, p.device);
   if (typed !== v && typed !== moved) typed.dispose();

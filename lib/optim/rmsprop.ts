@@ -7,7 +7,12 @@ import type { Tensor } from '../tensor/tensor';
 import { checkBool, checkObject, checkOptions, checkRange } from '../validate';
 import { prepareParams } from './buckets';
 import {
-  type BaseOptions, type ParamGroup, type ParamState, type ParamsInput, Optimizer, stateTensor,
+  type BaseOptions,
+  type ParamGroup,
+  type ParamState,
+  type ParamsInput,
+  Optimizer,
+  stateTensor,
 } from './optimizer';
 import '../ops/tensor_methods'; // this module calls Tensor methods
 

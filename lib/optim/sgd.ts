@@ -7,9 +7,7 @@ import type { Tensor } from '../tensor/tensor';
 import { checkBool, checkObject, checkRange } from '../validate';
 import { bucketBy, prepareParams } from './buckets';
 import { type SgdHyper, launchSgd } from '../kernels/fused';
-import {
-  type BaseOptions, type ParamGroup, type ParamsInput, Optimizer, stateTensor,
-} from './optimizer';
+import { type BaseOptions, type ParamGroup, type ParamsInput, Optimizer, stateTensor } from './optimizer';
 
 export interface SGDOptions extends BaseOptions {
   lr: number;
@@ -55,7 +53,10 @@ export class SGD extends Optimizer<SGDOptions> {
     checkBool('SGD', 'nesterov', g.nesterov);
     checkBool('SGD', 'maximize', g.maximize);
     if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) {
-      throw new ArgumentError('SGD', `nesterov momentum needs momentum > 0 and dampening 0, got momentum ${g.momentum} and dampening ${g.dampening}`);
+      throw new ArgumentError(
+        'SGD',
+        `nesterov momentum needs momentum > 0 and dampening 0, got momentum ${g.momentum} and dampening ${g.dampening}`,
+      );
     }
   }
 
@@ -78,10 +79,19 @@ export class SGD extends Optimizer<SGDOptions> {
         });
         const flags = kernelFlags(group);
         for (const b of bucketBy(rows, (r) => `${r.work.dtype}|${r.work.device}|${r.first}`)) {
-          launchSgd(b.map((r) => r.work), b.map((r) => r.grad), withMomentum ? b.map((r) => r.buf as Tensor) : null, {
-            lr: group.lr, momentum: group.momentum, dampening: group.dampening, nesterov: group.nesterov,
-            firstStep: b[0].first, ...flags,
-          });
+          launchSgd(
+            b.map((r) => r.work),
+            b.map((r) => r.grad),
+            withMomentum ? b.map((r) => r.buf as Tensor) : null,
+            {
+              lr: group.lr,
+              momentum: group.momentum,
+              dampening: group.dampening,
+              nesterov: group.nesterov,
+              firstStep: b[0].first,
+              ...flags,
+            },
+          );
         }
       } finally {
         prep.finish();

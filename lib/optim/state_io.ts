@@ -45,18 +45,30 @@ export function loadState<O extends BaseOptions>(opt: Optimizer<O>, path: string
   const { tensors, metadata } = loadCheckpoint(path);
   try {
     const text = metadata[META_KEY];
-    if (text === undefined) throw new FileFormatError(path, `no "${META_KEY}" metadata: not an optimizer checkpoint written by optim.saveState`);
+    if (text === undefined)
+      throw new FileFormatError(
+        path,
+        `no "${META_KEY}" metadata: not an optimizer checkpoint written by optim.saveState`,
+      );
     let stored: StoredState;
     try {
       stored = JSON.parse(text) as StoredState;
     } catch {
       throw new FileFormatError(path, `"${META_KEY}" metadata is not valid JSON`);
     }
-    if (stored.format !== 1 || !Array.isArray(stored.paramGroups) || typeof stored.numbers !== 'object' || stored.numbers === null) {
+    if (
+      stored.format !== 1 ||
+      !Array.isArray(stored.paramGroups) ||
+      typeof stored.numbers !== 'object' ||
+      stored.numbers === null
+    ) {
       throw new FileFormatError(path, `"${META_KEY}" metadata of format 1, got ${String(stored.format)}`);
     }
     if (stored.optimizer !== opt.constructor.name) {
-      throw new ArgumentError('loadState', `a checkpoint of a ${opt.constructor.name} optimizer, got one of ${String(stored.optimizer)}`);
+      throw new ArgumentError(
+        'loadState',
+        `a checkpoint of a ${opt.constructor.name} optimizer, got one of ${String(stored.optimizer)}`,
+      );
     }
     const state: Record<number, ParamState> = {};
     const entry = (idx: string): ParamState => (state[Number(idx)] ??= {});

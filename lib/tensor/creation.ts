@@ -3,8 +3,14 @@ import { RandomKind } from '../../bindings/codes.gen';
 import { ArgumentError, DTypeError, ShapeError } from '../errors';
 import { kArange, kFill, kRandom } from '../kernels/launch';
 import {
-  type AnyTypedArray, type DeviceLike, type DType, checkDType, dtypeOfTypedArray, isFloatingDType,
-  newTypedArray, normalizeDevice,
+  type AnyTypedArray,
+  type DeviceLike,
+  type DType,
+  checkDType,
+  dtypeOfTypedArray,
+  isFloatingDType,
+  newTypedArray,
+  normalizeDevice,
 } from './dtype';
 import { defaultGenerator } from './random';
 import { RandomSource } from './random_source';
@@ -25,8 +31,13 @@ function finish(t: Tensor, opts: TensorOptions | undefined): Tensor {
   return t;
 }
 
-function resolve(op: string, opts: TensorOptions | undefined, fallback: DType = 'float32'): { dtype: DType; device: 'cpu' | 'cuda' } {
-  if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new ArgumentError(op, 'options must be an object');
+function resolve(
+  op: string,
+  opts: TensorOptions | undefined,
+  fallback: DType = 'float32',
+): { dtype: DType; device: 'cpu' | 'cuda' } {
+  if (opts !== undefined && (opts === null || typeof opts !== 'object'))
+    throw new ArgumentError(op, 'options must be an object');
   return {
     dtype: opts?.dtype === undefined ? fallback : checkDType(op, opts.dtype),
     device: opts?.device === undefined ? 'cpu' : normalizeDevice(op, opts.device),
@@ -47,9 +58,13 @@ function inferShape(data: TensorData): number[] {
 function flatten(data: TensorData, shape: number[], out: (number | boolean | bigint)[]): void {
   const walk = (v: TensorData, d: number): void => {
     if (d === shape.length) {
-      if (Array.isArray(v)) throw new ShapeError('tensor', `nested arrays must be rectangular (expected shape ${formatShape(shape)})`);
+      if (Array.isArray(v))
+        throw new ShapeError('tensor', `nested arrays must be rectangular (expected shape ${formatShape(shape)})`);
       if (typeof v !== 'number' && typeof v !== 'boolean' && typeof v !== 'bigint') {
-        throw new ArgumentError('tensor', `elements must be numbers, booleans or bigints, got ${v === null ? 'null' : typeof v}`);
+        throw new ArgumentError(
+          'tensor',
+          `elements must be numbers, booleans or bigints, got ${v === null ? 'null' : typeof v}`,
+        );
       }
       out.push(v);
       return;
@@ -88,7 +103,10 @@ function fillTyped(arr: AnyTypedArray, values: readonly (number | boolean | bigi
  * Integer data gives int64 and fractional data float32, as in PyTorch,
  * unless `dtype` is given. A typed array keeps its own dtype by default.
  */
-export function tensor(data: TensorData | ArrayBufferView, options?: TensorOptions & { shape?: readonly number[] }): Tensor {
+export function tensor(
+  data: TensorData | ArrayBufferView,
+  options?: TensorOptions & { shape?: readonly number[] },
+): Tensor {
   if (ArrayBuffer.isView(data)) {
     const own = dtypeOfTypedArray(data);
     if (!own) throw new DTypeError('tensor', `unsupported typed array ${data.constructor.name}`);
@@ -96,7 +114,8 @@ export function tensor(data: TensorData | ArrayBufferView, options?: TensorOptio
     const n = (data as unknown as ArrayLike<unknown>).length;
     const shape = options?.shape ? checkShape('tensor', options.shape) : [n];
     if (numelOf(shape) !== n) throw new ShapeError('tensor', `shape ${formatShape(shape)} does not hold ${n} elements`);
-    if (dtype === own || (own === 'uint8' && dtype === 'bool')) return finish(tensorFromTypedArray(data, shape, dtype, device), options);
+    if (dtype === own || (own === 'uint8' && dtype === 'bool'))
+      return finish(tensorFromTypedArray(data, shape, dtype, device), options);
     const converted = newTypedArray(dtype, n);
     fillTyped(converted, Array.from(data as unknown as ArrayLike<number | bigint>));
     return finish(tensorFromTypedArray(converted, shape, dtype, device), options);
@@ -108,7 +127,8 @@ export function tensor(data: TensorData | ArrayBufferView, options?: TensorOptio
   const arr = newTypedArray(dtype, values.length);
   fillTyped(arr, values);
   const finalShape = options?.shape ? checkShape('tensor', options.shape) : shape;
-  if (numelOf(finalShape) !== values.length) throw new ShapeError('tensor', `shape ${formatShape(finalShape)} does not hold ${values.length} elements`);
+  if (numelOf(finalShape) !== values.length)
+    throw new ShapeError('tensor', `shape ${formatShape(finalShape)} does not hold ${values.length} elements`);
   return finish(tensorFromTypedArray(arr, finalShape, dtype, device), options);
 }
 
@@ -124,7 +144,8 @@ export function empty(shape: Shape | number, options?: TensorOptions): Tensor {
 
 /** full() under the name of the public op that called it (for error messages). */
 function fullAs(op: string, shape: Shape | number, value: number, options?: TensorOptions): Tensor {
-  if (typeof value !== 'number' && typeof value !== 'boolean') throw new ArgumentError(op, `fill value must be a number, got ${typeof value}`);
+  if (typeof value !== 'number' && typeof value !== 'boolean')
+    throw new ArgumentError(op, `fill value must be a number, got ${typeof value}`);
   const { dtype, device } = resolve(op, options);
   const t = emptyRaw(shapeOf(op, shape), dtype, device);
   if (t.numel) kFill(t, Number(value));
@@ -140,22 +161,36 @@ export const ones = (shape: Shape | number, options?: TensorOptions): Tensor => 
 
 function likeOptions(t: Tensor, options?: TensorOptions): TensorOptions {
   if (!(t instanceof Tensor)) throw new ArgumentError('like', 'expected a Tensor');
-  if (options !== undefined && (options === null || typeof options !== 'object')) throw new ArgumentError('like', 'options must be an object');
+  if (options !== undefined && (options === null || typeof options !== 'object'))
+    throw new ArgumentError('like', 'options must be an object');
   t._check('like');
   return { dtype: options?.dtype ?? t.dtype, device: options?.device ?? t.device, requiresGrad: options?.requiresGrad };
 }
 // likeOptions first: it checks t before t.shape is read.
-export const zerosLike = (t: Tensor, o?: TensorOptions): Tensor => { const lo = likeOptions(t, o); return full(t.shape, 0, lo); };
-export const onesLike = (t: Tensor, o?: TensorOptions): Tensor => { const lo = likeOptions(t, o); return full(t.shape, 1, lo); };
-export const fullLike = (t: Tensor, v: number, o?: TensorOptions): Tensor => { const lo = likeOptions(t, o); return full(t.shape, v, lo); };
-export const emptyLike = (t: Tensor, o?: TensorOptions): Tensor => { const lo = likeOptions(t, o); return empty(t.shape, lo); };
+export const zerosLike = (t: Tensor, o?: TensorOptions): Tensor => {
+  const lo = likeOptions(t, o);
+  return full(t.shape, 0, lo);
+};
+export const onesLike = (t: Tensor, o?: TensorOptions): Tensor => {
+  const lo = likeOptions(t, o);
+  return full(t.shape, 1, lo);
+};
+export const fullLike = (t: Tensor, v: number, o?: TensorOptions): Tensor => {
+  const lo = likeOptions(t, o);
+  return full(t.shape, v, lo);
+};
+export const emptyLike = (t: Tensor, o?: TensorOptions): Tensor => {
+  const lo = likeOptions(t, o);
+  return empty(t.shape, lo);
+};
 
 /** arange(end) or arange(start, end, step = 1). Integer arguments give int64. */
 export function arange(startOrEnd: number, end?: number, step = 1, options?: TensorOptions): Tensor {
   const start = end === undefined ? 0 : startOrEnd;
   const stop = end === undefined ? startOrEnd : end;
   for (const v of [start, stop, step]) {
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new ArgumentError('arange', `start, end and step must be finite numbers`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new ArgumentError('arange', `start, end and step must be finite numbers`);
   }
   if (step === 0) throw new ArgumentError('arange', 'step must be non-zero');
   const n = Math.max(0, Math.ceil((stop - start) / step));
@@ -170,7 +205,8 @@ export function linspace(start: number, end: number, steps: number, options?: Te
   if (typeof start !== 'number' || typeof end !== 'number') {
     throw new ArgumentError('linspace', `start and end must be numbers, got ${showValue(start)} and ${showValue(end)}`);
   }
-  if (!Number.isInteger(steps) || steps < 0) throw new ArgumentError('linspace', `steps must be a non-negative integer, got ${showValue(steps)}`);
+  if (!Number.isInteger(steps) || steps < 0)
+    throw new ArgumentError('linspace', `steps must be a non-negative integer, got ${showValue(steps)}`);
   const { dtype, device } = resolve('linspace', options);
   const t = emptyRaw([steps], dtype, device);
   if (steps) kArange(t, start, steps === 1 ? 0 : (end - start) / (steps - 1));
@@ -188,9 +224,18 @@ export function eye(n: number, m = n, options?: TensorOptions): Tensor {
   return finish(t, options);
 }
 
-function random(op: string, shape: Shape | number, kind: RandomKind, a: number, b: number, options: TensorOptions | undefined, fallback: DType): Tensor {
+function random(
+  op: string,
+  shape: Shape | number,
+  kind: RandomKind,
+  a: number,
+  b: number,
+  options: TensorOptions | undefined,
+  fallback: DType,
+): Tensor {
   const { dtype, device } = resolve(op, options, fallback);
-  if (kind !== RandomKind.Int && !isFloatingDType(dtype)) throw new DTypeError(op, `expected a floating dtype, got ${dtype}`);
+  if (kind !== RandomKind.Int && !isFloatingDType(dtype))
+    throw new DTypeError(op, `expected a floating dtype, got ${dtype}`);
   const t = emptyRaw(shapeOf(op, shape), dtype, device);
   if (t.numel) kRandom(t, kind, defaultGenerator.seed, defaultGenerator.take(t.numel), a, b);
   return finish(t, options);
@@ -215,9 +260,11 @@ export function randperm(n: number, options?: TensorOptions): Tensor {
 }
 
 /** Uniform samples in [0, 1). */
-export const rand = (shape: Shape | number, o?: TensorOptions): Tensor => random('rand', shape, RandomKind.Uniform, 0, 1, o, 'float32');
+export const rand = (shape: Shape | number, o?: TensorOptions): Tensor =>
+  random('rand', shape, RandomKind.Uniform, 0, 1, o, 'float32');
 /** Standard normal samples. */
-export const randn = (shape: Shape | number, o?: TensorOptions): Tensor => random('randn', shape, RandomKind.Normal, 0, 1, o, 'float32');
+export const randn = (shape: Shape | number, o?: TensorOptions): Tensor =>
+  random('randn', shape, RandomKind.Normal, 0, 1, o, 'float32');
 /** Integers uniform in [low, high). */
 export function randint(low: number, high: number, shape: Shape | number, o?: TensorOptions): Tensor {
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
@@ -225,5 +272,11 @@ export function randint(low: number, high: number, shape: Shape | number, o?: Te
   }
   return random('randint', shape, RandomKind.Int, low, high, o, 'int64');
 }
-export const randLike = (t: Tensor, o?: TensorOptions): Tensor => { const lo = likeOptions(t, o); return rand(t.shape, lo); };
-export const randnLike = (t: Tensor, o?: TensorOptions): Tensor => { const lo = likeOptions(t, o); return randn(t.shape, lo); };
+export const randLike = (t: Tensor, o?: TensorOptions): Tensor => {
+  const lo = likeOptions(t, o);
+  return rand(t.shape, lo);
+};
+export const randnLike = (t: Tensor, o?: TensorOptions): Tensor => {
+  const lo = likeOptions(t, o);
+  return randn(t.shape, lo);
+};

@@ -42,11 +42,16 @@ export function normalizeDevice(op: string, d: unknown): Device {
 
 export function newTypedArray<D extends DType>(d: D, n: number): TypedArrayFor[D] {
   switch (d) {
-    case 'float32': return new Float32Array(n) as TypedArrayFor[D];
-    case 'float64': return new Float64Array(n) as TypedArrayFor[D];
-    case 'int32': return new Int32Array(n) as TypedArrayFor[D];
-    case 'int64': return new BigInt64Array(n) as TypedArrayFor[D];
-    default: return new Uint8Array(n) as TypedArrayFor[D];
+    case 'float32':
+      return new Float32Array(n) as TypedArrayFor[D];
+    case 'float64':
+      return new Float64Array(n) as TypedArrayFor[D];
+    case 'int32':
+      return new Int32Array(n) as TypedArrayFor[D];
+    case 'int64':
+      return new BigInt64Array(n) as TypedArrayFor[D];
+    default:
+      return new Uint8Array(n) as TypedArrayFor[D];
   }
 }
 

@@ -20,7 +20,9 @@ export class Generator {
     return this;
   }
 
-  get seed(): bigint { return this.seedValue; }
+  get seed(): bigint {
+    return this.seedValue;
+  }
 
   /** Reserves the counter blocks for n elements and returns the first block. */
   take(n: number): number {
@@ -34,7 +36,8 @@ export class Generator {
   }
 
   setState(state: { seed: bigint; offset: number }): void {
-    if (typeof state !== 'object' || state === null) throw new ArgumentError('setState', `a {seed, offset} object, got ${state === null ? 'null' : typeof state}`);
+    if (typeof state !== 'object' || state === null)
+      throw new ArgumentError('setState', `a {seed, offset} object, got ${state === null ? 'null' : typeof state}`);
     const offset = state.offset;
     if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
       throw new ArgumentError('setState', `offset must be a non-negative integer, got ${String(offset)}`);

@@ -18,7 +18,8 @@ function splitmix64(state: { x: bigint }): bigint {
 
 export function toSeed(op: string, seed: number | bigint): bigint {
   if (typeof seed === 'bigint') return BigInt.asUintN(64, seed);
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw new ArgumentError(op, `an integer seed, got ${showValue(seed)}`);
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed))
+    throw new ArgumentError(op, `an integer seed, got ${showValue(seed)}`);
   return BigInt.asUintN(64, BigInt(seed));
 }
 

@@ -24,7 +24,8 @@ export function checkShape(op: string, shape: unknown): number[] {
       throw new ArgumentError(op, `shape entries must be non-negative integers, got ${formatShape(shape as number[])}`);
     }
   }
-  if (numelOf(shape as number[]) > 2 ** 50) throw new ArgumentError(op, `shape ${formatShape(shape as number[])} is too large`);
+  if (numelOf(shape as number[]) > 2 ** 50)
+    throw new ArgumentError(op, `shape ${formatShape(shape as number[])} is too large`);
   return shape.slice() as number[];
 }
 
@@ -50,7 +51,11 @@ export function isContiguous(shape: Shape, strides: readonly number[]): boolean 
 export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
   if (a.length === b.length) {
     let same = true;
-    for (let i = 0; i < a.length; ++i) if (a[i] !== b[i]) { same = false; break; }
+    for (let i = 0; i < a.length; ++i)
+      if (a[i] !== b[i]) {
+        same = false;
+        break;
+      }
     if (same) return a as number[];
   }
   const n = Math.max(a.length, b.length);
@@ -59,7 +64,10 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
     const da = i < n - a.length ? 1 : a[i - (n - a.length)];
     const db = i < n - b.length ? 1 : b[i - (n - b.length)];
     if (da !== db && da !== 1 && db !== 1) {
-      throw new ShapeError(op, `shapes ${formatShape(a)} and ${formatShape(b)} cannot be broadcast (dim ${i}: ${da} vs ${db})`);
+      throw new ShapeError(
+        op,
+        `shapes ${formatShape(a)} and ${formatShape(b)} cannot be broadcast (dim ${i}: ${da} vs ${db})`,
+      );
     }
     out[i] = da === 1 ? db : da;
   }
@@ -68,7 +76,8 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
 
 /** Normalises a possibly negative dim against ndim (PyTorch's wrap rule). */
 export function normalizeDim(op: string, dim: unknown, ndim: number): number {
-  if (typeof dim !== 'number' || !Number.isInteger(dim)) throw new ArgumentError(op, `dim must be an integer, got ${showValue(dim)}`);
+  if (typeof dim !== 'number' || !Number.isInteger(dim))
+    throw new ArgumentError(op, `dim must be an integer, got ${showValue(dim)}`);
   const n = Math.max(ndim, 1);
   if (dim < -n || dim >= n) throw new ShapeError(op, `dim ${dim} is out of range for a tensor with ${ndim} dims`);
   return dim < 0 ? dim + n : dim;
@@ -78,7 +87,8 @@ export function normalizeDim(op: string, dim: unknown, ndim: number): number {
 export function normalizeDims(op: string, dims: number | readonly number[] | undefined, ndim: number): number[] {
   if (dims === undefined) return Array.from({ length: ndim }, (_, i) => i);
   const list = typeof dims === 'number' ? [dims] : dims;
-  if (!Array.isArray(list)) throw new ArgumentError(op, `dim must be a number or an array of numbers, got ${typeof dims}`);
+  if (!Array.isArray(list))
+    throw new ArgumentError(op, `dim must be a number or an array of numbers, got ${typeof dims}`);
   const out = list.map((d) => normalizeDim(op, d, ndim));
   if (ndim === 0) return [];
   if (new Set(out).size !== out.length) throw new ArgumentError(op, `dim ${formatShape(out)} has duplicates`);
@@ -87,7 +97,8 @@ export function normalizeDims(op: string, dims: number | readonly number[] | und
 
 /** Resolves one -1 entry of a reshape target against numel. */
 export function inferShape(op: string, shape: readonly number[], numel: number): number[] {
-  if (!Array.isArray(shape)) throw new ArgumentError(op, `shape must be an array of integers, got ${shape === null ? 'null' : typeof shape}`);
+  if (!Array.isArray(shape))
+    throw new ArgumentError(op, `shape must be an array of integers, got ${shape === null ? 'null' : typeof shape}`);
   let infer = -1;
   let known = 1;
   for (let i = 0; i < shape.length; ++i) {
@@ -106,7 +117,8 @@ export function inferShape(op: string, shape: readonly number[], numel: number):
     }
     out[infer] = numel / known;
   }
-  if (numelOf(out) !== numel) throw new ShapeError(op, `shape ${formatShape(shape)} is invalid for input of size ${numel}`);
+  if (numelOf(out) !== numel)
+    throw new ShapeError(op, `shape ${formatShape(shape)} is invalid for input of size ${numel}`);
   if (out.length > MAX_DIMS) throw new ShapeError(op, `at most ${MAX_DIMS} dims are supported`);
   return out;
 }

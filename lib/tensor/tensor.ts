@@ -99,7 +99,12 @@ export class Tensor {
     src._storage.refs++; // first: src may already share this storage
     const old = this._storage;
     const self = this as unknown as {
-      _storage: Storage; shape: readonly number[]; strides: readonly number[]; offset: number; dtype: DType; device: Device;
+      _storage: Storage;
+      shape: readonly number[];
+      strides: readonly number[];
+      offset: number;
+      dtype: DType;
+      device: Device;
     };
     self._storage = src._storage;
     self.shape = src.shape;
@@ -122,16 +127,32 @@ export class Tensor {
     if (this._disposed) throw new DisposedTensorError(op, 'the tensor was disposed');
   }
 
-  get numel(): number { return numelOf(this.shape); }
-  get ndim(): number { return this.shape.length; }
-  get requiresGrad(): boolean { return this._requiresGrad; }
-  set requiresGrad(v: boolean) { this.requiresGrad_(v); }
+  get numel(): number {
+    return numelOf(this.shape);
+  }
+  get ndim(): number {
+    return this.shape.length;
+  }
+  get requiresGrad(): boolean {
+    return this._requiresGrad;
+  }
+  set requiresGrad(v: boolean) {
+    this.requiresGrad_(v);
+  }
   /** The autograd node that produced this tensor, or null for leaves. */
-  get gradFn(): GraphNode | null { return this._gradFn; }
-  get isLeaf(): boolean { return this._gradFn === null; }
-  get isDisposed(): boolean { return this._disposed; }
+  get gradFn(): GraphNode | null {
+    return this._gradFn;
+  }
+  get isLeaf(): boolean {
+    return this._gradFn === null;
+  }
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
 
-  isContiguous(): boolean { return isContiguous(this.shape, this.strides); }
+  isContiguous(): boolean {
+    return isContiguous(this.shape, this.strides);
+  }
   size(): number[];
   size(dim: number): number;
   size(dim?: number): number[] | number {
@@ -147,12 +168,15 @@ export class Tensor {
     this._gradFn = null;
     this._storage.release();
   }
-  [Symbol.dispose](): void { this.dispose(); }
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
 
   // ---- autograd -----------------------------------------------------------
   requiresGrad_(requires = true): this {
     this._check('requiresGrad_');
-    if (!requires && this._gradFn) throw new ArgumentError('requiresGrad_', 'only leaves can stop requiring grad; use detach()');
+    if (!requires && this._gradFn)
+      throw new ArgumentError('requiresGrad_', 'only leaves can stop requiring grad; use detach()');
     if (requires && !(this.dtype === 'float32' || this.dtype === 'float64')) {
       throw new DTypeError('requiresGrad_', `only floating point tensors can require grad, got ${this.dtype}`);
     }
@@ -166,7 +190,10 @@ export class Tensor {
     return this;
   }
   /** A tensor sharing storage, cut from the graph. */
-  detach(): Tensor { this._check('detach'); return this._view(this.shape, this.strides, this.offset); }
+  detach(): Tensor {
+    this._check('detach');
+    return this._view(this.shape, this.strides, this.offset);
+  }
 }
 
 /** @internal Allocates an uninitialised contiguous tensor. */
@@ -190,6 +217,9 @@ export function tensorFromTypedArray(data: ArrayBufferView, shape: Shape, dtype:
 export function defineTensorMethods(methods: Partial<Tensor> & ThisType<Tensor>): void {
   const descriptors = Object.getOwnPropertyDescriptors(methods);
   for (const key of Reflect.ownKeys(descriptors)) {
-    Object.defineProperty(Tensor.prototype, key, { ...descriptors[key as keyof typeof descriptors], enumerable: false });
+    Object.defineProperty(Tensor.prototype, key, {
+      ...descriptors[key as keyof typeof descriptors],
+      enumerable: false,
+    });
   }
 }

@@ -48,15 +48,11 @@ template <typename F>
 auto guarded(Napi::Env env, F&& body) -> decltype(body()) {
   try {
     return body();
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const Error& e) {
+  } catch (const Napi::Error&) { throw; } catch (const Error& e) {
     throwJs(env, e.kind(), e.what());
   } catch (const std::bad_alloc&) {
     throwJs(env, ErrorKind::OutOfMemory, "out of host memory (std::bad_alloc)");
-  } catch (const std::exception& e) {
-    throwJs(env, ErrorKind::Native, e.what());
-  }
+  } catch (const std::exception& e) { throwJs(env, ErrorKind::Native, e.what()); }
 }
 
 }  // namespace addon

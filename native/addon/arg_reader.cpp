@@ -18,8 +18,8 @@ double ArgReader::real() {
 int64_t ArgReader::integer(int64_t lo, int64_t hi, const char* what) {
   const double v = real();
   if (!std::isfinite(v) || v != std::floor(v) || v < static_cast<double>(lo) || v > static_cast<double>(hi)) {
-    argError(op_, std::string(what) + " must be an integer in [" + std::to_string(lo) + ", " +
-                      std::to_string(hi) + "], got " + std::to_string(v));
+    argError(op_, std::string(what) + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                      "], got " + std::to_string(v));
   }
   return static_cast<int64_t>(v);
 }
@@ -61,8 +61,8 @@ Operand ArgReader::operand(const Shape& shape, const StorageRecord& rec, const c
 void* ArgReader::block(const StorageRecord& rec, int64_t n, const char* what) {
   const int64_t offset = size("offset");
   if (n > 0 && (offset > rec.numel || n > rec.numel - offset)) {
-    argError(op_, std::string(what) + " needs elements [" + std::to_string(offset) + ", " +
-                      std::to_string(offset + n) + ") of a storage of " + std::to_string(rec.numel));
+    argError(op_, std::string(what) + " needs elements [" + std::to_string(offset) + ", " + std::to_string(offset + n) +
+                      ") of a storage of " + std::to_string(rec.numel));
   }
   if (!rec.ptr) return nullptr;
   return static_cast<char*>(rec.ptr) + (n > 0 ? offset : 0) * static_cast<int64_t>(dtypeSize(rec.dtype));
@@ -84,8 +84,8 @@ Operand ArgReader::contiguous(const StorageRecord& rec, int64_t n, const char* w
   return o;
 }
 
-void* ArgReader::matrix(const StorageRecord& rec, int64_t batch, int64_t stride, int64_t rows, int64_t cols,
-                        int64_t ld, const char* what) {
+void* ArgReader::matrix(const StorageRecord& rec, int64_t batch, int64_t stride, int64_t rows, int64_t cols, int64_t ld,
+                        const char* what) {
   const int64_t offset = size("offset");
   if (rows > 0 && cols > 0 && batch > 0) {
     if (rows > 1 && ld < cols) {
@@ -162,7 +162,8 @@ void requireLive(const char* op, std::initializer_list<const std::vector<Storage
   for (const auto* list : lists) {
     for (const StorageRecord* rec : *list) {
       if (rec->freed) {
-        throw Error(ErrorKind::Disposed, std::string(op) + ": a tensor in the list was disposed while the list was read");
+        throw Error(ErrorKind::Disposed,
+                    std::string(op) + ": a tensor in the list was disposed while the list was read");
       }
     }
   }
@@ -182,8 +183,8 @@ void checkList(const char* op, const std::vector<StorageRecord*>& list, const st
 
 void requireDtype(const char* op, const StorageRecord& rec, DType dt, const char* what) {
   if (rec.dtype != dt) {
-    throw Error(ErrorKind::DType, std::string(op) + ": " + what + " must be " + dtypeName(dt) + ", got " +
-                                      dtypeName(rec.dtype));
+    throw Error(ErrorKind::DType,
+                std::string(op) + ": " + what + " must be " + dtypeName(dt) + ", got " + dtypeName(rec.dtype));
   }
 }
 
@@ -196,22 +197,22 @@ void requireSameDtype(const char* op, const StorageRecord& a, const StorageRecor
 
 void requireFloat(const char* op, const StorageRecord& rec, const char* what) {
   if (!isFloating(rec.dtype)) {
-    throw Error(ErrorKind::DType, std::string(op) + ": " + what + " must be float32 or float64, got " +
-                                      dtypeName(rec.dtype));
+    throw Error(ErrorKind::DType,
+                std::string(op) + ": " + what + " must be float32 or float64, got " + dtypeName(rec.dtype));
   }
 }
 
 void requireIndex(const char* op, const StorageRecord& rec, const char* what) {
   if (!isIndexType(rec.dtype)) {
-    throw Error(ErrorKind::DType, std::string(op) + ": " + what + " must be int32 or int64, got " +
-                                      dtypeName(rec.dtype));
+    throw Error(ErrorKind::DType,
+                std::string(op) + ": " + what + " must be int32 or int64, got " + dtypeName(rec.dtype));
   }
 }
 
 void requireSameDevice(const char* op, const StorageRecord& a, const StorageRecord& b) {
   if (a.device != b.device) {
-    throw Error(ErrorKind::Device, std::string(op) + ": operands are on different devices (" +
-                                       deviceName(a.device) + " and " + deviceName(b.device) + ")");
+    throw Error(ErrorKind::Device, std::string(op) + ": operands are on different devices (" + deviceName(a.device) +
+                                       " and " + deviceName(b.device) + ")");
   }
 }
 

@@ -18,11 +18,11 @@ class ArgReader {
  public:
   ArgReader(const double* args, size_t n, const char* op) : a_(args), n_(n), op_(op) {}
 
-  double real();                               // any finite or non-finite double
+  double real();  // any finite or non-finite double
   int64_t integer(int64_t lo, int64_t hi, const char* what);
   int64_t size(const char* what) { return integer(0, kMaxSize, what); }
   bool flag(const char* what) { return integer(0, 1, what) != 0; }
-  Shape shape();                               // ndim then sizes
+  Shape shape();  // ndim then sizes
   // Operand over `shape`: offset then ndim strides; checks every reachable
   // element lies inside `rec`.
   Operand operand(const Shape& shape, const StorageRecord& rec, const char* what);

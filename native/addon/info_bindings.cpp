@@ -183,7 +183,8 @@ Napi::Value DeferredIndexErrorTwin(const Info& info) {
       else if (opName == "gather") op = IndexErrorOp::Gather;
       else if (opName == "scatter_add") op = IndexErrorOp::ScatterAdd;
       else argError(fn, "unknown op '" + opName + "'");
-      if (!l.Get("index").IsArray() || !l.Get("size").IsNumber()) argError(fn, "expected index: number[] and size: number");
+      if (!l.Get("index").IsArray() || !l.Get("size").IsNumber())
+        argError(fn, "expected index: number[] and size: number");
       const Napi::Array idx = l.Get("index").As<Napi::Array>();
       const int64_t size = l.Get("size").As<Napi::Number>().Int64Value();
       const int64_t dim = l.Get("dim").IsNumber() ? l.Get("dim").As<Napi::Number>().Int64Value() : 0;

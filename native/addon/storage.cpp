@@ -28,9 +28,7 @@ void releaseRecord(Napi::BasicEnv env, StorageRecord* rec, bool adjust) {
   rec->ptr = nullptr;
   rec->stats->tensors[dev]--;
   rec->stats->bytes[dev] -= static_cast<int64_t>(rec->nbytes);
-  if (adjust && rec->nbytes) {
-    Napi::MemoryManagement::AdjustExternalMemory(env, -static_cast<int64_t>(rec->nbytes));
-  }
+  if (adjust && rec->nbytes) { Napi::MemoryManagement::AdjustExternalMemory(env, -static_cast<int64_t>(rec->nbytes)); }
 }
 
 // A basic (GC-time) finalizer: built with NAPI_EXPERIMENTAL, Node runs it
@@ -55,8 +53,8 @@ Napi::External<StorageRecord> newStorage(Napi::Env env, DeviceType device, DType
   const size_t item = dtypeSize(dtype);
   // Refuse sizes whose byte count would overflow or exceed any real memory.
   if (static_cast<uint64_t>(numel) > (uint64_t(1) << 50) / item) {
-    throw Error(ErrorKind::OutOfMemory, "alloc: " + std::to_string(numel) + " elements of " +
-                                            dtypeName(dtype) + " exceed the addressable size");
+    throw Error(ErrorKind::OutOfMemory, "alloc: " + std::to_string(numel) + " elements of " + dtypeName(dtype) +
+                                            " exceed the addressable size");
   }
   const size_t nbytes = static_cast<size_t>(numel) * item;
   Backend& backend = backendFor(device);
@@ -87,16 +85,16 @@ Napi::External<StorageRecord> newStorage(Napi::Env env, DeviceType device, DType
 StorageRecord& unwrapStorageValue(Napi::Env env, Napi::Value v, const char* op, const char* what) {
   if (!v.IsExternal()) {
     throw Error(ErrorKind::Argument, std::string(op) + ": " + what + " must be a storage handle, got " +
-                                         (v.IsUndefined() ? "undefined" : v.IsNull() ? "null" : "another value"));
+                                         (v.IsUndefined() ? "undefined"
+                                          : v.IsNull()    ? "null"
+                                                          : "another value"));
   }
   auto ext = v.As<Napi::External<StorageRecord>>();
   if (!ext.CheckTypeTag(&kStorageTag)) {
     throw Error(ErrorKind::Argument, std::string(op) + ": " + what + " is not a nodetorch storage handle");
   }
   StorageRecord* rec = ext.Data();
-  if (rec->freed) {
-    throw Error(ErrorKind::Disposed, std::string(op) + ": " + what + " uses a disposed tensor");
-  }
+  if (rec->freed) { throw Error(ErrorKind::Disposed, std::string(op) + ": " + what + " uses a disposed tensor"); }
   return *rec;
 }
 

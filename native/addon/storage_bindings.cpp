@@ -66,8 +66,8 @@ Napi::Value FromArray(const Info& info) {
     Napi::TypedArray view = viewArg(info, 2, op);
     const size_t bytes = view.ByteLength();
     if (bytes % dtypeSize(dt) != 0) {
-      argError(op, "typed array of " + std::to_string(bytes) + " bytes does not hold whole " + dtypeName(dt) +
-                       " elements");
+      argError(op,
+               "typed array of " + std::to_string(bytes) + " bytes does not hold whole " + dtypeName(dt) + " elements");
     }
     const int64_t n = static_cast<int64_t>(bytes / dtypeSize(dt));
     Napi::External<StorageRecord> h = newStorage(info.Env(), dev, dt, n);
@@ -87,15 +87,17 @@ Napi::Value ToArray(const Info& info) {
     const size_t bytes = static_cast<size_t>(n) * dtypeSize(rec.dtype);
     if (view.ByteLength() < bytes) argError(op, "output array is too small");
     if (bytes) {
-      backendFor(rec.device).copyToHost(viewData(view), static_cast<char*>(rec.ptr) + off * dtypeSize(rec.dtype),
-                                        bytes);
+      backendFor(rec.device)
+          .copyToHost(viewData(view), static_cast<char*>(rec.ptr) + off * dtypeSize(rec.dtype), bytes);
     }
     return info.Env().Undefined();
   });
 }
 
 template <typename T>
-double readAs(const void* p) { return static_cast<double>(*static_cast<const T*>(p)); }
+double readAs(const void* p) {
+  return static_cast<double>(*static_cast<const T*>(p));
+}
 
 // item(handle, offset) -> number
 Napi::Value Item(const Info& info) {
@@ -114,7 +116,8 @@ Napi::Value Item(const Info& info) {
       case DType::Float64: v = readAs<double>(buf); break;
       case DType::Int32: v = readAs<int32_t>(buf); break;
       case DType::Int64: v = readAs<int64_t>(buf); break;
-      case DType::UInt8: case DType::Bool: v = readAs<uint8_t>(buf); break;
+      case DType::UInt8:
+      case DType::Bool: v = readAs<uint8_t>(buf); break;
     }
     return Napi::Number::New(info.Env(), v);
   });
@@ -156,8 +159,12 @@ Napi::Value Transfer(const Info& info) {
       CopyArgs a;
       a.shape.ndim = 1;
       a.shape.sizes[0] = n;
-      a.out.data = d; a.out.dtype = dst.dtype; a.out.strides[0] = 1;
-      a.in.data = const_cast<char*>(s); a.in.dtype = src.dtype; a.in.strides[0] = 1;
+      a.out.data = d;
+      a.out.dtype = dst.dtype;
+      a.out.strides[0] = 1;
+      a.in.data = const_cast<char*>(s);
+      a.in.dtype = src.dtype;
+      a.in.strides[0] = 1;
       backendFor(dst.device).copy(a);
     }
     return info.Env().Undefined();

@@ -18,26 +18,34 @@
 namespace nt {
 namespace scalar {
 
-template <typename T> NT_HD T wrapAdd(T a, T b) {
-  if constexpr (std::is_integral<T>::value) { using U = typename std::make_unsigned<T>::type; return T(U(U(a) + U(b))); }
-  else return a + b;
+template <typename T>
+NT_HD T wrapAdd(T a, T b) {
+  if constexpr (std::is_integral<T>::value) {
+    using U = typename std::make_unsigned<T>::type;
+    return T(U(U(a) + U(b)));
+  } else return a + b;
 }
-template <typename T> NT_HD T wrapSub(T a, T b) {
-  if constexpr (std::is_integral<T>::value) { using U = typename std::make_unsigned<T>::type; return T(U(U(a) - U(b))); }
-  else return a - b;
+template <typename T>
+NT_HD T wrapSub(T a, T b) {
+  if constexpr (std::is_integral<T>::value) {
+    using U = typename std::make_unsigned<T>::type;
+    return T(U(U(a) - U(b)));
+  } else return a - b;
 }
-template <typename T> NT_HD T wrapMul(T a, T b) {
+template <typename T>
+NT_HD T wrapMul(T a, T b) {
   if constexpr (std::is_integral<T>::value) {
     // uint8/int32 promote to int before multiplying: widen to unsigned first.
-    using U = typename std::conditional<(sizeof(T) < sizeof(unsigned)), unsigned,
-                                        typename std::make_unsigned<T>::type>::type;
+    using U =
+        typename std::conditional<(sizeof(T) < sizeof(unsigned)), unsigned, typename std::make_unsigned<T>::type>::type;
     return T(U(U(a) * U(b)));
   } else {
     return a * b;
   }
 }
 
-template <typename T> NT_HD T intDiv(T x, T y) {
+template <typename T>
+NT_HD T intDiv(T x, T y) {
   if (y == T(0)) return T(0);
   if constexpr (std::is_signed<T>::value) {
     if (y == T(-1)) return wrapSub(T(0), x);  // INT_MIN / -1 must not trap
@@ -62,15 +70,18 @@ NT_HD double subRn(double a, double b) { return a - b; }
 #endif
 
 // Arithmetic ops for every numeric T: integers wrap, floats round each step.
-template <typename T> NT_HD T addAny(T a, T b) {
+template <typename T>
+NT_HD T addAny(T a, T b) {
   if constexpr (std::is_floating_point<T>::value) return addRn(a, b);
   else return wrapAdd(a, b);
 }
-template <typename T> NT_HD T subAny(T a, T b) {
+template <typename T>
+NT_HD T subAny(T a, T b) {
   if constexpr (std::is_floating_point<T>::value) return subRn(a, b);
   else return wrapSub(a, b);
 }
-template <typename T> NT_HD T mulAny(T a, T b) {
+template <typename T>
+NT_HD T mulAny(T a, T b) {
   if constexpr (std::is_floating_point<T>::value) return mulRn(a, b);
   else return wrapMul(a, b);
 }

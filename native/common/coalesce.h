@@ -28,8 +28,8 @@ struct Coalesced {
 template <int N>
 Coalesced<N> coalesce(const Shape& shape, const int64_t* const* strides) {
   if (shape.ndim < 0 || shape.ndim > kMaxDims)
-    throw Error(ErrorKind::Shape, "coalesce: expected 0 to " + std::to_string(kMaxDims) +
-                                      " dims, got " + std::to_string(shape.ndim));
+    throw Error(ErrorKind::Shape,
+                "coalesce: expected 0 to " + std::to_string(kMaxDims) + " dims, got " + std::to_string(shape.ndim));
   Coalesced<N> c;
   c.numel = 1;
   for (int d = 0; d < shape.ndim; ++d) {
@@ -47,8 +47,7 @@ Coalesced<N> coalesce(const Shape& shape, const int64_t* const* strides) {
     const int64_t sz = shape.sizes[d];
     if (sz == 1) continue;
     bool merge = nd > 0;
-    for (int k = 0; k < N && merge; ++k)
-      merge = strides[k][d] == c.strides[k][nd - 1] * c.sizes[nd - 1];
+    for (int k = 0; k < N && merge; ++k) merge = strides[k][d] == c.strides[k][nd - 1] * c.sizes[nd - 1];
     if (merge) {
       c.sizes[nd - 1] *= sz;
       continue;

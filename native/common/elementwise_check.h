@@ -4,11 +4,11 @@
 #pragma once
 #include <string>
 
+#include "codes.gen.h"
 #include "dtype.h"
 #include "elementwise_ops.h"
 #include "errors.h"
 #include "kernel_api.h"
-#include "codes.gen.h"
 #include "op_visit.h"
 
 namespace nt {

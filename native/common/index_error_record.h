@@ -30,8 +30,8 @@ NT_HD bool isBadIndex(int64_t v, int64_t size, bool hasIgnore, int64_t ignore) {
 }
 
 // Keeps the first launch's error: later ones are dropped until it is taken.
-NT_HD void commitIndexError(IndexErrorRecord* rec, int64_t pos, int64_t value, int64_t size,
-                            IndexErrorOp op, int64_t dim) {
+NT_HD void commitIndexError(IndexErrorRecord* rec, int64_t pos, int64_t value, int64_t size, IndexErrorOp op,
+                            int64_t dim) {
   if (rec->pos >= 0) return;
   rec->pos = pos;
   rec->value = value;
@@ -45,13 +45,11 @@ inline std::string indexErrorMessage(const IndexErrorRecord& r) {
   const std::string range = " is out of range [0, " + std::to_string(r.size) + ")";
   const std::string v = std::to_string(r.value);
   switch (static_cast<IndexErrorOp>(r.op)) {
-    case IndexErrorOp::CrossEntropy:
-      return "cross_entropy: target " + v + " at row " + std::to_string(r.pos) + range;
+    case IndexErrorOp::CrossEntropy: return "cross_entropy: target " + v + " at row " + std::to_string(r.pos) + range;
     case IndexErrorOp::IndexSelect: return "index_select: index " + v + range;
     case IndexErrorOp::IndexAdd: return "index_add: index " + v + range;
     case IndexErrorOp::Gather: return "gather: index " + v + range + " along dim " + std::to_string(r.dim);
-    case IndexErrorOp::ScatterAdd:
-      return "scatter_add: index " + v + range + " along dim " + std::to_string(r.dim);
+    case IndexErrorOp::ScatterAdd: return "scatter_add: index " + v + range + " along dim " + std::to_string(r.dim);
     default: return "index " + v + range;
   }
 }

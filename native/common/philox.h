@@ -11,7 +11,9 @@
 namespace nt {
 namespace philox {
 
-struct U4 { uint32_t x, y, z, w; };
+struct U4 {
+  uint32_t x, y, z, w;
+};
 
 NT_HD uint32_t mulhilo(uint32_t a, uint32_t b, uint32_t* hi) {
   const uint64_t p = static_cast<uint64_t>(a) * b;
@@ -33,9 +35,7 @@ NT_HD U4 block(uint64_t seed, uint64_t counter) {
   return c;
 }
 
-NT_HD uint32_t lane(const U4& v, int i) {
-  return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w;
-}
+NT_HD uint32_t lane(const U4& v, int i) { return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w; }
 
 // Uniform in [0, 1) with 24 (float) or 32 bits of randomness.
 NT_HD float toUnitFloat(uint32_t r) { return static_cast<float>(r >> 8) * (1.0f / 16777216.0f); }

@@ -18,26 +18,34 @@ using std::exp;
 using std::sqrt;
 #endif
 
-template <typename T> NT_HD T sigmoid(T x) { return T(1) / (T(1) + exp(-x)); }
+template <typename T>
+NT_HD T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
 
 // GELU, exact (erf) form as PyTorch's default.
-template <typename T> NT_HD T gelu(T x) {
+template <typename T>
+NT_HD T gelu(T x) {
   return T(0.5) * x * (T(1) + erf(x * T(0.70710678118654752440)));
 }
-template <typename T> NT_HD T geluGrad(T x) {
+template <typename T>
+NT_HD T geluGrad(T x) {
   const T cdf = T(0.5) * (T(1) + erf(x * T(0.70710678118654752440)));
   const T pdf = exp(T(-0.5) * x * x) * T(0.39894228040143267794);
   return addRn(cdf, mulRn(x, pdf));  // no FMA, so CPU and CUDA round alike
 }
 
 // NaN propagates, as in PyTorch.
-template <typename T> NT_HD T relu(T x) { return !(x <= T(0)) ? x : T(0); }
+template <typename T>
+NT_HD T relu(T x) {
+  return !(x <= T(0)) ? x : T(0);
+}
 
 // One Adam/AdamW step for one element; p, m, v (and vmax when amsgrad) are
 // updated in place. bc1 = 1 - beta1^t, bc2 = 1 - beta2^t (host-computed).
 template <typename T>
-NT_HD void adamUpdate(T& p, T g, T& m, T& v, T* vmax, T lr, T beta1, T beta2, T eps,
-                      T weightDecay, T bc1, T bc2, bool decoupled, bool maximize) {
+NT_HD void adamUpdate(T& p, T g, T& m, T& v, T* vmax, T lr, T beta1, T beta2, T eps, T weightDecay, T bc1, T bc2,
+                      bool decoupled, bool maximize) {
   if (maximize) g = -g;
   if (weightDecay != T(0)) {
     if (decoupled) p = p * (T(1) - lr * weightDecay);
@@ -58,8 +66,8 @@ NT_HD void adamUpdate(T& p, T g, T& m, T& v, T* vmax, T lr, T beta1, T beta2, T 
 // first when maximizing, then weight decay and momentum apply. buf may be
 // null when momentum == 0.
 template <typename T>
-NT_HD void sgdUpdate(T& p, T g, T* buf, T lr, T momentum, T dampening, T weightDecay,
-                     bool nesterov, bool firstStep, bool maximize) {
+NT_HD void sgdUpdate(T& p, T g, T* buf, T lr, T momentum, T dampening, T weightDecay, bool nesterov, bool firstStep,
+                     bool maximize) {
   if (maximize) g = -g;
   if (weightDecay != T(0)) g = g + weightDecay * p;
   if (buf) {

@@ -97,9 +97,8 @@ void* hostAlloc(size_t nbytes) {
       return p;
     }
   }
-  throw Error(ErrorKind::OutOfMemory,
-              "cpu alloc: out of host memory, requested " + std::to_string(nbytes) + " bytes (" +
-                  std::to_string(c.allocated) + " bytes in use)");
+  throw Error(ErrorKind::OutOfMemory, "cpu alloc: out of host memory, requested " + std::to_string(nbytes) +
+                                          " bytes (" + std::to_string(c.allocated) + " bytes in use)");
 }
 
 void hostRelease(void* ptr, size_t nbytes) {

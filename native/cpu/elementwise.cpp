@@ -131,8 +131,7 @@ void unaryTyped(const UnaryArgs& a, const Loop<2>& L) {
   const ew::UnaryParams<T> q = ew::makeUnaryParams<T>(a.p0, a.p1);
   visitOp(a.op, [&](auto op) {
     using F = ew::UnaryFormula<decltype(op)::value>;
-    if constexpr (ew::inDomain<T>(F::kDomain))
-      runUnary<T>(L, [q](T x) { return F::template apply<T>(x, q); });
+    if constexpr (ew::inDomain<T>(F::kDomain)) runUnary<T>(L, [q](T x) { return F::template apply<T>(x, q); });
   });
 }
 

@@ -58,8 +58,7 @@ bool isAvx512Core(const char* name) {
 }
 
 bool fallbackBeatsBlas() {
-  static const bool yes = std::string(gemmFallbackIsa()) == "avx512" &&
-                          !isAvx512Core(openblas_get_corename());
+  static const bool yes = std::string(gemmFallbackIsa()) == "avx512" && !isAvx512Core(openblas_get_corename());
   return yes;
 }
 
@@ -74,23 +73,19 @@ bool preferFallback(const GemmArgs& a) {
 // OpenBLAS takes 32-bit ints and insists on ld >= max(1, columns) even when
 // a matrix has a single row (then ld is never used, so we may replace it).
 bool fitsInt(int64_t v) { return v >= 0 && v <= INT_MAX; }
-int64_t normalizeLd(int64_t ld, int64_t rows, int64_t cols) {
-  return rows <= 1 ? std::max<int64_t>(1, cols) : ld;
-}
+int64_t normalizeLd(int64_t ld, int64_t rows, int64_t cols) { return rows <= 1 ? std::max<int64_t>(1, cols) : ld; }
 
 template <class T>
-void blasGemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, T alpha, const T* A,
-              int lda, const T* B, int ldb, T beta, T* C, int ldc);
+void blasGemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, T alpha, const T* A, int lda, const T* B,
+              int ldb, T beta, T* C, int ldc);
 template <>
-void blasGemm<float>(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, float alpha,
-                     const float* A, int lda, const float* B, int ldb, float beta, float* C,
-                     int ldc) {
+void blasGemm<float>(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, float alpha, const float* A, int lda,
+                     const float* B, int ldb, float beta, float* C, int ldc) {
   cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 template <>
-void blasGemm<double>(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, double alpha,
-                      const double* A, int lda, const double* B, int ldb, double beta, double* C,
-                      int ldc) {
+void blasGemm<double>(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, double alpha, const double* A,
+                      int lda, const double* B, int ldb, double beta, double* C, int ldc) {
   cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
@@ -104,9 +99,7 @@ bool gemmOpenBlas(const GemmArgs& a) {
   const int64_t lda = normalizeLd(a.lda, aRows, aCols);
   const int64_t ldb = normalizeLd(a.ldb, bRows, bCols);
   const int64_t ldc = normalizeLd(a.ldc, a.M, a.N);
-  if (!fitsInt(a.M) || !fitsInt(a.N) || !fitsInt(a.K) || !fitsInt(lda) || !fitsInt(ldb) ||
-      !fitsInt(ldc))
-    return false;
+  if (!fitsInt(a.M) || !fitsInt(a.N) || !fitsInt(a.K) || !fitsInt(lda) || !fitsInt(ldb) || !fitsInt(ldc)) return false;
   // Broadcast or overlapping rows (ld < columns) are legal for us, not for BLAS.
   if (lda < aCols || ldb < bCols || ldc < a.N) return false;
 
@@ -120,22 +113,19 @@ bool gemmOpenBlas(const GemmArgs& a) {
   const CBLAS_TRANSPOSE tb = a.transB ? CblasTrans : CblasNoTrans;
   const T alpha = static_cast<T>(a.alpha), beta = static_cast<T>(a.beta);
   auto one = [&](int64_t b) {
-    blasGemm<T>(ta, tb, int(a.M), int(a.N), int(a.K), alpha, A + b * a.strideA, int(lda),
-                B + b * a.strideB, int(ldb), beta, C + b * a.strideC, int(ldc));
+    blasGemm<T>(ta, tb, int(a.M), int(a.N), int(a.K), alpha, A + b * a.strideA, int(lda), B + b * a.strideB, int(ldb),
+                beta, C + b * a.strideC, int(ldc));
   };
 
   // Many small matrices: one OpenBLAS thread each, batches spread over our
   // pool. Not when C is broadcast (batches must then run in order).
   const double allMacs = macs * double(a.batch);
-  if (threads == 1 && maxThreads > 1 && a.batch > 1 && a.strideC != 0 &&
-      allMacs >= 2 * kMacsPerThread) {
-    const int64_t batchThreads =
-        int64_t(std::min<double>(maxThreads, allMacs / kMacsPerThread));
+  if (threads == 1 && maxThreads > 1 && a.batch > 1 && a.strideC != 0 && allMacs >= 2 * kMacsPerThread) {
+    const int64_t batchThreads = int64_t(std::min<double>(maxThreads, allMacs / kMacsPerThread));
     useBlasThreads(1);
-    parallelFor(0, a.batch, (a.batch + batchThreads - 1) / batchThreads,
-                [&](int64_t lo, int64_t hi) {
-                  for (int64_t b = lo; b < hi; ++b) one(b);
-                });
+    parallelFor(0, a.batch, (a.batch + batchThreads - 1) / batchThreads, [&](int64_t lo, int64_t hi) {
+      for (int64_t b = lo; b < hi; ++b) one(b);
+    });
     return true;
   }
   useBlasThreads(threads);
@@ -153,8 +143,7 @@ void gemm(const GemmArgs& args) {
     gemmFallback(args);
     return;
   }
-  const bool done = args.dtype == DType::Float32 ? gemmOpenBlas<float>(args)
-                                                 : gemmOpenBlas<double>(args);
+  const bool done = args.dtype == DType::Float32 ? gemmOpenBlas<float>(args) : gemmOpenBlas<double>(args);
   if (done) return;
 #endif
   gemmFallback(args);

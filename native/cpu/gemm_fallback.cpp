@@ -59,7 +59,9 @@ std::atomic<int> g_threads{0};  // 0 = not set: the pool's thread count
 
 template <class T>
 struct Problem {
-  const T* A; const T* B; T* C;
+  const T* A;
+  const T* B;
+  T* C;
   int64_t lda, ldb, ldc, sA, sB, sC;
   bool tA, tB;
   int64_t M, N, K;
@@ -67,7 +69,9 @@ struct Problem {
 };
 
 // Tile of C per task (mc x nc), K panel depth kc, and the task grid.
-struct Tiling { int64_t mc, nc, kc, mTiles, nTiles; };
+struct Tiling {
+  int64_t mc, nc, kc, mTiles, nTiles;
+};
 
 inline int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 inline int64_t roundUp(int64_t a, int64_t b) { return ceilDiv(a, b) * b; }
@@ -135,8 +139,7 @@ NT_GEMM_INLINE void interleaveRows(const T* src, int64_t ld, int64_t kc, T* dst,
 // Packs op(A)[i0:i0+mc, p0:p0+kc] as MR-row slivers, each k-major:
 // dst[s*MR*kc + k*MR + i]. Rows past mc are zero.
 template <class T, int MR>
-NT_GEMM_INLINE void packA(const Problem<T>& p, const T* A, int64_t i0, int64_t mc, int64_t p0,
-                          int64_t kc, T* dst) {
+NT_GEMM_INLINE void packA(const Problem<T>& p, const T* A, int64_t i0, int64_t mc, int64_t p0, int64_t kc, T* dst) {
   for (int64_t s = 0; s < mc; s += MR, dst += MR * kc) {
     const int64_t mr = std::min<int64_t>(MR, mc - s), r = i0 + s;
     if (p.tA) {  // op(A)(i,k) = A[k*lda + i]: rows of a sliver are contiguous
@@ -162,8 +165,7 @@ NT_GEMM_INLINE void packA(const Problem<T>& p, const T* A, int64_t i0, int64_t m
 // Packs op(B)[p0:p0+kc, j0:j0+nc] as NR-column slivers, each k-major:
 // dst[s*NR*kc + k*NR + j]. Columns past nc are zero.
 template <class T, int NR>
-NT_GEMM_INLINE void packB(const Problem<T>& p, const T* B, int64_t p0, int64_t kc, int64_t j0,
-                          int64_t nc, T* dst) {
+NT_GEMM_INLINE void packB(const Problem<T>& p, const T* B, int64_t p0, int64_t kc, int64_t j0, int64_t nc, T* dst) {
   for (int64_t s = 0; s < nc; s += NR, dst += NR * kc) {
     const int64_t nr = std::min<int64_t>(NR, nc - s), c = j0 + s;
     if (!p.tB) {  // op(B)(k,j) = B[k*ldb + j]: columns of a sliver are contiguous
@@ -192,8 +194,7 @@ NT_GEMM_INLINE void packB(const Problem<T>& p, const T* B, int64_t p0, int64_t k
 // C = alpha*acc + beta*C (C not read when beta == 0, so NaN there is
 // overwritten, as in BLAS); on later panels C += alpha*acc.
 template <class T, int MR, int NR>
-NT_GEMM_INLINE void storeEdge(const T* acc, T* c, int64_t ldc, int64_t mr, int64_t nr, T alpha,
-                              T beta, bool first) {
+NT_GEMM_INLINE void storeEdge(const T* acc, T* c, int64_t ldc, int64_t mr, int64_t nr, T alpha, T beta, bool first) {
   for (int64_t i = 0; i < mr; ++i)
     for (int64_t j = 0; j < nr; ++j) {
       T v = alpha * acc[i * NR + j];
@@ -207,8 +208,8 @@ NT_GEMM_INLINE void storeEdge(const T* acc, T* c, int64_t ldc, int64_t mr, int64
 // acc[MR][NR] = sum_k a[k*MR + i] * b[k*NR + j] with NR/W vectors per row, W
 // lanes of VB bytes each; MR*NR/W accumulators stay in registers.
 template <class T, int MR, int NR, int VB>
-NT_GEMM_INLINE void microKernel(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, int64_t mr,
-                                int64_t nr, T alpha, T beta, bool first) {
+NT_GEMM_INLINE void microKernel(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, int64_t mr, int64_t nr, T alpha,
+                                T beta, bool first) {
   typedef T V __attribute__((vector_size(VB)));
   constexpr int W = VB / int(sizeof(T));
   constexpr int NV = NR / W;
@@ -247,8 +248,8 @@ NT_GEMM_INLINE void microKernel(int64_t kc, const T* a, const T* b, T* c, int64_
 #else
 // Plain loops for compilers without vector extensions (MSVC).
 template <class T, int MR, int NR, int VB>
-NT_GEMM_INLINE void microKernel(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, int64_t mr,
-                                int64_t nr, T alpha, T beta, bool first) {
+NT_GEMM_INLINE void microKernel(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, int64_t mr, int64_t nr, T alpha,
+                                T beta, bool first) {
   T acc[MR * NR] = {};
   for (int64_t k = 0; k < kc; ++k, a += MR, b += NR)
     for (int i = 0; i < MR; ++i)
@@ -278,9 +279,9 @@ NT_GEMM_INLINE void runTasks(const Problem<T>& p, const Tiling& t, int64_t lo, i
       // jr outside ir: one B sliver stays in L1 while A slivers stream from L2.
       for (int64_t jr = 0; jr < nc; jr += NR)
         for (int64_t ir = 0; ir < mc; ir += MR)
-          microKernel<T, MR, NR, VB>(kc, bufA + ir * kc, bufB + jr * kc, C + ir * p.ldc + jr,
-                                     p.ldc, std::min<int64_t>(MR, mc - ir),
-                                     std::min<int64_t>(NR, nc - jr), p.alpha, p.beta, p0 == 0);
+          microKernel<T, MR, NR, VB>(kc, bufA + ir * kc, bufB + jr * kc, C + ir * p.ldc + jr, p.ldc,
+                                     std::min<int64_t>(MR, mc - ir), std::min<int64_t>(NR, nc - jr), p.alpha, p.beta,
+                                     p0 == 0);
     }
   }
 }
@@ -288,7 +289,10 @@ NT_GEMM_INLINE void runTasks(const Problem<T>& p, const Tiling& t, int64_t lo, i
 template <class T>
 using TaskFn = void (*)(const Problem<T>&, const Tiling&, int64_t, int64_t);
 template <class T>
-struct Kernel { int mr, nr; TaskFn<T> run; };
+struct Kernel {
+  int mr, nr;
+  TaskFn<T> run;
+};
 
 #define NT_GEMM_VARIANT(name, attr, T, MR, NR, VB)                               \
   attr void name(const Problem<T>& p, const Tiling& t, int64_t lo, int64_t hi) { \
@@ -320,8 +324,7 @@ Isa detectIsa() {
   const std::string c = cap ? cap : "";
   __builtin_cpu_init();
   if (c != "generic" && c != "avx2" && __builtin_cpu_supports("avx512f")) return Isa::Avx512;
-  if (c != "generic" && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-    return Isa::Avx2;
+  if (c != "generic" && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Isa::Avx2;
 #endif
   return Isa::Generic;
 }
@@ -332,16 +335,14 @@ Isa isa() {
 
 Kernel<float> pickKernel(float*, int64_t N) {
 #if NT_GEMM_X86
-  if (isa() == Isa::Avx512) return N <= 16 ? Kernel<float>{16, 16, runAvx512NarrowF}
-                                           : Kernel<float>{8, 32, runAvx512F};
+  if (isa() == Isa::Avx512) return N <= 16 ? Kernel<float>{16, 16, runAvx512NarrowF} : Kernel<float>{8, 32, runAvx512F};
   if (isa() == Isa::Avx2) return {6, 16, runAvx2F};
 #endif
   return {4, 8, runGenericF};
 }
 Kernel<double> pickKernel(double*, int64_t N) {
 #if NT_GEMM_X86
-  if (isa() == Isa::Avx512) return N <= 8 ? Kernel<double>{16, 8, runAvx512NarrowD}
-                                          : Kernel<double>{8, 16, runAvx512D};
+  if (isa() == Isa::Avx512) return N <= 8 ? Kernel<double>{16, 8, runAvx512NarrowD} : Kernel<double>{8, 16, runAvx512D};
   if (isa() == Isa::Avx2) return {6, 8, runAvx2D};
 #endif
   return {4, 4, runGenericD};
@@ -349,8 +350,7 @@ Kernel<double> pickKernel(double*, int64_t N) {
 
 // Balanced tiles no larger than the cache-sized maxima, split further until
 // every thread has a task.
-Tiling plan(int64_t batch, int64_t M, int64_t N, int64_t K, int mr, int nr, int threads,
-            size_t elemSize) {
+Tiling plan(int64_t batch, int64_t M, int64_t N, int64_t K, int mr, int nr, int threads, size_t elemSize) {
   // A kc x NR sliver of B stays in L1 (budget NT_GEMM_L1B bytes) while the
   // mc x kc block of A streams from L2.
   const int64_t kcFit = NT_GEMM_L1B / (nr * int64_t(elemSize)) / 16 * 16;
@@ -372,17 +372,29 @@ Tiling plan(int64_t batch, int64_t M, int64_t N, int64_t K, int mr, int nr, int 
 
 template <class T>
 void gemmTyped(const GemmArgs& a) {
-  Problem<T> p{static_cast<const T*>(a.A), static_cast<const T*>(a.B), static_cast<T*>(a.C),
-               a.lda, a.ldb, a.ldc, a.strideA, a.strideB, a.strideC, a.transA, a.transB,
-               a.M, a.N, a.K, static_cast<T>(a.alpha), static_cast<T>(a.beta)};
+  Problem<T> p{static_cast<const T*>(a.A),
+               static_cast<const T*>(a.B),
+               static_cast<T*>(a.C),
+               a.lda,
+               a.ldb,
+               a.ldc,
+               a.strideA,
+               a.strideB,
+               a.strideC,
+               a.transA,
+               a.transB,
+               a.M,
+               a.N,
+               a.K,
+               static_cast<T>(a.alpha),
+               static_cast<T>(a.beta)};
   const Kernel<T> kern = pickKernel(static_cast<T*>(nullptr), a.N);
   // With a broadcast C (strideC == 0) batches must run one after another, as
   // separate calls would; otherwise all batches share one task grid.
   const bool serialBatches = a.strideC == 0 && a.batch > 1;
   const int64_t gridBatch = serialBatches ? 1 : a.batch;
   const double macs = double(a.M) * double(a.N) * double(a.K) * double(gridBatch);
-  const int threads =
-      int(std::min<double>(gemmFallbackThreads(), std::max(1.0, macs / kMacsPerThread)));
+  const int threads = int(std::min<double>(gemmFallbackThreads(), std::max(1.0, macs / kMacsPerThread)));
   const Tiling t = plan(gridBatch, a.M, a.N, a.K, kern.mr, kern.nr, threads, sizeof(T));
   const int64_t tasks = gridBatch * t.mTiles * t.nTiles;
   for (int64_t b = 0; b < (serialBatches ? a.batch : 1); ++b) {
@@ -392,8 +404,7 @@ void gemmTyped(const GemmArgs& a) {
     if (threads <= 1 || tasks <= 1) {
       kern.run(pb, t, 0, tasks);
     } else {
-      parallelFor(0, tasks, ceilDiv(tasks, threads),
-                  [&](int64_t lo, int64_t hi) { kern.run(pb, t, lo, hi); });
+      parallelFor(0, tasks, ceilDiv(tasks, threads), [&](int64_t lo, int64_t hi) { kern.run(pb, t, lo, hi); });
     }
   }
 }
@@ -406,7 +417,8 @@ void scaleTyped(const GemmArgs& a) {
     for (int64_t i = 0; i < a.M; ++i) {
       T* row = C + i * a.ldc;
       if (beta == T(0)) std::fill(row, row + a.N, T(0));
-      else if (beta != T(1)) for (int64_t j = 0; j < a.N; ++j) row[j] *= beta;
+      else if (beta != T(1))
+        for (int64_t j = 0; j < a.N; ++j) row[j] *= beta;
     }
   }
 }
@@ -431,14 +443,12 @@ void gemmFallbackSetThreads(int n) { g_threads.store(std::max(0, n), std::memory
 void gemmScaleC(const GemmArgs& args) {
   if (args.dtype == DType::Float32) scaleTyped<float>(args);
   else if (args.dtype == DType::Float64) scaleTyped<double>(args);
-  else throw Error(ErrorKind::DType, std::string("gemm: expected float32 or float64, got ") +
-                                         dtypeName(args.dtype));
+  else throw Error(ErrorKind::DType, std::string("gemm: expected float32 or float64, got ") + dtypeName(args.dtype));
 }
 
 bool gemmHandledWithoutProduct(const GemmArgs& args) {
   if (args.dtype != DType::Float32 && args.dtype != DType::Float64)
-    throw Error(ErrorKind::DType, std::string("gemm: expected float32 or float64, got ") +
-                                      dtypeName(args.dtype));
+    throw Error(ErrorKind::DType, std::string("gemm: expected float32 or float64, got ") + dtypeName(args.dtype));
   if (args.batch <= 0 || args.M <= 0 || args.N <= 0) return true;
   // K == 0 or alpha == 0: C = beta*C, A and B are not read (BLAS semantics;
   // with beta == 0 C is overwritten even if it holds NaN).

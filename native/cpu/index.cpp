@@ -21,8 +21,8 @@ void checkIndices(const I* idx, int64_t n, int64_t size, const char* op, const c
   for (int64_t j = 0; j < n; ++j) {
     const int64_t v = static_cast<int64_t>(idx[j]);
     if (v < 0 || v >= size)
-      throw Error(ErrorKind::Index, std::string(op) + ": index " + std::to_string(v) +
-                                        " is out of range [0, " + std::to_string(size) + ")" + where);
+      throw Error(ErrorKind::Index, std::string(op) + ": index " + std::to_string(v) + " is out of range [0, " +
+                                        std::to_string(size) + ")" + where);
   }
 }
 
@@ -83,9 +83,8 @@ void gatherWalk(const GatherArgs& a, const char* op, F&& f) {
   for (int64_t e = 0; e < n; ++e) {
     const int64_t v = static_cast<int64_t>(idx[e]);
     if (v < 0 || v >= dimSize)
-      throw Error(ErrorKind::Index, std::string(op) + ": index " + std::to_string(v) +
-                                        " is out of range [0, " + std::to_string(dimSize) +
-                                        ") along dim " + std::to_string(dim));
+      throw Error(ErrorKind::Index, std::string(op) + ": index " + std::to_string(v) + " is out of range [0, " +
+                                        std::to_string(dimSize) + ") along dim " + std::to_string(dim));
   }
   if (n == 0) return;
   int64_t selfStride[kMaxDims];

@@ -71,9 +71,8 @@ void crossEntropyTyped(const CrossEntropyArgs& a) {
   for (int64_t r = 0; r < N; ++r) {
     const int64_t t = static_cast<int64_t>(targets[r]);
     if (t != a.ignoreIndex && (t < 0 || t >= C))
-      throw Error(ErrorKind::Index, "cross_entropy: target " + std::to_string(t) + " at row " +
-                                        std::to_string(r) + " is out of range [0, " +
-                                        std::to_string(C) + ")");
+      throw Error(ErrorKind::Index, "cross_entropy: target " + std::to_string(t) + " at row " + std::to_string(r) +
+                                        " is out of range [0, " + std::to_string(C) + ")");
   }
   const double ls = a.labelSmoothing;
   const int64_t grain = std::max<int64_t>(1, kGrain / 4 / std::max<int64_t>(1, C));
@@ -96,9 +95,8 @@ void crossEntropyTyped(const CrossEntropyArgs& a) {
 
 void crossEntropy(const CrossEntropyArgs& a) {
   if (a.N <= 0) return;
-  NT_DISPATCH_FLOAT(a.dtype, "cross_entropy", [&] {
-    NT_DISPATCH_INDEX(a.targetDtype, "cross_entropy", [&] { crossEntropyTyped<T, I>(a); });
-  });
+  NT_DISPATCH_FLOAT(a.dtype, "cross_entropy",
+                    [&] { NT_DISPATCH_INDEX(a.targetDtype, "cross_entropy", [&] { crossEntropyTyped<T, I>(a); }); });
 }
 
 }  // namespace cpu

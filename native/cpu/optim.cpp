@@ -37,13 +37,13 @@ std::vector<int64_t> prefix(const std::vector<int64_t>& numels) {
 // branches and the compiler can vectorize it (sqrt vectorizes only when
 // built with -fno-math-errno: about 4x faster on float32).
 template <class T, bool kAms, bool kDecoupled, bool kMaximize, bool kWd>
-void adamSpan(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v,
-              T* __restrict vmax, int64_t n, T lr, T b1, T b2, T eps, T wd, T bc1, T bc2) {
+void adamSpan(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v, T* __restrict vmax, int64_t n,
+              T lr, T b1, T b2, T eps, T wd, T bc1, T bc2) {
   for (int64_t i = 0; i < n; ++i) {
     T pi = p[i], mi = m[i], vi = v[i];
     T vm = kAms ? vmax[i] : T(0);
-    scalar::adamUpdate<T>(pi, g[i], mi, vi, kAms ? &vm : nullptr, lr, b1, b2, eps,
-                          kWd ? wd : T(0), bc1, bc2, kDecoupled, kMaximize);
+    scalar::adamUpdate<T>(pi, g[i], mi, vi, kAms ? &vm : nullptr, lr, b1, b2, eps, kWd ? wd : T(0), bc1, bc2,
+                          kDecoupled, kMaximize);
     p[i] = pi;
     m[i] = mi;
     v[i] = vi;
@@ -60,9 +60,8 @@ void adamTyped(const AdamArgs& a) {
     forFlatRange(starts, lo, hi, [&](size_t k, int64_t i0, int64_t i1) {
       T* vmax = kAms ? static_cast<T*>(a.maxExpAvgSq[k]) + i0 : nullptr;
       adamSpan<T, kAms, kDecoupled, kMaximize, kWd>(
-          static_cast<T*>(a.params[k]) + i0, static_cast<const T*>(a.grads[k]) + i0,
-          static_cast<T*>(a.expAvg[k]) + i0, static_cast<T*>(a.expAvgSq[k]) + i0, vmax, i1 - i0,
-          lr, b1, b2, eps, wd, bc1, bc2);
+          static_cast<T*>(a.params[k]) + i0, static_cast<const T*>(a.grads[k]) + i0, static_cast<T*>(a.expAvg[k]) + i0,
+          static_cast<T*>(a.expAvgSq[k]) + i0, vmax, i1 - i0, lr, b1, b2, eps, wd, bc1, bc2);
     });
   });
 }
@@ -79,13 +78,12 @@ void withFlag(bool flag, F&& f) {
 // common case (no momentum, no weight decay) is one vectorized p -= lr*g
 // loop; the per-element form with runtime flags was ~10x slower.
 template <class T, bool kMomentum, bool kNesterov, bool kFirst, bool kMaximize, bool kWd>
-void sgdSpan(T* __restrict p, const T* __restrict g, T* __restrict buf, int64_t n, T lr, T mom,
-             T damp, T wd) {
+void sgdSpan(T* __restrict p, const T* __restrict g, T* __restrict buf, int64_t n, T lr, T mom, T damp, T wd) {
   for (int64_t i = 0; i < n; ++i) {
     T pi = p[i];
     T bi = kMomentum ? buf[i] : T(0);
-    scalar::sgdUpdate<T>(pi, g[i], kMomentum ? &bi : nullptr, lr, mom, damp, kWd ? wd : T(0),
-                         kNesterov, kFirst, kMaximize);
+    scalar::sgdUpdate<T>(pi, g[i], kMomentum ? &bi : nullptr, lr, mom, damp, kWd ? wd : T(0), kNesterov, kFirst,
+                         kMaximize);
     p[i] = pi;
     if (kMomentum) buf[i] = bi;
   }
@@ -99,16 +97,15 @@ void sgdTyped(const SgdArgs& a) {
     forFlatRange(starts, lo, hi, [&](size_t k, int64_t i0, int64_t i1) {
       T* buf = kMomentum ? static_cast<T*>(a.momentumBufs[k]) + i0 : nullptr;
       sgdSpan<T, kMomentum, kNesterov, kFirst, kMaximize, kWd>(
-          static_cast<T*>(a.params[k]) + i0, static_cast<const T*>(a.grads[k]) + i0, buf, i1 - i0,
-          lr, mom, damp, wd);
+          static_cast<T*>(a.params[k]) + i0, static_cast<const T*>(a.grads[k]) + i0, buf, i1 - i0, lr, mom, damp, wd);
     });
   });
 }
 
 void checkLists(size_t n, size_t got, const char* op, const char* list) {
   if (got != n)
-    throw Error(ErrorKind::Argument, std::string(op) + ": expected " + std::to_string(n) + " " +
-                                         list + ", got " + std::to_string(got));
+    throw Error(ErrorKind::Argument,
+                std::string(op) + ": expected " + std::to_string(n) + " " + list + ", got " + std::to_string(got));
 }
 
 }  // namespace
@@ -125,8 +122,7 @@ void adam(const AdamArgs& a) {
       withFlag(a.decoupled, [&](auto dec) {
         withFlag(a.maximize, [&](auto mx) {
           withFlag(a.weightDecay != 0.0, [&](auto wd) {
-            adamTyped<T, decltype(ams)::value, decltype(dec)::value, decltype(mx)::value,
-                      decltype(wd)::value>(a);
+            adamTyped<T, decltype(ams)::value, decltype(dec)::value, decltype(mx)::value, decltype(wd)::value>(a);
           });
         });
       });
@@ -146,9 +142,8 @@ void sgd(const SgdArgs& a) {
         constexpr bool kMx = decltype(mx)::value, kWd = decltype(wd)::value;
         if (!momentum) return sgdTyped<T, false, false, false, kMx, kWd>(a);
         withFlag(a.nesterov, [&](auto nest) {
-          withFlag(a.firstStep, [&](auto first) {
-            sgdTyped<T, true, decltype(nest)::value, decltype(first)::value, kMx, kWd>(a);
-          });
+          withFlag(a.firstStep,
+                   [&](auto first) { sgdTyped<T, true, decltype(nest)::value, decltype(first)::value, kMx, kWd>(a); });
         });
       });
     });

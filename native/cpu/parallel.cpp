@@ -126,8 +126,7 @@ struct Pool {
       }
       runChunks();
       std::lock_guard<std::mutex> lk(m);
-      if (active.fetch_sub(1, std::memory_order_acq_rel) == 1 &&
-          remaining.load(std::memory_order_acquire) == 0)
+      if (active.fetch_sub(1, std::memory_order_acq_rel) == 1 && remaining.load(std::memory_order_acquire) == 0)
         done.notify_one();
     }
   }
@@ -138,9 +137,7 @@ struct Pool {
     while (nWorkers < want) {
       try {
         std::thread(&Pool::workerLoop, this).detach();
-      } catch (...) {
-        return;
-      }
+      } catch (...) { return; }
       ++nWorkers;
     }
   }
@@ -198,8 +195,7 @@ bool runOnPool(int64_t begin, int64_t end, int64_t grain, ChunkFn fn, void* ctx)
   tlsInParallel = false;
 
   auto finished = [&] {
-    return p.remaining.load(std::memory_order_acquire) == 0 &&
-           p.active.load(std::memory_order_acquire) == 0;
+    return p.remaining.load(std::memory_order_acquire) == 0 && p.active.load(std::memory_order_acquire) == 0;
   };
   spinFor(finished);
   std::exception_ptr err;

@@ -37,8 +37,7 @@ void parallelFor(int64_t begin, int64_t end, int64_t grain, F&& f) {
   }
   using Fn = std::remove_reference_t<F>;
   auto tramp = [](void* ctx, int64_t lo, int64_t hi) { (*static_cast<Fn*>(ctx))(lo, hi); };
-  if (!detail::runOnPool(begin, end, grain, tramp, const_cast<void*>(static_cast<const void*>(&f))))
-    f(begin, end);
+  if (!detail::runOnPool(begin, end, grain, tramp, const_cast<void*>(static_cast<const void*>(&f)))) f(begin, end);
 }
 
 }  // namespace cpu

@@ -65,10 +65,12 @@ void randomTyped(const RandomArgs& a, bool toBool) {
         parallelFor(0, a.n, kGrain / 4, [&](int64_t lo, int64_t hi) {
           if constexpr (std::is_same_v<T, float>) {
             const float lo_ = float(a.a), span = float(a.b - a.a);
-            forBits(a.seed, a.offset, lo, hi, [&](int64_t i, uint32_t r) { out[i] = lo_ + span * philox::toUnitFloat(r); });
+            forBits(a.seed, a.offset, lo, hi,
+                    [&](int64_t i, uint32_t r) { out[i] = lo_ + span * philox::toUnitFloat(r); });
           } else {
             const double span = a.b - a.a;
-            forBits(a.seed, a.offset, lo, hi, [&](int64_t i, uint32_t r) { out[i] = a.a + span * philox::toUnitDouble(r); });
+            forBits(a.seed, a.offset, lo, hi,
+                    [&](int64_t i, uint32_t r) { out[i] = a.a + span * philox::toUnitDouble(r); });
           }
         });
         return;
@@ -81,8 +83,8 @@ void randomTyped(const RandomArgs& a, bool toBool) {
       if (toBool) break;
       const double lowD = std::ceil(a.a), highD = std::ceil(a.b);
       if (!(lowD < highD) || std::fabs(lowD) > 9.0e18 || std::fabs(highD) > 9.0e18)
-        throw Error(ErrorKind::Argument, "random(int): expected finite low < high, got [" +
-                                             std::to_string(a.a) + ", " + std::to_string(a.b) + ")");
+        throw Error(ErrorKind::Argument, "random(int): expected finite low < high, got [" + std::to_string(a.a) + ", " +
+                                             std::to_string(a.b) + ")");
       const int64_t low = int64_t(lowD);
       const uint64_t range = uint64_t(int64_t(highD) - low);
       parallelFor(0, a.n, kGrain / 4, [&](int64_t lo, int64_t hi) {
@@ -104,19 +106,20 @@ void randomTyped(const RandomArgs& a, bool toBool) {
       parallelFor(0, a.n, kGrain / 4, [&](int64_t lo, int64_t hi) {
         if constexpr (std::is_same_v<T, float>) {
           const float p = float(a.a);
-          forBits(a.seed, a.offset, lo, hi, [&](int64_t i, uint32_t r) { out[i] = philox::toUnitFloat(r) < p ? value : T(0); });
+          forBits(a.seed, a.offset, lo, hi,
+                  [&](int64_t i, uint32_t r) { out[i] = philox::toUnitFloat(r) < p ? value : T(0); });
         } else {
-          forBits(a.seed, a.offset, lo, hi, [&](int64_t i, uint32_t r) { out[i] = philox::toUnitDouble(r) < a.a ? value : T(0); });
+          forBits(a.seed, a.offset, lo, hi,
+                  [&](int64_t i, uint32_t r) { out[i] = philox::toUnitDouble(r) < a.a ? value : T(0); });
         }
       });
       return;
     }
-    default:
-      throw Error(ErrorKind::Argument, "random: unknown kind " + std::to_string(int(a.kind)));
+    default: throw Error(ErrorKind::Argument, "random: unknown kind " + std::to_string(int(a.kind)));
   }
   throw Error(ErrorKind::DType, std::string("random: expected a ") +
-                                    (a.kind == RandomKind::Int ? "numeric" : "float32 or float64") +
-                                    " dtype, got " + dtypeName(a.dtype));
+                                    (a.kind == RandomKind::Int ? "numeric" : "float32 or float64") + " dtype, got " +
+                                    dtypeName(a.dtype));
 }
 
 }  // namespace

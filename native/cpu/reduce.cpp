@@ -46,12 +46,15 @@ struct Ctx {
 };
 
 // Float sums in double; integer sums in uint64 (wraps, no UB) read as int64.
-template <class T> using SumAcc = std::conditional_t<std::is_floating_point_v<T>, double, uint64_t>;
-template <class T> SumAcc<T> toAcc(T x) {
+template <class T>
+using SumAcc = std::conditional_t<std::is_floating_point_v<T>, double, uint64_t>;
+template <class T>
+SumAcc<T> toAcc(T x) {
   if constexpr (std::is_floating_point_v<T>) return double(x);
   else return uint64_t(int64_t(x));
 }
-template <class T> auto accValue(SumAcc<T> s) {
+template <class T>
+auto accValue(SumAcc<T> s) {
   if constexpr (std::is_floating_point_v<T>) return s;
   else return int64_t(s);
 }
@@ -133,9 +136,18 @@ struct ArgR {
     for (int64_t i = 0; i < n; ++i) {
       const T x = p[i * st];
       if constexpr (std::is_floating_point_v<T>) {
-        if (x != x) { best = x; idx = pos + i; any = true; return; }
+        if (x != x) {
+          best = x;
+          idx = pos + i;
+          any = true;
+          return;
+        }
       }
-      if (!any || (kMax ? x > best : x < best)) { best = x; idx = pos + i; any = true; }
+      if (!any || (kMax ? x > best : x < best)) {
+        best = x;
+        idx = pos + i;
+        any = true;
+      }
     }
   }
   void merge(const ArgR& o) {
@@ -164,7 +176,10 @@ struct LseR {
       else if (x > mr) mr = x;
     }
     if (nan || mr == -INFINITY) return;  // all -inf adds exp(-inf) = 0
-    if (mr == INFINITY) { posInf = true; return; }
+    if (mr == INFINITY) {
+      posInf = true;
+      return;
+    }
     double sr = 0.0;
     for (int64_t i = 0; i < n; ++i) sr += std::exp(double(p[i * st]) - mr);
     add(mr, sr);
@@ -297,9 +312,8 @@ Loop<1> partLoop(const Shape& shape, const int64_t* strides, const ReduceArgs& a
 
 template <class T>
 void reduceTyped(const ReduceArgs& a, const Loop<1>& outer, const Loop<1>& inner, const Ctx& c) {
-  const bool colPath = (a.op == ReduceOp::Sum || a.op == ReduceOp::Mean) && outer.ndim == 1 &&
-                       inner.ndim == 1 && outer.sizes[0] > 1 && inner.sizes[0] > 1 &&
-                       outer.strides[0][0] == int64_t(sizeof(T)) &&
+  const bool colPath = (a.op == ReduceOp::Sum || a.op == ReduceOp::Mean) && outer.ndim == 1 && inner.ndim == 1 &&
+                       outer.sizes[0] > 1 && inner.sizes[0] > 1 && outer.strides[0][0] == int64_t(sizeof(T)) &&
                        inner.strides[0][0] >= outer.sizes[0] * int64_t(sizeof(T));
   if (colPath) {
     const T* in = static_cast<const T*>(a.in.data);
@@ -317,8 +331,7 @@ void reduceTyped(const ReduceArgs& a, const Loop<1>& outer, const Loop<1>& inner
     case ReduceOp::ArgMin: return reduceWith<T, ArgR<T, false>>(a, outer, inner, c);
     case ReduceOp::LogSumExp: return reduceWith<T, LseR<T>>(a, outer, inner, c);
     case ReduceOp::Var: return reduceWith<T, VarR<T>>(a, outer, inner, c);
-    default:
-      throw Error(ErrorKind::Argument, "reduce: unknown op code " + std::to_string(int(a.op)));
+    default: throw Error(ErrorKind::Argument, "reduce: unknown op code " + std::to_string(int(a.op)));
   }
 }
 
@@ -335,8 +348,10 @@ void reduce(const ReduceArgs& a) {
   if (nIn == 0) {
     if (a.op == ReduceOp::Max || a.op == ReduceOp::Min || isArg)
       throw Error(ErrorKind::Shape, name + ": expected a non-empty reduced dimension, got 0 elements");
-    const double v = a.op == ReduceOp::Sum ? 0.0 : a.op == ReduceOp::Prod ? 1.0
-                   : a.op == ReduceOp::LogSumExp ? -INFINITY : NAN;  // Mean, Var
+    const double v = a.op == ReduceOp::Sum         ? 0.0
+                     : a.op == ReduceOp::Prod      ? 1.0
+                     : a.op == ReduceOp::LogSumExp ? -INFINITY
+                                                   : NAN;  // Mean, Var
     for (int64_t i = 0; i < nOut; ++i) store(a.out, a.outDtype, i, v);
     return;
   }

@@ -37,7 +37,7 @@ NT_ALWAYS_INLINE void softmaxRow(T* __restrict y, const T* __restrict x, int64_t
 
 template <class T>
 NT_ALWAYS_INLINE void softmaxBackwardRow(T* __restrict dx, const T* __restrict dy, const T* __restrict y, int64_t n,
-                        bool log) {
+                                         bool log) {
   if (log) {
     const T s = T(rowSum(dy, n));
     for (int64_t j = 0; j < n; ++j) dx[j] = dy[j] - expAny<T>(y[j]) * s;
@@ -55,11 +55,8 @@ NT_ALWAYS_INLINE void softmaxBackwardRow(T* __restrict dx, const T* __restrict d
 }
 
 // float32 rows get one copy per ISA (NT_VEC_CLONES in vec_exp.h).
-NT_VEC_CLONES void softmaxRowF32(float* y, const float* x, int64_t n, bool log) {
-  softmaxRow<float>(y, x, n, log);
-}
-NT_VEC_CLONES void softmaxBackwardRowF32(float* dx, const float* dy, const float* y, int64_t n,
-                                         bool log) {
+NT_VEC_CLONES void softmaxRowF32(float* y, const float* x, int64_t n, bool log) { softmaxRow<float>(y, x, n, log); }
+NT_VEC_CLONES void softmaxBackwardRowF32(float* dx, const float* dy, const float* y, int64_t n, bool log) {
   softmaxBackwardRow<float>(dx, dy, y, n, log);
 }
 

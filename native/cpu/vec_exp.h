@@ -46,7 +46,7 @@ namespace nt {
 namespace cpu {
 
 #if NT_GNU_VECTORS
-typedef float VecF __attribute__((vector_size(64)));   // 16 floats
+typedef float VecF __attribute__((vector_size(64)));  // 16 floats
 typedef uint32_t VecU __attribute__((vector_size(64)));
 typedef float VecF8 __attribute__((vector_size(32)));
 typedef float VecF4 __attribute__((vector_size(16)));
@@ -124,7 +124,7 @@ NT_ALWAYS_INLINE F expNonPos(const F& x) {
   const F t = x * 1.44269504088896341f + magic;
   const F nf = t - magic;  // n = round(x / ln2), in [-150, 0] for x in [-104, 0]
   const F p = expReduced(x, nf);
-  U bits;  // unsigned: the shift is defined for every bit pattern
+  U bits;                               // unsigned: the shift is defined for every bit pattern
   std::memcpy(&bits, &t, sizeof bits);  // the low mantissa bits of t hold n
   const U sbits = (bits + 151u) << 23;  // exponent field n + 24 + 127, in [1, 151]
   F scale;
@@ -179,9 +179,13 @@ NT_ALWAYS_INLINE double expShiftSumF32(float* __restrict y, const float* __restr
 template <class T>
 inline T expAny(T x);
 template <>
-NT_ALWAYS_INLINE float expAny<float>(float x) { return expVec(x); }
+NT_ALWAYS_INLINE float expAny<float>(float x) {
+  return expVec(x);
+}
 template <>
-NT_ALWAYS_INLINE double expAny<double>(double x) { return __builtin_exp(x); }
+NT_ALWAYS_INLINE double expAny<double>(double x) {
+  return __builtin_exp(x);
+}
 
 constexpr int kLanes = 8;
 

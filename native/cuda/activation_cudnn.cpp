@@ -138,9 +138,7 @@ bool cudnnUnary(const Ctx& c, const UnaryArgs& a) {
     checkStatus(api.activationForward(c.cudnnHandle, act.get(), sc.alpha(a.in.dtype), desc.get(), a.in.data,
                                       sc.beta(a.in.dtype), desc.get(), a.out.data),
                 "unary", "cudnnActivationForward");
-  } catch (const CudnnFailure& e) {
-    return fallBack(kActFwd, "unary", e);
-  }
+  } catch (const CudnnFailure& e) { return fallBack(kActFwd, "unary", e); }
   return true;
 }
 
@@ -165,13 +163,10 @@ bool cudnnActivationBackward(const Ctx& c, const BinaryArgs& a) {
     const TensorDesc desc(api, dt, 1, int(n), "binary");
     const ActivationDesc act(api, mode, "binary");
     const Scale sc;
-    checkStatus(api.activationBackward(c.cudnnHandle, act.get(), sc.alpha(dt), desc.get(), a.b.data,
-                                       desc.get(), a.a.data, desc.get(), a.b.data, sc.beta(dt),
-                                       desc.get(), a.out.data),
+    checkStatus(api.activationBackward(c.cudnnHandle, act.get(), sc.alpha(dt), desc.get(), a.b.data, desc.get(),
+                                       a.a.data, desc.get(), a.b.data, sc.beta(dt), desc.get(), a.out.data),
                 "binary", "cudnnActivationBackward");
-  } catch (const CudnnFailure& e) {
-    return fallBack(kActBwd, "binary", e);
-  }
+  } catch (const CudnnFailure& e) { return fallBack(kActBwd, "binary", e); }
   return true;
 }
 
@@ -184,12 +179,10 @@ bool cudnnSoftmax(const Ctx& c, const SoftmaxArgs& a) {
     const TensorDesc desc(api, a.dtype, int(a.rows), int(a.cols), "softmax");
     const Scale sc;
     checkStatus(api.softmaxForward(c.cudnnHandle, a.log ? CUDNN_SOFTMAX_LOG : CUDNN_SOFTMAX_ACCURATE,
-                                   CUDNN_SOFTMAX_MODE_INSTANCE, sc.alpha(a.dtype), desc.get(), a.in,
-                                   sc.beta(a.dtype), desc.get(), a.out),
+                                   CUDNN_SOFTMAX_MODE_INSTANCE, sc.alpha(a.dtype), desc.get(), a.in, sc.beta(a.dtype),
+                                   desc.get(), a.out),
                 "softmax", "cudnnSoftmaxForward");
-  } catch (const CudnnFailure& e) {
-    return fallBack(kSoftFwd, "softmax", e);
-  }
+  } catch (const CudnnFailure& e) { return fallBack(kSoftFwd, "softmax", e); }
   return true;
 }
 
@@ -202,12 +195,10 @@ bool cudnnSoftmaxBackward(const Ctx& c, const SoftmaxBackwardArgs& a) {
     const TensorDesc desc(api, a.dtype, int(a.rows), int(a.cols), "softmaxBackward");
     const Scale sc;
     checkStatus(api.softmaxBackward(c.cudnnHandle, a.log ? CUDNN_SOFTMAX_LOG : CUDNN_SOFTMAX_ACCURATE,
-                                    CUDNN_SOFTMAX_MODE_INSTANCE, sc.alpha(a.dtype), desc.get(), a.y,
-                                    desc.get(), a.dy, sc.beta(a.dtype), desc.get(), a.dx),
+                                    CUDNN_SOFTMAX_MODE_INSTANCE, sc.alpha(a.dtype), desc.get(), a.y, desc.get(), a.dy,
+                                    sc.beta(a.dtype), desc.get(), a.dx),
                 "softmaxBackward", "cudnnSoftmaxBackward");
-  } catch (const CudnnFailure& e) {
-    return fallBack(kSoftBwd, "softmaxBackward", e);
-  }
+  } catch (const CudnnFailure& e) { return fallBack(kSoftBwd, "softmaxBackward", e); }
   return true;
 }
 

@@ -42,10 +42,10 @@ void* DeviceAllocator::alloc(size_t nbytes) {
     size_t freeB = 0, totalB = 0;
     cudaMemGetInfo(&freeB, &totalB);
     cudaGetLastError();
-    throw Error(ErrorKind::OutOfMemory,
-                "cuda: out of memory allocating " + std::to_string(nbytes) + " bytes (allocated " +
-                    std::to_string(allocated_) + ", reserved " + std::to_string(reserved_) +
-                    ", free " + std::to_string(freeB) + " of total " + std::to_string(totalB) + ")");
+    throw Error(ErrorKind::OutOfMemory, "cuda: out of memory allocating " + std::to_string(nbytes) +
+                                            " bytes (allocated " + std::to_string(allocated_) + ", reserved " +
+                                            std::to_string(reserved_) + ", free " + std::to_string(freeB) +
+                                            " of total " + std::to_string(totalB) + ")");
   }
   check(e, "cuda alloc: cudaMalloc");
   live_[p] = size;

@@ -50,7 +50,9 @@ class DeviceAllocator {
 class TempBuffer {
  public:
   TempBuffer(DeviceAllocator& a, size_t nbytes) : a_(a), p_(nbytes ? a.alloc(nbytes) : nullptr) {}
-  ~TempBuffer() { if (p_) a_.release(p_); }
+  ~TempBuffer() {
+    if (p_) a_.release(p_);
+  }
   TempBuffer(const TempBuffer&) = delete;
   TempBuffer& operator=(const TempBuffer&) = delete;
   void* get() const { return p_; }

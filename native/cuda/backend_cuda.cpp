@@ -79,7 +79,8 @@ class CudaBackend final : public Backend {
     const Ctx& c = enter();
     if (a.N <= 0) return;
     if (!isFloating(a.dtype))
-      throw Error(ErrorKind::DType, std::string("cross_entropy: expected float32 or float64, got ") + dtypeName(a.dtype));
+      throw Error(ErrorKind::DType,
+                  std::string("cross_entropy: expected float32 or float64, got ") + dtypeName(a.dtype));
     queueIndexCheck(c, a.targets, a.targetDtype, a.N, a.C, &a.ignoreIndex, IndexErrorOp::CrossEntropy, 0);
     launchCrossEntropy(c, a);
   }

@@ -38,22 +38,20 @@ typedef cublasStatus_t (*PFN_cublasSetStream_v2)(cublasHandle_t, cudaStream_t);
 typedef cublasStatus_t (*PFN_cublasSetMathMode)(cublasHandle_t, cublasMath_t);
 typedef cublasStatus_t (*PFN_cublasGetVersion_v2)(cublasHandle_t, int*);
 typedef const char* (*PFN_cublasGetStatusString)(cublasStatus_t);
-typedef cublasStatus_t (*PFN_cublasSgemm_v2)(cublasHandle_t, cublasOperation_t, cublasOperation_t,
-                                             int m, int n, int k, const float* alpha,
-                                             const float* A, int lda, const float* B, int ldb,
+typedef cublasStatus_t (*PFN_cublasSgemm_v2)(cublasHandle_t, cublasOperation_t, cublasOperation_t, int m, int n, int k,
+                                             const float* alpha, const float* A, int lda, const float* B, int ldb,
                                              const float* beta, float* C, int ldc);
-typedef cublasStatus_t (*PFN_cublasDgemm_v2)(cublasHandle_t, cublasOperation_t, cublasOperation_t,
-                                             int m, int n, int k, const double* alpha,
-                                             const double* A, int lda, const double* B, int ldb,
+typedef cublasStatus_t (*PFN_cublasDgemm_v2)(cublasHandle_t, cublasOperation_t, cublasOperation_t, int m, int n, int k,
+                                             const double* alpha, const double* A, int lda, const double* B, int ldb,
                                              const double* beta, double* C, int ldc);
-typedef cublasStatus_t (*PFN_cublasSgemmStridedBatched)(
-    cublasHandle_t, cublasOperation_t, cublasOperation_t, int m, int n, int k,
-    const float* alpha, const float* A, int lda, long long int strideA, const float* B, int ldb,
-    long long int strideB, const float* beta, float* C, int ldc, long long int strideC,
-    int batchCount);
-typedef cublasStatus_t (*PFN_cublasDgemmStridedBatched)(
-    cublasHandle_t, cublasOperation_t, cublasOperation_t, int m, int n, int k,
-    const double* alpha, const double* A, int lda, long long int strideA, const double* B,
-    int ldb, long long int strideB, const double* beta, double* C, int ldc,
-    long long int strideC, int batchCount);
+typedef cublasStatus_t (*PFN_cublasSgemmStridedBatched)(cublasHandle_t, cublasOperation_t, cublasOperation_t, int m,
+                                                        int n, int k, const float* alpha, const float* A, int lda,
+                                                        long long int strideA, const float* B, int ldb,
+                                                        long long int strideB, const float* beta, float* C, int ldc,
+                                                        long long int strideC, int batchCount);
+typedef cublasStatus_t (*PFN_cublasDgemmStridedBatched)(cublasHandle_t, cublasOperation_t, cublasOperation_t, int m,
+                                                        int n, int k, const double* alpha, const double* A, int lda,
+                                                        long long int strideA, const double* B, int ldb,
+                                                        long long int strideB, const double* beta, double* C, int ldc,
+                                                        long long int strideC, int batchCount);
 }

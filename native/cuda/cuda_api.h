@@ -25,7 +25,9 @@ std::string infoJson();
 // The CUDA backend; throws Error(NotCompiled / Cuda) when unusable.
 Backend& backend();
 
-struct MemStats { uint64_t allocated = 0, reserved = 0; };
+struct MemStats {
+  uint64_t allocated = 0, reserved = 0;
+};
 MemStats memStats();
 void emptyCache();
 void setAllowTF32(bool allow);

@@ -12,9 +12,8 @@ namespace cuda {
 
 // Errors after which the CUDA context is unusable until the process restarts.
 inline bool isStickyError(cudaError_t e) {
-  return e == cudaErrorIllegalAddress || e == cudaErrorLaunchFailure ||
-         e == cudaErrorHardwareStackError || e == cudaErrorIllegalInstruction ||
-         e == cudaErrorMisalignedAddress || e == cudaErrorInvalidAddressSpace ||
+  return e == cudaErrorIllegalAddress || e == cudaErrorLaunchFailure || e == cudaErrorHardwareStackError ||
+         e == cudaErrorIllegalInstruction || e == cudaErrorMisalignedAddress || e == cudaErrorInvalidAddressSpace ||
          e == cudaErrorInvalidPc || e == cudaErrorAssert;
 }
 

@@ -15,9 +15,11 @@ void library(std::string& o, const char* key, const std::string& path, const std
   jsonField(o, key);
   std::string l = "{";
   jsonField(l, "path");
-  if (path.empty()) l += "null"; else appendJsonString(l, path);
+  if (path.empty()) l += "null";
+  else appendJsonString(l, path);
   jsonField(l, "error");
-  if (error.empty()) l += "null"; else appendJsonString(l, error);
+  if (error.empty()) l += "null";
+  else appendJsonString(l, error);
   o += l + "}";
 }
 
@@ -27,14 +29,17 @@ std::string cudnnFallbackHook() {
   std::string why;
   const CudnnApi* api = loadCudnn(&why);
   std::string o = "{";
-  jsonField(o, "loaded"); o += api ? "true" : "false";
-  jsonField(o, "reason"); appendJsonString(o, why);
+  jsonField(o, "loaded");
+  o += api ? "true" : "false";
+  jsonField(o, "reason");
+  appendJsonString(o, why);
   if (api) {
     static std::mutex mu;
     Ctx c;
     c.cudnn = api;
     c.cudnnMutex = &mu;
-    jsonField(o, "create"); o += std::to_string(int(api->create(&c.cudnnHandle)));
+    jsonField(o, "create");
+    o += std::to_string(int(api->create(&c.cudnnHandle)));
     float in[4] = {-1, 0, 1, 2}, out[4] = {0, 0, 0, 0};
     UnaryArgs u{};
     u.op = UnaryOp::Relu;
@@ -47,10 +52,14 @@ std::string cudnnFallbackHook() {
     const bool first = cudnnUnary(c, u), second = cudnnUnary(c, u);
     SoftmaxArgs sm{1, 4, out, in, DType::Float32, false};
     const bool softmax = cudnnSoftmax(c, sm);
-    jsonField(o, "unaryFirst"); o += first ? "true" : "false";
-    jsonField(o, "unarySecond"); o += second ? "true" : "false";
-    jsonField(o, "softmax"); o += softmax ? "true" : "false";
-    jsonField(o, "notes"); appendJsonStrings(o, cudnnFallbackNotes());
+    jsonField(o, "unaryFirst");
+    o += first ? "true" : "false";
+    jsonField(o, "unarySecond");
+    o += second ? "true" : "false";
+    jsonField(o, "softmax");
+    o += softmax ? "true" : "false";
+    jsonField(o, "notes");
+    appendJsonStrings(o, cudnnFallbackNotes());
     if (c.cudnnHandle) api->destroy(c.cudnnHandle);
   }
   return o + "}";
@@ -60,7 +69,8 @@ std::string cudnnFallbackHook() {
 
 std::string librariesJson() {
   std::string o = "{";
-  jsonField(o, "compiled"); o += "true";
+  jsonField(o, "compiled");
+  o += "true";
   std::string cublasWhy, cudnnWhy;
   const CublasApi* cublas = loadCublas(&cublasWhy);
   const CudnnApi* cudnn = loadCudnn(&cudnnWhy);
@@ -71,8 +81,10 @@ std::string librariesJson() {
   auto item = [&](const std::string& dir, const std::string& source) {
     if (list.size() > 1) list += ',';
     std::string e = "{";
-    jsonField(e, "dir"); appendJsonString(e, dir);
-    jsonField(e, "source"); appendJsonString(e, source);
+    jsonField(e, "dir");
+    appendJsonString(e, dir);
+    jsonField(e, "source");
+    appendJsonString(e, source);
     list += e + "}";
   };
   for (const auto& d : envLibDirs()) item(d, "NODETORCH_CUDA_LIB_PATH");
@@ -80,8 +92,10 @@ std::string librariesJson() {
   const LibSearch& s = usualLibDirs();
   for (const auto& d : s.dirs) item(d.dir, d.source);
   o += list + "]";
-  jsonField(o, "sitePackages"); appendJsonStrings(o, s.sitePackages);
-  jsonField(o, "python"); appendJsonString(o, s.pythonNote);
+  jsonField(o, "sitePackages");
+  appendJsonStrings(o, s.sitePackages);
+  jsonField(o, "python");
+  appendJsonString(o, s.pythonNote);
   return o + "}";
 }
 

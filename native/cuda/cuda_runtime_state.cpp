@@ -28,8 +28,8 @@ namespace {
 struct Runtime {
   std::once_flag once;
   std::atomic<bool> ready{false};
-  std::string reason;      // why CUDA is unusable (empty when ready)
-  std::string cudnnNote;   // why cuDNN is not used (empty when loaded)
+  std::string reason;     // why CUDA is unusable (empty when ready)
+  std::string cudnnNote;  // why cuDNN is not used (empty when loaded)
   int deviceCount = 0, runtimeVersion = 0, driverVersion = 0;
   std::string deviceName;
   int ccMajor = 0, ccMinor = 0, smCount = 0;
@@ -63,8 +63,7 @@ std::string describeCudaFailure(cudaError_t e, const Runtime& r) {
   void* h = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
   if (!h) {
     const char* err = dlerror();
-    return "no NVIDIA driver: libcuda.so.1 could not be loaded (" + std::string(err ? err : "not found") +
-           "); " + code;
+    return "no NVIDIA driver: libcuda.so.1 could not be loaded (" + std::string(err ? err : "not found") + "); " + code;
   }
   dlclose(h);
   if (e == cudaErrorInsufficientDriver || (r.driverVersion > 0 && r.driverVersion < r.runtimeVersion))
@@ -124,8 +123,8 @@ void probe(Runtime& r) {
     r.smCount = p.multiProcessorCount;
     r.totalMemory = p.totalGlobalMem;
     if (p.major * 10 + p.minor < 75) {
-      r.reason = "device 0 (" + r.deviceName + ") has compute capability " + std::to_string(p.major) +
-                 "." + std::to_string(p.minor) + "; this build of nodetorch needs 7.5 or newer";
+      r.reason = "device 0 (" + r.deviceName + ") has compute capability " + std::to_string(p.major) + "." +
+                 std::to_string(p.minor) + "; this build of nodetorch needs 7.5 or newer";
       return;
     }
     need(cudaStreamCreateWithFlags(&c.stream, cudaStreamNonBlocking), "cudaStreamCreateWithFlags");
@@ -175,9 +174,7 @@ void probe(Runtime& r) {
     }
     cudaGetLastError();
     r.ready = true;
-  } catch (const std::exception& ex) {
-    r.reason = std::string("CUDA setup failed: ") + ex.what();
-  }
+  } catch (const std::exception& ex) { r.reason = std::string("CUDA setup failed: ") + ex.what(); }
 }
 
 Runtime& probed() {
@@ -185,9 +182,7 @@ Runtime& probed() {
   std::call_once(r.once, [&r] {
     try {
       probe(r);
-    } catch (const std::exception& ex) {
-      r.reason = std::string("CUDA probe failed: ") + ex.what();
-    }
+    } catch (const std::exception& ex) { r.reason = std::string("CUDA probe failed: ") + ex.what(); }
   });
   return r;
 }
@@ -213,14 +208,20 @@ int deviceCount() {
 std::string infoJson() {
   Runtime& r = probed();
   std::string o = "{";
-  field(o, "compiled"); o += "true";
-  field(o, "available"); o += r.ready ? "true" : "false";
+  field(o, "compiled");
+  o += "true";
+  field(o, "available");
+  o += r.ready ? "true" : "false";
   field(o, "reason");
-  if (r.ready) o += "null"; else appendJsonString(o, r.reason);
-  field(o, "runtimeVersion"); appendJsonString(o, versionText(r.runtimeVersion));
+  if (r.ready) o += "null";
+  else appendJsonString(o, r.reason);
+  field(o, "runtimeVersion");
+  appendJsonString(o, versionText(r.runtimeVersion));
   field(o, "driverVersion");
-  if (r.driverVersion > 0) appendJsonString(o, versionText(r.driverVersion)); else o += "null";
-  field(o, "deviceCount"); o += std::to_string(r.deviceCount);
+  if (r.driverVersion > 0) appendJsonString(o, versionText(r.driverVersion));
+  else o += "null";
+  field(o, "deviceCount");
+  o += std::to_string(r.deviceCount);
   field(o, "device");
   if (!r.deviceName.empty()) {
     o += "{\"index\":0,\"name\":";
@@ -248,11 +249,16 @@ std::string infoJson() {
     o += "null";
   }
   field(o, "cudnnNote");
-  if (r.ready && !r.cudnnNote.empty()) appendJsonString(o, r.cudnnNote); else o += "null";
-  field(o, "driverFloor"); appendJsonString(o, kDriverFloor);
-  field(o, "cudnnFallbacks"); appendJsonStrings(o, cudnnFallbackNotes());
-  field(o, "stream"); o += "\"non-blocking\"";
-  field(o, "allowTF32"); o += gAllowTF32 ? "true" : "false";
+  if (r.ready && !r.cudnnNote.empty()) appendJsonString(o, r.cudnnNote);
+  else o += "null";
+  field(o, "driverFloor");
+  appendJsonString(o, kDriverFloor);
+  field(o, "cudnnFallbacks");
+  appendJsonStrings(o, cudnnFallbackNotes());
+  field(o, "stream");
+  o += "\"non-blocking\"";
+  field(o, "allowTF32");
+  o += gAllowTF32 ? "true" : "false";
   o += "}";
   return o;
 }

@@ -26,8 +26,8 @@ struct Ctx {
   DeviceAllocator* alloc = nullptr;
   const CublasApi* cublas = nullptr;
   cublasHandle_t cublasHandle = nullptr;
-  std::mutex* cublasMutex = nullptr;   // math mode + call must not interleave
-  const CudnnApi* cudnn = nullptr;     // null when cuDNN is not loaded
+  std::mutex* cublasMutex = nullptr;  // math mode + call must not interleave
+  const CudnnApi* cudnn = nullptr;    // null when cuDNN is not loaded
   cudnnHandle_t cudnnHandle = nullptr;
   // cuDNN forbids concurrent use of one handle; Node worker threads share it.
   std::mutex* cudnnMutex = nullptr;
@@ -36,7 +36,7 @@ struct Ctx {
   // position of the launch being checked (kNoBadIndex when none), errRecord
   // the first error not yet reported. errFlagMutex keeps one thread's check
   // and commit kernels adjacent on the stream.
-  int64_t* errFlag = nullptr;       // device, 1 entry
+  int64_t* errFlag = nullptr;             // device, 1 entry
   IndexErrorRecord* errRecord = nullptr;  // device, 1 entry
   std::mutex* errFlagMutex = nullptr;
 };

@@ -39,30 +39,25 @@ typedef cudnnStatus_t (*PFN_cudnnDestroy)(cudnnHandle_t);
 typedef cudnnStatus_t (*PFN_cudnnSetStream)(cudnnHandle_t, cudaStream_t);
 typedef cudnnStatus_t (*PFN_cudnnCreateTensorDescriptor)(cudnnTensorDescriptor_t*);
 typedef cudnnStatus_t (*PFN_cudnnDestroyTensorDescriptor)(cudnnTensorDescriptor_t);
-typedef cudnnStatus_t (*PFN_cudnnSetTensor4dDescriptor)(cudnnTensorDescriptor_t, cudnnTensorFormat_t,
-                                                        cudnnDataType_t, int n, int c, int h, int w);
+typedef cudnnStatus_t (*PFN_cudnnSetTensor4dDescriptor)(cudnnTensorDescriptor_t, cudnnTensorFormat_t, cudnnDataType_t,
+                                                        int n, int c, int h, int w);
 typedef cudnnStatus_t (*PFN_cudnnCreateActivationDescriptor)(cudnnActivationDescriptor_t*);
 typedef cudnnStatus_t (*PFN_cudnnDestroyActivationDescriptor)(cudnnActivationDescriptor_t);
-typedef cudnnStatus_t (*PFN_cudnnSetActivationDescriptor)(cudnnActivationDescriptor_t,
-                                                          cudnnActivationMode_t,
+typedef cudnnStatus_t (*PFN_cudnnSetActivationDescriptor)(cudnnActivationDescriptor_t, cudnnActivationMode_t,
                                                           cudnnNanPropagation_t, double coef);
-typedef cudnnStatus_t (*PFN_cudnnActivationForward)(cudnnHandle_t, cudnnActivationDescriptor_t,
-                                                    const void* alpha, cudnnTensorDescriptor_t xDesc,
-                                                    const void* x, const void* beta,
+typedef cudnnStatus_t (*PFN_cudnnActivationForward)(cudnnHandle_t, cudnnActivationDescriptor_t, const void* alpha,
+                                                    cudnnTensorDescriptor_t xDesc, const void* x, const void* beta,
                                                     cudnnTensorDescriptor_t yDesc, void* y);
-typedef cudnnStatus_t (*PFN_cudnnActivationBackward)(
-    cudnnHandle_t, cudnnActivationDescriptor_t, const void* alpha, cudnnTensorDescriptor_t yDesc,
-    const void* y, cudnnTensorDescriptor_t dyDesc, const void* dy, cudnnTensorDescriptor_t xDesc,
-    const void* x, const void* beta, cudnnTensorDescriptor_t dxDesc, void* dx);
-typedef cudnnStatus_t (*PFN_cudnnSoftmaxForward)(cudnnHandle_t, cudnnSoftmaxAlgorithm_t,
-                                                 cudnnSoftmaxMode_t, const void* alpha,
-                                                 cudnnTensorDescriptor_t xDesc, const void* x,
-                                                 const void* beta, cudnnTensorDescriptor_t yDesc,
-                                                 void* y);
-typedef cudnnStatus_t (*PFN_cudnnSoftmaxBackward)(cudnnHandle_t, cudnnSoftmaxAlgorithm_t,
-                                                  cudnnSoftmaxMode_t, const void* alpha,
-                                                  cudnnTensorDescriptor_t yDesc, const void* y,
-                                                  cudnnTensorDescriptor_t dyDesc, const void* dy,
-                                                  const void* beta, cudnnTensorDescriptor_t dxDesc,
-                                                  void* dx);
+typedef cudnnStatus_t (*PFN_cudnnActivationBackward)(cudnnHandle_t, cudnnActivationDescriptor_t, const void* alpha,
+                                                     cudnnTensorDescriptor_t yDesc, const void* y,
+                                                     cudnnTensorDescriptor_t dyDesc, const void* dy,
+                                                     cudnnTensorDescriptor_t xDesc, const void* x, const void* beta,
+                                                     cudnnTensorDescriptor_t dxDesc, void* dx);
+typedef cudnnStatus_t (*PFN_cudnnSoftmaxForward)(cudnnHandle_t, cudnnSoftmaxAlgorithm_t, cudnnSoftmaxMode_t,
+                                                 const void* alpha, cudnnTensorDescriptor_t xDesc, const void* x,
+                                                 const void* beta, cudnnTensorDescriptor_t yDesc, void* y);
+typedef cudnnStatus_t (*PFN_cudnnSoftmaxBackward)(cudnnHandle_t, cudnnSoftmaxAlgorithm_t, cudnnSoftmaxMode_t,
+                                                  const void* alpha, cudnnTensorDescriptor_t yDesc, const void* y,
+                                                  cudnnTensorDescriptor_t dyDesc, const void* dy, const void* beta,
+                                                  cudnnTensorDescriptor_t dxDesc, void* dx);
 }

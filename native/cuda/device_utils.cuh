@@ -151,7 +151,9 @@ struct Lse {
   T m, s;
 };
 template <typename T>
-__device__ __forceinline__ Lse<T> lseInit() { return {T(-INFINITY), T(0)}; }
+__device__ __forceinline__ Lse<T> lseInit() {
+  return {T(-INFINITY), T(0)};
+}
 template <typename T>
 __device__ __forceinline__ void lseAdd(Lse<T>& st, T x) {
   if (x == T(-INFINITY)) return;  // contributes exp(-inf) = 0; avoids inf - inf

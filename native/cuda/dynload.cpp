@@ -1,9 +1,9 @@
 // Finds and dlopens cuBLAS and cuDNN: in the directories of
 // $NODETORCH_CUDA_LIB_PATH (':'-separated, tried first), by soname (the
 // loader's search), then in the folders of lib_search.h (pip wheels in
-// virtual/conda/user/system environments, torch/lib, the CUDA toolkit). A library's companions (libcublasLt, libcudnn_graph/_ops) are opened
-// from the same directory first, so its dependencies resolve even when that
-// directory is not on the loader's search path.
+// virtual/conda/user/system environments, torch/lib, the CUDA toolkit). A library's companions (libcublasLt,
+// libcudnn_graph/_ops) are opened from the same directory first, so its dependencies resolve even when that directory
+// is not on the loader's search path.
 #include "cuda/dynload.h"
 #include "cuda/lib_search.h"
 
@@ -31,9 +31,8 @@ std::string dlerr() {
 
 // Opens dir/so after opening the companions present in dir (so the loader
 // finds them by soname when `so` asks for them). Returns null if absent.
-void* openInDir(const std::string& dir, const std::string& so,
-                const std::vector<std::string>& companions, std::string* path,
-                std::string* tried) {
+void* openInDir(const std::string& dir, const std::string& so, const std::vector<std::string>& companions,
+                std::string* path, std::string* tried) {
   const std::string file = dir + "/" + so;
   if (!fileExists(file)) return nullptr;
   for (const auto& c : companions) {
@@ -50,8 +49,8 @@ void* openInDir(const std::string& dir, const std::string& so,
 
 // Tries one soname: $NODETORCH_CUDA_LIB_PATH, the loader's search
 // (LD_LIBRARY_PATH, ldconfig cache, RUNPATH), then the usual directories.
-void* openLibrary(const std::string& so, const std::vector<std::string>& companions,
-                  const char* probeSymbol, std::string* path, std::string* tried) {
+void* openLibrary(const std::string& so, const std::vector<std::string>& companions, const char* probeSymbol,
+                  std::string* path, std::string* tried) {
   for (const auto& d : envLibDirs())
     if (void* h = openInDir(d, so, companions, path, tried)) return h;
   if (void* h = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL)) {
@@ -89,8 +88,10 @@ const CublasApi* loadCublas(std::string* why) {
     if (!h) h = openLibrary("libcublas.so.12", {"libcublasLt.so.12"}, "cublasCreate_v2", &api.path, &tried);
     if (!h) {
       tried += searchedDirsText();
-      error = "cuBLAS could not be loaded (set NODETORCH_CUDA_LIB_PATH to the directory holding "
-              "libcublas.so.13 or libcublas.so.12); tried:" + tried;
+      error =
+          "cuBLAS could not be loaded (set NODETORCH_CUDA_LIB_PATH to the directory holding "
+          "libcublas.so.13 or libcublas.so.12); tried:" +
+          tried;
       return;
     }
     std::string missing;
@@ -131,8 +132,8 @@ const CudnnApi* loadCudnn(std::string* why) {
     // cuDNN 9's libcudnn.so.9 is a shim that dlopens its sub-libraries by
     // soname; opening them first from the same directory makes that work
     // without LD_LIBRARY_PATH (and avoids cuDNN aborting when one is missing).
-    void* h = openLibrary("libcudnn.so.9", {"libcudnn_graph.so.9", "libcudnn_ops.so.9"},
-                          "cudnnCreate", &api.path, &tried);
+    void* h =
+        openLibrary("libcudnn.so.9", {"libcudnn_graph.so.9", "libcudnn_ops.so.9"}, "cudnnCreate", &api.path, &tried);
     if (!h) {
       tried += searchedDirsText();
       error = "cuDNN 9 not found; tried:" + tried;
@@ -163,8 +164,7 @@ const CudnnApi* loadCudnn(std::string* why) {
       return;
     }
     if (api.getVersion() < 90000) {
-      error = "cuDNN at " + api.path + " is version " + std::to_string(api.getVersion()) +
-              ", nodetorch needs cuDNN 9";
+      error = "cuDNN at " + api.path + " is version " + std::to_string(api.getVersion()) + ", nodetorch needs cuDNN 9";
       return;
     }
     ok = true;

@@ -17,9 +17,9 @@
 #include <string>
 #include <type_traits>
 
+#include "common/codes.gen.h"
 #include "common/elementwise_check.h"
 #include "common/elementwise_ops.h"
-#include "common/codes.gen.h"
 #include "common/op_visit.h"
 #include "cuda/device_utils.cuh"
 #include "cuda/kernels.h"
@@ -70,9 +70,11 @@ __device__ __forceinline__ uint8_t applyCompare(BinaryOp op, T a, T b) {
 
 template <typename T>
 struct FillF {
-  T* out; T value;
+  T* out;
+  T value;
   __device__ void operator()(const int64_t (&o)[1]) const { out[o[0]] = value; }
-  template <int V> __device__ void vec(int64_t i) const {
+  template <int V>
+  __device__ void vec(int64_t i) const {
     Vec<T, V> y;
 #pragma unroll
     for (int j = 0; j < V; ++j) y.v[j] = value;
@@ -82,7 +84,8 @@ struct FillF {
 
 template <typename Ti, typename To, bool kToBool>
 struct CopyF {
-  To* out; const Ti* in;
+  To* out;
+  const Ti* in;
   __device__ void operator()(const int64_t (&o)[2]) const {
     const Ti x = in[o[1]];
     if constexpr (kToBool) out[o[0]] = To(x != Ti(0));
@@ -92,9 +95,13 @@ struct CopyF {
 
 template <typename T>
 struct UnaryF {
-  UnaryOp op; T* out; const T* in; ew::UnaryParams<T> q;
+  UnaryOp op;
+  T* out;
+  const T* in;
+  ew::UnaryParams<T> q;
   __device__ void operator()(const int64_t (&o)[2]) const { out[o[0]] = applyUnary(op, in[o[1]], q); }
-  template <int V> __device__ void vec(int64_t i) const {
+  template <int V>
+  __device__ void vec(int64_t i) const {
     Vec<T, V> x = *reinterpret_cast<const Vec<T, V>*>(in + i);
 #pragma unroll
     for (int j = 0; j < V; ++j) x.v[j] = applyUnary(op, x.v[j], q);
@@ -104,9 +111,14 @@ struct UnaryF {
 
 template <typename T>
 struct BinaryF {
-  BinaryOp op; T* out; const T* a; const T* b; T alpha;
+  BinaryOp op;
+  T* out;
+  const T* a;
+  const T* b;
+  T alpha;
   __device__ void operator()(const int64_t (&o)[3]) const { out[o[0]] = applyBinary(op, a[o[1]], b[o[2]], alpha); }
-  template <int V> __device__ void vec(int64_t i) const {
+  template <int V>
+  __device__ void vec(int64_t i) const {
     Vec<T, V> x = *reinterpret_cast<const Vec<T, V>*>(a + i);
     const Vec<T, V> y = *reinterpret_cast<const Vec<T, V>*>(b + i);
 #pragma unroll
@@ -117,9 +129,13 @@ struct BinaryF {
 
 template <typename T>
 struct CompareF {
-  BinaryOp op; uint8_t* out; const T* a; const T* b;
+  BinaryOp op;
+  uint8_t* out;
+  const T* a;
+  const T* b;
   __device__ void operator()(const int64_t (&o)[3]) const { out[o[0]] = applyCompare(op, a[o[1]], b[o[2]]); }
-  template <int V> __device__ void vec(int64_t i) const {
+  template <int V>
+  __device__ void vec(int64_t i) const {
     const Vec<T, V> x = *reinterpret_cast<const Vec<T, V>*>(a + i);
     const Vec<T, V> y = *reinterpret_cast<const Vec<T, V>*>(b + i);
     Vec<uint8_t, V> r;
@@ -131,7 +147,10 @@ struct CompareF {
 
 template <typename T, typename C>
 struct WhereF {
-  T* out; const C* cond; const T* a; const T* b;
+  T* out;
+  const C* cond;
+  const T* a;
+  const T* b;
   __device__ void operator()(const int64_t (&o)[4]) const { out[o[0]] = cond[o[1]] != C(0) ? a[o[2]] : b[o[3]]; }
 };
 
@@ -221,8 +240,7 @@ void launchCopy(const Ctx& c, const CopyArgs& a) {
   const DType od = a.out.dtype, id = a.in.dtype;
   if (od == id || (od == DType::UInt8 && id == DType::Bool)) {
     if (allUnitStride(p)) {
-      check(cudaMemcpyAsync(a.out.data, a.in.data, size_t(n) * dtypeSize(id),
-                            cudaMemcpyDeviceToDevice, c.stream),
+      check(cudaMemcpyAsync(a.out.data, a.in.data, size_t(n) * dtypeSize(id), cudaMemcpyDeviceToDevice, c.stream),
             "copy: cudaMemcpyAsync");
     } else {
       switch (dtypeSize(od)) {
@@ -236,7 +254,9 @@ void launchCopy(const Ctx& c, const CopyArgs& a) {
   NT_DISPATCH_ALL(id, [&] {
     using Ti = T;
     if (od == DType::Bool) {
-      runStrided(c, p, n, CopyF<Ti, uint8_t, true>{static_cast<uint8_t*>(a.out.data), static_cast<const Ti*>(a.in.data)}, "copy");
+      runStrided(c, p, n,
+                 CopyF<Ti, uint8_t, true>{static_cast<uint8_t*>(a.out.data), static_cast<const Ti*>(a.in.data)},
+                 "copy");
       return;
     }
     NT_DISPATCH_ALL(od, [&] {
@@ -250,8 +270,8 @@ void launchArange(const Ctx& c, const ArangeArgs& a) {
   if (a.n <= 0) return;
   const bool toBool = a.out.dtype == DType::Bool;
   NT_DISPATCH_ALL(a.out.dtype, [&] {
-    arangeKernel<T><<<gridFor(a.n, kThreads), kThreads, 0, c.stream>>>(
-        a.n, static_cast<T*>(a.out.data), a.out.strides[0], a.start, a.step, toBool);
+    arangeKernel<T><<<gridFor(a.n, kThreads), kThreads, 0, c.stream>>>(a.n, static_cast<T*>(a.out.data),
+                                                                       a.out.strides[0], a.start, a.step, toBool);
     checkLaunch("arange");
   });
 }
@@ -264,9 +284,9 @@ void launchUnary(const Ctx& c, const UnaryArgs& a) {
   const int64_t* s[2] = {a.out.strides, a.in.strides};
   const auto p = makePack<2>(a.shape, s);
   NT_DISPATCH_ALL(a.in.dtype, [&] {
-    UnaryF<T> f{a.op, static_cast<T*>(a.out.data), static_cast<const T*>(a.in.data), ew::makeUnaryParams<T>(a.p0, a.p1)};
-    if (allUnitStride(p) && aligned16(a.out.data) && aligned16(a.in.data))
-      runContig<16 / sizeof(T)>(c, n, f, "unary");
+    UnaryF<T> f{a.op, static_cast<T*>(a.out.data), static_cast<const T*>(a.in.data),
+                ew::makeUnaryParams<T>(a.p0, a.p1)};
+    if (allUnitStride(p) && aligned16(a.out.data) && aligned16(a.in.data)) runContig<16 / sizeof(T)>(c, n, f, "unary");
     else runStrided(c, p, n, f, "unary");
   });
 }

@@ -46,11 +46,10 @@ void cublasGemm(const Ctx& c, const GemmArgs& a, bool allowTF32) {
     const float* Y = static_cast<const float*>(a.A);
     float* C = static_cast<float*>(a.C);
     if (batch == 1)
-      checkStatus(cb.sgemm(c.cublasHandle, opX, opY, m, n, k, &alpha, X, ldx, Y, ldy, &beta, C, ldc),
-                  "cublasSgemm_v2");
+      checkStatus(cb.sgemm(c.cublasHandle, opX, opY, m, n, k, &alpha, X, ldx, Y, ldy, &beta, C, ldc), "cublasSgemm_v2");
     else
-      checkStatus(cb.sgemmStridedBatched(c.cublasHandle, opX, opY, m, n, k, &alpha, X, ldx, a.strideB,
-                                         Y, ldy, a.strideA, &beta, C, ldc, a.strideC, batch),
+      checkStatus(cb.sgemmStridedBatched(c.cublasHandle, opX, opY, m, n, k, &alpha, X, ldx, a.strideB, Y, ldy,
+                                         a.strideA, &beta, C, ldc, a.strideC, batch),
                   "cublasSgemmStridedBatched");
   } else if (a.dtype == DType::Float64) {
     checkStatus(cb.setMathMode(c.cublasHandle, CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
@@ -59,11 +58,10 @@ void cublasGemm(const Ctx& c, const GemmArgs& a, bool allowTF32) {
     const double* Y = static_cast<const double*>(a.A);
     double* C = static_cast<double*>(a.C);
     if (batch == 1)
-      checkStatus(cb.dgemm(c.cublasHandle, opX, opY, m, n, k, &alpha, X, ldx, Y, ldy, &beta, C, ldc),
-                  "cublasDgemm_v2");
+      checkStatus(cb.dgemm(c.cublasHandle, opX, opY, m, n, k, &alpha, X, ldx, Y, ldy, &beta, C, ldc), "cublasDgemm_v2");
     else
-      checkStatus(cb.dgemmStridedBatched(c.cublasHandle, opX, opY, m, n, k, &alpha, X, ldx, a.strideB,
-                                         Y, ldy, a.strideA, &beta, C, ldc, a.strideC, batch),
+      checkStatus(cb.dgemmStridedBatched(c.cublasHandle, opX, opY, m, n, k, &alpha, X, ldx, a.strideB, Y, ldy,
+                                         a.strideA, &beta, C, ldc, a.strideC, batch),
                   "cublasDgemmStridedBatched");
   } else {
     throw Error(ErrorKind::DType, std::string("gemm: expected float32 or float64, got ") + dtypeName(a.dtype));

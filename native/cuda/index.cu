@@ -43,8 +43,7 @@ __device__ __forceinline__ void atomicAddT(T* p, T v) {
 
 // flag = min position j with index[j] outside [0, size) (and != ignore).
 template <typename I>
-__global__ void checkIndexKernel(const I* idx, int64_t n, int64_t size, bool hasIgnore,
-                                 int64_t ignore, int64_t* flag) {
+__global__ void checkIndexKernel(const I* idx, int64_t n, int64_t size, bool hasIgnore, int64_t ignore, int64_t* flag) {
   const int64_t step = int64_t(gridDim.x) * blockDim.x;
   for (int64_t j = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; j < n; j += step) {
     if (isBadIndex(static_cast<int64_t>(idx[j]), size, hasIgnore, ignore)) raiseIndexError(flag, j);
@@ -64,8 +63,8 @@ __global__ void commitIndexKernel(const I* idx, int64_t size, IndexErrorOp op, i
 
 // out[o, j, i] = in[o, index[j], i]; out [outer, nIndex, inner], in [outer, dimSize, inner]
 template <typename W, typename I>
-__global__ void indexSelectKernel(int64_t outer, int64_t dimSize, int64_t inner, int64_t nIndex,
-                                  W* out, const W* in, const I* idx) {
+__global__ void indexSelectKernel(int64_t outer, int64_t dimSize, int64_t inner, int64_t nIndex, W* out, const W* in,
+                                  const I* idx) {
   const int64_t n = outer * nIndex * inner;
   const int64_t step = int64_t(gridDim.x) * blockDim.x;
   for (int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; e < n; e += step) {
@@ -79,8 +78,8 @@ __global__ void indexSelectKernel(int64_t outer, int64_t dimSize, int64_t inner,
 
 // out[o, index[j], i] += src[o, j, i]; src [outer, nIndex, inner], out [outer, dimSize, inner]
 template <typename T, typename I>
-__global__ void indexAddKernel(int64_t outer, int64_t dimSize, int64_t inner, int64_t nIndex,
-                               T* out, const T* src, const I* idx) {
+__global__ void indexAddKernel(int64_t outer, int64_t dimSize, int64_t inner, int64_t nIndex, T* out, const T* src,
+                               const I* idx) {
   const int64_t n = outer * nIndex * inner;
   const int64_t step = int64_t(gridDim.x) * blockDim.x;
   for (int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; e < n; e += step) {
@@ -164,8 +163,8 @@ void byWidth(DType dt, F f) {
 
 }  // namespace
 
-void queueIndexCheck(const Ctx& c, const void* index, DType indexDtype, int64_t n, int64_t size,
-                     const int64_t* ignore, IndexErrorOp op, int64_t dim) {
+void queueIndexCheck(const Ctx& c, const void* index, DType indexDtype, int64_t n, int64_t size, const int64_t* ignore,
+                     IndexErrorOp op, int64_t dim) {
   if (n <= 0) return;
   std::lock_guard<std::mutex> lock(*c.errFlagMutex);
   NT_DISPATCH_INDEX(indexDtype, "index check", [&] {
@@ -182,8 +181,7 @@ void takeIndexError(const Ctx& c) {
   // Pageable destination: the copy returns once it and all earlier work on
   // the stream are done, so it doubles as the synchronization.
   IndexErrorRecord r;
-  check(cudaMemcpyAsync(&r, c.errRecord, sizeof r, cudaMemcpyDeviceToHost, c.stream),
-        "index check: cudaMemcpyAsync");
+  check(cudaMemcpyAsync(&r, c.errRecord, sizeof r, cudaMemcpyDeviceToHost, c.stream), "index check: cudaMemcpyAsync");
   check(cudaStreamSynchronize(c.stream), "index check: cudaStreamSynchronize");
   if (r.pos < 0) return;
   {
@@ -200,8 +198,8 @@ void launchIndexSelect(const Ctx& c, const IndexSelectArgs& a) {
     using W = decltype(w);
     NT_DISPATCH_INDEX(a.indexDtype, "index_select", [&] {
       indexSelectKernel<W, I><<<gridFor(n, kThreads), kThreads, 0, c.stream>>>(
-          a.outer, a.dimSize, a.inner, a.nIndex, static_cast<W*>(a.out),
-          static_cast<const W*>(a.in), static_cast<const I*>(a.index));
+          a.outer, a.dimSize, a.inner, a.nIndex, static_cast<W*>(a.out), static_cast<const W*>(a.in),
+          static_cast<const I*>(a.index));
       checkLaunch("index_select");
     });
   });
@@ -213,8 +211,8 @@ void launchIndexAdd(const Ctx& c, const IndexAddArgs& a) {
   NT_DISPATCH_ALL(a.dtype, [&] {
     NT_DISPATCH_INDEX(a.indexDtype, "index_add", [&] {
       indexAddKernel<T, I><<<gridFor(n, kThreads), kThreads, 0, c.stream>>>(
-          a.outer, a.dimSize, a.inner, a.nIndex, static_cast<T*>(a.out),
-          static_cast<const T*>(a.src), static_cast<const I*>(a.index));
+          a.outer, a.dimSize, a.inner, a.nIndex, static_cast<T*>(a.out), static_cast<const T*>(a.src),
+          static_cast<const I*>(a.index));
       checkLaunch("index_add");
     });
   });

@@ -31,8 +31,8 @@ void launchSgd(const Ctx& c, const SgdArgs& a);
 // value in ctx.errRecord without waiting; takeIndexError, called after the
 // stream has been synchronized, throws the recorded IndexError once. The
 // launchers skip bad values, so every read and write stays in bounds.
-void queueIndexCheck(const Ctx& c, const void* index, DType indexDtype, int64_t n, int64_t size,
-                     const int64_t* ignore, IndexErrorOp op, int64_t dim);
+void queueIndexCheck(const Ctx& c, const void* index, DType indexDtype, int64_t n, int64_t size, const int64_t* ignore,
+                     IndexErrorOp op, int64_t dim);
 void takeIndexError(const Ctx& c);
 void launchIndexSelect(const Ctx& c, const IndexSelectArgs& a);
 void launchIndexAdd(const Ctx& c, const IndexAddArgs& a);

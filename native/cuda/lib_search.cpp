@@ -64,8 +64,7 @@ double nowSeconds() {
 
 // Runs `python -c code` with a timeout; returns its stdout, or sets *why.
 // posix_spawn (not fork) is safe in a multi-threaded process like Node.
-bool runPython(const std::string& python, const char* code, double timeoutS, std::string* out,
-               std::string* why) {
+bool runPython(const std::string& python, const char* code, double timeoutS, std::string* out, std::string* why) {
   int fds[2];
   if (::pipe(fds) != 0) {
     *why = "pipe failed";
@@ -109,8 +108,7 @@ bool runPython(const std::string& python, const char* code, double timeoutS, std
   ::close(fds[0]);
   if (timedOut) ::kill(pid, SIGKILL);
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
   if (timedOut) {
     *why = python + " did not answer within " + std::to_string(int(timeoutS)) + " s";
     return false;

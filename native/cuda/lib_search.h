@@ -16,9 +16,9 @@ struct LibDir {
 };
 
 struct LibSearch {
-  std::vector<LibDir> dirs;                 // existing folders, in search order, deduplicated
-  std::vector<std::string> sitePackages;    // every site-packages folder examined
-  std::string pythonNote;                   // what asking python3 gave (or why it was not asked)
+  std::vector<LibDir> dirs;               // existing folders, in search order, deduplicated
+  std::vector<std::string> sitePackages;  // every site-packages folder examined
+  std::string pythonNote;                 // what asking python3 gave (or why it was not asked)
 };
 
 // The folders of $NODETORCH_CUDA_LIB_PATH (':'-separated), in order; read each call.

@@ -33,7 +33,7 @@ __device__ __forceinline__ void ceAdd(CeState<T>& st, T x) {
 // losses[n] and (optionally) dlogits[n, :] for each row n of logits [N, C].
 template <typename T, typename I, bool kVec>
 __global__ void __launch_bounds__(1024) crossEntropyKernel(int64_t N, int64_t C, const T* logits, const I* targets,
-                                   T* losses, T* dlogits, int64_t ignoreIndex, double lsd) {
+                                                           T* losses, T* dlogits, int64_t ignoreIndex, double lsd) {
   const T ls = static_cast<T>(lsd);
   constexpr int V = kVec ? 16 / sizeof(T) : 1;
   using VecT = Vec<T, V>;
@@ -51,11 +51,12 @@ __global__ void __launch_bounds__(1024) crossEntropyKernel(int64_t N, int64_t C,
         for (int k = 0; k < V; ++k) ceAdd(st, xv.v[k]);
       }
     }
-    st = rowReduce(st,
-                   [](const CeState<T>& a, const CeState<T>& b) {
-                     return CeState<T>{lseCombine(a.lse, b.lse), a.sum + b.sum};
-                   },
-                   reinterpret_cast<CeState<T>*>(smem));
+    st = rowReduce(
+        st,
+        [](const CeState<T>& a, const CeState<T>& b) {
+          return CeState<T>{lseCombine(a.lse, b.lse), a.sum + b.sum};
+        },
+        reinterpret_cast<CeState<T>*>(smem));
     if (!valid) continue;
     const int64_t t = static_cast<int64_t>(targets[row]);
     // Out-of-range targets are reported by the deferred index check;
@@ -114,11 +115,11 @@ void launchCrossEntropy(const Ctx& c, const CrossEntropyArgs& a) {
       auto* dlogits = static_cast<T*>(a.dlogits);
       const double ls = a.labelSmoothing;
       if (vec)
-        crossEntropyKernel<T, I, true><<<blocks, dim3(tx, ty), shm, c.stream>>>(
-            a.N, a.C, logits, targets, losses, dlogits, a.ignoreIndex, ls);
+        crossEntropyKernel<T, I, true>
+            <<<blocks, dim3(tx, ty), shm, c.stream>>>(a.N, a.C, logits, targets, losses, dlogits, a.ignoreIndex, ls);
       else
-        crossEntropyKernel<T, I, false><<<blocks, dim3(tx, ty), shm, c.stream>>>(
-            a.N, a.C, logits, targets, losses, dlogits, a.ignoreIndex, ls);
+        crossEntropyKernel<T, I, false>
+            <<<blocks, dim3(tx, ty), shm, c.stream>>>(a.N, a.C, logits, targets, losses, dlogits, a.ignoreIndex, ls);
       checkLaunch("crossEntropy");
     });
   });

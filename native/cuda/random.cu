@@ -25,17 +25,16 @@ namespace {
 struct RandParams {
   uint64_t seed, offset;
   double a, b;
-  float lo32, span32;      // Uniform float32: float(a), float(b - a)
-  float p32;               // Bernoulli float32: float(a)
-  int64_t low; uint64_t range;  // Int
+  float lo32, span32;  // Uniform float32: float(a), float(b - a)
+  float p32;           // Bernoulli float32: float(a)
+  int64_t low;
+  uint64_t range;  // Int
 };
 
 template <typename T>
 __device__ __forceinline__ T uniformValue(const RandParams& q, uint32_t r) {
-  if constexpr (std::is_same<T, float>::value)
-    return __fadd_rn(q.lo32, __fmul_rn(q.span32, philox::toUnitFloat(r)));
-  else
-    return T(__dadd_rn(q.a, __dmul_rn(q.b - q.a, philox::toUnitDouble(r))));
+  if constexpr (std::is_same<T, float>::value) return __fadd_rn(q.lo32, __fmul_rn(q.span32, philox::toUnitFloat(r)));
+  else return T(__dadd_rn(q.a, __dmul_rn(q.b - q.a, philox::toUnitDouble(r))));
 }
 
 template <typename T>
@@ -100,8 +99,8 @@ __global__ void normalKernel(int64_t n, T* out, RandParams q) {
 
 [[noreturn]] void randomDtypeError(const RandomArgs& a) {
   throw Error(ErrorKind::DType, std::string("random: expected a ") +
-                                    (a.kind == RandomKind::Int ? "numeric" : "float32 or float64") +
-                                    " dtype, got " + dtypeName(a.dtype));
+                                    (a.kind == RandomKind::Int ? "numeric" : "float32 or float64") + " dtype, got " +
+                                    dtypeName(a.dtype));
 }
 
 }  // namespace
@@ -110,8 +109,13 @@ void launchRandom(const Ctx& c, const RandomArgs& a) {
   if (a.n <= 0) return;
   const bool toBool = a.dtype == DType::Bool;
   RandParams q{};
-  q.seed = a.seed; q.offset = a.offset; q.a = a.a; q.b = a.b;
-  q.lo32 = float(a.a); q.span32 = float(a.b - a.a); q.p32 = float(a.a);
+  q.seed = a.seed;
+  q.offset = a.offset;
+  q.a = a.a;
+  q.b = a.b;
+  q.lo32 = float(a.a);
+  q.span32 = float(a.b - a.a);
+  q.p32 = float(a.a);
   const unsigned grid4 = gridFor((a.n + 3) / 4, kThreads), grid2 = gridFor((a.n + 1) / 2, kThreads);
   switch (a.kind) {
     case RandomKind::Uniform:
@@ -122,21 +126,19 @@ void launchRandom(const Ctx& c, const RandomArgs& a) {
       break;
     case RandomKind::Normal:
       if (!isFloating(a.dtype)) randomDtypeError(a);
-      NT_DISPATCH_FLOAT(a.dtype, "random", [&] {
-        normalKernel<T><<<grid2, kThreads, 0, c.stream>>>(a.n, static_cast<T*>(a.out), q);
-      });
+      NT_DISPATCH_FLOAT(a.dtype, "random",
+                        [&] { normalKernel<T><<<grid2, kThreads, 0, c.stream>>>(a.n, static_cast<T*>(a.out), q); });
       break;
     case RandomKind::Int: {
       if (toBool) randomDtypeError(a);
       const double lowD = std::ceil(a.a), highD = std::ceil(a.b);
       if (!(lowD < highD) || std::fabs(lowD) > 9.0e18 || std::fabs(highD) > 9.0e18)
-        throw Error(ErrorKind::Argument, "random(int): expected finite low < high, got [" +
-                                             std::to_string(a.a) + ", " + std::to_string(a.b) + ")");
+        throw Error(ErrorKind::Argument, "random(int): expected finite low < high, got [" + std::to_string(a.a) + ", " +
+                                             std::to_string(a.b) + ")");
       q.low = int64_t(lowD);
       q.range = uint64_t(int64_t(highD) - q.low);
-      NT_DISPATCH_ALL(a.dtype, [&] {
-        bitsKernel<T, 2><<<grid4, kThreads, 0, c.stream>>>(a.n, static_cast<T*>(a.out), q, T(0));
-      });
+      NT_DISPATCH_ALL(
+          a.dtype, [&] { bitsKernel<T, 2><<<grid4, kThreads, 0, c.stream>>>(a.n, static_cast<T*>(a.out), q, T(0)); });
       break;
     }
     case RandomKind::Bernoulli:
@@ -145,8 +147,7 @@ void launchRandom(const Ctx& c, const RandomArgs& a) {
         bitsKernel<T, 3><<<grid4, kThreads, 0, c.stream>>>(a.n, static_cast<T*>(a.out), q, value);
       });
       break;
-    default:
-      throw Error(ErrorKind::Argument, "random: unknown kind " + std::to_string(int(a.kind)));
+    default: throw Error(ErrorKind::Argument, "random: unknown kind " + std::to_string(int(a.kind)));
   }
   checkLaunch("random");
 }

@@ -55,8 +55,11 @@ __device__ __forceinline__ bool isNaN(T x) {
 
 template <typename T, bool kMean>
 struct SumR {
-  using In = T; using A = AccOf<T>;
-  struct State { A s; };
+  using In = T;
+  using A = AccOf<T>;
+  struct State {
+    A s;
+  };
   __device__ State init() const { return {A(0)}; }
   __device__ void add(State& st, T x, int64_t) const { st.s += toAcc(x); }
   __device__ State combine(State a, State b) const { return {a.s + b.s}; }
@@ -68,8 +71,11 @@ struct SumR {
 
 template <typename T>
 struct ProdR {
-  using In = T; using A = AccOf<T>;
-  struct State { A s; };
+  using In = T;
+  using A = AccOf<T>;
+  struct State {
+    A s;
+  };
   __device__ State init() const { return {A(1)}; }
   __device__ void add(State& st, T x, int64_t) const { st.s *= toAcc(x); }
   __device__ State combine(State a, State b) const { return {a.s * b.s}; }
@@ -80,7 +86,9 @@ struct ProdR {
 template <typename T, bool kMax>
 struct ExtremeR {
   using In = T;
-  struct State { T v; };
+  struct State {
+    T v;
+  };
   __device__ State init() const {
     if constexpr (std::is_floating_point<T>::value) return {kMax ? T(-INFINITY) : T(INFINITY)};
     else return {kMax ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max()};
@@ -100,7 +108,10 @@ struct ExtremeR {
 template <typename T, bool kMax>
 struct ArgR {
   using In = T;
-  struct State { T v; int64_t i; };  // i < 0: empty
+  struct State {
+    T v;
+    int64_t i;
+  };  // i < 0: empty
   __device__ State init() const { return {T(0), -1}; }
   __device__ static bool better(const State& b, const State& a) {  // is b preferred over a?
     if (b.i < 0) return false;
@@ -135,7 +146,10 @@ struct LseR {
 template <typename T>
 struct VarR {
   using In = T;
-  struct State { double mean, m2; int64_t n; };
+  struct State {
+    double mean, m2;
+    int64_t n;
+  };
   __device__ State init() const { return {0.0, 0.0, 0}; }
   __device__ void add(State& st, T xv, int64_t) const {
     const double x = double(xv);
@@ -175,7 +189,9 @@ struct ReduceGeom {
   StridedPack<1> outer, inner;
   int64_t outerN, innerN;
   int splits;
-  void* out; DType outDtype; double p0;
+  void* out;
+  DType outDtype;
+  double p0;
 };
 
 // ---- kernels ---------------------------------------------------------------
@@ -183,7 +199,8 @@ struct ReduceGeom {
 // Rows layout. block (tx, ty): ty output rows per block, tx threads per row;
 // blockIdx.y = split of the inner range. in: strided [outer..., inner...].
 template <typename R>
-__global__ void __launch_bounds__(512) reduceRows(R r, ReduceGeom g, const typename R::In* in, typename R::State* partial) {
+__global__ void __launch_bounds__(512)
+    reduceRows(R r, ReduceGeom g, const typename R::In* in, typename R::State* partial) {
   using State = typename R::State;
   extern __shared__ __align__(16) unsigned char smem[];
   const int64_t row = int64_t(blockIdx.x) * blockDim.y + threadIdx.y;
@@ -201,8 +218,8 @@ __global__ void __launch_bounds__(512) reduceRows(R r, ReduceGeom g, const typen
       r.add(st, in[base[0] + off[0]], j);
     }
   }
-  st = rowReduce(st, [&](const State& a, const State& b) { return r.combine(a, b); },
-                 reinterpret_cast<State*>(smem));
+  st = rowReduce(
+      st, [&](const State& a, const State& b) { return r.combine(a, b); }, reinterpret_cast<State*>(smem));
   if (valid && threadIdx.x == 0) {
     if (g.splits == 1) storeAs(g.out, g.outDtype, row, r.finish(st, g.innerN, g.p0));
     else partial[row * g.splits + blockIdx.y] = st;
@@ -212,7 +229,8 @@ __global__ void __launch_bounds__(512) reduceRows(R r, ReduceGeom g, const typen
 // Columns layout. block (32, 8): x = output element (adjacent in memory),
 // y walks the inner range; blockIdx.y = split of the inner range.
 template <typename R>
-__global__ void __launch_bounds__(256) reduceCols(R r, ReduceGeom g, const typename R::In* in, typename R::State* partial) {
+__global__ void __launch_bounds__(256)
+    reduceCols(R r, ReduceGeom g, const typename R::In* in, typename R::State* partial) {
   using State = typename R::State;
   __shared__ State shm[8][32];
   const int64_t col = int64_t(blockIdx.x) * 32 + threadIdx.x;
@@ -247,8 +265,8 @@ __global__ void __launch_bounds__(1024) reduceFinish(R r, ReduceGeom g, const ty
   const int64_t row = blockIdx.x;
   State st = r.init();
   for (int k = threadIdx.x; k < g.splits; k += blockDim.x) st = r.combine(st, partial[row * g.splits + k]);
-  st = rowReduce(st, [&](const State& a, const State& b) { return r.combine(a, b); },
-                 reinterpret_cast<State*>(smem));
+  st = rowReduce(
+      st, [&](const State& a, const State& b) { return r.combine(a, b); }, reinterpret_cast<State*>(smem));
   if (threadIdx.x == 0) storeAs(g.out, g.outDtype, row, r.finish(st, g.innerN, g.p0));
 }
 
@@ -266,7 +284,9 @@ void runReduce(const Ctx& c, const ReduceArgs& a, R r) {
   const int64_t* is[1] = {a.in.strides + a.outer.ndim};
   g.outer = makePack<1>(a.outer, os);
   g.inner = makePack<1>(a.inner, is);
-  g.out = a.out; g.outDtype = a.outDtype; g.p0 = a.p0;
+  g.out = a.out;
+  g.outDtype = a.outDtype;
+  g.p0 = a.p0;
   const In* in = static_cast<const In*>(a.in.data);
   const int64_t sm = c.smCount;
 
@@ -277,7 +297,8 @@ void runReduce(const Ctx& c, const ReduceArgs& a, R r) {
     if (blocks < 2 * sm && g.innerN >= 1024)
       splits = std::max<int64_t>(1, std::min<int64_t>({4 * sm / blocks, (g.innerN + 255) / 256, 1024}));
     g.splits = int(splits);
-    if (blocks > INT32_MAX) throw Error(ErrorKind::Argument, "reduce: output too large, got " + std::to_string(g.outerN) + " elements");
+    if (blocks > INT32_MAX)
+      throw Error(ErrorKind::Argument, "reduce: output too large, got " + std::to_string(g.outerN) + " elements");
     TempBuffer part(*c.alloc, splits > 1 ? size_t(g.outerN) * splits * sizeof(State) : 0);
     reduceCols<R><<<dim3(unsigned(blocks), unsigned(splits)), dim3(32, 8), 0, c.stream>>>(
         r, g, in, static_cast<State*>(part.get()));
@@ -301,7 +322,8 @@ void runReduce(const Ctx& c, const ReduceArgs& a, R r) {
     splits = std::max<int64_t>(1, std::min<int64_t>({4 * sm / blocks, (g.innerN + 4095) / 4096, 1024}));
   }
   g.splits = int(splits);
-  if (blocks > INT32_MAX) throw Error(ErrorKind::Argument, "reduce: output too large, got " + std::to_string(g.outerN) + " elements");
+  if (blocks > INT32_MAX)
+    throw Error(ErrorKind::Argument, "reduce: output too large, got " + std::to_string(g.outerN) + " elements");
   TempBuffer part(*c.alloc, splits > 1 ? size_t(g.outerN) * splits * sizeof(State) : 0);
   reduceRows<R><<<dim3(unsigned(blocks), unsigned(splits)), dim3(tx, ty), ty * 32 * sizeof(State), c.stream>>>(
       r, g, in, static_cast<State*>(part.get()));
@@ -338,8 +360,7 @@ void launchReduce(const Ctx& c, const ReduceArgs& a) {
     case ReduceOp::ArgMin: NT_DISPATCH_ALL(dt, [&] { runReduce(c, a, ArgR<T, false>{}); }); break;
     case ReduceOp::LogSumExp: NT_DISPATCH_ALL(dt, [&] { runReduce(c, a, LseR<T>{}); }); break;
     case ReduceOp::Var: NT_DISPATCH_ALL(dt, [&] { runReduce(c, a, VarR<T>{}); }); break;
-    default:
-      throw Error(ErrorKind::Argument, "reduce: unknown op code " + std::to_string(int(a.op)));
+    default: throw Error(ErrorKind::Argument, "reduce: unknown op code " + std::to_string(int(a.op)));
   }
 }
 

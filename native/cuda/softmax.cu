@@ -15,7 +15,10 @@ namespace nt {
 namespace cuda {
 namespace {
 
-struct RowGeom { int tx, ty; unsigned blocks; };
+struct RowGeom {
+  int tx, ty;
+  unsigned blocks;
+};
 
 RowGeom rowGeom(int64_t rows, int64_t cols) {
   RowGeom g;
@@ -38,8 +41,8 @@ __global__ void __launch_bounds__(1024) softmaxFwd(int64_t rows, int64_t cols, T
     Lse<T> st = lseInit<T>();
     if (valid)
       for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) lseAdd(st, x[j]);
-    st = rowReduce(st, [](const Lse<T>& a, const Lse<T>& b) { return lseCombine(a, b); },
-                   reinterpret_cast<Lse<T>*>(smem));
+    st = rowReduce(
+        st, [](const Lse<T>& a, const Lse<T>& b) { return lseCombine(a, b); }, reinterpret_cast<Lse<T>*>(smem));
     if (!valid) continue;
     T* y = out + row * cols;
     if (logMode) {
@@ -55,7 +58,8 @@ __global__ void __launch_bounds__(1024) softmaxFwd(int64_t rows, int64_t cols, T
 // softmax:     dx = y * (dy - sum(dy * y))
 // log_softmax: dx = dy - exp(y) * sum(dy)          all [rows, cols]
 template <typename T>
-__global__ void __launch_bounds__(1024) softmaxBwd(int64_t rows, int64_t cols, T* dx, const T* dy, const T* y, bool logMode) {
+__global__ void __launch_bounds__(1024)
+    softmaxBwd(int64_t rows, int64_t cols, T* dx, const T* dy, const T* y, bool logMode) {
   extern __shared__ __align__(16) unsigned char smem[];
   for (int64_t base = int64_t(blockIdx.x) * blockDim.y; base < rows; base += int64_t(gridDim.x) * blockDim.y) {
     const int64_t row = base + threadIdx.y;
@@ -64,7 +68,8 @@ __global__ void __launch_bounds__(1024) softmaxBwd(int64_t rows, int64_t cols, T
     T s = T(0);
     if (valid)
       for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) s += logMode ? dy[o + j] : dy[o + j] * y[o + j];
-    s = rowReduce(s, [](T a, T b) { return a + b; }, reinterpret_cast<T*>(smem));
+    s = rowReduce(
+        s, [](T a, T b) { return a + b; }, reinterpret_cast<T*>(smem));
     if (!valid) continue;
     if (logMode)
       for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) dx[o + j] = dy[o + j] - exp(y[o + j]) * s;
@@ -90,8 +95,7 @@ void launchSoftmaxBackward(const Ctx& c, const SoftmaxBackwardArgs& a) {
   const RowGeom g = rowGeom(a.rows, a.cols);
   NT_DISPATCH_FLOAT(a.dtype, "softmaxBackward", [&] {
     softmaxBwd<T><<<g.blocks, dim3(g.tx, g.ty), g.ty * 32 * sizeof(T), c.stream>>>(
-        a.rows, a.cols, static_cast<T*>(a.dx), static_cast<const T*>(a.dy),
-        static_cast<const T*>(a.y), a.log);
+        a.rows, a.cols, static_cast<T*>(a.dx), static_cast<const T*>(a.dy), static_cast<const T*>(a.y), a.log);
     checkLaunch("softmaxBackward");
   });
 }

@@ -5,7 +5,11 @@
 
 const { buildModel, dtypeEnumerator, enumNameFn, upperFirst } = require('./model');
 
-const lines = (...xs) => xs.flat(Infinity).filter((x) => x !== null && x !== undefined).join('\n');
+const lines = (...xs) =>
+  xs
+    .flat(Infinity)
+    .filter((x) => x !== null && x !== undefined)
+    .join('\n');
 const comment = (doc) => (doc ? `  // ${doc}` : '');
 
 function nameFunction(fn, type, enumerators, valueOf) {
@@ -22,18 +26,20 @@ function nameFunction(fn, type, enumerators, valueOf) {
 function codesHeader(table, header) {
   const dtypes = table.dtypes.map((d) => ({ ...d, id: dtypeEnumerator(d.name) }));
   const devices = table.devices.map((d) => ({ name: d, id: d.toUpperCase() }));
-  const enumBlocks = Object.entries(table.enums).map(([name, ops]) => lines(
-    `enum class ${name} : int32_t {`,
-    ops.map((o, i) => `  ${o.name}${i === 0 ? ' = 0' : ''},${comment(o.doc)}`),
-    '  Count',
-    '};',
-    `inline const char* ${enumNameFn(name)}(${name} op) {`,
-    `  static const char* const names[] = {${ops.map((o) => `"${o.label}"`).join(', ')}};`,
-    '  const int i = static_cast<int>(op);',
-    `  return i >= 0 && i < static_cast<int>(${name}::Count) ? names[i] : "?";`,
-    '}',
-    '',
-  ));
+  const enumBlocks = Object.entries(table.enums).map(([name, ops]) =>
+    lines(
+      `enum class ${name} : int32_t {`,
+      ops.map((o, i) => `  ${o.name}${i === 0 ? ' = 0' : ''},${comment(o.doc)}`),
+      '  Count',
+      '};',
+      `inline const char* ${enumNameFn(name)}(${name} op) {`,
+      `  static const char* const names[] = {${ops.map((o) => `"${o.label}"`).join(', ')}};`,
+      '  const int i = static_cast<int>(op);',
+      `  return i >= 0 && i < static_cast<int>(${name}::Count) ? names[i] : "?";`,
+      '}',
+      '',
+    ),
+  );
   return lines(
     header,
     '// Codes shared by TypeScript (bindings/codes.gen.ts) and every backend.',
@@ -70,16 +76,26 @@ function codesHeader(table, header) {
 
 function argsHeader(table, header) {
   const model = buildModel(table);
-  const structs = model.structs.map((s) => lines(
-    `// ${s.doc}`,
-    `struct ${s.name} {`,
-    s.fields.map((f) => {
-      const init = /^(double|bool|u?int\d+_t|int)$/.test(f.cpp) ? ' = 0' : /\*$/.test(f.cpp) ? ' = nullptr' : f.cpp === 'DType' ? ' = DType::Float32' : f.type === 'enum' ? ` = ${f.cpp}(0)` : '';
-      return `  ${f.cpp} ${f.name}${init};`;
-    }),
-    '};',
-    '',
-  ));
+  const structs = model.structs.map((s) =>
+    lines(
+      `// ${s.doc}`,
+      `struct ${s.name} {`,
+      s.fields.map((f) => {
+        const init = /^(double|bool|u?int\d+_t|int)$/.test(f.cpp)
+          ? ' = 0'
+          : /\*$/.test(f.cpp)
+            ? ' = nullptr'
+            : f.cpp === 'DType'
+              ? ' = DType::Float32'
+              : f.type === 'enum'
+                ? ` = ${f.cpp}(0)`
+                : '';
+        return `  ${f.cpp} ${f.name}${init};`;
+      }),
+      '};',
+      '',
+    ),
+  );
   return lines(
     header,
     '// One argument struct per kernel and NT_KERNEL_LIST (see kernel_api.h).',
@@ -126,8 +142,9 @@ function checksHeader(table, header) {
     'namespace nt {',
     'namespace addon {',
     '',
-    model.kernels.filter((k) => k.validate).map((k) =>
-      `void ${hookName(k)}(const char* op, const ${k.struct}& a, ${hookParams(k).join(', ')});`),
+    model.kernels
+      .filter((k) => k.validate)
+      .map((k) => `void ${hookName(k)}(const char* op, const ${k.struct}& a, ${hookParams(k).join(', ')});`),
     '',
     '}  // namespace addon',
     '}  // namespace nt',
@@ -140,7 +157,8 @@ function dtypeCheck(k, s, rec, what) {
   if (!rule) return null;
   if (rule === 'float') return `requireFloat(op, ${rec}, "${what}");`;
   if (rule === 'index') return `requireIndex(op, ${rec}, "${what}");`;
-  if (rule === 'bool' || rule === 'int64') return `requireDtype(op, ${rec}, DType::${dtypeEnumerator(rule)}, "${what}");`;
+  if (rule === 'bool' || rule === 'int64')
+    return `requireDtype(op, ${rec}, DType::${dtypeEnumerator(rule)}, "${what}");`;
   const other = k.storageMap.get(rule.slice(5));
   if (other.list) return null; // lists are checked as a group
   const otherRec = other.nullable ? `*${other.name}` : other.name;
@@ -153,7 +171,9 @@ function storageLines(k) {
   const ref = k.storages.find((s) => !s.list && !s.nullable);
   k.storages.forEach((s, i) => {
     if (s.list) {
-      out.push(`const std::vector<StorageRecord*> ${s.name} = storageList(info, ${i}, op, "${s.name}", ${Boolean(s.nullable)});`);
+      out.push(
+        `const std::vector<StorageRecord*> ${s.name} = storageList(info, ${i}, op, "${s.name}", ${Boolean(s.nullable)});`,
+      );
     } else if (s.nullable) {
       out.push(`StorageRecord* ${s.name} = optionalStorage(info, ${i}, op);`);
       if (ref) out.push(`if (${s.name}) requireSameDevice(op, ${ref.name}, *${s.name});`);
@@ -168,7 +188,8 @@ function storageLines(k) {
     out.push(`requireLive(op, {${lists.map((s) => `&${s.name}`).join(', ')}});`);
     for (const s of lists) {
       out.push(`checkList(op, ${s.name}, ${first.name}, ${Boolean(s.nullable)}, "${s.name}");`);
-      if (s.dtype === 'float') out.push(`for (const StorageRecord* rec : ${s.name}) requireFloat(op, *rec, "${s.name}");`);
+      if (s.dtype === 'float')
+        out.push(`for (const StorageRecord* rec : ${s.name}) requireFloat(op, *rec, "${s.name}");`);
     }
   }
   for (const s of k.storages) {
@@ -176,7 +197,9 @@ function storageLines(k) {
     const check = dtypeCheck(k, s, s.nullable ? `*${s.name}` : s.name, s.name);
     if (check) out.push(s.nullable ? `if (${s.name}) ${check}` : check);
   }
-  const device = ref ? `${ref.name}.device` : `${lists[0].name}.empty() ? DeviceType::CPU : ${lists[0].name}[0]->device`;
+  const device = ref
+    ? `${ref.name}.device`
+    : `${lists[0].name}.empty() ? DeviceType::CPU : ${lists[0].name}[0]->device`;
   return { out, device };
 }
 
@@ -198,29 +221,41 @@ function fieldLine(k, f) {
   }
   const range = (x) => x.replace(/\bkMaxSize\b/g, 'ArgReader::kMaxSize');
   switch (f.type) {
-    case 'real': return set('r.real()');
-    case 'size': return set(f.ctype ? `static_cast<${f.ctype}>(r.size("${f.name}"))` : `r.size("${f.name}")`);
+    case 'real':
+      return set('r.real()');
+    case 'size':
+      return set(f.ctype ? `static_cast<${f.ctype}>(r.size("${f.name}"))` : `r.size("${f.name}")`);
     case 'int': {
       const v = `r.integer(${range(f.range[0])}, ${range(f.range[1])}, "${f.name}")`;
       return set(f.ctype ? `static_cast<${f.ctype}>(${v})` : v);
     }
-    case 'flag': return set(`r.flag("${f.name}")`);
-    case 'enum': return set(`static_cast<${f.enum}>(r.integer(0, static_cast<int64_t>(${f.enum}::Count) - 1, "${f.name}"))`);
-    case 'seed': return set('r.seed()');
-    case 'shape': return set('r.shape()');
+    case 'flag':
+      return set(`r.flag("${f.name}")`);
+    case 'enum':
+      return set(`static_cast<${f.enum}>(r.integer(0, static_cast<int64_t>(${f.enum}::Count) - 1, "${f.name}"))`);
+    case 'seed':
+      return set('r.seed()');
+    case 'shape':
+      return set('r.shape()');
     case 'operand': {
-      const shapeExpr = Array.isArray(f.shape) ? `r.concat(${f.shape.map((n) => `a.${n}`).join(', ')})` : `a.${f.shape}`;
+      const shapeExpr = Array.isArray(f.shape)
+        ? `r.concat(${f.shape.map((n) => `a.${n}`).join(', ')})`
+        : `a.${f.shape}`;
       return set(`r.operand(${shapeExpr}, ${s.name}, "${f.name}")`);
     }
-    case 'contiguous': return set(`r.contiguous(${s.name}, ${numelExpr(k, f.numel)}, "${f.name}")`);
+    case 'contiguous':
+      return set(`r.contiguous(${s.name}, ${numelExpr(k, f.numel)}, "${f.name}")`);
     case 'block':
       if (s.nullable) return set(`r.optionalBlock(${s.name}, ${numelExpr(k, f.numel)}, "${f.name}")`);
       return set(`r.block(${s.name}, ${numelExpr(k, f.numel)}, "${f.name}")`);
     case 'matrix':
       return set(`r.matrix(${s.name}, a.${f.batch}, a.${f.stride}, ${f.rows}, ${f.cols}, a.${f.ld}, "${f.name}")`);
-    case 'sizes': return set(`r.sizes(${f.count}.size(), "${f.name}")`);
-    case 'blocks': return set(`r.blocks(${s.name}, a.${f.numel}, "${f.name}")`);
-    default: throw new Error(`unknown field type ${f.type}`);
+    case 'sizes':
+      return set(`r.sizes(${f.count}.size(), "${f.name}")`);
+    case 'blocks':
+      return set(`r.blocks(${s.name}, a.${f.numel}, "${f.name}")`);
+    default:
+      throw new Error(`unknown field type ${f.type}`);
   }
 }
 

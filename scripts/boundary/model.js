@@ -3,7 +3,19 @@
 'use strict';
 
 const BUFFER_TYPES = new Set([
-  'real', 'size', 'int', 'flag', 'enum', 'seed', 'shape', 'operand', 'contiguous', 'block', 'matrix', 'sizes', 'blocks',
+  'real',
+  'size',
+  'int',
+  'flag',
+  'enum',
+  'seed',
+  'shape',
+  'operand',
+  'contiguous',
+  'block',
+  'matrix',
+  'sizes',
+  'blocks',
 ]);
 
 // Names the generated code uses for its own locals.
@@ -31,17 +43,31 @@ function fail(kernel, msg) {
 function cppType(kernel, f) {
   if (f.from === 'dtype') return 'DType';
   switch (f.type) {
-    case 'real': return 'double';
-    case 'size': case 'int': return f.ctype || 'int64_t';
-    case 'flag': return 'bool';
-    case 'enum': return f.enum;
-    case 'seed': return 'uint64_t';
-    case 'shape': return 'Shape';
-    case 'operand': case 'contiguous': return 'Operand';
-    case 'block': case 'matrix': return f.const ? 'const void*' : 'void*';
-    case 'sizes': return 'std::vector<int64_t>';
-    case 'blocks': return 'std::vector<void*>';
-    default: return fail(kernel, `field ${f.name}: unknown type ${f.type}`);
+    case 'real':
+      return 'double';
+    case 'size':
+    case 'int':
+      return f.ctype || 'int64_t';
+    case 'flag':
+      return 'bool';
+    case 'enum':
+      return f.enum;
+    case 'seed':
+      return 'uint64_t';
+    case 'shape':
+      return 'Shape';
+    case 'operand':
+    case 'contiguous':
+      return 'Operand';
+    case 'block':
+    case 'matrix':
+      return f.const ? 'const void*' : 'void*';
+    case 'sizes':
+      return 'std::vector<int64_t>';
+    case 'blocks':
+      return 'std::vector<void*>';
+    default:
+      return fail(kernel, `field ${f.name}: unknown type ${f.type}`);
   }
 }
 
@@ -69,7 +95,8 @@ function buildModel(table) {
       }
     }
     for (const s of k.storages) {
-      if (s.dtype && s.dtype.startsWith('same:') && !storages.has(s.dtype.slice(5))) fail(k, `storage ${s.name}: bad ${s.dtype}`);
+      if (s.dtype && s.dtype.startsWith('same:') && !storages.has(s.dtype.slice(5)))
+        fail(k, `storage ${s.name}: bad ${s.dtype}`);
     }
     const struct = k.struct || `${upperFirst(k.name)}Args`;
     const signature = fields.map((f) => `${f.cpp} ${f.name}`).join('; ');

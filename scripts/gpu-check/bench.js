@@ -10,8 +10,26 @@
 /** Sizes of every benchmark; `small` keeps the CPU self-test quick. */
 function sizes(small) {
   return small
-    ? { copyN: 1 << 22, addN: 1 << 20, gemm: 256, ce: [1024, 1000], adamN: 1 << 20, adamTensors: 4, mlpBatches: [64], mlpSteps: 5 }
-    : { copyN: 1 << 28, addN: 1 << 26, gemm: 4096, ce: [65536, 1000], adamN: 1 << 26, adamTensors: 16, mlpBatches: [64, 1024], mlpSteps: 50 };
+    ? {
+        copyN: 1 << 22,
+        addN: 1 << 20,
+        gemm: 256,
+        ce: [1024, 1000],
+        adamN: 1 << 20,
+        adamTensors: 4,
+        mlpBatches: [64],
+        mlpSteps: 5,
+      }
+    : {
+        copyN: 1 << 28,
+        addN: 1 << 26,
+        gemm: 4096,
+        ce: [65536, 1000],
+        adamN: 1 << 26,
+        adamTensors: 16,
+        mlpBatches: [64, 1024],
+        mlpSteps: 50,
+      };
 }
 
 // MLP GEMM shapes (784 -> 500 -> 10) as [label, M, N, K, transA, transB] per batch.
@@ -57,31 +75,55 @@ function runBench(nt, L, device, small, log) {
   const rows = [];
   const put = (key, name, value, unit, ceiling) => {
     const row = { key, name, value, unit, pct: ceiling ? (100 * value) / ceiling : null };
-    log(`bench ${name}: ${value.toFixed(unit === 'ms/step' ? 3 : 1)} ${unit}${row.pct !== null ? ` (${row.pct.toFixed(0)}% of ceiling)` : ''}`);
+    log(
+      `bench ${name}: ${value.toFixed(unit === 'ms/step' ? 3 : 1)} ${unit}${row.pct !== null ? ` (${row.pct.toFixed(0)}% of ceiling)` : ''}`,
+    );
     rows.push(row);
     return value;
   };
-  const rnd = (shape, dtype = 'float32', lo = -1, hi = 1) => nt.scope(() => nt.rand(shape, { dtype, device }).mul_(hi - lo).add_(lo));
+  const rnd = (shape, dtype = 'float32', lo = -1, hi = 1) =>
+    nt.scope(() =>
+      nt
+        .rand(shape, { dtype, device })
+        .mul_(hi - lo)
+        .add_(lo),
+    );
 
   // Device-to-device copy: the bandwidth ceiling (read + write).
-  let src = rnd([S.copyN]);
-  let dst = L.empty([S.copyN], 'float32', device);
+  const src = rnd([S.copyN]);
+  const dst = L.empty([S.copyN], 'float32', device);
   const copyS = timeIt(sync, () => L.kCopy(dst, src));
-  const ceilingGBs = put('copy', `copy ${S.copyN * 4 / 2 ** 20} MiB d2d`, (2 * 4 * S.copyN) / copyS / 1e9, 'GB/s', 0);
+  const ceilingGBs = put('copy', `copy ${(S.copyN * 4) / 2 ** 20} MiB d2d`, (2 * 4 * S.copyN) / copyS / 1e9, 'GB/s', 0);
   src.dispose();
   dst.dispose();
 
   // Elementwise add: 2 reads + 1 write.
-  const a = rnd([S.addN]), b = rnd([S.addN]), c = L.empty([S.addN], 'float32', device);
+  const a = rnd([S.addN]),
+    b = rnd([S.addN]),
+    c = L.empty([S.addN], 'float32', device);
   const addS = timeIt(sync, () => L.kBinary(L.BinaryOp.Add, c, a, b, 1));
   put('add', `add fp32 n=${S.addN}`, (3 * 4 * S.addN) / addS / 1e9, 'GB/s', ceilingGBs);
   for (const t of [a, b, c]) t.dispose();
 
   // GEMM: the large square one is the TFLOP/s ceiling for the MLP shapes.
   const gemm = (M, N, K, ta, tb, reps) => {
-    const A = rnd(ta ? [K, M] : [M, K]), B = rnd(tb ? [N, K] : [K, N]), C = L.empty([M, N], 'float32', device);
-    const s = timeIt(sync, () => L.kGemm(1, M, N, K, { t: A, ld: ta ? M : K, batchStride: 0, trans: ta },
-      { t: B, ld: tb ? K : N, batchStride: 0, trans: tb }, { t: C, ld: N, batchStride: 0 }), { reps });
+    const A = rnd(ta ? [K, M] : [M, K]),
+      B = rnd(tb ? [N, K] : [K, N]),
+      C = L.empty([M, N], 'float32', device);
+    const s = timeIt(
+      sync,
+      () =>
+        L.kGemm(
+          1,
+          M,
+          N,
+          K,
+          { t: A, ld: ta ? M : K, batchStride: 0, trans: ta },
+          { t: B, ld: tb ? K : N, batchStride: 0, trans: tb },
+          { t: C, ld: N, batchStride: 0 },
+        ),
+      { reps },
+    );
     for (const t of [A, B, C]) t.dispose();
     return (2 * M * N * K) / s / 1e12;
   };
@@ -96,14 +138,22 @@ function runBench(nt, L, device, small, log) {
     }
   }
   for (const b of S.mlpBatches) {
-    for (const [label, M, N, K, ta, tb] of mlpGemms(b)) put(`gemm_${label.split(' [')[0].replace(/ /g, '_')}`, `GEMM ${label}`, gemm(M, N, K, ta, tb, 9), 'TFLOP/s', gemmCeil);
+    for (const [label, M, N, K, ta, tb] of mlpGemms(b))
+      put(
+        `gemm_${label.split(' [')[0].replace(/ /g, '_')}`,
+        `GEMM ${label}`,
+        gemm(M, N, K, ta, tb, 9),
+        'TFLOP/s',
+        gemmCeil,
+      );
   }
 
   // Fused cross-entropy with dlogits: reads logits once, writes dlogits once.
   const [N, C] = S.ce;
   const logits = rnd([N, C], 'float32', -4, 4);
   const targets = nt.randint(0, C, [N], { device });
-  const losses = L.empty([N], 'float32', device), dlogits = L.empty([N, C], 'float32', device);
+  const losses = L.empty([N], 'float32', device),
+    dlogits = L.empty([N, C], 'float32', device);
   const ceS = timeIt(sync, () => L.kCrossEntropy(losses, dlogits, logits, targets, -100, 0));
   put('cross_entropy', `fused CE fwd+bwd [${N},${C}]`, (2 * 4 * N * C) / ceS / 1e9, 'GB/s', ceilingGBs);
   for (const t of [logits, targets, losses, dlogits]) t.dispose();
@@ -112,29 +162,58 @@ function runBench(nt, L, device, small, log) {
   const fused = require('../../dist/lib/kernels/fused');
   const per = S.adamN / S.adamTensors;
   const mk = (lo, hi) => Array.from({ length: S.adamTensors }, () => rnd([per], 'float32', lo, hi));
-  const p = mk(-1, 1), g = mk(-1, 1), m = mk(-0.1, 0.1), v = mk(0, 0.01);
-  const hyper = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, bc1: 0.1, bc2: 0.001, decoupled: false, amsgrad: false, maximize: false };
+  const p = mk(-1, 1),
+    g = mk(-1, 1),
+    m = mk(-0.1, 0.1),
+    v = mk(0, 0.01);
+  const hyper = {
+    lr: 1e-3,
+    beta1: 0.9,
+    beta2: 0.999,
+    eps: 1e-8,
+    weightDecay: 0,
+    bc1: 0.1,
+    bc2: 0.001,
+    decoupled: false,
+    amsgrad: false,
+    maximize: false,
+  };
   const adamS = timeIt(sync, () => fused.launchAdam(p, g, m, v, null, hyper));
-  put('adam', `fused Adam ${S.adamN / 2 ** 20}M params x${S.adamTensors} tensors`, (7 * 4 * S.adamN) / adamS / 1e9, 'GB/s', ceilingGBs);
+  put(
+    'adam',
+    `fused Adam ${S.adamN / 2 ** 20}M params x${S.adamTensors} tensors`,
+    (7 * 4 * S.adamN) / adamS / 1e9,
+    'GB/s',
+    ceilingGBs,
+  );
   for (const t of [...p, ...g, ...m, ...v]) t.dispose();
 
   // The seed MLP training step (784 -> 500 -> 10, ReLU, CE, SGD lr 0.01), model.to(device).
   for (const bs of S.mlpBatches) {
     nt.manualSeed(0);
-    const model = new nt.nn.Sequential(new nt.nn.Linear(784, 500), new nt.nn.ReLU(), new nt.nn.Linear(500, 10)).to(device);
+    const model = new nt.nn.Sequential(new nt.nn.Linear(784, 500), new nt.nn.ReLU(), new nt.nn.Linear(500, 10)).to(
+      device,
+    );
     const opt = new nt.optim.SGD(model.parameters(), { lr: 0.01 });
-    const batches = Array.from({ length: 8 }, () => [nt.keep(nt.rand([bs, 784], { device })), nt.keep(nt.randint(0, 10, [bs], { device }))]);
+    const batches = Array.from({ length: 8 }, () => [
+      nt.keep(nt.rand([bs, 784], { device })),
+      nt.keep(nt.randint(0, 10, [bs], { device })),
+    ]);
     let k = 0;
-    const step = () => nt.scope(() => {
-      const [x, y] = batches[k++ % batches.length];
-      opt.zeroGrad();
-      const loss = nt.nn.functional.crossEntropy(model.forward(x), y);
-      loss.backward();
-      opt.step();
-    });
+    const step = () =>
+      nt.scope(() => {
+        const [x, y] = batches[k++ % batches.length];
+        opt.zeroGrad();
+        const loss = nt.nn.functional.crossEntropy(model.forward(x), y);
+        loss.backward();
+        opt.step();
+      });
     const s = timeIt(sync, step, { warmup: 10, reps: 7, target: 0.1, maxInner: S.mlpSteps });
     put(`mlp_b${bs}`, `MLP train step b${bs} (${(1 / s).toFixed(0)} steps/s)`, s * 1e3, 'ms/step', 0);
-    for (const [x, y] of batches) { x.dispose(); y.dispose(); }
+    for (const [x, y] of batches) {
+      x.dispose();
+      y.dispose();
+    }
     opt.zeroGrad();
     for (const t of model.parameters()) t.dispose();
   }

@@ -61,57 +61,127 @@ function buildCases(nt, L, seed) {
   const bools = (shape) => ints(shape, 0, 2, 'bool');
   const cases = [];
   const add = (c) => cases.push({ inplace: [], outputs: {}, tol: EXACT, ...c });
-  const U = L.UnaryOp, B = L.BinaryOp, R = L.ReduceOp, RK = L.RandomKind;
+  const U = L.UnaryOp,
+    B = L.BinaryOp,
+    R = L.ReduceOp,
+    RK = L.RandomKind;
 
   // ---- fill / copy (casts, strided and broadcast sources) / arange ----------
   for (const dtype of [...FLOATS, 'int32', 'int64', 'uint8', 'bool']) {
     for (const n of SIZES) {
-      add({ name: `fill ${dtype} n=${n}`, kernel: 'fill', inputs: {}, outputs: { out: { shape: [n], dtype } },
-        launch: (_, t) => L.kFill(t.out, dtype === 'bool' ? 1 : 7) });
+      add({
+        name: `fill ${dtype} n=${n}`,
+        kernel: 'fill',
+        inputs: {},
+        outputs: { out: { shape: [n], dtype } },
+        launch: (_, t) => L.kFill(t.out, dtype === 'bool' ? 1 : 7),
+      });
     }
   }
-  const casts = [['float32', 'float64'], ['float64', 'float32'], ['float32', 'int32'], ['float64', 'int64'],
-    ['int64', 'float32'], ['int32', 'float64'], ['bool', 'float32'], ['uint8', 'float64'], ['float32', 'bool'], ['float32', 'float32']];
+  const casts = [
+    ['float32', 'float64'],
+    ['float64', 'float32'],
+    ['float32', 'int32'],
+    ['float64', 'int64'],
+    ['int64', 'float32'],
+    ['int32', 'float64'],
+    ['bool', 'float32'],
+    ['uint8', 'float64'],
+    ['float32', 'bool'],
+    ['float32', 'float32'],
+  ];
   for (const [from, to] of casts) {
     for (const n of SIZES) {
-      const x = from === 'bool' ? bools([n]) : from === 'uint8' ? ints([n], 0, 256, 'uint8') : from.startsWith('int') ? ints([n], -1000, 1000, from) : rand([n], from, -50, 50);
-      add({ name: `copy ${from}->${to} n=${n}`, kernel: 'copy', inputs: { x }, outputs: { out: { shape: [n], dtype: to } },
-        launch: (_, t) => L.kCopy(t.out, t.x), tol: to === 'float32' && from === 'float64' ? F32 : EXACT });
+      const x =
+        from === 'bool'
+          ? bools([n])
+          : from === 'uint8'
+            ? ints([n], 0, 256, 'uint8')
+            : from.startsWith('int')
+              ? ints([n], -1000, 1000, from)
+              : rand([n], from, -50, 50);
+      add({
+        name: `copy ${from}->${to} n=${n}`,
+        kernel: 'copy',
+        inputs: { x },
+        outputs: { out: { shape: [n], dtype: to } },
+        launch: (_, t) => L.kCopy(t.out, t.x),
+        tol: to === 'float32' && from === 'float64' ? F32 : EXACT,
+      });
     }
   }
   for (const dtype of FLOATS) {
-    add({ name: `copy transposed ${dtype} [33,31]`, kernel: 'copy', inputs: { x: rand([31, 33], dtype) }, outputs: { out: { shape: [33, 31], dtype } },
-      launch: (_, t) => L.kCopy(t.out, t.x.transpose(0, 1)) });
-    add({ name: `copy broadcast ${dtype} [1,1025]->[31,1025]`, kernel: 'copy', inputs: { x: rand([1, 1025], dtype) }, outputs: { out: { shape: [31, 1025], dtype } },
-      launch: (_, t) => L.kCopy(t.out, t.x) });
+    add({
+      name: `copy transposed ${dtype} [33,31]`,
+      kernel: 'copy',
+      inputs: { x: rand([31, 33], dtype) },
+      outputs: { out: { shape: [33, 31], dtype } },
+      launch: (_, t) => L.kCopy(t.out, t.x.transpose(0, 1)),
+    });
+    add({
+      name: `copy broadcast ${dtype} [1,1025]->[31,1025]`,
+      kernel: 'copy',
+      inputs: { x: rand([1, 1025], dtype) },
+      outputs: { out: { shape: [31, 1025], dtype } },
+      launch: (_, t) => L.kCopy(t.out, t.x),
+    });
     // Writes into a strided view: the untouched half of `out` must stay poisoned on both devices.
-    add({ name: `copy into strided view ${dtype}`, kernel: 'copy', inputs: { x: rand([31, 17], dtype) }, outputs: { out: { shape: [31, 34], dtype } },
-      launch: (_, t) => L.kCopy(t.out.narrow(1, 17, 17), t.x) });
+    add({
+      name: `copy into strided view ${dtype}`,
+      kernel: 'copy',
+      inputs: { x: rand([31, 17], dtype) },
+      outputs: { out: { shape: [31, 34], dtype } },
+      launch: (_, t) => L.kCopy(t.out.narrow(1, 17, 17), t.x),
+    });
   }
   for (const dtype of [...FLOATS, 'int32', 'int64']) {
     for (const n of SIZES) {
-      add({ name: `arange ${dtype} n=${n}`, kernel: 'arange', inputs: {}, outputs: { out: { shape: [n], dtype } },
-        launch: (_, t) => L.kArange(t.out, dtype.startsWith('int') ? -7 : -3.5, dtype.startsWith('int') ? 3 : 0.25) });
+      add({
+        name: `arange ${dtype} n=${n}`,
+        kernel: 'arange',
+        inputs: {},
+        outputs: { out: { shape: [n], dtype } },
+        launch: (_, t) => L.kArange(t.out, dtype.startsWith('int') ? -7 : -3.5, dtype.startsWith('int') ? 3 : 0.25),
+      });
     }
   }
 
   // ---- unary: every op code -------------------------------------------------
   const positive = new Set([U.Log, U.Sqrt, U.Rsqrt, U.Reciprocal, U.Log1p, U.PowScalar, U.RdivScalar]);
-  const params = { [U.AddScalar]: [1.5, 0], [U.MulScalar]: [-2.5, 0], [U.PowScalar]: [2.7, 0], [U.RsubScalar]: [0.75, 0],
-    [U.RdivScalar]: [3, 0], [U.Clamp]: [-0.5, 1.25], [U.LeakyRelu]: [0.01, 0] };
+  const params = {
+    [U.AddScalar]: [1.5, 0],
+    [U.MulScalar]: [-2.5, 0],
+    [U.PowScalar]: [2.7, 0],
+    [U.RsubScalar]: [0.75, 0],
+    [U.RdivScalar]: [3, 0],
+    [U.Clamp]: [-0.5, 1.25],
+    [U.LeakyRelu]: [0.01, 0],
+  };
   for (const [name, code] of Object.entries(U).filter(([k, v]) => typeof v === 'number' && isNaN(Number(k)))) {
     for (const dtype of FLOATS) {
       for (const n of SIZES) {
         const [p0, p1] = params[code] ?? [0, 0];
         const x = positive.has(code) ? rand([n], dtype, 0.05, 4) : rand([n], dtype, -3, 3);
-        add({ name: `unary ${name} ${dtype} n=${n}`, kernel: 'unary', inputs: { x }, outputs: { out: { shape: [n], dtype } },
-          launch: (_, t) => L.kUnary(code, t.out, t.x, p0, p1), tol: tolOf(dtype, 2) });
+        add({
+          name: `unary ${name} ${dtype} n=${n}`,
+          kernel: 'unary',
+          inputs: { x },
+          outputs: { out: { shape: [n], dtype } },
+          launch: (_, t) => L.kUnary(code, t.out, t.x, p0, p1),
+          tol: tolOf(dtype, 2),
+        });
       }
       // A strided (transposed) input: the non-coalesced path.
       const x = rand([31, 33], dtype, positive.has(code) ? 0.05 : -3, 3);
       const [p0, p1] = params[code] ?? [0, 0];
-      add({ name: `unary ${name} ${dtype} transposed`, kernel: 'unary', inputs: { x }, outputs: { out: { shape: [33, 31], dtype } },
-        launch: (_, t) => L.kUnary(code, t.out, t.x.transpose(0, 1), p0, p1), tol: tolOf(dtype, 2) });
+      add({
+        name: `unary ${name} ${dtype} transposed`,
+        kernel: 'unary',
+        inputs: { x },
+        outputs: { out: { shape: [33, 31], dtype } },
+        launch: (_, t) => L.kUnary(code, t.out, t.x.transpose(0, 1), p0, p1),
+        tol: tolOf(dtype, 2),
+      });
     }
   }
 
@@ -124,20 +194,29 @@ function buildCases(nt, L, seed) {
       const outDtype = logical.has(code) || compare.has(code) ? 'bool' : dtype;
       const make = (shape, which) => {
         if (logical.has(code)) return bools(shape);
-        if (compare.has(code)) return ints(shape, -2, 3, dtype);  // small integers: many ties for Eq/Le/Ge
+        if (compare.has(code)) return ints(shape, -2, 3, dtype); // small integers: many ties for Eq/Le/Ge
         if (code === B.Pow && which === 'a') return rand(shape, dtype, 0.1, 3);
         if (code === B.Div && which === 'b') return rand(shape, dtype, 0.5, 3);
         if (code === B.SigmoidBackward && which === 'b') return rand(shape, dtype, 0, 1);
         if (code === B.TanhBackward && which === 'b') return rand(shape, dtype, -1, 1);
         return rand(shape, dtype);
       };
-      const shapes = [...SIZES.map((n) => [[n], [n], `n=${n}`]), [[31, 1025], [1, 1025], 'broadcast [31,1025]x[1,1025]'], [[31, 1], [1, 33], 'broadcast [31,1]x[1,33]']];
+      const shapes = [
+        ...SIZES.map((n) => [[n], [n], `n=${n}`]),
+        [[31, 1025], [1, 1025], 'broadcast [31,1025]x[1,1025]'],
+        [[31, 1], [1, 33], 'broadcast [31,1]x[1,33]'],
+      ];
       for (const [sa, sb, label] of shapes) {
         const outShape = sa.map((s, i) => Math.max(s, sb[i]));
         const alpha = code === B.Add || code === B.Sub ? 0.5 : 1;
-        add({ name: `binary ${name} ${dtype} ${label}`, kernel: 'binary', inputs: { a: make(sa, 'a'), b: make(sb, 'b') },
+        add({
+          name: `binary ${name} ${dtype} ${label}`,
+          kernel: 'binary',
+          inputs: { a: make(sa, 'a'), b: make(sb, 'b') },
           outputs: { out: { shape: outShape, dtype: outDtype } },
-          launch: (_, t) => L.kBinary(code, t.out, t.a, t.b, alpha), tol: outDtype === 'bool' ? EXACT : tolOf(inDtype === 'bool' ? 'float32' : dtype, 2) });
+          launch: (_, t) => L.kBinary(code, t.out, t.a, t.b, alpha),
+          tol: outDtype === 'bool' ? EXACT : tolOf(inDtype === 'bool' ? 'float32' : dtype, 2),
+        });
       }
     }
   }
@@ -145,25 +224,47 @@ function buildCases(nt, L, seed) {
   // ---- where ---------------------------------------------------------------------
   for (const dtype of FLOATS) {
     for (const n of SIZES) {
-      add({ name: `where ${dtype} n=${n}`, kernel: 'where', inputs: { c: bools([n]), a: rand([n], dtype), b: rand([n], dtype) },
-        outputs: { out: { shape: [n], dtype } }, launch: (_, t) => L.kWhere(t.out, t.c, t.a, t.b) });
+      add({
+        name: `where ${dtype} n=${n}`,
+        kernel: 'where',
+        inputs: { c: bools([n]), a: rand([n], dtype), b: rand([n], dtype) },
+        outputs: { out: { shape: [n], dtype } },
+        launch: (_, t) => L.kWhere(t.out, t.c, t.a, t.b),
+      });
     }
-    add({ name: `where ${dtype} broadcast`, kernel: 'where', inputs: { c: bools([31, 1]), a: rand([1, 33], dtype), b: rand([31, 33], dtype) },
-      outputs: { out: { shape: [31, 33], dtype } }, launch: (_, t) => L.kWhere(t.out, t.c, t.a, t.b) });
+    add({
+      name: `where ${dtype} broadcast`,
+      kernel: 'where',
+      inputs: { c: bools([31, 1]), a: rand([1, 33], dtype), b: rand([31, 33], dtype) },
+      outputs: { out: { shape: [31, 33], dtype } },
+      launch: (_, t) => L.kWhere(t.out, t.c, t.a, t.b),
+    });
   }
 
   // ---- reduce: every op over inner, outer and all dims --------------------------
   for (const [name, code] of Object.entries(R).filter(([k, v]) => typeof v === 'number' && isNaN(Number(k)))) {
     const arg = code === R.ArgMax || code === R.ArgMin;
     for (const dtype of FLOATS) {
-      for (const [shape, dims, label] of [[[31, 1025], [1], 'inner'], [[1025, 31], [0], 'outer'], [[7, 31, 5], [0, 2], 'outer+inner'], [[1, 1], [1], 'n=1'], [[3, 1025], [0, 1], 'all']]) {
+      for (const [shape, dims, label] of [
+        [[31, 1025], [1], 'inner'],
+        [[1025, 31], [0], 'outer'],
+        [[7, 31, 5], [0, 2], 'outer+inner'],
+        [[1, 1], [1], 'n=1'],
+        [[3, 1025], [0, 1], 'all'],
+      ]) {
         if (arg && dims.length > 1) continue;
-        const lo = code === R.Prod ? 0.97 : -2, hi = code === R.Prod ? 1.03 : 2;
+        const lo = code === R.Prod ? 0.97 : -2,
+          hi = code === R.Prod ? 1.03 : 2;
         const outShape = shape.filter((_, d) => !dims.includes(d));
         const n = numelOf(dims.map((d) => shape[d]));
-        add({ name: `reduce ${name} ${dtype} ${label} ${JSON.stringify(shape)}`, kernel: 'reduce', inputs: { x: rand(shape, dtype, lo, hi) },
+        add({
+          name: `reduce ${name} ${dtype} ${label} ${JSON.stringify(shape)}`,
+          kernel: 'reduce',
+          inputs: { x: rand(shape, dtype, lo, hi) },
           outputs: { out: { shape: outShape, dtype: arg ? 'int64' : dtype } },
-          launch: (_, t) => L.kReduce(code, t.out, t.x, dims, code === R.Var ? 1 : 0), tol: arg || code === R.Max || code === R.Min ? EXACT : sumTol(dtype, n, 1.5) });
+          launch: (_, t) => L.kReduce(code, t.out, t.x, dims, code === R.Var ? 1 : 0),
+          tol: arg || code === R.Max || code === R.Min ? EXACT : sumTol(dtype, n, 1.5),
+        });
       }
     }
   }
@@ -174,35 +275,67 @@ function buildCases(nt, L, seed) {
       for (const log of [false, true]) {
         const rows = 31;
         const tag = `${log ? 'logSoftmax' : 'softmax'} ${dtype} [${rows},${cols}]`;
-        add({ name: tag, kernel: 'softmax', inputs: { x: rand([rows, cols], dtype, -5, 5) }, outputs: { out: { shape: [rows, cols], dtype } },
-          launch: (_, t) => L.kSoftmax(t.out, t.x, rows, cols, log), tol: tolOf(dtype, 4) });
+        add({
+          name: tag,
+          kernel: 'softmax',
+          inputs: { x: rand([rows, cols], dtype, -5, 5) },
+          outputs: { out: { shape: [rows, cols], dtype } },
+          launch: (_, t) => L.kSoftmax(t.out, t.x, rows, cols, log),
+          tol: tolOf(dtype, 4),
+        });
         // y is a genuine softmax output (rows summing to 1) so the backward sees realistic data.
         const y = nt.softmax(rand([rows, cols], dtype, -5, 5), -1);
         const yIn = log ? y.log() : y;
-        add({ name: `${tag} backward`, kernel: 'softmaxBackward', inputs: { dy: rand([rows, cols], dtype), y: yIn }, outputs: { dx: { shape: [rows, cols], dtype } },
-          launch: (_, t) => L.kSoftmaxBackward(t.dx, t.dy, t.y, rows, cols, log), tol: tolOf(dtype, 4 + Math.sqrt(cols)) });
+        add({
+          name: `${tag} backward`,
+          kernel: 'softmaxBackward',
+          inputs: { dy: rand([rows, cols], dtype), y: yIn },
+          outputs: { dx: { shape: [rows, cols], dtype } },
+          launch: (_, t) => L.kSoftmaxBackward(t.dx, t.dy, t.y, rows, cols, log),
+          tol: tolOf(dtype, 4 + Math.sqrt(cols)),
+        });
       }
     }
   }
 
   // ---- gemm: all transpose combos, batched, batch stride 0, alpha/beta ----------
   for (const dtype of FLOATS) {
-    for (const [M, N, K] of [[1, 1, 1], [31, 33, 1025], [64, 31, 17], [130, 127, 129]]) {
+    for (const [M, N, K] of [
+      [1, 1, 1],
+      [31, 33, 1025],
+      [64, 31, 17],
+      [130, 127, 129],
+    ]) {
       for (const ta of [false, true]) {
         for (const tb of [false, true]) {
-          for (const [batch, bStride0, beta] of [[1, false, 0], [3, false, 0], [3, true, 0.5]]) {
+          for (const [batch, bStride0, beta] of [
+            [1, false, 0],
+            [3, false, 0],
+            [3, true, 0.5],
+          ]) {
             const a = rand(ta ? [batch, K, M] : [batch, M, K], dtype);
             const b = rand(tb ? [bStride0 ? 1 : batch, N, K] : [bStride0 ? 1 : batch, K, N], dtype);
             const inputs = { a, b };
             if (beta) inputs.c = rand([batch, M, N], dtype);
             add({
               name: `gemm ${dtype} ${ta ? 'T' : 'N'}${tb ? 'T' : 'N'} M${M} N${N} K${K} batch${batch}${bStride0 ? ' strideB=0' : ''}${beta ? ` beta=${beta}` : ''}`,
-              kernel: 'gemm', inputs, inplace: beta ? ['c'] : [], outputs: beta ? {} : { c: { shape: [batch, M, N], dtype } },
-              launch: (_, t) => L.kGemm(batch, M, N, K,
-                { t: t.a, ld: ta ? M : K, batchStride: M * K, trans: ta },
-                { t: t.b, ld: tb ? K : N, batchStride: bStride0 ? 0 : K * N, trans: tb },
-                { t: t.c, ld: N, batchStride: M * N }, 1.25, beta),
-              tol: sumTol(dtype, K, 2.5),  // |alpha * a * b| <= 5, ~1.7 on average
+              kernel: 'gemm',
+              inputs,
+              inplace: beta ? ['c'] : [],
+              outputs: beta ? {} : { c: { shape: [batch, M, N], dtype } },
+              launch: (_, t) =>
+                L.kGemm(
+                  batch,
+                  M,
+                  N,
+                  K,
+                  { t: t.a, ld: ta ? M : K, batchStride: M * K, trans: ta },
+                  { t: t.b, ld: tb ? K : N, batchStride: bStride0 ? 0 : K * N, trans: tb },
+                  { t: t.c, ld: N, batchStride: M * N },
+                  1.25,
+                  beta,
+                ),
+              tol: sumTol(dtype, K, 2.5), // |alpha * a * b| <= 5, ~1.7 on average
             });
           }
         }
@@ -213,58 +346,101 @@ function buildCases(nt, L, seed) {
   // ---- fused cross-entropy ---------------------------------------------------------
   for (const dtype of FLOATS) {
     for (const C of [1, 10, 1025]) {
-      for (const [ls, ignore] of [[0, false], [0.1, false], [0, true], [0.2, true]]) {
+      for (const [ls, ignore] of [
+        [0, false],
+        [0.1, false],
+        [0, true],
+        [0.2, true],
+      ]) {
         for (const grad of [true, false]) {
           const N = 31;
           const tg = ints([N], 0, C);
           if (ignore) for (const i of [0, 7, 30]) tg.narrow(0, i, 1).fill_(-100);
           const outputs = { losses: { shape: [N], dtype } };
           if (grad) outputs.dlogits = { shape: [N, C], dtype };
-          add({ name: `crossEntropy ${dtype} [${N},${C}] ls=${ls}${ignore ? ' ignoreIndex' : ''}${grad ? ' +dlogits' : ''}`, kernel: 'crossEntropy',
-            inputs: { x: rand([N, C], dtype, -8, 8), tg }, outputs,
-            launch: (_, t) => L.kCrossEntropy(t.losses, grad ? t.dlogits : null, t.x, t.tg, -100, ls), tol: tolOf(dtype, 4 + Math.sqrt(C)) });
+          add({
+            name: `crossEntropy ${dtype} [${N},${C}] ls=${ls}${ignore ? ' ignoreIndex' : ''}${grad ? ' +dlogits' : ''}`,
+            kernel: 'crossEntropy',
+            inputs: { x: rand([N, C], dtype, -8, 8), tg },
+            outputs,
+            launch: (_, t) => L.kCrossEntropy(t.losses, grad ? t.dlogits : null, t.x, t.tg, -100, ls),
+            tol: tolOf(dtype, 4 + Math.sqrt(C)),
+          });
         }
       }
     }
     // int32 targets
-    add({ name: `crossEntropy ${dtype} [31,10] int32 targets`, kernel: 'crossEntropy', inputs: { x: rand([31, 10], dtype), tg: ints([31], 0, 10, 'int32') },
+    add({
+      name: `crossEntropy ${dtype} [31,10] int32 targets`,
+      kernel: 'crossEntropy',
+      inputs: { x: rand([31, 10], dtype), tg: ints([31], 0, 10, 'int32') },
       outputs: { losses: { shape: [31], dtype }, dlogits: { shape: [31, 10], dtype } },
-      launch: (_, t) => L.kCrossEntropy(t.losses, t.dlogits, t.x, t.tg, -100, 0), tol: tolOf(dtype, 8) });
+      launch: (_, t) => L.kCrossEntropy(t.losses, t.dlogits, t.x, t.tg, -100, 0),
+      tol: tolOf(dtype, 8),
+    });
   }
 
   // ---- fused optimizers: multi-tensor lists of odd sizes ------------------------
   const fused = require('../../dist/lib/kernels/fused');
   for (const dtype of FLOATS) {
     const sizes = [1, 31, 1025, 4099];
-    const list = (prefix, lo, hi) => Object.fromEntries(sizes.map((n, k) => [`${prefix}${k}`, rand([n], dtype, lo, hi)]));
+    const list = (prefix, lo, hi) =>
+      Object.fromEntries(sizes.map((n, k) => [`${prefix}${k}`, rand([n], dtype, lo, hi)]));
     const pick = (t, prefix) => sizes.map((_, k) => t[`${prefix}${k}`]);
     const keys = (...prefixes) => prefixes.flatMap((p) => sizes.map((_, k) => `${p}${k}`));
-    for (const v of [{ decoupled: false, amsgrad: false, maximize: false, wd: 0 }, { decoupled: true, amsgrad: false, maximize: false, wd: 0.01 },
-      { decoupled: false, amsgrad: true, maximize: false, wd: 0.1 }, { decoupled: true, amsgrad: true, maximize: true, wd: 0.01 }]) {
+    for (const v of [
+      { decoupled: false, amsgrad: false, maximize: false, wd: 0 },
+      { decoupled: true, amsgrad: false, maximize: false, wd: 0.01 },
+      { decoupled: false, amsgrad: true, maximize: false, wd: 0.1 },
+      { decoupled: true, amsgrad: true, maximize: true, wd: 0.01 },
+    ]) {
       const inputs = { ...list('p', -1, 1), ...list('g', -1, 1), ...list('m', -0.1, 0.1), ...list('v', 0, 0.01) };
       if (v.amsgrad) Object.assign(inputs, list('vm', 0, 0.02));
       const step = 3;
       add({
         name: `adam ${dtype} ${v.decoupled ? 'adamw' : 'adam'}${v.amsgrad ? ' amsgrad' : ''}${v.maximize ? ' maximize' : ''} wd=${v.wd} x${sizes.length} tensors`,
-        kernel: 'adam', inputs, inplace: keys('p', 'm', 'v', ...(v.amsgrad ? ['vm'] : [])),
-        launch: (_, t) => fused.launchAdam(pick(t, 'p'), pick(t, 'g'), pick(t, 'm'), pick(t, 'v'), v.amsgrad ? pick(t, 'vm') : null, {
-          lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: v.wd, bc1: 1 - 0.9 ** step, bc2: 1 - 0.999 ** step,
-          decoupled: v.decoupled, amsgrad: v.amsgrad, maximize: v.maximize,
-        }),
+        kernel: 'adam',
+        inputs,
+        inplace: keys('p', 'm', 'v', ...(v.amsgrad ? ['vm'] : [])),
+        launch: (_, t) =>
+          fused.launchAdam(pick(t, 'p'), pick(t, 'g'), pick(t, 'm'), pick(t, 'v'), v.amsgrad ? pick(t, 'vm') : null, {
+            lr: 1e-3,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            weightDecay: v.wd,
+            bc1: 1 - 0.9 ** step,
+            bc2: 1 - 0.999 ** step,
+            decoupled: v.decoupled,
+            amsgrad: v.amsgrad,
+            maximize: v.maximize,
+          }),
         tol: tolOf(dtype, 4),
       });
     }
-    for (const v of [{ momentum: 0 }, { momentum: 0.9, firstStep: true }, { momentum: 0.9, dampening: 0.1, wd: 1e-2 },
-      { momentum: 0.9, nesterov: true, maximize: true }]) {
+    for (const v of [
+      { momentum: 0 },
+      { momentum: 0.9, firstStep: true },
+      { momentum: 0.9, dampening: 0.1, wd: 1e-2 },
+      { momentum: 0.9, nesterov: true, maximize: true },
+    ]) {
       const inputs = { ...list('p', -1, 1), ...list('g', -1, 1) };
       if (v.momentum) Object.assign(inputs, list('buf', -0.1, 0.1));
       add({
         name: `sgd ${dtype} momentum=${v.momentum}${v.firstStep ? ' firstStep' : ''}${v.dampening ? ' dampening' : ''}${v.nesterov ? ' nesterov' : ''}${v.maximize ? ' maximize' : ''}`,
-        kernel: 'sgd', inputs, inplace: keys('p', ...(v.momentum ? ['buf'] : [])),
-        launch: (_, t) => fused.launchSgd(pick(t, 'p'), pick(t, 'g'), v.momentum ? pick(t, 'buf') : null, {
-          lr: 0.01, momentum: v.momentum, dampening: v.dampening ?? 0, weightDecay: v.wd ?? 0,
-          nesterov: !!v.nesterov, firstStep: !!v.firstStep, maximize: !!v.maximize,
-        }),
+        kernel: 'sgd',
+        inputs,
+        inplace: keys('p', ...(v.momentum ? ['buf'] : [])),
+        launch: (_, t) =>
+          fused.launchSgd(pick(t, 'p'), pick(t, 'g'), v.momentum ? pick(t, 'buf') : null, {
+            lr: 0.01,
+            momentum: v.momentum,
+            dampening: v.dampening ?? 0,
+            weightDecay: v.wd ?? 0,
+            nesterov: !!v.nesterov,
+            firstStep: !!v.firstStep,
+            maximize: !!v.maximize,
+          }),
         tol: tolOf(dtype, 2),
       });
     }
@@ -274,19 +450,50 @@ function buildCases(nt, L, seed) {
   for (const dtype of FLOATS) {
     for (const idt of ['int64', 'int32']) {
       const [outer, dimSize, inner, nIndex] = [3, 31, 33, 40];
-      add({ name: `indexSelect ${dtype} ${idt} [3,31,33] n=40`, kernel: 'indexSelect', inputs: { x: rand([outer, dimSize, inner], dtype), ix: ints([nIndex], 0, dimSize, idt) },
-        outputs: { out: { shape: [outer, nIndex, inner], dtype } }, launch: (_, t) => L.kIndexSelect(t.out, t.x, t.ix, outer, dimSize, inner) });
-      add({ name: `indexSelect ${dtype} ${idt} rows of [1025,7] n=1`, kernel: 'indexSelect', inputs: { x: rand([1025, 7], dtype), ix: ints([1], 0, 1025, idt) },
-        outputs: { out: { shape: [1, 7], dtype } }, launch: (_, t) => L.kIndexSelect(t.out, t.x, t.ix, 1, 1025, 7) });
+      add({
+        name: `indexSelect ${dtype} ${idt} [3,31,33] n=40`,
+        kernel: 'indexSelect',
+        inputs: { x: rand([outer, dimSize, inner], dtype), ix: ints([nIndex], 0, dimSize, idt) },
+        outputs: { out: { shape: [outer, nIndex, inner], dtype } },
+        launch: (_, t) => L.kIndexSelect(t.out, t.x, t.ix, outer, dimSize, inner),
+      });
+      add({
+        name: `indexSelect ${dtype} ${idt} rows of [1025,7] n=1`,
+        kernel: 'indexSelect',
+        inputs: { x: rand([1025, 7], dtype), ix: ints([1], 0, 1025, idt) },
+        outputs: { out: { shape: [1, 7], dtype } },
+        launch: (_, t) => L.kIndexSelect(t.out, t.x, t.ix, 1, 1025, 7),
+      });
       // Repeated indices: accumulation order differs on the GPU (atomics).
-      add({ name: `indexAdd ${dtype} ${idt} [3,31,33] n=40 repeats`, kernel: 'indexAdd', inputs: { out: rand([outer, dimSize, inner], dtype), src: rand([outer, nIndex, inner], dtype), ix: ints([nIndex], 0, 5, idt) },
-        inplace: ['out'], launch: (_, t) => L.kIndexAdd(t.out, t.src, t.ix, outer, dimSize, inner), tol: tolOf(dtype, 8) });
+      add({
+        name: `indexAdd ${dtype} ${idt} [3,31,33] n=40 repeats`,
+        kernel: 'indexAdd',
+        inputs: {
+          out: rand([outer, dimSize, inner], dtype),
+          src: rand([outer, nIndex, inner], dtype),
+          ix: ints([nIndex], 0, 5, idt),
+        },
+        inplace: ['out'],
+        launch: (_, t) => L.kIndexAdd(t.out, t.src, t.ix, outer, dimSize, inner),
+        tol: tolOf(dtype, 8),
+      });
       for (const dim of [0, 1]) {
         const ixShape = dim === 0 ? [20, 33] : [31, 17];
-        add({ name: `gather ${dtype} ${idt} [31,33] dim=${dim}`, kernel: 'gather', inputs: { x: rand([31, 33], dtype), ix: ints(ixShape, 0, [31, 33][dim], idt) },
-          outputs: { out: { shape: ixShape, dtype } }, launch: (_, t) => L.kGather(t.out, t.x, t.ix, dim) });
-        add({ name: `scatterAdd ${dtype} ${idt} [31,33] dim=${dim}`, kernel: 'scatterAdd', inputs: { out: rand([31, 33], dtype), src: rand(ixShape, dtype), ix: ints(ixShape, 0, [31, 33][dim], idt) },
-          inplace: ['out'], launch: (_, t) => L.kScatterAdd(t.out, t.src, t.ix, dim), tol: tolOf(dtype, 8) });
+        add({
+          name: `gather ${dtype} ${idt} [31,33] dim=${dim}`,
+          kernel: 'gather',
+          inputs: { x: rand([31, 33], dtype), ix: ints(ixShape, 0, [31, 33][dim], idt) },
+          outputs: { out: { shape: ixShape, dtype } },
+          launch: (_, t) => L.kGather(t.out, t.x, t.ix, dim),
+        });
+        add({
+          name: `scatterAdd ${dtype} ${idt} [31,33] dim=${dim}`,
+          kernel: 'scatterAdd',
+          inputs: { out: rand([31, 33], dtype), src: rand(ixShape, dtype), ix: ints(ixShape, 0, [31, 33][dim], idt) },
+          inplace: ['out'],
+          launch: (_, t) => L.kScatterAdd(t.out, t.src, t.ix, dim),
+          tol: tolOf(dtype, 8),
+        });
       }
     }
   }
@@ -296,19 +503,40 @@ function buildCases(nt, L, seed) {
   for (const dtype of FLOATS) {
     for (const n of [...SIZES, 4099]) {
       for (const offset of [0, 5]) {
-        add({ name: `random uniform ${dtype} n=${n} offset=${offset}`, kernel: 'random', inputs: {}, outputs: { out: { shape: [n], dtype } },
-          launch: (_, t) => L.kRandom(t.out, RK.Uniform, seedBig, offset, -1, 3) });
-        add({ name: `random normal ${dtype} n=${n} offset=${offset}`, kernel: 'random', inputs: {}, outputs: { out: { shape: [n], dtype } },
-          launch: (_, t) => L.kRandom(t.out, RK.Normal, seedBig, offset, 0.5, 2), tol: { atol: 1e-6, rtol: 1e-6 } });
-        add({ name: `random bernoulli ${dtype} n=${n} offset=${offset}`, kernel: 'random', inputs: {}, outputs: { out: { shape: [n], dtype } },
-          launch: (_, t) => L.kRandom(t.out, RK.Bernoulli, seedBig, offset, 0.3, 1) });
+        add({
+          name: `random uniform ${dtype} n=${n} offset=${offset}`,
+          kernel: 'random',
+          inputs: {},
+          outputs: { out: { shape: [n], dtype } },
+          launch: (_, t) => L.kRandom(t.out, RK.Uniform, seedBig, offset, -1, 3),
+        });
+        add({
+          name: `random normal ${dtype} n=${n} offset=${offset}`,
+          kernel: 'random',
+          inputs: {},
+          outputs: { out: { shape: [n], dtype } },
+          launch: (_, t) => L.kRandom(t.out, RK.Normal, seedBig, offset, 0.5, 2),
+          tol: { atol: 1e-6, rtol: 1e-6 },
+        });
+        add({
+          name: `random bernoulli ${dtype} n=${n} offset=${offset}`,
+          kernel: 'random',
+          inputs: {},
+          outputs: { out: { shape: [n], dtype } },
+          launch: (_, t) => L.kRandom(t.out, RK.Bernoulli, seedBig, offset, 0.3, 1),
+        });
       }
     }
   }
   for (const dtype of ['int64', 'int32', 'float32']) {
     for (const n of [1, 31, 1025]) {
-      add({ name: `random int ${dtype} n=${n}`, kernel: 'random', inputs: {}, outputs: { out: { shape: [n], dtype } },
-        launch: (_, t) => L.kRandom(t.out, RK.Int, seedBig, 3, -5, 1000) });
+      add({
+        name: `random int ${dtype} n=${n}`,
+        kernel: 'random',
+        inputs: {},
+        outputs: { out: { shape: [n], dtype } },
+        launch: (_, t) => L.kRandom(t.out, RK.Int, seedBig, 3, -5, 1000),
+      });
     }
   }
   require('./edge_cases').addEdgeCases({ nt, L, rand, add, sumTol, tolOf, FLOATS, F32, F64 });
@@ -317,7 +545,14 @@ function buildCases(nt, L, seed) {
 
 /** Writes a value no kernel produces into every element of `t`'s storage. */
 function poison(L, t) {
-  const v = t.dtype === 'float32' || t.dtype === 'float64' ? NaN : t.dtype === 'bool' ? 1 : t.dtype === 'uint8' ? 0xab : -123457;
+  const v =
+    t.dtype === 'float32' || t.dtype === 'float64'
+      ? NaN
+      : t.dtype === 'bool'
+        ? 1
+        : t.dtype === 'uint8'
+          ? 0xab
+          : -123457;
   L.kFill(t, v);
 }
 
@@ -358,7 +593,8 @@ function runOn(nt, L, c, device) {
 function compare(ref, got, tol) {
   const r = { n: ref.length, bad: 0, unwritten: 0, maxAbs: 0, maxRel: 0, ratio: 0, first: null };
   for (let i = 0; i < ref.length; ++i) {
-    const e = ref[i], g = got[i];
+    const e = ref[i],
+      g = got[i];
     if (Number.isNaN(e) || Number.isNaN(g)) {
       if (Number.isNaN(e) !== Number.isNaN(g)) {
         r.bad++;
@@ -412,7 +648,9 @@ function runParity(nt, L, device, seed, log) {
       row.detail = `threw ${e && e.name}: ${e && e.message}`;
     }
     for (const x of Object.values(c.inputs)) x.dispose();
-    log(`${row.pass ? 'ok  ' : 'FAIL'} ${row.name}  maxRel ${row.maxRel.toExponential(2)}  err/tol ${fmtRatio(row.ratio)}${row.detail ? `  ${row.detail}` : ''}`);
+    log(
+      `${row.pass ? 'ok  ' : 'FAIL'} ${row.name}  maxRel ${row.maxRel.toExponential(2)}  err/tol ${fmtRatio(row.ratio)}${row.detail ? `  ${row.detail}` : ''}`,
+    );
     rows.push(row);
   }
   rows.push(...errorChecks(nt, device, log));
@@ -432,32 +670,59 @@ function errorChecks(nt, device, log) {
     let caught = null;
     try {
       const r = fn();
-      r.data();  // the synchronization point
+      r.data(); // the synchronization point
     } catch (e) {
       caught = e;
     }
     if (caught && device !== 'cpu') {
       try {
-        nt.cuda.synchronize();  // reported once: the next sync is clean
+        nt.cuda.synchronize(); // reported once: the next sync is clean
       } catch (e) {
         caught = new Error(`the error was raised again at the next synchronize: ${e.message}`);
       }
     }
     const pass = caught instanceof cls;
-    const detail = pass ? `${caught.name}: ${caught.message}` : caught ? `wrong error ${caught.name}: ${caught.message}` : 'nothing thrown';
+    const detail = pass
+      ? `${caught.name}: ${caught.message}`
+      : caught
+        ? `wrong error ${caught.name}: ${caught.message}`
+        : 'nothing thrown';
     log(`${pass ? 'ok  ' : 'FAIL'} ${name}  (${detail})`);
     rows.push({ name, kernel, pass, maxRel: 0, ratio: pass ? 0 : Infinity, detail });
   };
-  expectThrow('error: indexSelect index out of range', 'indexSelect', () =>
-    nt.indexSelect(nt.zeros([5, 3], { device }), 0, nt.tensor([0, 5], { dtype: 'int64', device })), nt.IndexError);
-  expectThrow('error: gather index out of range', 'gather', () =>
-    nt.gather(nt.zeros([5, 3], { device }), 1, nt.tensor([[0], [-1], [0], [0], [0]], { dtype: 'int64', device })), nt.IndexError);
-  expectThrow('error: crossEntropy target out of range', 'crossEntropy', () =>
-    nt.nn.functional.crossEntropy(nt.zeros([2, 3], { device }), nt.tensor([1, 3], { dtype: 'int64', device })), nt.IndexError);
+  expectThrow(
+    'error: indexSelect index out of range',
+    'indexSelect',
+    () => nt.indexSelect(nt.zeros([5, 3], { device }), 0, nt.tensor([0, 5], { dtype: 'int64', device })),
+    nt.IndexError,
+  );
+  expectThrow(
+    'error: gather index out of range',
+    'gather',
+    () => nt.gather(nt.zeros([5, 3], { device }), 1, nt.tensor([[0], [-1], [0], [0], [0]], { dtype: 'int64', device })),
+    nt.IndexError,
+  );
+  expectThrow(
+    'error: crossEntropy target out of range',
+    'crossEntropy',
+    () => nt.nn.functional.crossEntropy(nt.zeros([2, 3], { device }), nt.tensor([1, 3], { dtype: 'int64', device })),
+    nt.IndexError,
+  );
   // The device still works after those errors.
-  const ok = nt.add(nt.ones([1025], { device }), 1).sum().item() === 2050;
+  const ok =
+    nt
+      .add(nt.ones([1025], { device }), 1)
+      .sum()
+      .item() === 2050;
   log(`${ok ? 'ok  ' : 'FAIL'} device usable after data errors`);
-  rows.push({ name: 'device usable after data errors', kernel: 'errors', pass: ok, maxRel: 0, ratio: ok ? 0 : Infinity, detail: '' });
+  rows.push({
+    name: 'device usable after data errors',
+    kernel: 'errors',
+    pass: ok,
+    maxRel: 0,
+    ratio: ok ? 0 : Infinity,
+    detail: '',
+  });
   return rows;
 }
 

@@ -7,7 +7,14 @@
 const { spawnSync } = require('child_process');
 const path = require('path');
 
-const row = (name, kernel, pass, detail = '') => ({ name, kernel, pass, maxRel: 0, ratio: pass ? 0 : Infinity, detail });
+const row = (name, kernel, pass, detail = '') => ({
+  name,
+  kernel,
+  pass,
+  maxRel: 0,
+  ratio: pass ? 0 : Infinity,
+  detail,
+});
 
 /**
  * float32 [numel] of zeros with 1 at [n-6, n-1) and 2 at n-1: fill, reduce
@@ -29,12 +36,23 @@ function bigTensor(nt, L, device, numel) {
       out.dispose();
       return v;
     };
-    const sum = one(L.ReduceOp.Sum), max = one(L.ReduceOp.Max), arg = one(L.ReduceOp.ArgMax);
-    const tail = Array.from(x.narrow(0, numel - 8, 8).contiguous().data());
+    const sum = one(L.ReduceOp.Sum),
+      max = one(L.ReduceOp.Max),
+      arg = one(L.ReduceOp.ArgMax);
+    const tail = Array.from(
+      x
+        .narrow(0, numel - 8, 8)
+        .contiguous()
+        .data(),
+    );
     const want = [0, 0, 1, 1, 1, 1, 1, 2];
     const pass = sum === 7 && max === 2 && arg === numel - 1 && want.every((v, i) => tail[i] === v);
-    return row(`64-bit indexing: fill/reduce/copy over ${label}`, 'fill', pass,
-      `sum ${sum} (7), max ${max} (2), argmax ${arg} (${numel - 1}), tail ${tail.join(',')}`);
+    return row(
+      `64-bit indexing: fill/reduce/copy over ${label}`,
+      'fill',
+      pass,
+      `sum ${sum} (7), max ${max} (2), argmax ${arg} (${numel - 1}), tail ${tail.join(',')}`,
+    );
   } catch (e) {
     return row(`64-bit indexing: fill/reduce/copy over ${label}`, 'fill', false, `threw ${e.name}: ${e.message}`);
   } finally {
@@ -57,21 +75,30 @@ function outOfMemory(nt, device) {
     after = `threw ${e.name}: ${e.message}`;
   }
   const pass = caught instanceof nt.OutOfMemoryError && after === '3';
-  return row('error: 16 TiB allocation raises OutOfMemoryError', 'alloc', pass,
-    `${caught ? `${caught.name}: ${caught.message}` : 'nothing thrown'}; afterwards sum(ones(3)) = ${after}`);
+  return row(
+    'error: 16 TiB allocation raises OutOfMemoryError',
+    'alloc',
+    pass,
+    `${caught ? `${caught.name}: ${caught.message}` : 'nothing thrown'}; afterwards sum(ones(3)) = ${after}`,
+  );
 }
 
 /** Two worker threads running mixed work on `device` at once, each checked against the CPU. */
 function twoThreads(device) {
   const r = spawnSync(process.execPath, [path.join(__dirname, 'threads.js'), device], {
-    encoding: 'utf8', timeout: 180_000, maxBuffer: 16 << 20, env: process.env,
+    encoding: 'utf8',
+    timeout: 180_000,
+    maxBuffer: 16 << 20,
+    env: process.env,
   });
   const last = (r.stdout || '').trim().split('\n').pop() || '';
   try {
     const res = JSON.parse(last);
     return row('two worker threads on the device at once', 'threads', res.pass, res.detail);
   } catch {
-    const why = r.error ? r.error.message : `exit ${r.status}: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`;
+    const why = r.error
+      ? r.error.message
+      : `exit ${r.status}: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`;
     return row('two worker threads on the device at once', 'threads', false, why);
   }
 }
@@ -80,9 +107,17 @@ function twoThreads(device) {
 function coverage(kernels, rows) {
   const seen = new Set(rows.map((r) => r.kernel));
   const missing = kernels.filter((k) => !seen.has(k));
-  const out = missing.map((k) => row(`coverage: kernel ${k} has no parity case`, k, false, 'every kernel of buildInfo().kernels must be checked'));
-  out.push(row(`coverage: all ${kernels.length} kernels of buildInfo().kernels have parity cases`, 'coverage', missing.length === 0,
-    missing.length ? `missing: ${missing.join(', ')}` : ''));
+  const out = missing.map((k) =>
+    row(`coverage: kernel ${k} has no parity case`, k, false, 'every kernel of buildInfo().kernels must be checked'),
+  );
+  out.push(
+    row(
+      `coverage: all ${kernels.length} kernels of buildInfo().kernels have parity cases`,
+      'coverage',
+      missing.length === 0,
+      missing.length ? `missing: ${missing.join(', ')}` : '',
+    ),
+  );
   return out;
 }
 

@@ -35,7 +35,10 @@ function check(parser: Parser, bytes: Uint8Array): string | undefined {
     const out = parser === 'safetensors' ? parseSafetensors(bytes, 'fuzz.safetensors') : parseIdx(bytes, 'fuzz.idx');
     peak = Math.max(peak, process.memoryUsage().arrayBuffers);
     // Parsed output must be self-consistent.
-    const tensors = parser === 'safetensors' ? Object.values((out as ReturnType<typeof parseSafetensors>).tensors) : [out as ReturnType<typeof parseIdx>];
+    const tensors =
+      parser === 'safetensors'
+        ? Object.values((out as ReturnType<typeof parseSafetensors>).tensors)
+        : [out as ReturnType<typeof parseIdx>];
     for (const t of tensors) {
       const n = t.shape.reduce((a: number, b: number) => a * b, 1);
       if (t.data.length !== n) return `parsed tensor has ${t.data.length} elements for shape [${t.shape}]`;
@@ -65,7 +68,9 @@ function run(parser: Parser, bytes: Uint8Array): boolean {
   stats.ms += performance.now() - t0;
   if (f) {
     if (process.env.NT_FUZZ_SAVE !== '0') saveCrash(parser, bytes, f);
-    throw new Error(`${parser}: ${f} (input ${bytes.length} bytes: ${Buffer.from(bytes.subarray(0, 64)).toString('hex')})`);
+    throw new Error(
+      `${parser}: ${f} (input ${bytes.length} bytes: ${Buffer.from(bytes.subarray(0, 64)).toString('hex')})`,
+    );
   }
   return true;
 }
@@ -74,12 +79,15 @@ function run(parser: Parser, bytes: Uint8Array): boolean {
 
 function safetensorsSeeds(): Uint8Array[] {
   const seeds: Uint8Array[] = [
-    serializeSafetensors({
-      w: { dtype: 'float32', shape: [2, 3], data: new Float32Array([1, 2, 3, 4, 5, 6]) },
-      b: { dtype: 'int64', shape: [2], data: new BigInt64Array([1n, -2n]) },
-      m: { dtype: 'bool', shape: [3], data: new Uint8Array([0, 1, 1]) },
-      e: { dtype: 'float64', shape: [0, 4], data: new Float64Array(0) },
-    }, { note: 'seed' }),
+    serializeSafetensors(
+      {
+        w: { dtype: 'float32', shape: [2, 3], data: new Float32Array([1, 2, 3, 4, 5, 6]) },
+        b: { dtype: 'int64', shape: [2], data: new BigInt64Array([1n, -2n]) },
+        m: { dtype: 'bool', shape: [3], data: new Uint8Array([0, 1, 1]) },
+        e: { dtype: 'float64', shape: [0, 4], data: new Float64Array(0) },
+      },
+      { note: 'seed' },
+    ),
     serializeSafetensors({ s: { dtype: 'uint8', shape: [], data: new Uint8Array([7]) } }),
     serializeSafetensors({}),
   ];
@@ -118,7 +126,19 @@ function idxSeeds(): Uint8Array[] {
 
 // ---- mutations ----------------------------------------------------------------
 
-const INTERESTING_U64 = [0n, 1n, 7n, 8n, 0xffn, 0xffffffffn, 2n ** 32n, 2n ** 53n, 2n ** 63n, 2n ** 64n - 1n, 100_000_001n];
+const INTERESTING_U64 = [
+  0n,
+  1n,
+  7n,
+  8n,
+  0xffn,
+  0xffffffffn,
+  2n ** 32n,
+  2n ** 53n,
+  2n ** 63n,
+  2n ** 64n - 1n,
+  100_000_001n,
+];
 const INTERESTING_U32 = [0, 1, 0x7f, 0x80, 0xff, 0xffff, 0x7fffffff, 0x80000000, 0xffffffff, 60000, 28];
 
 type Mutation =
@@ -132,7 +152,11 @@ type Mutation =
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ k: fc.constant('flip' as const), at: fc.nat(), bit: fc.nat(7) }),
-  fc.record({ k: fc.constant('byte' as const), at: fc.nat(), v: fc.constantFrom(0, 1, 0x7f, 0x80, 0xff, 0x22, 0x5c, 0x7b, 0x7d, 0x2c, 0x3a, 0xc0, 0xed, 0xf4) }),
+  fc.record({
+    k: fc.constant('byte' as const),
+    at: fc.nat(),
+    v: fc.constantFrom(0, 1, 0x7f, 0x80, 0xff, 0x22, 0x5c, 0x7b, 0x7d, 0x2c, 0x3a, 0xc0, 0xed, 0xf4),
+  }),
   fc.record({ k: fc.constant('u32' as const), at: fc.nat(), v: fc.constantFrom(...INTERESTING_U32) }),
   fc.record({ k: fc.constant('u64' as const), at: fc.nat(), v: fc.constantFrom(...INTERESTING_U64) }),
   fc.record({ k: fc.constant('truncate' as const), at: fc.nat() }),
@@ -147,13 +171,27 @@ function mutate(src: Uint8Array, ms: Mutation[], headerBias: boolean): Uint8Arra
     const span = headerBias ? Math.min(b.length, 160) : b.length;
     const at = span ? m.at % span : 0;
     switch (m.k) {
-      case 'flip': if (b.length) b[at] ^= 1 << m.bit; break;
-      case 'byte': if (b.length) b[at] = m.v; break;
-      case 'u32': if (b.length >= at + 4) b.writeUInt32BE(m.v >>> 0, at); break;
-      case 'u64': if (b.length >= at + 8) b.writeBigUInt64LE(m.v & (2n ** 64n - 1n), at); break;
-      case 'truncate': b = b.subarray(0, at); break;
-      case 'insert': b = Buffer.concat([b.subarray(0, at), Buffer.from(m.bytes), b.subarray(at)]); break;
-      case 'dup': b = Buffer.concat([b.subarray(0, at), b.subarray(at, at + m.len), b.subarray(at)]); break;
+      case 'flip':
+        if (b.length) b[at] ^= 1 << m.bit;
+        break;
+      case 'byte':
+        if (b.length) b[at] = m.v;
+        break;
+      case 'u32':
+        if (b.length >= at + 4) b.writeUInt32BE(m.v >>> 0, at);
+        break;
+      case 'u64':
+        if (b.length >= at + 8) b.writeBigUInt64LE(m.v & (2n ** 64n - 1n), at);
+        break;
+      case 'truncate':
+        b = b.subarray(0, at);
+        break;
+      case 'insert':
+        b = Buffer.concat([b.subarray(0, at), Buffer.from(m.bytes), b.subarray(at)]);
+        break;
+      case 'dup':
+        b = Buffer.concat([b.subarray(0, at), b.subarray(at, at + m.len), b.subarray(at)]);
+        break;
     }
   }
   return b;
@@ -174,7 +212,10 @@ const stEntry = fc.record({
     fc.constantFrom<unknown>(null, 'x', [[1]], [NaN], {}),
   ),
   data_offsets: fc.oneof(
-    fc.tuple(fc.constantFrom(0, 1, 4, 8, 12, 24, 2 ** 53, -1), fc.constantFrom(0, 4, 8, 12, 24, 48, 2 ** 53, 2 ** 60, 1.5)),
+    fc.tuple(
+      fc.constantFrom(0, 1, 4, 8, 12, 24, 2 ** 53, -1),
+      fc.constantFrom(0, 4, 8, 12, 24, 48, 2 ** 53, 2 ** 60, 1.5),
+    ),
     fc.constantFrom<unknown>([0], [0, 1, 2], 'x', null, [null, 1]),
   ),
 });
@@ -199,8 +240,12 @@ describe('parser fuzzing', () => {
   it('safetensors: mutated valid files', () => {
     const seeds = safetensorsSeeds();
     fc.assert(
-      fc.property(fc.nat(seeds.length - 1), fc.array(mutation, { minLength: 1, maxLength: 6 }), fc.boolean(), (i, ms, bias) =>
-        run('safetensors', mutate(seeds[i], ms, bias))),
+      fc.property(
+        fc.nat(seeds.length - 1),
+        fc.array(mutation, { minLength: 1, maxLength: 6 }),
+        fc.boolean(),
+        (i, ms, bias) => run('safetensors', mutate(seeds[i], ms, bias)),
+      ),
       { numRuns: RUNS, seed: SEED },
     );
   });
@@ -208,7 +253,9 @@ describe('parser fuzzing', () => {
   it('safetensors: structure-aware headers (offsets, dtypes, shapes, duplicates, lengths)', () => {
     fc.assert(
       fc.property(
-        fc.dictionary(fc.constantFrom('a', 'b', '__metadata__', '', '__proto__', 'constructor', 'é', '0'), stEntry, { maxKeys: 4 }),
+        fc.dictionary(fc.constantFrom('a', 'b', '__metadata__', '', '__proto__', 'constructor', 'é', '0'), stEntry, {
+          maxKeys: 4,
+        }),
         fc.nat(64),
         fc.option(fc.constantFrom(...INTERESTING_U64)),
         fc.boolean(),
@@ -217,7 +264,10 @@ describe('parser fuzzing', () => {
           if (dupKey) {
             // A duplicate key JSON.parse would silently merge.
             const text = JSON.stringify(header);
-            const dup = text.length > 2 ? `${text.slice(0, -1)},"a":{"dtype":"U8","shape":[0],"data_offsets":[0,0]},"a":{"dtype":"U8","shape":[0],"data_offsets":[0,0]}}` : text;
+            const dup =
+              text.length > 2
+                ? `${text.slice(0, -1)},"a":{"dtype":"U8","shape":[0],"data_offsets":[0,0]},"a":{"dtype":"U8","shape":[0],"data_offsets":[0,0]}}`
+                : text;
             const h = Buffer.from(dup);
             const l = Buffer.alloc(8);
             l.writeBigUInt64LE(BigInt(h.length));
@@ -245,8 +295,12 @@ describe('parser fuzzing', () => {
   it('idx: mutated valid files (raw and gzip)', () => {
     const seeds = idxSeeds();
     fc.assert(
-      fc.property(fc.nat(seeds.length - 1), fc.array(mutation, { minLength: 1, maxLength: 5 }), fc.boolean(), (i, ms, bias) =>
-        run('idx', mutate(seeds[i], ms, bias))),
+      fc.property(
+        fc.nat(seeds.length - 1),
+        fc.array(mutation, { minLength: 1, maxLength: 5 }),
+        fc.boolean(),
+        (i, ms, bias) => run('idx', mutate(seeds[i], ms, bias)),
+      ),
       { numRuns: RUNS, seed: SEED },
     );
   });
@@ -254,18 +308,25 @@ describe('parser fuzzing', () => {
   it('idx: mutated headers inside gzip, and random bytes', () => {
     const seeds = idxSeeds().filter((s) => s[0] !== 0x1f);
     fc.assert(
-      fc.property(fc.nat(seeds.length - 1), fc.array(mutation, { minLength: 1, maxLength: 4 }), fc.uint8Array({ maxLength: 64 }), (i, ms, junk) => {
-        run('idx', zlib.gzipSync(mutate(seeds[i], ms, true)));
-        run('idx', junk);
-        return run('idx', Buffer.concat([Buffer.from([0x1f, 0x8b]), junk]));
-      }),
+      fc.property(
+        fc.nat(seeds.length - 1),
+        fc.array(mutation, { minLength: 1, maxLength: 4 }),
+        fc.uint8Array({ maxLength: 64 }),
+        (i, ms, junk) => {
+          run('idx', zlib.gzipSync(mutate(seeds[i], ms, true)));
+          run('idx', junk);
+          return run('idx', Buffer.concat([Buffer.from([0x1f, 0x8b]), junk]));
+        },
+      ),
       { numRuns: Math.ceil(RUNS / 2), seed: SEED },
     );
   });
 
   it('idx: gzip bombs and absurd counts allocate only what the header declares', () => {
     // 64 MiB of zeros compress to ~64 KiB; the header claims 16 bytes.
-    const bomb = zlib.gzipSync(Buffer.concat([idxBytes(0x08, [16], new Uint8Array(16)), Buffer.alloc(64 << 20)]), { level: 9 });
+    const bomb = zlib.gzipSync(Buffer.concat([idxBytes(0x08, [16], new Uint8Array(16)), Buffer.alloc(64 << 20)]), {
+      level: 9,
+    });
     const before = process.memoryUsage().arrayBuffers;
     expect(() => parseIdx(bomb, 'bomb.gz')).toThrow(nt.FileFormatError);
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(8 << 20);

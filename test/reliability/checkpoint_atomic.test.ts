@@ -19,9 +19,14 @@ const KILLS = Number(process.env.NT_KILLS ?? 20);
 
 function killAfterSaves(file: string, minSaves: number, extraMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', './test/reliability/children/ts_register.js', 'test/reliability/children/checkpoint_saver.ts', file], {
-      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['-r', './test/reliability/children/ts_register.js', 'test/reliability/children/checkpoint_saver.ts', file],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let acked = 0;
     let buf = '';
     let err = '';
@@ -33,7 +38,9 @@ function killAfterSaves(file: string, minSaves: number, extraMs: number): Promis
       for (const l of lines) if (l.startsWith('saved ')) acked = Number(l.slice(6));
       if (acked >= minSaves && !timer) timer = setTimeout(() => child.kill('SIGKILL'), extraMs);
     });
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     child.on('exit', (code, signal) => {
       if (signal === 'SIGKILL') resolve(acked);
       else reject(new Error(`saver exited (${code}) before it was killed: ${err}`));
@@ -64,7 +71,9 @@ describe('atomic checkpoints under SIGKILL', () => {
     }
     expect(lastN).toBeGreaterThan(0);
     const temps = fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'));
-    console.log(`checkpoint kill test: ${KILLS} kills, ${temps.length} orphaned temp files (each from a kill mid-write)`);
+    console.log(
+      `checkpoint kill test: ${KILLS} kills, ${temps.length} orphaned temp files (each from a kill mid-write)`,
+    );
     // Once they are a minute old, the next save clears them all.
     const old = new Date(Date.now() - 2 * 60_000);
     for (const t of temps) fs.utimesSync(path.join(dir, t), old, old);

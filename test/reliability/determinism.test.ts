@@ -7,9 +7,22 @@ import * as path from 'path';
 const ROOT = path.resolve(__dirname, '../..');
 
 function run(seed: number, threads: number): string[] {
-  const out = execFileSync(process.execPath, ['-r', './test/reliability/children/ts_register.js', 'test/reliability/children/train_child.ts', String(seed), '50', String(threads)], {
-    cwd: ROOT, encoding: 'utf8', timeout: 120000,
-  });
+  const out = execFileSync(
+    process.execPath,
+    [
+      '-r',
+      './test/reliability/children/ts_register.js',
+      'test/reliability/children/train_child.ts',
+      String(seed),
+      '50',
+      String(threads),
+    ],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 120000,
+    },
+  );
   return JSON.parse(out) as string[];
 }
 

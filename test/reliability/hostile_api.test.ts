@@ -17,8 +17,14 @@ type Target = { name: string; call: (args: unknown[]) => unknown };
 // working directory, downloads, global thread count / seed churn. These are
 // covered by targeted tests below and in the other reliability suites.
 const SKIP = new Set([
-  'nt.save', 'nt.scope', 'nt.datasets.MNIST', 'nt.datasets.FashionMNIST', 'nt.data.datasets.MNIST',
-  'nt.data.datasets.FashionMNIST', 'nt.optim.saveState', 'nt.setNumThreads',
+  'nt.save',
+  'nt.scope',
+  'nt.datasets.MNIST',
+  'nt.datasets.FashionMNIST',
+  'nt.data.datasets.MNIST',
+  'nt.data.datasets.FashionMNIST',
+  'nt.optim.saveState',
+  'nt.setNumThreads',
 ]);
 
 function isClass(f: unknown): f is new (...a: unknown[]) => unknown {
@@ -63,14 +69,18 @@ function collect(obj: Record<string, unknown>, prefix: string, out: Target[], se
 const TARGETS: Target[] = [];
 collect(nt as unknown as Record<string, unknown>, 'nt', TARGETS, new Set());
 // Tensor methods and getters, called on a hostile receiver too.
-const tensorMethods = Object.getOwnPropertyNames(nt.Tensor.prototype).filter((m) => m !== 'constructor' && !m.startsWith('_'));
+const tensorMethods = Object.getOwnPropertyNames(nt.Tensor.prototype).filter(
+  (m) => m !== 'constructor' && !m.startsWith('_'),
+);
 for (const m of tensorMethods) {
   TARGETS.push({
     name: `Tensor#${m}`,
     call: (args) => {
       const self = args[0] instanceof nt.Tensor ? args[0] : nt.zeros([2, 3]);
       const member = (self as unknown as Record<string, unknown>)[m];
-      return typeof member === 'function' ? (member as (...a: unknown[]) => unknown).apply(self, args.slice(1)) : member;
+      return typeof member === 'function'
+        ? (member as (...a: unknown[]) => unknown).apply(self, args.slice(1))
+        : member;
     },
   });
 }
@@ -141,7 +151,9 @@ describe('hostile arguments to the public API', () => {
     // Reported in the issue's closing note.
     console.log(`hostile_api: ${calls} hostile calls over ${TARGETS.length} entry points`);
     if (knownHits.size) {
-      console.warn(`hostile_api: ${knownHits.size} known untyped-error entry points (KNOWN_UNTYPED):\n${[...knownHits.values()].join('\n')}`);
+      console.warn(
+        `hostile_api: ${knownHits.size} known untyped-error entry points (KNOWN_UNTYPED):\n${[...knownHits.values()].join('\n')}`,
+      );
     }
   });
 
@@ -162,12 +174,29 @@ describe('hostile arguments to the public API', () => {
     );
     // A pass over every target with each arity 0..3 of plain junk, so no target is missed.
     for (const t of TARGETS) {
-      for (const specs of [[], [{ kind: 'junk', i: 0 }], [{ kind: 'number', v: NaN }, { kind: 'junk', i: 2 }],
-        [{ kind: 'shape', v: [2 ** 20, 2 ** 20] }], [{ kind: 'number', v: 2 ** 40 }, { kind: 'number', v: 2 ** 40 }, { kind: 'junk', i: 1 }]] as ValueSpec[][]) {
-        record(t, nt.scope(() => callOnce(t, specs)), seen);
+      for (const specs of [
+        [],
+        [{ kind: 'junk', i: 0 }],
+        [
+          { kind: 'number', v: NaN },
+          { kind: 'junk', i: 2 },
+        ],
+        [{ kind: 'shape', v: [2 ** 20, 2 ** 20] }],
+        [
+          { kind: 'number', v: 2 ** 40 },
+          { kind: 'number', v: 2 ** 40 },
+          { kind: 'junk', i: 1 },
+        ],
+      ] as ValueSpec[][]) {
+        record(
+          t,
+          nt.scope(() => callOnce(t, specs)),
+          seen,
+        );
       }
     }
-    if (failures.length) throw new Error(`${failures.length} entry points threw untyped errors:\n\n${failures.join('\n\n')}`);
+    if (failures.length)
+      throw new Error(`${failures.length} entry points threw untyped errors:\n\n${failures.join('\n\n')}`);
   });
 
   it('huge sizes throw instead of allocating', () => {
@@ -197,7 +226,22 @@ describe('hostile arguments to the public API', () => {
   it('disposed tensors throw DisposedTensorError from every method that reads them', () => {
     const t = nt.ones([2, 2]);
     t.dispose();
-    for (const m of ['add', 'mul', 'sum', 'exp', 'matmul', 'reshape', 'item', 'data', 'toArray', 'clone', 'contiguous', 'transpose', 'softmax', 'to']) {
+    for (const m of [
+      'add',
+      'mul',
+      'sum',
+      'exp',
+      'matmul',
+      'reshape',
+      'item',
+      'data',
+      'toArray',
+      'clone',
+      'contiguous',
+      'transpose',
+      'softmax',
+      'to',
+    ]) {
       calls++;
       const f = (t as unknown as Record<string, (...a: unknown[]) => unknown>)[m];
       expect(() => f.call(t, m === 'transpose' ? 0 : t, 1)).toThrow(nt.NodetorchError);

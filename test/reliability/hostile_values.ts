@@ -14,8 +14,28 @@ const DTYPES = ['float32', 'float64', 'int32', 'int64', 'uint8', 'bool'] as cons
  * gigabytes; 2^40 and above must be refused before any allocation.
  */
 const HOSTILE_NUMBERS: readonly number[] = [
-  0, 1, 2, 3, -1, -2, 0.5, 1.5, -0, NaN, Infinity, -Infinity,
-  2 ** 40, 2 ** 53, 2 ** 53 + 2, -(2 ** 40), 1e300, -1e300, 8, 9, 100, Number.MIN_VALUE,
+  0,
+  1,
+  2,
+  3,
+  -1,
+  -2,
+  0.5,
+  1.5,
+  -0,
+  NaN,
+  Infinity,
+  -Infinity,
+  2 ** 40,
+  2 ** 53,
+  2 ** 53 + 2,
+  -(2 ** 40),
+  1e300,
+  -1e300,
+  8,
+  9,
+  100,
+  Number.MIN_VALUE,
 ];
 
 type TensorSpec = {
@@ -39,13 +59,38 @@ export type ValueSpec =
 /** JS values of the wrong type (built fresh for each call). */
 function junk(i: number): unknown {
   const all: (() => unknown)[] = [
-    () => null, () => undefined, () => 'abc', () => '', () => 'float32', () => 'cuda', () => 'cpu',
-    () => ({}), () => [], () => Symbol('hostile'), () => 10n, () => -(2n ** 70n), () => true, () => false,
-    () => new Float32Array(4), () => new Int16Array(3), () => new BigUint64Array(2), () => new Uint8ClampedArray(2),
-    () => new Float64Array(0), () => new DataView(new ArrayBuffer(8)), () => new ArrayBuffer(16),
-    () => [[1, 2], [3]], () => [1, 'a'], () => [NaN, Infinity], () => ({ length: 2 ** 40 }),
-    () => ({ shape: [2, 2], dtype: 'float32' }), () => new Map(), () => Object.create(null),
-    () => ({ valueOf: () => 3 }), () => new Date(0), () => /re/, () => [[[]]],
+    () => null,
+    () => undefined,
+    () => 'abc',
+    () => '',
+    () => 'float32',
+    () => 'cuda',
+    () => 'cpu',
+    () => ({}),
+    () => [],
+    () => Symbol('hostile'),
+    () => 10n,
+    () => -(2n ** 70n),
+    () => true,
+    () => false,
+    () => new Float32Array(4),
+    () => new Int16Array(3),
+    () => new BigUint64Array(2),
+    () => new Uint8ClampedArray(2),
+    () => new Float64Array(0),
+    () => new DataView(new ArrayBuffer(8)),
+    () => new ArrayBuffer(16),
+    () => [[1, 2], [3]],
+    () => [1, 'a'],
+    () => [NaN, Infinity],
+    () => ({ length: 2 ** 40 }),
+    () => ({ shape: [2, 2], dtype: 'float32' }),
+    () => new Map(),
+    () => Object.create(null),
+    () => ({ valueOf: () => 3 }),
+    () => new Date(0),
+    () => /re/,
+    () => [[[]]],
   ];
   return all[i % all.length]();
 }
@@ -82,7 +127,10 @@ export const valueSpec: fc.Arbitrary<ValueSpec> = fc.oneof(
       { requiredKeys: ['kind'] },
     ),
   },
-  { weight: 1, arbitrary: fc.array(tensorSpec, { maxLength: 3 }).map((items) => ({ kind: 'tensorList' as const, items })) },
+  {
+    weight: 1,
+    arbitrary: fc.array(tensorSpec, { maxLength: 3 }).map((items) => ({ kind: 'tensorList' as const, items })),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'fn' as const }) },
 );
 
@@ -91,25 +139,42 @@ function makeTensor(s: TensorSpec): nt.Tensor {
   const shape = s.variant === 'scalar' ? [] : s.shape;
   const base = nt.noGrad(() => {
     const f = nt.randn(shape, { dtype: 'float64' }).mul(2);
-    const t = s.dtype === 'bool' ? f.gt(0) : s.dtype === 'float32' || s.dtype === 'float64' ? f.to(s.dtype) : f.round().to(s.dtype);
+    const t =
+      s.dtype === 'bool'
+        ? f.gt(0)
+        : s.dtype === 'float32' || s.dtype === 'float64'
+          ? f.to(s.dtype)
+          : f.round().to(s.dtype);
     if (t !== f) f.dispose();
     return t;
   });
   switch (s.variant) {
-    case 'disposed': base.dispose(); return base;
-    case 'transposed': return base.ndim >= 2 ? base.transpose(0, base.ndim - 1) : base;
-    case 'expanded': return base.ndim >= 1 && base.shape[0] === 1 ? base.expand([3, ...base.shape.slice(1)]) : base.unsqueeze(0).expand([2, ...base.shape]);
-    case 'grad': return s.dtype === 'float32' || s.dtype === 'float64' ? base.requiresGrad_(true) : base;
-    default: return base;
+    case 'disposed':
+      base.dispose();
+      return base;
+    case 'transposed':
+      return base.ndim >= 2 ? base.transpose(0, base.ndim - 1) : base;
+    case 'expanded':
+      return base.ndim >= 1 && base.shape[0] === 1
+        ? base.expand([3, ...base.shape.slice(1)])
+        : base.unsqueeze(0).expand([2, ...base.shape]);
+    case 'grad':
+      return s.dtype === 'float32' || s.dtype === 'float64' ? base.requiresGrad_(true) : base;
+    default:
+      return base;
   }
 }
 
 export function materialize(v: ValueSpec): unknown {
   switch (v.kind) {
-    case 'tensor': return makeTensor(v);
-    case 'number': return v.v;
-    case 'junk': return junk(v.i);
-    case 'shape': return v.v.slice();
+    case 'tensor':
+      return makeTensor(v);
+    case 'number':
+      return v.v;
+    case 'junk':
+      return junk(v.i);
+    case 'shape':
+      return v.v.slice();
     case 'options': {
       const o: Record<string, unknown> = {};
       if ('dtype' in v) o.dtype = v.dtype;
@@ -117,8 +182,10 @@ export function materialize(v: ValueSpec): unknown {
       if ('requiresGrad' in v) o.requiresGrad = v.requiresGrad;
       return o;
     }
-    case 'tensorList': return v.items.map(makeTensor);
-    case 'fn': return (x: unknown) => x;
+    case 'tensorList':
+      return v.items.map(makeTensor);
+    case 'fn':
+      return (x: unknown) => x;
   }
 }
 

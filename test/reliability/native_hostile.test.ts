@@ -24,16 +24,60 @@ let calls = 0;
  * 2^40-element shape over a stride-0 output is legal for the addon and
  * would only be slow, not unsafe.
  */
-const SLOT_VALUES = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, -1, -0, 0.5, 2.5, NaN, Infinity, -Infinity, 1e300, -1e300, 2 ** 50 + 1, 2 ** 53, 2 ** 63, 1e-300];
+const SLOT_VALUES = [
+  0,
+  1,
+  2,
+  3,
+  4,
+  5,
+  6,
+  7,
+  8,
+  9,
+  -1,
+  -0,
+  0.5,
+  2.5,
+  NaN,
+  Infinity,
+  -Infinity,
+  1e300,
+  -1e300,
+  2 ** 50 + 1,
+  2 ** 53,
+  2 ** 63,
+  1e-300,
+];
 
 type HandleSpec = { kind: 'handle'; dtype: number; numel: number; disposed: boolean } | { kind: 'other'; i: number };
 const OTHERS: (() => unknown)[] = [
-  () => undefined, () => null, () => 0, () => 1.5, () => 'handle', () => ({}), () => [], () => Symbol('x'), () => 10n,
-  () => new Float64Array(4), () => ({ ptr: 0, numel: 100 }), () => () => 0, () => true, () => Object.create(null),
+  () => undefined,
+  () => null,
+  () => 0,
+  () => 1.5,
+  () => 'handle',
+  () => ({}),
+  () => [],
+  () => Symbol('x'),
+  () => 10n,
+  () => new Float64Array(4),
+  () => ({ ptr: 0, numel: 100 }),
+  () => () => 0,
+  () => true,
+  () => Object.create(null),
 ];
 
 const handleSpec: fc.Arbitrary<HandleSpec> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('handle' as const), dtype: fc.integer({ min: 0, max: 5 }), numel: fc.integer({ min: 0, max: 24 }), disposed: fc.boolean().map((b) => b && Math.random() < 0.3) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('handle' as const),
+      dtype: fc.integer({ min: 0, max: 5 }),
+      numel: fc.integer({ min: 0, max: 24 }),
+      disposed: fc.boolean().map((b) => b && Math.random() < 0.3),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('other' as const), i: fc.nat(OTHERS.length - 1) }) },
 );
 
@@ -43,7 +87,10 @@ function makeHandle(s: HandleSpec): unknown {
   const h = native.alloc(0, s.dtype, s.numel);
   // Initialised contents: index kernels see in-range and out-of-range values.
   if (s.numel) {
-    A[0] = s.numel; A[1] = 0; A[2] = -3; A[3] = 1;
+    A[0] = s.numel;
+    A[1] = 0;
+    A[2] = -3;
+    A[3] = 1;
     native.kernels.arange(h); // arange(n, offset 0, start -3, step 1)
   }
   if (s.disposed) native.dispose(h);
@@ -60,7 +107,8 @@ function expectTypedOrOk(what: string, f: () => unknown): void {
   try {
     f();
   } catch (e) {
-    if (!isTyped(e)) throw new Error(`${what} threw an untyped ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
+    if (!isTyped(e))
+      throw new Error(`${what} threw an untyped ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
   }
 }
 
@@ -83,10 +131,14 @@ describe('native kernels with hostile arguments', () => {
           A.fill(0, 0, 256);
           A.set(slots);
           // The optimizers take arrays of handles; give them lists (sometimes with holes).
-          const args = (name === 'adam' || name === 'sgd') && asLists
-            ? handles.map((h, k) => (k % 3 === 2 ? [h, , h] : [h]))
-            : handles;
-          expectTypedOrOk(`${name}(${hs.map((h) => JSON.stringify(h)).join(', ')}) args ${slots.slice(0, 16).join(',')}`, () => kernels[name](...args));
+          const args =
+            (name === 'adam' || name === 'sgd') && asLists
+              ? handles.map((h, k) => (k % 3 === 2 ? [h, , h] : [h]))
+              : handles;
+          expectTypedOrOk(
+            `${name}(${hs.map((h) => JSON.stringify(h)).join(', ')}) args ${slots.slice(0, 16).join(',')}`,
+            () => kernels[name](...args),
+          );
         },
       ),
       { numRuns: RUNS, seed: Number(process.env.NT_FUZZ_SEED ?? 7) },
@@ -119,7 +171,9 @@ describe('native kernels with hostile arguments', () => {
   });
 
   it('gemm with leading dimensions, offsets and batch strides past the storage', () => {
-    const c = native.alloc(0, 0, 4), a = native.alloc(0, 0, 4), b = native.alloc(0, 0, 4);
+    const c = native.alloc(0, 0, 4),
+      a = native.alloc(0, 0, 4),
+      b = native.alloc(0, 0, 4);
     live.push(c, a, b);
     // [batch, M, N, K, lda, strideA, transA, ldb, strideB, transB, ldc, strideC, alpha, beta, aOff, bOff, cOff]
     // (the field order of native/op_table.js)
@@ -140,7 +194,9 @@ describe('native kernels with hostile arguments', () => {
   });
 
   it('dtype mismatches are DTypeErrors', () => {
-    const f32 = native.alloc(0, 0, 4), i64 = native.alloc(0, 3, 4), b = native.alloc(0, 5, 4);
+    const f32 = native.alloc(0, 0, 4),
+      i64 = native.alloc(0, 3, 4),
+      b = native.alloc(0, 5, 4);
     live.push(f32, i64, b);
     A.set([0, 0, 0, 1, 4, 0, 1, 0, 1]);
     calls += 3;
@@ -183,9 +239,13 @@ describe('native kernels with hostile arguments', () => {
     calls += 2;
     A.set([0, 0, 0, 1, 4, 0, 1, 0, 1]);
     const fns: (() => unknown)[] = [
-      () => native.kernels.unary(h, h), () => native.kernels.fill(h), () => native.item(h, 0),
-      () => native.toArray(h, 0, 1, new Float32Array(1)), () => native.transfer(h, 0, h, 0, 1),
-      () => native.kernels.sgd([h], [h], null), () => native.kernels.adam([h], [h], [h], [h], null),
+      () => native.kernels.unary(h, h),
+      () => native.kernels.fill(h),
+      () => native.item(h, 0),
+      () => native.toArray(h, 0, 1, new Float32Array(1)),
+      () => native.transfer(h, 0, h, 0, 1),
+      () => native.kernels.sgd([h], [h], null),
+      () => native.kernels.adam([h], [h], [h], [h], null),
     ];
     for (const f of fns) {
       calls++;
@@ -195,11 +255,26 @@ describe('native kernels with hostile arguments', () => {
   });
 
   it('objects that are not handles are refused (type tag check)', () => {
-    const notOurs: unknown[] = [{}, [], 0, null, undefined, 'x', Symbol('y'), new Float32Array(4), { handle: 1 }, Object.create(null), native.args, native.kernels.fill];
+    const notOurs: unknown[] = [
+      {},
+      [],
+      0,
+      null,
+      undefined,
+      'x',
+      Symbol('y'),
+      new Float32Array(4),
+      { handle: 1 },
+      Object.create(null),
+      native.args,
+      native.kernels.fill,
+    ];
     for (const v of notOurs) {
       for (const f of [
-        () => native.kernels.fill(v as StorageHandle), () => native.item(v as StorageHandle, 0),
-        () => native.dispose(v as StorageHandle), () => native.storageInfo(v as StorageHandle),
+        () => native.kernels.fill(v as StorageHandle),
+        () => native.item(v as StorageHandle, 0),
+        () => native.dispose(v as StorageHandle),
+        () => native.storageInfo(v as StorageHandle),
         () => native.kernels.sgd([v as StorageHandle], [v as StorageHandle], null),
       ]) {
         calls++;
@@ -214,11 +289,17 @@ describe('native kernels with hostile arguments', () => {
     const bad = [-1, 0.5, NaN, Infinity, 2 ** 53, 1e300, '3', null, undefined, {}, 10n];
     for (const v of bad) {
       for (const f of [
-        () => native.alloc(0, 0, v as number), () => native.alloc(v as number, 0, 1), () => native.alloc(0, v as number, 1),
-        () => native.item(h, v as number), () => native.toArray(h, v as number, 1, new Float64Array(8)),
-        () => native.toArray(h, 0, v as number, new Float64Array(8)), () => native.transfer(h, v as number, h, 0, 1),
-        () => native.transfer(h, 0, h, 0, v as number), () => native.setNumThreads(v as number),
-      ]) expectTypedOrOk(`storage fn with ${String(v)}`, f);
+        () => native.alloc(0, 0, v as number),
+        () => native.alloc(v as number, 0, 1),
+        () => native.alloc(0, v as number, 1),
+        () => native.item(h, v as number),
+        () => native.toArray(h, v as number, 1, new Float64Array(8)),
+        () => native.toArray(h, 0, v as number, new Float64Array(8)),
+        () => native.transfer(h, v as number, h, 0, 1),
+        () => native.transfer(h, 0, h, 0, v as number),
+        () => native.setNumThreads(v as number),
+      ])
+        expectTypedOrOk(`storage fn with ${String(v)}`, f);
     }
     calls += 6;
     expect(() => native.alloc(0, 1, 2 ** 40)).toThrow(nt.OutOfMemoryError);
@@ -228,7 +309,9 @@ describe('native kernels with hostile arguments', () => {
     expect(() => native.fromArray(0, 1, new Uint8Array(7))).toThrow(nt.ArgumentError); // not whole float64s
     expect(() => native.fromArray(0, 0, [1, 2] as unknown as Float32Array)).toThrow(nt.ArgumentError);
     // A typed array over shared memory and a detached one.
-    expectTypedOrOk('fromArray(SharedArrayBuffer)', () => native.dispose(native.fromArray(0, 0, new Float32Array(new SharedArrayBuffer(16)))));
+    expectTypedOrOk('fromArray(SharedArrayBuffer)', () =>
+      native.dispose(native.fromArray(0, 0, new Float32Array(new SharedArrayBuffer(16)))),
+    );
     const buf = new ArrayBuffer(16);
     const view = new Float32Array(buf);
     structuredClone(buf, { transfer: [buf] });
@@ -237,7 +320,9 @@ describe('native kernels with hostile arguments', () => {
   });
 
   it('optimizer lists with holes, wrong lengths and handles disposed by a getter', () => {
-    const p = native.alloc(0, 0, 4), g = native.alloc(0, 0, 4), m = native.alloc(0, 0, 4);
+    const p = native.alloc(0, 0, 4),
+      g = native.alloc(0, 0, 4),
+      m = native.alloc(0, 0, 4);
     live.push(p, g, m);
     A.set([0.1, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0]);
     calls += 3;
@@ -249,7 +334,13 @@ describe('native kernels with hostile arguments', () => {
     // already read. The kernel must notice, not write through a freed pointer.
     const victim = native.alloc(0, 0, 4);
     const list: unknown[] = [victim];
-    Object.defineProperty(list, 1, { get: () => { native.dispose(victim); return p; }, enumerable: true });
+    Object.defineProperty(list, 1, {
+      get: () => {
+        native.dispose(victim);
+        return p;
+      },
+      enumerable: true,
+    });
     A.set([0.1, 0, 0, 0, 0, 0, 0, 4, 0, 0, 4, 0, 0]);
     calls++;
     expect(() => native.kernels.sgd(list as StorageHandle[], [g, g], null)).toThrow(nt.DisposedTensorError);
@@ -271,9 +362,15 @@ describe('native kernels with hostile arguments', () => {
       try { native.kernels.fill(h); } catch (e) { r = e.constructor.name; }
       console.log(r);`;
     calls++;
-    const out = execFileSync(process.execPath, ['--expose-gc', '-r', './test/reliability/children/ts_register.js', '-e', script], {
-      encoding: 'utf8', timeout: 60000, cwd: ROOT,
-    });
+    const out = execFileSync(
+      process.execPath,
+      ['--expose-gc', '-r', './test/reliability/children/ts_register.js', '-e', script],
+      {
+        encoding: 'utf8',
+        timeout: 60000,
+        cwd: ROOT,
+      },
+    );
     expect(out.trim()).toMatch(/^(ok|ArgumentError|NativeError)$/);
   });
 });

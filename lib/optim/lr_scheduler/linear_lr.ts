@@ -19,7 +19,8 @@ export class LinearLR extends LRScheduler {
     super('LinearLR', optimizer);
     const o = checkOptions('LinearLR', options);
     const start = o.startFactor ?? 1 / 3;
-    if (typeof start !== 'number' || !(start > 0 && start <= 1)) throw new ArgumentError('LinearLR', `startFactor in (0, 1], got ${showValue(start)}`);
+    if (typeof start !== 'number' || !(start > 0 && start <= 1))
+      throw new ArgumentError('LinearLR', `startFactor in (0, 1], got ${showValue(start)}`);
     this.startFactor = start;
     this.endFactor = checkClosedRange('LinearLR', 'endFactor', o.endFactor ?? 1, 0, 1);
     this.totalIters = checkPositiveInt('LinearLR', 'totalIters', o.totalIters ?? 5);

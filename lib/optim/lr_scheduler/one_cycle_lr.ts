@@ -61,11 +61,13 @@ export class OneCycleLR extends LRScheduler {
     const o = checkObject(op, 'options', options) as Partial<OneCycleLROptions>;
     if (o.totalSteps !== undefined) this.totalSteps = checkPositiveInt(op, 'totalSteps', o.totalSteps);
     else if (o.epochs !== undefined && o.stepsPerEpoch !== undefined) {
-      this.totalSteps = checkPositiveInt(op, 'epochs', o.epochs) * checkPositiveInt(op, 'stepsPerEpoch', o.stepsPerEpoch);
+      this.totalSteps =
+        checkPositiveInt(op, 'epochs', o.epochs) * checkPositiveInt(op, 'stepsPerEpoch', o.stepsPerEpoch);
     } else throw new ArgumentError(op, 'totalSteps, or epochs and stepsPerEpoch, got neither');
     this.pctStart = checkClosedRange(op, 'pctStart', o.pctStart ?? 0.3, 0, 1);
     const anneal = o.annealStrategy ?? 'cos';
-    if (anneal !== 'cos' && anneal !== 'linear') throw new ArgumentError(op, `annealStrategy 'cos' or 'linear', got ${showValue(anneal)}`);
+    if (anneal !== 'cos' && anneal !== 'linear')
+      throw new ArgumentError(op, `annealStrategy 'cos' or 'linear', got ${showValue(anneal)}`);
     this.annealStrategy = anneal;
     this.threePhase = checkBool(op, 'threePhase', o.threePhase ?? false);
 
@@ -133,7 +135,8 @@ export class OneCycleLR extends LRScheduler {
         const ph = phases[k];
         if (stepNum <= ph.endStep || k === phases.length - 1) {
           const pct = (stepNum - start) / (ph.endStep - start);
-          if (this.cycleMomentum) this.#setMomentum(g, this.#anneal(momOf[ph.startMomentum], momOf[ph.endMomentum], pct));
+          if (this.cycleMomentum)
+            this.#setMomentum(g, this.#anneal(momOf[ph.startMomentum], momOf[ph.endMomentum], pct));
           return this.#anneal(lrOf[ph.startLr], lrOf[ph.endLr], pct);
         }
         start = ph.endStep;

@@ -32,13 +32,16 @@ export abstract class LRScheduler {
 
   protected constructor(name: string, optimizer: SchedulableOptimizer) {
     // The base class has no computeLr(): only the schedules below can be built.
-    if (new.target === LRScheduler) throw new ArgumentError('LRScheduler', 'a subclass such as StepLR, got the abstract base class');
+    if (new.target === LRScheduler)
+      throw new ArgumentError('LRScheduler', 'a subclass such as StepLR, got the abstract base class');
     checkString('LRScheduler', 'name', name);
     if (typeof optimizer !== 'object' || optimizer === null || !Array.isArray(optimizer.paramGroups)) {
       throw new ArgumentError(name, `an optimizer with paramGroups, got ${showValue(optimizer)}`);
     }
     checkObject(name, 'optimizer.defaults', optimizer.defaults);
-    optimizer.paramGroups.forEach((g, i) => checkNumber(name, `paramGroups[${i}].lr`, checkObject(name, `paramGroups[${i}]`, g).lr));
+    optimizer.paramGroups.forEach((g, i) =>
+      checkNumber(name, `paramGroups[${i}].lr`, checkObject(name, `paramGroups[${i}]`, g).lr),
+    );
     this.optimizer = optimizer;
     this.baseLrs = optimizer.paramGroups.map((g) => g.lr);
   }
@@ -74,7 +77,8 @@ export abstract class LRScheduler {
   loadStateDict(sd: SchedulerState): void {
     const self = this as unknown as Record<string, unknown>;
     for (const [k, v] of Object.entries(checkObject(`${this.constructor.name}.loadStateDict`, 'state', sd))) {
-      if (!(k in self) || k === 'optimizer') throw new ArgumentError(`${this.constructor.name}.loadStateDict`, `known state keys, got ${k}`);
+      if (!(k in self) || k === 'optimizer')
+        throw new ArgumentError(`${this.constructor.name}.loadStateDict`, `known state keys, got ${k}`);
       self[k] = Array.isArray(v) ? v.slice() : v;
     }
   }

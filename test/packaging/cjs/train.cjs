@@ -5,8 +5,15 @@ const assert = require('assert');
 const nt = require('nodetorch');
 
 const info = nt.info();
-assert.strictEqual(info.binary.kind, 'prebuild', `expected the prebuild, loaded ${info.binary.path} (${info.binary.kind})`);
-assert.ok(info.binary.path.includes(`node_modules${require('path').sep}nodetorch`), `loaded from outside the install: ${info.binary.path}`);
+assert.strictEqual(
+  info.binary.kind,
+  'prebuild',
+  `expected the prebuild, loaded ${info.binary.path} (${info.binary.kind})`,
+);
+assert.ok(
+  info.binary.path.includes(`node_modules${require('path').sep}nodetorch`),
+  `loaded from outside the install: ${info.binary.path}`,
+);
 assert.strictEqual(require('nodetorch/package.json').version, info.version);
 
 nt.manualSeed(0);
@@ -26,5 +33,10 @@ for (let step = 0; step < 30; step++) {
   });
 }
 assert.ok(losses.every(Number.isFinite), `non-finite loss: ${losses}`);
-assert.ok(losses[losses.length - 1] < 0.7 * losses[0], `loss did not go down: ${losses[0]} -> ${losses[losses.length - 1]}`);
-console.log(`cjs ok: ${info.binary.path}, loss ${losses[0].toFixed(3)} -> ${losses[losses.length - 1].toFixed(3)}, node ${process.version}`);
+assert.ok(
+  losses[losses.length - 1] < 0.7 * losses[0],
+  `loss did not go down: ${losses[0]} -> ${losses[losses.length - 1]}`,
+);
+console.log(
+  `cjs ok: ${info.binary.path}, loss ${losses[0].toFixed(3)} -> ${losses[losses.length - 1].toFixed(3)}, node ${process.version}`,
+);

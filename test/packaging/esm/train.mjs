@@ -28,5 +28,8 @@ for (let step = 0; step < 40; step++) {
   });
 }
 assert.ok(x instanceof Tensor);
-assert.ok(losses[losses.length - 1] < 0.5 * losses[0], `loss did not go down: ${losses[0]} -> ${losses[losses.length - 1]}`);
+assert.ok(
+  losses[losses.length - 1] < 0.5 * losses[0],
+  `loss did not go down: ${losses[0]} -> ${losses[losses.length - 1]}`,
+);
 console.log(`esm ok: loss ${losses[0].toFixed(3)} -> ${losses[losses.length - 1].toFixed(3)}`);

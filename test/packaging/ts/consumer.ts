@@ -2,7 +2,7 @@
 // .d.ts shipped in the tarball. Uses tensors, autograd, nn, optim and the
 // runtime types, with a few deliberate type errors that must stay errors.
 import * as nt from 'nodetorch';
-import { nn, optim, Tensor, type DType, type Info } from 'nodetorch';
+import { nn, optim, type Tensor, type DType, type Info } from 'nodetorch';
 
 class Net extends nn.Module {
   fc1 = new nn.Linear(784, 128);
@@ -23,12 +23,18 @@ export function trainStep(model: Net, x: Tensor, target: Tensor, opt: optim.SGD)
 }
 
 const w = nt.randn([3, 4], { requiresGrad: true });
-const y = w.matmul(nt.ones([4, 2])).relu().sum();
+const y = w
+  .matmul(nt.ones([4, 2]))
+  .relu()
+  .sum();
 y.backward();
 const g: Tensor | null = w.grad;
 const dt: DType = w.dtype;
 const shape: readonly number[] = w.shape;
-const ok: boolean = nt.autograd.gradcheck((a: Tensor) => a.mul(a).sum(), [nt.randn([3], { dtype: 'float64', requiresGrad: true })]);
+const ok: boolean = nt.autograd.gradcheck(
+  (a: Tensor) => a.mul(a).sum(),
+  [nt.randn([3], { dtype: 'float64', requiresGrad: true })],
+);
 const i: Info = nt.info();
 const kind: 'override' | 'prebuild' | 'build' = i.binary.kind;
 const net = new Net();
