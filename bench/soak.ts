@@ -43,7 +43,10 @@ const rssMiB = (): number => process.memoryUsage().rss / MiB;
 /** A fixed pool of synthetic batches (pixels in [0,1), labels 0..9). */
 function makeBatches(batch: number, count: number): { x: Float32Array; y: BigInt64Array }[] {
   let s = 12345;
-  const r = (): number => (s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  const r = (): number => {
+    s = (s * 1103515245 + 12345) >>> 0;
+    return s / 2 ** 32;
+  };
   return Array.from({ length: count }, () => ({
     x: Float32Array.from({ length: batch * 784 }, r),
     y: BigInt64Array.from({ length: batch }, () => BigInt(Math.floor(r() * 10))),

@@ -38,8 +38,3 @@ export interface DeferredIndexLaunch {
 export function deferredIndexErrorTwin(launches: DeferredIndexLaunch[]): string | null {
   return native.deferredIndexErrorTwin(launches);
 }
-
-/** Runs a device-less CUDA test hook of the addon; JSON result (tests). */
-function cudaTestHook(name: string): Record<string, unknown> {
-  return JSON.parse(native.cudaTestHook(name)) as Record<string, unknown>;
-}

@@ -139,7 +139,7 @@ function runNoCudnnChild() {
 }
 
 /** The harness must catch unwritten and wrong elements (checked on any machine). */
-function harnessSelfCheck(nt, L) {
+function harnessSelfCheck(_nt, L) {
   const rows = [];
   const cmp = P.compare(Float64Array.of(1, 2, 3), Float64Array.of(1, NaN, 3.1), { atol: 1e-6, rtol: 1e-5 });
   rows.push({
@@ -225,10 +225,10 @@ function printTable(nt, kernels, noCudnn, bench, torch) {
         `${pad(o.kernel, 16)} | ${pad(o.cases, 5)} | ${pad('', 11)} | ${pad('', 7)} | ${pad('-', 12)} | ${verdict(o)}`,
       );
   if (!bench) return;
-  const tv = torch && torch.values ? torch.values : null;
+  const tv = torch?.values ? torch.values : null;
   log('');
   log(
-    `${pad('benchmark', 52)} | ${pad('value', 16)} | ${pad('% of ceiling', 12)} | PyTorch${torch && torch.version ? ` ${torch.version}` : ''}`,
+    `${pad('benchmark', 52)} | ${pad('value', 16)} | ${pad('% of ceiling', 12)} | PyTorch${torch?.version ? ` ${torch.version}` : ''}`,
   );
   for (const b of bench) {
     const t = tv && tv[b.key] !== undefined ? `${num(tv[b.key], b.unit)} ${b.unit}` : tv ? '-' : 'n/a';
@@ -236,7 +236,7 @@ function printTable(nt, kernels, noCudnn, bench, torch) {
       `${pad(b.name, 52)} | ${pad(`${num(b.value, b.unit)} ${b.unit}`, 16)} | ${pad(b.pct === null ? '-' : `${b.pct.toFixed(0)}%`, 12)} | ${t}`,
     );
   }
-  if (torch && torch.error) log(torch.error);
+  if (torch?.error) log(torch.error);
 }
 
 function main() {
@@ -316,7 +316,7 @@ function main() {
     'gpu-check.json',
     JSON.stringify(
       { seed: SEED, info, cuda: nt.cuda.info(), rows, noCudnn, bench, torch },
-      (k, v) => (v === Infinity ? 'inf' : v),
+      (_k, v) => (v === Infinity ? 'inf' : v),
       1,
     ),
   );
@@ -332,7 +332,7 @@ function main() {
 try {
   process.exitCode = main();
 } catch (e) {
-  log(`gpu-check broke: ${e && e.stack && !/^Error: no addon at/.test(e.stack) ? e.stack : e && e.message}`);
+  log(`gpu-check broke: ${e?.stack && !/^Error: no addon at/.test(e.stack) ? e.stack : e?.message}`);
   writeOut('gpu-check.log', `${logLines.join('\n')}\n`);
   process.exitCode = 4;
 }

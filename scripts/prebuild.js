@@ -162,7 +162,7 @@ function main() {
 
   const libc = libcTag();
   const dir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
-  const name = ['nodetorch', 'napi', libc].filter(Boolean).join('.') + '.node';
+  const name = `${['nodetorch', 'napi', libc].filter(Boolean).join('.')}.node`;
   fs.mkdirSync(dir, { recursive: true });
   // One binary per platform folder: a stale one could win node-gyp-build's ranking.
   for (const f of fs.readdirSync(dir)) if (f.endsWith('.node')) fs.unlinkSync(path.join(dir, f));

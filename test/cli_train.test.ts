@@ -49,12 +49,14 @@ async function train(args: string[]): Promise<{ summary: TrainSummary; io: Retur
 
 describe('nodetorch train (MNIST slice)', () => {
   const threads = nt.getNumThreads();
-  afterAll(() => nt.setNumThreads(threads));
   let dir: string;
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nt-train-'));
   });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => {
+    nt.setNumThreads(threads);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   test('the default configuration learns, reports a JSON summary and is deterministic', async () => {
     const args = [...SLICE, '--json'];

@@ -62,6 +62,7 @@ function writeScript(file: string, body: string): void {
 }
 
 /** Runs `code` (with `a` = the addon) in a child with exactly `env` (plus PATH for sh). */
+// biome-ignore lint/suspicious/noExplicitAny: JSON from a child process; each test reads the fields it checks
 function child(code: string, env: Record<string, string>): { out: any; stderr: string; ms: number } {
   const t0 = Date.now();
   const r = spawnSync(

@@ -96,7 +96,7 @@ const unaryRef: Record<L.UnaryOp, (x: number, p0: number, p1: number) => number>
   [U.Rsqrt]: (x) => 1 / Math.sqrt(x),
   [U.Sigmoid]: (x) => 1 / (1 + Math.exp(-x)),
   [U.Tanh]: Math.tanh,
-  [U.Relu]: (x) => (x > 0 ? x : 0),
+  [U.Relu]: (x) => Math.max(x, 0), // NaN stays NaN, as the kernel's
   [U.Gelu]: (x) => 0.5 * x * (1 + erfRef(x / Math.SQRT2)),
   [U.Sin]: Math.sin,
   [U.Cos]: Math.cos,

@@ -167,7 +167,7 @@ describe('nn.Module state', () => {
       'seq.0.weight',
       'seq.0.bias',
     ]);
-    expect(sd['scale'].requiresGrad).toBe(false);
+    expect(sd.scale.requiresGrad).toBe(false);
     const weightBefore = b.encoder.fc.weight;
     const res = b.loadStateDict(sd);
     expect(res).toEqual({ missingKeys: [], unexpectedKeys: [] });
@@ -181,7 +181,7 @@ describe('nn.Module state', () => {
     const before = values(b.weight);
     const sd = a.stateDict();
     expectError(
-      () => b.loadStateDict({ weight: sd['weight'] }),
+      () => b.loadStateDict({ weight: sd.weight }),
       nt.ArgumentError,
       /missing keys \[bias\] and unexpected keys \[\]/,
     );
@@ -192,7 +192,7 @@ describe('nn.Module state', () => {
       'loadStateDict: size mismatch for "weight": expected [2, 3], got [2, 4]',
     );
     expect(values(b.weight)).toEqual(before);
-    const res = b.loadStateDict({ weight: sd['weight'], extra: nt.zeros([1]) }, false);
+    const res = b.loadStateDict({ weight: sd.weight, extra: nt.zeros([1]) }, false);
     expect(res).toEqual({ missingKeys: ['bias'], unexpectedKeys: ['extra'] });
     expect(values(b.weight)).toEqual(values(a.weight));
     // A Map works too, and dtypes are cast on copy.
@@ -286,9 +286,9 @@ describe('nn.Module state', () => {
     }
     const sd = lin.stateDict();
     lin.float();
-    expect(sd['weight'].dtype).toBe('float64');
-    expect(sd['weight']._storage).not.toBe(lin.weight._storage);
-    nt.scope(() => expect(values(sd['weight'])).toEqual(values(lin.weight))); // the float64 snapshot is still readable
+    expect(sd.weight.dtype).toBe('float64');
+    expect(sd.weight._storage).not.toBe(lin.weight._storage);
+    nt.scope(() => expect(values(sd.weight)).toEqual(values(lin.weight))); // the float64 snapshot is still readable
     for (const t of Object.values(sd)) t.dispose();
     expect(lin.weight._storage.refs).toBe(1);
   });

@@ -47,9 +47,9 @@ export interface ParsedArgs {
 function describe(spec: OptionSpec): string {
   switch (spec.kind) {
     case 'int':
-      return 'an integer' + range(spec);
+      return `an integer${range(spec)}`;
     case 'number':
-      return 'a number' + range(spec);
+      return `a number${range(spec)}`;
     case 'choice':
       return `one of ${(spec.choices ?? []).join(', ')}`;
     default:

@@ -59,7 +59,7 @@ export function formatCudaLibraries(l: CudaLibraries): string {
   if (!l.compiled) return '';
   // Found: its path; not found: the first line of the error (the folders follow below).
   const lib = (name: string, x: CudaLibraries['cublas']) =>
-    `${name}: ${x && x.path ? x.path : `not found${x && x.error ? ` (${x.error.split('\n')[0].replace(/; tried:$/, '')})` : ''}`}`;
+    `${name}: ${x?.path ? x.path : `not found${x?.error ? ` (${x.error.split('\n')[0].replace(/; tried:$/, '')})` : ''}`}`;
   const lines = [
     'CUDA driver floor: R580 (the CUDA 13 runtime is linked in statically)',
     lib('cuBLAS', l.cublas),

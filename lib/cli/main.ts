@@ -14,8 +14,8 @@ import { packageVersion } from './version';
 export type { CliIO };
 
 export const processIO: CliIO = {
-  out: (text) => void process.stdout.write(text + '\n'),
-  err: (text) => void process.stderr.write(text + '\n'),
+  out: (text) => void process.stdout.write(`${text}\n`),
+  err: (text) => void process.stderr.write(`${text}\n`),
   progressStream: process.stderr,
 };
 

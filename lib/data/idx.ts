@@ -176,7 +176,7 @@ function gunzipBounded(buf: Uint8Array, fileName: string): Uint8Array {
     if (code === 'ERR_BUFFER_TOO_LARGE') {
       throw new FileFormatError(
         fileName,
-        `trailing garbage: decompressed data is longer than the ${expected} bytes the header declares` + note,
+        `trailing garbage: decompressed data is longer than the ${expected} bytes the header declares${note}`,
         expected,
       );
     }

@@ -6,7 +6,7 @@ import { formatShape, normalizeDim } from '../tensor/shape';
 import { type Tensor, emptyTensor as empty } from '../tensor/tensor';
 import { checkTensor } from './elementwise';
 import { kCopy, sameDevice } from '../kernels/launch';
-import { narrow, unsqueeze } from './views';
+import { unsqueeze } from './views';
 
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   if (!Array.isArray(tensors as unknown) || tensors.length === 0)

@@ -22,7 +22,7 @@ export function record<K extends OpName>(
   const needs = new Array<boolean>(inputs.length);
   for (let i = 0; i < inputs.length; ++i) {
     const t = inputs[i];
-    needs[i] = t !== null && t._requiresGrad;
+    needs[i] = t?._requiresGrad === true;
     any = any || needs[i];
   }
   if (!any) return out;

@@ -16,10 +16,6 @@ import { type Tensor, emptyTensor as empty } from '../tensor/tensor';
 import { checkTensor } from './elementwise';
 import { kCopy } from '../kernels/launch';
 
-function dimIndex(op: string, dim: number, ndim: number): number {
-  return normalizeDim(op, dim, ndim);
-}
-
 /** Accepts `f(2, 3)` and `f([2, 3])` alike. */
 export function shapeArgs(args: number[] | [readonly number[]]): number[] {
   if (args.length === 1 && Array.isArray(args[0])) return (args[0] as readonly number[]).slice();

@@ -31,7 +31,10 @@ export function saveState<O extends BaseOptions>(opt: Optimizer<O>, path: string
   for (const [idx, s] of Object.entries(sd.state)) {
     for (const [k, v] of Object.entries(s)) {
       if (v instanceof Tensor) tensors[`state.${idx}.${k}`] = v;
-      else (numbers[idx] ??= {})[k] = v;
+      else {
+        numbers[idx] ??= {};
+        numbers[idx][k] = v;
+      }
     }
   }
   const stored: StoredState = { format: 1, optimizer: opt.constructor.name, numbers, paramGroups: sd.paramGroups };

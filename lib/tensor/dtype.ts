@@ -21,8 +21,6 @@ export type AnyTypedArray = TypedArrayFor[DType];
 
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'int64', 'uint8', 'bool'];
 
-const ITEM_SIZE: Record<DType, number> = { float32: 4, float64: 8, int32: 4, int64: 8, uint8: 1, bool: 1 };
-
 export function isFloatingDType(d: DType): boolean {
   return d === 'float32' || d === 'float64';
 }

@@ -28,7 +28,8 @@ interface PoolState {
 // handles of a forgotten pool would be collected later and make
 // nt.memory() drop below figures it already reported.
 const shared = native as unknown as { [POOL_KEY]?: PoolState };
-const state: PoolState = (shared[POOL_KEY] ??= { lists: new Map(), count: 0, bytes: 0 });
+shared[POOL_KEY] ??= { lists: new Map(), count: 0, bytes: 0 };
+const state: PoolState = shared[POOL_KEY];
 const pool = state.lists;
 
 const ITEM_BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, int64: 8, uint8: 1, bool: 1 };
@@ -73,7 +74,10 @@ export class Storage {
     if (this.device === 'cpu' && this.numel <= POOL_MAX_NUMEL && state.bytes + bytes <= POOL_MAX_BYTES) {
       const key = poolKey(this.dtype, this.numel);
       let list = pool.get(key);
-      if (!list) pool.set(key, (list = []));
+      if (!list) {
+        list = [];
+        pool.set(key, list);
+      }
       if (list.length < POOL_PER_SIZE) {
         list.push(this.handle);
         state.count++;

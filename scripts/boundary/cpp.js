@@ -12,11 +12,11 @@ const lines = (...xs) =>
     .join('\n');
 const comment = (doc) => (doc ? `  // ${doc}` : '');
 
-function nameFunction(fn, type, enumerators, valueOf) {
+function nameFunction(fn, type, enumerators, nameOf) {
   return lines(
     `inline const char* ${fn}(${type} v) {`,
     '  switch (v) {',
-    enumerators.map((e) => `    case ${type}::${e.id}: return "${valueOf(e)}";`),
+    enumerators.map((e) => `    case ${type}::${e.id}: return "${nameOf(e)}";`),
     '    default: return "?";',
     '  }',
     '}',

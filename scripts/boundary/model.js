@@ -95,8 +95,7 @@ function buildModel(table) {
       }
     }
     for (const s of k.storages) {
-      if (s.dtype && s.dtype.startsWith('same:') && !storages.has(s.dtype.slice(5)))
-        fail(k, `storage ${s.name}: bad ${s.dtype}`);
+      if (s.dtype?.startsWith('same:') && !storages.has(s.dtype.slice(5))) fail(k, `storage ${s.name}: bad ${s.dtype}`);
     }
     const struct = k.struct || `${upperFirst(k.name)}Args`;
     const signature = fields.map((f) => `${f.cpp} ${f.name}`).join('; ');

@@ -157,7 +157,7 @@ function buildCases(nt, L, seed) {
     [U.Clamp]: [-0.5, 1.25],
     [U.LeakyRelu]: [0.01, 0],
   };
-  for (const [name, code] of Object.entries(U).filter(([k, v]) => typeof v === 'number' && isNaN(Number(k)))) {
+  for (const [name, code] of Object.entries(U).filter(([k, v]) => typeof v === 'number' && Number.isNaN(Number(k)))) {
     for (const dtype of FLOATS) {
       for (const n of SIZES) {
         const [p0, p1] = params[code] ?? [0, 0];
@@ -188,7 +188,7 @@ function buildCases(nt, L, seed) {
   // ---- binary: every op code, plain and broadcast -----------------------------
   const compare = new Set([B.Eq, B.Ne, B.Lt, B.Le, B.Gt, B.Ge]);
   const logical = new Set([B.LogicalAnd, B.LogicalOr]);
-  for (const [name, code] of Object.entries(B).filter(([k, v]) => typeof v === 'number' && isNaN(Number(k)))) {
+  for (const [name, code] of Object.entries(B).filter(([k, v]) => typeof v === 'number' && Number.isNaN(Number(k)))) {
     for (const dtype of FLOATS) {
       const inDtype = logical.has(code) ? 'bool' : dtype;
       const outDtype = logical.has(code) || compare.has(code) ? 'bool' : dtype;
@@ -242,7 +242,7 @@ function buildCases(nt, L, seed) {
   }
 
   // ---- reduce: every op over inner, outer and all dims --------------------------
-  for (const [name, code] of Object.entries(R).filter(([k, v]) => typeof v === 'number' && isNaN(Number(k)))) {
+  for (const [name, code] of Object.entries(R).filter(([k, v]) => typeof v === 'number' && Number.isNaN(Number(k)))) {
     const arg = code === R.ArgMax || code === R.ArgMin;
     for (const dtype of FLOATS) {
       for (const [shape, dims, label] of [
@@ -567,7 +567,7 @@ function host(t) {
 }
 
 /** Runs one case on `device`; returns {key: Float64Array} of outputs and in-place inputs. */
-function runOn(nt, L, c, device) {
+function runOn(_nt, L, c, device) {
   const t = {};
   const owned = [];
   try {
@@ -645,7 +645,7 @@ function runParity(nt, L, device, seed, log) {
     } catch (e) {
       row.pass = false;
       row.ratio = Infinity;
-      row.detail = `threw ${e && e.name}: ${e && e.message}`;
+      row.detail = `threw ${e?.name}: ${e?.message}`;
     }
     for (const x of Object.values(c.inputs)) x.dispose();
     log(

@@ -21,7 +21,7 @@ const row = (name, kernel, pass, detail = '') => ({
  * Sum/Max/ArgMax and a copy of the tail must see the far end exactly (a
  * 32-bit index wraps and misses it).
  */
-function bigTensor(nt, L, device, numel) {
+function bigTensor(_nt, L, device, numel) {
   const label = `${numel} elements (${numel > 2 ** 31 ? '> 2^31' : 'small: self-test size'})`;
   let x = null;
   try {

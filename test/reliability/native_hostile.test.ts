@@ -133,7 +133,8 @@ describe('native kernels with hostile arguments', () => {
           // The optimizers take arrays of handles; give them lists (sometimes with holes).
           const args =
             (name === 'adam' || name === 'sgd') && asLists
-              ? handles.map((h, k) => (k % 3 === 2 ? [h, , h] : [h]))
+              ? // biome-ignore lint/suspicious/noSparseArray: a list with a hole is the hostile input
+                handles.map((h, k) => (k % 3 === 2 ? [h, , h] : [h]))
               : handles;
           expectTypedOrOk(
             `${name}(${hs.map((h) => JSON.stringify(h)).join(', ')}) args ${slots.slice(0, 16).join(',')}`,
@@ -327,6 +328,7 @@ describe('native kernels with hostile arguments', () => {
     A.set([0.1, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0]);
     calls += 3;
     // [p, , p]: a sparse list, its hole at index 1.
+    // biome-ignore lint/suspicious/noSparseArray: the hole is the hostile input
     expect(() => native.kernels.sgd([p, , p] as StorageHandle[], [g, g, g], null)).toThrow(nt.ArgumentError);
     expect(() => native.kernels.sgd([p, p], [g], null)).toThrow(nt.ArgumentError);
     expect(() => native.kernels.sgd('x' as never, [g], null)).toThrow(nt.ArgumentError);
