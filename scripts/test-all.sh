@@ -6,6 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# cmake-js (the portable-GEMM, ASAN and CUDA builds) needs the Node headers
+# and cannot download them offline: use the installed ones when there are.
+if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node_api.h ]; then export npm_config_nodedir=/usr; fi
+
 stage() { printf '\n==== %s ====\n' "$*"; }
 JEST="node node_modules/jest/bin/jest.js --ci"
 
