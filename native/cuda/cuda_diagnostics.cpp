@@ -50,7 +50,12 @@ std::string cudnnFallbackHook() {
     u.out.data = out;
     u.out.strides[0] = 1;
     const bool first = cudnnUnary(c, u), second = cudnnUnary(c, u);
-    SoftmaxArgs sm{1, 4, out, in, DType::Float32, false};
+    SoftmaxArgs sm;
+    sm.rows = 1;
+    sm.cols = 4;
+    sm.out = out;
+    sm.in = in;
+    sm.dtype = DType::Float32;
     const bool softmax = cudnnSoftmax(c, sm);
     jsonField(o, "unaryFirst");
     o += first ? "true" : "false";
