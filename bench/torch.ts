@@ -1,7 +1,7 @@
 // Finds a Python with PyTorch and runs the reference scripts of
 // bench/reference/ with the same thread count and OMP_WAIT_POLICY=passive
 // (PyTorch's OpenMP threads otherwise spin between ops and fight ours/its
-// own BLAS threads for the cores: ~8 s instead of ~1.7 s per epoch on 2 cores).
+// own BLAS threads for the cores, several times slower per epoch on 2 cores).
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 

@@ -4,8 +4,8 @@
 //
 // Small CPU handles released by dispose() are kept in a bounded pool and
 // handed to the next allocation of the same dtype and size: creating a native
-// handle (an External with a GC finalizer) and collecting it later costs
-// ~2 us, most of the dispatch cost of a small op. Pooled handles do not count
+// handle (an External with a GC finalizer) and collecting it later is most
+// of the dispatch cost of a small op. Pooled handles do not count
 // as live in nt.memory(); nt.emptyCache() frees them.
 import type { StorageHandle } from '../../bindings/kernels.gen';
 import { native } from '../kernels/native';

@@ -4,8 +4,8 @@
 // OpenBLAS's 32-bit blasint cannot express, the portable fallback runs.
 // One exception: when the CPU has AVX-512 but the linked OpenBLAS runs a
 // kernel without it (0.3.21 picks "Haswell" on AMD Zen 5), the fallback's
-// AVX-512 kernel is ~1.7x faster on all but the narrowest shapes, so those
-// go to the fallback.
+// AVX-512 kernel wins on all but the narrowest shapes, so those go to the
+// fallback (preferFallback; figures in docs/benchmark-notes.md).
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -27,10 +27,9 @@ namespace cpu {
 namespace {
 
 // OpenBLAS splits a GEMM over all its threads once M*N*K passes 262144,
-// too early: on the 2-core dev box 64x500x10 (and its backward shapes) ran
-// 2.5-3.5x slower on 2 threads than on 1, and 2 threads only paid off past
-// ~1.5M multiply-adds (96^3: 0.77x, 128^3: 1.13x, 256^3: 1.55x). So each
-// thread gets at least kMacsPerThread. openblas_set_num_threads costs ~2 ns
+// too early: small shapes such as 64x500x10 run slower on 2 threads than on
+// 1, because waking a thread costs more than its share of the work. So each
+// thread gets at least kMacsPerThread. openblas_set_num_threads is cheap
 // when the count does not grow beyond the threads already started, so the
 // count is chosen per call (redundant calls are skipped anyway).
 constexpr double kMacsPerThread = 1.0e6;
@@ -62,9 +61,9 @@ bool fallbackBeatsBlas() {
   return yes;
 }
 
-// Measured on Zen 5 (f32, GFLOP/s, 1 thread, OpenBLAS vs fallback):
-// 64x784->500 94/133, 500x64@64x784 104/189, 128^3 100/177, 32^3 75/101;
-// but 64x500->10 (N = 10) 56/35 and M = 1 7.0/4.9 stay with OpenBLAS.
+// The fallback's AVX-512 kernel beats a Haswell-only OpenBLAS except on
+// narrow outputs (N below one vector of columns) and single rows, which
+// stay with OpenBLAS (docs/benchmark-notes.md has the figures).
 bool preferFallback(const GemmArgs& a) {
   const int64_t narrowN = a.dtype == DType::Float32 ? 16 : 8;
   return fallbackBeatsBlas() && a.N > narrowN && a.M > 1;

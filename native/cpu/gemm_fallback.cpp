@@ -52,7 +52,7 @@ namespace {
 #endif
 
 // Each thread gets at least this many multiply-adds: below, waking the pool
-// costs more than it saves (64x500x10 is faster on one thread).
+// costs more than it saves (small shapes such as 64x500x10 are faster on one thread).
 constexpr double kMacsPerThread = 1.0e6;
 
 std::atomic<int> g_threads{0};  // 0 = not set: the pool's thread count

@@ -7,7 +7,8 @@
 // (float blocks added in double, see expShiftSumF32); pass 3 scales that
 // row into softmax - (1-ls)*onehot - ls/C.
 // Probabilities are never stored elsewhere and each element costs one exp.
-// (Non-temporal stores for large outputs were tried: 30-40% slower here.)
+// Plain stores: the row is read back by pass 3 while still in cache, so
+// non-temporal stores lose (docs/benchmark-notes.md).
 // All targets are validated before anything is written, so a bad target
 // leaves the outputs untouched.
 // GCC: the row loops vectorize only without -ftrapping-math (the selects
@@ -34,7 +35,7 @@ template <class T>
 NT_ALWAYS_INLINE T ceRow(const T* __restrict x, T* __restrict g, int64_t C, int64_t t, double ls) {
   // Fetch (the start of) the next row while this one computes: the row
   // passes alternate between waiting on memory (max) and on arithmetic (exp)
-  // otherwise. Measured: +10% on one thread, +15-25% on two (C = 1000).
+  // otherwise.
 #if defined(__GNUC__)
   for (int64_t j = 0, ahead = C < 2048 ? C : 2048; j < ahead; j += 64 / sizeof(T)) __builtin_prefetch(x + C + j, 0, 3);
 #endif

@@ -35,7 +35,7 @@ std::vector<int64_t> prefix(const std::vector<int64_t>& numels) {
 
 // The flags are template parameters so the per-element loop has no
 // branches and the compiler can vectorize it (sqrt vectorizes only when
-// built with -fno-math-errno: about 4x faster on float32).
+// built with -fno-math-errno).
 template <class T, bool kAms, bool kDecoupled, bool kMaximize, bool kWd>
 void adamSpan(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v, T* __restrict vmax, int64_t n,
               T lr, T b1, T b2, T eps, T wd, T bc1, T bc2) {
@@ -76,7 +76,7 @@ void withFlag(bool flag, F&& f) {
 
 // As adamSpan: flags as template parameters and __restrict spans, so the
 // common case (no momentum, no weight decay) is one vectorized p -= lr*g
-// loop; the per-element form with runtime flags was ~10x slower.
+// loop; a per-element form with runtime flags does not vectorize.
 template <class T, bool kMomentum, bool kNesterov, bool kFirst, bool kMaximize, bool kWd>
 void sgdSpan(T* __restrict p, const T* __restrict g, T* __restrict buf, int64_t n, T lr, T mom, T damp, T wd) {
   for (int64_t i = 0; i < n; ++i) {

@@ -36,9 +36,9 @@ constexpr int kMaxThreads = 256;
 // How long an idle worker (and a caller waiting for its workers) spins before
 // sleeping. A training step runs kernels a few microseconds of JS apart;
 // sleeping between them costs a futex wake-up each time (tens of us in a
-// VM). Seed MLP, 2 threads, best epoch of 3 runs each, interleaved:
-// 5 us 0.80 s, 25 us 0.72 s, 50 us 0.68 s, 100 us 0.74 s. Bounded, so an idle
-// process goes quiet within 50 us. NODETORCH_SPIN_US overrides (0 = sleep at once).
+// VM). 50 us gave the fastest seed-MLP epoch of the spin times tried
+// (docs/benchmark-notes.md). Bounded, so an idle process goes quiet within
+// 50 us. NODETORCH_SPIN_US overrides (0 = sleep at once).
 const int kSpinMicros = [] {
   const char* env = std::getenv("NODETORCH_SPIN_US");
   const int v = env ? std::atoi(env) : -1;
