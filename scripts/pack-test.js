@@ -211,7 +211,20 @@ try {
     `   ${packed.filename}: ${mib(fs.statSync(tgz).size)} packed, ${mib(packed.unpackedSize)} unpacked, ${files.length} files`,
   );
 
-  // 3. A fresh project; install offline with no build tools reachable.
+  // 3. A fresh project; install offline with no build tools reachable. The
+  // runtime dependencies come from the npm cache, so that the install can
+  // download nothing; a clone installed from the lockfile caches their
+  // tarballs but not the registry metadata that an install without a
+  // lockfile resolves through, so their locked versions are added first.
+  step('npm cache add (runtime dependencies, locked versions)');
+  const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8'));
+  const runtimeDeps = Object.entries(lock.packages)
+    .filter(([where, meta]) => where.startsWith('node_modules/') && !meta.dev)
+    .map(
+      ([where, meta]) => `${where.slice(where.lastIndexOf('node_modules/') + 'node_modules/'.length)}@${meta.version}`,
+    );
+  sh(process.execPath, [NPM, 'cache', 'add', ...new Set(runtimeDeps)], { cwd: work });
+  console.log(`   ${new Set(runtimeDeps).size} packages: ${[...new Set(runtimeDeps)].join(', ')}`);
   step('npm install --offline (compilers hidden)');
   const app = path.join(work, 'app');
   fs.mkdirSync(app);
