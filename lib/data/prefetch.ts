@@ -6,7 +6,7 @@
 // Batches made but not handed out (an early `break`, an error) are released.
 
 /** What batches are pulled from: a sync or async iterator. */
-export type BatchSource<B> = Iterator<B> | AsyncIterator<B>;
+type BatchSource<B> = Iterator<B> | AsyncIterator<B>;
 
 const nextMacrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
