@@ -137,19 +137,32 @@ describe('saveAsync / loadAsync', () => {
   test('the event loop keeps ticking during a large save and load', async () => {
     const big = { w: nt.ones([4 << 20]) }; // 16 MiB of float32: two write chunks
     const file = path.join(dir, 'big.safetensors');
-    let ticks = 0;
+    let ticks = 0; // a 1 ms timer
     const timer = setInterval(() => ++ticks, 1);
+    let turns = 0; // loop iterations (a setImmediate chain)
+    let spinning = true;
+    const spin = (): void => {
+      ++turns;
+      if (spinning) setImmediate(spin);
+    };
+    setImmediate(spin);
     try {
       const p = nt.saveAsync(big, file);
-      const atReturn = ticks; // the copy to bytes is synchronous; the I/O is not
+      const [ticks0, turns0] = [ticks, turns]; // the copy to bytes is synchronous; the I/O is not
+      const t0 = performance.now();
       await p;
-      const afterSave = ticks;
-      expect(afterSave).toBeGreaterThan(atReturn);
+      const saveMs = performance.now() - t0;
+      expect(turns).toBeGreaterThan(turns0 + 2);
+      // The I/O spans loop turns, so a timer due during it fires during it
+      // (on a disk, fsync alone takes milliseconds).
+      if (saveMs >= 3) expect(ticks).toBeGreaterThan(ticks0);
+      const turns1 = turns;
       const back = await nt.loadAsync(file);
-      expect(ticks).toBeGreaterThan(afterSave);
+      expect(turns).toBeGreaterThan(turns1); // the read went by chunks, between loop turns
       expect(back.w.shape).toEqual([4 << 20]);
       back.w.dispose();
     } finally {
+      spinning = false;
       clearInterval(timer);
       big.w.dispose();
       fs.rmSync(file, { force: true });
