@@ -129,5 +129,5 @@ export * as data from './data';
 /** Ready-made datasets: MNIST, FashionMNIST. */
 export * as datasets from './data/datasets';
 /** Checkpoints: named tensors <-> safetensors files. */
-export { save, load, loadCheckpoint } from './io/checkpoint';
+export { save, load, loadCheckpoint, saveAsync, loadAsync, loadCheckpointAsync } from './io/checkpoint';
 export type { TensorDict, Checkpoint, LoadOptions } from './io/checkpoint';

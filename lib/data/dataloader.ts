@@ -2,15 +2,17 @@
 // For a TensorDataset with the default collate, each batch is ONE native
 // gather per tensor (indexSelect along dim 0 with an int64 index tensor);
 // other datasets go item by item through `get` and the collate function.
+// `for await` iterates the same batches, prepared ahead in macrotasks
+// (prefetch.ts); an IterableDataset is batched as its items arrive.
 import { ArgumentError } from '../errors';
 import { indexSelect } from '../ops/index_ops';
 import { Generator, defaultGenerator } from '../tensor/random';
-import { tensorFromTypedArray } from '../tensor/tensor';
+import { Tensor, tensorFromTypedArray } from '../tensor/tensor';
 import type { Device } from '../tensor/dtype';
-import type { Tensor } from '../tensor/tensor';
-import { checkBool, checkFunction, checkOptions, checkPositiveInt, showValue } from '../validate';
+import { checkBool, checkFunction, checkInteger, checkOptions, checkPositiveInt, showValue } from '../validate';
 import { type Collated, defaultCollate } from './collate';
-import { type Dataset, TensorDataset } from './dataset';
+import { type Dataset, IterableDataset, TensorDataset } from './dataset';
+import { prefetched } from './prefetch';
 import { RandomSource, toSeed } from '../tensor/random_source';
 
 export interface DataLoaderOptions<T, B> {
@@ -26,10 +28,28 @@ export interface DataLoaderOptions<T, B> {
   seed?: number | bigint;
   /** Draw each epoch's shuffle seed from this generator (default: the global one, see nt.manualSeed). */
   generator?: Generator;
+  /**
+   * `for await` only: batches prepared ahead, in macrotasks, while the loop
+   * body works on the current one (default 2; 0: each batch when asked).
+   * Preparing runs on the main thread: it overlaps with the body's awaits
+   * (I/O, a saveAsync), not with its synchronous work.
+   */
+  prefetch?: number;
 }
 
+const OPTION_NAMES: ReadonlySet<string> = new Set([
+  'batchSize',
+  'shuffle',
+  'dropLast',
+  'collate',
+  'seed',
+  'generator',
+  'prefetch',
+] satisfies (keyof DataLoaderOptions<unknown, unknown>)[]);
+
 /**
- * Batches of a dataset, for `for (const batch of loader)`.
+ * Batches of a dataset, for `for (const batch of loader)` or
+ * `for await (const batch of loader)`.
  *
  * Every batch is made of fresh tensors that belong to the caller. They are
  * created when the loop asks for the next batch, outside any nt.scope the
@@ -41,34 +61,64 @@ export interface DataLoaderOptions<T, B> {
  *   }
  *
  * (or wrap the whole epoch in nt.scope, which frees every batch at its end).
+ *
+ * `for await` gives the same batches in the same order (the same seed gives
+ * the same shuffle), yields to the event loop before each one (timers and
+ * I/O run during an epoch) and prepares up to `prefetch` batches ahead.
+ * Leaving the loop early (`break`, an exception) disposes the tensors of the
+ * batches prepared but not yet handed out:
+ *
+ *   for await (const [x, y] of loader) {
+ *     nt.scope(() => { ...forward, backward, step... });
+ *     x.dispose(); y.dispose();
+ *   }
+ *
+ * A `data.IterableDataset` (e.g. over a Node `Readable` in object mode) is
+ * batched as its items arrive, in order (no shuffle, no length).
  */
-export class DataLoader<T = Tensor[], B = Collated<T>> implements Iterable<B> {
-  readonly dataset: Dataset<T>;
+export class DataLoader<T = Tensor[], B = Collated<T>> implements Iterable<B>, AsyncIterable<B> {
+  readonly dataset: Dataset<T> | IterableDataset<T>;
   readonly batchSize: number;
   readonly shuffle: boolean;
   readonly dropLast: boolean;
+  /** Batches `for await` prepares ahead (see DataLoaderOptions.prefetch). */
+  readonly prefetch: number;
   private readonly collate: ((items: T[]) => B) | undefined;
   private readonly rng: RandomSource | undefined;
   private readonly generator: Generator;
 
-  constructor(dataset: Dataset<T>, options: DataLoaderOptions<T, B> = {}) {
+  constructor(dataset: Dataset<T> | IterableDataset<T>, options: DataLoaderOptions<T, B> = {}) {
     const op = 'DataLoader';
     // Orders are Uint32Arrays, hence the 2^32 - 1 bound on the length.
     if (
-      typeof dataset !== 'object' ||
-      dataset === null ||
-      typeof dataset.get !== 'function' ||
-      !Number.isInteger(dataset.length) ||
-      dataset.length < 0 ||
-      dataset.length > 0xffffffff
+      !(dataset instanceof IterableDataset) &&
+      (typeof dataset !== 'object' ||
+        dataset === null ||
+        typeof dataset.get !== 'function' ||
+        !Number.isInteger(dataset.length) ||
+        dataset.length < 0 ||
+        dataset.length > 0xffffffff)
     ) {
-      throw new ArgumentError(op, `a dataset with an integer length (< 2^32) and get(i), got ${showValue(dataset)}`);
+      throw new ArgumentError(
+        op,
+        `a dataset with an integer length (< 2^32) and get(i), or an IterableDataset, got ${showValue(dataset)}`,
+      );
     }
     const o = checkOptions(op, options);
+    for (const key of Object.keys(o)) {
+      if (!OPTION_NAMES.has(key))
+        throw new ArgumentError(
+          op,
+          `options among ${[...OPTION_NAMES].join(', ')}, got unknown option ${JSON.stringify(key)}`,
+        );
+    }
     this.dataset = dataset;
     this.batchSize = checkPositiveInt(op, 'batchSize', o.batchSize ?? 1);
     this.shuffle = checkBool(op, 'shuffle', o.shuffle ?? false);
     this.dropLast = checkBool(op, 'dropLast', o.dropLast ?? false);
+    this.prefetch = checkInteger(op, 'prefetch', o.prefetch ?? 2, 0);
+    if (this.shuffle && dataset instanceof IterableDataset)
+      throw new ArgumentError(op, 'shuffle false with an IterableDataset (its items come in stream order), got true');
     this.collate = o.collate === undefined ? undefined : checkFunction<(items: T[]) => B>(op, 'collate', o.collate);
     this.rng = o.seed === undefined ? undefined : new RandomSource(toSeed(op, o.seed));
     if (o.generator !== undefined && !(o.generator instanceof Generator)) {
@@ -77,15 +127,22 @@ export class DataLoader<T = Tensor[], B = Collated<T>> implements Iterable<B> {
     this.generator = o.generator ?? defaultGenerator;
   }
 
-  /** Batches per epoch. */
+  /** Batches per epoch (not known for an IterableDataset: ArgumentError). */
   get length(): number {
-    const n = this.dataset.length;
+    const ds = this.mapDataset('DataLoader.length');
+    const n = ds.length;
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
+  private mapDataset(op: string): Dataset<T> {
+    if (this.dataset instanceof IterableDataset)
+      throw new ArgumentError(op, 'a map-style dataset (length and get(i)); an IterableDataset has no length');
+    return this.dataset;
+  }
+
   /** The item order of one epoch (draws new randomness when shuffling). */
-  private order(): Uint32Array {
-    const n = this.dataset.length;
+  private order(ds: Dataset<T>): Uint32Array {
+    const n = ds.length;
     if (!this.shuffle) {
       const p = new Uint32Array(n);
       for (let i = 0; i < n; ++i) p[i] = i;
@@ -95,9 +152,19 @@ export class DataLoader<T = Tensor[], B = Collated<T>> implements Iterable<B> {
   }
 
   *[Symbol.iterator](): Iterator<B> {
-    const order = this.order();
-    const batches = this.length;
+    if (this.dataset instanceof IterableDataset) {
+      const source = this.dataset.source;
+      if (typeof (source as Partial<Iterable<T>>)[Symbol.iterator] !== 'function')
+        throw new ArgumentError(
+          'DataLoader',
+          'a sync Iterable source for for...of; this IterableDataset is async: use for await',
+        );
+      yield* this.streamBatches(source as Iterable<T>);
+      return;
+    }
     const ds = this.dataset;
+    const order = this.order(ds);
+    const batches = this.length;
     const fast = ds instanceof TensorDataset && this.collate === undefined ? ds : null;
     for (let b = 0; b < batches; ++b) {
       const idx = order.subarray(b * this.batchSize, Math.min(order.length, (b + 1) * this.batchSize));
@@ -105,9 +172,65 @@ export class DataLoader<T = Tensor[], B = Collated<T>> implements Iterable<B> {
         yield gatherBatch(fast, idx) as B;
       } else {
         const items = Array.from(idx, (i) => ds.get(i));
-        yield this.collate ? this.collate(items) : (defaultCollate(items) as B);
+        yield this.collateItems(items);
       }
     }
+  }
+
+  /**
+   * The same batches as `for...of`, for `for await`: the event loop runs
+   * before each batch, and up to `prefetch` batches are prepared ahead.
+   */
+  [Symbol.asyncIterator](): AsyncGenerator<B, void, undefined> {
+    const ds = this.dataset;
+    const source = ds instanceof IterableDataset ? this.streamBatchesAsync(ds.source) : this[Symbol.iterator]();
+    return prefetched(source, this.prefetch, disposeBatch);
+  }
+
+  private collateItems(items: T[]): B {
+    return this.collate ? this.collate(items) : (defaultCollate(items) as B);
+  }
+
+  private *streamBatches(source: Iterable<T>): IterableIterator<B> {
+    let items: T[] = [];
+    for (const item of source) {
+      items.push(item);
+      if (items.length === this.batchSize) {
+        const full = items;
+        items = [];
+        yield this.collateItems(full);
+      }
+    }
+    if (items.length > 0 && !this.dropLast) yield this.collateItems(items);
+  }
+
+  private async *streamBatchesAsync(source: AsyncIterable<T> | Iterable<T>): AsyncGenerator<B, void, undefined> {
+    let items: T[] = [];
+    for await (const item of source) {
+      items.push(item);
+      if (items.length === this.batchSize) {
+        const full = items;
+        items = [];
+        yield this.collateItems(full);
+      }
+    }
+    if (items.length > 0 && !this.dropLast) yield this.collateItems(items);
+  }
+}
+
+/** Disposes the tensors of a batch that was prepared but never handed out. */
+function disposeBatch(batch: unknown, depth = 0): void {
+  if (batch instanceof Tensor) {
+    if (!batch.isDisposed) batch.dispose();
+  } else if (depth < 6 && Array.isArray(batch)) {
+    for (const v of batch) disposeBatch(v, depth + 1);
+  } else if (
+    depth < 6 &&
+    batch !== null &&
+    typeof batch === 'object' &&
+    Object.getPrototypeOf(batch) === Object.prototype
+  ) {
+    for (const v of Object.values(batch)) disposeBatch(v, depth + 1);
   }
 }
 

@@ -77,3 +77,27 @@ export class TensorDataset implements Dataset<Tensor[]> {
     for (const t of this.tensors) t.dispose();
   }
 }
+
+/**
+ * A stream of items, for data that arrives in order rather than by index:
+ * any `AsyncIterable` (a Node `Readable` in object mode, an async generator)
+ * or `Iterable`. `new DataLoader(new IterableDataset(stream), { batchSize })`
+ * batches it (`for await`; plain `for...of` too when the source is a sync
+ * Iterable). It has no length and cannot be shuffled. Each epoch iterates
+ * the source again: a stream is read once, so give a fresh one per epoch.
+ */
+export class IterableDataset<T> {
+  readonly source: AsyncIterable<T> | Iterable<T>;
+
+  constructor(source: AsyncIterable<T> | Iterable<T>) {
+    const s = source as Partial<AsyncIterable<T> & Iterable<T>> | null;
+    if (
+      typeof s !== 'object' ||
+      s === null ||
+      (typeof s[Symbol.asyncIterator] !== 'function' && typeof s[Symbol.iterator] !== 'function')
+    ) {
+      throw new ArgumentError('IterableDataset', `an AsyncIterable or Iterable of items, got ${showValue(source)}`);
+    }
+    this.source = source;
+  }
+}

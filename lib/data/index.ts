@@ -1,6 +1,6 @@
 // nt.data: datasets and batching.
 export type { Dataset } from './dataset';
-export { TensorDataset } from './dataset';
+export { TensorDataset, IterableDataset } from './dataset';
 export { DataLoader } from './dataloader';
 export type { DataLoaderOptions } from './dataloader';
 export { defaultCollate } from './collate';

@@ -4,7 +4,8 @@
 // file system), fsync it, rename over the target, fsync the directory so the
 // rename itself survives a crash. A process killed between open and rename
 // leaves its temp file behind; later saves to the same target remove such
-// orphans (see removeOrphans).
+// orphans (see removeOrphans). writeFileAtomicAsync follows the same recipe
+// with fs.promises, so the event loop runs while the bytes go to disk.
 
 import * as fs from 'fs';
 import * as path from 'path';
@@ -17,8 +18,8 @@ function errCode(e: unknown): string | undefined {
   return typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : undefined;
 }
 
-/** Writes `data` to `filePath` atomically (synchronously). Throws the underlying fs error. */
-export function writeFileAtomic(filePath: string, data: Uint8Array): void {
+/** The file a write to `filePath` replaces (symlinks followed), and its mode if it exists. */
+function resolveTarget(filePath: string): { target: string; mode: number | undefined } {
   // Write through a symlink to its target, as a plain write would.
   let target = path.resolve(filePath);
   let mode: number | undefined;
@@ -28,8 +29,21 @@ export function writeFileAtomic(filePath: string, data: Uint8Array): void {
   } catch (e) {
     if (errCode(e) !== 'ENOENT') throw e;
   }
+  return { target, mode };
+}
+
+function tempPathFor(target: string): string {
+  return path.join(
+    path.dirname(target),
+    `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
+  );
+}
+
+/** Writes `data` to `filePath` atomically (synchronously). Throws the underlying fs error. */
+export function writeFileAtomic(filePath: string, data: Uint8Array): void {
+  const { target, mode } = resolveTarget(filePath);
   const dir = path.dirname(target);
-  const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = tempPathFor(target);
 
   let renamed = false;
   try {
@@ -57,6 +71,55 @@ export function writeFileAtomic(filePath: string, data: Uint8Array): void {
   removeOrphans(dir, path.basename(target));
 }
 
+/** Bytes per write in writeFileAtomicAsync: the loop turns between chunks. */
+const ASYNC_CHUNK = 8 << 20;
+
+/**
+ * writeFileAtomic with fs.promises: the same temp file, fsync, rename,
+ * directory fsync and orphan clean-up, with the event loop free during each
+ * step. `data` must not change until the promise settles (callers pass a
+ * private copy). Rejects with the underlying fs error.
+ */
+export async function writeFileAtomicAsync(filePath: string, data: Uint8Array): Promise<void> {
+  const { target, mode } = await resolveTargetAsync(filePath);
+  const dir = path.dirname(target);
+  const tmp = tempPathFor(target);
+
+  let renamed = false;
+  try {
+    const fh = await fs.promises.open(tmp, 'wx', mode ?? 0o666);
+    try {
+      if (mode !== undefined) await fh.chmod(mode);
+      let done = 0;
+      while (done < data.byteLength) {
+        const n = Math.min(ASYNC_CHUNK, data.byteLength - done);
+        done += (await fh.write(data, done, n)).bytesWritten;
+      }
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fs.promises.rename(tmp, target);
+    renamed = true;
+  } finally {
+    if (!renamed) await fs.promises.unlink(tmp).catch(() => undefined); // the original error matters
+  }
+  await fsyncDirAsync(dir);
+  await removeOrphansAsync(dir, path.basename(target));
+}
+
+async function resolveTargetAsync(filePath: string): Promise<{ target: string; mode: number | undefined }> {
+  let target = path.resolve(filePath);
+  let mode: number | undefined;
+  try {
+    target = await fs.promises.realpath(target);
+    mode = (await fs.promises.stat(target)).mode & 0o7777;
+  } catch (e) {
+    if (errCode(e) !== 'ENOENT') throw e;
+  }
+  return { target, mode };
+}
+
 /** Temp files older than this may be removed once their writer is gone. */
 const ORPHAN_MIN_AGE_MS = 60_000;
 
@@ -73,13 +136,7 @@ function removeOrphans(dir: string, base: string): void {
   } catch {
     return;
   }
-  const prefix = `.${base}.`;
-  for (const name of names) {
-    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
-    const m = /^(\d+)\.[0-9a-f]{12}\.tmp$/.exec(name.slice(prefix.length));
-    if (!m) continue;
-    const pid = Number(m[1]);
-    if (pid === process.pid || processExists(pid)) continue;
+  for (const name of orphanCandidates(names, base)) {
     const file = path.join(dir, name);
     try {
       if (Date.now() - fs.statSync(file).mtimeMs < ORPHAN_MIN_AGE_MS) continue;
@@ -88,6 +145,37 @@ function removeOrphans(dir: string, base: string): void {
       // Gone already, or not ours to delete: leave it.
     }
   }
+}
+
+/** removeOrphans with fs.promises. Never rejects. */
+async function removeOrphansAsync(dir: string, base: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await fs.promises.readdir(dir);
+  } catch {
+    return;
+  }
+  for (const name of orphanCandidates(names, base)) {
+    const file = path.join(dir, name);
+    try {
+      if (Date.now() - (await fs.promises.stat(file)).mtimeMs < ORPHAN_MIN_AGE_MS) continue;
+      await fs.promises.unlink(file);
+    } catch {
+      // Gone already, or not ours to delete: leave it.
+    }
+  }
+}
+
+/** The temp files of `base` in `names` whose writing process is gone. */
+function orphanCandidates(names: readonly string[], base: string): string[] {
+  const prefix = `.${base}.`;
+  return names.filter((name) => {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) return false;
+    const m = /^(\d+)\.[0-9a-f]{12}\.tmp$/.exec(name.slice(prefix.length));
+    if (!m) return false;
+    const pid = Number(m[1]);
+    return pid !== process.pid && !processExists(pid);
+  });
 }
 
 function processExists(pid: number): boolean {
@@ -113,5 +201,22 @@ function fsyncDir(dir: string): void {
     if (!DIR_FSYNC_UNSUPPORTED.has(errCode(e) ?? '')) throw e;
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+async function fsyncDirAsync(dir: string): Promise<void> {
+  let fh: fs.promises.FileHandle;
+  try {
+    fh = await fs.promises.open(dir, 'r');
+  } catch (e) {
+    if (DIR_FSYNC_UNSUPPORTED.has(errCode(e) ?? '')) return;
+    throw e;
+  }
+  try {
+    await fh.sync();
+  } catch (e) {
+    if (!DIR_FSYNC_UNSUPPORTED.has(errCode(e) ?? '')) throw e;
+  } finally {
+    await fh.close();
   }
 }

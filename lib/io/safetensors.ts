@@ -8,7 +8,7 @@
 
 import * as fs from 'fs';
 import { ArgumentError, DTypeError, FileFormatError } from '../errors';
-import { writeFileAtomic } from './atomic_write';
+import { writeFileAtomic, writeFileAtomicAsync } from './atomic_write';
 import {
   type DTypeName,
   HOST_LITTLE_ENDIAN,
@@ -199,6 +199,19 @@ export function saveSafetensorsFile(
   writeFileAtomic(path, serializeSafetensors(tensors, metadata));
 }
 
+/**
+ * saveSafetensorsFile with fs.promises. The bytes are made now, before it
+ * returns (later changes to the tensors' data do not reach the file); only
+ * the file I/O is asynchronous. Serialization errors throw synchronously.
+ */
+export function saveSafetensorsFileAsync(
+  path: string,
+  tensors: Record<string, RawTensor>,
+  metadata?: Record<string, string>,
+): Promise<void> {
+  return writeFileAtomicAsync(path, serializeSafetensors(tensors, metadata));
+}
+
 // ---------------------------------------------------------------- reading
 
 interface Entry {
@@ -384,10 +397,20 @@ function parseEntry(
 
 /** Reads and parses a safetensors file. */
 export function loadSafetensorsFile(path: string): SafetensorsContents {
+  checkLoadPath(path);
+  return parseSafetensors(fs.readFileSync(path), path);
+}
+
+/** loadSafetensorsFile with fs.promises (the parse runs when the bytes are in). */
+export async function loadSafetensorsFileAsync(path: string): Promise<SafetensorsContents> {
+  checkLoadPath(path);
+  return parseSafetensors(await fs.promises.readFile(path), path);
+}
+
+function checkLoadPath(path: string): void {
   // A number would be read as a file descriptor by fs.
   if (typeof path !== 'string' || path === '')
     throw new ArgumentError('load', `a file path, got ${path === '' ? 'an empty string' : typeof path}`);
-  return parseSafetensors(fs.readFileSync(path), path);
 }
 
 /** Byte index of the first invalid UTF-8 sequence (for error offsets), or bytes.length. */
