@@ -34,19 +34,21 @@ inline Domain binaryDomain(BinaryOp op) {
 inline void checkUnary(UnaryOp op, DType in) {
   if (!opInRange(op))
     throw Error(ErrorKind::Argument, "unary: unknown op code " + std::to_string(static_cast<int>(op)));
-  const std::string name = std::string("unary(") + unaryName(op) + ")";
-  if (in == DType::Bool) dtypeError(name, "a numeric dtype", in);
-  if (!isFloating(in) && unaryDomain(op) == Domain::Float) dtypeError(name, "float32 or float64", in);
+  // The op's name is built only for the error: this runs on every call.
+  if (in == DType::Bool) dtypeError(std::string("unary(") + unaryName(op) + ")", "a numeric dtype", in);
+  if (!isFloating(in) && unaryDomain(op) == Domain::Float)
+    dtypeError(std::string("unary(") + unaryName(op) + ")", "float32 or float64", in);
 }
 
 // Throws unless `op` is a known code and `in` (both inputs) a dtype it accepts.
 inline void checkBinary(BinaryOp op, DType in) {
   if (!opInRange(op))
     throw Error(ErrorKind::Argument, "binary: unknown op code " + std::to_string(static_cast<int>(op)));
-  const std::string name = std::string("binary(") + binaryName(op) + ")";
   const Domain d = binaryDomain(op);
-  if (in == DType::Bool && d != Domain::Compare) dtypeError(name, "a numeric dtype", in);
-  if (!isFloating(in) && d == Domain::Float) dtypeError(name, "float32 or float64", in);
+  if (in == DType::Bool && d != Domain::Compare)
+    dtypeError(std::string("binary(") + binaryName(op) + ")", "a numeric dtype", in);
+  if (!isFloating(in) && d == Domain::Float)
+    dtypeError(std::string("binary(") + binaryName(op) + ")", "float32 or float64", in);
 }
 
 }  // namespace ew
