@@ -3,7 +3,6 @@
 // test/cuda_status.test.ts runs the whole --self-test, coverage included).
 import * as path from 'path';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const S = require(path.join(__dirname, '..', 'scripts', 'gpu-check', 'special_checks.js'));
 
 type Row = { name: string; kernel: string; pass: boolean; detail: string };
