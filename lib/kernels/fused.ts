@@ -49,12 +49,15 @@ export function launchAdam(
   for (let lo = 0; lo < params.length; lo += MAX_PER_CALL) {
     const hi = Math.min(params.length, lo + MAX_PER_CALL);
     const p = params.slice(lo, hi);
+    const g = grads.slice(lo, hi);
+    const m = expAvg.slice(lo, hi);
+    const v = expAvgSq.slice(lo, hi);
     const vmax = h.amsgrad && maxExpAvgSq ? maxExpAvgSq.slice(lo, hi) : null;
     W.adam(
       handles(p),
-      handles(grads.slice(lo, hi)),
-      handles(expAvg.slice(lo, hi)),
-      handles(expAvgSq.slice(lo, hi)),
+      handles(g),
+      handles(m),
+      handles(v),
       vmax ? handles(vmax) : null,
       h.lr,
       h.beta1,
@@ -68,9 +71,9 @@ export function launchAdam(
       h.maximize,
       p.map((t) => t.numel),
       offsets(p),
-      offsets(grads.slice(lo, hi)),
-      offsets(expAvg.slice(lo, hi)),
-      offsets(expAvgSq.slice(lo, hi)),
+      offsets(g),
+      offsets(m),
+      offsets(v),
       vmax ? offsets(vmax) : null,
     );
   }
@@ -86,10 +89,11 @@ export function launchSgd(
   for (let lo = 0; lo < params.length; lo += MAX_PER_CALL) {
     const hi = Math.min(params.length, lo + MAX_PER_CALL);
     const p = params.slice(lo, hi);
+    const g = grads.slice(lo, hi);
     const b = bufs ? bufs.slice(lo, hi) : null;
     W.sgd(
       handles(p),
-      handles(grads.slice(lo, hi)),
+      handles(g),
       b ? handles(b) : null,
       h.lr,
       h.momentum,
@@ -100,7 +104,7 @@ export function launchSgd(
       h.maximize,
       p.map((t) => t.numel),
       offsets(p),
-      offsets(grads.slice(lo, hi)),
+      offsets(g),
       b ? offsets(b) : null,
     );
   }
