@@ -3,14 +3,10 @@
 // early break, typed option errors, and IterableDataset over a Readable.
 import { Readable } from 'stream';
 import * as nt from '../lib';
-import { settledMemory } from './helpers';
+import { arangeBatchLabels, arangeDataset, settledMemory } from './helpers';
 
 const N = 23;
-function dataset(): nt.data.TensorDataset {
-  const x = nt.arange(N * 3, undefined, 1, { dtype: 'float32' }).reshape([N, 3]);
-  const y = nt.arange(N, undefined, 1);
-  return new nt.data.TensorDataset(x, y);
-}
+const dataset = (): nt.data.TensorDataset => arangeDataset(N);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function labelsSync(loader: nt.data.DataLoader): number[][] {
@@ -25,13 +21,7 @@ function labelsSync(loader: nt.data.DataLoader): number[][] {
 
 async function labelsAsync(loader: nt.data.DataLoader): Promise<number[][]> {
   const out: number[][] = [];
-  for await (const [x, y] of loader) {
-    const labels = y.toArray() as number[];
-    expect(x.toArray()).toEqual(labels.map((i) => [3 * i, 3 * i + 1, 3 * i + 2]));
-    out.push(labels);
-    x.dispose();
-    y.dispose();
-  }
+  for await (const [x, y] of loader) out.push(arangeBatchLabels(x, y));
   return out;
 }
 

@@ -4,26 +4,15 @@
 // collate and default collate of generic datasets.
 import * as nt from '../lib';
 import { native } from '../lib/kernels/native';
-import { DEVICES } from './helpers';
+import { arangeBatchLabels, arangeDataset, DEVICES } from './helpers';
 
 const N = 10;
-function dataset(device: nt.Device = 'cpu'): nt.data.TensorDataset {
-  const x = nt.arange(N * 3, undefined, 1, { dtype: 'float32', device }).reshape([N, 3]);
-  const y = nt.arange(N, undefined, 1, { device });
-  return new nt.data.TensorDataset(x, y);
-}
+const dataset = (device: nt.Device = 'cpu'): nt.data.TensorDataset => arangeDataset(N, device);
 
 /** The item ids of every batch (from the labels). */
 function ids(loader: Iterable<nt.Tensor[]>): number[][] {
   const out: number[][] = [];
-  for (const [x, y] of loader) {
-    const labels = y.toArray() as number[];
-    // The rows must belong to their labels: x[k] = [3i, 3i+1, 3i+2].
-    expect(x.toArray()).toEqual(labels.map((i) => [3 * i, 3 * i + 1, 3 * i + 2]));
-    out.push(labels);
-    x.dispose();
-    y.dispose();
-  }
+  for (const [x, y] of loader) out.push(arangeBatchLabels(x, y));
   return out;
 }
 

@@ -224,3 +224,19 @@ export function expectError(fn: () => unknown, cls: abstract new (...a: never[])
 
 // Counts after GC has settled (see bench/settle.ts).
 export { settledMemory } from '../bench/settle';
+
+/** n items: x[i] = [3i, 3i+1, 3i+2] (float32), y[i] = i (int64); the data tests' dataset. */
+export function arangeDataset(n: number, device: nt.Device = 'cpu'): nt.data.TensorDataset {
+  const x = nt.arange(n * 3, undefined, 1, { dtype: 'float32', device }).reshape([n, 3]);
+  const y = nt.arange(n, undefined, 1, { device });
+  return new nt.data.TensorDataset(x, y);
+}
+
+/** The labels of one batch of arangeDataset, after checking its rows belong to them; disposes the batch. */
+export function arangeBatchLabels(x: nt.Tensor, y: nt.Tensor): number[] {
+  const labels = y.toArray() as number[];
+  expect(x.toArray()).toEqual(labels.map((i) => [3 * i, 3 * i + 1, 3 * i + 2]));
+  x.dispose();
+  y.dispose();
+  return labels;
+}
