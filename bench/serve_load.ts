@@ -2,7 +2,8 @@
 // as a child process on an ephemeral port, sends N POST /predict requests of
 // one 784-float row from C concurrent keep-alive clients (after a warm-up of
 // one uncounted request per client, which opens the connections), and reports
-// throughput, latency (p50 / p99 / max) and the server's mean batch size;
+// throughput, latency (p50 / p99 / max), the server's mean batch size and
+// its event-loop delay during the load (p99 / max, from its GET /health);
 // then the same against the server with batching off (--max-batch 1), in the
 // same run. Each server is stopped with SIGTERM and must exit 0 (graceful
 // shutdown). Bounded: at most 100000 requests and 1000 clients, and a
@@ -33,7 +34,7 @@ interface LoadOptions {
   json: boolean;
 }
 
-interface LoadResult {
+export interface LoadResult {
   mode: string;
   maxBatch: number;
   requests: number;
@@ -44,6 +45,9 @@ interface LoadResult {
   p99Ms: number;
   maxMs: number;
   meanBatchSize: number;
+  /** The server's event-loop delay during the load (perf_hooks.monitorEventLoopDelay in examples/serve.ts). */
+  eventLoopP99Ms: number;
+  eventLoopMaxMs: number;
   /** Live native tensors in the server: after a warm-up request, and after the load. */
   liveTensorsBefore: number;
   liveTensorsAfter: number;
@@ -179,8 +183,9 @@ async function runLoad(mode: string, maxBatch: number, o: LoadOptions, signal: A
     await Promise.all(
       Array.from({ length: o.concurrency }, (_, i) => post(agent, port, '/predict', bodies[i % 16], signal)),
     );
-    const health = async () => JSON.parse(await post(agent, port, '/health', undefined, signal));
-    const h0 = await health();
+    const health = async (reset = false) =>
+      JSON.parse(await post(agent, port, reset ? '/health?reset=1' : '/health', undefined, signal));
+    const h0 = await health(true); // the server's event-loop window starts after the warm-up
     const latencies: number[] = [];
     let next = 0;
     let errors = 0;
@@ -214,6 +219,8 @@ async function runLoad(mode: string, maxBatch: number, o: LoadOptions, signal: A
       p99Ms: percentile(latencies, 99),
       maxMs: latencies[latencies.length - 1] ?? Number.NaN,
       meanBatchSize: batches > 0 ? (h1.rows - h0.rows) / batches : 0,
+      eventLoopP99Ms: h1.eventLoopDelayMs?.p99 ?? Number.NaN,
+      eventLoopMaxMs: h1.eventLoopDelayMs?.max ?? Number.NaN,
       liveTensorsBefore: h0.liveTensors,
       liveTensorsAfter: h1.liveTensors,
     };
@@ -225,6 +232,14 @@ async function runLoad(mode: string, maxBatch: number, o: LoadOptions, signal: A
   if (failure !== undefined) throw failure;
   if (code !== 0) throw new Error(`${mode}: the server exited with ${code} on SIGTERM, expected 0`);
   return result as LoadResult;
+}
+
+/** What --json prints (bench/async_rows.ts reads it). */
+export interface LoadReport {
+  requests: number;
+  concurrency: number;
+  maxDelayMs: number;
+  results: LoadResult[];
 }
 
 async function main(): Promise<void> {
@@ -240,13 +255,13 @@ async function main(): Promise<void> {
     results.push(await runLoad('batched', o.maxBatch, o, abort.signal));
     results.push(await runLoad('unbatched', 1, o, abort.signal));
     if (o.json) {
-      console.log(
-        JSON.stringify(
-          { requests: o.requests, concurrency: o.concurrency, maxDelayMs: o.maxDelayMs, results },
-          null,
-          2,
-        ),
-      );
+      const report: LoadReport = {
+        requests: o.requests,
+        concurrency: o.concurrency,
+        maxDelayMs: o.maxDelayMs,
+        results,
+      };
+      console.log(JSON.stringify(report, null, 2));
       return;
     }
     console.log(
@@ -254,7 +269,19 @@ async function main(): Promise<void> {
     );
     const f = (n: number, d = 1): string => n.toFixed(d);
     const rows = [
-      ['server', 'max batch', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'mean batch', 'errors', 'live tensors'],
+      [
+        'server',
+        'max batch',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'max ms',
+        'mean batch',
+        'loop p99 ms',
+        'loop max ms',
+        'errors',
+        'live tensors',
+      ],
       ...results.map((r) => [
         r.mode,
         String(r.maxBatch),
@@ -263,6 +290,8 @@ async function main(): Promise<void> {
         f(r.p99Ms),
         f(r.maxMs),
         f(r.meanBatchSize, 2),
+        f(r.eventLoopP99Ms),
+        f(r.eventLoopMaxMs),
         String(r.errors),
         `${r.liveTensorsBefore} -> ${r.liveTensorsAfter}`,
       ]),

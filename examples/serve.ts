@@ -6,7 +6,9 @@
 //
 //   POST /predict  {"inputs": number[][]}  (each row 784 numbers)
 //                  -> {"logits": number[][], "classes": number[]}
-//   GET  /health   {"status": "ok", "batches", "requests", "rows", "meanBatchSize", ..., "liveTensors", "liveBytes"}
+//   GET  /health   {"status": "ok", "batches", "requests", "rows", "meanBatchSize", ..., "liveTensors", "liveBytes",
+//                   "eventLoopDelayMs": {"p50", "p99", "max"}}
+//                  (the delay since the start, or since the last GET /health?reset=1)
 //
 // Run (after `npx tsc -p tsconfig.build.json`):
 //   node dist/examples/serve.js [--port 8080] [--host 127.0.0.1] [--checkpoint model.safetensors]
@@ -19,6 +21,7 @@
 
 import * as http from 'http';
 import type { AddressInfo } from 'net';
+import { monitorEventLoopDelay } from 'perf_hooks';
 import * as nt from '../lib';
 import { MLP } from '../lib/cli/mlp';
 import { type BatcherStats, createBatcher } from './serve/batcher';
@@ -165,6 +168,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     maxBatch: options.maxBatch ?? 64,
     maxDelayMs: options.maxDelayMs ?? 2,
   });
+  // How long requests wait for the event loop (the forward passes block it):
+  // bench/serve_load.ts reads it around a load.
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
   let closing = false;
   let inFlight = 0;
   let idle: (() => void) | undefined;
@@ -182,17 +189,25 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = (req.url ?? '/').split('?')[0];
+    const [url, query = ''] = (req.url ?? '/').split('?');
     if (url === '/health') {
       if (req.method !== 'GET')
         return send(res, 405, { error: `expected GET /health, got ${req.method}` }, { allow: 'GET' });
       const { tensors, bytes } = nt.memory().cpu;
-      return send(res, 200, {
+      const ms = (ns: number): number => ns / 1e6;
+      send(res, 200, {
         status: closing ? 'closing' : 'ok',
         ...batcher.stats(),
         liveTensors: tensors,
         liveBytes: bytes,
+        eventLoopDelayMs: {
+          p50: ms(loopDelay.percentile(50)),
+          p99: ms(loopDelay.percentile(99)),
+          max: ms(loopDelay.max),
+        },
       });
+      if (new URLSearchParams(query).get('reset') === '1') loopDelay.reset();
+      return;
     }
     if (url !== '/predict') {
       req.resume();
@@ -243,6 +258,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   let closed: Promise<void> | undefined;
   async function close(): Promise<void> {
     closing = true;
+    loopDelay.disable();
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     // Requests already received finish: the batcher runs what it has queued,

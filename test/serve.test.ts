@@ -112,6 +112,14 @@ describe('startServer', () => {
       expect(stats.requests).toBe(50);
       expect(stats.rows).toBe(50);
       expect(stats.meanBatchSize).toBeGreaterThan(1);
+      // The event-loop delay the server measured: ms figures, ordered.
+      const delay = (await request(server.port, 'GET', '/health?reset=1')).body as {
+        eventLoopDelayMs: { p50: number; p99: number; max: number };
+      };
+      const { p50, p99, max } = delay.eventLoopDelayMs;
+      expect(p50).toBeGreaterThanOrEqual(0);
+      expect(p99).toBeGreaterThanOrEqual(p50);
+      expect(max).toBeGreaterThanOrEqual(p99);
 
       // Several rows in one request.
       const two = await request(server.port, 'POST', '/predict', JSON.stringify({ inputs: [rows[0], rows[1]] }));
