@@ -16,12 +16,12 @@ export interface Target {
   detail: string;
 }
 
-const f = (x: number, d = 1): string => (Number.isFinite(x) ? x.toFixed(d) : '-');
+export const f = (x: number, d = 1): string => (Number.isFinite(x) ? x.toFixed(d) : '-');
 const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 const lpad = (s: string, n: number): string => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
 const mb = (b: number | null | undefined): string => (b ? `${f(b / 2 ** 20, 0)} MB` : '-');
 
-function table(rows: string[][], right: boolean[]): string {
+export function table(rows: string[][], right: boolean[]): string {
   const w = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
   return rows
     .map((r) =>

