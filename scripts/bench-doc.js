@@ -74,9 +74,11 @@ function render(r, notes) {
     r.torch && 'version' in r.torch
       ? `${r.torch.version} (${r.torch.python})`
       : `not run: ${r.torch?.reason ?? 'unknown'}`;
-  const measured = [o.only !== 'mlp' && 'kernels', o.only !== 'kernels' && 'end-to-end MLP']
+  const ran = (part) => !o.only || o.only === part;
+  const skipped = `Not measured in this run (\`--only ${o.only}\`).`;
+  const measured = [ran('kernels') && 'kernels', ran('mlp') && 'end-to-end MLP', ran('async') && 'async rows']
     .filter(Boolean)
-    .join(' and ');
+    .join(', ');
   const runFlags = [
     o.quick && '--quick',
     o.only && `--only ${o.only}`,
@@ -108,6 +110,8 @@ function render(r, notes) {
     r.loadAverageEnd,
     ...(r.kernels ?? []).map((k) => k.load),
     ...(r.mlp ?? []).flatMap((x) => [x.nodetorch?.load, x.pytorch?.load]),
+    r.eventLoop?.load,
+    r.serve?.load,
   ].filter((x) => typeof x === 'number');
   const maxLoad = Math.max(0, ...loads);
   if (m.logicalCpus && maxLoad > m.logicalCpus) {
@@ -148,7 +152,7 @@ function render(r, notes) {
     );
     if (typeof r.torchKernels === 'string') out.push('', `PyTorch kernels failed: ${r.torchKernels}`);
   } else {
-    out.push(o.only === 'mlp' ? 'Not measured in this run (`--only mlp`).' : 'No kernel rows in this JSON.');
+    out.push(ran('kernels') ? 'No kernel rows in this JSON.' : skipped);
   }
   out.push('');
 
@@ -158,13 +162,31 @@ function render(r, notes) {
     '',
   );
   if (r.tables?.mlp) out.push(markdownTable(r.tables.mlp));
-  else if (!r.mlpNote)
-    out.push(o.only === 'kernels' ? 'Not measured in this run (`--only kernels`).' : 'No MLP rows in this JSON.');
+  else if (!r.mlpNote) out.push(ran('mlp') ? 'No MLP rows in this JSON.' : skipped);
   if (r.mlpNote) out.push('', r.mlpNote);
   if (r.tables?.mlpErrors?.length) out.push('', 'Errors:', '', ...r.tables.mlpErrors.map((e) => `- ${e}`));
   out.push('');
 
-  out.push('## Targets (issue #4)', '');
+  out.push('## Async (issue #11)', '');
+  if (r.tables?.eventLoop || r.tables?.serve || r.asyncNote) {
+    if (r.tables?.eventLoop) {
+      out.push('The event loop while the seed MLP trains (one MNIST epoch, batch 64):', '');
+      out.push(markdownTable(r.tables.eventLoop));
+      if (r.eventLoop?.error) out.push('', `Error: ${r.eventLoop.error}`);
+      out.push('');
+    }
+    if (r.asyncNote) out.push(r.asyncNote, '');
+    if (r.tables?.serve) {
+      out.push('examples/serve.ts under load (2000 requests, 200 keep-alive clients, 127.0.0.1):', '');
+      out.push(markdownTable(r.tables.serve));
+      if (r.serve?.error) out.push('', `Error: ${r.serve.error}`);
+      out.push('');
+    }
+  } else {
+    out.push(ran('async') ? 'No async rows in this JSON (written by an older bench/run.ts).' : skipped, '');
+  }
+
+  out.push('## Targets (issues #4 and #11)', '');
   const ts = r.targets ?? [];
   if (ts.length) {
     const status = (t) => (t.met === null ? 'N/A' : t.met ? 'MET' : '**MISSED**');
