@@ -42,6 +42,10 @@ export interface NativeAddon {
   dispose(handle: StorageHandle): void;
   transfer(dst: StorageHandle, dstOffset: number, src: StorageHandle, srcOffset: number, numel: number): void;
   storageInfo(handle: StorageHandle): [number, number, number, boolean];
+  /** Waits for the device's queued kernels; throws the first deferred kernel error. */
+  synchronize(device: number): void;
+  /** Resolves (or rejects with the deferred error) once the work queued so far has run. */
+  whenIdle(device: number): Promise<void>;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   buildInfo(): NativeBuildInfo;

@@ -100,6 +100,8 @@ export {
   info,
   cuda,
   backends,
+  synchronize,
+  synchronizeSync,
 } from './runtime';
 export type { DeviceMemory, Info, CudaDeviceInfo } from './runtime';
 

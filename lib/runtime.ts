@@ -5,6 +5,7 @@ import { ArgumentError } from './errors';
 import { FALLBACK_NOTICE } from './kernels/gemm_notice';
 import { cudaLibraries } from './cuda_libraries';
 import { drainHandlePool, pooledStats } from './tensor/storage';
+import { type DeviceLike, normalizeDevice } from './tensor/dtype';
 
 /** Threads used by CPU kernels and by OpenBLAS together (never oversubscribed). */
 export function setNumThreads(n: number): void {
@@ -12,6 +13,26 @@ export function setNumThreads(n: number): void {
 }
 export function getNumThreads(): number {
   return native.getNumThreads();
+}
+
+// Devices a synchronize call covers: the one named, or every one in use.
+function queueCodes(op: string, device: DeviceLike | undefined): number[] {
+  if (device === undefined) return native.cudaStatus().available ? [0, 1] : [0];
+  return [normalizeDevice(op, device) === 'cpu' ? 0 : 1];
+}
+
+/**
+ * Resolves once every kernel queued so far (on `device`, or on every device)
+ * has run, without blocking the event loop. Rejects with the first deferred
+ * kernel error (an out-of-range index, out of memory) of that device.
+ */
+export async function synchronize(device?: DeviceLike): Promise<void> {
+  await Promise.all(queueCodes('synchronize', device).map((d) => native.whenIdle(d)));
+}
+
+/** The blocking twin of synchronize(). */
+export function synchronizeSync(device?: DeviceLike): void {
+  for (const d of queueCodes('synchronizeSync', device)) native.synchronize(d);
 }
 
 export interface DeviceMemory {

@@ -12,6 +12,7 @@ function cpuError(fn: () => unknown): string {
   let caught: unknown;
   try {
     fn();
+    nt.synchronizeSync(); // CPU index errors are deferred too: raised here
   } catch (e) {
     caught = e;
   }

@@ -207,11 +207,16 @@ export function values(t: nt.Tensor): Float64Array {
   return Float64Array.from(t.double().cpu().data() as Float64Array);
 }
 
-/** Expects `fn` to throw an instance of `cls` whose message matches `msg`. */
+/**
+ * Expects `fn` to throw an instance of `cls` whose message matches `msg`, at
+ * its call or, for a kernel error raised after enqueue (index values), at the
+ * sync point that follows it.
+ */
 export function expectError(fn: () => unknown, cls: abstract new (...a: never[]) => Error, msg: string | RegExp): void {
   let caught: unknown;
   try {
     fn();
+    nt.synchronizeSync();
   } catch (e) {
     caught = e;
   }

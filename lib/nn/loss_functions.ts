@@ -9,7 +9,7 @@ import { ArgumentError, DTypeError, ShapeError } from '../errors';
 import { logSoftmax } from '../ops/activation';
 import { cast } from '../ops/convert';
 import { add, checkTensor, mul, ne, sub, where } from '../ops/elementwise';
-import { neg, square } from '../ops/unary.gen';
+import { neg, reciprocal, square } from '../ops/unary.gen';
 import { gather } from '../ops/index_ops';
 import { kCrossEntropy, sameDevice } from '../kernels/launch';
 import { mean, sum } from '../ops/reduce';
@@ -102,15 +102,19 @@ function checkClassTarget(op: string, target: Tensor): void {
   }
 }
 
-/** Number of targets that are not ignoreIndex (a host read). */
-function countValid(t: Tensor, ignoreIndex: number): number {
+/**
+ * 1 / (number of targets that are not ignoreIndex), as a 0-d tensor of `dtype`
+ * on the targets' device: computed by queued kernels, so the loss needs no
+ * host read (which would wait for the whole forward pass).
+ */
+function inverseValidCount(t: Tensor, ignoreIndex: number, dtype: Tensor['dtype']): Tensor {
   return noGrad(() => {
     const mask = ne(t, ignoreIndex);
     const n = sum(mask);
-    const v = n.item();
-    mask.dispose();
-    n.dispose();
-    return v;
+    const nf = cast(n, dtype);
+    const inv = reciprocal(nf);
+    for (const x of [mask, n, nf]) if (x !== inv) x.dispose();
+    return inv;
   });
 }
 
@@ -140,13 +144,12 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   }
   // The reduction itself is not recorded: its gradient is the scale below.
   let total = sum(losses);
-  let scale = 1;
+  let scale: Tensor | number = 1;
   if (reduction === 'mean') {
-    const count = countValid(t, ignoreIndex);
+    scale = inverseValidCount(t, ignoreIndex, x.dtype);
     const summed = total;
-    total = summed.div(count);
+    total = mul(summed, scale);
     summed.dispose();
-    scale = 1 / count;
   }
   losses.dispose();
   return record('crossEntropy', total, [x], () => ({ dlogits: dlogits as Tensor, scale, perRow: false }));
@@ -186,7 +189,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions =
   const losses = neg(mul(picked, cast(valid, x.dtype)));
   if (reduction === 'none') return outShape.length === 1 ? losses : reshape(losses, outShape);
   if (reduction === 'sum') return sum(losses);
-  return sum(losses).div(countValid(t, ignoreIndex));
+  return mul(sum(losses), inverseValidCount(t, ignoreIndex, x.dtype));
 }
 
 /**

@@ -86,6 +86,37 @@ export function item(t: Tensor): number {
   return native.item(h, t.offset);
 }
 
+const DEVICE_CODE: Record<Device, number> = { cpu: 0, cuda: 1 };
+
+/** Resolves when the kernels queued so far on `device` have run, without blocking. */
+export function whenIdle(device: Device): Promise<void> {
+  return native.whenIdle(DEVICE_CODE[device]);
+}
+
+export async function itemAsync(t: Tensor): Promise<number> {
+  item(t); // checks now, so a misuse throws at the call site, not later
+  await whenIdle(t.device);
+  return item(t);
+}
+
+/** data() once the kernels that produce t have run: the copy itself is then immediate. */
+export async function dataAsync(t: Tensor): Promise<TypedArrayFor[DType]> {
+  t._check('dataAsync');
+  const src = dense(t); // queued before the wait, so the wait covers it
+  try {
+    await whenIdle(t.device);
+    return data(src);
+  } finally {
+    if (src !== t) src.dispose();
+  }
+}
+
+export async function toArrayAsync(t: Tensor): Promise<NestedArray<number | boolean>> {
+  t._check('toArrayAsync');
+  await whenIdle(t.device);
+  return toArray(t);
+}
+
 export function data(t: Tensor): TypedArrayFor[DType] {
   t._check('data');
   const src = dense(t);
@@ -96,7 +127,10 @@ export function data(t: Tensor): TypedArrayFor[DType] {
 }
 
 export function toArray(t: Tensor): NestedArray<number | boolean> {
-  const flat = data(t);
+  return nest(t, data(t));
+}
+
+function nest(t: Tensor, flat: TypedArrayFor[DType]): NestedArray<number | boolean> {
   const get: (i: number) => number | boolean =
     flat instanceof BigInt64Array
       ? (i) => Number(flat[i])

@@ -51,7 +51,7 @@ export interface OpContexts {
   gather: { inShape: readonly number[]; dim: number; index: Tensor };
   scatterAdd: { dim: number; index: Tensor };
   /** Fused cross-entropy: dlogits saved by the forward kernel; grad = dlogits * g * scale (per row for 'none'). */
-  crossEntropy: { dlogits: Tensor; scale: number; perRow: boolean };
+  crossEntropy: { dlogits: Tensor; scale: Tensor | number; perRow: boolean };
 }
 
 export type OpName = keyof OpContexts;

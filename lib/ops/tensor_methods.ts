@@ -27,6 +27,12 @@ declare module '../tensor/tensor' {
     data(): TypedArrayFor[DType];
     /** Nested JS arrays (numbers; booleans for bool tensors). */
     toArray(): NestedArray<number | boolean>;
+    /** item() without blocking: resolves once the kernels producing this tensor have run. */
+    itemAsync(): Promise<number>;
+    /** data() without blocking: resolves once the kernels producing this tensor have run. */
+    dataAsync(): Promise<TypedArrayFor[DType]>;
+    /** toArray() without blocking: resolves once the kernels producing this tensor have run. */
+    toArrayAsync(): Promise<NestedArray<number | boolean>>;
     /** PyTorch-style repr: `tensor([1.0000, 2.0000])`. */
     toString(): string;
     [inspect.custom](): string;
@@ -139,6 +145,15 @@ defineTensorMethods({
   },
   toArray(): NestedArray<number | boolean> {
     return convert.toArray(this);
+  },
+  itemAsync(): Promise<number> {
+    return convert.itemAsync(this);
+  },
+  dataAsync(): Promise<TypedArrayFor[DType]> {
+    return convert.dataAsync(this);
+  },
+  toArrayAsync(): Promise<NestedArray<number | boolean>> {
+    return convert.toArrayAsync(this);
   },
   toString(): string {
     return formatTensor(this);

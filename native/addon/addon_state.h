@@ -1,5 +1,6 @@
 // Per-environment state of the addon (one per Node main thread or worker):
-// the JS error classes, the shared argument buffer, and live-tensor counters.
+// the JS error classes, the shared argument buffer, live-tensor counters and
+// the kernel queues.
 // Context-aware: nothing here is process-global, so worker_threads work.
 #pragma once
 #include <napi.h>
@@ -26,6 +27,8 @@ struct LiveStats {
   std::atomic<int64_t> bytes[2] = {{0}, {0}};
 };
 
+class Execution;  // execution.h
+
 struct AddonState {
   std::array<Napi::FunctionReference, kNumErrorKinds> errorClasses;
   bool errorClassesSet = false;
@@ -35,6 +38,8 @@ struct AddonState {
   std::unique_ptr<double[]> argsStorage;
   double* args = nullptr;
   std::shared_ptr<LiveStats> stats = std::make_shared<LiveStats>();
+  // Last, so it is destroyed first: its queues' kernels still release buffers.
+  std::unique_ptr<Execution> execution;
 };
 
 AddonState& state(Napi::Env env);

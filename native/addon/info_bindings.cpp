@@ -9,6 +9,7 @@
 #include "cpu/gemm.h"
 #include "cpu/parallel.h"
 #include "cuda/cuda_api.h"
+#include "execution.h"
 #include "kernel_bindings.h"
 
 #ifndef NT_VERSION
@@ -28,6 +29,7 @@ Napi::Value SetNumThreads(const Info& info) {
     if (!std::isfinite(v) || v != std::floor(v) || v < 1 || v > 1024) {
       argError("setNumThreads", "thread count must be an integer in [1, 1024], got " + std::to_string(v));
     }
+    execution(info.Env()).quiesce(DeviceType::CPU);  // queued kernels read the count
     cpu::setNumThreads(static_cast<int>(v));
     return info.Env().Undefined();
   });

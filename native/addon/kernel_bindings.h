@@ -9,5 +9,7 @@ void registerKernelBindings(Napi::Env env, Napi::Object kernels);
 void registerStorageBindings(Napi::Env env, Napi::Object exports);
 // Threads, build/runtime info, memory stats, CUDA status.
 void registerInfoBindings(Napi::Env env, Napi::Object exports);
+// synchronize(device) and whenIdle(device) -> Promise (execution.h).
+void registerExecutionBindings(Napi::Env env, Napi::Object exports);
 }  // namespace addon
 }  // namespace nt

@@ -5,6 +5,7 @@
 #include "addon_state.h"
 #include "common/kernel_api.h"
 #include "cpu/parallel.h"
+#include "execution.h"
 #include "kernel_bindings.h"
 
 namespace nt {
@@ -59,6 +60,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("kernels", kernels);
   registerStorageBindings(env, exports);
   registerInfoBindings(env, exports);
+  registerExecutionBindings(env, exports);
+  st->execution = std::make_unique<Execution>(env);
   // Hand the pool's default (NODETORCH_NUM_THREADS or the core count) to
   // OpenBLAS too, so both use the same thread count from the start.
   cpu::setNumThreads(cpu::getNumThreads());

@@ -17,14 +17,7 @@ void releaseRecord(Napi::BasicEnv env, StorageRecord* rec, bool adjust) {
   if (rec->freed) return;
   rec->freed = true;
   const int dev = static_cast<int>(rec->device);
-  if (rec->ptr) {
-    try {
-      backendFor(rec->device).release(rec->ptr, rec->nbytes);
-    } catch (...) {
-      // Releasing must never throw out of a finalizer; the allocator
-      // reports its own errors on the next allocation.
-    }
-  }
+  rec->buffer.reset();  // freed now unless a queued kernel still holds it
   rec->ptr = nullptr;
   rec->stats->tensors[dev]--;
   rec->stats->bytes[dev] -= static_cast<int64_t>(rec->nbytes);
@@ -43,6 +36,16 @@ void finalizeRecord(Napi::BasicEnv env, StorageRecord* rec) {
 
 }  // namespace
 
+Buffer::~Buffer() {
+  if (!ptr) return;
+  try {
+    backendFor(device).release(ptr, nbytes);
+  } catch (...) {
+    // Releasing must never throw out of a finalizer or a queue worker; the
+    // allocator reports its own errors on the next allocation.
+  }
+}
+
 Backend& backendFor(DeviceType device) {
   if (device == DeviceType::CUDA) return cuda::backend();
   return cpuBackend();
@@ -59,7 +62,10 @@ Napi::External<StorageRecord> newStorage(Napi::Env env, DeviceType device, DType
   const size_t nbytes = static_cast<size_t>(numel) * item;
   Backend& backend = backendFor(device);
   auto rec = std::make_unique<StorageRecord>();
-  rec->ptr = nbytes ? backend.alloc(nbytes) : nullptr;
+  if (nbytes) {
+    rec->buffer = std::make_shared<Buffer>(backend.alloc(nbytes), nbytes, device);
+    rec->ptr = rec->buffer->ptr;
+  }
   rec->nbytes = nbytes;
   rec->numel = numel;
   rec->dtype = dtype;

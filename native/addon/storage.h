@@ -1,7 +1,9 @@
 // Storage handles: the only native objects JS holds. A handle is a
 // type-tagged napi External owning one device buffer (dtype, device, element
-// count; no shape). The buffer is released by dispose() or, failing that, by
-// the GC finalizer; V8 is told its size so garbage is collected under load.
+// count; no shape). dispose() or, failing that, the GC finalizer drops the
+// handle's reference to the buffer; queued kernels hold their own, so the
+// memory goes back to the allocator after the last of them has run. V8 is
+// told the size so garbage is collected under load.
 #pragma once
 #include <napi.h>
 
@@ -13,8 +15,21 @@
 namespace nt {
 namespace addon {
 
+// One device allocation, returned to its backend's allocator when the last
+// reference (the handle's, or a queued kernel's) goes.
+struct Buffer {
+  Buffer(void* p, size_t n, DeviceType d) : ptr(p), nbytes(n), device(d) {}
+  ~Buffer();
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  void* ptr;
+  size_t nbytes;
+  DeviceType device;
+};
+
 struct StorageRecord {
-  void* ptr = nullptr;
+  void* ptr = nullptr;  // buffer->ptr, or nullptr once freed (or when empty)
+  std::shared_ptr<Buffer> buffer;
   size_t nbytes = 0;
   int64_t numel = 0;
   DType dtype = DType::Float32;

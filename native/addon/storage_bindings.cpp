@@ -6,6 +6,7 @@
 #include <string>
 
 #include "arg_reader.h"
+#include "execution.h"
 #include "kernel_bindings.h"
 #include "storage.h"
 
@@ -86,6 +87,7 @@ Napi::Value ToArray(const Info& info) {
     Napi::TypedArray view = viewArg(info, 3, op);
     const size_t bytes = static_cast<size_t>(n) * dtypeSize(rec.dtype);
     if (view.ByteLength() < bytes) argError(op, "output array is too small");
+    execution(info.Env()).sync(rec.device);
     if (bytes) {
       backendFor(rec.device)
           .copyToHost(viewData(view), static_cast<char*>(rec.ptr) + off * dtypeSize(rec.dtype), bytes);
@@ -105,6 +107,7 @@ Napi::Value Item(const Info& info) {
     const char* op = "item";
     StorageRecord& rec = unwrapStorage(info, 0, op);
     const int64_t off = intArg(info, 1, op, "offset", 0, rec.numel - 1);
+    execution(info.Env()).sync(rec.device);
     alignas(8) unsigned char buf[8];
     const size_t item = dtypeSize(rec.dtype);
     const char* src = static_cast<const char*>(rec.ptr) + off * item;
@@ -151,10 +154,11 @@ Napi::Value Transfer(const Info& info) {
     if (!bytes) return info.Env().Undefined();
     char* d = static_cast<char*>(dst.ptr) + dOff * item;
     const char* s = static_cast<const char*>(src.ptr) + sOff * item;
-    if (dst.device == DeviceType::CPU && src.device != DeviceType::CPU) {
-      backendFor(src.device).copyToHost(d, s, bytes);
-    } else if (dst.device != DeviceType::CPU && src.device == DeviceType::CPU) {
-      backendFor(dst.device).copyFromHost(d, s, bytes);
+    if (dst.device != src.device) {
+      // The CPU side is read or written here, on this thread.
+      execution(info.Env()).sync(DeviceType::CPU);
+      if (dst.device == DeviceType::CPU) backendFor(src.device).copyToHost(d, s, bytes);
+      else backendFor(dst.device).copyFromHost(d, s, bytes);
     } else {
       CopyArgs a;
       a.shape.ndim = 1;
@@ -165,7 +169,7 @@ Napi::Value Transfer(const Info& info) {
       a.in.data = const_cast<char*>(s);
       a.in.dtype = src.dtype;
       a.in.strides[0] = 1;
-      backendFor(dst.device).copy(a);
+      launch(info.Env(), dst.device, keepOf({&dst, &src}), [a](Backend& b) { b.copy(a); });
     }
     return info.Env().Undefined();
   });

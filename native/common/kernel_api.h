@@ -32,6 +32,9 @@ class Backend {
   virtual void copyFromHost(void* dst, const void* src, size_t nbytes) = 0;
   virtual void copyToHost(void* dst, const void* src, size_t nbytes) = 0;
   virtual void synchronize() = 0;
+  // Blocks until the device's launched work has finished; callable from any
+  // thread, reports nothing (the next synchronize or copy does).
+  virtual void waitForWork() {}
 
 #define NT_DECLARE_KERNEL(name, Args) virtual void name(const Args& args) = 0;
   NT_KERNEL_LIST(NT_DECLARE_KERNEL)

@@ -1,7 +1,7 @@
 // Process-wide thread pool behind parallelFor (see parallel.h).
 //
 // Workers sleep on a condition variable between jobs, after a bounded spin
-// (kSpinMicros: back-to-back kernels then skip the futex wake-up). The pool
+// (common/spin.h: back-to-back kernels then skip the futex wake-up). The pool
 // and its threads are intentionally leaked: Node may exit while workers sleep,
 // and destroying a mutex or condition variable a thread waits on (or a
 // joinable std::thread) at static-destruction time is undefined / terminates.
@@ -17,46 +17,19 @@
 #include <thread>
 #include <vector>
 
+#include "common/spin.h"
 #include "cpu/gemm.h"
-
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define NT_CPU_RELAX() _mm_pause()
-#elif defined(__aarch64__)
-#define NT_CPU_RELAX() asm volatile("yield" ::: "memory")
-#else
-#define NT_CPU_RELAX() ((void)0)
-#endif
 
 namespace nt {
 namespace cpu {
 namespace {
 
 constexpr int kMaxThreads = 256;
-// How long an idle worker (and a caller waiting for its workers) spins before
-// sleeping. A training step runs kernels a few microseconds of JS apart;
-// sleeping between them costs a futex wake-up each time (tens of us in a
-// VM). 50 us gave the fastest seed-MLP epoch of the spin times tried
-// (docs/benchmark-notes.md). Bounded, so an idle process goes quiet within
-// 50 us. NODETORCH_SPIN_US overrides (0 = sleep at once).
-const int kSpinMicros = [] {
-  const char* env = std::getenv("NODETORCH_SPIN_US");
-  const int v = env ? std::atoi(env) : -1;
-  return v >= 0 ? std::min(v, 10000) : 50;
-}();
-
-// Spins until pred() holds or kSpinMicros have passed; returns pred().
-template <class Pred>
-bool spinFor(Pred pred) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicros);
-  for (;;) {
-    for (int i = 0; i < 32; ++i) {
-      if (pred()) return true;
-      NT_CPU_RELAX();
-    }
-    if (std::chrono::steady_clock::now() >= deadline) return pred();
-  }
-}
+// Idle workers (and a caller waiting for its workers) spin before sleeping
+// (common/spin.h): a training step runs kernels a few microseconds of JS
+// apart, and sleeping between them costs a futex wake-up each time. 50 us
+// gave the fastest seed-MLP epoch of the spin times tried
+// (docs/benchmark-notes.md).
 
 int defaultThreads() {
   if (const char* env = std::getenv("NODETORCH_NUM_THREADS")) {

@@ -47,6 +47,10 @@ class CudaBackend final : public Backend {
     check(cudaStreamSynchronize(c.stream), "copyToHost: cudaStreamSynchronize");
     takeIndexError(c);
   }
+  void waitForWork() override {
+    const Ctx& c = enter();
+    cudaStreamSynchronize(c.stream);  // errors stay for synchronize() to report
+  }
   void synchronize() override {
     const Ctx& c = enter();
     check(cudaStreamSynchronize(c.stream), "synchronize: cudaStreamSynchronize");

@@ -259,6 +259,13 @@ function fieldLine(k, f) {
   }
 }
 
+// The storages a queued kernel keeps alive (execution.h).
+function keepExpr(k) {
+  const single = k.storages.filter((s) => !s.list).map((s) => (s.nullable ? s.name : `&${s.name}`));
+  const lists = k.storages.filter((s) => s.list).map((s) => `&${s.name}`);
+  return lists.length ? `keepOf({${single.join(', ')}}, {${lists.join(', ')}})` : `keepOf({${single.join(', ')}})`;
+}
+
 const bindingName = (k) => `${upperFirst(k.name)}Binding`;
 
 function bindingsSource(table, header) {
@@ -276,7 +283,7 @@ function bindingsSource(table, header) {
       `    ${k.struct} a;`,
       k.fields.map((f) => `    ${fieldLine(k, f)}`),
       hook ? `    ${hook}` : null,
-      k.runIf ? `    if (${k.runIf}) backendFor(${device}).${k.name}(a);` : `    backendFor(${device}).${k.name}(a);`,
+      `    ${k.runIf ? `if (${k.runIf}) ` : ''}launch(info.Env(), ${device}, ${keepExpr(k)}, [a](Backend& b) { b.${k.name}(a); });`,
       '    return info.Env().Undefined();',
       '  });',
       '}',
@@ -287,12 +294,14 @@ function bindingsSource(table, header) {
     header,
     "// One N-API function per kernel: reads the kernel's arguments from the",
     '// shared buffer, checks what memory safety depends on (handles, dtypes,',
-    '// devices, every reachable element inside its storage) and calls the backend.',
+    '// devices, every reachable element inside its storage) and launches the',
+    "// kernel on its device's queue (execution.h).",
     '#include <napi.h>',
     '',
     '#include <vector>',
     '',
     '#include "arg_reader.h"',
+    '#include "execution.h"',
     '#include "kernel_bindings.h"',
     '#include "kernel_checks.gen.h"',
     '#include "storage.h"',
