@@ -37,15 +37,33 @@ const BATCH = 64;
 const LR = 0.01;
 const criterion = new nn.CrossEntropyLoss();
 
-/** One training step: its temporaries freed by the scope; returns the loss. */
-function step(model: MLP, opt: optim.SGD, x: nt.Tensor, y: nt.Tensor): number {
+/** Enqueues one training step (temporaries freed by the scope); returns the loss tensor. */
+function enqueueStep(model: MLP, opt: optim.SGD, x: nt.Tensor, y: nt.Tensor): nt.Tensor {
   return nt.scope(() => {
     opt.zeroGrad();
     const loss = criterion.forward(model.forward(x), y);
     loss.backward();
     opt.step();
-    return loss.item();
+    return loss.detach();
   });
+}
+
+/** One step of the synchronous loop: item() waits for the step's kernels. */
+function step(model: MLP, opt: optim.SGD, x: nt.Tensor, y: nt.Tensor): number {
+  const loss = enqueueStep(model, opt, x, y);
+  const v = loss.item();
+  loss.dispose();
+  return v;
+}
+
+/** One step of the async loop: the event loop runs while the step's kernels do. */
+async function stepAsync(model: MLP, opt: optim.SGD, x: nt.Tensor, y: nt.Tensor): Promise<number> {
+  const loss = enqueueStep(model, opt, x, y);
+  try {
+    return await loss.itemAsync();
+  } finally {
+    loss.dispose();
+  }
 }
 
 /**
@@ -57,7 +75,7 @@ async function trainEpochAsync(model: MLP, opt: optim.SGD, loader: data.DataLoad
   let total = 0;
   let steps = 0;
   for await (const [x, y] of loader) {
-    total += step(model, opt, x, y);
+    total += await stepAsync(model, opt, x, y);
     ++steps;
     x.dispose();
     y.dispose();
@@ -119,7 +137,7 @@ async function main(): Promise<EventLoopRun> {
       if (++i === 30) break;
     }
     for await (const [x, y] of new data.DataLoader(train, { batchSize: BATCH, prefetch })) {
-      step(model, opt, x, y);
+      await stepAsync(model, opt, x, y);
       x.dispose();
       y.dispose();
       if (++i === 60) break;

@@ -1,8 +1,10 @@
 // The seed MNIST MLP trained with an event-loop-friendly loop: `for await`
-// over the DataLoader (the loop yields to the event loop before each batch,
-// so timers, HTTP requests and I/O callbacks run during the epoch), the test
-// pass in `await nt.noGrad(async ...)`, and the checkpoint written with
-// `await nt.saveAsync` (the file I/O does not block the loop).
+// over the DataLoader (the loop yields to the event loop before each batch),
+// each step's ops enqueued and its loss read with `await loss.itemAsync()`
+// (the kernels run on the device queue while timers, HTTP requests and I/O
+// callbacks run), the test pass in `await nt.noGrad(async ...)`, and the
+// checkpoint written with `await nt.saveAsync` (the file I/O does not block
+// the loop).
 //
 // Run (after `npx tsc -p tsconfig.build.json`):
 //   node dist/examples/async-training.js [MNIST_DIR] [EPOCHS]
@@ -38,15 +40,37 @@ const trainSet = new datasets.MNIST(dataDir || undefined, { train: true }).toTen
 const testSet = new datasets.MNIST(dataDir || undefined, { train: false }).toTensorDataset();
 const criterion = new nn.CrossEntropyLoss();
 
-/** One training step: its temporaries freed by the scope, the batch by the caller. */
-function step(model: Net, optimizer: optim.SGD, x: nt.Tensor, y: nt.Tensor): number {
+/**
+ * Enqueues one training step and returns its loss tensor. Ops only enqueue
+ * their kernels (on the CPU queue or the CUDA stream); the temporaries are
+ * freed by the scope, the batch by the caller.
+ */
+function enqueueStep(model: Net, optimizer: optim.SGD, x: nt.Tensor, y: nt.Tensor): nt.Tensor {
   return nt.scope(() => {
     optimizer.zeroGrad();
     const loss = criterion.forward(model.forward(x), y);
     loss.backward();
     optimizer.step();
-    return loss.item();
+    return loss.detach();
   });
+}
+
+/** The blocking step: item() waits for the step's kernels. */
+function step(model: Net, optimizer: optim.SGD, x: nt.Tensor, y: nt.Tensor): number {
+  const loss = enqueueStep(model, optimizer, x, y);
+  const value = loss.item();
+  loss.dispose();
+  return value;
+}
+
+/** The async step: the event loop runs while the step's kernels do. */
+async function stepAsync(model: Net, optimizer: optim.SGD, x: nt.Tensor, y: nt.Tensor): Promise<number> {
+  const loss = enqueueStep(model, optimizer, x, y);
+  try {
+    return await loss.itemAsync();
+  } finally {
+    loss.dispose();
+  }
 }
 
 async function epoch(model: Net, optimizer: optim.SGD, loader: data.DataLoader, loop: 'sync' | 'async') {
@@ -58,7 +82,7 @@ async function epoch(model: Net, optimizer: optim.SGD, loader: data.DataLoader, 
   let steps = 0;
   if (loop === 'async') {
     for await (const [x, y] of loader) {
-      total += step(model, optimizer, x, y);
+      total += await stepAsync(model, optimizer, x, y);
       ++steps;
       x.dispose();
       y.dispose();
@@ -82,7 +106,9 @@ async function accuracy(model: Net): Promise<number> {
   const correct = await nt.noGrad(async () => {
     let n = 0;
     for await (const [x, y] of new data.DataLoader(testSet, { batchSize: 1000 })) {
-      n += nt.scope(() => model.forward(x).argmax(1).eq(y).sum().item());
+      const hits = nt.scope(() => model.forward(x).argmax(1).eq(y).sum());
+      n += await hits.itemAsync();
+      hits.dispose();
       x.dispose();
       y.dispose();
     }

@@ -146,18 +146,29 @@ function loadModel(options: ServerOptions): MLP {
 }
 
 /** One forward pass over the concatenated rows; every tensor it makes is disposed. */
-function predictBatch(model: MLP, rows: Float32Array[]): Prediction[] {
+/**
+ * One forward pass over the batch. The ops only enqueue kernels; the results
+ * are read with dataAsync, so the server keeps accepting requests while the
+ * pass computes.
+ */
+async function predictBatch(model: MLP, rows: Float32Array[]): Promise<Prediction[]> {
   const flat = new Float32Array(rows.length * FEATURES);
   rows.forEach((r, i) => flat.set(r, i * FEATURES));
-  return nt.noGrad(() =>
+  const [logits, classes] = nt.noGrad(() =>
     nt.scope(() => {
-      const logits = model.forward(nt.tensor(flat, { shape: [rows.length, FEATURES] }));
-      const values = logits.data() as Float32Array;
-      const classes = logits.argmax(1).data() as BigInt64Array;
-      const k = logits.shape[1];
-      return rows.map((_, i) => ({ logits: Array.from(values.subarray(i * k, (i + 1) * k)), cls: Number(classes[i]) }));
+      const out = model.forward(nt.tensor(flat, { shape: [rows.length, FEATURES] }));
+      return [out, out.argmax(1)];
     }),
   );
+  try {
+    const values = (await logits.dataAsync()) as Float32Array;
+    const cls = (await classes.dataAsync()) as BigInt64Array;
+    const k = logits.shape[1];
+    return rows.map((_, i) => ({ logits: Array.from(values.subarray(i * k, (i + 1) * k)), cls: Number(cls[i]) }));
+  } finally {
+    logits.dispose();
+    classes.dispose();
+  }
 }
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
@@ -168,8 +179,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     maxBatch: options.maxBatch ?? 64,
     maxDelayMs: options.maxDelayMs ?? 2,
   });
-  // How long requests wait for the event loop (the forward passes block it):
-  // bench/serve_load.ts reads it around a load.
+  // How long requests wait for the event loop: bench/serve_load.ts reads it
+  // around a load.
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   loopDelay.enable();
   let closing = false;

@@ -26,8 +26,9 @@ function queueCodes(op: string, device: DeviceLike | undefined): number[] {
  * has run, without blocking the event loop. Rejects with the first deferred
  * kernel error (an out-of-range index, out of memory) of that device.
  */
-export async function synchronize(device?: DeviceLike): Promise<void> {
-  await Promise.all(queueCodes('synchronize', device).map((d) => native.whenIdle(d)));
+export function synchronize(device?: DeviceLike): Promise<void> {
+  const waits = queueCodes('synchronize', device).map((d) => native.whenIdle(d));
+  return Promise.all(waits).then(() => undefined);
 }
 
 /** The blocking twin of synchronize(). */

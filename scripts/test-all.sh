@@ -34,6 +34,13 @@ if [ "${NODETORCH_SKIP_ASAN:-0}" != "1" ]; then
   bash scripts/test-asan.sh ${NODETORCH_ASAN_CI:+--ci}
 fi
 
+if [ "${NODETORCH_SKIP_TSAN:-0}" != "1" ]; then
+  # The device queue, async reads, worker_threads and the thread pool on a
+  # ThreadSanitizer build (scripts/test-tsan.sh; ~1 min build, ~30 s of tests).
+  stage "ThreadSanitizer build (concurrency tests)"
+  bash scripts/test-tsan.sh
+fi
+
 if [ "${NODETORCH_SKIP_VARIANTS:-0}" != "1" ]; then
   stage "portable-GEMM build (no OpenBLAS)"
   NODETORCH_BLAS=fallback node node_modules/cmake-js/bin/cmake-js rebuild --out build-fallback --CDNT_WITH_CUDA=OFF >/tmp/nodetorch-build-fallback.log 2>&1 \

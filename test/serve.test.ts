@@ -68,6 +68,30 @@ describe('createBatcher', () => {
     await expect(b.submit([8])).rejects.toThrow('closed');
   });
 
+  test('an async run: one batch at a time; requests arriving meanwhile form the next batch', async () => {
+    const calls: number[][] = [];
+    let active = 0;
+    let most = 0;
+    const b = createBatcher<number, number>(
+      async (rows) => {
+        calls.push(rows);
+        most = Math.max(most, ++active);
+        await new Promise((r) => setTimeout(r, 20));
+        active--;
+        return rows.map((r) => -r);
+      },
+      { maxBatch: 8, maxDelayMs: 0 },
+    );
+    const first = b.submit([1]);
+    await new Promise((r) => setTimeout(r, 5)); // the first batch is running now
+    const later = [b.submit([2]), b.submit([3, 4])];
+    expect(await first).toEqual([-1]);
+    expect(await Promise.all(later)).toEqual([[-2], [-3, -4]]);
+    expect(calls).toEqual([[1], [2, 3, 4]]);
+    expect(most).toBe(1);
+    await b.close();
+  });
+
   test('an error in run rejects that batch only', async () => {
     const b = createBatcher<number, number>(
       (rows) => {

@@ -2,8 +2,10 @@
 // `submit` a request of one or more rows and get a promise of its results;
 // requests that arrive within `maxDelayMs` of the first queued one, up to
 // `maxBatch` rows, run together in one call of `run`, whose results are split
-// back per request. `run` is synchronous (a forward pass on the calling
-// thread), so while it runs new requests queue up for the next batch.
+// back per request. One batch runs at a time: `run` may return a promise (a
+// forward pass whose results are read with `dataAsync`, so the event loop
+// keeps accepting requests meanwhile), and what arrives while it runs forms
+// the next batch, which starts as soon as it ends.
 // examples/serve.ts uses it; test/serve.test.ts tests it on its own.
 
 export interface BatcherOptions {
@@ -34,7 +36,7 @@ export interface BatcherStats {
  * `run` receives the rows of every request in the batch, concatenated in
  * order, and returns one result per row.
  */
-export type RunBatch<Row, Out> = (rows: Row[]) => Out[];
+export type RunBatch<Row, Out> = (rows: Row[]) => Out[] | Promise<Out[]>;
 
 export interface Batcher<Row, Out> {
   /** Queues a request; resolves with one result per row, in order. Rejects once `close` was called. */
@@ -66,6 +68,7 @@ export function createBatcher<Row, Out>(run: RunBatch<Row, Out>, options: Batche
   let queuedRows = 0;
   let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   let closed = false;
+  let running: Promise<void> | undefined;
   const totals = { batches: 0, requests: 0, rows: 0, maxBatchSeen: 0 };
 
   function clearTimer(): void {
@@ -76,7 +79,7 @@ export function createBatcher<Row, Out>(run: RunBatch<Row, Out>, options: Batche
   }
 
   /** Runs one batch: the queued requests that fit in maxBatch rows (at least one). */
-  function runOne(): void {
+  async function runOne(): Promise<void> {
     let take = 1;
     let rows = queue[0].rows.length;
     while (take < queue.length && rows + queue[take].rows.length <= maxBatch) rows += queue[take++].rows.length;
@@ -90,7 +93,7 @@ export function createBatcher<Row, Out>(run: RunBatch<Row, Out>, options: Batche
     totals.maxBatchSeen = Math.max(totals.maxBatchSeen, rows);
     let out: Out[];
     try {
-      out = run(input);
+      out = await run(input);
       if (out.length !== rows) throw new Error(`run returned ${out.length} results for ${rows} rows`);
     } catch (err) {
       for (const p of batch) p.reject(err);
@@ -103,10 +106,17 @@ export function createBatcher<Row, Out>(run: RunBatch<Row, Out>, options: Batche
     }
   }
 
-  /** Runs everything queued, in batches of at most maxBatch rows. */
+  /** Runs everything queued, in batches of at most maxBatch rows, one batch at a time. */
   function flush(): void {
     clearTimer();
-    while (queue.length > 0) runOne();
+    if (running !== undefined) return; // the running drain takes what was queued
+    running = (async () => {
+      while (queue.length > 0) await runOne();
+    })().finally(() => {
+      running = undefined;
+      // Requests submitted from the last batch's callbacks, after the loop ended.
+      if (queue.length > 0) schedule();
+    });
   }
 
   function schedule(): void {
@@ -144,6 +154,7 @@ export function createBatcher<Row, Out>(run: RunBatch<Row, Out>, options: Batche
     async close(): Promise<void> {
       closed = true;
       flush();
+      while (running !== undefined) await running;
     },
     get closed() {
       return closed;

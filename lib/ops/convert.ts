@@ -89,32 +89,43 @@ export function item(t: Tensor): number {
 const DEVICE_CODE: Record<Device, number> = { cpu: 0, cuda: 1 };
 
 /** Resolves when the kernels queued so far on `device` have run, without blocking. */
-export function whenIdle(device: Device): Promise<void> {
+function whenIdle(device: Device): Promise<void> {
   return native.whenIdle(DEVICE_CODE[device]);
 }
 
-export async function itemAsync(t: Tensor): Promise<number> {
-  item(t); // checks now, so a misuse throws at the call site, not later
-  await whenIdle(t.device);
-  return item(t);
+// The async reads check their tensor at the call (a misuse throws there, as
+// with the blocking reads), then wait for the device without blocking.
+
+export function itemAsync(t: Tensor): Promise<number> {
+  item(t);
+  return whenIdle(t.device).then(() => item(t));
 }
 
 /** data() once the kernels that produce t have run: the copy itself is then immediate. */
-export async function dataAsync(t: Tensor): Promise<TypedArrayFor[DType]> {
+export function dataAsync(t: Tensor): Promise<TypedArrayFor[DType]> {
   t._check('dataAsync');
   const src = dense(t); // queued before the wait, so the wait covers it
-  try {
-    await whenIdle(t.device);
-    return data(src);
-  } finally {
+  const done = (): void => {
     if (src !== t) src.dispose();
-  }
+  };
+  return whenIdle(t.device).then(
+    () => {
+      try {
+        return data(src);
+      } finally {
+        done();
+      }
+    },
+    (e: unknown) => {
+      done();
+      throw e;
+    },
+  );
 }
 
-export async function toArrayAsync(t: Tensor): Promise<NestedArray<number | boolean>> {
+export function toArrayAsync(t: Tensor): Promise<NestedArray<number | boolean>> {
   t._check('toArrayAsync');
-  await whenIdle(t.device);
-  return toArray(t);
+  return whenIdle(t.device).then(() => toArray(t));
 }
 
 export function data(t: Tensor): TypedArrayFor[DType] {

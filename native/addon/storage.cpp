@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cuda/cuda_api.h"
+#include "execution.h"
 
 namespace nt {
 namespace addon {
@@ -12,6 +13,8 @@ namespace {
 // Random 128-bit tag: napi_unwrap of an External does not check what it
 // points to, so every handle is tagged and checked before use.
 const napi_type_tag kStorageTag = {0x6e6f6465746f7263ULL, 0x9d3c2f1a7b5e4c81ULL};
+
+constexpr size_t kDrainBeforeBytes = size_t(16) << 20;
 
 void releaseRecord(Napi::BasicEnv env, StorageRecord* rec, bool adjust) {
   if (rec->freed) return;
@@ -60,6 +63,10 @@ Napi::External<StorageRecord> newStorage(Napi::Env env, DeviceType device, DType
                                             " exceed the addressable size");
   }
   const size_t nbytes = static_cast<size_t>(numel) * item;
+  // Queued kernels keep the buffers they use: before a large allocation, let
+  // them finish, so temporaries the JS thread already dropped are freed first
+  // and running ahead never holds several large buffers at once.
+  if (device == DeviceType::CPU && nbytes >= kDrainBeforeBytes) execution(env).quiesce(device);
   Backend& backend = backendFor(device);
   auto rec = std::make_unique<StorageRecord>();
   if (nbytes) {
