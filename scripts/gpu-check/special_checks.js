@@ -2,7 +2,8 @@
 // Checks of gpu-check.js that are not one kernel against its CPU twin: a
 // tensor above 2^31 elements (the 64-bit index path), an allocation that
 // must raise OutOfMemoryError, two worker threads using the device at once
-// (threads.js, in a child process so the main run stays synchronous), and
+// (threads.js, in a child process so the main run stays synchronous), async
+// reads and deferred errors (async_reads.js, likewise), and
 // the kernel coverage of the parity table against the addon's own list.
 const { spawnSync } = require('child_process');
 const path = require('path');
@@ -84,8 +85,9 @@ function outOfMemory(nt, device) {
 }
 
 /** Two worker threads running mixed work on `device` at once, each checked against the CPU. */
-function twoThreads(device) {
-  const r = spawnSync(process.execPath, [path.join(__dirname, 'threads.js'), device], {
+/** Runs a check script in a child process; its last stdout line is {pass, detail}. */
+function childCheck(script, name, kernel, device) {
+  const r = spawnSync(process.execPath, [path.join(__dirname, script), device], {
     encoding: 'utf8',
     timeout: 180_000,
     maxBuffer: 16 << 20,
@@ -94,14 +96,18 @@ function twoThreads(device) {
   const last = (r.stdout || '').trim().split('\n').pop() || '';
   try {
     const res = JSON.parse(last);
-    return row('two worker threads on the device at once', 'threads', res.pass, res.detail);
+    return row(name, kernel, res.pass, res.detail);
   } catch {
     const why = r.error
       ? r.error.message
       : `exit ${r.status}: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`;
-    return row('two worker threads on the device at once', 'threads', false, why);
+    return row(name, kernel, false, why);
   }
 }
+
+const twoThreads = (device) => childCheck('threads.js', 'two worker threads on the device at once', 'threads', device);
+const asyncReads = (device) =>
+  childCheck('async_reads.js', 'async reads, event loop free, deferred error once', 'async', device);
 
 /** A failing row for every kernel of the addon's list with no parity case. */
 function coverage(kernels, rows) {
@@ -121,4 +127,4 @@ function coverage(kernels, rows) {
   return out;
 }
 
-module.exports = { bigTensor, outOfMemory, twoThreads, coverage };
+module.exports = { bigTensor, outOfMemory, twoThreads, asyncReads, coverage };
