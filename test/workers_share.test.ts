@@ -4,6 +4,7 @@
 // two handles (and the unadopted message) is gone, storages that crossed
 // threads are never recycled by the small-storage pool, share() waits for
 // queued kernels, and malformed or reused messages are typed errors.
+import { execFile } from 'child_process';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 
@@ -285,5 +286,36 @@ describe('releaseShared and state dicts', () => {
     expect(nt.releaseShared(msg)).toBe(true);
     expect(nt.memory().cpu.tensors).toBe(before);
     expect(() => nt.shareStateDict({ w: 3 as unknown as nt.Tensor })).toThrow(/a Tensor for "w", got 3/);
+  });
+});
+
+describe('the worker examples run end to end (small settings)', () => {
+  const run = (file: string, args: string[]): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const root = path.join(__dirname, '..');
+      execFile(
+        process.execPath,
+        ['-r', path.join(CHILDREN, 'ts_register.js'), path.join(root, 'examples', file), ...args],
+        { cwd: root, timeout: 60000, encoding: 'utf8' },
+        (err, stdout, stderr) => (err ? reject(new Error(`${file}: ${err.message}\n${stderr}`)) : resolve(stdout)),
+      );
+    });
+
+  it('worker-training: trains in a worker, the main thread evaluates the shared weights', async () => {
+    const out = await run('worker-training.ts', ['', '1', '--max-batches', '40']);
+    expect(out).toMatch(/^worker: epoch 1: loss [\d.]+, 40 batches in [\d.]+ s$/m);
+    expect(out).toMatch(
+      /^main: event-loop delay while the worker trained .*: p99 [\d.]+ ms, max [\d.]+ ms; \d+ ticks/m,
+    );
+    const acc = Number(/test accuracy ([\d.]+)%/.exec(out)?.[1]);
+    expect(acc).toBeGreaterThan(50); // 40 SGD steps from a fixed seed: about 75%
+  });
+
+  it('inference-pool: answers through the pool exactly as the main thread does', async () => {
+    const out = await run('inference-pool.ts', ['2', '20', '8']);
+    expect(out).toMatch(/^pool of 2 workers: 20 requests of 8 images in [\d.]+ s: \d+ requests\/s/m);
+    expect(out).toMatch(/^main thread alone: 20 requests of 8 images/m);
+    const diff = Number(/^one request, pool vs main thread: max \|difference\| (\S+)$/m.exec(out)?.[1]);
+    expect(diff).toBeLessThan(1e-6); // the same kernels: 0 in practice
   });
 });
