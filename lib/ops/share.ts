@@ -15,8 +15,6 @@ import { Storage } from '../tensor/storage';
 import { Tensor } from '../tensor/tensor';
 import { checkObject, formatShape, showValue } from '../validate';
 
-const KIND = 'nodetorch.SharedTensor';
-
 /**
  * A tensor in transit between threads, made by `t.share()` and turned back
  * into a tensor by `nt.fromShared(msg)` in the thread that receives it. A
@@ -26,7 +24,7 @@ const KIND = 'nodetorch.SharedTensor';
  */
 export interface SharedTensor {
   /** Always `'nodetorch.SharedTensor'`: what `fromShared` checks first. */
-  readonly kind: typeof KIND;
+  readonly kind: 'nodetorch.SharedTensor';
   /** Opaque and single-use: one `fromShared` (or `releaseShared`) per `share()`. */
   readonly token: string;
   readonly dtype: DType;
@@ -37,6 +35,8 @@ export interface SharedTensor {
   /** The received tensor is a leaf without grad (call requiresGrad_() there). */
   readonly requiresGrad: false;
 }
+
+const KIND: SharedTensor['kind'] = 'nodetorch.SharedTensor';
 
 /** Name -> shared tensor: `nt.shareStateDict(model.stateDict())`. */
 export type SharedStateDict = Record<string, SharedTensor>;
