@@ -60,6 +60,7 @@ export type SharedStateDict = Record<string, SharedTensor>;
  *   `nt.releaseShared(msg)` or the process exits.
  */
 export function share(t: Tensor): SharedTensor {
+  if (!(t instanceof Tensor)) throw new ArgumentError('share', `a Tensor, got ${showValue(t)}`);
   const token = native.shareStorage(t._handle('share'));
   t._storage.shared = true;
   return {
