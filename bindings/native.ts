@@ -46,6 +46,15 @@ export interface NativeAddon {
   synchronize(device: number): void;
   /** Resolves (or rejects with the deferred error) once the work queued so far has run. */
   whenIdle(device: number): Promise<void>;
+  /**
+   * Waits for this thread's queued kernels on the storage's device, then
+   * registers its buffer process-wide for another thread; returns the token.
+   */
+  shareStorage(handle: StorageHandle): string;
+  /** A handle of this thread over the buffer registered under `token` (removed: one adoption per token). */
+  adoptStorage(token: string): StorageHandle;
+  /** Drops a registered buffer that will never be adopted; false when the token is not registered. */
+  releaseShared(token: string): boolean;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   buildInfo(): NativeBuildInfo;

@@ -85,6 +85,8 @@ export {
   chunk,
 } from './ops/views';
 export { indexSelect, gather, scatterAdd, oneHot } from './ops/index_ops';
+export { share, fromShared, shareStateDict, fromSharedStateDict, releaseShared } from './ops/share';
+export type { SharedTensor, SharedStateDict } from './ops/share';
 
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './ops/grad_mode';
 import { gradcheck } from './autograd/gradcheck';

@@ -16,6 +16,7 @@ import { formatTensor } from './format';
 import * as idx from './index_ops';
 import * as linalg from './linalg';
 import * as red from './reduce';
+import { type SharedTensor, share } from './share';
 import * as views from './views';
 
 declare module '../tensor/tensor' {
@@ -36,6 +37,17 @@ declare module '../tensor/tensor' {
     /** PyTorch-style repr: `tensor([1.0000, 2.0000])`. */
     toString(): string;
     [inspect.custom](): string;
+
+    // ---- threads --------------------------------------------------------------
+    /**
+     * A message for another worker_thread, where `nt.fromShared(msg)` makes a
+     * tensor over the SAME memory (shared, not copied: both threads see
+     * writes). Waits for this thread's queued kernels first. One
+     * `fromShared` per `share()`; an unreceived message keeps its memory
+     * until `nt.releaseShared(msg)`. See `nt.share` and the README's
+     * "Worker threads".
+     */
+    share(): SharedTensor;
 
     // ---- conversion -----------------------------------------------------------
     to(target: DeviceLike | DType | { device?: DeviceLike; dtype?: DType }): Tensor;
@@ -160,6 +172,11 @@ defineTensorMethods({
   },
   [inspect.custom](): string {
     return formatTensor(this);
+  },
+
+  // ---- threads --------------------------------------------------------------
+  share(): SharedTensor {
+    return share(this);
   },
 
   // ---- conversion -----------------------------------------------------------

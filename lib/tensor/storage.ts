@@ -61,6 +61,11 @@ export function drainHandlePool(): void {
 
 export class Storage {
   refs = 0;
+  /**
+   * Shared with another thread (t.share(), nt.fromShared): never pooled, as
+   * a recycled handle would overwrite memory the other thread still reads.
+   */
+  shared = false;
   constructor(
     readonly handle: StorageHandle,
     readonly device: Device,
@@ -71,7 +76,12 @@ export class Storage {
   release(): void {
     if (--this.refs !== 0) return;
     const bytes = this.numel * ITEM_BYTES[this.dtype];
-    if (this.device === 'cpu' && this.numel <= POOL_MAX_NUMEL && state.bytes + bytes <= POOL_MAX_BYTES) {
+    if (
+      !this.shared &&
+      this.device === 'cpu' &&
+      this.numel <= POOL_MAX_NUMEL &&
+      state.bytes + bytes <= POOL_MAX_BYTES
+    ) {
       const key = poolKey(this.dtype, this.numel);
       let list = pool.get(key);
       if (!list) {

@@ -11,5 +11,8 @@ void registerStorageBindings(Napi::Env env, Napi::Object exports);
 void registerInfoBindings(Napi::Env env, Napi::Object exports);
 // synchronize(device) and whenIdle(device) -> Promise (execution.h).
 void registerExecutionBindings(Napi::Env env, Napi::Object exports);
+// shareStorage, adoptStorage, releaseShared: storages across worker_threads
+// (shared_storage.cpp).
+void registerShareBindings(Napi::Env env, Napi::Object exports);
 }  // namespace addon
 }  // namespace nt

@@ -67,12 +67,20 @@ Napi::External<StorageRecord> newStorage(Napi::Env env, DeviceType device, DType
   // them finish, so temporaries the JS thread already dropped are freed first
   // and running ahead never holds several large buffers at once.
   if (device == DeviceType::CPU && nbytes >= kDrainBeforeBytes) execution(env).quiesce(device);
-  Backend& backend = backendFor(device);
-  auto rec = std::make_unique<StorageRecord>();
-  if (nbytes) {
-    rec->buffer = std::make_shared<Buffer>(backend.alloc(nbytes), nbytes, device);
-    rec->ptr = rec->buffer->ptr;
+  std::shared_ptr<Buffer> buffer;
+  if (nbytes) buffer = std::make_shared<Buffer>(backendFor(device).alloc(nbytes), nbytes, device);
+  return wrapBuffer(env, std::move(buffer), device, dtype, numel);
+}
+
+Napi::External<StorageRecord> wrapBuffer(Napi::Env env, std::shared_ptr<Buffer> buffer, DeviceType device, DType dtype,
+                                         int64_t numel) {
+  const size_t nbytes = static_cast<size_t>(numel) * dtypeSize(dtype);
+  if (numel < 0 || (buffer ? buffer->nbytes != nbytes || buffer->device != device : nbytes != 0)) {
+    throw Error(ErrorKind::Native, "storage: a buffer does not match its element count, dtype or device");
   }
+  auto rec = std::make_unique<StorageRecord>();
+  rec->buffer = std::move(buffer);
+  if (rec->buffer) rec->ptr = rec->buffer->ptr;
   rec->nbytes = nbytes;
   rec->numel = numel;
   rec->dtype = dtype;

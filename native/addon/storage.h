@@ -42,6 +42,12 @@ Backend& backendFor(DeviceType device);
 
 // Allocates numel elements and returns the tagged handle.
 Napi::External<StorageRecord> newStorage(Napi::Env env, DeviceType device, DType dtype, int64_t numel);
+// A new handle of this environment over an existing buffer (null when numel
+// is 0), counted in the environment's live stats: newStorage's second half,
+// and how a buffer shared by another environment is adopted
+// (shared_storage.cpp). The buffer must hold exactly numel elements.
+Napi::External<StorageRecord> wrapBuffer(Napi::Env env, std::shared_ptr<Buffer> buffer, DeviceType device, DType dtype,
+                                         int64_t numel);
 
 // Unwraps argument `index` of `info` as a live storage handle, or throws a
 // typed JS error naming `op` and the argument position.
