@@ -36,8 +36,8 @@ const [dataDir, epochArg] = args.filter((a) => a !== '--compare');
 const epochs = compare ? 1 : Number(epochArg ?? 3);
 if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`EPOCHS must be a positive integer, got ${epochArg}`);
 
-const trainSet = new datasets.MNIST(dataDir || undefined, { train: true }).toTensorDataset();
-const testSet = new datasets.MNIST(dataDir || undefined, { train: false }).toTensorDataset();
+let trainSet: data.TensorDataset;
+let testSet: data.TensorDataset;
 const criterion = new nn.CrossEntropyLoss();
 
 /**
@@ -119,6 +119,13 @@ async function accuracy(model: Net): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  // Read and inflated off the event loop; the conversion kernels are queued.
+  const [train, test] = await Promise.all([
+    datasets.MNIST.load(dataDir || undefined, { train: true }),
+    datasets.MNIST.load(dataDir || undefined, { train: false }),
+  ]);
+  trainSet = train.toTensorDataset();
+  testSet = test.toTensorDataset();
   const loops: ('sync' | 'async')[] = compare ? ['sync', 'async'] : Array(epochs).fill('async');
   nt.manualSeed(0);
   const initial = new Net().stateDict();

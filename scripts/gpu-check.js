@@ -281,7 +281,12 @@ function main() {
   rows.push(...P.runParity(nt, L, device, SEED, logCase));
   log(`(${rows.length} rows in ${((Date.now() - t1) / 1000).toFixed(1)} s)`);
   log('\n---- 64-bit indexing, out of memory, two threads, kernel coverage ----');
-  const special = [S.bigTensor(nt, L, device, BIG_NUMEL), S.outOfMemory(nt, device), S.twoThreads(device), S.asyncReads(device)];
+  const special = [
+    S.bigTensor(nt, L, device, BIG_NUMEL),
+    S.outOfMemory(nt, device),
+    S.twoThreads(device),
+    S.asyncReads(device),
+  ];
   special.push(...S.coverage(info.kernels, [...rows, ...special]));
   for (const r of special) log(`${r.pass ? 'ok  ' : 'FAIL'} ${r.name}${r.detail ? `  (${r.detail})` : ''}`);
   rows.push(...special);

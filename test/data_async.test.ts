@@ -1,7 +1,11 @@
 // `for await` over a DataLoader: the same batches as `for...of`, the event
 // loop running between batches, background prefetch, no leaked tensors on an
 // early break, typed option errors, and IterableDataset over a Readable.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { Readable } from 'stream';
+import * as zlib from 'zlib';
 import * as nt from '../lib';
 import { arangeBatchLabels, arangeDataset, settledMemory } from './helpers';
 
@@ -231,5 +235,74 @@ describe('IterableDataset', () => {
     expect(() => [...loader]).toThrow(/use for await/);
     expect(() => new nt.data.IterableDataset(42 as unknown as Iterable<number>)).toThrow(nt.ArgumentError);
     expect(() => new nt.data.DataLoader({} as nt.data.Dataset<number>)).toThrow(nt.ArgumentError);
+  });
+});
+
+describe('datasets: load without blocking', () => {
+  const mnistDir = path.join(__dirname, '..', '..', 'shared', 'data', 'mnist');
+  const haveMnist = fs.existsSync(mnistDir);
+
+  /** A tiny MNIST-layout folder: 3 images (gzip) and their labels (raw). */
+  function tinyMnist(labels: number[], gzipImages = true, imagesTail = Buffer.alloc(0)): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nt-mnist-'));
+    const images = Buffer.concat([
+      Buffer.from([0, 0, 8, 3, 0, 0, 0, 3, 0, 0, 0, 28, 0, 0, 0, 28]),
+      Buffer.from(Array.from({ length: 3 * 784 }, (_, i) => i % 251)),
+      imagesTail,
+    ]);
+    fs.writeFileSync(
+      path.join(dir, gzipImages ? 'train-images-idx3-ubyte.gz' : 'train-images-idx3-ubyte'),
+      gzipImages ? zlib.gzipSync(images) : images,
+    );
+    fs.writeFileSync(
+      path.join(dir, 'train-labels-idx1-ubyte'),
+      Buffer.concat([Buffer.from([0, 0, 8, 1, 0, 0, 0, labels.length]), Buffer.from(labels)]),
+    );
+    return dir;
+  }
+
+  test('MNIST.load gives what the constructor gives; FashionMNIST.load too', async () => {
+    const dir = tinyMnist([7, 0, 9]);
+    const a = new nt.datasets.MNIST(dir);
+    const b = await nt.datasets.MNIST.load(dir);
+    expect(b).toBeInstanceOf(nt.datasets.MNIST);
+    expect(Array.from(b.data.data())).toEqual(Array.from(a.data.data()));
+    expect(b.targets.toArray()).toEqual([7, 0, 9]);
+    const f = await nt.datasets.FashionMNIST.load(dir, { train: true });
+    expect(f).toBeInstanceOf(nt.datasets.FashionMNIST);
+    expect(Array.from(f.toTensorDataset().tensors[0].data())).toEqual(
+      Array.from(new nt.datasets.FashionMNIST(dir).toTensorDataset().tensors[0].data()),
+    );
+  });
+
+  test('bad files reject with the errors the constructor throws', async () => {
+    const badLabel = tinyMnist([1, 12, 3]);
+    await expect(nt.datasets.MNIST.load(badLabel)).rejects.toThrow(/expected labels 0\.\.9, got 12 at index 1/);
+    const trailing = tinyMnist([1, 2, 3], true, Buffer.from([1, 2]));
+    await expect(nt.datasets.MNIST.load(trailing)).rejects.toBeInstanceOf(nt.FileFormatError);
+    await expect(nt.datasets.MNIST.load(trailing)).rejects.toThrow(/trailing garbage/);
+    const dir = tinyMnist([1, 2, 3]);
+    const gz = path.join(dir, 'train-images-idx3-ubyte.gz');
+    const bytes = fs.readFileSync(gz);
+    bytes[bytes.length - 6] ^= 0xff; // the CRC
+    fs.writeFileSync(gz, bytes);
+    await expect(nt.datasets.MNIST.load(dir)).rejects.toThrow(/corrupt gzip data/);
+    await expect(nt.datasets.MNIST.load(path.join(dir, 'missing'))).rejects.toBeInstanceOf(nt.ArgumentError);
+    expect(() => nt.datasets.MNIST.load(42 as unknown as string)).toThrow(nt.ArgumentError);
+    expect(() => nt.datasets.FashionMNIST.load({} as { root: string })).toThrow(nt.ArgumentError);
+  });
+
+  (haveMnist ? test : test.skip)('the event loop turns while MNIST (gzip) is read and inflated', async () => {
+    let immediates = 0;
+    let running = true;
+    const spin = (): void => {
+      immediates++;
+      if (running) setImmediate(spin);
+    };
+    setImmediate(spin);
+    const ds = await nt.datasets.MNIST.load(mnistDir, { train: false });
+    running = false;
+    expect(ds.length).toBe(10000);
+    expect(immediates).toBeGreaterThan(10);
   });
 });

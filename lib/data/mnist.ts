@@ -139,9 +139,10 @@ export class MNIST extends MnistLike {
 
   /**
    * `new MNIST(...)` without blocking the event loop: the files are read and
-   * inflated on the libuv thread pool. Same arguments and errors (as rejections).
+   * inflated on the libuv thread pool. Bad arguments throw at the call; file
+   * errors reject with the errors the constructor throws.
    */
-  static async load(rootOrOptions?: string | MnistOptions, options?: MnistOptions): Promise<MNIST> {
+  static load(rootOrOptions?: string | MnistOptions, options?: MnistOptions): Promise<MNIST> {
     const o = resolveArgs(rootOrOptions, options);
     const root = o.root === undefined ? mnistDataDir() : checkString('MNIST', 'root', o.root);
     return loadAsync(root, o, (r, opts) => new MNIST(r, opts));
@@ -167,7 +168,7 @@ export class FashionMNIST extends MnistLike {
   protected readonly std = 0.353;
 
   /** `new FashionMNIST(...)` without blocking the event loop (see MNIST.load). */
-  static async load(
+  static load(
     rootOrOptions: string | (MnistOptions & { root: string }),
     options?: MnistOptions,
   ): Promise<FashionMNIST> {
