@@ -47,6 +47,17 @@ function allocated(): number {
   return nt.memory().cpu.allocated;
 }
 
+/**
+ * The 16 MiB buffer is still allocated. Process-wide figure: the GC may free
+ * other files' garbage meanwhile (never add to it), so the lower bound is
+ * loose but still half the buffer.
+ */
+function expectHeld(before: number): void {
+  const change = allocated() - before;
+  expect(change).toBeLessThan(MiB);
+  expect(change).toBeGreaterThan(-8 * MiB);
+}
+
 beforeAll(async () => {
   worker = new Worker(path.join(CHILDREN, 'share_worker.ts'), {
     execArgv: ['-r', path.join(CHILDREN, 'ts_register.js')],
@@ -129,13 +140,13 @@ describe('t.share() / nt.fromShared() across a worker', () => {
     const mainBytes = nt.memory().cpu.bytes;
     const msg = big.share();
     big.dispose();
-    expect(nt.memory().cpu.bytes).toBe(mainBytes - 16 * MiB);
-    expect(Math.abs(allocated() - before)).toBeLessThan(MiB); // the message holds it
+    expect(nt.memory().cpu.bytes).toBeLessThanOrEqual(mainBytes - 16 * MiB); // process-wide: GC may free more
+    expectHeld(before); // the message holds it
     const r = await askOk({ cmd: 'adopt', msg, key: 'big' });
     const f = r.data as Float32Array;
     expect([f.length, f[0], f[f.length - 1]]).toEqual([4 * MiB, 1.5, 1.5]);
     expect((r.memory as CpuMemory).bytes - workerBefore.bytes).toBe(16 * MiB); // counted in the worker
-    expect(Math.abs(allocated() - before)).toBeLessThan(MiB);
+    expectHeld(before);
     await askOk({ cmd: 'dispose', key: 'big' });
     expect(before - allocated()).toBeGreaterThan(15 * MiB);
   });
@@ -145,7 +156,7 @@ describe('t.share() / nt.fromShared() across a worker', () => {
     const before = allocated();
     await askOk({ cmd: 'adopt', msg: big.share(), key: 'big' });
     big.dispose();
-    expect(Math.abs(allocated() - before)).toBeLessThan(MiB);
+    expectHeld(before);
     const f = (await askOk({ cmd: 'read', key: 'big' })).data as Float32Array;
     expect([f[0], f[f.length - 1]]).toEqual([-2, -2]);
     await askOk({ cmd: 'dispose', key: 'big' });
@@ -258,7 +269,7 @@ describe('releaseShared and state dicts', () => {
     const before = allocated();
     const msg = big.share();
     big.dispose();
-    expect(Math.abs(allocated() - before)).toBeLessThan(MiB);
+    expectHeld(before);
     expect(nt.releaseShared(msg)).toBe(true);
     expect(before - allocated()).toBeGreaterThan(15 * MiB);
     expect(nt.releaseShared(msg)).toBe(false);

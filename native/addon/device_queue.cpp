@@ -9,6 +9,17 @@
 namespace nt {
 namespace addon {
 
+DeferredError runTask(const DeviceQueue::Task& task) {
+  try {
+    task();
+    return {};
+  } catch (const Error& e) { return {e.kind(), e.what(), true}; } catch (const std::bad_alloc&) {
+    return {ErrorKind::OutOfMemory, "out of host memory (std::bad_alloc)", true};
+  } catch (const std::exception& e) { return {ErrorKind::Native, e.what(), true}; } catch (...) {
+    return {ErrorKind::Native, "a queued kernel failed with an unknown exception", true};
+  }
+}
+
 DeviceQueue::DeviceQueue(std::function<void()> onProgress) : onProgress_(std::move(onProgress)) {
   worker_ = std::thread([this] { run(); });
 }
@@ -22,17 +33,26 @@ DeviceQueue::~DeviceQueue() {
   if (worker_.joinable()) worker_.join();
 }
 
-uint64_t DeviceQueue::submit(Task task) {
+uint64_t DeviceQueue::submit(std::vector<Task>& tasks) {
   // Backpressure, outside the lock: the worker needs it to make progress.
-  const uint64_t ticket = submitted_.load(std::memory_order_relaxed) + 1;
-  if (ticket > kMaxPending && completed() < ticket - kMaxPending) wait(ticket - kMaxPending);
+  const uint64_t before = submitted_.load(std::memory_order_relaxed);
+  if (before > kMaxQueued) wait(before - kMaxQueued);
+  const uint64_t ticket = before + tasks.size();
   {
     std::lock_guard<std::mutex> lk(m_);
-    tasks_.push_back(std::move(task));
+    for (Task& t : tasks) tasks_.push_back(std::move(t));
     submitted_.store(ticket, std::memory_order_release);
   }
+  tasks.clear();
   workCv_.notify_one();
   return ticket;
+}
+
+void DeviceQueue::recordError(DeferredError e) {
+  std::lock_guard<std::mutex> lk(m_);
+  if (error_.set) return;
+  error_ = std::move(e);
+  hasError_.store(true, std::memory_order_release);
 }
 
 void DeviceQueue::wait(uint64_t ticket) {

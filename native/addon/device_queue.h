@@ -1,5 +1,6 @@
-// One device's kernel queue: a worker thread runs submitted tasks in order,
-// so the JavaScript thread only validates, allocates and enqueues. Tasks own
+// One device's kernel queue: a worker thread runs submitted tasks in order
+// while the JavaScript thread goes on (execution.h decides what is
+// submitted and what the JS thread runs itself). Tasks own
 // what they touch (copies of the argument struct and references to the
 // storage buffers), so a tensor disposed or collected while queued is freed
 // after its last kernel. A task that throws records the first error, which
@@ -14,6 +15,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/errors.h"
 
@@ -31,7 +33,7 @@ class DeviceQueue {
   using Task = std::function<void()>;
   // Tasks queued beyond this make submit wait: a loop that never reads a
   // value cannot run ahead without bound (each task holds its outputs).
-  static constexpr uint64_t kMaxPending = 256;
+  static constexpr uint64_t kMaxQueued = 1024;
 
   // `onProgress` runs on the worker when the completed count reaches the
   // watched ticket (see watch); it must not block.
@@ -41,8 +43,12 @@ class DeviceQueue {
   DeviceQueue(const DeviceQueue&) = delete;
   DeviceQueue& operator=(const DeviceQueue&) = delete;
 
-  // Enqueues `task`; returns its ticket (tickets count from 1).
-  uint64_t submit(Task task);
+  // Enqueues `tasks` in order (emptying it); returns the last one's ticket
+  // (tickets count from 1).
+  uint64_t submit(std::vector<Task>& tasks);
+  // Records a failure of a task run elsewhere in queue order (the caller
+  // runs tasks itself once the worker is idle).
+  void recordError(DeferredError e);
   uint64_t submitted() const { return submitted_.load(std::memory_order_acquire); }
   uint64_t completed() const { return completed_.load(std::memory_order_acquire); }
   // Blocks until every task up to `ticket` has run.
@@ -72,6 +78,9 @@ class DeviceQueue {
   DeferredError error_;  // guarded by m_
   std::thread worker_;
 };
+
+// Runs a task, turning what it throws into a DeferredError.
+DeferredError runTask(const DeviceQueue::Task& task);
 
 }  // namespace addon
 }  // namespace nt

@@ -52,6 +52,7 @@ Execution::~Execution() { stop(); }
 void Execution::stop() {
   if (stopped_) return;
   stopped_ = true;
+  pending_.clear();  // never read: their buffers are released
   for (auto& q : queues_) q.reset();
 }
 
@@ -67,15 +68,50 @@ DeviceQueue& Execution::queue(DeviceType device) {
   return *queues_[d];
 }
 
+void Execution::launch(DeviceType, DeviceQueue::Task task) {
+  pending_.push_back(std::move(task));
+  if (pending_.size() >= kMaxBatch) {
+    submitPending();
+  } else if (!flushScheduled_) {
+    // When the JS thread returns to the event loop, the batch goes to the
+    // worker: work nobody reads yet still runs in the background.
+    flushScheduled_ = true;
+    progress_.NonBlockingCall([](Napi::Env env, Napi::Function) { execution(env).submitPending(); });
+  }
+}
+
+void Execution::submitPending() {
+  flushScheduled_ = false;
+  if (pending_.empty() || stopped_) return;
+  queue(DeviceType::CPU).submit(pending_);
+}
+
+void Execution::runPendingHere() {
+  DeviceQueue* q = queues_[slot(DeviceType::CPU)].get();
+  if (q) q->drain();  // kernels handed to the worker come first
+  if (pending_.empty()) return;
+  std::vector<DeviceQueue::Task> batch;
+  batch.swap(pending_);
+  for (DeviceQueue::Task& task : batch) {
+    DeferredError failure = runTask(task);
+    task = nullptr;
+    if (failure.set) queue(DeviceType::CPU).recordError(std::move(failure));
+  }
+}
+
 void Execution::quiesce(DeviceType device) {
+  if (device == DeviceType::CPU) {
+    runPendingHere();
+    return;
+  }
   DeviceQueue* q = queues_[slot(device)].get();
   if (q) q->drain();
 }
 
 void Execution::sync(DeviceType device) {
+  quiesce(device);
   DeviceQueue* q = queues_[slot(device)].get();
   if (!q) return;
-  q->drain();
   DeferredError e = q->takeError();
   if (e.set) throw Error(e.kind, e.message);
 }
@@ -83,15 +119,19 @@ void Execution::sync(DeviceType device) {
 Napi::Promise Execution::whenIdle(Napi::Env env, DeviceType device) {
   auto deferred = Napi::Promise::Deferred::New(env);
   const int d = slot(device);
-  if (device == DeviceType::CPU && (inline_ || !queues_[d])) {
-    deferred.Resolve(env.Undefined());
+  if (device == DeviceType::CPU) submitPending();
+  if (device == DeviceType::CPU && !queues_[d]) {
+    deferred.Resolve(env.Undefined());  // nothing was ever deferred
     return deferred.Promise();
   }
   DeviceQueue& q = queue(device);
-  // CUDA: a task on the helper thread waits for the stream; the read that
-  // follows raises the stream's errors.
-  const uint64_t ticket =
-      device == DeviceType::CUDA ? q.submit([] { backendFor(DeviceType::CUDA).waitForWork(); }) : q.submitted();
+  uint64_t ticket = q.submitted();
+  if (device == DeviceType::CUDA) {
+    // A task on the helper thread waits for the stream; the read that
+    // follows raises the stream's errors.
+    std::vector<DeviceQueue::Task> wait{[] { backendFor(DeviceType::CUDA).waitForWork(); }};
+    ticket = q.submit(wait);
+  }
   waiters_[d].push_back({ticket, deferred});
   q.watch(ticket);
   settle(env, device);

@@ -1,11 +1,15 @@
-// Where kernels run. CPU kernels go to the environment's CPU queue (a worker
-// thread, device_queue.h), so the JS thread returns as soon as a kernel is
-// validated and enqueued. CUDA kernels are launched at once onto the CUDA
-// stream, which is that device's queue. Reading values (toArray, item, a
-// transfer to or from the CPU) is a sync point: it waits for the device's
-// queued work and raises the first deferred kernel error as a typed error.
-// whenIdle resolves a promise when the work queued so far has run, without
-// blocking the JS thread. NODETORCH_SYNC=1 runs every kernel at its call.
+// Where kernels run. An op's kernel is validated on the JS thread and then
+// recorded, not run: CPU kernels join the environment's pending batch, CUDA
+// kernels are launched onto the stream (that device's queue). The batch runs
+//  - on the JS thread itself at a sync point (toArray, item, a transfer to or
+//    from the CPU, synchronizeSync, a large allocation): a synchronous loop
+//    then runs exactly as it would inline, with no thread hand-off;
+//  - on the CPU queue's worker thread (device_queue.h) when the JS thread
+//    waits without blocking (whenIdle: itemAsync, dataAsync, synchronize) or
+//    returns to the event loop, or once the batch holds kMaxBatch kernels.
+// Either way kernels run in the order they were launched, one at a time, and
+// a kernel's failure is deferred to the next sync point (its typed error,
+// raised once). NODETORCH_SYNC=1 runs every kernel at its call.
 #pragma once
 #include <napi.h>
 
@@ -28,19 +32,25 @@ Keep keepOf(std::initializer_list<const StorageRecord*> records,
 
 class Execution {
  public:
+  // Kernels recorded before the batch goes to the worker: bounds how far the
+  // JS thread runs ahead (each kernel holds its outputs) without a read.
+  static constexpr size_t kMaxBatch = 256;
+
   explicit Execution(Napi::Env env);
   ~Execution();
   Execution(const Execution&) = delete;
   Execution& operator=(const Execution&) = delete;
 
-  // True when a CPU kernel runs on the caller's thread (NODETORCH_SYNC=1).
-  bool runsInline() const { return inline_; }
-  DeviceQueue& queue(DeviceType device);
-  // Waits for the device's queued kernels and throws the first deferred error.
+  // Runs the kernel now (CUDA, or NODETORCH_SYNC=1) or records it.
+  void launch(DeviceType device, DeviceQueue::Task task);
+  bool defers(DeviceType device) const { return device == DeviceType::CPU && !inline_; }
+  // Runs everything launched on the device and throws its first deferred error.
   void sync(DeviceType device);
-  // Waits without raising: the caller changes state the kernels use.
+  // Same without raising: the caller changes state the kernels use.
   void quiesce(DeviceType device);
   Napi::Promise whenIdle(Napi::Env env, DeviceType device);
+  // Hands the pending batch to the worker thread.
+  void submitPending();
   // Runs on the JS thread when a watched ticket is reached.
   void settle(Napi::Env env, DeviceType device);
   // Joins the queues (environment cleanup, before JS is gone).
@@ -51,9 +61,13 @@ class Execution {
     uint64_t ticket;
     Napi::Promise::Deferred deferred;
   };
+  DeviceQueue& queue(DeviceType device);
+  void runPendingHere();
   bool inline_;
   Napi::ThreadSafeFunction progress_;
   std::unique_ptr<DeviceQueue> queues_[2];
+  std::vector<DeviceQueue::Task> pending_;  // CPU kernels not yet run or submitted
+  bool flushScheduled_ = false;
   std::vector<Waiter> waiters_[2];
   bool referenced_ = false;
   bool stopped_ = false;
@@ -61,16 +75,15 @@ class Execution {
 
 Execution& execution(Napi::Env env);
 
-// Runs `kernel(backend)` on the device's queue (CPU) or at once (CUDA, or
-// inline mode), keeping `keep` alive until it has run.
+// Launches `kernel(backend)` on `device`, keeping `keep` alive until it has run.
 template <class F>
 void launch(Napi::Env env, DeviceType device, Keep keep, F kernel) {
   Execution& ex = execution(env);
-  if (device != DeviceType::CPU || ex.runsInline()) {
+  if (!ex.defers(device)) {
     kernel(backendFor(device));
     return;
   }
-  ex.queue(device).submit([kernel = std::move(kernel), keep = std::move(keep)]() { kernel(cpuBackend()); });
+  ex.launch(device, [kernel = std::move(kernel), keep = std::move(keep)]() { kernel(cpuBackend()); });
 }
 
 }  // namespace addon
