@@ -10,6 +10,7 @@
 import { monitorEventLoopDelay } from 'perf_hooks';
 
 import * as nt from '../lib';
+import { step, stepAsync } from '../examples/training_steps';
 import { MLP } from '../lib/cli/mlp';
 import { data, datasets, nn, optim } from '../lib';
 
@@ -37,35 +38,6 @@ const BATCH = 64;
 const LR = 0.01;
 const criterion = new nn.CrossEntropyLoss();
 
-/** Enqueues one training step (temporaries freed by the scope); returns the loss tensor. */
-function enqueueStep(model: MLP, opt: optim.SGD, x: nt.Tensor, y: nt.Tensor): nt.Tensor {
-  return nt.scope(() => {
-    opt.zeroGrad();
-    const loss = criterion.forward(model.forward(x), y);
-    loss.backward();
-    opt.step();
-    return loss.detach();
-  });
-}
-
-/** One step of the synchronous loop: item() waits for the step's kernels. */
-function step(model: MLP, opt: optim.SGD, x: nt.Tensor, y: nt.Tensor): number {
-  const loss = enqueueStep(model, opt, x, y);
-  const v = loss.item();
-  loss.dispose();
-  return v;
-}
-
-/** One step of the async loop: the event loop runs while the step's kernels do. */
-async function stepAsync(model: MLP, opt: optim.SGD, x: nt.Tensor, y: nt.Tensor): Promise<number> {
-  const loss = enqueueStep(model, opt, x, y);
-  try {
-    return await loss.itemAsync();
-  } finally {
-    loss.dispose();
-  }
-}
-
 /**
  * The documented event-loop-friendly epoch (examples/async-training.ts):
  * `for await` over the DataLoader, which yields to the event loop before each
@@ -75,7 +47,7 @@ async function trainEpochAsync(model: MLP, opt: optim.SGD, loader: data.DataLoad
   let total = 0;
   let steps = 0;
   for await (const [x, y] of loader) {
-    total += await stepAsync(model, opt, x, y);
+    total += await stepAsync({ model, optimizer: opt, criterion }, x, y);
     ++steps;
     x.dispose();
     y.dispose();
@@ -88,7 +60,7 @@ function trainEpochSync(model: MLP, opt: optim.SGD, loader: data.DataLoader): nu
   let total = 0;
   let steps = 0;
   for (const [x, y] of loader) {
-    total += step(model, opt, x, y);
+    total += step({ model, optimizer: opt, criterion }, x, y);
     ++steps;
     x.dispose();
     y.dispose();
@@ -131,13 +103,13 @@ async function main(): Promise<EventLoopRun> {
     const [model, opt] = fresh();
     let i = 0;
     for (const [x, y] of new data.DataLoader(train, { batchSize: BATCH })) {
-      step(model, opt, x, y);
+      step({ model, optimizer: opt, criterion }, x, y);
       x.dispose();
       y.dispose();
       if (++i === 30) break;
     }
     for await (const [x, y] of new data.DataLoader(train, { batchSize: BATCH, prefetch })) {
-      await stepAsync(model, opt, x, y);
+      await stepAsync({ model, optimizer: opt, criterion }, x, y);
       x.dispose();
       y.dispose();
       if (++i === 60) break;

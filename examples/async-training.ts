@@ -19,6 +19,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { monitorEventLoopDelay } from 'perf_hooks';
 import * as nt from '../lib';
+import { step, stepAsync } from './training_steps';
 import { data, datasets, nn, optim } from '../lib';
 
 class Net extends nn.Module {
@@ -40,39 +41,6 @@ let trainSet: data.TensorDataset;
 let testSet: data.TensorDataset;
 const criterion = new nn.CrossEntropyLoss();
 
-/**
- * Enqueues one training step and returns its loss tensor. Ops only enqueue
- * their kernels (on the CPU queue or the CUDA stream); the temporaries are
- * freed by the scope, the batch by the caller.
- */
-function enqueueStep(model: Net, optimizer: optim.SGD, x: nt.Tensor, y: nt.Tensor): nt.Tensor {
-  return nt.scope(() => {
-    optimizer.zeroGrad();
-    const loss = criterion.forward(model.forward(x), y);
-    loss.backward();
-    optimizer.step();
-    return loss.detach();
-  });
-}
-
-/** The blocking step: item() waits for the step's kernels. */
-function step(model: Net, optimizer: optim.SGD, x: nt.Tensor, y: nt.Tensor): number {
-  const loss = enqueueStep(model, optimizer, x, y);
-  const value = loss.item();
-  loss.dispose();
-  return value;
-}
-
-/** The async step: the event loop runs while the step's kernels do. */
-async function stepAsync(model: Net, optimizer: optim.SGD, x: nt.Tensor, y: nt.Tensor): Promise<number> {
-  const loss = enqueueStep(model, optimizer, x, y);
-  try {
-    return await loss.itemAsync();
-  } finally {
-    loss.dispose();
-  }
-}
-
 async function epoch(model: Net, optimizer: optim.SGD, loader: data.DataLoader, loop: 'sync' | 'async') {
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
@@ -82,14 +50,14 @@ async function epoch(model: Net, optimizer: optim.SGD, loader: data.DataLoader, 
   let steps = 0;
   if (loop === 'async') {
     for await (const [x, y] of loader) {
-      total += await stepAsync(model, optimizer, x, y);
+      total += await stepAsync({ model, optimizer, criterion }, x, y);
       ++steps;
       x.dispose();
       y.dispose();
     }
   } else {
     for (const [x, y] of loader) {
-      total += step(model, optimizer, x, y);
+      total += step({ model, optimizer, criterion }, x, y);
       ++steps;
       x.dispose();
       y.dispose();

@@ -245,3 +245,19 @@ export function arangeBatchLabels(x: nt.Tensor, y: nt.Tensor): number[] {
   y.dispose();
   return labels;
 }
+
+/** Awaits `work` and counts the event-loop turns (setImmediate callbacks) that ran meanwhile. */
+export async function turnsDuring<T>(work: () => Promise<T>): Promise<{ result: T; turns: number }> {
+  let turns = 0;
+  let running = true;
+  const spin = (): void => {
+    turns++;
+    if (running) setImmediate(spin);
+  };
+  setImmediate(spin);
+  try {
+    return { result: await work(), turns };
+  } finally {
+    running = false;
+  }
+}
