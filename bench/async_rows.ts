@@ -1,8 +1,8 @@
 // The async rows of `npm run bench` (issue 11), each in a child process so
 // its heap, threads and sockets do not disturb other rows: the event loop
 // while the seed MLP trains (event_loop_child.ts), and the inference server
-// under load, batched vs unbatched (serve_load.ts, which starts
-// examples/serve.ts as its own child).
+// under load, batched vs unbatched vs the synchronous server (blocking reads)
+// (serve_load.ts, which starts examples/serve.ts as its own child).
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 
@@ -50,7 +50,7 @@ export function runEventLoop(threads: number, rounds: number, dataDir: string): 
   return { run: value, error, load: load1() };
 }
 
-/** serve_load's defaults: 2000 requests, 200 keep-alive clients, max batch 64 vs 1. */
+/** serve_load's defaults: 2000 requests, 200 keep-alive clients; max batch 64, 1, and 1 with blocking reads. */
 export function runServe(): ServeResult {
   const { value, error } = runChild<LoadReport>('serve_load.js', ['--json'], 5 * 60_000);
   return { report: value, error, load: load1() };

@@ -21,7 +21,7 @@ import {
   targetLines,
   targets,
 } from './report';
-import { asyncTargets, eventLoopRows, eventLoopTable, serveRows, serveTable } from './report_async';
+import { asyncTargets, eventLoopRows, eventLoopTable, serveLoopLine, serveRows, serveTable } from './report_async';
 import { load1 } from './stats';
 import { type TorchRuntime, findTorch, runReference } from './torch';
 
@@ -30,7 +30,7 @@ const USAGE = `Usage: npm run bench -- [options]   (or: node dist/bench/run.js [
 Kernel benchmarks and end-to-end MNIST epochs of the seed MLP; the same work in
 PyTorch in the same run when python3 with torch is found. Then the async rows:
 the event loop while the seed MLP trains (for await vs for...of), and
-examples/serve.ts under load, batched vs unbatched.
+examples/serve.ts under load: batched, unbatched, and synchronous (blocking reads).
 
   --json             print the results as JSON on stdout (progress goes to stderr);
                      npm run --silent bench -- --json > results.json
@@ -151,7 +151,7 @@ function main(): void {
     'Quoted reference (issue #4, not measured here): FMA peak ~97 GFLOP/s per core on a 2-core Zen3 dev box.',
     'Machine load is shown per row (1-min load average): other processes on the cores slow both sides, the multi-threaded rows most.',
     `Event loop (issue 11): the seed MLP, one MNIST epoch per run, ${o.epochs} epoch(s) per loop alternating for...of and for await (ABBA order) (DataLoader prefetch) from the same weights and shuffle, in one child process; perf_hooks.monitorEventLoopDelay (1 ms resolution) per epoch, worst epoch shown; epoch time: the best of each loop.`,
-    'Serving (issue 11): bench/serve_load.ts, 2000 POST /predict of one row from 200 keep-alive clients on 127.0.0.1 against examples/serve.ts with max batch 64, then max batch 1 (unbatched: one forward pass per request); "server loop" is the event-loop delay inside the server during the load.',
+    'Serving (issue 11): bench/serve_load.ts, 2000 POST /predict of one row from 200 keep-alive clients on 127.0.0.1 against examples/serve.ts three times: batched (max batch 64, results read with dataAsync), unbatched (max batch 1: one forward pass per request, dataAsync), and the synchronous server (max batch 1, --blocking-reads: each forward pass read with the blocking data(), which blocks the event loop); "server loop" is the event-loop delay inside the server during the load.',
   ];
   log(
     `nodetorch bench: ${machine.cpuModel}, ${machine.cores} cores / ${machine.logicalCpus} CPUs, ${o.threads} threads, load ${load1().toFixed(2)}`,
@@ -222,7 +222,7 @@ function main(): void {
       log(`event loop while training, ${o.epochs} epoch(s) per loop...`);
       eventLoop = runEventLoop(o.threads, o.epochs, dataDir);
     }
-    log('serving under load, batched and unbatched...');
+    log('serving under load: batched, unbatched, synchronous...');
     serve = runServe();
   }
 
@@ -252,6 +252,7 @@ function main(): void {
             mlpErrors: mlpErrors(mlp),
             eventLoop: eventLoop ? eventLoopRows(eventLoop) : null,
             serve: serve ? serveRows(serve) : null,
+            serveLoop: serve ? serveLoopLine(serve) : null,
           },
         },
         null,
@@ -285,6 +286,8 @@ function main(): void {
     if (serve) {
       out.push('', 'Async: examples/serve.ts under load (2000 requests, 200 keep-alive clients, 127.0.0.1)');
       out.push(serveTable(serve));
+      const loop = serveLoopLine(serve);
+      if (loop) out.push(`  ${loop}`);
     }
   }
   out.push(

@@ -3,9 +3,14 @@
 // one 784-float row from C concurrent keep-alive clients (after a warm-up of
 // one uncounted request per client, which opens the connections), and reports
 // throughput, latency (p50 / p99 / max), the server's mean batch size and
-// its event-loop delay during the load (p99 / max, from its GET /health);
-// then the same against the server with batching off (--max-batch 1), in the
-// same run. Each server is stopped with SIGTERM and must exit 0 (graceful
+// its event-loop delay during the load (p99 / max, from its GET /health).
+// Three servers, one after the other in the same run:
+//   batched      --max-batch 64 (--max-batch): results read with dataAsync
+//   unbatched    --max-batch 1: one forward pass per request, dataAsync
+//   synchronous  --max-batch 1 --blocking-reads: one forward pass per request,
+//                read with the blocking data(), so each pass blocks the
+//                server's event loop (the server before async reads)
+// Each server is stopped with SIGTERM and must exit 0 (graceful
 // shutdown). Bounded: at most 100000 requests and 1000 clients, and a
 // deadline (--timeout-s, default 120, for the whole run) that aborts it.
 //
@@ -34,9 +39,22 @@ interface LoadOptions {
   json: boolean;
 }
 
+export type LoadMode = 'batched' | 'unbatched' | 'synchronous';
+
+/** The servers in the order they run: mode, the table's label, max batch (null: --max-batch), blocking reads. */
+const MODES: readonly { mode: LoadMode; label: string; maxBatch: number | null; blockingReads: boolean }[] = [
+  { mode: 'batched', label: 'batched (async reads)', maxBatch: null, blockingReads: false },
+  { mode: 'unbatched', label: 'unbatched (async reads)', maxBatch: 1, blockingReads: false },
+  { mode: 'synchronous', label: 'synchronous (blocking reads, unbatched)', maxBatch: 1, blockingReads: true },
+];
+
 export interface LoadResult {
-  mode: string;
+  mode: LoadMode;
+  /** How the tables name the mode, e.g. "synchronous (blocking reads, unbatched)". */
+  label: string;
   maxBatch: number;
+  /** The server read results with the blocking data() (--blocking-reads) instead of dataAsync. */
+  blockingReads: boolean;
   requests: number;
   errors: number;
   seconds: number;
@@ -85,6 +103,7 @@ function parseArgs(argv: string[]): LoadOptions {
 function startChild(
   maxBatch: number,
   maxDelayMs: number,
+  blockingReads: boolean,
   signal: AbortSignal,
 ): Promise<{ child: ChildProcess; port: number }> {
   const script = path.join(__dirname, '..', 'examples', 'serve.js');
@@ -98,6 +117,7 @@ function startChild(
     String(maxBatch),
     '--max-delay-ms',
     String(maxDelayMs),
+    ...(blockingReads ? ['--blocking-reads'] : []),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], signal });
   let stderr = '';
@@ -172,8 +192,13 @@ function makeBodies(count: number): string[] {
   return Array.from({ length: count }, () => JSON.stringify({ inputs: [Array.from({ length: 784 }, r)] }));
 }
 
-async function runLoad(mode: string, maxBatch: number, o: LoadOptions, signal: AbortSignal): Promise<LoadResult> {
-  const { child, port } = await startChild(maxBatch, o.maxDelayMs, signal);
+async function runLoad(
+  { mode, label, blockingReads }: (typeof MODES)[number],
+  maxBatch: number,
+  o: LoadOptions,
+  signal: AbortSignal,
+): Promise<LoadResult> {
+  const { child, port } = await startChild(maxBatch, o.maxDelayMs, blockingReads, signal);
   const agent = new http.Agent({ keepAlive: true, maxSockets: o.concurrency });
   let result: LoadResult | undefined;
   let failure: unknown;
@@ -210,7 +235,9 @@ async function runLoad(mode: string, maxBatch: number, o: LoadOptions, signal: A
     latencies.sort((a, b) => a - b);
     result = {
       mode,
+      label,
       maxBatch,
+      blockingReads,
       requests: o.requests,
       errors,
       seconds,
@@ -252,8 +279,7 @@ async function main(): Promise<void> {
   );
   try {
     const results: LoadResult[] = [];
-    results.push(await runLoad('batched', o.maxBatch, o, abort.signal));
-    results.push(await runLoad('unbatched', 1, o, abort.signal));
+    for (const m of MODES) results.push(await runLoad(m, m.maxBatch ?? o.maxBatch, o, abort.signal));
     if (o.json) {
       const report: LoadReport = {
         requests: o.requests,
@@ -283,7 +309,7 @@ async function main(): Promise<void> {
         'live tensors',
       ],
       ...results.map((r) => [
-        r.mode,
+        r.label,
         String(r.maxBatch),
         f(r.reqPerSec, 0),
         f(r.p50Ms),

@@ -13,9 +13,13 @@
 // Run (after `npx tsc -p tsconfig.build.json`):
 //   node dist/examples/serve.js [--port 8080] [--host 127.0.0.1] [--checkpoint model.safetensors]
 //                               [--max-batch 64] [--max-delay-ms 2] [--max-body-bytes 8388608]
+//                               [--seed 0] [--blocking-reads]
 // Without --checkpoint the model is initialised from seed 0. A checkpoint is a
 // safetensors state dict of the MLP (fc1.weight, fc1.bias, fc2.weight,
-// fc2.bias), e.g. the one `nodetorch train` writes. SIGINT / SIGTERM: stop
+// fc2.bias), e.g. the one `nodetorch train` writes. --blocking-reads reads
+// the results with the blocking t.data() instead of dataAsync (the server as
+// it was before async reads: each forward pass blocks the event loop;
+// bench/serve_load.ts compares the two). SIGINT / SIGTERM: stop
 // accepting, answer what is queued, close, exit 0.
 // bench/serve_load.ts load-tests it.
 
@@ -46,6 +50,12 @@ export interface ServerOptions {
   maxBodyBytes?: number;
   /** Most rows in one request (default 1024). */
   maxRows?: number;
+  /**
+   * Read each batch's results with the blocking `data()` instead of
+   * `dataAsync()`: the forward pass then runs on the JavaScript thread and
+   * blocks the event loop (default false).
+   */
+  blockingReads?: boolean;
 }
 
 export interface RunningServer {
@@ -145,13 +155,14 @@ function loadModel(options: ServerOptions): MLP {
   return model;
 }
 
-/** One forward pass over the concatenated rows; every tensor it makes is disposed. */
 /**
- * One forward pass over the batch. The ops only enqueue kernels; the results
- * are read with dataAsync, so the server keeps accepting requests while the
- * pass computes.
+ * One forward pass over the concatenated rows; every tensor it makes is
+ * disposed. The ops only record kernels; the results are read with dataAsync,
+ * so the server keeps accepting requests while the pass computes, or, with
+ * `blocking`, with data(), which runs the kernels on this thread and blocks
+ * the event loop until they are done.
  */
-async function predictBatch(model: MLP, rows: Float32Array[]): Promise<Prediction[]> {
+async function predictBatch(model: MLP, rows: Float32Array[], blocking: boolean): Promise<Prediction[]> {
   const flat = new Float32Array(rows.length * FEATURES);
   rows.forEach((r, i) => flat.set(r, i * FEATURES));
   const [logits, classes] = nt.noGrad(() =>
@@ -161,8 +172,8 @@ async function predictBatch(model: MLP, rows: Float32Array[]): Promise<Predictio
     }),
   );
   try {
-    const values = (await logits.dataAsync()) as Float32Array;
-    const cls = (await classes.dataAsync()) as BigInt64Array;
+    const values = (blocking ? logits.data() : await logits.dataAsync()) as Float32Array;
+    const cls = (blocking ? classes.data() : await classes.dataAsync()) as BigInt64Array;
     const k = logits.shape[1];
     return rows.map((_, i) => ({ logits: Array.from(values.subarray(i * k, (i + 1) * k)), cls: Number(cls[i]) }));
   } finally {
@@ -175,7 +186,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const model = loadModel(options);
   const maxBodyBytes = options.maxBodyBytes ?? 8 * 1024 * 1024;
   const maxRows = options.maxRows ?? 1024;
-  const batcher = createBatcher<Float32Array, Prediction>((rows) => predictBatch(model, rows), {
+  const blocking = options.blockingReads ?? false;
+  const batcher = createBatcher<Float32Array, Prediction>((rows) => predictBatch(model, rows, blocking), {
     maxBatch: options.maxBatch ?? 64,
     maxDelayMs: options.maxDelayMs ?? 2,
   });
@@ -327,9 +339,12 @@ function parseArgs(argv: string[]): ServerOptions {
       case '--seed':
         opts.seed = num(flag, v);
         break;
+      case '--blocking-reads':
+        opts.blockingReads = true;
+        continue; // takes no value
       default:
         throw new Error(
-          `unknown option ${flag} (expected --port, --host, --checkpoint, --max-batch, --max-delay-ms, --max-body-bytes, --seed)`,
+          `unknown option ${flag} (expected --port, --host, --checkpoint, --max-batch, --max-delay-ms, --max-body-bytes, --seed, --blocking-reads)`,
         );
     }
     ++i;

@@ -179,6 +179,7 @@ function render(r, notes) {
     if (r.tables?.serve) {
       out.push('examples/serve.ts under load (2000 requests, 200 keep-alive clients, 127.0.0.1):', '');
       out.push(markdownTable(r.tables.serve));
+      if (r.tables.serveLoop) out.push('', r.tables.serveLoop);
       if (r.serve?.error) out.push('', `Error: ${r.serve.error}`);
       out.push('');
     }

@@ -158,6 +158,34 @@ describe('startServer', () => {
     }
   });
 
+  test('blockingReads: the same logits and classes as the default (dataAsync) server', async () => {
+    const rows = Array.from({ length: 6 }, (_, i) => row(200 + i));
+    const answers = async (blockingReads: boolean): Promise<{ logits: number[][]; classes: number[] }[]> => {
+      const server = await startServer({ port: 0, seed: 0, maxBatch: 4, maxDelayMs: 5, blockingReads });
+      try {
+        // One request of two rows and four of one, concurrently: batched either way.
+        const bodies = [[rows[0], rows[1]], [rows[2]], [rows[3]], [rows[4]], [rows[5]]];
+        const replies = await Promise.all(
+          bodies.map((inputs) => request(server.port, 'POST', '/predict', JSON.stringify({ inputs }))),
+        );
+        expect(replies.map((r) => r.status)).toEqual(Array(bodies.length).fill(200));
+        expect(server.stats().rows).toBe(rows.length);
+        return replies.map((r) => r.body as { logits: number[][]; classes: number[] });
+      } finally {
+        await server.close();
+      }
+    };
+    const blocking = await answers(true);
+    const viaDataAsync = await answers(false);
+    expect(blocking.map((b) => b.classes)).toEqual(viaDataAsync.map((b) => b.classes));
+    blocking.forEach((b, i) =>
+      b.logits.forEach((l, r) => {
+        expect(l).toHaveLength(10);
+        l.forEach((v, j) => expect(v).toBeCloseTo(viaDataAsync[i].logits[r][j], 5));
+      }),
+    );
+  });
+
   test('bad input: 400 naming expected and given; too large: 413; unknown route: 404', async () => {
     const server = await startServer({ port: 0, maxBodyBytes: 64 * 1024 });
     try {
