@@ -33,7 +33,7 @@ class DeviceQueue {
   using Task = std::function<void()>;
   // Tasks queued beyond this make submit wait: a loop that never reads a
   // value cannot run ahead without bound (each task holds its outputs).
-  static constexpr uint64_t kMaxQueued = 1024;
+  static constexpr uint64_t kMaxQueued = 256;
 
   // `onProgress` runs on the worker when the completed count reaches the
   // watched ticket (see watch); it must not block.
