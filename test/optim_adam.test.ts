@@ -119,6 +119,38 @@ describe.each(DEVICES)('Adam / AdamW on %s', (device) => {
   });
 });
 
+describe('Adam in float32 rounds its coefficients once (1 - beta2 in double, as PyTorch)', () => {
+  test('lr 1, betas [0, 0.9999]: one step from 0 with gradient 1 lands on -1 exactly', () => {
+    const p = nt.zeros([1], { requiresGrad: true });
+    const opt = new nt.optim.Adam([p], { lr: 1, betas: [0, 0.9999] });
+    p.grad = nt.ones([1]);
+    opt.step();
+    expect(p.item()).toBe(-1);
+  });
+
+  test.each([false, true])('beta2 0.9999, 20 steps: within 1e-6 of the float64 trajectory (AdamW %s)', (decoupled) => {
+    const n = 64;
+    const init = randomValues(n, 4242);
+    const p = nt.tensor(Float32Array.from(init), { requiresGrad: true });
+    const o: AdamRef = { lr: 0.01, betas: [0.9, 0.9999], weightDecay: decoupled ? 0.01 : 0 };
+    const opt = decoupled
+      ? new nt.optim.AdamW([p], { lr: 0.01, betas: [0.9, 0.9999], weightDecay: 0.01 })
+      : new nt.optim.Adam([p], { lr: 0.01, betas: [0.9, 0.9999] });
+    const ref = Float64Array.from(p.data() as Float32Array);
+    const st: RefState = { step: 0, m: new Float64Array(n), v: new Float64Array(n), vmax: new Float64Array(n) };
+    for (let s = 0; s < 20; ++s) {
+      const g = Float32Array.from(randomValues(n, 7000 + s));
+      p.grad = nt.tensor(g);
+      opt.step();
+      refAdam(ref, g, st, o, decoupled);
+    }
+    const got = p.data() as Float32Array;
+    let worst = 0;
+    for (let i = 0; i < n; ++i) worst = Math.max(worst, Math.abs(got[i] - ref[i]) / Math.max(Math.abs(ref[i]), 1e-3));
+    expect(worst).toBeLessThanOrEqual(1e-6);
+  });
+});
+
 describe('Adam options', () => {
   test("defaults are PyTorch's (AdamW: weightDecay 1e-2)", () => {
     const p = nt.zeros([1], { requiresGrad: true });

@@ -41,38 +41,59 @@ NT_HD T relu(T x) {
   return !(x <= T(0)) ? x : T(0);
 }
 
-// One Adam/AdamW step for one element; p, m, v (and vmax when amsgrad) are
-// updated in place. bc1 = 1 - beta1^t, bc2 = 1 - beta2^t (host-computed).
+// The coefficients of one Adam/AdamW step, computed in double from the
+// hyperparameters and rounded once to T, as PyTorch passes its Python-float
+// scalars (1 - beta2 rounded from 0.9999f is 1e-4 off in the 4th digit).
 template <typename T>
-NT_HD void adamUpdate(T& p, T g, T& m, T& v, T* vmax, T lr, T beta1, T beta2, T eps, T weightDecay, T bc1, T bc2,
-                      bool decoupled, bool maximize) {
+struct AdamCoeffs {
+  T beta1, oneMinusBeta1, beta2, oneMinusBeta2, eps, weightDecay;
+  T decay;     // 1 - lr * weightDecay (decoupled)
+  T stepSize;  // lr / (1 - beta1^t)
+  T bc2Sqrt;   // sqrt(1 - beta2^t)
+};
+
+// bc1 = 1 - beta1^t, bc2 = 1 - beta2^t.
+template <typename T>
+AdamCoeffs<T> adamCoeffs(double lr, double beta1, double beta2, double eps, double weightDecay, double bc1,
+                         double bc2) {
+  return {T(beta1),    T(1.0 - beta1),   T(beta2), T(1.0 - beta2), T(eps), T(weightDecay), T(1.0 - lr * weightDecay),
+          T(lr / bc1), T(std::sqrt(bc2))};
+}
+
+// One Adam/AdamW step for one element; p, m, v (and vmax when amsgrad) are
+// updated in place, in the order of torch.optim.adam's single-tensor path.
+// The flags are arguments so a caller passing constants gets them folded.
+template <typename T>
+NT_HD void adamUpdate(T& p, T g, T& m, T& v, T* vmax, const AdamCoeffs<T>& c, bool weightDecay, bool decoupled,
+                      bool maximize) {
   if (maximize) g = -g;
-  if (weightDecay != T(0)) {
-    if (decoupled) p = p * (T(1) - lr * weightDecay);
-    else g = g + weightDecay * p;
+  if (weightDecay) {
+    if (decoupled) p = p * c.decay;
+    else g = g + c.weightDecay * p;
   }
-  m = beta1 * m + (T(1) - beta1) * g;
-  v = beta2 * v + (T(1) - beta2) * g * g;
+  m = c.beta1 * m + c.oneMinusBeta1 * g;
+  v = c.beta2 * v + c.oneMinusBeta2 * g * g;
   T vhat = v;
   if (vmax) {
     if (v > *vmax) *vmax = v;
     vhat = *vmax;
   }
-  const T denom = sqrt(vhat) / sqrt(bc2) + eps;
-  p = p - (lr / bc1) * (m / denom);
+  const T denom = sqrt(vhat) / c.bc2Sqrt + c.eps;
+  p = p - c.stepSize * (m / denom);
 }
 
 // One SGD step for one element, as current PyTorch: the gradient is negated
 // first when maximizing, then weight decay and momentum apply. buf may be
-// null when momentum == 0.
+// null when momentum == 0. oneMinusDampening is 1 - dampening computed in
+// double by the caller and rounded once, as PyTorch does.
 template <typename T>
-NT_HD void sgdUpdate(T& p, T g, T* buf, T lr, T momentum, T dampening, T weightDecay, bool nesterov, bool firstStep,
-                     bool maximize) {
+NT_HD void sgdUpdate(T& p, T g, T* buf, T lr, T momentum, T oneMinusDampening, T weightDecay, bool nesterov,
+                     bool firstStep, bool maximize) {
   if (maximize) g = -g;
   if (weightDecay != T(0)) g = g + weightDecay * p;
   if (buf) {
     if (firstStep) *buf = g;
-    else *buf = momentum * *buf + (T(1) - dampening) * g;
+    else *buf = momentum * *buf + oneMinusDampening * g;
     g = nesterov ? g + momentum * *buf : *buf;
   }
   p = p - lr * g;

@@ -38,12 +38,11 @@ std::vector<int64_t> prefix(const std::vector<int64_t>& numels) {
 // built with -fno-math-errno).
 template <class T, bool kAms, bool kDecoupled, bool kMaximize, bool kWd>
 void adamSpan(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v, T* __restrict vmax, int64_t n,
-              T lr, T b1, T b2, T eps, T wd, T bc1, T bc2) {
+              const scalar::AdamCoeffs<T>& c) {
   for (int64_t i = 0; i < n; ++i) {
     T pi = p[i], mi = m[i], vi = v[i];
     T vm = kAms ? vmax[i] : T(0);
-    scalar::adamUpdate<T>(pi, g[i], mi, vi, kAms ? &vm : nullptr, lr, b1, b2, eps, kWd ? wd : T(0), bc1, bc2,
-                          kDecoupled, kMaximize);
+    scalar::adamUpdate<T>(pi, g[i], mi, vi, kAms ? &vm : nullptr, c, kWd, kDecoupled, kMaximize);
     p[i] = pi;
     m[i] = mi;
     v[i] = vi;
@@ -54,14 +53,14 @@ void adamSpan(T* __restrict p, const T* __restrict g, T* __restrict m, T* __rest
 template <class T, bool kAms, bool kDecoupled, bool kMaximize, bool kWd>
 void adamTyped(const AdamArgs& a) {
   const std::vector<int64_t> starts = prefix(a.numels);
-  const T lr = T(a.lr), b1 = T(a.beta1), b2 = T(a.beta2), eps = T(a.eps), wd = T(a.weightDecay);
-  const T bc1 = T(a.biasCorrection1), bc2 = T(a.biasCorrection2);
+  const scalar::AdamCoeffs<T> c =
+      scalar::adamCoeffs<T>(a.lr, a.beta1, a.beta2, a.eps, a.weightDecay, a.biasCorrection1, a.biasCorrection2);
   parallelFor(0, starts.back(), kGrain / 4, [&](int64_t lo, int64_t hi) {
     forFlatRange(starts, lo, hi, [&](size_t k, int64_t i0, int64_t i1) {
       T* vmax = kAms ? static_cast<T*>(a.maxExpAvgSq[k]) + i0 : nullptr;
       adamSpan<T, kAms, kDecoupled, kMaximize, kWd>(
           static_cast<T*>(a.params[k]) + i0, static_cast<const T*>(a.grads[k]) + i0, static_cast<T*>(a.expAvg[k]) + i0,
-          static_cast<T*>(a.expAvgSq[k]) + i0, vmax, i1 - i0, lr, b1, b2, eps, wd, bc1, bc2);
+          static_cast<T*>(a.expAvgSq[k]) + i0, vmax, i1 - i0, c);
     });
   });
 }
@@ -92,7 +91,7 @@ void sgdSpan(T* __restrict p, const T* __restrict g, T* __restrict buf, int64_t 
 template <class T, bool kMomentum, bool kNesterov, bool kFirst, bool kMaximize, bool kWd>
 void sgdTyped(const SgdArgs& a) {
   const std::vector<int64_t> starts = prefix(a.numels);
-  const T lr = T(a.lr), mom = T(a.momentum), damp = T(a.dampening), wd = T(a.weightDecay);
+  const T lr = T(a.lr), mom = T(a.momentum), damp = T(1.0 - a.dampening), wd = T(a.weightDecay);
   parallelFor(0, starts.back(), kGrain / 2, [&](int64_t lo, int64_t hi) {
     forFlatRange(starts, lo, hi, [&](size_t k, int64_t i0, int64_t i1) {
       T* buf = kMomentum ? static_cast<T*>(a.momentumBufs[k]) + i0 : nullptr;

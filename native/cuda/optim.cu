@@ -45,8 +45,8 @@ __device__ __forceinline__ int findTensor(const ChunkIndex<N>& m, int64_t b) {
 
 template <typename T>
 struct AdamHyper {
-  T lr, b1, b2, eps, wd, bc1, bc2;
-  bool decoupled, maximize;
+  scalar::AdamCoeffs<T> c;
+  bool weightDecay, decoupled, maximize;
 };
 
 // ptr: 0 params, 1 grads, 2 exp_avg, 3 exp_avg_sq, 4 max_exp_avg_sq (amsgrad)
@@ -62,8 +62,7 @@ __global__ void adamKernel(ChunkIndex<5> m, AdamHyper<T> h) {
   T* vmax = kAms ? static_cast<T*>(m.ptr[4][k]) : nullptr;
   for (int64_t i = begin + threadIdx.x; i < end; i += blockDim.x) {
     T pi = p[i], mi = ea[i], vi = eas[i], vm = kAms ? vmax[i] : T(0);
-    scalar::adamUpdate<T>(pi, g[i], mi, vi, kAms ? &vm : nullptr, h.lr, h.b1, h.b2, h.eps, h.wd, h.bc1, h.bc2,
-                          h.decoupled, h.maximize);
+    scalar::adamUpdate<T>(pi, g[i], mi, vi, kAms ? &vm : nullptr, h.c, h.weightDecay, h.decoupled, h.maximize);
     p[i] = pi;
     ea[i] = mi;
     eas[i] = vi;
@@ -73,7 +72,7 @@ __global__ void adamKernel(ChunkIndex<5> m, AdamHyper<T> h) {
 
 template <typename T>
 struct SgdHyper {
-  T lr, momentum, dampening, wd;
+  T lr, momentum, oneMinusDampening, wd;
   bool nesterov, firstStep, maximize;
 };
 
@@ -88,7 +87,7 @@ __global__ void sgdKernel(ChunkIndex<3> m, SgdHyper<T> h) {
   T* buf = kMomentum ? static_cast<T*>(m.ptr[2][k]) : nullptr;
   for (int64_t i = begin + threadIdx.x; i < end; i += blockDim.x) {
     T pi = p[i], bi = kMomentum ? buf[i] : T(0);
-    scalar::sgdUpdate<T>(pi, g[i], kMomentum ? &bi : nullptr, h.lr, h.momentum, h.dampening, h.wd, h.nesterov,
+    scalar::sgdUpdate<T>(pi, g[i], kMomentum ? &bi : nullptr, h.lr, h.momentum, h.oneMinusDampening, h.wd, h.nesterov,
                          h.firstStep, h.maximize);
     p[i] = pi;
     if (kMomentum) buf[i] = bi;
@@ -134,9 +133,9 @@ void launchAdam(const Ctx& c, const AdamArgs& a) {
   const std::vector<void*>* lists[5] = {&a.params, &a.grads, &a.expAvg, &a.expAvgSq,
                                         a.amsgrad ? &a.maxExpAvgSq : nullptr};
   NT_DISPATCH_FLOAT(a.dtype, "adam", [&] {
-    const AdamHyper<T> h{T(a.lr),          T(a.beta1),           T(a.beta2),           T(a.eps),
-                         T(a.weightDecay), T(a.biasCorrection1), T(a.biasCorrection2), a.decoupled,
-                         a.maximize};
+    const AdamHyper<T> h{
+        scalar::adamCoeffs<T>(a.lr, a.beta1, a.beta2, a.eps, a.weightDecay, a.biasCorrection1, a.biasCorrection2),
+        a.weightDecay != 0, a.decoupled, a.maximize};
     forEachBatch<5>(a.numels, lists, [&](const ChunkIndex<5>& m, int64_t blocks) {
       if (a.amsgrad) adamKernel<T, true><<<unsigned(blocks), kThreads, 0, c.stream>>>(m, h);
       else adamKernel<T, false><<<unsigned(blocks), kThreads, 0, c.stream>>>(m, h);
@@ -153,7 +152,8 @@ void launchSgd(const Ctx& c, const SgdArgs& a) {
   if (momentum) checkList(n, a.momentumBufs.size(), "sgd", "momentum buffers");
   const std::vector<void*>* lists[3] = {&a.params, &a.grads, momentum ? &a.momentumBufs : nullptr};
   NT_DISPATCH_FLOAT(a.dtype, "sgd", [&] {
-    const SgdHyper<T> h{T(a.lr), T(a.momentum), T(a.dampening), T(a.weightDecay), a.nesterov, a.firstStep, a.maximize};
+    const SgdHyper<T> h{T(a.lr),     T(a.momentum), T(1.0 - a.dampening), T(a.weightDecay), a.nesterov,
+                        a.firstStep, a.maximize};
     forEachBatch<3>(a.numels, lists, [&](const ChunkIndex<3>& m, int64_t blocks) {
       if (momentum) sgdKernel<T, true><<<unsigned(blocks), kThreads, 0, c.stream>>>(m, h);
       else sgdKernel<T, false><<<unsigned(blocks), kThreads, 0, c.stream>>>(m, h);
