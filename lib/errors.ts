@@ -43,5 +43,18 @@ export class FileFormatError extends NodetorchError {
     this.offset = offset;
   }
 }
+/**
+ * A file that could not be read (missing, a directory, no permission): names
+ * the file and the system error code (`ENOENT`, `EISDIR`, `EACCES`, ...).
+ */
+export class FileError extends NodetorchError {
+  readonly file: string;
+  readonly code: string;
+  constructor(op: string, file: string, code: string, message: string) {
+    super(op, `cannot read ${file}: ${message} (${code})`);
+    this.file = file;
+    this.code = code;
+  }
+}
 /** The native addon could not be loaded. Lists every place that was tried. */
 export class AddonLoadError extends NodetorchError {}

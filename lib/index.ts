@@ -120,6 +120,7 @@ export {
   OutOfMemoryError,
   NotCompiledError,
   FileFormatError,
+  FileError,
   AddonLoadError,
 } from './errors';
 

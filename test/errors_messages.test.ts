@@ -1,5 +1,9 @@
 // Each error names the operation, what was expected and what was given,
 // and arrives as the right class of the nodetorch error family.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
 import * as nt from '../lib';
 import { expectError } from './helpers';
 
@@ -211,5 +215,39 @@ describe('error classes and messages', () => {
     const x = nt.zeros([3, 4]);
     expectError(() => x.indexSelect(1, nt.tensor([0, 4])), nt.IndexError, /^index_select: index 4 is out of range/);
     expectError(() => x.gather(0, nt.tensor([[0, 3, 0, 0]])), nt.IndexError, /^gather: index 3 is out of range/);
+  });
+});
+
+describe('file errors name the file and what it is', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nt-fileerr-'));
+
+  test('a missing file or a directory is a FileError (a NodetorchError), sync and async', async () => {
+    const missing = path.join(dir, 'missing.safetensors');
+    expectError(() => nt.load(missing), nt.FileError, `load: cannot read ${missing}: no such file (ENOENT)`);
+    expectError(() => nt.load(dir), nt.FileError, `load: cannot read ${dir}: it is a directory (EISDIR)`);
+    await expect(nt.loadAsync(missing)).rejects.toBeInstanceOf(nt.FileError);
+    const e = (() => {
+      try {
+        nt.load(missing);
+      } catch (err) {
+        return err as nt.FileError;
+      }
+      return undefined;
+    })();
+    expect(e).toBeInstanceOf(nt.NodetorchError);
+    expect([e?.file, e?.code]).toEqual([missing, 'ENOENT']);
+  });
+
+  test('a PyTorch .pt (zip) or legacy pickle file says it is not safetensors and what to do', () => {
+    const zip = path.join(dir, 'model.pt');
+    fs.writeFileSync(zip, Buffer.from([0x50, 0x4b, 0x03, 0x04, 20, 0, 0, 0, 8, 0, 0, 0, 0, 0]));
+    expectError(
+      () => nt.load(zip),
+      nt.FileFormatError,
+      /not a safetensors file: it is a zip archive, as torch\.save writes/,
+    );
+    const pickle = path.join(dir, 'old.pth');
+    fs.writeFileSync(pickle, Buffer.from([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8]));
+    expectError(() => nt.load(pickle), nt.FileFormatError, /looks like a Python pickle.*safetensors\.torch\.save_file/);
   });
 });

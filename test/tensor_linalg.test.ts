@@ -253,13 +253,30 @@ describe.each(DEVICES)('linalg on %s', (device) => {
       ],
       { dtype: 'float64', device },
     );
-    const out = a.matmul(f);
-    expect(out.dtype).toBe('float64');
-    expect(out.toArray()).toEqual([
+    // As PyTorch: no promotion between operands (an int64 batch into a float
+    // layer is a bug to report); the message says how to convert.
+    expectError(
+      () => a.matmul(f),
+      nt.DTypeError,
+      'matmul: expected a and b of the same floating dtype, got int64 and float64; convert with .double()',
+    );
+    expect(a.double().matmul(f).toArray()).toEqual([
       [1, 2],
       [3, 4],
     ]);
-    expectError(() => a.matmul(a), nt.DTypeError, 'matmul: expected floating point tensors, got int64 and int64');
+    expectError(
+      () => a.matmul(a),
+      nt.DTypeError,
+      'matmul: expected a and b of the same floating dtype, got int64 and int64; convert with .float()',
+    );
+    const lin = new nt.nn.Linear(2, 2);
+    if (device !== 'cpu') lin.to(device);
+    expectError(
+      () => lin.forward(a),
+      nt.DTypeError,
+      /linear: expected input and weight of the same floating dtype, got int64 and float32; convert with \.float\(\)/,
+    );
+    expectError(() => lin.forward(f), nt.DTypeError, /got float64 and float32; convert with \.float\(\)/);
   });
 
   test('shape errors', () => {

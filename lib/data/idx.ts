@@ -16,6 +16,7 @@ import * as zlib from 'zlib';
 import { constants as bufferConstants } from 'buffer';
 import { ArgumentError, FileFormatError } from '../errors';
 import type { DTypeName, RawTensor } from '../io/raw_tensor';
+import { readWholeFile, readWholeFileAsync } from '../io/read_file';
 
 interface IdxType {
   name: string;
@@ -225,12 +226,12 @@ export function readIdxFile(filePath: string): RawTensor {
   // A number would be read as a file descriptor by fs.
   if (typeof filePath !== 'string' || filePath === '')
     throw new ArgumentError('readIdxFile', `a file path, got ${filePath === '' ? 'an empty string' : typeof filePath}`);
-  return parseIdx(fs.readFileSync(filePath), filePath);
+  return parseIdx(readWholeFile('readIdxFile', filePath), filePath);
 }
 
 /** readIdxFile with the read and the inflate off the JavaScript thread. */
 async function readIdxFileAsync(filePath: string): Promise<RawTensor> {
-  const buf = await fs.promises.readFile(filePath);
+  const buf = await readWholeFileAsync('readIdxFile', filePath);
   if (isGzip(buf)) return decodeRaw(await gunzipBoundedAsync(buf, filePath), filePath, GZIP_NOTE);
   return decodeRaw(buf, filePath, '');
 }

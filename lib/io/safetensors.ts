@@ -6,7 +6,7 @@
 // Everything in the header is validated before any tensor is allocated, so a
 // hostile file can make us allocate at most its own size.
 
-import * as fs from 'fs';
+import { readWholeFile, readWholeFileAsync } from './read_file';
 import { ArgumentError, DTypeError, FileFormatError } from '../errors';
 import { writeFileAtomic, writeFileAtomicAsync } from './atomic_write';
 import {
@@ -230,6 +230,8 @@ export function parseSafetensors(buf: Uint8Array, fileName: string): Safetensors
   if (buf.length < 8) throw fail(`file is ${buf.length} bytes, shorter than the 8-byte header length`, 0);
 
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const foreign = foreignFormat(buf);
+  if (foreign) throw fail(`not a safetensors file: ${foreign}`, 0);
   const n64 = view.getBigUint64(0, true);
   if (n64 > BigInt(MAX_HEADER_BYTES)) throw fail(`header length ${n64} exceeds the ${MAX_HEADER_BYTES}-byte limit`, 0);
   const n = Number(n64);
@@ -395,16 +397,27 @@ function parseEntry(
   return { name, dtype, shape: shape as number[], numel, begin, end, keyOffset };
 }
 
+/** What a file that is not safetensors looks like, from its first bytes (or undefined). */
+function foreignFormat(buf: Uint8Array): string | undefined {
+  if (buf[0] === 0x50 && buf[1] === 0x4b && buf[2] === 0x03 && buf[3] === 0x04) {
+    return 'it is a zip archive, as torch.save writes (.pt/.pth); in Python, save the state dict with safetensors.torch.save_file and load that';
+  }
+  if (buf[0] === 0x80 && buf[1] >= 2 && buf[1] <= 5) {
+    return 'it looks like a Python pickle (a legacy torch.save file); in Python, save the state dict with safetensors.torch.save_file and load that';
+  }
+  return undefined;
+}
+
 /** Reads and parses a safetensors file. */
 export function loadSafetensorsFile(path: string): SafetensorsContents {
   checkLoadPath(path);
-  return parseSafetensors(fs.readFileSync(path), path);
+  return parseSafetensors(readWholeFile('load', path), path);
 }
 
 /** loadSafetensorsFile with fs.promises (the parse runs when the bytes are in). */
 export async function loadSafetensorsFileAsync(path: string): Promise<SafetensorsContents> {
   checkLoadPath(path);
-  return parseSafetensors(await fs.promises.readFile(path), path);
+  return parseSafetensors(await readWholeFileAsync('load', path), path);
 }
 
 function checkLoadPath(path: string): void {

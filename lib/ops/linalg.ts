@@ -86,13 +86,24 @@ function matmulNd(a: Tensor, b: Tensor): Tensor {
   return record('matmul', out, [a, b], () => ({ a, b }));
 }
 
-function floatOperands(op: string, a: Tensor, b: Tensor): [Tensor, Tensor] {
+/**
+ * Both operands of one floating dtype, as PyTorch requires (it raises rather
+ * than promote: an int64 batch into a float32 layer is a bug to report, and a
+ * float64 one would silently double the cost).
+ */
+function floatOperands(op: string, a: Tensor, b: Tensor, names = ['a', 'b']): [Tensor, Tensor] {
   checkTensor(op, a);
   checkTensor(op, b);
   sameDevice(op, a, b);
-  const dt = promoteTypes(a.dtype, b.dtype);
-  if (!isFloatingDType(dt)) throw new DTypeError(op, `expected floating point tensors, got ${a.dtype} and ${b.dtype}`);
-  return [cast(a, dt), cast(b, dt)];
+  if (a.dtype !== b.dtype || !isFloatingDType(a.dtype)) {
+    const target = isFloatingDType(b.dtype) ? b.dtype : isFloatingDType(a.dtype) ? a.dtype : 'float32';
+    const fix = target === 'float64' ? '.double()' : '.float()';
+    throw new DTypeError(
+      op,
+      `expected ${names[0]} and ${names[1]} of the same floating dtype, got ${a.dtype} and ${b.dtype}; convert with ${fix}`,
+    );
+  }
+  return [a, b];
 }
 
 /** PyTorch's matmul: 1-D, 2-D and batched operands. */
@@ -136,7 +147,7 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
  * first and the GEMM accumulates onto it (beta = 1). x is [..., in].
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  const [xi, w] = floatOperands('linear', x, weight);
+  const [xi, w] = floatOperands('linear', x, weight, ['input', 'weight']);
   if (w.ndim !== 2) throw new ShapeError('linear', `weight must be 2-D, got ${formatShape(w.shape)}`);
   if (xi.ndim < 1) throw new ShapeError('linear', 'input needs at least 1 dim');
   const inF = w.shape[1];
