@@ -2,7 +2,7 @@
 // BLAS as transpose flags, never copied; batch dims broadcast.
 import { record } from './record';
 import { DTypeError, ShapeError } from '../errors';
-import { isFloatingDType, promoteTypes } from '../tensor/dtype';
+import { isFloatingDType } from '../tensor/dtype';
 import { broadcastShapes, formatShape } from '../tensor/shape';
 import { type Tensor, emptyTensor as empty } from '../tensor/tensor';
 import { cast } from './convert';
