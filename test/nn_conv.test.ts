@@ -222,6 +222,8 @@ describe('conv2d gradients', () => {
     ['dilation 2, groups 2', [1, 4, 6, 6], [4, 2, 2, 3], { dilation: 2, groups: 2, padding: [1, 2] }],
     ['depthwise same', [2, 3, 5, 4], [3, 1, 3, 2], { groups: 3, padding: 'same' }],
     ['stride > kernel', [1, 2, 7, 7], [2, 2, 2, 2], { stride: 3 }],
+    ['one input channel (K < out channels)', [2, 1, 5, 4], [5, 1, 2, 1], { padding: 1 }],
+    ['groups 2, K < out channels per group', [1, 2, 4, 4], [8, 1, 1, 2], { groups: 2 }],
   ] as [string, number[], number[], nt.Conv2dOptions][])('%s: input, weight and bias', (_n, xs, ws, o) => {
     check((x, w, b) => nt.conv2d(x, w, b, o), [leaf(xs, 'x'), leaf(ws, 'w'), leaf([ws[0]], 'b')]);
   });

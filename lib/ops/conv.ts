@@ -313,15 +313,45 @@ export function conv2dBackward(
     if (NL === 0 || g.Co === 0) kFill(dw, 0);
     else {
       const cols = im2col(x, g);
-      kGemm(
-        g.G,
-        g.Cog,
-        K,
-        NL,
-        { t: gp, ld: NL, batchStride: g.Cog * NL, trans: false },
-        { t: cols, ld: NL, batchStride: K * NL, trans: true },
-        { t: dw, ld: K, batchStride: g.Cog * K },
-      );
+      const gpOp = { t: gp, ld: NL, batchStride: g.Cog * NL };
+      const colsOp = { t: cols, ld: NL, batchStride: K * NL };
+      if (K < g.Cog) {
+        // Few columns (e.g. a first layer with 1 input channel): BLAS is
+        // much faster at cols @ gp^T ([K, Cog], then transposed) than at
+        // gp @ cols^T with its tiny N and long K.
+        const dwT = empty([g.G, K, g.Cog], dt, x.device);
+        kGemm(
+          g.G,
+          K,
+          g.Cog,
+          NL,
+          { ...colsOp, trans: false },
+          { ...gpOp, trans: true },
+          {
+            t: dwT,
+            ld: g.Cog,
+            batchStride: K * g.Cog,
+          },
+        );
+        const dwv = dw._view([g.G, K, g.Cog], [g.Cog * K, 1, K], 0);
+        kCopy(dwv, dwT);
+        dwv.dispose();
+        dwT.dispose();
+      } else {
+        kGemm(
+          g.G,
+          g.Cog,
+          K,
+          NL,
+          { ...gpOp, trans: false },
+          { ...colsOp, trans: true },
+          {
+            t: dw,
+            ld: K,
+            batchStride: g.Cog * K,
+          },
+        );
+      }
       cols.dispose();
     }
   }
