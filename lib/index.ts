@@ -70,6 +70,8 @@ export {
   std,
 } from './ops/reduce';
 export { matmul, mm, bmm } from './ops/linalg';
+export { conv1d, conv2d } from './ops/conv';
+export type { Conv1dOptions, Conv2dOptions } from './ops/conv';
 export { cat, stack } from './ops/join';
 export {
   reshape,

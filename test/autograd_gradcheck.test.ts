@@ -194,6 +194,20 @@ const CASES: Record<OpName, () => void> = {
     check((x, w, b) => linear(x, w, b), [leaf([2, 3, 4], 'x'), leaf([5, 4], 'w'), leaf([5], 'b')]);
     check((x, w) => linear(x, w), [leaf([3, 4], 'y'), leaf([2, 4], 'v')]);
   },
+  conv2d: () => {
+    const o = {
+      stride: [2, 1] as [number, number],
+      padding: [1, 2] as [number, number],
+      dilation: [1, 2] as [number, number],
+      groups: 2,
+    };
+    check((x, w, b) => nt.conv2d(x, w, b, o), [leaf([2, 4, 5, 4], 'x'), leaf([4, 2, 3, 2], 'w'), leaf([4], 'b')]);
+    check((x, w) => nt.conv2d(x, w, null, { padding: 'same' }), [leaf([1, 2, 4, 5], 'y'), leaf([3, 2, 2, 3], 'v')]);
+    check(
+      (x, w, b) => nt.conv1d(x, w, b, { stride: 2, padding: 1 }),
+      [leaf([2, 3, 7], 'z'), leaf([2, 3, 3], 'u'), leaf([2], 'c')],
+    );
+  },
   indexSelect: () => {
     const idx = nt.tensor([2, 0, 2, 1]);
     check((x) => x.indexSelect(0, idx), [leaf([3, 4], 'x')]);

@@ -10,6 +10,7 @@ import { alongLastDim } from '../ops/activation';
 import { indexAddInto, scatterAddInto } from '../ops/index_ops';
 import { kBinary, kCopy, kFill, kSoftmaxBackward } from '../kernels/launch';
 import { matmul } from '../ops/linalg';
+import { conv2dBackward } from '../ops/conv';
 import { to } from '../ops/convert';
 import * as views from '../ops/views';
 import { type Tensor, emptyTensor as empty } from '../tensor/tensor';
@@ -166,6 +167,7 @@ export const derivatives: DerivativeTable = {
   indexSelect: ({ inShape, dim, index }, g) => [indexAddInto(inShape, dim, index, g)],
   gather: ({ inShape, dim, index }, g) => [scatterAddInto(inShape, dim, index, g)],
   scatterAdd: ({ dim, index }, g, needs) => [needs[0] ? g : null, needs[1] ? g.gather(dim, index) : null],
+  conv2d: ({ x, w, geometry }, g, needs) => conv2dBackward(x, w, geometry, g, needs),
   crossEntropy: ({ dlogits, scale, perRow }, g) => {
     if (perRow) return [ew.mul(dlogits, views.unsqueeze(ew.mul(g, scale), 1))];
     return [ew.mul(dlogits, ew.mul(g, scale))];

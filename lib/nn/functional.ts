@@ -17,6 +17,10 @@ export { leakyRelu, softmax, logSoftmax } from '../ops/activation';
 export { relu, sigmoid, silu, softplus, tanh } from '../ops/unary.gen';
 export { linear } from '../ops/linalg';
 export { oneHot } from '../ops/index_ops';
+export { conv1d, conv2d } from '../ops/conv';
+export type { Conv1dOptions, Conv2dOptions } from '../ops/conv';
+export { pad } from '../ops/pad';
+export type { PadMode } from '../ops/pad';
 export { crossEntropy, nllLoss, mseLoss } from './loss_functions';
 export type { Reduction, CrossEntropyOptions, NLLLossOptions, MSELossOptions } from './loss_functions';
 

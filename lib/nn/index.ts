@@ -10,6 +10,8 @@ export { Linear, Identity } from './linear';
 export type { LinearOptions } from './linear';
 export { ReLU, Sigmoid, Tanh, GELU, SiLU, Softplus, LeakyReLU, Softmax, LogSoftmax } from './activation';
 export { Dropout, Flatten } from './dropout';
+export { Conv1d, Conv2d } from './conv';
+export type { Conv1dModuleOptions, Conv2dModuleOptions, PaddingMode } from './conv';
 export { MSELoss, CrossEntropyLoss, NLLLoss } from './loss';
 export type { Reduction, CrossEntropyOptions, NLLLossOptions, MSELossOptions } from './loss_functions';
 export * as functional from './functional';
