@@ -10,7 +10,7 @@
 import { BinaryOp } from '../../bindings/codes.gen';
 import { record } from './record';
 import { ArgumentError, DTypeError, ShapeError } from '../errors';
-import { isFloatingDType, promoteTypes } from '../tensor/dtype';
+import { isFloatingDType } from '../tensor/dtype';
 import { formatShape } from '../tensor/shape';
 import { type Tensor, emptyTensor as empty } from '../tensor/tensor';
 import { cast } from './convert';
@@ -112,14 +112,20 @@ function prepare(
   checkTensor(op, x);
   checkTensor(op, weight, 'weight');
   sameDevice(op, x, weight);
-  let dt = promoteTypes(x.dtype, weight.dtype);
+  // One floating dtype for all operands, as PyTorch (see linalg's floatOperands).
+  const dt = weight.dtype;
+  const given = [x, weight, ...(bias ? [bias] : [])];
   if (bias !== undefined && bias !== null) {
     checkTensor(op, bias, 'bias');
     sameDevice(op, x, bias);
-    dt = promoteTypes(dt, bias.dtype);
   }
-  if (!isFloatingDType(dt))
-    throw new DTypeError(op, `expected floating point input and weight, got ${x.dtype} and ${weight.dtype}`);
+  if (!isFloatingDType(dt) || given.some((t) => t.dtype !== dt)) {
+    const fix = dt === 'float64' ? '.double()' : '.float()';
+    throw new DTypeError(
+      op,
+      `expected input, weight${bias ? ' and bias' : ''} of the same floating dtype, got ${given.map((t) => t.dtype).join(', ')}; convert with ${fix}`,
+    );
+  }
   const rank = spatial + 2;
   if (x.ndim !== rank)
     throw new ShapeError(op, `input must be ${rank}-D (batched) or ${rank - 1}-D, got ${formatShape(x.shape)}`);
