@@ -8,7 +8,7 @@ import './autograd/tensor_methods';
 export { Tensor } from './tensor/tensor';
 export type { TensorOrScalar, NestedArray } from './tensor/tensor';
 export type { DType, Device, DeviceLike, TypedArrayFor } from './tensor/dtype';
-export type { TensorOptions, TensorData } from './tensor/creation';
+export type { TensorOptions, TensorData, SizeArgs } from './tensor/creation';
 export {
   tensor,
   empty,
@@ -69,6 +69,7 @@ export {
   variance as var,
   std,
 } from './ops/reduce';
+export type { ValuesIndices } from './ops/reduce';
 export { matmul, mm, bmm } from './ops/linalg';
 export { conv1d, conv2d } from './ops/conv';
 export type { Conv1dOptions, Conv2dOptions } from './ops/conv';

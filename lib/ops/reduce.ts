@@ -106,26 +106,46 @@ export const argmax = (x: Tensor, dim?: number, keepdim = false): Tensor =>
 export const argmin = (x: Tensor, dim?: number, keepdim = false): Tensor =>
   argExtreme('argmin', ReduceOp.ArgMin, x, dim, keepdim);
 
+/**
+ * torch.return_types.max/min: the named fields, and destructurable as
+ * `const [values, indices] = nt.max(x, 1)`, as in PyTorch.
+ */
+export interface ValuesIndices extends Iterable<Tensor> {
+  readonly values: Tensor;
+  readonly indices: Tensor;
+}
+
+function valuesIndices(values: Tensor, indices: Tensor): ValuesIndices {
+  return {
+    values,
+    indices,
+    *[Symbol.iterator]() {
+      yield values;
+      yield indices;
+    },
+  };
+}
+
 /** torch.max: the largest element, or `{ values, indices }` along `dim`. */
 export function max(x: Tensor): Tensor;
-export function max(x: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
-export function max(x: Tensor, dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+export function max(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
+export function max(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
   return dim === undefined ? amax(x) : maxDim(x, dim, keepdim);
 }
 
 /** torch.min: the smallest element, or `{ values, indices }` along `dim`. */
 export function min(x: Tensor): Tensor;
-export function min(x: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
-export function min(x: Tensor, dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+export function min(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
+export function min(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
   return dim === undefined ? amin(x) : minDim(x, dim, keepdim);
 }
 
-export function maxDim(x: Tensor, dim: number, keepdim = false): { values: Tensor; indices: Tensor } {
-  return { values: amax(x, dim, keepdim), indices: argmax(x, dim, keepdim) };
+export function maxDim(x: Tensor, dim: number, keepdim = false): ValuesIndices {
+  return valuesIndices(amax(x, dim, keepdim), argmax(x, dim, keepdim));
 }
 
-export function minDim(x: Tensor, dim: number, keepdim = false): { values: Tensor; indices: Tensor } {
-  return { values: amin(x, dim, keepdim), indices: argmin(x, dim, keepdim) };
+export function minDim(x: Tensor, dim: number, keepdim = false): ValuesIndices {
+  return valuesIndices(amin(x, dim, keepdim), argmin(x, dim, keepdim));
 }
 
 /** Variance over dims (correction 1 = Bessel's, as PyTorch); also exported as nt.var. */

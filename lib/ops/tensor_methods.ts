@@ -32,6 +32,10 @@ declare module '../tensor/tensor' {
     itemAsync(): Promise<number>;
     /** data() without blocking: resolves once the kernels producing this tensor have run. */
     dataAsync(): Promise<TypedArrayFor[DType]>;
+    /** The number of dims, as torch's `t.dim()` (also the `ndim` property). */
+    dim(): number;
+    /** toArray(), under PyTorch's name. */
+    tolist(): NestedArray<number | boolean>;
     /** toArray() without blocking: resolves once the kernels producing this tensor have run. */
     toArrayAsync(): Promise<NestedArray<number | boolean>>;
     /** PyTorch-style repr: `tensor([1.0000, 2.0000])`. */
@@ -104,9 +108,9 @@ declare module '../tensor/tensor' {
     amin(dim?: number | number[], keepdim?: boolean): Tensor;
     /** Max of all elements, or `{values, indices}` along `dim`. */
     max(): Tensor;
-    max(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+    max(dim: number, keepdim?: boolean): red.ValuesIndices;
     min(): Tensor;
-    min(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+    min(dim: number, keepdim?: boolean): red.ValuesIndices;
     argmax(dim?: number, keepdim?: boolean): Tensor;
     argmin(dim?: number, keepdim?: boolean): Tensor;
     var(dim?: number | number[], options?: { correction?: number; keepdim?: boolean }): Tensor;
@@ -139,11 +143,11 @@ declare module '../tensor/tensor' {
   }
 }
 
-function maxMethod(this: Tensor, dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+function maxMethod(this: Tensor, dim?: number, keepdim = false): Tensor | red.ValuesIndices {
   return dim === undefined ? red.amax(this) : red.maxDim(this, dim, keepdim);
 }
 
-function minMethod(this: Tensor, dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+function minMethod(this: Tensor, dim?: number, keepdim = false): Tensor | red.ValuesIndices {
   return dim === undefined ? red.amin(this) : red.minDim(this, dim, keepdim);
 }
 
@@ -160,6 +164,13 @@ defineTensorMethods({
   },
   itemAsync(): Promise<number> {
     return convert.itemAsync(this);
+  },
+  dim(): number {
+    this._check('dim');
+    return this.ndim;
+  },
+  tolist(): NestedArray<number | boolean> {
+    return convert.toArray(this);
   },
   dataAsync(): Promise<TypedArrayFor[DType]> {
     return convert.dataAsync(this);

@@ -136,8 +136,32 @@ function shapeOf(op: string, shape: Shape | number): number[] {
   return checkShape(op, typeof shape === 'number' ? [shape] : shape);
 }
 
+/**
+ * The arguments of zeros/ones/empty/rand/randn: a shape (array or number) and
+ * options, or the sizes spread out as in PyTorch (`nt.zeros(3, 4)`,
+ * `nt.zeros(3, 4, { dtype })`).
+ */
+export type SizeArgs = [shape: Shape | number, options?: TensorOptions] | [...sizes: number[], options: TensorOptions];
+
+function sizeArgs(op: string, args: readonly unknown[]): { shape: Shape | number; options?: TensorOptions } {
+  if (args.length < 2 || typeof args[1] !== 'number') {
+    return { shape: args[0] as Shape | number, options: args[1] as TensorOptions | undefined };
+  }
+  const last = args[args.length - 1];
+  const hasOptions = typeof last === 'object' && last !== null && !Array.isArray(last);
+  const sizes = hasOptions ? args.slice(0, -1) : args;
+  const bad = sizes.findIndex((v) => typeof v !== 'number');
+  if (bad >= 0)
+    throw new ArgumentError(
+      op,
+      `sizes spread out must all be numbers (options last), got ${typeof sizes[bad]} at ${bad}`,
+    );
+  return { shape: sizes as number[], options: hasOptions ? (last as TensorOptions) : undefined };
+}
+
 /** Uninitialised tensor (contents unspecified). */
-export function empty(shape: Shape | number, options?: TensorOptions): Tensor {
+export function empty(...args: SizeArgs): Tensor {
+  const { shape, options } = sizeArgs('empty', args);
   const { dtype, device } = resolve('empty', options);
   return finish(emptyRaw(shapeOf('empty', shape), dtype, device), options);
 }
@@ -156,8 +180,14 @@ export function full(shape: Shape | number, value: number, options?: TensorOptio
   return fullAs('full', shape, value, options);
 }
 
-export const zeros = (shape: Shape | number, options?: TensorOptions): Tensor => fullAs('zeros', shape, 0, options);
-export const ones = (shape: Shape | number, options?: TensorOptions): Tensor => fullAs('ones', shape, 1, options);
+export function zeros(...args: SizeArgs): Tensor {
+  const { shape, options } = sizeArgs('zeros', args);
+  return fullAs('zeros', shape, 0, options);
+}
+export function ones(...args: SizeArgs): Tensor {
+  const { shape, options } = sizeArgs('ones', args);
+  return fullAs('ones', shape, 1, options);
+}
 
 function likeOptions(t: Tensor, options?: TensorOptions): TensorOptions {
   if (!(t instanceof Tensor)) throw new ArgumentError('like', 'expected a Tensor');
@@ -260,11 +290,15 @@ export function randperm(n: number, options?: TensorOptions): Tensor {
 }
 
 /** Uniform samples in [0, 1). */
-export const rand = (shape: Shape | number, o?: TensorOptions): Tensor =>
-  random('rand', shape, RandomKind.Uniform, 0, 1, o, 'float32');
+export function rand(...args: SizeArgs): Tensor {
+  const { shape, options } = sizeArgs('rand', args);
+  return random('rand', shape, RandomKind.Uniform, 0, 1, options, 'float32');
+}
 /** Standard normal samples. */
-export const randn = (shape: Shape | number, o?: TensorOptions): Tensor =>
-  random('randn', shape, RandomKind.Normal, 0, 1, o, 'float32');
+export function randn(...args: SizeArgs): Tensor {
+  const { shape, options } = sizeArgs('randn', args);
+  return random('randn', shape, RandomKind.Normal, 0, 1, options, 'float32');
+}
 /** Integers uniform in [low, high). */
 export function randint(low: number, high: number, shape: Shape | number, o?: TensorOptions): Tensor {
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
