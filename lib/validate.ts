@@ -20,9 +20,43 @@ export function formatShape(s: readonly number[]): string {
 }
 
 /** A plain options bag: undefined means {}; null, arrays, functions and primitives are refused. */
-export function checkOptions<O extends object>(op: string, options: O | undefined, name = 'options'): Partial<O> {
+export function checkOptions<O extends object>(
+  op: string,
+  options: O | undefined,
+  known?: readonly string[],
+  name = 'options',
+): Partial<O> {
   if (options === undefined) return {};
-  return checkObject(op, name, options) as Partial<O>;
+  const o = checkObject(op, name, options) as Partial<O>;
+  if (known) rejectUnknownKeys(op, o, known);
+  return o;
+}
+
+/**
+ * The keys of an options type, checked complete by the compiler:
+ * `optionKeys<LinearOptions>({ bias: true, dtype: true, device: true })`.
+ */
+export function optionKeys<O extends object>(keys: Record<keyof O, true>): readonly string[] {
+  return Object.keys(keys);
+}
+
+const camelCase = (key: string): string => key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+
+/**
+ * Throws an ArgumentError for a key of `given` that is not `known`: an unknown
+ * option must not be ignored silently (a misspelt `weight_decay` would train
+ * without weight decay). Names the snake_case key's camelCase spelling.
+ */
+export function rejectUnknownKeys(op: string, given: object, known: readonly string[], what = 'option'): void {
+  for (const key of Object.keys(given)) {
+    if (known.includes(key)) continue;
+    const camel = camelCase(key);
+    const hint = camel !== key && known.includes(camel) ? `; options are camelCase: use '${camel}'` : '';
+    throw new ArgumentError(
+      op,
+      `unknown ${what} '${key}' (known: ${known.map((k) => `'${k}'`).join(', ') || 'none'})${hint}`,
+    );
+  }
 }
 
 /** A non-null, non-array object (a state dict, a param group, ...). */

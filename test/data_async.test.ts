@@ -164,7 +164,7 @@ describe('DataLoader: for await', () => {
     expect(make({ prefetch: 1.5 })).toThrow(nt.ArgumentError);
     expect(make({ prefetch: '2' })).toThrow(nt.ArgumentError);
     expect(make({ prefetchFactor: 2 })).toThrow(nt.ArgumentError);
-    expect(make({ prefetchFactor: 2 })).toThrow(/unknown option "prefetchFactor"/);
+    expect(make({ prefetchFactor: 2 })).toThrow(/DataLoader: unknown option 'prefetchFactor' \(known: 'batchSize'/);
     expect(make({ batch_size: 2 })).toThrow(nt.ArgumentError);
     expect(new nt.data.DataLoader(ds, { prefetch: 0 }).prefetch).toBe(0);
     expect(new nt.data.DataLoader(ds).prefetch).toBe(2);

@@ -53,3 +53,36 @@ describe('PyTorch habits', () => {
     expect(() => x.dim()).toThrow(nt.DisposedTensorError);
   });
 });
+
+describe('unknown option keys are errors, not silently ignored', () => {
+  const x = nt.randn([4, 3]);
+  const t = nt.tensor([0, 1, 2, 1], { dtype: 'int64' });
+  const p = (): nt.Tensor => nt.zeros([2], { requiresGrad: true });
+
+  test.each([
+    ['crossEntropy', () => nt.nn.functional.crossEntropy(x, t, { label_smoothing: 0.3 } as never), /'labelSmoothing'/],
+    ['CrossEntropyLoss', () => new nt.nn.CrossEntropyLoss({ weights: 1 } as never), /unknown option 'weights'/],
+    ['nllLoss', () => nt.nn.functional.nllLoss(x, t, { ignore_index: 1 } as never), /'ignoreIndex'/],
+    ['mseLoss', () => nt.nn.functional.mseLoss(x, x, { reduce: false } as never), /unknown option 'reduce'/],
+    ['SGD', () => new nt.optim.SGD([p()], { lr: 0.1, weight_decay: 0.5 } as never), /'weightDecay'/],
+    ['Adam', () => new nt.optim.Adam([p()], { beta1: 0.9 } as never), /unknown option 'beta1'.*'betas'/],
+    ['RMSprop', () => new nt.optim.RMSprop([p()], { decay: 0.9 } as never), /unknown option 'decay'/],
+    [
+      'a param group',
+      () => new nt.optim.SGD([{ params: [p()], learning_rate: 1 } as never], { lr: 0.1 }),
+      /unknown param group option 'learning_rate'/,
+    ],
+    ['Linear', () => new nt.nn.Linear(2, 2, { bais: false } as never), /unknown option 'bais'/],
+    ['Conv2d', () => new nt.nn.Conv2d(1, 1, 3, { padding_mode: 'zeros' } as never), /'paddingMode'/],
+    ['kaimingUniform_', () => nt.nn.init.kaimingUniform_(nt.zeros([2, 2]), { fan: 'in' } as never), /'fan'/],
+    ['var', () => x.var(0, { unbiased: false } as never), /unknown option 'unbiased'/],
+    ['gradcheck', () => nt.autograd.gradcheck((a: nt.Tensor) => a, [x.double()], { tol: 1 } as never), /'tol'/],
+  ] as [string, () => unknown, RegExp][])('%s', (_name, fn, msg) => {
+    expectError(fn, nt.ArgumentError, msg);
+  });
+
+  test('known options still work', () => {
+    expect(nt.nn.functional.crossEntropy(x, t, { labelSmoothing: 0.1, reduction: 'sum' }).ndim).toBe(0);
+    expect(new nt.optim.SGD([p()], { lr: 0.1, weightDecay: 0.5 }).defaults.weightDecay).toBe(0.5);
+  });
+});

@@ -4,7 +4,7 @@
 import { NodetorchError, ArgumentError } from '../errors';
 import { tensor } from '../tensor/creation';
 import { Tensor } from '../tensor/tensor';
-import { checkBool, checkFunction, checkOptions, checkRange, showValue } from '../validate';
+import { checkBool, checkFunction, checkOptions, checkRange, optionKeys, showValue } from '../validate';
 import { noGrad } from '../ops/grad_mode';
 import './tensor_methods'; // backward() and the op methods
 
@@ -15,6 +15,8 @@ export interface GradcheckOptions {
   /** Throw a NodetorchError describing the worst mismatch (default), or return false. */
   raiseException?: boolean;
 }
+
+const GRADCHECK_KEYS = optionKeys<GradcheckOptions>({ eps: true, atol: true, rtol: true, raiseException: true });
 
 function dot(a: Tensor, b: Float64Array): number {
   const d = a.double().data() as Float64Array;
@@ -35,7 +37,7 @@ export function gradcheck(
   const op = 'gradcheck';
   checkFunction(op, 'fn', fn);
   if (!Array.isArray(inputs)) throw new ArgumentError(op, `inputs an array of tensors, got ${showValue(inputs)}`);
-  const o = checkOptions(op, options);
+  const o = checkOptions(op, options, GRADCHECK_KEYS);
   const eps = o.eps === undefined ? 1e-6 : checkRange(op, 'eps', o.eps, Number.MIN_VALUE);
   const atol = o.atol === undefined ? 1e-5 : checkRange(op, 'atol', o.atol, 0);
   const rtol = o.rtol === undefined ? 1e-3 : checkRange(op, 'rtol', o.rtol, 0);

@@ -104,14 +104,7 @@ export class DataLoader<T = Tensor[], B = Collated<T>> implements Iterable<B>, A
         `a dataset with an integer length (< 2^32) and get(i), or an IterableDataset, got ${showValue(dataset)}`,
       );
     }
-    const o = checkOptions(op, options);
-    for (const key of Object.keys(o)) {
-      if (!OPTION_NAMES.has(key))
-        throw new ArgumentError(
-          op,
-          `options among ${[...OPTION_NAMES].join(', ')}, got unknown option ${JSON.stringify(key)}`,
-        );
-    }
+    const o = checkOptions(op, options, [...OPTION_NAMES]);
     this.dataset = dataset;
     this.batchSize = checkPositiveInt(op, 'batchSize', o.batchSize ?? 1);
     this.shuffle = checkBool(op, 'shuffle', o.shuffle ?? false);

@@ -9,7 +9,7 @@ import { cast } from '../ops/convert';
 import { tensor } from '../tensor/creation';
 import { keep } from '../tensor/scope';
 import { type Tensor, tensorFromTypedArray } from '../tensor/tensor';
-import { checkBool, checkIndex, checkOptions, checkString, showValue } from '../validate';
+import { checkBool, checkIndex, checkOptions, checkString, optionKeys, showValue } from '../validate';
 import { type Dataset, TensorDataset } from './dataset';
 import { type MnistFileNames, type MnistSplit, loadMnistSplit, loadMnistSplitAsync } from './idx';
 import '../ops/tensor_methods'; // this module calls Tensor methods
@@ -42,17 +42,19 @@ function mnistDataDir(): string {
   }
 }
 
+const MNIST_KEYS = optionKeys<MnistOptions>({ root: true, train: true, fileNames: true });
+
 /** Accepts `(root, options)` (as torchvision) or `(options)`. */
 function resolveArgs(
   rootOrOptions: string | MnistOptions | undefined,
   options: MnistOptions | undefined,
 ): MnistOptions {
-  if (typeof rootOrOptions === 'string') return { ...checkOptions('MNIST', options), root: rootOrOptions };
-  if (rootOrOptions === undefined) return checkOptions('MNIST', options);
+  if (typeof rootOrOptions === 'string') return { ...checkOptions('MNIST', options, MNIST_KEYS), root: rootOrOptions };
+  if (rootOrOptions === undefined) return checkOptions('MNIST', options, MNIST_KEYS);
   if (typeof rootOrOptions !== 'object' || rootOrOptions === null || Array.isArray(rootOrOptions)) {
     throw new ArgumentError('MNIST', `a root folder or options, got ${showValue(rootOrOptions)}`);
   }
-  return rootOrOptions;
+  return checkOptions('MNIST', rootOrOptions, MNIST_KEYS);
 }
 
 // A split read by `load` (async) for the constructor it calls next: the
@@ -98,7 +100,7 @@ abstract class MnistLike implements Dataset<[Tensor, Tensor]> {
   /** The whole split as float32 images and int64 labels, converted with tensor ops once. */
   toTensorDataset(options: ToTensorDatasetOptions = {}): TensorDataset {
     const op = `${this.constructor.name}.toTensorDataset`;
-    const o = checkOptions(op, options);
+    const o = checkOptions(op, options, optionKeys<ToTensorDatasetOptions>({ flatten: true, normalize: true }));
     const flatten = checkBool(op, 'flatten', o.flatten ?? true);
     const normalize = checkBool(op, 'normalize', o.normalize ?? true);
     const n = this.length;

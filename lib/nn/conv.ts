@@ -9,7 +9,7 @@ import { pad } from '../ops/pad';
 import { empty } from '../tensor/creation';
 import type { DeviceLike, DType } from '../tensor/dtype';
 import type { Tensor } from '../tensor/tensor';
-import { checkBool, checkInteger, checkOptions, showValue } from '../validate';
+import { checkBool, checkInteger, checkOptions, optionKeys, showValue } from '../validate';
 import { kaimingUniform_, uniform_ } from './init';
 import { Module } from './module';
 import { Parameter } from './parameter';
@@ -28,6 +28,17 @@ interface ConvOptions<S> {
   device?: DeviceLike;
   dtype?: DType;
 }
+
+const CONV_KEYS = optionKeys<ConvOptions<unknown>>({
+  stride: true,
+  padding: true,
+  dilation: true,
+  groups: true,
+  bias: true,
+  paddingMode: true,
+  device: true,
+  dtype: true,
+});
 
 export type Conv2dModuleOptions = ConvOptions<ConvSize2>;
 export type Conv1dModuleOptions = ConvOptions<number | readonly [number]>;
@@ -66,7 +77,7 @@ abstract class ConvNd extends Module {
     this.inChannels = checkInteger(op, 'inChannels', inChannels, 1);
     this.outChannels = checkInteger(op, 'outChannels', outChannels, 1);
     this.kernelSize = tuple(op, 'kernelSize', kernelSize, n, 1);
-    const o = checkOptions(op, options);
+    const o = checkOptions(op, options, CONV_KEYS);
     this.stride = tuple(op, 'stride', o.stride ?? 1, n, 1);
     this.dilation = tuple(op, 'dilation', o.dilation ?? 1, n, 1);
     this.groups = checkInteger(op, 'groups', o.groups ?? 1, 1);

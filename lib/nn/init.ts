@@ -5,7 +5,7 @@ import { ArgumentError, ShapeError } from '../errors';
 import { checkTensor } from '../ops/elementwise';
 import { formatShape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
-import { checkNumber, checkOptions, showValue } from '../validate';
+import { checkNumber, checkOptions, optionKeys, showValue } from '../validate';
 import '../ops/tensor_methods'; // this module calls Tensor methods
 
 /** Nonlinearities known to calculateGain (PyTorch's names; 'leakyRelu' is accepted too). */
@@ -122,7 +122,7 @@ export function xavierNormal_(t: Tensor, gain = 1): Tensor {
 }
 
 function kaimingStd(op: string, t: Tensor, options: KaimingOptions): number | null {
-  const o = checkOptions(op, options);
+  const o = checkOptions(op, options, optionKeys<KaimingOptions>({ a: true, mode: true, nonlinearity: true }));
   const fan = fanFor(op, t, o.mode ?? 'fanIn');
   // PyTorch warns and leaves a zero-element tensor untouched.
   if (fan === 0 || t.numel === 0) return null;

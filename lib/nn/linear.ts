@@ -5,7 +5,7 @@ import { linear } from '../ops/linalg';
 import { empty } from '../tensor/creation';
 import type { DeviceLike, DType } from '../tensor/dtype';
 import type { Tensor } from '../tensor/tensor';
-import { checkBool, checkInteger, checkOptions } from '../validate';
+import { checkBool, checkInteger, checkOptions, optionKeys } from '../validate';
 import { kaimingUniform_, uniform_ } from './init';
 import { Module } from './module';
 import { Parameter } from './parameter';
@@ -28,7 +28,7 @@ export class Linear extends Module {
     super();
     this.inFeatures = checkInteger('Linear', 'inFeatures', inFeatures, 0);
     this.outFeatures = checkInteger('Linear', 'outFeatures', outFeatures, 0);
-    const o = checkOptions('Linear', options);
+    const o = checkOptions('Linear', options, optionKeys<LinearOptions>({ bias: true, device: true, dtype: true }));
     const bias = checkBool('Linear', 'bias', o.bias ?? true);
     const opts = { device: o.device, dtype: o.dtype };
     this.weight = Parameter(empty([outFeatures, inFeatures], opts));

@@ -9,6 +9,9 @@ import {
   checkIgnoreIndex,
   checkLabelSmoothing,
   checkReduction,
+  CROSS_ENTROPY_KEYS,
+  MSE_KEYS,
+  NLL_KEYS,
   crossEntropy,
   mseLoss,
   nllLoss,
@@ -19,7 +22,7 @@ export class MSELoss extends Module {
   readonly reduction: Reduction;
   constructor(options: MSELossOptions = {}) {
     super();
-    this.reduction = checkReduction('MSELoss', checkOptions('MSELoss', options).reduction);
+    this.reduction = checkReduction('MSELoss', checkOptions('MSELoss', options, MSE_KEYS).reduction);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return mseLoss(input, target, { reduction: this.reduction });
@@ -35,7 +38,7 @@ export class CrossEntropyLoss extends Module {
   readonly labelSmoothing: number;
   constructor(options: CrossEntropyOptions = {}) {
     super();
-    const o = checkOptions('CrossEntropyLoss', options);
+    const o = checkOptions('CrossEntropyLoss', options, CROSS_ENTROPY_KEYS);
     this.reduction = checkReduction('CrossEntropyLoss', o.reduction);
     this.ignoreIndex = checkIgnoreIndex('CrossEntropyLoss', o.ignoreIndex);
     this.labelSmoothing = checkLabelSmoothing('CrossEntropyLoss', o.labelSmoothing);
@@ -57,7 +60,7 @@ export class NLLLoss extends Module {
   readonly ignoreIndex: number;
   constructor(options: NLLLossOptions = {}) {
     super();
-    const o = checkOptions('NLLLoss', options);
+    const o = checkOptions('NLLLoss', options, NLL_KEYS);
     this.reduction = checkReduction('NLLLoss', o.reduction);
     this.ignoreIndex = checkIgnoreIndex('NLLLoss', o.ignoreIndex);
   }

@@ -17,7 +17,7 @@ import { contiguous, permute, reshape, squeeze, unsqueeze } from '../ops/views';
 import { isFloatingDType } from '../tensor/dtype';
 import { formatShape } from '../tensor/shape';
 import { type Tensor, emptyTensor as empty } from '../tensor/tensor';
-import { checkClosedRange, checkOptions, showValue } from '../validate';
+import { checkClosedRange, checkOptions, optionKeys, showValue } from '../validate';
 import '../ops/tensor_methods'; // this module calls Tensor methods
 
 /** How per-element losses are combined. */
@@ -35,6 +35,14 @@ export interface NLLLossOptions {
   reduction?: Reduction;
   ignoreIndex?: number;
 }
+
+export const CROSS_ENTROPY_KEYS = optionKeys<CrossEntropyOptions>({
+  reduction: true,
+  ignoreIndex: true,
+  labelSmoothing: true,
+});
+export const NLL_KEYS = optionKeys<NLLLossOptions>({ reduction: true, ignoreIndex: true });
+export const MSE_KEYS = optionKeys<MSELossOptions>({ reduction: true });
 
 export interface MSELossOptions {
   reduction?: Reduction;
@@ -126,7 +134,7 @@ function inverseValidCount(t: Tensor, ignoreIndex: number, dtype: Tensor['dtype'
 export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
   const op = 'cross_entropy';
   checkInputs(op, input, target);
-  const o = checkOptions(op, options);
+  const o = checkOptions(op, options, CROSS_ENTROPY_KEYS);
   const reduction = checkReduction(op, o.reduction);
   const ignoreIndex = checkIgnoreIndex(op, o.ignoreIndex);
   const ls = checkLabelSmoothing(op, o.labelSmoothing);
@@ -178,7 +186,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions =
   const op = 'nll_loss';
   checkInputs(op, input, target);
   checkClassTarget(op, target);
-  const o = checkOptions(op, options);
+  const o = checkOptions(op, options, NLL_KEYS);
   const reduction = checkReduction(op, o.reduction);
   const ignoreIndex = checkIgnoreIndex(op, o.ignoreIndex);
   const { x, t, outShape } = classesLast(op, input, target);
@@ -200,7 +208,7 @@ export function mseLoss(input: Tensor, target: Tensor, options: MSELossOptions =
   const op = 'mse_loss';
   checkTensor(op, input);
   checkTensor(op, target, 'target');
-  const reduction = checkReduction(op, checkOptions(op, options).reduction);
+  const reduction = checkReduction(op, checkOptions(op, options, MSE_KEYS).reduction);
   if (input.ndim !== target.ndim || input.shape.some((s, i) => s !== target.shape[i])) {
     throw new ShapeError(
       op,

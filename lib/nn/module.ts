@@ -236,7 +236,11 @@ export abstract class Module {
 
   /** Drops (setToNone, the default; the old grads are disposed) or zeroes every parameter's grad. */
   zeroGrad(options: { setToNone?: boolean } = {}): void {
-    const setToNone = checkBool('zeroGrad', 'setToNone', checkOptions('zeroGrad', options).setToNone ?? true);
+    const setToNone = checkBool(
+      'zeroGrad',
+      'setToNone',
+      checkOptions('zeroGrad', options, ['setToNone']).setToNone ?? true,
+    );
     for (const p of this.parameters()) {
       const g = p.grad;
       if (!g) continue;

@@ -17,7 +17,7 @@ import { cast } from './convert';
 import { checkTensor } from './elementwise';
 import { kBinary, kCopy, kFill, kGemm, kReduce, ReduceOp, sameDevice } from '../kernels/launch';
 import { squeeze, unsqueeze } from './views';
-import { showValue } from '../validate';
+import { checkOptions, optionKeys, showValue } from '../validate';
 
 declare module './op_contexts' {
   interface OpContexts {
@@ -90,14 +90,10 @@ function sizeTuple(op: string, name: string, v: unknown, n: number, min: number)
   throw new ArgumentError(op, `${name} must be a number or an array of ${n} numbers, got ${showValue(v)}`);
 }
 
-function checkOptionsBag(op: string, options: unknown): Record<string, unknown> {
-  if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options))
-    throw new ArgumentError(
-      op,
-      `options must be an object, got ${Array.isArray(options) ? 'an array' : showValue(options)}`,
-    );
-  return options as Record<string, unknown>;
+const CONV_OPTION_KEYS = optionKeys<Conv2dOptions>({ stride: true, padding: true, dilation: true, groups: true });
+
+function checkOptionsBag(op: string, options: Conv2dOptions | Conv1dOptions | undefined): Record<string, unknown> {
+  return checkOptions(op, options, CONV_OPTION_KEYS) as Record<string, unknown>;
 }
 
 /** Checks the arguments, casts to a common float dtype and works out the geometry. */

@@ -151,6 +151,8 @@ function minMethod(this: Tensor, dim?: number, keepdim = false): Tensor | red.Va
   return dim === undefined ? red.amin(this) : red.minDim(this, dim, keepdim);
 }
 
+const VAR_KEYS = ['correction', 'keepdim'];
+
 defineTensorMethods({
   // ---- data out -----------------------------------------------------------
   item(): number {
@@ -354,11 +356,11 @@ defineTensorMethods({
     return red.argmin(this, dim, keepdim);
   },
   var(dim?: number | number[], options: { correction?: number; keepdim?: boolean } = {}): Tensor {
-    const o = checkOptions('var', options);
+    const o = checkOptions('var', options, VAR_KEYS);
     return red.variance(this, dim, o.correction ?? 1, o.keepdim ?? false);
   },
   std(dim?: number | number[], options: { correction?: number; keepdim?: boolean } = {}): Tensor {
-    const o = checkOptions('std', options);
+    const o = checkOptions('std', options, VAR_KEYS);
     return red.std(this, dim, o.correction ?? 1, o.keepdim ?? false);
   },
   logsumexp(dim: number | number[], keepdim = false): Tensor {

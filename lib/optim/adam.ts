@@ -39,18 +39,23 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
     decoupled: boolean,
   ) {
     const options = checkOptions(name, opts);
-    super(name, params, {
-      lr: options.lr ?? 1e-3,
-      // Copied only when it is a pair; anything else reaches checkGroup as given and is refused there.
-      betas:
-        Array.isArray(options.betas) && options.betas.length === 2
-          ? [options.betas[0], options.betas[1]]
-          : (options.betas ?? [0.9, 0.999]),
-      eps: options.eps ?? 1e-8,
-      weightDecay: options.weightDecay ?? weightDecay,
-      amsgrad: options.amsgrad ?? false,
-      maximize: options.maximize ?? false,
-    });
+    super(
+      name,
+      params,
+      {
+        lr: options.lr ?? 1e-3,
+        // Copied only when it is a pair; anything else reaches checkGroup as given and is refused there.
+        betas:
+          Array.isArray(options.betas) && options.betas.length === 2
+            ? [options.betas[0], options.betas[1]]
+            : (options.betas ?? [0.9, 0.999]),
+        eps: options.eps ?? 1e-8,
+        weightDecay: options.weightDecay ?? weightDecay,
+        amsgrad: options.amsgrad ?? false,
+        maximize: options.maximize ?? false,
+      },
+      options,
+    );
     this.decoupled = decoupled;
   }
 

@@ -14,6 +14,7 @@ import {
   checkIterable,
   checkObject,
   checkOptions,
+  rejectUnknownKeys,
   checkString,
   showValue,
 } from '../validate';
@@ -60,12 +61,14 @@ export abstract class Optimizer<O extends BaseOptions> {
   /** Name used in error messages, e.g. `Adam`. */
   protected readonly opName: string;
 
-  protected constructor(opName: string, params: ParamsInput<O>, defaults: O) {
+  /** `given`: the options the user passed, whose keys must all be options of `defaults`. */
+  protected constructor(opName: string, params: ParamsInput<O>, defaults: O, given: object) {
     // The base class has no update(): only subclasses (SGD, Adam, ...) can be built.
     if (new.target === Optimizer)
       throw new ArgumentError('Optimizer', 'a subclass such as SGD or Adam, got the abstract base class');
     this.opName = checkString('Optimizer', 'name', opName);
     this.defaults = checkObject(opName, 'defaults', defaults) as unknown as O;
+    rejectUnknownKeys(opName, given, Object.keys(defaults));
     if (params === null || typeof params !== 'object' || !(Symbol.iterator in params)) {
       throw new ArgumentError(
         opName,
@@ -110,6 +113,7 @@ export abstract class Optimizer<O extends BaseOptions> {
       if (seen.has(p)) throw new ArgumentError(op, `params[${i}]: each parameter in one group only, got one twice`);
       seen.add(p);
     });
+    rejectUnknownKeys(op, group, ['params', ...Object.keys(this.defaults)], 'param group option');
     const full = { ...group } as Record<string, unknown>;
     for (const [key, value] of Object.entries(this.defaults)) {
       if (full[key] === undefined) full[key] = copyValue(value);
@@ -128,7 +132,7 @@ export abstract class Optimizer<O extends BaseOptions> {
     const setToNone = checkBool(
       `${this.opName}.zeroGrad`,
       'setToNone',
-      checkOptions(`${this.opName}.zeroGrad`, options).setToNone ?? true,
+      checkOptions(`${this.opName}.zeroGrad`, options, ['setToNone']).setToNone ?? true,
     );
     noGrad(() => {
       for (const g of this.paramGroups) {

@@ -29,15 +29,20 @@ export interface RMSpropOptions extends BaseOptions {
 export class RMSprop extends Optimizer<RMSpropOptions> {
   constructor(params: ParamsInput<RMSpropOptions>, opts: Partial<RMSpropOptions> = {}) {
     const options = checkOptions('RMSprop', opts);
-    super('RMSprop', params, {
-      lr: options.lr ?? 1e-2,
-      alpha: options.alpha ?? 0.99,
-      eps: options.eps ?? 1e-8,
-      weightDecay: options.weightDecay ?? 0,
-      momentum: options.momentum ?? 0,
-      centered: options.centered ?? false,
-      maximize: options.maximize ?? false,
-    });
+    super(
+      'RMSprop',
+      params,
+      {
+        lr: options.lr ?? 1e-2,
+        alpha: options.alpha ?? 0.99,
+        eps: options.eps ?? 1e-8,
+        weightDecay: options.weightDecay ?? 0,
+        momentum: options.momentum ?? 0,
+        centered: options.centered ?? false,
+        maximize: options.maximize ?? false,
+      },
+      options,
+    );
   }
 
   protected override checkGroup(g: ParamGroup<RMSpropOptions>): void {

@@ -34,14 +34,19 @@ export class SGD extends Optimizer<SGDOptions> {
   constructor(params: ParamsInput<SGDOptions>, opts: Partial<SGDOptions> & { lr: number }) {
     // lr has no default (as PyTorch): a missing options object is refused like a missing lr.
     const options = checkObject('SGD', 'options', opts) as Partial<SGDOptions>;
-    super('SGD', params, {
-      lr: options.lr as number, // checked in checkGroup
-      momentum: options.momentum ?? 0,
-      dampening: options.dampening ?? 0,
-      weightDecay: options.weightDecay ?? 0,
-      nesterov: options.nesterov ?? false,
-      maximize: options.maximize ?? false,
-    });
+    super(
+      'SGD',
+      params,
+      {
+        lr: options.lr as number, // checked in checkGroup
+        momentum: options.momentum ?? 0,
+        dampening: options.dampening ?? 0,
+        weightDecay: options.weightDecay ?? 0,
+        nesterov: options.nesterov ?? false,
+        maximize: options.maximize ?? false,
+      },
+      options,
+    );
   }
 
   protected override checkGroup(g: ParamGroup<SGDOptions>): void {

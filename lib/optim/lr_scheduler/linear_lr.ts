@@ -1,6 +1,6 @@
 // LinearLR: scale the rate linearly from startFactor to endFactor over totalIters.
 //   closed form: lr = baseLr * (start + (end - start) * min(epoch, totalIters) / totalIters)
-import { checkClosedRange, checkOptions, checkPositiveInt, showValue } from '../../validate';
+import { checkClosedRange, checkOptions, checkPositiveInt, optionKeys, showValue } from '../../validate';
 import { ArgumentError } from '../../errors';
 import { LRScheduler, type SchedulableOptimizer } from './scheduler';
 
@@ -17,7 +17,11 @@ export class LinearLR extends LRScheduler {
 
   constructor(optimizer: SchedulableOptimizer, options: LinearLROptions = {}) {
     super('LinearLR', optimizer);
-    const o = checkOptions('LinearLR', options);
+    const o = checkOptions(
+      'LinearLR',
+      options,
+      optionKeys<LinearLROptions>({ startFactor: true, endFactor: true, totalIters: true }),
+    );
     const start = o.startFactor ?? 1 / 3;
     if (typeof start !== 'number' || !(start > 0 && start <= 1))
       throw new ArgumentError('LinearLR', `startFactor in (0, 1], got ${showValue(start)}`);
