@@ -1,0 +1,164 @@
+// Batch and group normalization on existing kernels. Both standardize x over
+// some dims with the fused `normalize` op (one backward formula:
+// dx = rstd * (g - mean(g) - xhat * mean(g * xhat)) over those dims), then
+// apply the per-channel affine through ordinary broadcast ops.
+import { ArgumentError, DTypeError, ShapeError } from '../errors';
+import { isFloatingDType } from '../tensor/dtype';
+import { formatShape } from '../tensor/shape';
+import type { Tensor } from '../tensor/tensor';
+import { showValue } from '../validate';
+import { add, addInPlace, checkTensor, mul, mulInPlace, sub } from './elementwise';
+import { noGrad } from './grad_mode';
+import { record } from './record';
+import { mean, variance } from './reduce';
+import { rsqrt } from './unary.gen';
+import { reshape } from './views';
+
+declare module './op_contexts' {
+  interface OpContexts {
+    /** xhat = (x - mean) * rstd over dims (keepdim stats). */
+    normalize: { xhat: Tensor; rstd: Tensor; dims: number[] };
+  }
+}
+
+/**
+ * Standardizes x over dims with biased variance: returns xhat (recorded as
+ * one op) and the detached keepdim mean and biased variance.
+ */
+export function normalize(x: Tensor, dims: number[], eps: number): { xhat: Tensor; mean: Tensor; var: Tensor } {
+  const r = noGrad(() => {
+    const mu = mean(x, dims, true);
+    const v = variance(x, dims, 0, true);
+    const rstd = rsqrt(add(v, eps));
+    const xhat = mul(sub(x, mu), rstd);
+    return { mu, v, rstd, xhat };
+  });
+  const xhat = record('normalize', r.xhat, [x], () => ({ xhat: r.xhat, rstd: r.rstd, dims }));
+  return { xhat, mean: r.mu, var: r.v };
+}
+
+/** Backward of normalize. */
+export function normalizeBackward(xhat: Tensor, rstd: Tensor, dims: number[], g: Tensor): Tensor {
+  const gm = mean(g, dims, true);
+  const gxm = mean(mul(g, xhat), dims, true);
+  return mul(sub(sub(g, gm), mul(xhat, gxm)), rstd);
+}
+
+function checkFloat(op: string, x: Tensor): void {
+  if (!isFloatingDType(x.dtype)) throw new DTypeError(op, `input must be float32 or float64, got ${x.dtype}`);
+}
+
+function checkEps(op: string, eps: unknown): number {
+  if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps))
+    throw new ArgumentError(op, `eps a finite number >= 0, got ${showValue(eps)}`);
+  return eps;
+}
+
+function checkChannelVector(op: string, name: string, t: Tensor | null | undefined, C: number): Tensor | null {
+  if (t === null || t === undefined) return null;
+  checkTensor(op, t, name);
+  if (t.ndim !== 1 || t.shape[0] !== C)
+    throw new ShapeError(op, `${name} must have shape [${C}] (one value per channel), got ${formatShape(t.shape)}`);
+  return t;
+}
+
+/** [C] viewed as [1, C, 1, ...] to broadcast over an input of rank ndim. */
+function perChannel(t: Tensor, ndim: number): Tensor {
+  const shape = new Array<number>(ndim).fill(1);
+  shape[1] = t.shape[0];
+  return reshape(t, shape);
+}
+
+/**
+ * torch.nn.functional.batch_norm: normalizes each channel (dim 1) of x
+ * ([N, C, ...]). Training: batch statistics, and the running stats (if
+ * given) move by momentum towards the batch mean and the unbiased batch
+ * variance, in place. Otherwise the running stats are used.
+ */
+export function batchNorm(
+  x: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  weight: Tensor | null = null,
+  bias: Tensor | null = null,
+  training = false,
+  momentum = 0.1,
+  eps = 1e-5,
+): Tensor {
+  const op = 'batch_norm';
+  checkTensor(op, x);
+  checkFloat(op, x);
+  if (x.ndim < 2) throw new ShapeError(op, `input must be at least 2-D (N, C, ...), got ${formatShape(x.shape)}`);
+  const C = x.shape[1];
+  const rm = checkChannelVector(op, 'runningMean', runningMean, C);
+  const rv = checkChannelVector(op, 'runningVar', runningVar, C);
+  const w = checkChannelVector(op, 'weight', weight, C);
+  const b = checkChannelVector(op, 'bias', bias, C);
+  if (typeof training !== 'boolean') throw new ArgumentError(op, `training a boolean, got ${showValue(training)}`);
+  if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1))
+    throw new ArgumentError(op, `momentum a number in [0, 1], got ${showValue(momentum)}`);
+  checkEps(op, eps);
+  if ((rm === null) !== (rv === null))
+    throw new ArgumentError(op, 'runningMean and runningVar must be given together (or both null)');
+  let y: Tensor;
+  if (training) {
+    const count = C === 0 ? 0 : x.numel / C;
+    if (count <= 1)
+      throw new ShapeError(
+        op,
+        `expected more than 1 value per channel when training, got input of shape ${formatShape(x.shape)}`,
+      );
+    const dims = [0, ...Array.from({ length: x.ndim - 2 }, (_, i) => i + 2)];
+    const n = normalize(x, dims, eps);
+    if (rm && rv) {
+      noGrad(() => {
+        mulInPlace(rm, 1 - momentum);
+        addInPlace(rm, reshape(n.mean, [C]), momentum);
+        mulInPlace(rv, 1 - momentum);
+        addInPlace(rv, reshape(n.var, [C]), (momentum * count) / (count - 1));
+      });
+    }
+    y = n.xhat;
+    if (w) y = mul(y, perChannel(w, x.ndim));
+    if (b) y = add(y, perChannel(b, x.ndim));
+  } else {
+    if (!rm || !rv)
+      throw new ArgumentError(op, 'runningMean and runningVar are required when training is false');
+    // y = x * scale + shift with scale = w / sqrt(var + eps), shift = b - mean * scale.
+    let scale = rsqrt(add(rv, eps));
+    if (w) scale = mul(scale, w);
+    let shift = mul(rm, scale);
+    shift = b ? sub(b, shift) : mul(shift, -1);
+    y = add(mul(x, perChannel(scale, x.ndim)), perChannel(shift, x.ndim));
+  }
+  return y;
+}
+
+/** torch.nn.functional.group_norm: each group of C / numGroups channels of each sample is standardized. */
+export function groupNorm(
+  x: Tensor,
+  numGroups: number,
+  weight: Tensor | null = null,
+  bias: Tensor | null = null,
+  eps = 1e-5,
+): Tensor {
+  const op = 'group_norm';
+  checkTensor(op, x);
+  checkFloat(op, x);
+  if (x.ndim < 2) throw new ShapeError(op, `input must be at least 2-D (N, C, ...), got ${formatShape(x.shape)}`);
+  if (typeof numGroups !== 'number' || !Number.isSafeInteger(numGroups) || numGroups < 1)
+    throw new ArgumentError(op, `numGroups a positive integer, got ${showValue(numGroups)}`);
+  const [N, C] = x.shape;
+  if (C % numGroups !== 0)
+    throw new ShapeError(op, `numGroups ${numGroups} must divide the number of channels ${C} of input ${formatShape(x.shape)}`);
+  const w = checkChannelVector(op, 'weight', weight, C);
+  const b = checkChannelVector(op, 'bias', bias, C);
+  checkEps(op, eps);
+  const inner = (C / numGroups) * x.shape.slice(2).reduce((a, s) => a * s, 1);
+  if (inner === 0) throw new ShapeError(op, `each group must hold at least one value, got input ${formatShape(x.shape)}`);
+  const n = normalize(reshape(x, [N, numGroups, inner]), [2], eps);
+  let y = reshape(n.xhat, x.shape);
+  if (w) y = mul(y, perChannel(w, x.ndim));
+  if (b) y = add(y, perChannel(b, x.ndim));
+  return y;
+}
