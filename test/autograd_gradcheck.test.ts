@@ -230,7 +230,10 @@ const CASES: Record<OpName, () => void> = {
   },
   normalize: () => {
     const F = nt.nn.F;
-    check((x, w, b) => F.batchNorm(x, null, null, w, b, true), [leaf([3, 2, 2, 2], 'x'), leaf([2], 'w'), leaf([2], 'b')]);
+    check(
+      (x, w, b) => F.batchNorm(x, null, null, w, b, true),
+      [leaf([3, 2, 2, 2], 'x'), leaf([2], 'w'), leaf([2], 'b')],
+    );
     check((x) => F.batchNorm(x, null, null, null, null, true), [leaf([4, 3], 'y')]);
     check((x, w, b) => F.groupNorm(x, 2, w, b), [leaf([2, 4, 3], 'g'), leaf([4], 'w'), leaf([4], 'b')]);
   },

@@ -127,8 +127,16 @@ describe.each(DEVICES)('batchNorm on %s', (device) => {
     bn.forward(f64(x2, shape));
     const s1 = channelStats(x1, shape);
     const s2 = channelStats(x2, shape);
-    expectClose(bn.runningMean as nt.Tensor, [0, 1].map((c) => (s1.mean[c] + s2.mean[c]) / 2), TIGHT);
-    expectClose(bn.runningVar as nt.Tensor, [0, 1].map((c) => (s1.varU[c] + s2.varU[c]) / 2), TIGHT);
+    expectClose(
+      bn.runningMean as nt.Tensor,
+      [0, 1].map((c) => (s1.mean[c] + s2.mean[c]) / 2),
+      TIGHT,
+    );
+    expectClose(
+      bn.runningVar as nt.Tensor,
+      [0, 1].map((c) => (s1.varU[c] + s2.varU[c]) / 2),
+      TIGHT,
+    );
 
     const free = new nt.nn.BatchNorm1d(2, { trackRunningStats: false, affine: false, dtype: 'float64', device });
     expect(Object.keys(free.stateDict())).toEqual([]);
@@ -155,18 +163,54 @@ describe.each(DEVICES)('batchNorm on %s', (device) => {
 
   test('hostile arguments', () => {
     const x = nt.randn([4, 3, 2, 2], { device });
-    expectError(() => F.batchNorm(nt.randn([1, 3], { device }), null, null, null, null, true), nt.ShapeError, /^batch_norm: expected more than 1 value per channel when training/);
-    expectError(() => F.batchNorm(nt.zeros([0, 3, 4, 4], { device }), null, null, null, null, true), nt.ShapeError, /^batch_norm: expected more than 1 value per channel/);
-    expectError(() => F.batchNorm(x, null, null, nt.ones([4], { device }), null, true), nt.ShapeError, /^batch_norm: weight must have shape \[3\]/);
-    expectError(() => F.batchNorm(x, null, null, null, null, false), nt.ArgumentError, /^batch_norm: runningMean and runningVar are required/);
-    expectError(() => F.batchNorm(x, nt.zeros([3], { device }), null, null, null, true), nt.ArgumentError, /^batch_norm: runningMean and runningVar must be given together/);
+    expectError(
+      () => F.batchNorm(nt.randn([1, 3], { device }), null, null, null, null, true),
+      nt.ShapeError,
+      /^batch_norm: expected more than 1 value per channel when training/,
+    );
+    expectError(
+      () => F.batchNorm(nt.zeros([0, 3, 4, 4], { device }), null, null, null, null, true),
+      nt.ShapeError,
+      /^batch_norm: expected more than 1 value per channel/,
+    );
+    expectError(
+      () => F.batchNorm(x, null, null, nt.ones([4], { device }), null, true),
+      nt.ShapeError,
+      /^batch_norm: weight must have shape \[3\]/,
+    );
+    expectError(
+      () => F.batchNorm(x, null, null, null, null, false),
+      nt.ArgumentError,
+      /^batch_norm: runningMean and runningVar are required/,
+    );
+    expectError(
+      () => F.batchNorm(x, nt.zeros([3], { device }), null, null, null, true),
+      nt.ArgumentError,
+      /^batch_norm: runningMean and runningVar must be given together/,
+    );
     expectError(() => F.batchNorm(x, null, null, null, null, true, 1.5), nt.ArgumentError, /^batch_norm: momentum/);
-    expectError(() => F.batchNorm(nt.randn([3], { device }), null, null, null, null, true), nt.ShapeError, /^batch_norm: input must be at least 2-D/);
-    expectError(() => new nt.nn.BatchNorm2d(3).forward(nt.randn([4, 3, 2])), nt.ShapeError, /^BatchNorm2d: expected 4-D input/);
-    expectError(() => new nt.nn.BatchNorm1d(3).forward(nt.randn([4, 3, 2, 2])), nt.ShapeError, /^BatchNorm1d: expected 2-D or 3-D/);
+    expectError(
+      () => F.batchNorm(nt.randn([3], { device }), null, null, null, null, true),
+      nt.ShapeError,
+      /^batch_norm: input must be at least 2-D/,
+    );
+    expectError(
+      () => new nt.nn.BatchNorm2d(3).forward(nt.randn([4, 3, 2])),
+      nt.ShapeError,
+      /^BatchNorm2d: expected 4-D input/,
+    );
+    expectError(
+      () => new nt.nn.BatchNorm1d(3).forward(nt.randn([4, 3, 2, 2])),
+      nt.ShapeError,
+      /^BatchNorm1d: expected 2-D or 3-D/,
+    );
     expectError(() => new nt.nn.BatchNorm2d(0), nt.ArgumentError, /^BatchNorm2d: numFeatures a positive integer/);
     expectError(() => new nt.nn.BatchNorm2d(3, { momentum: -0.1 }), nt.ArgumentError, /^BatchNorm2d: momentum/);
-    expectError(() => F.batchNorm(nt.zeros([4, 3], { dtype: 'int64', device }), null, null, null, null, true), nt.DTypeError, /^batch_norm:/);
+    expectError(
+      () => F.batchNorm(nt.zeros([4, 3], { dtype: 'int64', device }), null, null, null, null, true),
+      nt.DTypeError,
+      /^batch_norm:/,
+    );
   });
 });
 
@@ -201,12 +245,25 @@ describe.each(DEVICES)('groupNorm and Dropout2d on %s', (device) => {
     });
     expectClose(m.forward(x), ref, TIGHT);
     expect(Object.keys(m.stateDict())).toEqual(['weight', 'bias']);
-    const xs = nt.tensor(randomValues(24, testSeed('gs')), { dtype: 'float64', shape: [2, 4, 3], device, requiresGrad: true });
+    const xs = nt.tensor(randomValues(24, testSeed('gs')), {
+      dtype: 'float64',
+      shape: [2, 4, 3],
+      device,
+      requiresGrad: true,
+    });
     expect(nt.autograd.gradcheck((t) => F.groupNorm(t, 4), [xs])).toBe(true);
-    expectError(() => F.groupNorm(x, 4), nt.ShapeError, /^group_norm: numGroups 4 must divide the number of channels 6/);
+    expectError(
+      () => F.groupNorm(x, 4),
+      nt.ShapeError,
+      /^group_norm: numGroups 4 must divide the number of channels 6/,
+    );
     expectError(() => F.groupNorm(x, 0), nt.ArgumentError, /^group_norm: numGroups a positive integer/);
     expectError(() => new nt.nn.GroupNorm(4, 6), nt.ShapeError, /^GroupNorm: numGroups 4 must divide numChannels 6/);
-    expectError(() => F.groupNorm(nt.randn([6], { device }), 2), nt.ShapeError, /^group_norm: input must be at least 2-D/);
+    expectError(
+      () => F.groupNorm(nt.randn([6], { device }), 2),
+      nt.ShapeError,
+      /^group_norm: input must be at least 2-D/,
+    );
   });
 
   test('Dropout2d zeroes whole channels and scales the rest; identity in eval', () => {

@@ -153,7 +153,10 @@ const MAX_CASES: { shape: number[]; a: PoolArgs }[] = [
 
 describe.each(DEVICES)('maxPool2d on %s', (device) => {
   test.each(MAX_CASES.map((c, i) => [i, c] as const))('case %i: values, shape, indices, grad', (_i, { shape, a }) => {
-    const xv = distinctValues(shape.reduce((p, q) => p * q, 1), `max${_i}`);
+    const xv = distinctValues(
+      shape.reduce((p, q) => p * q, 1),
+      `max${_i}`,
+    );
     const x = nt.tensor(xv, { dtype: 'float64', shape, device, requiresGrad: true });
     const ref = refMaxPool(xv, shape, a);
     const [out, idx] = F.maxPool2d(x, a.k, a.s, a.p, a.d, a.ceil, true);
@@ -219,7 +222,10 @@ const AVG_CASES: { shape: number[]; a: PoolArgs; cip: boolean; div: number | nul
 
 describe.each(DEVICES)('avgPool2d on %s', (device) => {
   test.each(AVG_CASES.map((c, i) => [i, c] as const))('case %i: values, shape, grad', (i, { shape, a, cip, div }) => {
-    const xv = randomValues(shape.reduce((p, q) => p * q, 1), testSeed(`avg${i}`));
+    const xv = randomValues(
+      shape.reduce((p, q) => p * q, 1),
+      testSeed(`avg${i}`),
+    );
     const x = nt.tensor(xv, { dtype: 'float64', shape, device, requiresGrad: true });
     const out = F.avgPool2d(x, a.k, a.s, a.p, a.ceil, cip, div);
     const gv = randomValues(out.numel, testSeed(`ga${i}`));
@@ -241,13 +247,31 @@ describe.each(DEVICES)('avgPool2d on %s', (device) => {
 
 describe.each(DEVICES)('adaptive pooling on %s', (device) => {
   test.each([
-    [[2, 3, 7, 5], [3, 2]],
-    [[1, 2, 10, 9], [4, 4]],
-    [[2, 2, 8, 6], [4, 3]], // divisible: the plain-pool path
-    [[1, 1, 5, 7], [5, 7]],
-    [[2, 1, 3, 4], [5, 6]], // output larger than input: overlapping windows
+    [
+      [2, 3, 7, 5],
+      [3, 2],
+    ],
+    [
+      [1, 2, 10, 9],
+      [4, 4],
+    ],
+    [
+      [2, 2, 8, 6],
+      [4, 3],
+    ], // divisible: the plain-pool path
+    [
+      [1, 1, 5, 7],
+      [5, 7],
+    ],
+    [
+      [2, 1, 3, 4],
+      [5, 6],
+    ], // output larger than input: overlapping windows
   ])('%j -> %j', (shape, [Ho, Wo]) => {
-    const xv = distinctValues(shape.reduce((p, q) => p * q, 1), `ad${shape.join()}`);
+    const xv = distinctValues(
+      shape.reduce((p, q) => p * q, 1),
+      `ad${shape.join()}`,
+    );
     const x = nt.tensor(xv, { dtype: 'float64', shape, device, requiresGrad: true });
     const ref = refAdaptive(xv, shape, Ho, Wo);
     const avg = F.adaptiveAvgPool2d(x, [Ho, Wo]);
@@ -289,7 +313,11 @@ describe('pooling argument checks', () => {
     expectError(() => F.avgPool2d(x, [7, 2]), nt.ShapeError, /^avg_pool2d: kernelSize \[7,2\]|^avg_pool2d: kernelSize/);
   });
   test('rank, empty planes, dtype, adaptive sizes', () => {
-    expectError(() => F.maxPool2d(nt.randn([6, 6]), 2), nt.ShapeError, /^max_pool2d: input must be 3-D .* got \[6, 6\]/);
+    expectError(
+      () => F.maxPool2d(nt.randn([6, 6]), 2),
+      nt.ShapeError,
+      /^max_pool2d: input must be 3-D .* got \[6, 6\]/,
+    );
     expectError(() => F.avgPool2d(nt.randn([1, 1, 1, 6, 6]), 2), nt.ShapeError, /^avg_pool2d: input must be 3-D/);
     expectError(() => F.maxPool2d(nt.zeros([2, 3, 0, 6]), 2), nt.ShapeError, /^max_pool2d: input must have non-zero/);
     expectError(() => F.maxPool2d(nt.zeros([2, 3, 4, 4], { dtype: 'int64' }), 2), nt.DTypeError, /^max_pool2d:/);

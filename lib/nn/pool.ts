@@ -1,12 +1,5 @@
 // Pooling layers (issue 12): thin modules over lib/ops/pool.ts.
-import {
-  type AdaptiveSize,
-  type Size2,
-  adaptiveAvgPool2d,
-  adaptiveMaxPool2d,
-  avgPool2d,
-  maxPool2d,
-} from '../ops/pool';
+import { type AdaptiveSize, type Size2, adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool2d, maxPool2d } from '../ops/pool';
 import type { Tensor } from '../tensor/tensor';
 import { checkBool, checkOptions } from '../validate';
 import { Module } from './module';

@@ -25,7 +25,7 @@ declare module './op_contexts' {
  * Standardizes x over dims with biased variance: returns xhat (recorded as
  * one op) and the detached keepdim mean and biased variance.
  */
-export function normalize(x: Tensor, dims: number[], eps: number): { xhat: Tensor; mean: Tensor; var: Tensor } {
+function normalize(x: Tensor, dims: number[], eps: number): { xhat: Tensor; mean: Tensor; var: Tensor } {
   const r = noGrad(() => {
     const mu = mean(x, dims, true);
     const v = variance(x, dims, 0, true);
@@ -122,8 +122,7 @@ export function batchNorm(
     if (w) y = mul(y, perChannel(w, x.ndim));
     if (b) y = add(y, perChannel(b, x.ndim));
   } else {
-    if (!rm || !rv)
-      throw new ArgumentError(op, 'runningMean and runningVar are required when training is false');
+    if (!rm || !rv) throw new ArgumentError(op, 'runningMean and runningVar are required when training is false');
     // y = x * scale + shift with scale = w / sqrt(var + eps), shift = b - mean * scale.
     let scale = rsqrt(add(rv, eps));
     if (w) scale = mul(scale, w);
@@ -150,12 +149,16 @@ export function groupNorm(
     throw new ArgumentError(op, `numGroups a positive integer, got ${showValue(numGroups)}`);
   const [N, C] = x.shape;
   if (C % numGroups !== 0)
-    throw new ShapeError(op, `numGroups ${numGroups} must divide the number of channels ${C} of input ${formatShape(x.shape)}`);
+    throw new ShapeError(
+      op,
+      `numGroups ${numGroups} must divide the number of channels ${C} of input ${formatShape(x.shape)}`,
+    );
   const w = checkChannelVector(op, 'weight', weight, C);
   const b = checkChannelVector(op, 'bias', bias, C);
   checkEps(op, eps);
   const inner = (C / numGroups) * x.shape.slice(2).reduce((a, s) => a * s, 1);
-  if (inner === 0) throw new ShapeError(op, `each group must hold at least one value, got input ${formatShape(x.shape)}`);
+  if (inner === 0)
+    throw new ShapeError(op, `each group must hold at least one value, got input ${formatShape(x.shape)}`);
   const n = normalize(reshape(x, [N, numGroups, inner]), [2], eps);
   let y = reshape(n.xhat, x.shape);
   if (w) y = mul(y, perChannel(w, x.ndim));

@@ -68,7 +68,7 @@ function unbatch(out: Tensor, unbatched: boolean): Tensor {
 }
 
 /** PyTorch's pooling_output_shape: floor or ceil, and the last window starts inside the input or left padding. */
-export function poolOutputSize(size: number, k: number, s: number, p: number, d: number, ceilMode: boolean): number {
+function poolOutputSize(size: number, k: number, s: number, p: number, d: number, ceilMode: boolean): number {
   const span = size + 2 * p - d * (k - 1) - 1 + (ceilMode ? s - 1 : 0);
   let out = Math.floor(span / s) + 1;
   if (ceilMode && (out - 1) * s >= size + p) --out;
@@ -384,7 +384,7 @@ function adaptiveOut(op: string, x4: Tensor, outputSize: unknown): [number, numb
 }
 
 /** PyTorch's adaptive windows: [floor(i * size / out), ceil((i + 1) * size / out)). */
-export function adaptiveWindow(i: number, size: number, out: number): [number, number] {
+function adaptiveWindow(i: number, size: number, out: number): [number, number] {
   return [Math.floor((i * size) / out), Math.ceil(((i + 1) * size) / out)];
 }
 
@@ -411,7 +411,11 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: AdaptiveSize): Tensor {
 /** torch.nn.functional.adaptive_max_pool2d (with returnIndices: [output, indices]). */
 export function adaptiveMaxPool2d(x: Tensor, outputSize: AdaptiveSize, returnIndices?: false): Tensor;
 export function adaptiveMaxPool2d(x: Tensor, outputSize: AdaptiveSize, returnIndices: true): [Tensor, Tensor];
-export function adaptiveMaxPool2d(x: Tensor, outputSize: AdaptiveSize, returnIndices = false): Tensor | [Tensor, Tensor] {
+export function adaptiveMaxPool2d(
+  x: Tensor,
+  outputSize: AdaptiveSize,
+  returnIndices = false,
+): Tensor | [Tensor, Tensor] {
   const op = 'adaptive_max_pool2d';
   if (typeof returnIndices !== 'boolean')
     throw new ArgumentError(op, `returnIndices a boolean, got ${showValue(returnIndices)}`);
