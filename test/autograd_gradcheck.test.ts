@@ -230,12 +230,23 @@ const CASES: Record<OpName, () => void> = {
   },
   normalize: () => {
     const F = nt.nn.F;
+    check((x) => F.groupNorm(x, 2), [leaf([2, 4, 3], 'x')]);
+    check((x, w, b) => F.groupNorm(x, 2, w, b), [leaf([2, 4, 3], 'g'), leaf([4], 'w'), leaf([4], 'b')]);
+  },
+  batchNorm: () => {
+    const F = nt.nn.F;
     check(
       (x, w, b) => F.batchNorm(x, null, null, w, b, true),
       [leaf([3, 2, 2, 2], 'x'), leaf([2], 'w'), leaf([2], 'b')],
     );
     check((x) => F.batchNorm(x, null, null, null, null, true), [leaf([4, 3], 'y')]);
-    check((x, w, b) => F.groupNorm(x, 2, w, b), [leaf([2, 4, 3], 'g'), leaf([4], 'w'), leaf([4], 'b')]);
+    check((x, w) => F.batchNorm(x, null, null, w, null, true), [leaf([3, 2, 4], 'z'), leaf([2], 'v')]);
+    check((x, b) => F.batchNorm(x, null, null, null, b, true), [leaf([3, 2, 4], 'u'), leaf([2], 'c')]);
+    // a broadcast (stride-0) upstream gradient
+    check(
+      (x, w, b) => F.batchNorm(x, null, null, w, b, true).sum(),
+      [leaf([3, 2, 2], 'p'), leaf([2], 'q'), leaf([2], 'r')],
+    );
   },
 };
 

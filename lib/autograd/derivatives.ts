@@ -17,7 +17,7 @@ import type { OpContexts, OpName } from '../ops/op_contexts';
 import '../ops/tensor_methods'; // the formulas call Tensor methods
 // pooling and normalization (issue 12)
 import { avgPoolBackward, maxPoolBackward } from '../ops/pool';
-import { normalizeBackward } from '../ops/normalization';
+import { batchNormBackward, normalizeBackward } from '../ops/normalization';
 
 type BackwardFn<C> = (ctx: C, grad: Tensor, needs: readonly boolean[]) => (Tensor | null)[];
 export type DerivativeTable = { readonly [K in OpName]: BackwardFn<OpContexts[K]> };
@@ -177,6 +177,7 @@ export const derivatives: DerivativeTable = {
   maxPool2d: ({ inShape, indices }, g) => [maxPoolBackward(inShape, indices, g)],
   avgPool2d: ({ inShape, geom, recip }, g) => [avgPoolBackward(inShape, geom, recip, g)],
   normalize: ({ xhat, rstd, dims }, g) => [normalizeBackward(xhat, rstd, dims, g)],
+  batchNorm: (ctx, g, needs) => batchNormBackward(ctx, g, needs),
 };
 
 /** Product over several dims, keepdim (Tensor.prod takes one dim at a time). */

@@ -1,16 +1,21 @@
-// Batch and group normalization on existing kernels. Both standardize x over
-// some dims with the fused `normalize` op (one backward formula:
-// dx = rstd * (g - mean(g) - xhat * mean(g * xhat)) over those dims), then
-// apply the per-channel affine through ordinary broadcast ops.
+// Batch and group normalization on existing kernels. Training batch norm is
+// one fused op (`batchNorm`: normalization and affine, one backward formula
+// dx = w * rstd * (g - mean(g) - xhat * mean(g * xhat)) with dw = sum(g * xhat)
+// and db = sum(g), written as a few per-channel broadcast passes). Group norm
+// standardizes with the `normalize` op (the same formula without the affine),
+// then applies its affine through ordinary broadcast ops.
+import { BinaryOp } from '../../bindings/codes.gen';
 import { ArgumentError, DTypeError, ShapeError } from '../errors';
+import { kBinary } from '../kernels/launch';
 import { isFloatingDType } from '../tensor/dtype';
 import { formatShape } from '../tensor/shape';
-import type { Tensor } from '../tensor/tensor';
+import { type Tensor, emptyTensor as empty } from '../tensor/tensor';
 import { showValue } from '../validate';
 import { add, addInPlace, checkTensor, mul, mulInPlace, sub } from './elementwise';
 import { noGrad } from './grad_mode';
 import { record } from './record';
-import { mean, variance } from './reduce';
+import { mean, sum, variance } from './reduce';
+import { cast } from './convert';
 import { rsqrt } from './unary.gen';
 import { reshape } from './views';
 
@@ -18,6 +23,8 @@ declare module './op_contexts' {
   interface OpContexts {
     /** xhat = (x - mean) * rstd over dims (keepdim stats). */
     normalize: { xhat: Tensor; rstd: Tensor; dims: number[] };
+    /** Training batch norm, inputs [x, weight, bias]; stats keepdim [1, C, 1, ...]. */
+    batchNorm: { xhat: Tensor; rstd: Tensor; weight: Tensor | null; dims: number[]; count: number };
   }
 }
 
@@ -42,6 +49,32 @@ export function normalizeBackward(xhat: Tensor, rstd: Tensor, dims: number[], g:
   const gm = mean(g, dims, true);
   const gxm = mean(mul(g, xhat), dims, true);
   return mul(sub(sub(g, gm), mul(xhat, gxm)), rstd);
+}
+
+/** Backward of training batch norm: [dx, dweight, dbias]. */
+export function batchNormBackward(
+  ctx: { xhat: Tensor; rstd: Tensor; weight: Tensor | null; dims: number[]; count: number },
+  g: Tensor,
+  needs: readonly boolean[],
+): (Tensor | null)[] {
+  const { xhat, rstd, weight, dims, count } = ctx;
+  const C = xhat.shape[1];
+  const gx = mul(g, xhat);
+  const sg = sum(g, dims, true);
+  const sgx = sum(gx, dims, true); // = dweight
+  let dx: Tensor | null = null;
+  if (needs[0]) {
+    // dx = A g + B xhat + D, per channel: A = w rstd, B = -A mean(g xhat), D = -A mean(g).
+    const a = weight ? mul(rstd, weight) : rstd;
+    const bCoef = mul(mul(a, sgx), -1 / count);
+    const dCoef = mul(mul(a, sg), -1 / count);
+    dx = empty(xhat.shape, xhat.dtype, xhat.device);
+    kBinary(BinaryOp.Mul, dx, cast(g, xhat.dtype), a);
+    kBinary(BinaryOp.Mul, gx, xhat, bCoef); // gx is no longer needed: reuse it
+    kBinary(BinaryOp.Add, dx, dx, gx);
+    kBinary(BinaryOp.Add, dx, dx, dCoef);
+  }
+  return [dx, needs[1] ? reshape(sgx, [C]) : null, needs[2] ? reshape(sg, [C]) : null];
 }
 
 function checkFloat(op: string, x: Tensor): void {
@@ -109,18 +142,37 @@ export function batchNorm(
         `expected more than 1 value per channel when training, got input of shape ${formatShape(x.shape)}`,
       );
     const dims = [0, ...Array.from({ length: x.ndim - 2 }, (_, i) => i + 2)];
-    const n = normalize(x, dims, eps);
+    const f = noGrad(() => {
+      const mu = mean(x, dims, true);
+      const v = variance(x, dims, 0, true);
+      const rstd = rsqrt(add(v, eps));
+      // xhat = x * rstd + (-mu * rstd); y = xhat * w + b (in place).
+      const xhat = empty(x.shape, x.dtype, x.device);
+      kBinary(BinaryOp.Mul, xhat, x, rstd);
+      kBinary(BinaryOp.Add, xhat, xhat, mul(mul(mu, rstd), -1));
+      let out = xhat;
+      if (w || b) {
+        out = empty(x.shape, x.dtype, x.device);
+        if (w) kBinary(BinaryOp.Mul, out, xhat, cast(perChannel(w, x.ndim), x.dtype));
+        if (b) kBinary(BinaryOp.Add, out, w ? out : xhat, cast(perChannel(b, x.ndim), x.dtype));
+      }
+      return { mu, v, rstd, xhat, out };
+    });
     if (rm && rv) {
       noGrad(() => {
         mulInPlace(rm, 1 - momentum);
-        addInPlace(rm, reshape(n.mean, [C]), momentum);
+        addInPlace(rm, reshape(f.mu, [C]), momentum);
         mulInPlace(rv, 1 - momentum);
-        addInPlace(rv, reshape(n.var, [C]), (momentum * count) / (count - 1));
+        addInPlace(rv, reshape(f.v, [C]), (momentum * count) / (count - 1));
       });
     }
-    y = n.xhat;
-    if (w) y = mul(y, perChannel(w, x.ndim));
-    if (b) y = add(y, perChannel(b, x.ndim));
+    y = record('batchNorm', f.out, [x, w, b], () => ({
+      xhat: f.xhat,
+      rstd: f.rstd,
+      weight: w && cast(perChannel(w.detach(), x.ndim), x.dtype),
+      dims,
+      count,
+    }));
   } else {
     if (!rm || !rv) throw new ArgumentError(op, 'runningMean and runningVar are required when training is false');
     // y = x * scale + shift with scale = w / sqrt(var + eps), shift = b - mean * scale.
