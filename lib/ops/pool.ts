@@ -1,13 +1,15 @@
 // 2-D pooling over NCHW (or unbatched CHW) inputs, built on existing kernels:
-// a window is a strided view of the (padded) input, so no pooling kernel is
-// needed. Max pooling copies the windows contiguous and reduces them with
-// amax/argmax; its indices are PyTorch's (flat positions in the unpadded H*W
-// plane) and its backward scatters the gradient there. Average pooling adds
+// each kernel tap of every window is one strided view of the (padded)
+// input, so no pooling kernel is needed. Max pooling keeps a running maximum
+// over the taps (and, for indices, a strict-greater mask and `where`);
+// adaptive max pooling with uneven windows gathers them and reduces with
+// amax/argmax. Indices are PyTorch's (flat positions in the unpadded H*W
+// plane) and the backward scatters the gradient there. Average pooling adds
 // the kernel taps (one strided view each) and scales by a per-position
 // divisor; its backward adds the scaled gradient back through the same views.
 import { BinaryOp } from '../../bindings/codes.gen';
 import { ArgumentError, DTypeError, ShapeError } from '../errors';
-import { kBinary, kCopy, kFill } from '../kernels/launch';
+import { kBinary, kCopy, kFill, kWhere } from '../kernels/launch';
 import { tensor } from '../tensor/creation';
 import { isFloatingDType } from '../tensor/dtype';
 import { formatShape } from '../tensor/shape';
@@ -141,20 +143,6 @@ function tapView(base: Tensor, g: PoolGeometry, ki: number, kj: number): Tensor 
   );
 }
 
-/** The windows [N, C, Ho, Wo, kh * kw], contiguous. */
-function windows(base: Tensor, g: PoolGeometry): Tensor {
-  const st = base.strides;
-  const [N, C] = base.shape;
-  const view = base._view(
-    [N, C, g.out[0], g.out[1], g.k[0], g.k[1]],
-    [st[0], st[1], g.s[0] * st[2], g.s[1] * st[3], g.d[0] * st[2], g.d[1] * st[3]],
-    base.offset,
-  );
-  const w = empty(view.shape, base.dtype, base.device);
-  kCopy(w, view);
-  return w._view([N, C, g.out[0], g.out[1], g.k[0] * g.k[1]], [...w.strides.slice(0, 4), 1], 0);
-}
-
 /**
  * Max over contiguous windows [N, C, Ho, Wo, K]; `table[(oh * Wo + ow) * K + k]`
  * is the flat input position of tap k of window (oh, ow). Records maxPool2d.
@@ -181,31 +169,41 @@ function maxOverWindows(
   return { values: out, indices };
 }
 
-/** Flat input positions of every tap of every window; taps in padding point to the window's first real tap. */
+/**
+ * Flat input positions of every tap of every window, tap-major
+ * ([kh * kw, Ho, Wo]); taps in padding point to the window's first real tap.
+ */
 function strideTable(g: PoolGeometry, H: number, W: number): number[] {
   const [Ho, Wo] = g.out;
   const [kh, kw] = g.k;
-  const t = new Array<number>(Ho * Wo * kh * kw);
-  let n = 0;
+  const plane = Ho * Wo;
+  const t = new Array<number>(kh * kw * plane);
   for (let oh = 0; oh < Ho; ++oh) {
     for (let ow = 0; ow < Wo; ++ow) {
       let first = -1;
-      const start = n;
       for (let i = 0; i < kh; ++i) {
         for (let j = 0; j < kw; ++j) {
           const h = oh * g.s[0] - g.p[0] + i * g.d[0];
           const w = ow * g.s[1] - g.p[1] + j * g.d[1];
           const inside = h >= 0 && h < H && w >= 0 && w < W;
           if (inside && first < 0) first = h * W + w;
-          t[n++] = inside ? h * W + w : -1;
+          t[(i * kw + j) * plane + oh * Wo + ow] = inside ? h * W + w : -1;
         }
       }
-      for (let m = start; m < n; ++m) if (t[m] < 0) t[m] = Math.max(first, 0);
+      for (let k = 0; k < kh * kw; ++k) {
+        const m = k * plane + oh * Wo + ow;
+        if (t[m] < 0) t[m] = Math.max(first, 0);
+      }
     }
   }
   return t;
 }
 
+/**
+ * Max pooling as a running maximum over the kernel taps (one strided view of
+ * the padded input each). With indices, a strict `tap > max` mask keeps the
+ * first maximum, as PyTorch, and `where` picks that tap's input position.
+ */
 function maxPoolImpl(
   op: string,
   x: Tensor,
@@ -219,12 +217,36 @@ function maxPoolImpl(
   const [x4, unbatched] = as4d(op, x);
   const g = geometry(op, x4, kernelSize, stride, padding, dilation, ceilMode);
   const [N, C, H, W] = x4.shape;
+  const [Ho, Wo] = g.out;
   const base = paddedBase(x4, g, -Infinity);
-  const win = windows(base, g);
-  void N;
-  void C;
-  const { values, indices } = maxOverWindows(x4, win, () => strideTable(g, H, W), wantIndices);
-  return [unbatch(values, unbatched), indices && unbatch(indices, unbatched)];
+  const out = empty([N, C, Ho, Wo], x4.dtype, x4.device);
+  kCopy(out, tapView(base, g, 0, 0));
+  const needIndices = wantIndices || (isGradEnabled() && x4.requiresGrad);
+  let indices: Tensor | null = null;
+  let table: Tensor | null = null;
+  let mask: Tensor | null = null;
+  const plane = Ho * Wo;
+  const tapTable = (t: Tensor, k: number): Tensor => t._view([Ho, Wo], [Wo, 1], k * plane);
+  if (needIndices) {
+    table = tensor(strideTable(g, H, W), { dtype: 'int64', device: x4.device });
+    indices = empty([N, C, Ho, Wo], 'int64', x4.device);
+    kCopy(indices, tapTable(table, 0));
+    mask = empty([N, C, Ho, Wo], 'bool', x4.device);
+  }
+  for (let i = 0; i < g.k[0]; ++i) {
+    for (let j = 0; j < g.k[1]; ++j) {
+      if (i === 0 && j === 0) continue;
+      const tap = tapView(base, g, i, j);
+      if (indices && table && mask) {
+        kBinary(BinaryOp.Gt, mask, tap, out);
+        kWhere(indices, mask, tapTable(table, i * g.k[1] + j), indices);
+      }
+      kBinary(BinaryOp.Maximum, out, out, tap);
+    }
+  }
+  const idx = indices;
+  const rec = idx ? record('maxPool2d', out, [x4], () => ({ inShape: x4.shape, indices: idx })) : out;
+  return [unbatch(rec, unbatched), idx && unbatch(idx, unbatched)];
 }
 
 /**
