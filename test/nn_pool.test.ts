@@ -176,6 +176,14 @@ describe.each(DEVICES)('maxPool2d on %s', (device) => {
     expectClose(x.grad as nt.Tensor, dx, TIGHT);
   });
 
+  test('ties pick the first maximum; a window of -inf and padding points at its first real element', () => {
+    const [, idx] = F.maxPool2d(nt.zeros([1, 1, 4, 4], { device }), 2, 2, 0, 1, false, true);
+    expect(Array.from(values(idx))).toEqual([0, 2, 8, 10]);
+    const [out, idx2] = F.maxPool2d(nt.full([1, 1, 3, 3], -Infinity, { device }), 3, 2, 1, 1, false, true);
+    expect(Array.from(values(out))).toEqual([-Infinity, -Infinity, -Infinity, -Infinity]);
+    expect(Array.from(values(idx2))).toEqual([0, 1, 3, 4]);
+  });
+
   test('float32, the default stride, the module, 3-D input', () => {
     const xv = distinctValues(2 * 3 * 6 * 8, 'f32');
     const x = nt.tensor(xv, { dtype: 'float32', shape: [2, 3, 6, 8], device });
