@@ -24,7 +24,7 @@ declare module './op_contexts' {
     /** xhat = (x - mean) * rstd over dims (keepdim stats). */
     normalize: { xhat: Tensor; rstd: Tensor; dims: number[] };
     /** Training batch norm, inputs [x, weight, bias]; stats keepdim [1, C, 1, ...]. */
-    batchNorm: { xhat: Tensor; rstd: Tensor; weight: Tensor | null; dims: number[]; count: number };
+    batchNorm: BatchNormContext;
   }
 }
 
@@ -51,28 +51,43 @@ export function normalizeBackward(xhat: Tensor, rstd: Tensor, dims: number[], g:
   return mul(sub(sub(g, gm), mul(xhat, gxm)), rstd);
 }
 
+/** What training batch norm saves: x and its per-channel stats (keepdim), not xhat. */
+interface BatchNormContext {
+  x: Tensor;
+  rstd: Tensor;
+  /** -mean * rstd, so that xhat = x * rstd + shift. */
+  shift: Tensor;
+  /** The weight viewed [1, C, 1, ...], or null. */
+  weight: Tensor | null;
+  dims: number[];
+  count: number;
+}
+
 /** Backward of training batch norm: [dx, dweight, dbias]. */
-export function batchNormBackward(
-  ctx: { xhat: Tensor; rstd: Tensor; weight: Tensor | null; dims: number[]; count: number },
-  g: Tensor,
-  needs: readonly boolean[],
-): (Tensor | null)[] {
-  const { xhat, rstd, weight, dims, count } = ctx;
-  const C = xhat.shape[1];
-  const gx = mul(g, xhat);
-  const sg = sum(g, dims, true);
-  const sgx = sum(gx, dims, true); // = dweight
+export function batchNormBackward(ctx: BatchNormContext, g: Tensor, needs: readonly boolean[]): (Tensor | null)[] {
+  // Every full-size buffer is a fresh allocation (large CPU buffers are not
+  // pooled), so this uses two: one for g * xhat and then B * x, one for dx.
+  const { x, rstd, shift, weight, dims, count } = ctx;
+  const C = x.shape[1];
+  const gc = cast(g, x.dtype);
+  const buf = empty(x.shape, x.dtype, x.device);
+  kBinary(BinaryOp.Mul, buf, x, rstd);
+  kBinary(BinaryOp.Add, buf, buf, shift); // xhat
+  kBinary(BinaryOp.Mul, buf, buf, gc); // g * xhat
+  const sg = sum(gc, dims, true);
+  const sgx = sum(buf, dims, true); // = dweight
   let dx: Tensor | null = null;
   if (needs[0]) {
-    // dx = A g + B xhat + D, per channel: A = w rstd, B = -A mean(g xhat), D = -A mean(g).
+    // dx = A g + B xhat + D per channel, with A = w rstd, B = -A mean(g xhat),
+    // D = -A mean(g); and B xhat = (B rstd) x + B shift.
     const a = weight ? mul(rstd, weight) : rstd;
-    const bCoef = mul(mul(a, sgx), -1 / count);
-    const dCoef = mul(mul(a, sg), -1 / count);
-    dx = empty(xhat.shape, xhat.dtype, xhat.device);
-    kBinary(BinaryOp.Mul, dx, cast(g, xhat.dtype), a);
-    kBinary(BinaryOp.Mul, gx, xhat, bCoef); // gx is no longer needed: reuse it
-    kBinary(BinaryOp.Add, dx, dx, gx);
-    kBinary(BinaryOp.Add, dx, dx, dCoef);
+    const bx = mul(mul(mul(a, sgx), -1 / count), rstd);
+    const d = add(mul(mul(a, sg), -1 / count), mul(mul(mul(a, sgx), -1 / count), shift));
+    dx = empty(x.shape, x.dtype, x.device);
+    kBinary(BinaryOp.Mul, dx, gc, a);
+    kBinary(BinaryOp.Mul, buf, x, bx); // g * xhat is summed already: reuse its buffer
+    kBinary(BinaryOp.Add, dx, dx, buf);
+    kBinary(BinaryOp.Add, dx, dx, d);
   }
   return [dx, needs[1] ? reshape(sgx, [C]) : null, needs[2] ? reshape(sg, [C]) : null];
 }
@@ -146,17 +161,16 @@ export function batchNorm(
       const mu = mean(x, dims, true);
       const v = variance(x, dims, 0, true);
       const rstd = rsqrt(add(v, eps));
-      // xhat = x * rstd + (-mu * rstd); y = xhat * w + b (in place).
-      const xhat = empty(x.shape, x.dtype, x.device);
-      kBinary(BinaryOp.Mul, xhat, x, rstd);
-      kBinary(BinaryOp.Add, xhat, xhat, mul(mul(mu, rstd), -1));
-      let out = xhat;
-      if (w || b) {
-        out = empty(x.shape, x.dtype, x.device);
-        if (w) kBinary(BinaryOp.Mul, out, xhat, cast(perChannel(w, x.ndim), x.dtype));
-        if (b) kBinary(BinaryOp.Add, out, w ? out : xhat, cast(perChannel(b, x.ndim), x.dtype));
-      }
-      return { mu, v, rstd, xhat, out };
+      const shift = mul(mul(mu, rstd), -1); // xhat = x * rstd + shift
+      // y = x * scale + bias', scale = rstd * w, bias' = shift * w + b: one output buffer.
+      const wc = w && cast(perChannel(w.detach(), x.ndim), x.dtype);
+      const scale = wc ? mul(rstd, wc) : rstd;
+      let offset = wc ? mul(shift, wc) : shift;
+      if (b) offset = add(offset, cast(perChannel(b.detach(), x.ndim), x.dtype));
+      const out = empty(x.shape, x.dtype, x.device);
+      kBinary(BinaryOp.Mul, out, x, scale);
+      kBinary(BinaryOp.Add, out, out, offset);
+      return { mu, v, rstd, shift, wc, out };
     });
     if (rm && rv) {
       noGrad(() => {
@@ -167,9 +181,10 @@ export function batchNorm(
       });
     }
     y = record('batchNorm', f.out, [x, w, b], () => ({
-      xhat: f.xhat,
+      x: x.detach(),
       rstd: f.rstd,
-      weight: w && cast(perChannel(w.detach(), x.ndim), x.dtype),
+      shift: f.shift,
+      weight: f.wc,
       dims,
       count,
     }));
