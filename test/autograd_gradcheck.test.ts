@@ -232,6 +232,36 @@ const CASES: Record<OpName, () => void> = {
     check((x) => crossEntropy(x, targets, false), [leaf([3, 4], 'x')]);
     check((x) => crossEntropy(x, targets, true), [leaf([3, 4], 'y')]);
   },
+  // pooling and normalization (issue 12)
+  maxPool2d: () => {
+    check((x) => nt.nn.F.maxPool2d(x, [2, 3], [1, 2], [1, 1], [2, 1], true), [distinct([2, 2, 5, 6], 'x')]);
+    check((x) => nt.nn.F.maxPool2d(x, 2, 1), [distinct([1, 2, 4, 4], 'o')]); // overlapping windows
+    check((x) => nt.nn.F.adaptiveMaxPool2d(x, [3, 2]), [distinct([2, 1, 5, 5], 'y')]);
+  },
+  avgPool2d: () => {
+    check((x) => nt.nn.F.avgPool2d(x, [3, 2], [2, 1], [1, 1], true, false), [leaf([2, 2, 5, 4], 'x')]);
+    check((x) => nt.nn.F.avgPool2d(x, 2, 1, 1, false, true, 3), [leaf([1, 2, 3, 3], 'y')]);
+  },
+  normalize: () => {
+    const F = nt.nn.F;
+    check((x) => F.groupNorm(x, 2), [leaf([2, 4, 3], 'x')]);
+    check((x, w, b) => F.groupNorm(x, 2, w, b), [leaf([2, 4, 3], 'g'), leaf([4], 'w'), leaf([4], 'b')]);
+  },
+  batchNorm: () => {
+    const F = nt.nn.F;
+    check(
+      (x, w, b) => F.batchNorm(x, null, null, w, b, true),
+      [leaf([3, 2, 2, 2], 'x'), leaf([2], 'w'), leaf([2], 'b')],
+    );
+    check((x) => F.batchNorm(x, null, null, null, null, true), [leaf([4, 3], 'y')]);
+    check((x, w) => F.batchNorm(x, null, null, w, null, true), [leaf([3, 2, 4], 'z'), leaf([2], 'v')]);
+    check((x, b) => F.batchNorm(x, null, null, null, b, true), [leaf([3, 2, 4], 'u'), leaf([2], 'c')]);
+    // a broadcast (stride-0) upstream gradient
+    check(
+      (x, w, b) => F.batchNorm(x, null, null, w, b, true).sum(),
+      [leaf([3, 2, 2], 'p'), leaf([2], 'q'), leaf([2], 'r')],
+    );
+  },
 };
 
 describe('gradcheck of every backward formula (float64)', () => {

@@ -16,6 +16,9 @@ import * as views from '../ops/views';
 import { type Tensor, emptyTensor as empty } from '../tensor/tensor';
 import type { OpContexts, OpName } from '../ops/op_contexts';
 import '../ops/tensor_methods'; // the formulas call Tensor methods
+// pooling and normalization (issue 12)
+import { avgPoolBackward, maxPoolBackward } from '../ops/pool';
+import { batchNormBackward, normalizeBackward } from '../ops/normalization';
 
 type BackwardFn<C> = (ctx: C, grad: Tensor, needs: readonly boolean[]) => (Tensor | null)[];
 export type DerivativeTable = { readonly [K in OpName]: BackwardFn<OpContexts[K]> };
@@ -172,6 +175,11 @@ export const derivatives: DerivativeTable = {
     if (perRow) return [ew.mul(dlogits, views.unsqueeze(ew.mul(g, scale), 1))];
     return [ew.mul(dlogits, ew.mul(g, scale))];
   },
+  // pooling and normalization (issue 12)
+  maxPool2d: ({ inShape, indices }, g) => [maxPoolBackward(inShape, indices, g)],
+  avgPool2d: ({ inShape, geom, recip }, g) => [avgPoolBackward(inShape, geom, recip, g)],
+  normalize: ({ xhat, rstd, dims }, g) => [normalizeBackward(xhat, rstd, dims, g)],
+  batchNorm: (ctx, g, needs) => batchNormBackward(ctx, g, needs),
 };
 
 /** Product over several dims, keepdim (Tensor.prod takes one dim at a time). */

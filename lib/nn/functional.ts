@@ -23,6 +23,17 @@ export { pad } from '../ops/pad';
 export type { PadMode } from '../ops/pad';
 export { crossEntropy, nllLoss, mseLoss } from './loss_functions';
 export type { Reduction, CrossEntropyOptions, NLLLossOptions, MSELossOptions } from './loss_functions';
+// pooling and normalization (issue 12)
+export {
+  maxPool2d,
+  maxPool2dWithIndices,
+  avgPool2d,
+  adaptiveAvgPool2d,
+  adaptiveMaxPool2d,
+} from '../ops/pool';
+export type { Size2, AdaptiveSize } from '../ops/pool';
+export { batchNorm, groupNorm } from '../ops/normalization';
+export { dropout2d } from './normalization';
 
 /** GELU: exact (erf) by default, or PyTorch's tanh approximation. */
 export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {

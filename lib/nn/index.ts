@@ -14,6 +14,11 @@ export { Conv1d, Conv2d } from './conv';
 export type { Conv1dModuleOptions, Conv2dModuleOptions, PaddingMode } from './conv';
 export { MSELoss, CrossEntropyLoss, NLLLoss } from './loss';
 export type { Reduction, CrossEntropyOptions, NLLLossOptions, MSELossOptions } from './loss_functions';
+// pooling and normalization (issue 12)
+export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d } from './pool';
+export type { MaxPool2dOptions, AvgPool2dOptions, PoolResult } from './pool';
+export { BatchNorm1d, BatchNorm2d, GroupNorm, Dropout2d } from './normalization';
+export type { BatchNormOptions, GroupNormOptions } from './normalization';
 export * as functional from './functional';
 export * as F from './functional';
 export * as init from './init';
