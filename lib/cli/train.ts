@@ -1,4 +1,4 @@
-// `nodetorch train`: the seed's training loop (MLP on MNIST) with a choice of
+// `nodetorch train`: the seed's training loop (MLP or CNN on MNIST) with a choice of
 // optimizer, a progress bar, per-epoch test accuracy, optional checkpoints and
 // an SVG of the curves, and one JSON summary line at the end. Each step runs
 // inside nt.scope so its tensors are freed when it ends, not whenever the
@@ -18,11 +18,18 @@ import { scope } from '../tensor/scope';
 import type { Tensor } from '../tensor/tensor';
 import { backendEssentials } from './info';
 import type { CliIO } from './io';
+import { MnistCNN } from './cnn';
 import { MLP } from './mlp';
 import { writeTrainingPlot } from './plot_svg';
 import { createProgress } from './progress';
 import { parseTrainArgs, TRAIN_USAGE, type TrainConfig } from './train_options';
 import '../autograd/tensor_methods'; // loss.backward() and the op methods
+
+const MODEL_ID: Record<TrainConfig['model'], string> = { mlp: 'mlp-784-500-10', cnn: 'cnn-pytorch-examples-mnist' };
+const MODEL_TITLE: Record<TrainConfig['model'], string> = {
+  mlp: 'MLP 784-500-10',
+  cnn: 'CNN (conv 32, conv 64, max-pool, 128)',
+};
 
 interface EpochResult {
   epoch: number;
@@ -100,7 +107,7 @@ function loadSplit(
     config.dataset === 'mnist'
       ? new datasets.MNIST(dir, { train })
       : new datasets.FashionMNIST(dir as string, { train });
-  let ds = raw.toTensorDataset({ flatten: true, normalize: true });
+  let ds = raw.toTensorDataset({ flatten: config.model === 'mlp', normalize: true });
   raw.dispose(); // the uint8 copy is no longer needed
   if (limit !== undefined && limit < ds.length) {
     const all = ds;
@@ -111,7 +118,7 @@ function loadSplit(
 }
 
 /** Test-set accuracy in eval mode, without autograd, in big batches. */
-function evaluate(model: MLP, loader: data.DataLoader, device: TrainConfig['device']): number {
+function evaluate(model: MLP | MnistCNN, loader: data.DataLoader, device: TrainConfig['device']): number {
   model.eval();
   let correct = 0;
   let seen = 0;
@@ -133,7 +140,7 @@ function evaluate(model: MLP, loader: data.DataLoader, device: TrainConfig['devi
 function configTitle(c: TrainConfig, finalAcc: number): string {
   const opt = `${c.optimizer} lr ${c.lr}${c.schedule !== 'none' ? ` ${c.schedule}` : ''}${c.momentum ? ` momentum ${c.momentum}` : ''}${c.weightDecay ? ` wd ${c.weightDecay}` : ''}`;
   const acc = Number.isFinite(finalAcc) ? ` · test ${(100 * finalAcc).toFixed(2)}%` : '';
-  return `${c.dataset === 'mnist' ? 'MNIST' : 'Fashion-MNIST'} · MLP 784-500-10 · ${opt} · batch ${c.batchSize} · ${c.epochs} epoch${c.epochs > 1 ? 's' : ''} · seed ${c.seed}${acc}`;
+  return `${c.dataset === 'mnist' ? 'MNIST' : 'Fashion-MNIST'} · ${MODEL_TITLE[c.model]} · ${opt} · batch ${c.batchSize} · ${c.epochs} epoch${c.epochs > 1 ? 's' : ''} · seed ${c.seed}${acc}`;
 }
 
 /** Trains as `config` says; human output through `io`, the summary returned. */
@@ -152,7 +159,7 @@ function runTraining(config: TrainConfig, io: CliIO): TrainSummary {
   );
 
   manualSeed(config.seed);
-  const model = new MLP();
+  const model = config.model === 'cnn' ? new MnistCNN() : new MLP();
   if (config.device === 'cuda') {
     if (!cuda.isAvailable())
       throw new DeviceError('train', `--device cuda: CUDA is not available: ${cuda.unavailableReason()}`);
@@ -232,7 +239,7 @@ function runTraining(config: TrainConfig, io: CliIO): TrainSummary {
       // safetensors with the run's settings as metadata; nt.save writes atomically.
       // The scope frees the stateDict's detached views (the parameters' storage stays).
       const metadata = {
-        model: 'mlp-784-500-10',
+        model: MODEL_ID[config.model],
         epoch: String(epoch),
         testAcc: String(testAcc),
         config: JSON.stringify(config),
@@ -261,7 +268,7 @@ function runTraining(config: TrainConfig, io: CliIO): TrainSummary {
   return {
     event: 'summary',
     dataset: config.dataset,
-    model: 'mlp-784-500-10',
+    model: MODEL_ID[config.model],
     optimizer: config.optimizer,
     lr: config.lr,
     schedule: config.schedule,

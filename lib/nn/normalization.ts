@@ -11,7 +11,7 @@ import { type DeviceLike, type DType, isFloatingDType } from '../tensor/dtype';
 import { defaultGenerator } from '../tensor/random';
 import { formatShape } from '../tensor/shape';
 import { type Tensor, emptyTensor } from '../tensor/tensor';
-import { checkBool, checkClosedRange, checkInteger, checkOptions, checkRange } from '../validate';
+import { checkBool, checkClosedRange, checkInteger, checkOptions, optionKeys, checkRange } from '../validate';
 import { Module } from './module';
 import { Parameter } from './parameter';
 import '../ops/tensor_methods'; // this module calls Tensor methods
@@ -27,6 +27,15 @@ export interface BatchNormOptions {
   device?: DeviceLike;
   dtype?: DType;
 }
+
+const BATCH_NORM_KEYS = optionKeys<BatchNormOptions>({
+  eps: true,
+  momentum: true,
+  affine: true,
+  trackRunningStats: true,
+  device: true,
+  dtype: true,
+});
 
 abstract class BatchNormBase extends Module {
   readonly numFeatures: number;
@@ -45,7 +54,7 @@ abstract class BatchNormBase extends Module {
   constructor(name: string, numFeatures: number, options: BatchNormOptions) {
     super();
     this.numFeatures = checkInteger(name, 'numFeatures', numFeatures, 1);
-    const o = checkOptions(name, options);
+    const o = checkOptions(name, options, BATCH_NORM_KEYS);
     this.eps = checkRange(name, 'eps', o.eps ?? 1e-5, 0);
     this.momentum = o.momentum === null ? null : checkClosedRange(name, 'momentum', o.momentum ?? 0.1, 0, 1);
     this.affine = checkBool(name, 'affine', o.affine ?? true);
@@ -138,7 +147,11 @@ export class GroupNorm extends Module {
     checkInteger('GroupNorm', 'numChannels', numChannels, 1);
     if (numChannels % numGroups !== 0)
       throw new ShapeError('GroupNorm', `numGroups ${numGroups} must divide numChannels ${numChannels}`);
-    const o = checkOptions('GroupNorm', options);
+    const o = checkOptions(
+      'GroupNorm',
+      options,
+      optionKeys<GroupNormOptions>({ eps: true, affine: true, device: true, dtype: true }),
+    );
     this.eps = checkRange('GroupNorm', 'eps', o.eps ?? 1e-5, 0);
     this.affine = checkBool('GroupNorm', 'affine', o.affine ?? true);
     const opts = { device: o.device, dtype: o.dtype };

@@ -1,7 +1,7 @@
 // Pooling layers (issue 12): thin modules over lib/ops/pool.ts.
 import { type AdaptiveSize, type Size2, adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool2d, maxPool2d } from '../ops/pool';
 import type { Tensor } from '../tensor/tensor';
-import { checkBool, checkOptions } from '../validate';
+import { checkBool, checkOptions, optionKeys } from '../validate';
 import { Module } from './module';
 
 /** What forward returns: the output, or [output, indices] with returnIndices. */
@@ -31,7 +31,7 @@ export class MaxPool2d<R extends boolean = false> extends Module {
     options: MaxPool2dOptions<R> = {},
   ) {
     super();
-    const o = checkOptions('MaxPool2d', options) as MaxPool2dOptions;
+    const o = checkOptions('MaxPool2d', options, MAX_POOL_KEYS) as MaxPool2dOptions;
     this.stride = o.stride ?? kernelSize;
     this.padding = o.padding ?? 0;
     this.dilation = o.dilation ?? 1;
@@ -47,6 +47,14 @@ export class MaxPool2d<R extends boolean = false> extends Module {
   }
 }
 
+const MAX_POOL_KEYS = optionKeys<MaxPool2dOptions>({
+  stride: true,
+  padding: true,
+  dilation: true,
+  returnIndices: true,
+  ceilMode: true,
+});
+
 export interface AvgPool2dOptions {
   /** Default: kernelSize. */
   stride?: Size2 | null;
@@ -55,6 +63,14 @@ export interface AvgPool2dOptions {
   countIncludePad?: boolean;
   divisorOverride?: number | null;
 }
+
+const AVG_POOL_KEYS = optionKeys<AvgPool2dOptions>({
+  stride: true,
+  padding: true,
+  ceilMode: true,
+  countIncludePad: true,
+  divisorOverride: true,
+});
 
 /** Mean over kernelSize windows of [N, C, H, W] or [C, H, W]. */
 export class AvgPool2d extends Module {
@@ -68,7 +84,7 @@ export class AvgPool2d extends Module {
     options: AvgPool2dOptions = {},
   ) {
     super();
-    const o = checkOptions('AvgPool2d', options);
+    const o = checkOptions('AvgPool2d', options, AVG_POOL_KEYS);
     this.stride = o.stride ?? kernelSize;
     this.padding = o.padding ?? 0;
     this.ceilMode = checkBool('AvgPool2d', 'ceilMode', o.ceilMode ?? false);
