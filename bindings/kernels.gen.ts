@@ -26,6 +26,7 @@ export interface NativeKernels {
   crossEntropy(losses: StorageHandle, dlogits: StorageHandle | null, logits: StorageHandle, targets: StorageHandle): void;
   adam(params: readonly StorageHandle[], grads: readonly StorageHandle[], expAvg: readonly StorageHandle[], expAvgSq: readonly StorageHandle[], maxExpAvgSq: readonly StorageHandle[] | null): void;
   sgd(params: readonly StorageHandle[], grads: readonly StorageHandle[], momentumBufs: readonly StorageHandle[] | null): void;
+  maxPool2d(out: StorageHandle, indices: StorageHandle, input: StorageHandle): void;
   indexSelect(out: StorageHandle, input: StorageHandle, index: StorageHandle): void;
   indexAdd(out: StorageHandle, src: StorageHandle, index: StorageHandle): void;
   gather(out: StorageHandle, input: StorageHandle, index: StorageHandle): void;
@@ -34,7 +35,7 @@ export interface NativeKernels {
 }
 
 /** Kernel names in NT_KERNEL_LIST order. */
-export const KERNEL_NAMES = ['fill', 'copy', 'arange', 'unary', 'binary', 'where', 'reduce', 'softmax', 'softmaxBackward', 'gemm', 'crossEntropy', 'adam', 'sgd', 'indexSelect', 'indexAdd', 'gather', 'scatterAdd', 'random'] as const satisfies readonly (keyof NativeKernels)[];
+export const KERNEL_NAMES = ['fill', 'copy', 'arange', 'unary', 'binary', 'where', 'reduce', 'softmax', 'softmaxBackward', 'gemm', 'crossEntropy', 'adam', 'sgd', 'maxPool2d', 'indexSelect', 'indexAdd', 'gather', 'scatterAdd', 'random'] as const satisfies readonly (keyof NativeKernels)[];
 
 export type KernelWriters = ReturnType<typeof createKernelWriters>;
 
@@ -378,6 +379,47 @@ export function createKernelWriters(argBuffer: Float64Array, nativeKernels: Nati
       for (let d = 0; d < grads.length; ++d) argBuffer[i++] = gradsOffsets[d];
       if (momentumBufsOffsets && momentumBufs) for (let d = 0; d < momentumBufs.length; ++d) argBuffer[i++] = momentumBufsOffsets[d];
       nativeKernels.sgd(params, grads, momentumBufs);
+    },
+    /** out, indices over input planes [planes, H, W]: the max of each window (padding counts as -inf) and its first position, flat in H*W */
+    maxPool2d(
+      out: StorageHandle,
+      indices: StorageHandle,
+      input: StorageHandle,
+      planes: number,
+      H: number,
+      W: number,
+      Ho: number,
+      Wo: number,
+      kh: number,
+      kw: number,
+      sh: number,
+      sw: number,
+      dh: number,
+      dw: number,
+      ph: number,
+      pw: number,
+      outOffset: number,
+      indicesOffset: number,
+      inOffset: number,
+    ): void {
+      let i = 0;
+      argBuffer[i++] = planes;
+      argBuffer[i++] = H;
+      argBuffer[i++] = W;
+      argBuffer[i++] = Ho;
+      argBuffer[i++] = Wo;
+      argBuffer[i++] = kh;
+      argBuffer[i++] = kw;
+      argBuffer[i++] = sh;
+      argBuffer[i++] = sw;
+      argBuffer[i++] = dh;
+      argBuffer[i++] = dw;
+      argBuffer[i++] = ph;
+      argBuffer[i++] = pw;
+      argBuffer[i++] = outOffset;
+      argBuffer[i++] = indicesOffset;
+      argBuffer[i++] = inOffset;
+      nativeKernels.maxPool2d(out, indices, input);
     },
     /** out[o, j, i] = in[o, index[j], i] over contiguous [outer, dimSize, inner] */
     indexSelect(

@@ -215,6 +215,43 @@ export function kCrossEntropy(
 }
 
 /** out[o, j, i] = x[o, index[j], i] for contiguous x viewed as [outer, dimSize, inner]. */
+/** Window geometry of a 2-D pooling: kernel, stride, padding, dilation, output size. */
+export interface PoolWindows {
+  k: readonly [number, number];
+  s: readonly [number, number];
+  p: readonly [number, number];
+  d: readonly [number, number];
+  out: readonly [number, number];
+}
+
+/** out and indices [N, C, Ho, Wo] = the max of each window of the contiguous x [N, C, H, W], and where it is. */
+export function kMaxPool2d(out: Tensor, indices: Tensor, x: Tensor, g: PoolWindows): void {
+  const op = 'max_pool2d';
+  sameDevice(op, out, indices, x);
+  const [N, C, H, width] = x.shape;
+  W.maxPool2d(
+    out._handle(op),
+    indices._handle(op),
+    x._handle(op),
+    N * C,
+    H,
+    width,
+    g.out[0],
+    g.out[1],
+    g.k[0],
+    g.k[1],
+    g.s[0],
+    g.s[1],
+    g.d[0],
+    g.d[1],
+    g.p[0],
+    g.p[1],
+    out.offset,
+    indices.offset,
+    x.offset,
+  );
+}
+
 export function kIndexSelect(
   out: Tensor,
   x: Tensor,

@@ -9,7 +9,7 @@
 // divisor; its backward adds the scaled gradient back through the same views.
 import { BinaryOp } from '../../bindings/codes.gen';
 import { ArgumentError, DTypeError, ShapeError } from '../errors';
-import { kBinary, kCopy, kFill, kWhere } from '../kernels/launch';
+import { kBinary, kCopy, kFill, kMaxPool2d } from '../kernels/launch';
 import { tensor } from '../tensor/creation';
 import { isFloatingDType } from '../tensor/dtype';
 import { formatShape } from '../tensor/shape';
@@ -170,39 +170,9 @@ function maxOverWindows(
 }
 
 /**
- * Flat input positions of every tap of every window, tap-major
- * ([kh * kw, Ho, Wo]); taps in padding point to the window's first real tap.
- */
-function strideTable(g: PoolGeometry, H: number, W: number): number[] {
-  const [Ho, Wo] = g.out;
-  const [kh, kw] = g.k;
-  const plane = Ho * Wo;
-  const t = new Array<number>(kh * kw * plane);
-  for (let oh = 0; oh < Ho; ++oh) {
-    for (let ow = 0; ow < Wo; ++ow) {
-      let first = -1;
-      for (let i = 0; i < kh; ++i) {
-        for (let j = 0; j < kw; ++j) {
-          const h = oh * g.s[0] - g.p[0] + i * g.d[0];
-          const w = ow * g.s[1] - g.p[1] + j * g.d[1];
-          const inside = h >= 0 && h < H && w >= 0 && w < W;
-          if (inside && first < 0) first = h * W + w;
-          t[(i * kw + j) * plane + oh * Wo + ow] = inside ? h * W + w : -1;
-        }
-      }
-      for (let k = 0; k < kh * kw; ++k) {
-        const m = k * plane + oh * Wo + ow;
-        if (t[m] < 0) t[m] = Math.max(first, 0);
-      }
-    }
-  }
-  return t;
-}
-
-/**
- * Max pooling as a running maximum over the kernel taps (one strided view of
- * the padded input each). With indices, a strict `tap > max` mask keeps the
- * first maximum, as PyTorch, and `where` picks that tap's input position.
+ * Max pooling: the max_pool2d kernel (native/cpu/pool.cpp, its CUDA twin)
+ * writes each window's maximum and its first position, as PyTorch; the
+ * backward scatters the gradient to those positions.
  */
 function maxPoolImpl(
   op: string,
@@ -216,37 +186,17 @@ function maxPoolImpl(
 ): [Tensor, Tensor | null] {
   const [x4, unbatched] = as4d(op, x);
   const g = geometry(op, x4, kernelSize, stride, padding, dilation, ceilMode);
-  const [N, C, H, W] = x4.shape;
+  const [N, C] = x4.shape;
   const [Ho, Wo] = g.out;
-  const base = paddedBase(x4, g, -Infinity);
+  // One native kernel: the max and its position per window (padding as -inf).
+  const xc = contiguous(x4);
   const out = empty([N, C, Ho, Wo], x4.dtype, x4.device);
-  kCopy(out, tapView(base, g, 0, 0));
-  const needIndices = wantIndices || (isGradEnabled() && x4.requiresGrad);
-  let indices: Tensor | null = null;
-  let table: Tensor | null = null;
-  let mask: Tensor | null = null;
-  const plane = Ho * Wo;
-  const tapTable = (t: Tensor, k: number): Tensor => t._view([Ho, Wo], [Wo, 1], k * plane);
-  if (needIndices) {
-    table = tensor(strideTable(g, H, W), { dtype: 'int64', device: x4.device });
-    indices = empty([N, C, Ho, Wo], 'int64', x4.device);
-    kCopy(indices, tapTable(table, 0));
-    mask = empty([N, C, Ho, Wo], 'bool', x4.device);
-  }
-  for (let i = 0; i < g.k[0]; ++i) {
-    for (let j = 0; j < g.k[1]; ++j) {
-      if (i === 0 && j === 0) continue;
-      const tap = tapView(base, g, i, j);
-      if (indices && table && mask) {
-        kBinary(BinaryOp.Gt, mask, tap, out);
-        kWhere(indices, mask, tapTable(table, i * g.k[1] + j), indices);
-      }
-      kBinary(BinaryOp.Maximum, out, out, tap);
-    }
-  }
-  const idx = indices;
-  const rec = idx ? record('maxPool2d', out, [x4], () => ({ inShape: x4.shape, indices: idx })) : out;
-  return [unbatch(rec, unbatched), idx && unbatch(idx, unbatched)];
+  const indices = empty([N, C, Ho, Wo], 'int64', x4.device);
+  kMaxPool2d(out, indices, xc, g);
+  if (xc !== x4) xc.dispose();
+  const rec = record('maxPool2d', out, [x4], () => ({ inShape: x4.shape, indices }));
+  if (!wantIndices && !rec.requiresGrad) indices.dispose();
+  return [unbatch(rec, unbatched), wantIndices ? unbatch(indices, unbatched) : null];
 }
 
 /**

@@ -348,6 +348,42 @@ Napi::Value SgdBinding(const Napi::CallbackInfo& info) {
   });
 }
 
+// out, indices over input planes [planes, H, W]: the max of each window (padding counts as -inf) and its first position, flat in H*W
+Napi::Value MaxPool2dBinding(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] {
+    const char* op = "max_pool2d";
+    ArgReader r(state(info.Env()).args, kArgSlots, op);
+    StorageRecord& out = unwrapStorage(info, 0, op);
+    StorageRecord& indices = unwrapStorage(info, 1, op);
+    requireSameDevice(op, out, indices);
+    StorageRecord& input = unwrapStorage(info, 2, op);
+    requireSameDevice(op, out, input);
+    requireFloat(op, out, "out");
+    requireDtype(op, indices, DType::Int64, "indices");
+    requireSameDtype(op, out, input);
+    MaxPool2dArgs a;
+    a.planes = r.size("planes");
+    a.H = r.size("H");
+    a.W = r.size("W");
+    a.Ho = r.size("Ho");
+    a.Wo = r.size("Wo");
+    a.kh = r.integer(1, ArgReader::kMaxSize, "kh");
+    a.kw = r.integer(1, ArgReader::kMaxSize, "kw");
+    a.sh = r.integer(1, ArgReader::kMaxSize, "sh");
+    a.sw = r.integer(1, ArgReader::kMaxSize, "sw");
+    a.dh = r.integer(1, ArgReader::kMaxSize, "dh");
+    a.dw = r.integer(1, ArgReader::kMaxSize, "dw");
+    a.ph = r.integer(0, ArgReader::kMaxSize, "ph");
+    a.pw = r.integer(0, ArgReader::kMaxSize, "pw");
+    a.out = r.block(out, r.product({a.planes, a.Ho, a.Wo}), "out");
+    a.indices = r.block(indices, r.product({a.planes, a.Ho, a.Wo}), "indices");
+    a.in = r.block(input, r.product({a.planes, a.H, a.W}), "in");
+    a.dtype = out.dtype;
+    if (a.planes && a.Ho && a.Wo) launch(info.Env(), out.device, keepOf({&out, &indices, &input}), [a](Backend& b) { b.maxPool2d(a); });
+    return info.Env().Undefined();
+  });
+}
+
 // out[o, j, i] = in[o, index[j], i] over contiguous [outer, dimSize, inner]
 Napi::Value IndexSelectBinding(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&] {
@@ -495,6 +531,7 @@ void registerKernelBindings(Napi::Env env, Napi::Object kernels) {
   kernels.Set("crossEntropy", Napi::Function::New(env, CrossEntropyBinding, "crossEntropy"));
   kernels.Set("adam", Napi::Function::New(env, AdamBinding, "adam"));
   kernels.Set("sgd", Napi::Function::New(env, SgdBinding, "sgd"));
+  kernels.Set("maxPool2d", Napi::Function::New(env, MaxPool2dBinding, "maxPool2d"));
   kernels.Set("indexSelect", Napi::Function::New(env, IndexSelectBinding, "indexSelect"));
   kernels.Set("indexAdd", Napi::Function::New(env, IndexAddBinding, "indexAdd"));
   kernels.Set("gather", Napi::Function::New(env, GatherBinding, "gather"));

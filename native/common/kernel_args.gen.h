@@ -165,6 +165,27 @@ struct SgdArgs {
   DType dtype = DType::Float32;
 };
 
+// out, indices over input planes [planes, H, W]: the max of each window (padding counts as -inf) and its first position, flat in H*W
+struct MaxPool2dArgs {
+  int64_t planes = 0;
+  int64_t H = 0;
+  int64_t W = 0;
+  int64_t Ho = 0;
+  int64_t Wo = 0;
+  int64_t kh = 0;
+  int64_t kw = 0;
+  int64_t sh = 0;
+  int64_t sw = 0;
+  int64_t dh = 0;
+  int64_t dw = 0;
+  int64_t ph = 0;
+  int64_t pw = 0;
+  void* out = nullptr;
+  void* indices = nullptr;
+  const void* in = nullptr;
+  DType dtype = DType::Float32;
+};
+
 // out[o, j, i] = in[o, index[j], i] over contiguous [outer, dimSize, inner]
 struct IndexSelectArgs {
   int64_t outer = 0;
@@ -229,6 +250,7 @@ struct RandomArgs {
   X(crossEntropy, CrossEntropyArgs) \
   X(adam, AdamArgs) \
   X(sgd, SgdArgs) \
+  X(maxPool2d, MaxPool2dArgs) \
   X(indexSelect, IndexSelectArgs) \
   X(indexAdd, IndexAddArgs) \
   X(gather, GatherArgs) \

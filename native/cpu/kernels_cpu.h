@@ -1,6 +1,6 @@
 // CPU kernel entry points, one per NT_KERNEL_LIST entry; backend_cpu.cpp
 // forwards each Backend virtual here. Implemented in elementwise.cpp,
-// reduce.cpp, softmax.cpp, loss.cpp, optim.cpp, index.cpp, random.cpp
+// reduce.cpp, softmax.cpp, loss.cpp, optim.cpp, pool.cpp, index.cpp, random.cpp
 // (gemm in gemm.cpp, declared in gemm.h).
 #pragma once
 #include "common/kernel_api.h"
@@ -20,6 +20,7 @@ void softmaxBackward(const SoftmaxBackwardArgs& args);
 void crossEntropy(const CrossEntropyArgs& args);
 void adam(const AdamArgs& args);
 void sgd(const SgdArgs& args);
+void maxPool2d(const MaxPool2dArgs& args);
 void indexSelect(const IndexSelectArgs& args);
 void indexAdd(const IndexAddArgs& args);
 void gather(const GatherArgs& args);

@@ -90,6 +90,7 @@ class CudaBackend final : public Backend {
   }
   void adam(const AdamArgs& a) override { launchAdam(enter(), a); }
   void sgd(const SgdArgs& a) override { launchSgd(enter(), a); }
+  void maxPool2d(const MaxPool2dArgs& a) override { launchMaxPool2d(enter(), a); }
   void indexSelect(const IndexSelectArgs& a) override {
     const Ctx& c = enter();
     queueIndexCheck(c, a.index, a.indexDtype, a.nIndex, a.dimSize, nullptr, IndexErrorOp::IndexSelect, 0);

@@ -34,6 +34,7 @@ void launchSgd(const Ctx& c, const SgdArgs& a);
 void queueIndexCheck(const Ctx& c, const void* index, DType indexDtype, int64_t n, int64_t size, const int64_t* ignore,
                      IndexErrorOp op, int64_t dim);
 void takeIndexError(const Ctx& c);
+void launchMaxPool2d(const Ctx& c, const MaxPool2dArgs& a);
 void launchIndexSelect(const Ctx& c, const IndexSelectArgs& a);
 void launchIndexAdd(const Ctx& c, const IndexAddArgs& a);
 void launchGather(const Ctx& c, const GatherArgs& a);

@@ -446,6 +446,24 @@ function buildCases(nt, L, seed) {
     }
   }
 
+  // ---- pooling: maxPool2d (values and first-max positions exact) ---------------
+  for (const dtype of FLOATS) {
+    for (const g of [
+      { k: [2, 2], s: [2, 2], p: [0, 0], d: [1, 1], hw: [24, 24] },
+      { k: [3, 3], s: [2, 1], p: [1, 1], d: [2, 1], hw: [17, 13] },
+    ]) {
+      const [H, W] = g.hw;
+      const out = [0, 1].map((i) => Math.floor((g.hw[i] + 2 * g.p[i] - g.d[i] * (g.k[i] - 1) - 1) / g.s[i]) + 1);
+      add({
+        name: `maxPool2d ${dtype} [4,5,${H},${W}] k${g.k} s${g.s} p${g.p} d${g.d}`,
+        kernel: 'maxPool2d',
+        inputs: { x: rand([4, 5, H, W], dtype) },
+        outputs: { out: { shape: [4, 5, ...out], dtype }, idx: { shape: [4, 5, ...out], dtype: 'int64' } },
+        launch: (_, t) => L.kMaxPool2d(t.out, t.idx, t.x, { ...g, out }),
+      });
+    }
+  }
+
   // ---- indexing: indexSelect / indexAdd / gather / scatterAdd -------------------
   for (const dtype of FLOATS) {
     for (const idt of ['int64', 'int32']) {
