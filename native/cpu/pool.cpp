@@ -1,7 +1,7 @@
 // Max pooling over contiguous planes [planes, H, W] (MaxPool2dArgs): each
 // output is the maximum over its window, taps outside the input skipped (as
 // -inf padding), with the first position of that maximum, flat in H * W. A
-// NaN wins over any number, and the first NaN stays (PyTorch's rule). Threads
+// NaN wins over any number, and the last NaN stays (PyTorch's rule). Threads
 // split the planes. The backward is scatter_add at the indices.
 #include <algorithm>
 #include <cstdint>
@@ -14,37 +14,41 @@ namespace nt {
 namespace cpu {
 namespace {
 
+// Fields copied to locals: `idx` is int64_t*, so its stores could alias the
+// args' int64_t fields, which the compiler would then reload in every loop.
 template <class T>
 void maxPoolPlanes(const MaxPool2dArgs& a, int64_t p0, int64_t p1) {
-  const int64_t planeIn = a.H * a.W, planeOut = a.Ho * a.Wo;
+  const int64_t H = a.H, W = a.W, Ho = a.Ho, Wo = a.Wo, kh = a.kh, kw = a.kw;
+  const int64_t sh = a.sh, sw = a.sw, ph = a.ph, pw = a.pw, dh = a.dh, dw = a.dw;
+  const int64_t planeIn = H * W, planeOut = Ho * Wo;
   for (int64_t p = p0; p < p1; ++p) {
-    const T* in = static_cast<const T*>(a.in) + p * planeIn;
-    T* out = static_cast<T*>(a.out) + p * planeOut;
-    int64_t* idx = static_cast<int64_t*>(a.indices) + p * planeOut;
-    for (int64_t oh = 0; oh < a.Ho; ++oh) {
-      const int64_t h0 = oh * a.sh - a.ph;
-      for (int64_t ow = 0; ow < a.Wo; ++ow) {
-        const int64_t w0 = ow * a.sw - a.pw;
+    const T* __restrict in = static_cast<const T*>(a.in) + p * planeIn;
+    T* __restrict out = static_cast<T*>(a.out) + p * planeOut;
+    int64_t* __restrict idx = static_cast<int64_t*>(a.indices) + p * planeOut;
+    for (int64_t oh = 0; oh < Ho; ++oh) {
+      const int64_t h0 = oh * sh - ph;
+      for (int64_t ow = 0; ow < Wo; ++ow) {
+        const int64_t w0 = ow * sw - pw;
         T best = -std::numeric_limits<T>::infinity();
         int64_t at = -1;
-        for (int64_t i = 0; i < a.kh; ++i) {
-          const int64_t h = h0 + i * a.dh;
-          if (h < 0 || h >= a.H) continue;
-          for (int64_t j = 0; j < a.kw; ++j) {
-            const int64_t w = w0 + j * a.dw;
-            if (w < 0 || w >= a.W) continue;
-            const T v = in[h * a.W + w];
-            if (at < 0 || v > best || (v != v && best == best)) {
+        for (int64_t i = 0; i < kh; ++i) {
+          const int64_t h = h0 + i * dh;
+          if (h < 0 || h >= H) continue;
+          const T* row = in + h * W;
+          for (int64_t j = 0; j < kw; ++j) {
+            const int64_t w = w0 + j * dw;
+            if (w < 0 || w >= W) continue;
+            const T v = row[w];
+            if (at < 0 || v > best || v != v) {  // PyTorch: a NaN wins, the last one stays
               best = v;
-              at = h * a.W + w;
+              at = h * W + w;
             }
           }
         }
-        // A window wholly in the padding (impossible with PyTorch's padding
-        // limit, possible with hostile arguments) gives -inf at its first
-        // in-bounds neighbour's place: index 0 keeps scatter_add in range.
-        out[oh * a.Wo + ow] = best;
-        idx[oh * a.Wo + ow] = at < 0 ? 0 : at;
+        // A window wholly in the padding (only with hostile arguments) gives
+        // -inf at position 0, which keeps the backward's scatter in range.
+        out[oh * Wo + ow] = best;
+        idx[oh * Wo + ow] = at < 0 ? 0 : at;
       }
     }
   }

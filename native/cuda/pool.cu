@@ -2,7 +2,7 @@
  * Max pooling on the device (MaxPool2dArgs), the twin of cpu/pool.cpp: one
  * thread per output element, taps outside the input skipped (-inf padding),
  * the first position of the maximum kept, flat in H * W; a NaN wins and the
- * first NaN stays. The backward is scatter_add at the indices.
+ * last NaN stays. The backward is scatter_add at the indices.
  */
 #include <cuda_runtime.h>
 
@@ -31,7 +31,7 @@ __global__ void maxPool2dKernel(MaxPool2dArgs a, T* out, int64_t* indices, const
         const int64_t w = w0 + j * a.dw;
         if (w < 0 || w >= a.W) continue;
         const T v = plane[h * a.W + w];
-        if (at < 0 || v > best || (v != v && best == best)) {
+        if (at < 0 || v > best || v != v) {  // PyTorch: a NaN wins, the last one stays
           best = v;
           at = h * a.W + w;
         }
