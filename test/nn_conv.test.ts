@@ -451,3 +451,21 @@ describe('nn.Conv2d / nn.Conv1d', () => {
     expectError(() => new nn.Conv1d(3, 4, 0), nt.ArgumentError, /kernelSize/);
   });
 });
+
+describe('conv2d over a batch whose column buffer is built in chunks', () => {
+  test('equals the per-image results (40 images of [64, 30, 30]: 83 MB of columns at once)', () => {
+    nt.manualSeed(5);
+    const x = nt.randn([40, 64, 30, 30]);
+    const w = nt.randn([16, 64, 3, 3]).div(24);
+    const b = nt.randn([16]);
+    const all = nt.conv2d(x, w, b, { padding: 1 });
+    const one = (i: number): nt.Tensor => nt.conv2d(x.narrow(0, i, 1), w, b, { padding: 1 });
+    for (const i of [0, 13, 39]) {
+      const got = all.narrow(0, i, 1).contiguous().data() as Float32Array;
+      const want = one(i).data() as Float32Array;
+      let worst = 0;
+      for (let k = 0; k < want.length; ++k) worst = Math.max(worst, Math.abs(got[k] - want[k]));
+      expect(worst).toBeLessThan(1e-4);
+    }
+  });
+});
