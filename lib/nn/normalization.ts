@@ -107,6 +107,7 @@ export class BatchNorm1d extends BatchNormBase {
     super('BatchNorm1d', numFeatures, options);
   }
   protected checkInput(x: Tensor): void {
+    checkTensor('BatchNorm1d', x);
     if (x.ndim !== 2 && x.ndim !== 3)
       throw new ShapeError('BatchNorm1d', `expected 2-D or 3-D input (N, C[, L]), got ${formatShape(x.shape)}`);
   }
@@ -118,6 +119,7 @@ export class BatchNorm2d extends BatchNormBase {
     super('BatchNorm2d', numFeatures, options);
   }
   protected checkInput(x: Tensor): void {
+    checkTensor('BatchNorm2d', x);
     if (x.ndim !== 4)
       throw new ShapeError('BatchNorm2d', `expected 4-D input (N, C, H, W), got ${formatShape(x.shape)}`);
   }

@@ -71,7 +71,12 @@ DeviceQueue& Execution::queue(DeviceType device) {
 void Execution::launch(DeviceType, DeviceQueue::Task task) {
   pending_.push_back(std::move(task));
   if (pending_.size() >= kMaxBatch) {
-    submitPending();
+    // A full batch with no read in sight. A program that waits without
+    // blocking hands it to the worker (its event loop must stay free); one
+    // that never does runs it here, as it would at its next read: its JS
+    // thread, the worker and the pool would otherwise share the cores.
+    if (awaits_) submitPending();
+    else runPendingHere();
   } else if (!flushScheduled_) {
     // When the JS thread returns to the event loop, the batch goes to the
     // worker: work nobody reads yet still runs in the background.
@@ -118,6 +123,7 @@ void Execution::sync(DeviceType device) {
 
 Napi::Promise Execution::whenIdle(Napi::Env env, DeviceType device) {
   auto deferred = Napi::Promise::Deferred::New(env);
+  awaits_ = true;
   const int d = slot(device);
   if (device == DeviceType::CPU) submitPending();
   if (device == DeviceType::CPU && !queues_[d]) {

@@ -6,7 +6,8 @@
 //    then runs exactly as it would inline, with no thread hand-off;
 //  - on the CPU queue's worker thread (device_queue.h) when the JS thread
 //    waits without blocking (whenIdle: itemAsync, dataAsync, synchronize) or
-//    returns to the event loop, or once the batch holds kMaxBatch kernels.
+//    returns to the event loop; a batch that reaches kMaxBatch kernels goes
+//    to the worker in a program that has awaited, else runs on the JS thread.
 // Either way kernels run in the order they were launched, one at a time, and
 // a kernel's failure is deferred to the next sync point (its typed error,
 // raised once). NODETORCH_SYNC=1 runs every kernel at its call.
@@ -68,6 +69,7 @@ class Execution {
   std::unique_ptr<DeviceQueue> queues_[2];
   std::vector<DeviceQueue::Task> pending_;  // CPU kernels not yet run or submitted
   bool flushScheduled_ = false;
+  bool awaits_ = false;  // whenIdle was called: this program reads without blocking
   std::vector<Waiter> waiters_[2];
   bool referenced_ = false;
   bool stopped_ = false;
