@@ -48,14 +48,14 @@ function allocated(): number {
 }
 
 /**
- * The 16 MiB buffer is still allocated. Process-wide figure: the GC may free
- * other files' garbage meanwhile (never add to it), so the lower bound is
- * loose but still half the buffer.
+ * No copy was made (allocated memory did not grow by the 16 MiB). The figure
+ * is the process-wide allocator's, which the worker's own frees also move
+ * (CI saw 8 MiB go meanwhile), so it cannot show that the buffer is still
+ * held: the reads of its values after the sender's dispose show that, and
+ * the ASAN stage would report a read of freed memory.
  */
 function expectHeld(before: number): void {
-  const change = allocated() - before;
-  expect(change).toBeLessThan(MiB);
-  expect(change).toBeGreaterThan(-8 * MiB);
+  expect(allocated() - before).toBeLessThan(MiB);
 }
 
 beforeAll(async () => {
