@@ -114,7 +114,9 @@ describe('DataLoader: for await', () => {
     }
     expect(produced.length).toBeGreaterThan(2);
     for (const b of produced) for (const t of b) expect(t.isDisposed).toBe(true);
-    expect(settledMemory().cpu.tensors).toBe(before);
+    // Process-wide: an earlier test's batch still in flight may be freed
+    // meanwhile (CI saw 2 go), never added. The disposals above are the check.
+    expect(settledMemory().cpu.tensors).toBeLessThanOrEqual(before);
 
     // The native fast path (TensorDataset, default collate) releases the same way.
     const fast = new nt.data.DataLoader(ds, { batchSize: 3, prefetch: 4 });
@@ -126,7 +128,7 @@ describe('DataLoader: for await', () => {
       break;
     }
     for (const t of held) t.dispose();
-    expect(settledMemory().cpu.tensors).toBe(base);
+    expect(settledMemory().cpu.tensors).toBeLessThanOrEqual(base);
   });
 
   test('an error while preparing a batch rejects the loop after handing out the batches before it', async () => {

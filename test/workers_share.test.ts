@@ -247,7 +247,7 @@ describe('fromShared checks its message', () => {
     nt.releaseShared(msg); // whether or not the altered message used its token
     expect(err).toBeInstanceOf(nt.ArgumentError);
     expect((err as Error).message).toMatch(message);
-    expect(nt.memory().cpu.tensors).toBe(before); // nothing adopted is left behind
+    expect(nt.memory().cpu.tensors).toBeLessThanOrEqual(before); // nothing adopted is left behind (other garbage may go)
   });
 
   it('a message survives structuredClone, and adopting it in the same thread also works', () => {
@@ -295,7 +295,7 @@ describe('releaseShared and state dicts', () => {
       /fromSharedStateDict: msg\["bias"\]\.dtype one of/,
     );
     expect(nt.releaseShared(msg)).toBe(true);
-    expect(nt.memory().cpu.tensors).toBe(before);
+    expect(nt.memory().cpu.tensors).toBeLessThanOrEqual(before); // process-wide: other garbage may go meanwhile
     expect(() => nt.shareStateDict({ w: 3 as unknown as nt.Tensor })).toThrow(/a Tensor for "w", got 3/);
   });
 });
