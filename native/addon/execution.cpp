@@ -68,7 +68,7 @@ DeviceQueue& Execution::queue(DeviceType device) {
   return *queues_[d];
 }
 
-void Execution::launch(DeviceType, DeviceQueue::Task task) {
+void Execution::record(DeviceQueue::Task task) {
   pending_.push_back(std::move(task));
   if (pending_.size() >= kMaxBatch) {
     // A full batch with no read in sight. A program that waits without

@@ -42,8 +42,8 @@ class Execution {
   Execution(const Execution&) = delete;
   Execution& operator=(const Execution&) = delete;
 
-  // Runs the kernel now (CUDA, or NODETORCH_SYNC=1) or records it.
-  void launch(DeviceType device, DeviceQueue::Task task);
+  // Adds a CPU kernel to the pending batch (launch() below decides).
+  void record(DeviceQueue::Task task);
   bool defers(DeviceType device) const { return device == DeviceType::CPU && !inline_; }
   // Runs everything launched on the device and throws its first deferred error.
   void sync(DeviceType device);
@@ -85,7 +85,7 @@ void launch(Napi::Env env, DeviceType device, Keep keep, F kernel) {
     kernel(backendFor(device));
     return;
   }
-  ex.launch(device, [kernel = std::move(kernel), keep = std::move(keep)]() { kernel(cpuBackend()); });
+  ex.record([kernel = std::move(kernel), keep = std::move(keep)]() { kernel(cpuBackend()); });
 }
 
 }  // namespace addon
