@@ -590,11 +590,7 @@ const kernels = [
     name: 'sortRows',
     label: 'sort',
     doc: 'values, indices [rows, k] = the first k of each contiguous row of in [rows, cols] in sorted order (descending flag); NaN counts as largest; equal values keep input order',
-    storages: [
-      { name: 'values' },
-      { name: 'indices', dtype: 'int64' },
-      { name: 'input', dtype: 'same:values' },
-    ],
+    storages: [{ name: 'values' }, { name: 'indices', dtype: 'int64' }, { name: 'input', dtype: 'same:values' }],
     args: [
       size('rows'),
       size('cols'),

@@ -89,12 +89,24 @@ describe.each(DEVICES)('tril / triu / maskedFill on %s', (device) => {
     const expected: number[] = [];
     for (let i = 0; i < 3; ++i) for (let j = 0; j < 5; ++j) expected.push(j <= i ? ref[j * 3 + i] : 0);
     expect(flat(nt.tril(tt))).toEqual(expected);
-    const ints = nt.tensor([[1, 2], [3, 4]], { dtype: 'int64', device });
+    const ints = nt.tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { dtype: 'int64', device },
+    );
     expect(nt.triu(ints).dtype).toBe('int64');
-    expect(nt.triu(ints).toArray()).toEqual([[1, 2], [0, 4]]);
+    expect(nt.triu(ints).toArray()).toEqual([
+      [1, 2],
+      [0, 4],
+    ]);
     const b = nt.ones([2, 2], { dtype: 'bool', device });
     expect(nt.tril(b).dtype).toBe('bool');
-    expect(nt.tril(b).toArray()).toEqual([[true, false], [true, true]]);
+    expect(nt.tril(b).toArray()).toEqual([
+      [true, false],
+      [true, true],
+    ]);
     expect(nt.tril(nt.zeros([0, 3], { device })).shape).toEqual([0, 3]);
     expect(nt.triu(nt.zeros([2, 3, 0], { device })).shape).toEqual([2, 3, 0]);
   });
@@ -111,7 +123,11 @@ describe.each(DEVICES)('tril / triu / maskedFill on %s', (device) => {
     const ints = nt.arange(0, 12, 1, { dtype: 'int32', device }).reshape(3, 4);
     const out = nt.maskedFill(ints, colMask, 7);
     expect(out.dtype).toBe('int32');
-    expect(out.toArray()).toEqual([[7, 7, 7, 7], [4, 5, 6, 7], [7, 7, 7, 7]]);
+    expect(out.toArray()).toEqual([
+      [7, 7, 7, 7],
+      [4, 5, 6, 7],
+      [7, 7, 7, 7],
+    ]);
     expect(nt.maskedFill(t.t(), mask.reshape(4, 1), 0).shape).toEqual([4, 3]);
   });
 
@@ -138,20 +154,23 @@ describe.each(DEVICES)('sort / argsort / topk on %s', (device) => {
     [[2, 5, 6], 1, false],
     [[2, 5, 6], -3, true],
     [[40], 0, true],
-  ] as [number[], number, boolean][])('sort %j along dim %d (descending %s): stable, NaN largest', (shape, dim, descending) => {
-    const vals = tiedValues(numelOf(shape), 'v');
-    const x = nt.tensor(Array.from(vals), { dtype: 'float64', shape, device });
-    const d = dim < 0 ? dim + shape.length : dim;
-    const ref = refSort(vals, shape, d, descending, shape[d]);
-    const [values, indices] = nt.sort(x, { dim, descending });
-    expect(values.shape).toEqual(shape);
-    expect(indices.dtype).toBe('int64');
-    expectClose(values, ref.values);
-    expect(flat(indices)).toEqual(Array.from(ref.indices));
-    expect(flat(nt.argsort(x, { dim, descending, stable: true }))).toEqual(Array.from(ref.indices));
-    const m = x.sort({ dim, descending });
-    expect(flat(m.indices)).toEqual(Array.from(ref.indices));
-  });
+  ] as [number[], number, boolean][])(
+    'sort %j along dim %d (descending %s): stable, NaN largest',
+    (shape, dim, descending) => {
+      const vals = tiedValues(numelOf(shape), 'v');
+      const x = nt.tensor(Array.from(vals), { dtype: 'float64', shape, device });
+      const d = dim < 0 ? dim + shape.length : dim;
+      const ref = refSort(vals, shape, d, descending, shape[d]);
+      const [values, indices] = nt.sort(x, { dim, descending });
+      expect(values.shape).toEqual(shape);
+      expect(indices.dtype).toBe('int64');
+      expectClose(values, ref.values);
+      expect(flat(indices)).toEqual(Array.from(ref.indices));
+      expect(flat(nt.argsort(x, { dim, descending, stable: true }))).toEqual(Array.from(ref.indices));
+      const m = x.sort({ dim, descending });
+      expect(flat(m.indices)).toEqual(Array.from(ref.indices));
+    },
+  );
 
   test('sort of float32, int64, bool and non-contiguous inputs; empty, 1-element and 0-d', () => {
     const vals = randomValues(24, testSeed('v'), -100, 100).map(Math.round);
@@ -189,17 +208,20 @@ describe.each(DEVICES)('sort / argsort / topk on %s', (device) => {
     [[4, 10], 10, 1, false],
     [[6, 3, 5], 2, 0, true],
     [[6, 3, 5], 3, 1, false],
-  ] as [number[], number, number, boolean][])('topk of %j, k = %d along dim %d (largest %s)', (shape, k, dim, largest) => {
-    const vals = tiedValues(numelOf(shape), 'v');
-    const x = nt.tensor(Array.from(vals), { dtype: 'float64', shape, device });
-    const d = dim < 0 ? dim + shape.length : dim;
-    const ref = refSort(vals, shape, d, largest, k);
-    const { values, indices } = nt.topk(x, k, { dim, largest });
-    expect(values.shape).toEqual(ref.outShape);
-    expectClose(values, ref.values);
-    expect(flat(indices)).toEqual(Array.from(ref.indices));
-    expect(flat(x.topk(k, { dim, largest, sorted: false }).indices)).toEqual(Array.from(ref.indices));
-  });
+  ] as [number[], number, number, boolean][])(
+    'topk of %j, k = %d along dim %d (largest %s)',
+    (shape, k, dim, largest) => {
+      const vals = tiedValues(numelOf(shape), 'v');
+      const x = nt.tensor(Array.from(vals), { dtype: 'float64', shape, device });
+      const d = dim < 0 ? dim + shape.length : dim;
+      const ref = refSort(vals, shape, d, largest, k);
+      const { values, indices } = nt.topk(x, k, { dim, largest });
+      expect(values.shape).toEqual(ref.outShape);
+      expectClose(values, ref.values);
+      expect(flat(indices)).toEqual(Array.from(ref.indices));
+      expect(flat(x.topk(k, { dim, largest, sorted: false }).indices)).toEqual(Array.from(ref.indices));
+    },
+  );
 
   test('topk with k << cols (partial sort) matches the full sort', () => {
     const vals = randomValues(3 * 500, testSeed('v'));
@@ -239,7 +261,10 @@ describe.each(DEVICES)('cumsum on %s', (device) => {
     const expected = new Float64Array(ref.length);
     forLines(shape, d, (pos) => {
       let acc = 0;
-      for (const p of pos) expected[p] = acc += ref[p];
+      for (const p of pos) {
+        acc += ref[p];
+        expected[p] = acc;
+      }
     });
     const out = nt.cumsum(t, dim);
     expect(out.shape).toEqual(shape);
@@ -255,14 +280,29 @@ describe.each(DEVICES)('cumsum on %s', (device) => {
     const expected: number[] = [];
     for (let i = 0; i < 3; ++i) {
       let acc = 0;
-      for (let j = 0; j < 4; ++j) expected.push((acc += ref[j * 3 + i]));
+      for (let j = 0; j < 4; ++j) {
+        acc += ref[j * 3 + i];
+        expected.push(acc);
+      }
     }
     expectClose(nt.cumsum(t.t(), 1), expected, { atol: 1e-12, rtol: 1e-12 });
-    const ints = nt.tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'int32', device });
+    const ints = nt.tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      { dtype: 'int32', device },
+    );
     expect(nt.cumsum(ints, 1).dtype).toBe('int64');
-    expect(nt.cumsum(ints, 1).toArray()).toEqual([[1, 3, 6], [4, 9, 15]]);
+    expect(nt.cumsum(ints, 1).toArray()).toEqual([
+      [1, 3, 6],
+      [4, 9, 15],
+    ]);
     expect(nt.cumsum(ints, 0, { dtype: 'float64' }).dtype).toBe('float64');
-    expect(nt.cumsum(ints, 0, { dtype: 'float64' }).toArray()).toEqual([[1, 2, 3], [5, 7, 9]]);
+    expect(nt.cumsum(ints, 0, { dtype: 'float64' }).toArray()).toEqual([
+      [1, 2, 3],
+      [5, 7, 9],
+    ]);
     const b = nt.tensor([true, false, true, true], { device });
     expect(b.cumsum(0).dtype).toBe('int64');
     expect(b.cumsum(0).toArray()).toEqual([1, 1, 2, 3]);
@@ -292,9 +332,7 @@ describe.each(DEVICES)('repeat / flip on %s', (device) => {
     expect(nt.repeat(nt.zeros([0, 2], { device }), 3, 1).shape).toEqual([0, 2]);
     expect(nt.repeat(nt.tensor(4, { device }), 3).toArray()).toEqual([4, 4, 4]);
     const nc = t.t().repeat(1, 2); // [3, 4] of a transposed view
-    expect(nc.toArray()).toEqual(
-      [0, 1, 2].map((i) => [ref[i], ref[3 + i], ref[i], ref[3 + i]]),
-    );
+    expect(nc.toArray()).toEqual([0, 1, 2].map((i) => [ref[i], ref[3 + i], ref[i], ref[3 + i]]));
   });
 
   test('flip along one or several dims', () => {
@@ -335,7 +373,10 @@ describe('gradients (float64 gradcheck)', () => {
   });
 
   test('maskedFill: to x where kept, to a 0-d value where filled', () => {
-    const mask = nt.tensor([[true, false, false], [false, true, true]]);
+    const mask = nt.tensor([
+      [true, false, false],
+      [false, true, true],
+    ]);
     gradcheck((x) => nt.maskedFill(x, mask, 3), [leaf([2, 3], 'a')]);
     gradcheck((x, v) => nt.maskedFill(x, mask.narrow(0, 0, 1), v), [leaf([4, 3], 'b'), leaf([], 'v')]);
   });
@@ -359,7 +400,10 @@ test('cumsum with a wider dtype sends a gradient of the input dtype back', () =>
   const x = nt.zeros([2, 3], { requiresGrad: true });
   nt.cumsum(x, 1, { dtype: 'float64' }).sum().backward();
   expect(x.grad?.dtype).toBe('float32');
-  expect(x.grad?.toArray()).toEqual([[3, 2, 1], [3, 2, 1]]);
+  expect(x.grad?.toArray()).toEqual([
+    [3, 2, 1],
+    [3, 2, 1],
+  ]);
 });
 
 describe.each(DEVICES)('multinomial on %s', (device) => {
@@ -388,7 +432,10 @@ describe.each(DEVICES)('multinomial on %s', (device) => {
 
   test('with replacement: frequencies match the weights (chi-square, 20000 draws); zero weights never drawn', () => {
     nt.manualSeed(testSeed('seed'));
-    const w = nt.tensor(P.map((p) => p * 3), { dtype: 'float64', device }); // not normalized
+    const w = nt.tensor(
+      P.map((p) => p * 3),
+      { dtype: 'float64', device },
+    ); // not normalized
     const s = nt.multinomial(w, 20000, { replacement: true });
     expect(s.dtype).toBe('int64');
     expect(s.shape).toEqual([20000]);
@@ -424,15 +471,39 @@ describe.each(DEVICES)('multinomial on %s', (device) => {
   });
 
   test('hostile inputs name the row and what is wrong', () => {
-    const ok = nt.tensor([[0.5, 0.5], [1, 0]], { dtype: 'float32', device });
-    expect(() => nt.multinomial(nt.tensor([[1, 1], [0.5, -0.1]], { device }), 1)).toThrow(
-      /multinomial: row 1 of the weights must be non-negative and not NaN/,
+    const ok = nt.tensor(
+      [
+        [0.5, 0.5],
+        [1, 0],
+      ],
+      { dtype: 'float32', device },
     );
+    expect(() =>
+      nt.multinomial(
+        nt.tensor(
+          [
+            [1, 1],
+            [0.5, -0.1],
+          ],
+          { device },
+        ),
+        1,
+      ),
+    ).toThrow(/multinomial: row 1 of the weights must be non-negative and not NaN/);
     expect(() => nt.multinomial(nt.tensor([1, Number.NaN], { device }), 1)).toThrow(nt.ArgumentError);
     expect(() => nt.multinomial(nt.tensor([1, Number.POSITIVE_INFINITY], { device }), 1)).toThrow(/finite/);
-    expect(() => nt.multinomial(nt.tensor([[1, 1], [0, 0]], { dtype: 'float64', device }), 1)).toThrow(
-      /row 1 of the weights must have a positive sum/,
-    );
+    expect(() =>
+      nt.multinomial(
+        nt.tensor(
+          [
+            [1, 1],
+            [0, 0],
+          ],
+          { dtype: 'float64', device },
+        ),
+        1,
+      ),
+    ).toThrow(/row 1 of the weights must have a positive sum/);
     expect(() => nt.multinomial(ok, 2)).toThrow(/row 1 of the weights has only 1 non-zero/);
     expect(nt.multinomial(ok, 2, { replacement: true }).shape).toEqual([2, 2]);
     expect(() => nt.multinomial(ok, 3)).toThrow(nt.ArgumentError);

@@ -338,9 +338,28 @@ export function kRandom(out: Tensor, kind: RandomKind, seed: bigint, offset: num
 // ---- language-model ops (issue 13): sort / top-k, cumsum, multinomial ----
 
 /** values, indices [rows, k]: the first k of each row of the contiguous x [rows, cols] in sorted order. */
-export function kSortRows(values: Tensor, indices: Tensor, x: Tensor, rows: number, cols: number, k: number, descending: boolean): void {
+export function kSortRows(
+  values: Tensor,
+  indices: Tensor,
+  x: Tensor,
+  rows: number,
+  cols: number,
+  k: number,
+  descending: boolean,
+): void {
   sameDevice('sort', values, indices, x);
-  W.sortRows(values._handle('sort'), indices._handle('sort'), x._handle('sort'), rows, cols, k, descending, values.offset, indices.offset, x.offset);
+  W.sortRows(
+    values._handle('sort'),
+    indices._handle('sort'),
+    x._handle('sort'),
+    rows,
+    cols,
+    k,
+    descending,
+    values.offset,
+    indices.offset,
+    x.offset,
+  );
 }
 
 /** Running sums along the middle dim of contiguous out and x viewed as [outer, n, inner]. */
@@ -353,7 +372,18 @@ export function kCumsum(out: Tensor, x: Tensor, outer: number, n: number, inner:
 export function kMultinomial(out: Tensor, weights: Tensor, replacement: boolean, seed: bigint, offset: number): void {
   sameDevice('multinomial', out, weights);
   const [rows, samples] = out.shape;
-  W.multinomial(out._handle('multinomial'), weights._handle('multinomial'), rows, weights.shape[1], samples, replacement, out.offset, weights.offset, seed, offset);
+  W.multinomial(
+    out._handle('multinomial'),
+    weights._handle('multinomial'),
+    rows,
+    weights.shape[1],
+    samples,
+    replacement,
+    out.offset,
+    weights.offset,
+    seed,
+    offset,
+  );
 }
 
 export { BinaryOp, RandomKind, ReduceOp, UnaryOp };

@@ -36,7 +36,8 @@ function checkRows(op: string, w: Tensor, numSamples: number, replacement: boole
   const rows = w.shape[0];
   for (let r = 0; r < rows; ++r) {
     const where = oneRow ? 'the weights' : `row ${r} of the weights`;
-    if (stats[r] > 0) throw new ArgumentError(op, `${where} must be non-negative and not NaN, got a negative or NaN value`);
+    if (stats[r] > 0)
+      throw new ArgumentError(op, `${where} must be non-negative and not NaN, got a negative or NaN value`);
     const t = stats[rows + r];
     if (!Number.isFinite(t)) throw new ArgumentError(op, `${where} must be finite, got a sum of ${t}`);
     if (!(t > 0)) throw new ArgumentError(op, `${where} must have a positive sum, got ${t}`);
@@ -74,10 +75,7 @@ export function multinomial(probs: Tensor, numSamples: number, options?: Multino
   if (typeof numSamples !== 'number' || !Number.isSafeInteger(numSamples) || numSamples < 1)
     throw new ArgumentError(op, `numSamples a positive integer, got ${showValue(numSamples)}`);
   if (!replacement && numSamples > cats)
-    throw new ArgumentError(
-      op,
-      `cannot draw ${numSamples} samples without replacement from ${cats} categories`,
-    );
+    throw new ArgumentError(op, `cannot draw ${numSamples} samples without replacement from ${cats} categories`);
   const oneRow = probs.ndim === 1;
   const p2 = oneRow ? reshape(probs.detach(), [1, cats]) : probs.detach();
   const rows = p2.shape[0];

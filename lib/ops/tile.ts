@@ -22,7 +22,10 @@ export function repeat(x: Tensor, ...sizes: number[] | [readonly number[]]): Ten
   const reps = sizes.length === 1 && Array.isArray(sizes[0]) ? (sizes[0] as readonly number[]).slice() : sizes;
   for (const r of reps) {
     if (typeof r !== 'number' || !Number.isSafeInteger(r) || r < 0)
-      throw new ArgumentError(op, `sizes must be non-negative integers, got ${showValue(r)} in ${formatShape(reps as number[])}`);
+      throw new ArgumentError(
+        op,
+        `sizes must be non-negative integers, got ${showValue(r)} in ${formatShape(reps as number[])}`,
+      );
   }
   const n = reps.length;
   if (n < x.ndim)

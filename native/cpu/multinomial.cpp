@@ -42,9 +42,8 @@ void sampleRows(const MultinomialArgs& a, int64_t r0, int64_t r1) {
 void multinomial(const MultinomialArgs& a) {
   const int64_t work = std::max<int64_t>(1, a.cats * (a.replacement ? 1 : a.samples));
   const int64_t grain = std::max<int64_t>(1, kGrain / work);
-  NT_DISPATCH_FLOAT(a.dtype, "multinomial", [&] {
-    parallelFor(0, a.rows, grain, [&](int64_t r0, int64_t r1) { sampleRows<T>(a, r0, r1); });
-  });
+  NT_DISPATCH_FLOAT(a.dtype, "multinomial",
+                    [&] { parallelFor(0, a.rows, grain, [&](int64_t r0, int64_t r1) { sampleRows<T>(a, r0, r1); }); });
 }
 
 }  // namespace cpu

@@ -65,17 +65,15 @@ void cumsumLines(const CumsumArgs& a, int64_t l0, int64_t l1) {
 void sortRows(const SortRowsArgs& a) {
   const int64_t work = a.cols > 0 ? a.cols * 16 : 1;
   const int64_t grain = std::max<int64_t>(1, kGrain / work);
-  NT_DISPATCH_ALL(a.dtype, [&] {
-    parallelFor(0, a.rows, grain, [&](int64_t r0, int64_t r1) { sortRowRange<T>(a, r0, r1); });
-  });
+  NT_DISPATCH_ALL(a.dtype,
+                  [&] { parallelFor(0, a.rows, grain, [&](int64_t r0, int64_t r1) { sortRowRange<T>(a, r0, r1); }); });
 }
 
 void cumsum(const CumsumArgs& a) {
   const int64_t lines = a.outer * a.inner;
   const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(1, a.n));
-  NT_DISPATCH_ALL(a.dtype, [&] {
-    parallelFor(0, lines, grain, [&](int64_t l0, int64_t l1) { cumsumLines<T>(a, l0, l1); });
-  });
+  NT_DISPATCH_ALL(a.dtype,
+                  [&] { parallelFor(0, lines, grain, [&](int64_t l0, int64_t l1) { cumsumLines<T>(a, l0, l1); }); });
 }
 
 }  // namespace cpu

@@ -47,8 +47,8 @@ void launchMultinomial(const Ctx& c, const MultinomialArgs& a) {
   const int64_t n = a.replacement ? a.rows * a.samples : a.rows;
   if (n == 0) return;
   NT_DISPATCH_FLOAT(a.dtype, "multinomial", [&] {
-    multinomialKernel<T><<<gridFor(n, kThreads), kThreads, 0, c.stream>>>(a, static_cast<int64_t*>(a.out),
-                                                                           static_cast<T*>(a.weights));
+    multinomialKernel<T>
+        <<<gridFor(n, kThreads), kThreads, 0, c.stream>>>(a, static_cast<int64_t*>(a.out), static_cast<T*>(a.weights));
     checkLaunch("multinomial");
   });
 }

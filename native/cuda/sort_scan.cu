@@ -86,8 +86,8 @@ void launchCumsum(const Ctx& c, const CumsumArgs& a) {
   const int64_t lines = a.outer * a.inner;
   if (lines == 0 || a.n == 0) return;
   NT_DISPATCH_ALL(a.dtype, [&] {
-    cumsumKernel<T><<<gridFor(lines, kThreads), kThreads, 0, c.stream>>>(a, static_cast<T*>(a.out),
-                                                                          static_cast<const T*>(a.in));
+    cumsumKernel<T>
+        <<<gridFor(lines, kThreads), kThreads, 0, c.stream>>>(a, static_cast<T*>(a.out), static_cast<const T*>(a.in));
     checkLaunch("cumsum");
   });
 }
