@@ -382,6 +382,9 @@ describe('gradients (float64 gradcheck)', () => {
   });
 
   test('sort and topk values', () => {
+    const s = nt.tensor(2, { dtype: 'float64', requiresGrad: true });
+    nt.sort(s).values.mul(3).backward();
+    expect(s.grad?.item()).toBe(3);
     gradcheck((x) => nt.sort(x).values, [leaf([3, 5], 'a')]);
     gradcheck((x) => nt.sort(x, { dim: 0, descending: true }).values, [leaf([4, 3], 'b')]);
     gradcheck((x) => nt.topk(x, 2).values, [leaf([3, 6], 'c')]);

@@ -30,7 +30,7 @@ const KEYS = optionKeys<MultinomialOptions>({ replacement: true, generator: true
 /** Throws for the first row with a negative, NaN or infinite weight, no positive weight, or too few of them. */
 function checkRows(op: string, w: Tensor, numSamples: number, replacement: boolean, oneRow: boolean): void {
   const bad = cast(sum(logicalNot(ge(w, 0)), 1), 'float64');
-  const total = sum(w, 1);
+  const total = sum(cast(w, 'float64'), 1); // as the kernel sums: no float32 overflow to inf
   const nonzero = cast(sum(ne(w, 0), 1), 'float64');
   const stats = data(stack([bad, total, nonzero]));
   const rows = w.shape[0];

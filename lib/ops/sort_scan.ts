@@ -111,7 +111,11 @@ function sortedAlong(op: string, x: Tensor, dim: unknown, k: number, descending:
     indices = indices._view([], [], indices.offset);
   }
   const index = indices;
-  const out = record('gather', values, [x], () => ({ inShape: x.shape, dim: x.ndim === 0 ? 0 : d, index }));
+  // A 0-d input is its own sorted value (gather's backward needs a dim).
+  const out =
+    x.ndim === 0
+      ? record('identity', values, [x], () => ({}))
+      : record('gather', values, [x], () => ({ inShape: x.shape, dim: d, index }));
   return valuesIndices(out, indices);
 }
 
