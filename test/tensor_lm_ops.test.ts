@@ -3,6 +3,7 @@
 // plain JS on fresh random inputs, gradchecks, stability and NaN order,
 // sampling statistics and hostile inputs.
 import * as nt from '../lib';
+import { kMultinomial, kSortRows } from '../lib/kernels/launch';
 import { DEVICES, expectClose, numelOf, randomValues, testSeed, unravel } from './helpers';
 
 const gradcheck = (fn: (...t: nt.Tensor[]) => nt.Tensor, inputs: nt.Tensor[]): void => {
@@ -517,4 +518,17 @@ describe.each(DEVICES)('multinomial on %s', (device) => {
     expect(() => nt.multinomial(ok, 1, { generator: 3 as unknown as nt.Generator })).toThrow(nt.ArgumentError);
     expect(nt.multinomial(nt.ones([0, 3], { device }), 2).shape).toEqual([0, 2]);
   });
+});
+
+test('the native checks refuse k > cols and too many draws without replacement at the call', () => {
+  const x = nt.zeros([2, 3]);
+  const v = nt.empty([2, 4]);
+  const i = nt.empty([2, 4], { dtype: 'int64' });
+  expect(() => kSortRows(v, i, x, 2, 3, 4, false)).toThrow(/sort: k \(4\) must be at most the row length \(3\)/);
+  expect(() => kSortRows(v, i, x, 2, 3, 4, false)).toThrow(nt.ArgumentError);
+  const out = nt.empty([2, 4], { dtype: 'int64' });
+  expect(() => kMultinomial(out, nt.ones([2, 3]), false, 1n, 0)).toThrow(
+    /cannot draw 4 samples without replacement from 3 categories/,
+  );
+  expect(() => kSortRows(v, i, nt.zeros([2, 2]), 2, 3, 3, false)).toThrow(nt.NodetorchError);
 });

@@ -61,7 +61,7 @@ function flagOption(op: string, name: string, v: unknown, fallback: boolean): bo
   return v;
 }
 
-/** x with dims d and last swapped (a raw view: no graph node), and that permuted shape. */
+/** x with dims d and last swapped: a raw view, no graph node. */
 function lastDimView(x: Tensor, d: number): Tensor {
   const last = x.ndim - 1;
   if (d === last) return x;
@@ -110,12 +110,11 @@ function sortedAlong(op: string, x: Tensor, dim: unknown, k: number, descending:
     values = values._view([], [], values.offset);
     indices = indices._view([], [], indices.offset);
   }
-  const index = indices;
   // A 0-d input is its own sorted value (gather's backward needs a dim).
   const out =
     x.ndim === 0
       ? record('identity', values, [x], () => ({}))
-      : record('gather', values, [x], () => ({ inShape: x.shape, dim: d, index }));
+      : record('gather', values, [x], () => ({ inShape: x.shape, dim: d, index: indices }));
   return valuesIndices(out, indices);
 }
 

@@ -7,7 +7,8 @@
  *    element counts them, reading the row through shared-memory tiles, and
  *    writes itself there when that rank is below k. O(cols^2) per row: simple
  *    and exact (the same unique result as the CPU's std::sort), fine for rows
- *    of a few thousand; long rows (a vocabulary) are slow.
+ *    of a few thousand; long rows (a vocabulary) are slow. For top-k a block
+ *    stops as soon as all its elements rank k or more.
  *  cumsum: one thread per line of contiguous [outer, n, inner], summing in
  *    index order (double for floats, int64 for integers) as the CPU does.
  */
@@ -43,6 +44,8 @@ __global__ void sortRankKernel(SortRowsArgs a, T* values, int64_t* indices, cons
         const int64_t m = cols - t0 < int64_t(blockDim.x) ? cols - t0 : int64_t(blockDim.x);
         if (active)
           for (int64_t j = 0; j < m; ++j) rank += sortscan::sortsBefore(tile[j], t0 + j, x, i, a.descending) ? 1 : 0;
+        // Once no element of the block can still rank below k, none is written: stop (top-k, k << cols).
+        if (!__syncthreads_or(active && rank < k)) break;
       }
       if (active && rank < k) {
         values[r * k + rank] = x;
