@@ -32,10 +32,13 @@ export interface NativeKernels {
   gather(out: StorageHandle, input: StorageHandle, index: StorageHandle): void;
   scatterAdd(out: StorageHandle, src: StorageHandle, index: StorageHandle): void;
   random(out: StorageHandle): void;
+  sortRows(values: StorageHandle, indices: StorageHandle, input: StorageHandle): void;
+  cumsum(out: StorageHandle, input: StorageHandle): void;
+  multinomial(out: StorageHandle, weights: StorageHandle): void;
 }
 
 /** Kernel names in NT_KERNEL_LIST order. */
-export const KERNEL_NAMES = ['fill', 'copy', 'arange', 'unary', 'binary', 'where', 'reduce', 'softmax', 'softmaxBackward', 'gemm', 'crossEntropy', 'adam', 'sgd', 'maxPool2d', 'indexSelect', 'indexAdd', 'gather', 'scatterAdd', 'random'] as const satisfies readonly (keyof NativeKernels)[];
+export const KERNEL_NAMES = ['fill', 'copy', 'arange', 'unary', 'binary', 'where', 'reduce', 'softmax', 'softmaxBackward', 'gemm', 'crossEntropy', 'adam', 'sgd', 'maxPool2d', 'indexSelect', 'indexAdd', 'gather', 'scatterAdd', 'random', 'sortRows', 'cumsum', 'multinomial'] as const satisfies readonly (keyof NativeKernels)[];
 
 export type KernelWriters = ReturnType<typeof createKernelWriters>;
 
@@ -534,6 +537,74 @@ export function createKernelWriters(argBuffer: Float64Array, nativeKernels: Nati
       argBuffer[i++] = a;
       argBuffer[i++] = b;
       nativeKernels.random(out);
+    },
+    /** values, indices [rows, k] = the first k of each contiguous row of in [rows, cols] in sorted order (descending flag); NaN counts as largest; equal values keep input order */
+    sortRows(
+      values: StorageHandle,
+      indices: StorageHandle,
+      input: StorageHandle,
+      rows: number,
+      cols: number,
+      k: number,
+      descending: boolean,
+      valuesOffset: number,
+      indicesOffset: number,
+      inOffset: number,
+    ): void {
+      let i = 0;
+      argBuffer[i++] = rows;
+      argBuffer[i++] = cols;
+      argBuffer[i++] = k;
+      argBuffer[i++] = descending ? 1 : 0;
+      argBuffer[i++] = valuesOffset;
+      argBuffer[i++] = indicesOffset;
+      argBuffer[i++] = inOffset;
+      nativeKernels.sortRows(values, indices, input);
+    },
+    /** out[o, j, i] = in[o, 0..j, i] summed over contiguous [outer, n, inner] (reverse: in[o, j..n-1, i]); floats accumulate in double, integers in int64 */
+    cumsum(
+      out: StorageHandle,
+      input: StorageHandle,
+      outer: number,
+      n: number,
+      inner: number,
+      reverse: boolean,
+      outOffset: number,
+      inOffset: number,
+    ): void {
+      let i = 0;
+      argBuffer[i++] = outer;
+      argBuffer[i++] = n;
+      argBuffer[i++] = inner;
+      argBuffer[i++] = reverse ? 1 : 0;
+      argBuffer[i++] = outOffset;
+      argBuffer[i++] = inOffset;
+      nativeKernels.cumsum(out, input);
+    },
+    /** out[r, s] = a category drawn from the non-negative weights[r, :] with Philox uniform (seed, offset) number r * samples + s; without replacement each draw zeroes its weight in place */
+    multinomial(
+      out: StorageHandle,
+      weights: StorageHandle,
+      rows: number,
+      cats: number,
+      samples: number,
+      replacement: boolean,
+      outOffset: number,
+      weightsOffset: number,
+      seed: bigint,
+      offset: number,
+    ): void {
+      let i = 0;
+      argBuffer[i++] = rows;
+      argBuffer[i++] = cats;
+      argBuffer[i++] = samples;
+      argBuffer[i++] = replacement ? 1 : 0;
+      argBuffer[i++] = outOffset;
+      argBuffer[i++] = weightsOffset;
+      argBuffer[i++] = Number(seed & 0xffffffffn);
+      argBuffer[i++] = Number((seed >> 32n) & 0xffffffffn);
+      argBuffer[i++] = offset;
+      nativeKernels.multinomial(out, weights);
     },
   };
 }

@@ -88,6 +88,13 @@ export {
   chunk,
 } from './ops/views';
 export { indexSelect, gather, scatterAdd, oneHot } from './ops/index_ops';
+// language-model tensor ops (issue 13)
+export { tril, triu, maskedFill } from './ops/triangular';
+export { sort, argsort, topk, cumsum } from './ops/sort_scan';
+export type { SortOptions, TopkOptions, CumsumOptions } from './ops/sort_scan';
+export { multinomial } from './ops/sampling';
+export type { MultinomialOptions } from './ops/sampling';
+export { repeat, flip } from './ops/tile';
 export { share, fromShared, shareStateDict, fromSharedStateDict, releaseShared } from './ops/share';
 export type { SharedTensor, SharedStateDict } from './ops/share';
 

@@ -585,6 +585,61 @@ const kernels = [
     validate: true,
     runIf: 'a.n',
   },
+  // ---- language-model tensor ops (issue 13): sort / top-k, cumsum, multinomial ----
+  {
+    name: 'sortRows',
+    label: 'sort',
+    doc: 'values, indices [rows, k] = the first k of each contiguous row of in [rows, cols] in sorted order (descending flag); NaN counts as largest; equal values keep input order',
+    storages: [{ name: 'values' }, { name: 'indices', dtype: 'int64' }, { name: 'input', dtype: 'same:values' }],
+    args: [
+      size('rows'),
+      size('cols'),
+      size('k'),
+      flag('descending'),
+      block('values', 'values', ['rows', 'k']),
+      block('indices', 'indices', ['rows', 'k']),
+      block('in', 'input', ['rows', 'cols'], { const: true }),
+      dtypeOf('dtype', 'values'),
+    ],
+    validate: true,
+    runIf: 'a.rows && a.k',
+  },
+  {
+    name: 'cumsum',
+    doc: 'out[o, j, i] = in[o, 0..j, i] summed over contiguous [outer, n, inner] (reverse: in[o, j..n-1, i]); floats accumulate in double, integers in int64',
+    storages: [{ name: 'out' }, { name: 'input', dtype: 'same:out' }],
+    args: [
+      size('outer'),
+      size('n'),
+      size('inner'),
+      flag('reverse'),
+      block('out', 'out', ['outer', 'n', 'inner']),
+      block('in', 'input', ['outer', 'n', 'inner'], { const: true }),
+      dtypeOf('dtype', 'out'),
+    ],
+    runIf: 'a.outer && a.n && a.inner',
+  },
+  {
+    name: 'multinomial',
+    doc: 'out[r, s] = a category drawn from the non-negative weights[r, :] with Philox uniform (seed, offset) number r * samples + s; without replacement each draw zeroes its weight in place',
+    storages: [
+      { name: 'out', dtype: 'int64' },
+      { name: 'weights', dtype: 'float' },
+    ],
+    args: [
+      size('rows'),
+      { name: 'cats', type: 'int', range: ['1', 'kMaxSize'] },
+      size('samples'),
+      flag('replacement'),
+      block('out', 'out', ['rows', 'samples']),
+      block('weights', 'weights', ['rows', 'cats']),
+      dtypeOf('dtype', 'weights'),
+      { name: 'seed', type: 'seed' },
+      { name: 'offset', type: 'size', ctype: 'uint64_t' },
+    ],
+    validate: true,
+    runIf: 'a.rows && a.samples',
+  },
 ];
 
 module.exports = { dtypes, devices, errorKinds, enums, kernels };

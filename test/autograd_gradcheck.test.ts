@@ -262,6 +262,11 @@ const CASES: Record<OpName, () => void> = {
       [leaf([3, 2, 2], 'p'), leaf([2], 'q'), leaf([2], 'r')],
     );
   },
+  // language-model tensor ops (issue 13); more cases in tensor_lm_ops.test.ts
+  cumsum: () => {
+    check((x) => x.cumsum(1), [leaf([3, 4, 2], 'x')]);
+    check((x) => x.cumsum(-1), [leaf([5], 'y')]);
+  },
 };
 
 describe('gradcheck of every backward formula (float64)', () => {

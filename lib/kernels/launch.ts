@@ -335,4 +335,55 @@ export function kRandom(out: Tensor, kind: RandomKind, seed: bigint, offset: num
   W.random(out._handle('random'), kind, out.numel, out.offset, seed, offset, a, b);
 }
 
+// ---- language-model ops (issue 13): sort / top-k, cumsum, multinomial ----
+
+/** values, indices [rows, k]: the first k of each row of the contiguous x [rows, cols] in sorted order. */
+export function kSortRows(
+  values: Tensor,
+  indices: Tensor,
+  x: Tensor,
+  rows: number,
+  cols: number,
+  k: number,
+  descending: boolean,
+): void {
+  sameDevice('sort', values, indices, x);
+  W.sortRows(
+    values._handle('sort'),
+    indices._handle('sort'),
+    x._handle('sort'),
+    rows,
+    cols,
+    k,
+    descending,
+    values.offset,
+    indices.offset,
+    x.offset,
+  );
+}
+
+/** Running sums along the middle dim of contiguous out and x viewed as [outer, n, inner]. */
+export function kCumsum(out: Tensor, x: Tensor, outer: number, n: number, inner: number, reverse: boolean): void {
+  sameDevice('cumsum', out, x);
+  W.cumsum(out._handle('cumsum'), x._handle('cumsum'), outer, n, inner, reverse, out.offset, x.offset);
+}
+
+/** out [rows, samples] (int64) drawn from the contiguous weights [rows, cats] with the Philox stream (seed, offset). */
+export function kMultinomial(out: Tensor, weights: Tensor, replacement: boolean, seed: bigint, offset: number): void {
+  sameDevice('multinomial', out, weights);
+  const [rows, samples] = out.shape;
+  W.multinomial(
+    out._handle('multinomial'),
+    weights._handle('multinomial'),
+    rows,
+    weights.shape[1],
+    samples,
+    replacement,
+    out.offset,
+    weights.offset,
+    seed,
+    offset,
+  );
+}
+
 export { BinaryOp, RandomKind, ReduceOp, UnaryOp };

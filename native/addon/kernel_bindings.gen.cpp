@@ -515,6 +515,81 @@ Napi::Value RandomBinding(const Napi::CallbackInfo& info) {
   });
 }
 
+// values, indices [rows, k] = the first k of each contiguous row of in [rows, cols] in sorted order (descending flag); NaN counts as largest; equal values keep input order
+Napi::Value SortRowsBinding(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] {
+    const char* op = "sort";
+    ArgReader r(state(info.Env()).args, kArgSlots, op);
+    StorageRecord& values = unwrapStorage(info, 0, op);
+    StorageRecord& indices = unwrapStorage(info, 1, op);
+    requireSameDevice(op, values, indices);
+    StorageRecord& input = unwrapStorage(info, 2, op);
+    requireSameDevice(op, values, input);
+    requireDtype(op, indices, DType::Int64, "indices");
+    requireSameDtype(op, values, input);
+    SortRowsArgs a;
+    a.rows = r.size("rows");
+    a.cols = r.size("cols");
+    a.k = r.size("k");
+    a.descending = r.flag("descending");
+    a.values = r.block(values, r.product({a.rows, a.k}), "values");
+    a.indices = r.block(indices, r.product({a.rows, a.k}), "indices");
+    a.in = r.block(input, r.product({a.rows, a.cols}), "in");
+    a.dtype = values.dtype;
+    validateSortRows(op, a, values, indices, input);
+    if (a.rows && a.k) launch(info.Env(), values.device, keepOf({&values, &indices, &input}), [a](Backend& b) { b.sortRows(a); });
+    return info.Env().Undefined();
+  });
+}
+
+// out[o, j, i] = in[o, 0..j, i] summed over contiguous [outer, n, inner] (reverse: in[o, j..n-1, i]); floats accumulate in double, integers in int64
+Napi::Value CumsumBinding(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] {
+    const char* op = "cumsum";
+    ArgReader r(state(info.Env()).args, kArgSlots, op);
+    StorageRecord& out = unwrapStorage(info, 0, op);
+    StorageRecord& input = unwrapStorage(info, 1, op);
+    requireSameDevice(op, out, input);
+    requireSameDtype(op, out, input);
+    CumsumArgs a;
+    a.outer = r.size("outer");
+    a.n = r.size("n");
+    a.inner = r.size("inner");
+    a.reverse = r.flag("reverse");
+    a.out = r.block(out, r.product({a.outer, a.n, a.inner}), "out");
+    a.in = r.block(input, r.product({a.outer, a.n, a.inner}), "in");
+    a.dtype = out.dtype;
+    if (a.outer && a.n && a.inner) launch(info.Env(), out.device, keepOf({&out, &input}), [a](Backend& b) { b.cumsum(a); });
+    return info.Env().Undefined();
+  });
+}
+
+// out[r, s] = a category drawn from the non-negative weights[r, :] with Philox uniform (seed, offset) number r * samples + s; without replacement each draw zeroes its weight in place
+Napi::Value MultinomialBinding(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] {
+    const char* op = "multinomial";
+    ArgReader r(state(info.Env()).args, kArgSlots, op);
+    StorageRecord& out = unwrapStorage(info, 0, op);
+    StorageRecord& weights = unwrapStorage(info, 1, op);
+    requireSameDevice(op, out, weights);
+    requireDtype(op, out, DType::Int64, "out");
+    requireFloat(op, weights, "weights");
+    MultinomialArgs a;
+    a.rows = r.size("rows");
+    a.cats = r.integer(1, ArgReader::kMaxSize, "cats");
+    a.samples = r.size("samples");
+    a.replacement = r.flag("replacement");
+    a.out = r.block(out, r.product({a.rows, a.samples}), "out");
+    a.weights = r.block(weights, r.product({a.rows, a.cats}), "weights");
+    a.dtype = weights.dtype;
+    a.seed = r.seed();
+    a.offset = static_cast<uint64_t>(r.size("offset"));
+    validateMultinomial(op, a, out, weights);
+    if (a.rows && a.samples) launch(info.Env(), out.device, keepOf({&out, &weights}), [a](Backend& b) { b.multinomial(a); });
+    return info.Env().Undefined();
+  });
+}
+
 }  // namespace
 
 void registerKernelBindings(Napi::Env env, Napi::Object kernels) {
@@ -537,6 +612,9 @@ void registerKernelBindings(Napi::Env env, Napi::Object kernels) {
   kernels.Set("gather", Napi::Function::New(env, GatherBinding, "gather"));
   kernels.Set("scatterAdd", Napi::Function::New(env, ScatterAddBinding, "scatterAdd"));
   kernels.Set("random", Napi::Function::New(env, RandomBinding, "random"));
+  kernels.Set("sortRows", Napi::Function::New(env, SortRowsBinding, "sortRows"));
+  kernels.Set("cumsum", Napi::Function::New(env, CumsumBinding, "cumsum"));
+  kernels.Set("multinomial", Napi::Function::New(env, MultinomialBinding, "multinomial"));
 }
 
 }  // namespace addon

@@ -104,5 +104,17 @@ void validateRandom(const char* op, const RandomArgs& a, const StorageRecord& ou
   if (!(a.b > a.a)) argError("randint", "high must be greater than low");
 }
 
+void validateSortRows(const char* op, const SortRowsArgs& a, const StorageRecord&, const StorageRecord&,
+                      const StorageRecord&) {
+  if (a.k > a.cols)
+    argError(op, "k (" + std::to_string(a.k) + ") must be at most the row length (" + std::to_string(a.cols) + ")");
+}
+
+void validateMultinomial(const char* op, const MultinomialArgs& a, const StorageRecord&, const StorageRecord&) {
+  if (!a.replacement && a.samples > a.cats)
+    argError(op, "cannot draw " + std::to_string(a.samples) + " samples without replacement from " +
+                     std::to_string(a.cats) + " categories");
+}
+
 }  // namespace addon
 }  // namespace nt

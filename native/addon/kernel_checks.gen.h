@@ -19,6 +19,8 @@ void validateIndexAdd(const char* op, const IndexAddArgs& a, const StorageRecord
 void validateGather(const char* op, const GatherArgs& a, const StorageRecord& out, const StorageRecord& input, const StorageRecord& index);
 void validateScatterAdd(const char* op, const GatherArgs& a, const StorageRecord& out, const StorageRecord& src, const StorageRecord& index);
 void validateRandom(const char* op, const RandomArgs& a, const StorageRecord& out);
+void validateSortRows(const char* op, const SortRowsArgs& a, const StorageRecord& values, const StorageRecord& indices, const StorageRecord& input);
+void validateMultinomial(const char* op, const MultinomialArgs& a, const StorageRecord& out, const StorageRecord& weights);
 
 }  // namespace addon
 }  // namespace nt

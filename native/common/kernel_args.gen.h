@@ -236,6 +236,42 @@ struct RandomArgs {
   double b = 0;
 };
 
+// values, indices [rows, k] = the first k of each contiguous row of in [rows, cols] in sorted order (descending flag); NaN counts as largest; equal values keep input order
+struct SortRowsArgs {
+  int64_t rows = 0;
+  int64_t cols = 0;
+  int64_t k = 0;
+  bool descending = 0;
+  void* values = nullptr;
+  void* indices = nullptr;
+  const void* in = nullptr;
+  DType dtype = DType::Float32;
+};
+
+// out[o, j, i] = in[o, 0..j, i] summed over contiguous [outer, n, inner] (reverse: in[o, j..n-1, i]); floats accumulate in double, integers in int64
+struct CumsumArgs {
+  int64_t outer = 0;
+  int64_t n = 0;
+  int64_t inner = 0;
+  bool reverse = 0;
+  void* out = nullptr;
+  const void* in = nullptr;
+  DType dtype = DType::Float32;
+};
+
+// out[r, s] = a category drawn from the non-negative weights[r, :] with Philox uniform (seed, offset) number r * samples + s; without replacement each draw zeroes its weight in place
+struct MultinomialArgs {
+  int64_t rows = 0;
+  int64_t cats = 0;
+  int64_t samples = 0;
+  bool replacement = 0;
+  void* out = nullptr;
+  void* weights = nullptr;
+  DType dtype = DType::Float32;
+  uint64_t seed = 0;
+  uint64_t offset = 0;
+};
+
 #define NT_KERNEL_LIST(X) \
   X(fill, FillArgs) \
   X(copy, CopyArgs) \
@@ -255,6 +291,9 @@ struct RandomArgs {
   X(indexAdd, IndexAddArgs) \
   X(gather, GatherArgs) \
   X(scatterAdd, GatherArgs) \
-  X(random, RandomArgs)
+  X(random, RandomArgs) \
+  X(sortRows, SortRowsArgs) \
+  X(cumsum, CumsumArgs) \
+  X(multinomial, MultinomialArgs)
 
 }  // namespace nt

@@ -26,6 +26,10 @@ void indexAdd(const IndexAddArgs& args);
 void gather(const GatherArgs& args);
 void scatterAdd(const GatherArgs& args);
 void random(const RandomArgs& args);
+// sort_scan.cpp, multinomial.cpp (language-model ops, issue 13)
+void sortRows(const SortRowsArgs& args);
+void cumsum(const CumsumArgs& args);
+void multinomial(const MultinomialArgs& args);
 
 }  // namespace cpu
 }  // namespace nt

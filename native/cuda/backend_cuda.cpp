@@ -114,6 +114,9 @@ class CudaBackend final : public Backend {
     launchScatterAdd(c, a);
   }
   void random(const RandomArgs& a) override { launchRandom(enter(), a); }
+  void sortRows(const SortRowsArgs& a) override { launchSortRows(enter(), a); }
+  void cumsum(const CumsumArgs& a) override { launchCumsum(enter(), a); }
+  void multinomial(const MultinomialArgs& a) override { launchMultinomial(enter(), a); }
 };
 
 }  // namespace

@@ -557,6 +557,73 @@ function buildCases(nt, L, seed) {
       });
     }
   }
+  // ---- language-model ops (issue 13): sortRows, cumsum, multinomial ---------------
+  // sortRows has one answer (NaN largest, ties in input order): exact on both.
+  const withTiesAndNaN = (shape, dtype) => {
+    const t = ints(shape, -4, 4, 'float64');
+    const v = Float64Array.from(t.data());
+    for (let i = 5; i < v.length; i += 11) v[i] = Number.NaN;
+    return nt.tensor(v, { dtype, shape });
+  };
+  for (const [rows, cols, k] of [
+    [3, 1, 1],
+    [5, 31, 31],
+    [2, 1025, 1025],
+    [4, 1025, 5],
+    [2, 300, 0],
+  ]) {
+    for (const descending of [false, true]) {
+      for (const dtype of [...FLOATS, 'int64']) {
+        const x = dtype === 'int64' ? ints([rows, cols], -4, 4) : withTiesAndNaN([rows, cols], dtype);
+        add({
+          name: `sortRows ${dtype} [${rows},${cols}] k=${k}${descending ? ' descending' : ''}`,
+          kernel: 'sortRows',
+          inputs: { x },
+          outputs: { values: { shape: [rows, k], dtype }, indices: { shape: [rows, k], dtype: 'int64' } },
+          launch: (_, t) => L.kSortRows(t.values, t.indices, t.x, rows, cols, k, descending),
+        });
+      }
+    }
+  }
+  for (const [outer, n, inner] of [
+    [1, 1025, 1],
+    [3, 31, 7],
+    [40, 1, 5],
+  ]) {
+    for (const reverse of [false, true]) {
+      for (const dtype of [...FLOATS, 'int64']) {
+        const x = dtype === 'int64' ? ints([outer, n, inner], -1000, 1000) : rand([outer, n, inner], dtype);
+        add({
+          name: `cumsum ${dtype} [${outer},${n},${inner}]${reverse ? ' reverse' : ''}`,
+          kernel: 'cumsum',
+          inputs: { x },
+          outputs: { out: { shape: [outer, n, inner], dtype } },
+          launch: (_, t) => L.kCumsum(t.out, t.x, outer, n, inner, reverse),
+          tol: dtype === 'int64' ? EXACT : tolOf(dtype),
+        });
+      }
+    }
+  }
+  // multinomial draws with the same Philox numbers and routine: exact indices.
+  for (const dtype of FLOATS) {
+    for (const [rows, cats, samples, replacement] of [
+      [1, 5, 1025, true],
+      [7, 31, 3, true],
+      [7, 31, 10, false],
+      [2, 1025, 1, false],
+    ]) {
+      // About a third of the weights are 0 (never drawn).
+      const wv = Float64Array.from(rand([rows, cats], 'float64', -0.5, 1).data()).map((v) => Math.max(v, 0));
+      add({
+        name: `multinomial ${dtype} [${rows},${cats}] samples=${samples}${replacement ? ' replacement' : ''}`,
+        kernel: 'multinomial',
+        inputs: { w: nt.tensor(wv, { dtype, shape: [rows, cats] }) },
+        outputs: { out: { shape: [rows, samples], dtype: 'int64' } },
+        inplace: replacement ? [] : ['w'],
+        launch: (_, t) => L.kMultinomial(t.out, t.w, replacement, seedBig, 7),
+      });
+    }
+  }
   require('./edge_cases').addEdgeCases({ nt, L, rand, add, sumTol, tolOf, FLOATS, F32, F64 });
   return cases;
 }
