@@ -81,3 +81,5 @@ export type {
   KLDivLossOptions,
   KLDivReduction,
 } from './loss_extra';
+// more activations (issue 14)
+export { elu, mish, hardswish, hardtanh } from './activation_extra';
