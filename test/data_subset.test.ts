@@ -69,7 +69,8 @@ describe('randomSplit', () => {
   });
 
   test("fractions: floor(n * f), remainder round-robin (PyTorch 1.13's sizes)", () => {
-    const sizes = (n: number, f: number[]): number[] => randomSplit(numbers(n), f, new nt.Generator(0)).map((p) => p.length);
+    const sizes = (n: number, f: number[]): number[] =>
+      randomSplit(numbers(n), f, new nt.Generator(0)).map((p) => p.length);
     expect(sizes(10, [0.8, 0.2])).toEqual([8, 2]);
     expect(sizes(11, [0.3, 0.3, 0.4])).toEqual([4, 3, 4]); // floors 3, 3, 4; one left over goes to the first
     expect(sizes(7, [0.5, 0.5])).toEqual([4, 3]);
@@ -83,6 +84,8 @@ describe('randomSplit', () => {
     expect(() => randomSplit(numbers(10), [2.5, 7.5])).toThrow(/lengths\[0\] a non-negative integer/);
     expect(() => randomSplit(numbers(10), [])).toThrow(/non-empty array/);
     expect(() => randomSplit(numbers(10), [5, 5], 42 as unknown as nt.Generator)).toThrow(/generator an nt.Generator/);
-    expect(() => randomSplit(new TensorDataset(nt.zeros([4])), [1.5, -0.5])).toThrow(/fraction lengths\[0\] in \[0, 1\]/);
+    expect(() => randomSplit(new TensorDataset(nt.zeros([4])), [1.5, -0.5])).toThrow(
+      /fraction lengths\[0\] in \[0, 1\]/,
+    );
   });
 });

@@ -114,7 +114,7 @@ function erfRef(x: number): number {
   const poly = ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t;
   return s * (1 - poly * Math.exp(-ax * ax));
 }
-const phi = (z: number): number => Math.exp(-z * z / 2) / Math.sqrt(2 * Math.PI);
+const phi = (z: number): number => Math.exp((-z * z) / 2) / Math.sqrt(2 * Math.PI);
 const Phi = (z: number): number => (1 + erfRef(z / Math.SQRT2)) / 2;
 
 describe('nn.init.truncNormal_', () => {
@@ -161,7 +161,11 @@ describe('nn.init.truncNormal_', () => {
     const view = nt.zeros([4, 6]).transpose(0, 1); // non-contiguous target
     init.truncNormal_(view, 0, 1, -1, 1);
     expect(values(view).every((x) => x >= -1 && x <= 1 && x !== 0)).toBe(true);
-    expectError(() => init.truncNormal_(nt.empty([3]), 0, 1, 2, -2), nt.ArgumentError, 'truncNormal_: a < b, got a 2 and b -2');
+    expectError(
+      () => init.truncNormal_(nt.empty([3]), 0, 1, 2, -2),
+      nt.ArgumentError,
+      'truncNormal_: a < b, got a 2 and b -2',
+    );
     expectError(() => init.truncNormal_(nt.empty([3]), 0, 0), nt.ArgumentError, /std > 0/);
     expectError(() => init.truncNormal_(nt.zeros([3], { dtype: 'int64' })), nt.DTypeError, /floating point/);
   });
@@ -209,7 +213,11 @@ describe('nn.init.orthogonal_', () => {
     nt.manualSeed(1);
     expect(values(init.orthogonal_(p, 2))).toEqual(first);
     expect(init.orthogonal_(nt.empty([0, 3])).numel).toBe(0);
-    expectError(() => init.orthogonal_(nt.empty([5])), nt.ShapeError, 'orthogonal_: a tensor with at least 2 dims, got [5]');
+    expectError(
+      () => init.orthogonal_(nt.empty([5])),
+      nt.ShapeError,
+      'orthogonal_: a tensor with at least 2 dims, got [5]',
+    );
     expectError(() => init.orthogonal_(nt.zeros([3, 3], { dtype: 'int32' })), nt.DTypeError, /floating point/);
   });
 

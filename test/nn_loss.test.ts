@@ -77,15 +77,11 @@ describe.each(DEVICES)('losses on %s', (device) => {
             [targets, 2],
           ] as const) {
             for (const labelSmoothing of [0, 0.1]) {
-              const t = nt.tensor(tg as number[], { dtype: tdtype, device });
+              const t = nt.tensor([...tg], { dtype: tdtype, device });
               const got = F.crossEntropy(x, t, { reduction, ignoreIndex, labelSmoothing });
               expect(got.shape).toEqual(reduction === 'none' ? [6] : []);
               expect(got.dtype).toBe(dtype);
-              expectClose(
-                got,
-                crossEntropyRef(ref, 5, tg as number[], reduction, ignoreIndex, labelSmoothing),
-                tolFor(dtype),
-              );
+              expectClose(got, crossEntropyRef(ref, 5, [...tg], reduction, ignoreIndex, labelSmoothing), tolFor(dtype));
             }
           }
         }
@@ -339,16 +335,16 @@ describe.each(DEVICES)('class weights on %s (PyTorch 1.13 semantics)', (device) 
           [[2, -100, 4, 1, -100, 2], -100],
           [[2, 0, 4, 1, 3, 2], 2],
         ] as const) {
-          const t = nt.tensor(tg as number[], { device });
+          const t = nt.tensor([...tg], { device });
           for (const labelSmoothing of [0, 0.2]) {
             const got = F.crossEntropy(x, t, { reduction, ignoreIndex, labelSmoothing, weight });
             expect(got.shape).toEqual(reduction === 'none' ? [6] : []);
             expect(got.dtype).toBe(dtype);
-            const want = weightedRef(logp, tg as number[], w, reduction, ignoreIndex, labelSmoothing);
+            const want = weightedRef(logp, [...tg], w, reduction, ignoreIndex, labelSmoothing);
             expectClose(got, want, tolFor(dtype));
           }
           const nll = F.nllLoss(x, t, { reduction, ignoreIndex, weight });
-          expectClose(nll, weightedRef(rowsOf(ref, 5), tg as number[], w, reduction, ignoreIndex), tolFor(dtype));
+          expectClose(nll, weightedRef(rowsOf(ref, 5), [...tg], w, reduction, ignoreIndex), tolFor(dtype));
         }
       }
       // A float64 weight is used in the input's dtype.
@@ -460,7 +456,11 @@ describe('float labels into crossEntropy', () => {
       nt.DTypeError,
       /cross_entropy: class-index targets of dtype int64, got float32 of shape \[3\]: convert the labels with target\.long\(\)/,
     );
-    expectError(() => new nn.CrossEntropyLoss().forward(nt.zeros([2, 4, 5]), nt.zeros([2, 5])), nt.DTypeError, /long\(\)/);
+    expectError(
+      () => new nn.CrossEntropyLoss().forward(nt.zeros([2, 4, 5]), nt.zeros([2, 5])),
+      nt.DTypeError,
+      /long\(\)/,
+    );
     expectError(() => F.crossEntropy(nt.zeros([4]), nt.tensor(1, { dtype: 'float32' })), nt.DTypeError, /long\(\)/);
     // The suggested fix works; other float shapes still report probability targets.
     expect(F.crossEntropy(x, nt.tensor([0, 1, 2], { dtype: 'float32' }).long()).shape).toEqual([]);

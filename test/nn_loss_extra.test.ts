@@ -60,7 +60,14 @@ describe.each(DEVICES)('regression losses on %s', (device) => {
       }
     }
     // Defaults: beta = delta = 1, reduction 'mean'; huber = delta * smoothL1(beta = delta).
-    expectClose(F.smoothL1Loss(a.t, b.t), reduceRef(d.map((v) => smoothL1(v, 1)), 'mean'), tolFor(dtype));
+    expectClose(
+      F.smoothL1Loss(a.t, b.t),
+      reduceRef(
+        d.map((v) => smoothL1(v, 1)),
+        'mean',
+      ),
+      tolFor(dtype),
+    );
     const h = F.huberLoss(a.t, b.t, { delta: 2 });
     expectClose(h, [2 * F.smoothL1Loss(a.t, b.t, { beta: 2 }).item()], tolFor(dtype));
   });
@@ -108,7 +115,11 @@ describe.each(DEVICES)('binary cross-entropy on %s', (device) => {
       const pw = randomTensor([4], 9, { dtype, device, lo: 0.5, hi: 3 });
       for (const reduction of REDUCTIONS) {
         const plain = zip(x.ref, t.ref, (a, b) => bceLogits(a, b));
-        expectClose(F.binaryCrossEntropyWithLogits(x.t, t.t, { reduction }), reduceRef(plain, reduction), tolFor(dtype));
+        expectClose(
+          F.binaryCrossEntropyWithLogits(x.t, t.t, { reduction }),
+          reduceRef(plain, reduction),
+          tolFor(dtype),
+        );
         const both = zip(x.ref, t.ref, (a, b, i) => bceLogits(a, b, pw.ref[i % 4]) * w.ref[Math.floor(i / 4)]);
         const mod = new nn.BCEWithLogitsLoss({ reduction, weight: w.t, posWeight: pw.t });
         expectClose(mod.forward(x.t, t.t), reduceRef(both, reduction), tolFor(dtype));
@@ -188,7 +199,15 @@ describe('extra loss errors', () => {
       "l1_loss: target of the input's shape [3, 1], got [3]",
     );
     expectError(
-      () => F.binaryCrossEntropyWithLogits(x, nt.tensor([[1, 0], [0, 1], [1, 1]])),
+      () =>
+        F.binaryCrossEntropyWithLogits(
+          x,
+          nt.tensor([
+            [1, 0],
+            [0, 1],
+            [1, 1],
+          ]),
+        ),
       nt.DTypeError,
       'binary_cross_entropy_with_logits: a floating point target, got int64 (convert it with target.float())',
     );

@@ -337,12 +337,14 @@ describe('SequentialLR', () => {
     const opt = sgd();
     const s1 = new ConstantLR(opt);
     expect(() => new SequentialLR(opt, { schedulers: [s1], milestones: [2] })).toThrow(/0 milestones/);
-    expect(() => new SequentialLR(opt, { schedulers: [s1, new ExponentialLR(sgd(), { gamma: 0.5 })], milestones: [2] })).toThrow(
-      /schedulers\[1\] built on the optimizer/,
-    );
+    expect(
+      () => new SequentialLR(opt, { schedulers: [s1, new ExponentialLR(sgd(), { gamma: 0.5 })], milestones: [2] }),
+    ).toThrow(/schedulers\[1\] built on the optimizer/);
     expect(() => new SequentialLR(opt, { schedulers: [], milestones: [] })).toThrow(/non-empty array/);
     const s2 = new ExponentialLR(opt, { gamma: 0.5 });
-    expect(() => new SequentialLR(opt, { schedulers: [s1, s2, s1], milestones: [3, 3] })).toThrow(/strictly increasing/);
+    expect(() => new SequentialLR(opt, { schedulers: [s1, s2, s1], milestones: [3, 3] })).toThrow(
+      /strictly increasing/,
+    );
   });
 });
 
@@ -358,9 +360,9 @@ describe('CosineAnnealingWarmRestarts', () => {
     const rates = run(opt, new CosineAnnealingWarmRestarts(opt, { t0: 3, tMult: 2, etaMin: 0.01 }), 16);
     expect(rates.map((r) => r[0])).toEqual(
       [
-        0.1, 0.0775, 0.032500000000000015, 0.1, 0.09397114317029975, 0.0775, 0.05500000000000001,
-        0.032500000000000015, 0.01602885682970026, 0.1, 0.09846666218300808, 0.09397114317029975,
-        0.08681980515339464, 0.0775, 0.06664685702961344, 0.05500000000000001, 0.04335314297038658,
+        0.1, 0.0775, 0.032500000000000015, 0.1, 0.09397114317029975, 0.0775, 0.05500000000000001, 0.032500000000000015,
+        0.01602885682970026, 0.1, 0.09846666218300808, 0.09397114317029975, 0.08681980515339464, 0.0775,
+        0.06664685702961344, 0.05500000000000001, 0.04335314297038658,
       ].map((v) => expect.closeTo(v, 14)),
     );
   });
@@ -408,7 +410,9 @@ describe('ReduceLROnPlateau', () => {
   test("mode 'min', rel threshold, patience, cooldown, per-group minLr", () => {
     const opt = sgd();
     const s = new ReduceLROnPlateau(opt, { patience: 2, factor: 0.5, cooldown: 1, minLr: [0.02, 0.004] });
-    const m = [1.0, 0.9, 0.95, 0.95, 0.96, 0.899, 0.8999, 0.91, 0.92, 0.93, 0.94, 0.5, 0.6, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7];
+    const m = [
+      1.0, 0.9, 0.95, 0.95, 0.96, 0.899, 0.8999, 0.91, 0.92, 0.93, 0.94, 0.5, 0.6, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7,
+    ];
     const rows: [number, number][] = [
       [0.1, 5],
       [0.05, 4],
@@ -424,7 +428,13 @@ describe('ReduceLROnPlateau', () => {
   test("mode 'max' with abs and rel thresholds; eps skips small reductions", () => {
     const m = [1, 2, 2.0001, 2.5, 2.4, 2.5, 2.5, 2.5, 2.5, 3.6, 3.6, 3.6, 3.6];
     const optA = sgd();
-    const a = new ReduceLROnPlateau(optA, { mode: 'max', patience: 1, factor: 0.3, threshold: 0.2, thresholdMode: 'abs' });
+    const a = new ReduceLROnPlateau(optA, {
+      mode: 'max',
+      patience: 1,
+      factor: 0.3,
+      threshold: 0.2,
+      thresholdMode: 'abs',
+    });
     const lrA = [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.03, 0.03, 0.009, 0.009, 0.009, 0.009, 0.0027, 0.0027];
     expectSeq(
       plateau(a, optA, m),

@@ -21,8 +21,8 @@ export class LambdaLR extends LRScheduler {
   }
 
   protected override computeLr(): number[] {
-    return this.baseLrs.map((b, i) =>
-      checkNumber('LambdaLR', `lrLambda(${this.lastEpoch})`, this.lrLambdas[i](this.lastEpoch)) * b,
+    return this.baseLrs.map(
+      (b, i) => checkNumber('LambdaLR', `lrLambda(${this.lastEpoch})`, this.lrLambdas[i](this.lastEpoch)) * b,
     );
   }
 

@@ -5,7 +5,7 @@ import { ArgumentError } from '../../errors';
 import { item } from '../../ops/convert';
 import { Tensor } from '../../tensor/tensor';
 import { checkInteger, checkObject, checkOptions, checkRange, optionKeys, showValue } from '../../validate';
-import { type SchedulableOptimizer, type SchedulerState } from './scheduler';
+import type { SchedulableOptimizer, SchedulerState } from './scheduler';
 
 export interface ReduceLROnPlateauOptions {
   /** 'min': lower is better (a loss); 'max': higher is better (an accuracy). Default 'min'. */
@@ -71,8 +71,7 @@ export class ReduceLROnPlateau {
     this.patience = checkInteger(op, 'patience', o.patience ?? 10, 0);
     this.threshold = checkRange(op, 'threshold', o.threshold ?? 1e-4, 0);
     const tm = o.thresholdMode ?? 'rel';
-    if (tm !== 'rel' && tm !== 'abs')
-      throw new ArgumentError(op, `thresholdMode 'rel' or 'abs', got ${showValue(tm)}`);
+    if (tm !== 'rel' && tm !== 'abs') throw new ArgumentError(op, `thresholdMode 'rel' or 'abs', got ${showValue(tm)}`);
     this.thresholdMode = tm;
     this.cooldown = checkInteger(op, 'cooldown', o.cooldown ?? 0, 0);
     const n = optimizer.paramGroups.length;
