@@ -196,6 +196,8 @@ describe('nn.init.orthogonal_', () => {
     [[20, 8], 'float64', 1e-12],
     [[6, 3, 2, 2], 'float64', 1e-12],
     [[200, 200], 'float64', 1e-11],
+    [[100, 300], 'float64', 1e-12],
+    [[300, 70], 'float64', 1e-12],
   ] as const)('%j %s: rows (or columns) orthonormal', (shape, dtype, tol) => {
     nt.manualSeed(7);
     const t = init.orthogonal_(nt.empty(shape.slice(), { dtype }));
@@ -203,6 +205,38 @@ describe('nn.init.orthogonal_', () => {
     const cols = t.numel / rows;
     expect(orthError(values(t), rows, cols)).toBeLessThan(tol);
   });
+
+  test.each([
+    [97, 97],
+    [130, 45],
+    [45, 130],
+  ])(
+    '%d x %d: the Q of the QR (of the transpose when rows < cols) with a positive R diagonal, as PyTorch',
+    (rows, cols) => {
+      // The same draw as orthogonal_ makes: a rows x cols standard normal float64 matrix.
+      nt.manualSeed(21);
+      const A = values(nt.empty([rows, cols], { dtype: 'float64' }).normal_(0, 1));
+      nt.manualSeed(21);
+      const W = values(init.orthogonal_(nt.empty([rows, cols], { dtype: 'float64' })));
+      // R = Q^T A (rows >= cols) or W A^T (rows < cols) must be upper triangular with a positive diagonal.
+      const n = Math.min(rows, cols);
+      const len = Math.max(rows, cols);
+      const q = (i: number, p: number): number => (rows >= cols ? W[i * cols + p] : W[p * cols + i]);
+      const a = (i: number, p: number): number => (rows >= cols ? A[i * cols + p] : A[p * cols + i]);
+      let below = 0;
+      let minDiag = Infinity;
+      for (let p = 0; p < n; ++p) {
+        for (let c = 0; c <= p; ++c) {
+          let r = 0;
+          for (let i = 0; i < len; ++i) r += q(i, p) * a(i, c);
+          if (c < p) below = Math.max(below, Math.abs(r));
+          else minDiag = Math.min(minDiag, r);
+        }
+      }
+      expect(below).toBeLessThan(1e-10);
+      expect(minDiag).toBeGreaterThan(0);
+    },
+  );
 
   test('gain scales; a parameter; reproducible; zero-element no-op; errors', () => {
     nt.manualSeed(1);

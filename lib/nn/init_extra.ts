@@ -1,28 +1,22 @@
-// nn.init.truncNormal_ and nn.init.orthogonal_, with PyTorch 1.13's methods.
-// Both draw from the global generator (nt.manualSeed) into a float64 CPU
-// tensor, finish on the host in float64 (erfinv refinement, a QR) and copy
-// the result into the target once: initialisation is not a hot path.
+// nn.init.truncNormal_ and nn.init.orthogonal_, with PyTorch 1.13's methods,
+// drawing from the global generator (nt.manualSeed). truncNormal_ runs as
+// float64 tensor ops on the target's device; orthogonal_ orthogonalises a
+// float64 CPU matrix (GEMMs between blocks, the host within one) and copies
+// the result in once.
 import { ArgumentError, DTypeError, ShapeError } from '../errors';
-import { data } from '../ops/convert';
-import { checkTensor } from '../ops/elementwise';
+import { cast, data, to } from '../ops/convert';
+import { matmul } from '../ops/linalg';
+import { add, checkTensor, clamp, lt, mul, sub, where } from '../ops/elementwise';
 import { noGrad } from '../ops/grad_mode';
-import { erf } from '../ops/unary.gen';
+import { erf, exp, log, neg, sqrt, square } from '../ops/unary.gen';
+import { contiguous, narrow, reshape, transpose } from '../ops/views';
 import { empty, tensor } from '../tensor/creation';
+import { scope } from '../tensor/scope';
 import { isFloatingDType } from '../tensor/dtype';
 import { formatShape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { checkNumber } from '../validate';
 import '../ops/tensor_methods'; // this module calls Tensor methods
-
-/** Writes row-major float64 `values` into `t` (any device, float dtype, layout). */
-function writeInto(t: Tensor, values: Float64Array): Tensor {
-  noGrad(() => {
-    const src = tensor(values, { dtype: t.dtype, device: t.device, shape: t.shape });
-    t.copy_(src);
-    src.dispose();
-  });
-  return t;
-}
 
 function checkFloatTarget(op: string, t: unknown): Tensor {
   const x = checkTensor(op, t);
@@ -30,49 +24,48 @@ function checkFloatTarget(op: string, t: unknown): Tensor {
   return x;
 }
 
-/** n values drawn by `fill` into a float64 CPU tensor, read back. */
-function draw(n: number, fill: (x: Tensor) => void): Float64Array {
-  const x = empty([n], { dtype: 'float64' });
-  fill(x);
-  const out = Float64Array.from(data(x) as Float64Array);
-  x.dispose();
-  return out;
+/** Horner's rule on a tensor: c[0] w^(k-1) + ... + c[k-1]. */
+function horner(w: Tensor, c: readonly number[]): Tensor {
+  let p = add(mul(w, c[0]), c[1]);
+  for (let i = 2; i < c.length; ++i) p = add(mul(p, w), c[i]);
+  return p;
 }
 
-/** erf of each value, computed by the erf op (float64, CPU). */
-function erfOf(values: Float64Array): Float64Array {
-  const x = tensor(values, { dtype: 'float64' });
-  const e = erf(x);
-  const out = Float64Array.from(data(e) as Float64Array);
-  x.dispose();
-  e.dispose();
-  return out;
-}
-
-/** Giles (2010)'s single-precision erfinv: the start of the Newton refinement. */
-function erfinvApprox(x: number): number {
-  let w = -Math.log((1 - x) * (1 + x));
-  let p: number;
-  if (w < 5) {
-    w -= 2.5;
-    p = 2.81022636e-8;
-    for (const c of [3.43273939e-7, -3.5233877e-6, -4.39150654e-6, 0.00021858087, -0.00125372503, -0.00417768164])
-      p = c + p * w;
-    p = 1.50140941 + (0.246640727 + p * w) * w;
-  } else {
-    w = Math.sqrt(w) - 3;
-    p = -0.000200214257;
-    for (const c of [0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613, 0.00943887047])
-      p = c + p * w;
-    p = 2.83297682 + (1.00167406 + p * w) * w;
+/**
+ * erfinv(u) for a float64 tensor u in (-1, 1): Giles (2010)'s single-precision
+ * approximation (about 1e-7 relative), clamped to [lo, hi] so each step
+ * stays finite, then two Newton steps on erf(y) = u to float64 accuracy.
+ */
+function erfinvClamped(u: Tensor, lo: number, hi: number): Tensor {
+  const w = neg(log(mul(sub(1, u), add(u, 1))));
+  const central = horner(
+    sub(w, 2.5),
+    [
+      2.81022636e-8, 3.43273939e-7, -3.5233877e-6, -4.39150654e-6, 0.00021858087, -0.00125372503, -0.00417768164,
+      0.246640727, 1.50140941,
+    ],
+  );
+  const tail = horner(
+    sub(sqrt(w), 3),
+    [
+      -0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613, 0.00943887047,
+      1.00167406, 2.83297682,
+    ],
+  );
+  let y = clamp(mul(where(lt(w, 5), central, tail), u), lo, hi);
+  for (let iter = 0; iter < 2; ++iter) {
+    // erf'(y) = 2 / sqrt(pi) exp(-y^2); y^2 capped so exp stays finite (erf(y) = u exactly out there).
+    const slope = exp(clamp(square(y), null, 700));
+    y = sub(y, mul(mul(sub(erf(y), u), slope), Math.sqrt(Math.PI) / 2));
   }
-  return p * x;
+  return y;
 }
 
 /**
  * Fills `t` from N(mean, std^2) truncated to [a, b], as PyTorch: u uniform
  * in [erf(alpha), erf(beta)) (alpha, beta the bounds standardised and divided
  * by sqrt 2), value = mean + std sqrt(2) erfinv(u), clamped to [a, b].
+ * Computed in float64 on the tensor's device.
  */
 export function truncNormal_(t: Tensor, mean = 0, std = 1, a = -2, b = 2): Tensor {
   const op = 'truncNormal_';
@@ -83,53 +76,68 @@ export function truncNormal_(t: Tensor, mean = 0, std = 1, a = -2, b = 2): Tenso
   checkNumber(op, 'b', b);
   if (!(std > 0)) throw new ArgumentError(op, `std > 0, got ${std}`);
   if (!(a < b)) throw new ArgumentError(op, `a < b, got a ${a} and b ${b}`);
-  const n = t.numel;
-  if (n === 0) return t;
+  if (t.numel === 0) return t;
   const lo = (a - mean) / (std * Math.SQRT2);
   const hi = (b - mean) / (std * Math.SQRT2);
-  const [eLo, eHi] = erfOf(Float64Array.of(lo, hi));
-  const u = draw(n, (x) => x.uniform_(eLo, eHi));
-  // Giles' start (about 1e-7 relative), kept inside the bounds so every Newton step is finite.
-  const y = u.map((v) => Math.min(hi, Math.max(lo, erfinvApprox(v))));
-  for (let iter = 0; iter < 2; ++iter) {
-    const e = erfOf(y);
-    for (let i = 0; i < n; ++i) {
-      // Newton on erf(y) = u: erf'(y) = 2 / sqrt(pi) exp(-y^2).
-      const step = (e[i] - u[i]) * (Math.sqrt(Math.PI) / 2) * Math.exp(y[i] * y[i]);
-      if (Number.isFinite(step)) y[i] -= step;
-    }
-  }
-  const values = y.map((v) => Math.min(b, Math.max(a, mean + std * Math.SQRT2 * v)));
-  return writeInto(t, values);
+  noGrad(() =>
+    scope(() => {
+      const [eLo, eHi] = data(erf(tensor([lo, hi], { dtype: 'float64' }))) as Float64Array;
+      const u = empty(t.shape, { dtype: 'float64', device: t.device }).uniform_(eLo, eHi);
+      const y = erfinvClamped(u, lo, hi);
+      t.copy_(cast(clamp(add(mul(y, std * Math.SQRT2), mean), a, b), t.dtype));
+    }),
+  );
+  return t;
 }
 
 /**
- * Orthonormal columns Q of the m x n (m >= n) row-major matrix A with R's
- * diagonal positive: modified Gram-Schmidt, each column orthogonalised
- * twice ("twice is enough") so Q is orthogonal to rounding even when A is
- * ill-conditioned. Returns Q row-major, m x n.
+ * In place on an m x b row-major block: orthonormalises its columns by
+ * modified Gram-Schmidt, each column twice ("twice is enough"), keeping R's
+ * diagonal positive.
  */
-function orthonormalColumns(A: Float64Array, m: number, n: number): Float64Array {
-  const cols = Array.from({ length: n }, (_, j) => Float64Array.from({ length: m }, (_, i) => A[i * n + j]));
-  for (let j = 0; j < n; ++j) {
-    const v = cols[j];
+function orthonormaliseBlock(v: Float64Array, m: number, b: number): void {
+  for (let c = 0; c < b; ++c) {
     for (let pass = 0; pass < 2; ++pass) {
-      for (let k = 0; k < j; ++k) {
-        const q = cols[k];
+      for (let k = 0; k < c; ++k) {
         let d = 0;
-        for (let i = 0; i < m; ++i) d += q[i] * v[i];
-        for (let i = 0; i < m; ++i) v[i] -= d * q[i];
+        for (let i = 0; i < m; ++i) d += v[i * b + k] * v[i * b + c];
+        for (let i = 0; i < m; ++i) v[i * b + c] -= d * v[i * b + k];
       }
     }
     let norm = 0;
-    for (let i = 0; i < m; ++i) norm += v[i] * v[i];
+    for (let i = 0; i < m; ++i) norm += v[i * b + c] * v[i * b + c];
     norm = Math.sqrt(norm);
     // A Gaussian matrix has full rank with probability 1; a zero norm would mean a broken generator.
     if (!(norm > 0)) throw new ArgumentError('orthogonal_', 'a full-rank random matrix, got a rank-deficient draw');
-    for (let i = 0; i < m; ++i) v[i] /= norm;
+    for (let i = 0; i < m; ++i) v[i * b + c] /= norm;
   }
-  const Q = new Float64Array(m * n);
-  for (let j = 0; j < n; ++j) for (let i = 0; i < m; ++i) Q[i * n + j] = cols[j][i];
+}
+
+/** Columns per block: GEMMs project out the earlier blocks, the host orthonormalises within one. */
+const BLOCK = 32;
+
+/**
+ * Q (m x n, m >= n) with orthonormal columns and A = Q R, R upper triangular
+ * with a positive diagonal (the QR that is unique), for a float64 CPU matrix
+ * A: block Gram-Schmidt, each block's projection on the earlier columns
+ * removed twice by GEMMs, then orthonormalised on the host.
+ */
+function orthonormalColumns(A: Tensor): Tensor {
+  const [m, n] = A.shape;
+  const Q = empty([m, n], { dtype: 'float64' });
+  for (let j = 0; j < n; j += BLOCK) {
+    const b = Math.min(BLOCK, n - j);
+    scope(() => {
+      let v = contiguous(narrow(A, 1, j, b));
+      if (j > 0) {
+        const prev = narrow(Q, 1, 0, j);
+        for (let pass = 0; pass < 2; ++pass) v = sub(v, matmul(prev, matmul(transpose(prev, 0, 1), v)));
+      }
+      const block = Float64Array.from(data(contiguous(v)) as Float64Array);
+      orthonormaliseBlock(block, m, b);
+      narrow(Q, 1, j, b).copy_(tensor(block, { dtype: 'float64', shape: [m, b] }));
+    });
+  }
   return Q;
 }
 
@@ -148,17 +156,14 @@ export function orthogonal_(t: Tensor, gain = 1): Tensor {
   if (t.numel === 0) return t;
   const rows = t.shape[0];
   const cols = t.numel / rows;
-  const g = draw(rows * cols, (x) => x.normal_(0, 1)); // the rows x cols matrix, row-major
-  const values = new Float64Array(rows * cols);
-  if (rows >= cols) {
-    const Q = orthonormalColumns(g, rows, cols);
-    for (let i = 0; i < Q.length; ++i) values[i] = gain * Q[i];
-  } else {
-    // QR of the transpose (cols x rows), then transpose back.
-    const gt = new Float64Array(rows * cols);
-    for (let i = 0; i < rows; ++i) for (let j = 0; j < cols; ++j) gt[j * rows + i] = g[i * cols + j];
-    const Q = orthonormalColumns(gt, cols, rows);
-    for (let i = 0; i < rows; ++i) for (let j = 0; j < cols; ++j) values[i * cols + j] = gain * Q[j * rows + i];
-  }
-  return writeInto(t, values);
+  noGrad(() =>
+    scope(() => {
+      const g = empty([rows, cols], { dtype: 'float64' }).normal_(0, 1);
+      // rows < cols: the QR of the transpose, transposed back.
+      const q =
+        rows >= cols ? orthonormalColumns(g) : transpose(orthonormalColumns(contiguous(transpose(g, 0, 1))), 0, 1);
+      t.copy_(to(reshape(mul(q, gain), t.shape), { dtype: t.dtype, device: t.device }));
+    }),
+  );
+  return t;
 }
