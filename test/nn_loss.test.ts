@@ -421,6 +421,19 @@ describe.each(DEVICES)('class weights on %s (PyTorch 1.13 semantics)', (device) 
     expect(gradcheck((xi) => F.nllLoss(xi, t, { reduction, ignoreIndex: -1, weight }), [x])).toBe(true);
     const p = nt.softmax(randomTensor([5, 4], 28, { dtype: 'float64', device }).t, 1);
     expect(gradcheck((xi) => F.crossEntropy(xi, p, { reduction, labelSmoothing: 0.1, weight }), [x])).toBe(true);
+    // [N, C, d]: the classes are moved last before the weighted composite.
+    const x3 = randomTensor([2, 4, 3], 29, { dtype: 'float64', device }).t.requiresGrad_();
+    const t3 = nt.tensor(
+      [
+        [0, 3, -1],
+        [2, 2, 1],
+      ],
+      { device },
+    );
+    expect(
+      gradcheck((xi) => F.crossEntropy(xi, t3, { reduction, ignoreIndex: -1, labelSmoothing: 0.1, weight }), [x3]),
+    ).toBe(true);
+    expect(gradcheck((xi) => F.nllLoss(xi, t3, { reduction, ignoreIndex: -1, weight }), [x3])).toBe(true);
   });
 
   test('weight errors: shape, dtype, device', () => {
@@ -462,6 +475,11 @@ describe('float labels into crossEntropy', () => {
       /long\(\)/,
     );
     expectError(() => F.crossEntropy(nt.zeros([4]), nt.tensor(1, { dtype: 'float32' })), nt.DTypeError, /long\(\)/);
+    expectError(
+      () => F.nllLoss(x, nt.tensor([0, 1, 2], { dtype: 'float32' })),
+      nt.DTypeError,
+      'nll_loss: class-index targets of dtype int32 or int64, got float32: convert the labels with target.long()',
+    );
     // The suggested fix works; other float shapes still report probability targets.
     expect(F.crossEntropy(x, nt.tensor([0, 1, 2], { dtype: 'float32' }).long()).shape).toEqual([]);
     expectError(() => F.crossEntropy(x, nt.zeros([3, 5])), nt.ShapeError, /probability targets/);

@@ -110,12 +110,12 @@ function checkInputs(op: string, input: Tensor, target: Tensor): void {
   if (!isFloatingDType(input.dtype)) throw new DTypeError(op, `a floating point input, got ${input.dtype}`);
 }
 
-function checkClassTarget(op: string, target: Tensor): void {
+/** Class indices must be int32/int64; `probabilities`: the op also takes float probability targets. */
+function checkClassTarget(op: string, target: Tensor, probabilities: boolean): void {
   if (target.dtype !== 'int32' && target.dtype !== 'int64') {
-    throw new DTypeError(
-      op,
-      `class-index targets of dtype int32 or int64 (or float probabilities of the input's shape), got ${target.dtype}`,
-    );
+    const alt = probabilities ? " (or float probabilities of the input's shape)" : '';
+    const hint = isFloatingDType(target.dtype) ? ': convert the labels with target.long()' : '';
+    throw new DTypeError(op, `class-index targets of dtype int32 or int64${alt}, got ${target.dtype}${hint}`);
   }
 }
 
@@ -167,7 +167,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
     checkNotFloatLabels(op, input, target);
     return crossEntropyProbs(input, target, reduction, ls, weight);
   }
-  checkClassTarget(op, target);
+  checkClassTarget(op, target, true);
   const { x, t, outShape } = classesLast(op, input, target);
   if (weight) {
     const out = weightedClassLoss(logSoftmax(x, 1), t, weight, ignoreIndex, ls, reduction);
@@ -225,7 +225,7 @@ function crossEntropyProbs(
 export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions = {}): Tensor {
   const op = 'nll_loss';
   checkInputs(op, input, target);
-  checkClassTarget(op, target);
+  checkClassTarget(op, target, false);
   const o = checkOptions(op, options, NLL_KEYS);
   const reduction = checkReduction(op, o.reduction);
   const ignoreIndex = checkIgnoreIndex(op, o.ignoreIndex);
