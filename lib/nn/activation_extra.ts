@@ -47,6 +47,7 @@ function checkHardtanhRange(op: string, minVal: number, maxVal: number): void {
   if (!(maxVal > minVal)) throw new ArgumentError(op, `maxVal > minVal, got minVal ${minVal} and maxVal ${maxVal}`);
 }
 
+/** ELU: x where x > 0, alpha (exp(x) - 1) elsewhere. */
 export class ELU extends Module {
   constructor(readonly alpha = 1) {
     super();
@@ -60,18 +61,21 @@ export class ELU extends Module {
   }
 }
 
+/** Mish: x tanh(softplus(x)). */
 export class Mish extends Module {
   forward(x: Tensor): Tensor {
     return mish(x);
   }
 }
 
+/** Hardswish: x relu6(x + 3) / 6. */
 export class Hardswish extends Module {
   forward(x: Tensor): Tensor {
     return hardswish(x);
   }
 }
 
+/** Hardtanh: x clamped to [minVal, maxVal] (default [-1, 1]). */
 export class Hardtanh extends Module {
   constructor(
     readonly minVal = -1,

@@ -36,6 +36,7 @@ function registerWeight(m: Module, op: string, name: string, w: unknown): void {
   m.registerBuffer(name, w === undefined || w === null ? null : checkTensor(op, w, name));
 }
 
+/** Mean absolute error |input - target| (F.l1Loss). */
 export class L1Loss extends Module {
   readonly reduction: Reduction;
   constructor(options: L1LossOptions = {}) {
@@ -50,6 +51,7 @@ export class L1Loss extends Module {
   }
 }
 
+/** Quadratic below beta, linear above (F.smoothL1Loss). */
 export class SmoothL1Loss extends Module {
   readonly reduction: Reduction;
   readonly beta: number;
@@ -67,6 +69,7 @@ export class SmoothL1Loss extends Module {
   }
 }
 
+/** Quadratic below delta, delta-scaled linear above (F.huberLoss). */
 export class HuberLoss extends Module {
   readonly reduction: Reduction;
   readonly delta: number;

@@ -11,6 +11,7 @@ export interface ConstantLROptions {
   totalIters?: number;
 }
 
+/** Scales the rate by factor until totalIters, then restores it. */
 export class ConstantLR extends LRScheduler {
   factor: number;
   totalIters: number;

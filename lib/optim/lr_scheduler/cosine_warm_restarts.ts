@@ -13,6 +13,7 @@ export interface CosineAnnealingWarmRestartsOptions {
   etaMin?: number;
 }
 
+/** Cosine annealing with warm restarts (SGDR); step(epoch) accepts fractional epochs. */
 export class CosineAnnealingWarmRestarts extends LRScheduler {
   t0: number;
   tMult: number;

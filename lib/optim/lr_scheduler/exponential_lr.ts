@@ -7,6 +7,7 @@ export interface ExponentialLROptions {
   gamma: number;
 }
 
+/** Multiplies the rate by gamma every epoch. */
 export class ExponentialLR extends LRScheduler {
   gamma: number;
 

@@ -7,6 +7,7 @@ import { LRScheduler, type SchedulableOptimizer, type SchedulerState } from './s
 /** The factor applied to a group's base rate at `epoch`. */
 export type LrLambda = (epoch: number) => number;
 
+/** Sets each group's rate to its base rate times lrLambda(epoch). */
 export class LambdaLR extends LRScheduler {
   lrLambdas: LrLambda[];
 

@@ -11,6 +11,7 @@ export interface MultiStepLROptions {
   gamma?: number;
 }
 
+/** Multiplies the rate by gamma at each milestone epoch. */
 export class MultiStepLR extends LRScheduler {
   milestones: number[];
   gamma: number;

@@ -37,6 +37,7 @@ const KEYS = optionKeys<ReduceLROnPlateauOptions>({
   eps: true,
 });
 
+/** Reduces the rates when a metric stops improving: call step(metric) once per epoch. */
 export class ReduceLROnPlateau {
   readonly optimizer: SchedulableOptimizer;
   mode: 'min' | 'max';

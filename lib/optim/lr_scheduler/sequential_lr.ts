@@ -13,6 +13,7 @@ export interface SequentialLROptions {
   milestones: number[];
 }
 
+/** Runs schedulers one after another, switching at the milestones (e.g. warmup then cosine). */
 export class SequentialLR extends LRScheduler {
   readonly schedulers: LRScheduler[];
   milestones: number[];
