@@ -70,3 +70,16 @@ export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   return flattenView(x, startDim, endDim);
 }
+// more losses (issue 14)
+export { l1Loss, smoothL1Loss, huberLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, klDiv } from './loss_extra';
+export type {
+  L1LossOptions,
+  SmoothL1LossOptions,
+  HuberLossOptions,
+  BCELossOptions,
+  BCEWithLogitsLossOptions,
+  KLDivLossOptions,
+  KLDivReduction,
+} from './loss_extra';
+// more activations (issue 14)
+export { elu, mish, hardswish, hardtanh } from './activation_extra';
