@@ -262,6 +262,18 @@ const CASES: Record<OpName, () => void> = {
       [leaf([3, 2, 2], 'p'), leaf([2], 'q'), leaf([2], 'r')],
     );
   },
+  // issue 13 (more cases in test/nn_layer_norm.test.ts)
+  geluTanh: () => check((x) => nt.nn.F.gelu(x, 'tanh'), [leaf([3, 4], 'x', -3, 3)]),
+  layerNorm: () => {
+    const F = nt.nn.F;
+    check((x, w, b) => F.layerNorm(x, [4], w, b), [leaf([3, 4], 'x'), leaf([4], 'w'), leaf([4], 'b')]);
+    check((x, w) => F.rmsNorm(x, [2, 3], w, 1e-5), [leaf([2, 2, 3], 'x'), leaf([2, 3], 'w')]);
+  },
+  embedding: () => {
+    const ids = nt.tensor([[1, 4, 1], [0, 2, 4]], { dtype: 'int64' });
+    check((w) => nt.nn.F.embedding(ids, w), [leaf([5, 3], 'w')]);
+    check((w) => nt.nn.F.embedding(ids, w, { paddingIdx: -1 }).mul(w.sum()), [leaf([5, 2], 'v')]);
+  },
 };
 
 describe('gradcheck of every backward formula (float64)', () => {

@@ -104,5 +104,12 @@ void validateRandom(const char* op, const RandomArgs& a, const StorageRecord& ou
   if (!(a.b > a.a)) argError("randint", "high must be greater than low");
 }
 
+// Layer norm's backward reads the row means; only RMS norm has none.
+void validateLayerNormBackward(const char* op, const LayerNormBackwardArgs& a, const StorageRecord&,
+                               const StorageRecord&, const StorageRecord* mean, const StorageRecord&,
+                               const StorageRecord*, const StorageRecord*, const StorageRecord*, const StorageRecord*) {
+  if (!a.rms && !mean) argError(op, "layer norm's backward needs the row means");
+}
+
 }  // namespace addon
 }  // namespace nt

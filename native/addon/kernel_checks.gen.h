@@ -19,6 +19,7 @@ void validateIndexAdd(const char* op, const IndexAddArgs& a, const StorageRecord
 void validateGather(const char* op, const GatherArgs& a, const StorageRecord& out, const StorageRecord& input, const StorageRecord& index);
 void validateScatterAdd(const char* op, const GatherArgs& a, const StorageRecord& out, const StorageRecord& src, const StorageRecord& index);
 void validateRandom(const char* op, const RandomArgs& a, const StorageRecord& out);
+void validateLayerNormBackward(const char* op, const LayerNormBackwardArgs& a, const StorageRecord& dy, const StorageRecord& input, const StorageRecord* mean, const StorageRecord& rstd, const StorageRecord* weight, const StorageRecord* dx, const StorageRecord* dweight, const StorageRecord* dbias);
 
 }  // namespace addon
 }  // namespace nt

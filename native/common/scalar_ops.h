@@ -16,6 +16,7 @@ namespace scalar {
 using std::erf;
 using std::exp;
 using std::sqrt;
+using std::tanh;
 #endif
 
 template <typename T>
@@ -33,6 +34,20 @@ NT_HD T geluGrad(T x) {
   const T cdf = T(0.5) * (T(1) + erf(x * T(0.70710678118654752440)));
   const T pdf = exp(T(-0.5) * x * x) * T(0.39894228040143267794);
   return addRn(cdf, mulRn(x, pdf));  // no FMA, so CPU and CUDA round alike
+}
+
+// GELU, tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+template <typename T>
+NT_HD T geluTanh(T x) {
+  const T u = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  return T(0.5) * x * (T(1) + tanh(u));
+}
+template <typename T>
+NT_HD T geluTanhGrad(T x) {
+  const T u = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+  const T t = tanh(u);
+  const T du = T(0.79788456080286535588) * (T(1) + T(3 * 0.044715) * x * x);
+  return T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * du;
 }
 
 // NaN propagates, as in PyTorch.

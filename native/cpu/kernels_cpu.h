@@ -26,6 +26,9 @@ void indexAdd(const IndexAddArgs& args);
 void gather(const GatherArgs& args);
 void scatterAdd(const GatherArgs& args);
 void random(const RandomArgs& args);
+// layer_norm.cpp
+void layerNorm(const LayerNormArgs& args);
+void layerNormBackward(const LayerNormBackwardArgs& args);
 
 }  // namespace cpu
 }  // namespace nt

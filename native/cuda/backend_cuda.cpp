@@ -114,6 +114,8 @@ class CudaBackend final : public Backend {
     launchScatterAdd(c, a);
   }
   void random(const RandomArgs& a) override { launchRandom(enter(), a); }
+  void layerNorm(const LayerNormArgs& a) override { launchLayerNorm(enter(), a); }
+  void layerNormBackward(const LayerNormBackwardArgs& a) override { launchLayerNormBackward(enter(), a); }
 };
 
 }  // namespace
