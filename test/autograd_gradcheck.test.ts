@@ -270,7 +270,13 @@ const CASES: Record<OpName, () => void> = {
     check((x, w) => F.rmsNorm(x, [2, 3], w, 1e-5), [leaf([2, 2, 3], 'x'), leaf([2, 3], 'w')]);
   },
   embedding: () => {
-    const ids = nt.tensor([[1, 4, 1], [0, 2, 4]], { dtype: 'int64' });
+    const ids = nt.tensor(
+      [
+        [1, 4, 1],
+        [0, 2, 4],
+      ],
+      { dtype: 'int64' },
+    );
     check((w) => nt.nn.F.embedding(ids, w), [leaf([5, 3], 'w')]);
     // row 3 (the padding row, no gradient by definition) is not looked up; w also has a dense use
     check((w) => nt.nn.F.embedding(ids, w, { paddingIdx: -2 }).mul(w.sum()), [leaf([5, 2], 'v')]);

@@ -59,30 +59,51 @@ describe.each(DEVICES)('F.embedding / nn.Embedding on %s', (device) => {
     F.embedding(idx, w).mul(up.t).sum().backward();
     F.embedding(idx, w).mul(up.t).sum().backward();
     const once = refGrad(ids, up.ref, V, D, null);
-    expectClose(gradOf(w), once.map((v) => 2 * v), TIGHT);
+    expectClose(
+      gradOf(w),
+      once.map((v) => 2 * v),
+      TIGHT,
+    );
     // a dense use of the same weight in the same graph adds its gradient (2 * w)
     w.grad = null;
     F.embedding(idx, w).mul(up.t).sum().add(w.square().sum()).backward();
     const wv = values(w.detach());
-    expectClose(gradOf(w), once.map((v, i) => v + 2 * wv[i]), TIGHT);
+    expectClose(
+      gradOf(w),
+      once.map((v, i) => v + 2 * wv[i]),
+      TIGHT,
+    );
   });
 
   test('a non-leaf weight gets a dense gradient that flows on', () => {
     const base = randomTensor([V, D], testSeed('emb-nl'), { dtype: 'float64', device }).t.requiresGrad_();
     const up = randomTensor([6, D], testSeed('emb-nl-up'), { dtype: 'float64', device });
-    F.embedding(nt.tensor(ids, { dtype: 'int64', device }), base.mul(3)).mul(up.t).sum().backward();
-    expectClose(gradOf(base), refGrad(ids, up.ref, V, D, null).map((v) => 3 * v), TIGHT);
+    F.embedding(nt.tensor(ids, { dtype: 'int64', device }), base.mul(3))
+      .mul(up.t)
+      .sum()
+      .backward();
+    expectClose(
+      gradOf(base),
+      refGrad(ids, up.ref, V, D, null).map((v) => 3 * v),
+      TIGHT,
+    );
   });
 
   test('an id out of range is an IndexError naming the id and the vocabulary size', () => {
     const w = nt.zeros([V, D], { device });
     expectError(
-      () => F.embedding(nt.tensor([1, 7], { dtype: 'int64', device }), w).cpu().data(),
+      () =>
+        F.embedding(nt.tensor([1, 7], { dtype: 'int64', device }), w)
+          .cpu()
+          .data(),
       nt.IndexError,
       /index 7 is out of range \[0, 7\)/,
     );
     expectError(
-      () => F.embedding(nt.tensor([-1], { dtype: 'int32', device }), w).cpu().data(),
+      () =>
+        F.embedding(nt.tensor([-1], { dtype: 'int32', device }), w)
+          .cpu()
+          .data(),
       nt.IndexError,
       /index -1 is out of range \[0, 7\)/,
     );

@@ -48,16 +48,19 @@ describe.each(DEVICES)('layerNorm / rmsNorm on %s', (device) => {
     { shape: [5, 1], norm: [1] },
   ];
 
-  test.each(cases)('layerNorm float64 values and gradients match mean/var ops: $shape over $norm', ({ shape, norm }) => {
-    const salt = `ln${shape.join('x')}`;
-    const x = leaf(shape, `${salt}x`, 'float64', device);
-    const w = leaf(norm, `${salt}w`, 'float64', device);
-    const b = leaf(norm, `${salt}b`, 'float64', device);
-    const up = randomTensor(shape, testSeed(`${salt}g`), { dtype: 'float64', device }).t;
-    const got = valueAndGrads(() => F.layerNorm(x, norm, w, b, 1e-5), [x, w, b], up);
-    const ref = valueAndGrads(() => refLayerNorm(x, norm.length, w, b, 1e-5), [x, w, b], up);
-    for (let i = 0; i < got.length; ++i) expectClose(got[i], ref[i], TIGHT);
-  });
+  test.each(cases)(
+    'layerNorm float64 values and gradients match mean/var ops: $shape over $norm',
+    ({ shape, norm }) => {
+      const salt = `ln${shape.join('x')}`;
+      const x = leaf(shape, `${salt}x`, 'float64', device);
+      const w = leaf(norm, `${salt}w`, 'float64', device);
+      const b = leaf(norm, `${salt}b`, 'float64', device);
+      const up = randomTensor(shape, testSeed(`${salt}g`), { dtype: 'float64', device }).t;
+      const got = valueAndGrads(() => F.layerNorm(x, norm, w, b, 1e-5), [x, w, b], up);
+      const ref = valueAndGrads(() => refLayerNorm(x, norm.length, w, b, 1e-5), [x, w, b], up);
+      for (let i = 0; i < got.length; ++i) expectClose(got[i], ref[i], TIGHT);
+    },
+  );
 
   test.each(cases)('rmsNorm float64 values and gradients match mean ops: $shape over $norm', ({ shape, norm }) => {
     const salt = `rms${shape.join('x')}`;
@@ -224,15 +227,13 @@ describe('F.gelu tanh (fused)', () => {
     const x = leaf([5, 7], 'geluT');
     const up = randomTensor([5, 7], testSeed('geluT-g'), { dtype: 'float64' }).t;
     const composite = (t: nt.Tensor): nt.Tensor =>
-      t
-        .mul(0.5)
-        .mul(
-          t
-            .add(t.mul(t).mul(t).mul(0.044715))
-            .mul(Math.sqrt(2 / Math.PI))
-            .tanh()
-            .add(1),
-        );
+      t.mul(0.5).mul(
+        t
+          .add(t.mul(t).mul(t).mul(0.044715))
+          .mul(Math.sqrt(2 / Math.PI))
+          .tanh()
+          .add(1),
+      );
     const got = valueAndGrads(() => F.gelu(x, 'tanh'), [x], up);
     const ref = valueAndGrads(() => composite(x), [x], up);
     for (let i = 0; i < got.length; ++i) expectClose(got[i], ref[i], TIGHT);

@@ -62,7 +62,8 @@ export function embedding(input: Tensor, weight: Tensor, options: { paddingIdx?:
     throw new DTypeError(op, `input ids must be int32 or int64, got ${input.dtype}`);
   if (weight.ndim !== 2)
     throw new ShapeError(op, `weight must be 2-D [numEmbeddings, dim], got ${formatShape(weight.shape)}`);
-  if (!isFloatingDType(weight.dtype)) throw new DTypeError(op, `weight must be float32 or float64, got ${weight.dtype}`);
+  if (!isFloatingDType(weight.dtype))
+    throw new DTypeError(op, `weight must be float32 or float64, got ${weight.dtype}`);
   sameDevice(op, input, weight);
   if (options === null || typeof options !== 'object')
     throw new ArgumentError(op, `options an object, got ${showValue(options)}`);

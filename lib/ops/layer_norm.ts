@@ -31,7 +31,7 @@ interface LayerNormContext {
 }
 
 /** The smallest positive e with 1 + e != 1 in dtype: RMS norm's default eps, as PyTorch's finfo(dtype).eps. */
-export function machineEpsilon(dtype: DType): number {
+function machineEpsilon(dtype: DType): number {
   return dtype === 'float64' ? Number.EPSILON : 2 ** -23;
 }
 
@@ -56,13 +56,22 @@ function checkNormalizedShape(op: string, x: Tensor, normalizedShape: unknown): 
   return shape.slice();
 }
 
-function checkAffine(op: string, name: string, t: Tensor | null | undefined, x: Tensor, shape: number[]): Tensor | null {
+function checkAffine(
+  op: string,
+  name: string,
+  t: Tensor | null | undefined,
+  x: Tensor,
+  shape: number[],
+): Tensor | null {
   if (t === null || t === undefined) return null;
   checkTensor(op, t, name);
   if (t.dtype !== x.dtype) throw new DTypeError(op, `${name} must have the input's dtype ${x.dtype}, got ${t.dtype}`);
   sameDevice(op, x, t);
   if (t.ndim !== shape.length || t.shape.some((s, i) => s !== shape[i]))
-    throw new ShapeError(op, `${name} must have shape ${formatShape(shape)} (normalizedShape), got ${formatShape(t.shape)}`);
+    throw new ShapeError(
+      op,
+      `${name} must have shape ${formatShape(shape)} (normalizedShape), got ${formatShape(t.shape)}`,
+    );
   return t;
 }
 

@@ -38,8 +38,8 @@ struct Pair {
 
 // y[r, :] = (x - mean) * rstd * w + b; mean[r] (unless null), rstd[r].  x, y: [rows, cols]
 template <typename T>
-__global__ void __launch_bounds__(1024) lnFwd(int64_t rows, int64_t cols, T eps, bool rms, T* out, T* mean, T* rstd,
-                                              const T* in, const T* w, const T* b) {
+__global__ void __launch_bounds__(1024)
+    lnFwd(int64_t rows, int64_t cols, T eps, bool rms, T* out, T* mean, T* rstd, const T* in, const T* w, const T* b) {
   extern __shared__ __align__(16) unsigned char smem[];
   T* shm = reinterpret_cast<T*>(smem);
   const auto add = [](T p, T q) { return p + q; };
@@ -96,7 +96,11 @@ __global__ void __launch_bounds__(1024) lnBwdDx(int64_t rows, int64_t cols, bool
         s.b += g * (in[o + j] - mu);
       }
     s = rowReduce(
-        s, [](const Pair<T>& p, const Pair<T>& q) { return Pair<T>{p.a + q.a, p.b + q.b}; }, shm);
+        s,
+        [](const Pair<T>& p, const Pair<T>& q) {
+          return Pair<T>{p.a + q.a, p.b + q.b};
+        },
+        shm);
     if (!valid) continue;
     const T mg = rms ? T(0) : s.a / T(cols), mgx = s.b * rs / T(cols);
     for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) {
@@ -169,11 +173,10 @@ void launchLayerNormBackward(const Ctx& c, const LayerNormBackwardArgs& a) {
     TempBuffer part(*c.alloc, size_t(splits) * 2 * size_t(a.cols) * sizeof(T));
     T* p = static_cast<T*>(part.get());
     const unsigned cb = gridFor(a.cols, kThreads, 1 << 30);
-    lnBwdPartial<T><<<dim3(cb, unsigned(splits)), kThreads, 0, c.stream>>>(a.rows, a.cols, splits, a.rms, p, dy, in,
-                                                                           mean, rstd);
+    lnBwdPartial<T>
+        <<<dim3(cb, unsigned(splits)), kThreads, 0, c.stream>>>(a.rows, a.cols, splits, a.rms, p, dy, in, mean, rstd);
     checkLaunch("layer_norm_backward");
-    lnBwdSum<T><<<cb, kThreads, 0, c.stream>>>(a.cols, splits, p, static_cast<T*>(a.dweight),
-                                               static_cast<T*>(a.dbias));
+    lnBwdSum<T><<<cb, kThreads, 0, c.stream>>>(a.cols, splits, p, static_cast<T*>(a.dweight), static_cast<T*>(a.dbias));
     checkLaunch("layer_norm_backward");
   });
 }

@@ -574,7 +574,17 @@ function buildCases(nt, L, seed) {
             inputs: { x: rand([rows, cols], dtype, -3, 5), ...params() },
             outputs: { out: { shape: [rows, cols], dtype }, ...stats },
             launch: (_, t) =>
-              L.kLayerNorm(t.out, rms ? null : t.mean, t.rstd, t.x, t.w ?? null, rms ? null : (t.b ?? null), rows, cols, 1e-5),
+              L.kLayerNorm(
+                t.out,
+                rms ? null : t.mean,
+                t.rstd,
+                t.x,
+                t.w ?? null,
+                rms ? null : (t.b ?? null),
+                rows,
+                cols,
+                1e-5,
+              ),
             tol: sumTol(dtype, cols, 8),
           });
           // Statistics from the CPU forward, so both backends see the same saved values.
@@ -617,7 +627,16 @@ function buildCases(nt, L, seed) {
         inputs: { dy: rand([rows, cols], dtype), x, mean: x.mean(-1), rstd: rand([rows], dtype, 0.5, 2) },
         outputs: { dweight: { shape: [cols], dtype }, dbias: { shape: [cols], dtype } },
         launch: (_, t) =>
-          L.kLayerNormBackward({ dx: null, dweight: t.dweight, dbias: t.dbias }, t.dy, t.x, t.mean, t.rstd, null, rows, cols),
+          L.kLayerNormBackward(
+            { dx: null, dweight: t.dweight, dbias: t.dbias },
+            t.dy,
+            t.x,
+            t.mean,
+            t.rstd,
+            null,
+            rows,
+            cols,
+          ),
         tol: sumTol(dtype, rows, 16),
       });
     }
