@@ -2,7 +2,11 @@
 // against a dense reference (repeated ids, accumulation over two backward
 // calls, a non-leaf weight), IndexError naming the id, and weight tying
 // (one parameter in two modules) with the optimizers updating it once.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as nt from '../lib';
+import { RowsGrad } from '../lib/autograd/rows_grad';
 import { DEVICES, expectClose, expectError, randomTensor, testSeed, values } from './helpers';
 
 const F = nt.nn.F;
@@ -73,6 +77,26 @@ describe.each(DEVICES)('F.embedding / nn.Embedding on %s', (device) => {
       once.map((v, i) => v + 2 * wv[i]),
       TIGHT,
     );
+  });
+
+  test('a leaf weight is never given a dense temporary: .grad is made once, then index-added in place', () => {
+    const w = randomTensor([V, D], testSeed('emb-sp'), { dtype: 'float64', device }).t.requiresGrad_();
+    const idx = nt.tensor(ids, { dtype: 'int64', device });
+    const dense = jest.spyOn(RowsGrad.prototype, 'dense');
+    try {
+      F.embedding(idx, w).sum().backward();
+      expect(dense).toHaveBeenCalledTimes(1); // the zeros .grad starts from
+      const first = gradOf(w);
+      F.embedding(idx, w).sum().backward();
+      F.embedding(idx, w).sum().backward();
+      expect(dense).toHaveBeenCalledTimes(1);
+      expect(gradOf(w)).toBe(first);
+    } finally {
+      dense.mockRestore();
+    }
+    const counts = new Float64Array(V * D);
+    for (const id of ids) for (let j = 0; j < D; ++j) counts[id * D + j] += 3;
+    expectClose(gradOf(w), counts, TIGHT);
   });
 
   test('a non-leaf weight gets a dense gradient that flows on', () => {
@@ -173,6 +197,21 @@ describe('weight tying', () => {
     expect(other.loadStateDict(sd)).toEqual({ missingKeys: [], unexpectedKeys: [] });
     expect(other.lmHead.weight).toBe(other.wte.weight);
     expectClose(other.wte.weight, values(m.wte.weight), TIGHT);
+  });
+
+  test('a checkpoint of the tied model round-trips through nt.save / nt.load', () => {
+    nt.manualSeed(7);
+    const m = new Tied();
+    const file = path.join(os.tmpdir(), `nt-tied-${process.pid}.safetensors`);
+    try {
+      nt.save(m.stateDict(), file);
+      const other = new Tied();
+      other.loadStateDict(nt.load(file));
+      expectClose(other.lmHead.weight, values(m.wte.weight), TIGHT);
+      expect(other.lmHead.weight).toBe(other.wte.weight);
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
   });
 
   test('its gradient is the sum of both uses', () => {
