@@ -70,6 +70,32 @@ void forwardRows(const LayerNormArgs& a, int64_t r0, int64_t r1) {
   }
 }
 
+// sg = sum of g and sgx = sum of g * (x - mu) over a row, g = dy * w (or dy),
+// kL partial sums each; HasW is a template argument so the loop has no branch.
+template <class T, bool HasW>
+inline void gradSums(const T* __restrict dy, const T* __restrict w, const T* __restrict x, T mu, int64_t n, T& sg,
+                     T& sgx) {
+  T a[kL] = {}, b[kL] = {};
+  int64_t j = 0;
+  for (; j + kL <= n; j += kL)
+    for (int k = 0; k < kL; ++k) {
+      const T g = HasW ? dy[j + k] * w[j + k] : dy[j + k];
+      a[k] += g;
+      b[k] += g * (x[j + k] - mu);
+    }
+  sg = T(0);
+  sgx = T(0);
+  for (int k = 0; k < kL; ++k) {
+    sg += a[k];
+    sgx += b[k];
+  }
+  for (; j < n; ++j) {
+    const T g = HasW ? dy[j] * w[j] : dy[j];
+    sg += g;
+    sgx += g * (x[j] - mu);
+  }
+}
+
 // Rows [r0, r1): dx, and dy * xhat / dy added into dw / db (this block's own
 // partial sums, or nullptr when not wanted).
 template <class T>
@@ -90,9 +116,10 @@ void backwardRows(const LayerNormBackwardArgs& a, int64_t r0, int64_t r1, T* __r
     if (!a.dx) continue;
     T* __restrict dx = static_cast<T*>(a.dx) + r * n;
     // g = dy * w; dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), without mean(g) for RMS.
-    const T sg = a.rms ? T(0) : laneSum<T>(n, [&](int64_t j) { return w ? dy[j] * w[j] : dy[j]; });
-    const T sgx = laneSum<T>(n, [&](int64_t j) { return (w ? dy[j] * w[j] : dy[j]) * (x[j] - mu); }) * rs;
-    const T mg = sg / T(n), mgx = sgx / T(n);
+    T sg, sgx;
+    if (w) gradSums<T, true>(dy, w, x, mu, n, sg, sgx);
+    else gradSums<T, false>(dy, w, x, mu, n, sg, sgx);
+    const T mg = a.rms ? T(0) : sg / T(n), mgx = sgx * rs / T(n);
     if (w)
       for (int64_t j = 0; j < n; ++j) dx[j] = rs * (dy[j] * w[j] - mg - (x[j] - mu) * rs * mgx);
     else
