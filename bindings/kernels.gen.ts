@@ -35,10 +35,12 @@ export interface NativeKernels {
   sortRows(values: StorageHandle, indices: StorageHandle, input: StorageHandle): void;
   cumsum(out: StorageHandle, input: StorageHandle): void;
   multinomial(out: StorageHandle, weights: StorageHandle): void;
+  layerNorm(out: StorageHandle, mean: StorageHandle | null, rstd: StorageHandle, input: StorageHandle, weight: StorageHandle | null, bias: StorageHandle | null): void;
+  layerNormBackward(dy: StorageHandle, input: StorageHandle, mean: StorageHandle | null, rstd: StorageHandle, weight: StorageHandle | null, dx: StorageHandle | null, dweight: StorageHandle | null, dbias: StorageHandle | null): void;
 }
 
 /** Kernel names in NT_KERNEL_LIST order. */
-export const KERNEL_NAMES = ['fill', 'copy', 'arange', 'unary', 'binary', 'where', 'reduce', 'softmax', 'softmaxBackward', 'gemm', 'crossEntropy', 'adam', 'sgd', 'maxPool2d', 'indexSelect', 'indexAdd', 'gather', 'scatterAdd', 'random', 'sortRows', 'cumsum', 'multinomial'] as const satisfies readonly (keyof NativeKernels)[];
+export const KERNEL_NAMES = ['fill', 'copy', 'arange', 'unary', 'binary', 'where', 'reduce', 'softmax', 'softmaxBackward', 'gemm', 'crossEntropy', 'adam', 'sgd', 'maxPool2d', 'indexSelect', 'indexAdd', 'gather', 'scatterAdd', 'random', 'sortRows', 'cumsum', 'multinomial', 'layerNorm', 'layerNormBackward'] as const satisfies readonly (keyof NativeKernels)[];
 
 export type KernelWriters = ReturnType<typeof createKernelWriters>;
 
@@ -605,6 +607,74 @@ export function createKernelWriters(argBuffer: Float64Array, nativeKernels: Nati
       argBuffer[i++] = Number((seed >> 32n) & 0xffffffffn);
       argBuffer[i++] = offset;
       nativeKernels.multinomial(out, weights);
+    },
+    /** out = (x - mean) * rstd * weight + bias over each row of contiguous [rows, cols]; writes mean[rows], rstd[rows] */
+    layerNorm(
+      out: StorageHandle,
+      mean: StorageHandle | null,
+      rstd: StorageHandle,
+      input: StorageHandle,
+      weight: StorageHandle | null,
+      bias: StorageHandle | null,
+      rows: number,
+      cols: number,
+      eps: number,
+      rms: boolean,
+      outOffset: number,
+      meanOffset: number,
+      rstdOffset: number,
+      inOffset: number,
+      weightOffset: number,
+      biasOffset: number,
+    ): void {
+      let i = 0;
+      argBuffer[i++] = rows;
+      argBuffer[i++] = cols;
+      argBuffer[i++] = eps;
+      argBuffer[i++] = rms ? 1 : 0;
+      argBuffer[i++] = outOffset;
+      argBuffer[i++] = meanOffset;
+      argBuffer[i++] = rstdOffset;
+      argBuffer[i++] = inOffset;
+      argBuffer[i++] = weightOffset;
+      argBuffer[i++] = biasOffset;
+      nativeKernels.layerNorm(out, mean, rstd, input, weight, bias);
+    },
+    /** dx (and, when given, dweight[cols] / dbias[cols] summed over rows) from dy, x, mean, rstd of layerNorm; rms: no mean, no dbias */
+    layerNormBackward(
+      dy: StorageHandle,
+      input: StorageHandle,
+      mean: StorageHandle | null,
+      rstd: StorageHandle,
+      weight: StorageHandle | null,
+      dx: StorageHandle | null,
+      dweight: StorageHandle | null,
+      dbias: StorageHandle | null,
+      rows: number,
+      cols: number,
+      rms: boolean,
+      dxOffset: number,
+      dweightOffset: number,
+      dbiasOffset: number,
+      dyOffset: number,
+      inOffset: number,
+      meanOffset: number,
+      rstdOffset: number,
+      weightOffset: number,
+    ): void {
+      let i = 0;
+      argBuffer[i++] = rows;
+      argBuffer[i++] = cols;
+      argBuffer[i++] = rms ? 1 : 0;
+      argBuffer[i++] = dxOffset;
+      argBuffer[i++] = dweightOffset;
+      argBuffer[i++] = dbiasOffset;
+      argBuffer[i++] = dyOffset;
+      argBuffer[i++] = inOffset;
+      argBuffer[i++] = meanOffset;
+      argBuffer[i++] = rstdOffset;
+      argBuffer[i++] = weightOffset;
+      nativeKernels.layerNormBackward(dy, input, mean, rstd, weight, dx, dweight, dbias);
     },
   };
 }

@@ -170,6 +170,7 @@ const unaryOps = [
     },
   },
   { name: 'Erf', label: 'erf', api: { name: 'erf', doc: 'The Gauss error function.', float: true, saves: 'x' } },
+  { name: 'GeluTanh', label: 'gelu_tanh', doc: 'tanh approximation of GELU' },
 ];
 
 const binaryOps = [
@@ -193,6 +194,7 @@ const binaryOps = [
   { name: 'SiluBackward', label: 'silu_backward', doc: "a = grad, b = x: grad * silu'(x)" },
   { name: 'LogicalAnd', label: 'logical_and', doc: 'Bool inputs, Bool output' },
   { name: 'LogicalOr', label: 'logical_or' },
+  { name: 'GeluTanhBackward', label: 'gelu_tanh_backward', doc: "a = grad, b = x: grad * gelu_tanh'(x)" },
 ];
 
 const reduceOps = [
@@ -639,6 +641,64 @@ const kernels = [
     ],
     validate: true,
     runIf: 'a.rows && a.samples',
+  },
+  {
+    name: 'layerNorm',
+    label: 'layer_norm',
+    doc: 'out = (x - mean) * rstd * weight + bias over each row of contiguous [rows, cols]; writes mean[rows], rstd[rows]',
+    storages: [
+      { name: 'out', dtype: 'float' },
+      { name: 'mean', nullable: true, dtype: 'same:out', doc: 'absent for rms' },
+      { name: 'rstd', dtype: 'same:out' },
+      { name: 'input', dtype: 'same:out' },
+      { name: 'weight', nullable: true, dtype: 'same:out' },
+      { name: 'bias', nullable: true, dtype: 'same:out' },
+    ],
+    args: [
+      size('rows'),
+      size('cols'),
+      real('eps'),
+      flag('rms'),
+      block('out', 'out', ['rows', 'cols']),
+      block('mean', 'mean', ['rows'], { nullable: true }),
+      block('rstd', 'rstd', ['rows']),
+      block('in', 'input', ['rows', 'cols'], { const: true }),
+      block('weight', 'weight', ['cols'], { const: true, nullable: true }),
+      block('bias', 'bias', ['cols'], { const: true, nullable: true }),
+      dtypeOf('dtype', 'out'),
+    ],
+    runIf: 'a.rows > 0 && a.cols > 0',
+  },
+  {
+    name: 'layerNormBackward',
+    label: 'layer_norm_backward',
+    doc: 'dx (and, when given, dweight[cols] / dbias[cols] summed over rows) from dy, x, mean, rstd of layerNorm; rms: no mean, no dbias',
+    storages: [
+      { name: 'dy', dtype: 'float' },
+      { name: 'input', dtype: 'same:dy' },
+      { name: 'mean', nullable: true, dtype: 'same:dy' },
+      { name: 'rstd', dtype: 'same:dy' },
+      { name: 'weight', nullable: true, dtype: 'same:dy' },
+      { name: 'dx', nullable: true, dtype: 'same:dy' },
+      { name: 'dweight', nullable: true, dtype: 'same:dy' },
+      { name: 'dbias', nullable: true, dtype: 'same:dy' },
+    ],
+    args: [
+      size('rows'),
+      size('cols'),
+      flag('rms'),
+      block('dx', 'dx', ['rows', 'cols'], { nullable: true }),
+      block('dweight', 'dweight', ['cols'], { nullable: true }),
+      block('dbias', 'dbias', ['cols'], { nullable: true }),
+      block('dy', 'dy', ['rows', 'cols'], { const: true }),
+      block('in', 'input', ['rows', 'cols'], { const: true }),
+      block('mean', 'mean', ['rows'], { const: true, nullable: true }),
+      block('rstd', 'rstd', ['rows'], { const: true }),
+      block('weight', 'weight', ['cols'], { const: true, nullable: true }),
+      dtypeOf('dtype', 'dy'),
+    ],
+    validate: true,
+    runIf: 'a.cols > 0',
   },
 ];
 

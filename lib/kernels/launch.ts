@@ -386,4 +386,80 @@ export function kMultinomial(out: Tensor, weights: Tensor, replacement: boolean,
   );
 }
 
+// layer / RMS norm (issue 13)
+type Opt = Tensor | null;
+const h = (t: Opt, op: string) => (t ? t._handle(op) : null);
+const off = (t: Opt) => (t ? t.offset : 0);
+
+/** Row-wise layer norm (or RMS norm, `mean` null) of contiguous [rows, cols] tensors; weight / bias [cols] or null. */
+export function kLayerNorm(
+  out: Tensor,
+  mean: Opt,
+  rstd: Tensor,
+  x: Tensor,
+  weight: Opt,
+  bias: Opt,
+  rows: number,
+  cols: number,
+  eps: number,
+): void {
+  const op = mean ? 'layer_norm' : 'rms_norm';
+  sameDevice(op, out, rstd, x, ...[mean, weight, bias].filter((t): t is Tensor => t !== null));
+  W.layerNorm(
+    out._handle(op),
+    h(mean, op),
+    rstd._handle(op),
+    x._handle(op),
+    h(weight, op),
+    h(bias, op),
+    rows,
+    cols,
+    eps,
+    mean === null,
+    out.offset,
+    off(mean),
+    rstd.offset,
+    x.offset,
+    off(weight),
+    off(bias),
+  );
+}
+
+/** Backward of kLayerNorm: writes whichever of dx, dweight, dbias are given (RMS norm when `mean` is null). */
+export function kLayerNormBackward(
+  grads: { dx: Opt; dweight: Opt; dbias: Opt },
+  dy: Tensor,
+  x: Tensor,
+  mean: Opt,
+  rstd: Tensor,
+  weight: Opt,
+  rows: number,
+  cols: number,
+): void {
+  const op = mean ? 'layer_norm_backward' : 'rms_norm_backward';
+  const { dx, dweight, dbias } = grads;
+  sameDevice(op, dy, x, rstd, ...[mean, weight, dx, dweight, dbias].filter((t): t is Tensor => t !== null));
+  W.layerNormBackward(
+    dy._handle(op),
+    x._handle(op),
+    h(mean, op),
+    rstd._handle(op),
+    h(weight, op),
+    h(dx, op),
+    h(dweight, op),
+    h(dbias, op),
+    rows,
+    cols,
+    mean === null,
+    off(dx),
+    off(dweight),
+    off(dbias),
+    dy.offset,
+    x.offset,
+    off(mean),
+    rstd.offset,
+    off(weight),
+  );
+}
+
 export { BinaryOp, RandomKind, ReduceOp, UnaryOp };

@@ -31,6 +31,11 @@ export type {
   KLDivLossOptions,
   KLDivReduction,
 } from './loss_extra';
+// layer / RMS norm and embedding (issue 13)
+export { LayerNorm, RMSNorm } from './normalization';
+export type { LayerNormOptions, RMSNormOptions } from './normalization';
+export { Embedding } from './embedding';
+export type { EmbeddingOptions } from './embedding';
 export * as functional from './functional';
 export * as F from './functional';
 export * as init from './init';

@@ -590,6 +590,92 @@ Napi::Value MultinomialBinding(const Napi::CallbackInfo& info) {
   });
 }
 
+// out = (x - mean) * rstd * weight + bias over each row of contiguous [rows, cols]; writes mean[rows], rstd[rows]
+Napi::Value LayerNormBinding(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] {
+    const char* op = "layer_norm";
+    ArgReader r(state(info.Env()).args, kArgSlots, op);
+    StorageRecord& out = unwrapStorage(info, 0, op);
+    StorageRecord* mean = optionalStorage(info, 1, op);
+    if (mean) requireSameDevice(op, out, *mean);
+    StorageRecord& rstd = unwrapStorage(info, 2, op);
+    requireSameDevice(op, out, rstd);
+    StorageRecord& input = unwrapStorage(info, 3, op);
+    requireSameDevice(op, out, input);
+    StorageRecord* weight = optionalStorage(info, 4, op);
+    if (weight) requireSameDevice(op, out, *weight);
+    StorageRecord* bias = optionalStorage(info, 5, op);
+    if (bias) requireSameDevice(op, out, *bias);
+    requireFloat(op, out, "out");
+    if (mean) requireSameDtype(op, out, *mean);
+    requireSameDtype(op, out, rstd);
+    requireSameDtype(op, out, input);
+    if (weight) requireSameDtype(op, out, *weight);
+    if (bias) requireSameDtype(op, out, *bias);
+    LayerNormArgs a;
+    a.rows = r.size("rows");
+    a.cols = r.size("cols");
+    a.eps = r.real();
+    a.rms = r.flag("rms");
+    a.out = r.block(out, r.product({a.rows, a.cols}), "out");
+    a.mean = r.optionalBlock(mean, a.rows, "mean");
+    a.rstd = r.block(rstd, a.rows, "rstd");
+    a.in = r.block(input, r.product({a.rows, a.cols}), "in");
+    a.weight = r.optionalBlock(weight, a.cols, "weight");
+    a.bias = r.optionalBlock(bias, a.cols, "bias");
+    a.dtype = out.dtype;
+    if (a.rows > 0 && a.cols > 0) launch(info.Env(), out.device, keepOf({&out, mean, &rstd, &input, weight, bias}), [a](Backend& b) { b.layerNorm(a); });
+    return info.Env().Undefined();
+  });
+}
+
+// dx (and, when given, dweight[cols] / dbias[cols] summed over rows) from dy, x, mean, rstd of layerNorm; rms: no mean, no dbias
+Napi::Value LayerNormBackwardBinding(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] {
+    const char* op = "layer_norm_backward";
+    ArgReader r(state(info.Env()).args, kArgSlots, op);
+    StorageRecord& dy = unwrapStorage(info, 0, op);
+    StorageRecord& input = unwrapStorage(info, 1, op);
+    requireSameDevice(op, dy, input);
+    StorageRecord* mean = optionalStorage(info, 2, op);
+    if (mean) requireSameDevice(op, dy, *mean);
+    StorageRecord& rstd = unwrapStorage(info, 3, op);
+    requireSameDevice(op, dy, rstd);
+    StorageRecord* weight = optionalStorage(info, 4, op);
+    if (weight) requireSameDevice(op, dy, *weight);
+    StorageRecord* dx = optionalStorage(info, 5, op);
+    if (dx) requireSameDevice(op, dy, *dx);
+    StorageRecord* dweight = optionalStorage(info, 6, op);
+    if (dweight) requireSameDevice(op, dy, *dweight);
+    StorageRecord* dbias = optionalStorage(info, 7, op);
+    if (dbias) requireSameDevice(op, dy, *dbias);
+    requireFloat(op, dy, "dy");
+    requireSameDtype(op, dy, input);
+    if (mean) requireSameDtype(op, dy, *mean);
+    requireSameDtype(op, dy, rstd);
+    if (weight) requireSameDtype(op, dy, *weight);
+    if (dx) requireSameDtype(op, dy, *dx);
+    if (dweight) requireSameDtype(op, dy, *dweight);
+    if (dbias) requireSameDtype(op, dy, *dbias);
+    LayerNormBackwardArgs a;
+    a.rows = r.size("rows");
+    a.cols = r.size("cols");
+    a.rms = r.flag("rms");
+    a.dx = r.optionalBlock(dx, r.product({a.rows, a.cols}), "dx");
+    a.dweight = r.optionalBlock(dweight, a.cols, "dweight");
+    a.dbias = r.optionalBlock(dbias, a.cols, "dbias");
+    a.dy = r.block(dy, r.product({a.rows, a.cols}), "dy");
+    a.in = r.block(input, r.product({a.rows, a.cols}), "in");
+    a.mean = r.optionalBlock(mean, a.rows, "mean");
+    a.rstd = r.block(rstd, a.rows, "rstd");
+    a.weight = r.optionalBlock(weight, a.cols, "weight");
+    a.dtype = dy.dtype;
+    validateLayerNormBackward(op, a, dy, input, mean, rstd, weight, dx, dweight, dbias);
+    if (a.cols > 0) launch(info.Env(), dy.device, keepOf({&dy, &input, mean, &rstd, weight, dx, dweight, dbias}), [a](Backend& b) { b.layerNormBackward(a); });
+    return info.Env().Undefined();
+  });
+}
+
 }  // namespace
 
 void registerKernelBindings(Napi::Env env, Napi::Object kernels) {
@@ -615,6 +701,8 @@ void registerKernelBindings(Napi::Env env, Napi::Object kernels) {
   kernels.Set("sortRows", Napi::Function::New(env, SortRowsBinding, "sortRows"));
   kernels.Set("cumsum", Napi::Function::New(env, CumsumBinding, "cumsum"));
   kernels.Set("multinomial", Napi::Function::New(env, MultinomialBinding, "multinomial"));
+  kernels.Set("layerNorm", Napi::Function::New(env, LayerNormBinding, "layerNorm"));
+  kernels.Set("layerNormBackward", Napi::Function::New(env, LayerNormBackwardBinding, "layerNormBackward"));
 }
 
 }  // namespace addon

@@ -116,5 +116,12 @@ void validateMultinomial(const char* op, const MultinomialArgs& a, const Storage
                      std::to_string(a.cats) + " categories");
 }
 
+// Layer norm's backward reads the row means; only RMS norm has none.
+void validateLayerNormBackward(const char* op, const LayerNormBackwardArgs& a, const StorageRecord&,
+                               const StorageRecord&, const StorageRecord* mean, const StorageRecord&,
+                               const StorageRecord*, const StorageRecord*, const StorageRecord*, const StorageRecord*) {
+  if (!a.rms && !mean) argError(op, "layer norm's backward needs the row means");
+}
+
 }  // namespace addon
 }  // namespace nt

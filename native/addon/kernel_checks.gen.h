@@ -21,6 +21,7 @@ void validateScatterAdd(const char* op, const GatherArgs& a, const StorageRecord
 void validateRandom(const char* op, const RandomArgs& a, const StorageRecord& out);
 void validateSortRows(const char* op, const SortRowsArgs& a, const StorageRecord& values, const StorageRecord& indices, const StorageRecord& input);
 void validateMultinomial(const char* op, const MultinomialArgs& a, const StorageRecord& out, const StorageRecord& weights);
+void validateLayerNormBackward(const char* op, const LayerNormBackwardArgs& a, const StorageRecord& dy, const StorageRecord& input, const StorageRecord* mean, const StorageRecord& rstd, const StorageRecord* weight, const StorageRecord* dx, const StorageRecord* dweight, const StorageRecord* dbias);
 
 }  // namespace addon
 }  // namespace nt

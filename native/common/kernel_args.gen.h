@@ -272,6 +272,37 @@ struct MultinomialArgs {
   uint64_t offset = 0;
 };
 
+// out = (x - mean) * rstd * weight + bias over each row of contiguous [rows, cols]; writes mean[rows], rstd[rows]
+struct LayerNormArgs {
+  int64_t rows = 0;
+  int64_t cols = 0;
+  double eps = 0;
+  bool rms = 0;
+  void* out = nullptr;
+  void* mean = nullptr;
+  void* rstd = nullptr;
+  const void* in = nullptr;
+  const void* weight = nullptr;
+  const void* bias = nullptr;
+  DType dtype = DType::Float32;
+};
+
+// dx (and, when given, dweight[cols] / dbias[cols] summed over rows) from dy, x, mean, rstd of layerNorm; rms: no mean, no dbias
+struct LayerNormBackwardArgs {
+  int64_t rows = 0;
+  int64_t cols = 0;
+  bool rms = 0;
+  void* dx = nullptr;
+  void* dweight = nullptr;
+  void* dbias = nullptr;
+  const void* dy = nullptr;
+  const void* in = nullptr;
+  const void* mean = nullptr;
+  const void* rstd = nullptr;
+  const void* weight = nullptr;
+  DType dtype = DType::Float32;
+};
+
 #define NT_KERNEL_LIST(X) \
   X(fill, FillArgs) \
   X(copy, CopyArgs) \
@@ -294,6 +325,8 @@ struct MultinomialArgs {
   X(random, RandomArgs) \
   X(sortRows, SortRowsArgs) \
   X(cumsum, CumsumArgs) \
-  X(multinomial, MultinomialArgs)
+  X(multinomial, MultinomialArgs) \
+  X(layerNorm, LayerNormArgs) \
+  X(layerNormBackward, LayerNormBackwardArgs)
 
 }  // namespace nt

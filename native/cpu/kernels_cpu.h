@@ -30,6 +30,9 @@ void random(const RandomArgs& args);
 void sortRows(const SortRowsArgs& args);
 void cumsum(const CumsumArgs& args);
 void multinomial(const MultinomialArgs& args);
+// layer_norm.cpp
+void layerNorm(const LayerNormArgs& args);
+void layerNormBackward(const LayerNormBackwardArgs& args);
 
 }  // namespace cpu
 }  // namespace nt

@@ -117,6 +117,8 @@ class CudaBackend final : public Backend {
   void sortRows(const SortRowsArgs& a) override { launchSortRows(enter(), a); }
   void cumsum(const CumsumArgs& a) override { launchCumsum(enter(), a); }
   void multinomial(const MultinomialArgs& a) override { launchMultinomial(enter(), a); }
+  void layerNorm(const LayerNormArgs& a) override { launchLayerNorm(enter(), a); }
+  void layerNormBackward(const LayerNormBackwardArgs& a) override { launchLayerNormBackward(enter(), a); }
 };
 
 }  // namespace

@@ -45,6 +45,9 @@ void launchRandom(const Ctx& c, const RandomArgs& a);
 void launchSortRows(const Ctx& c, const SortRowsArgs& a);
 void launchCumsum(const Ctx& c, const CumsumArgs& a);
 void launchMultinomial(const Ctx& c, const MultinomialArgs& a);
+// layer_norm.cu
+void launchLayerNorm(const Ctx& c, const LayerNormArgs& a);
+void launchLayerNormBackward(const Ctx& c, const LayerNormBackwardArgs& a);
 // gemm_cublas.cpp
 void cublasGemm(const Ctx& c, const GemmArgs& a, bool allowTF32);
 // activation_cudnn.cpp: return false when cuDNN is absent or the case is not

@@ -624,6 +624,90 @@ function buildCases(nt, L, seed) {
       });
     }
   }
+  // ---- layer / RMS norm forward and backward (issue 13) -------------------------
+  for (const dtype of FLOATS) {
+    for (const cols of SIZES) {
+      for (const rms of [false, true]) {
+        for (const affine of [false, true]) {
+          const rows = 300; // several row splits for the weight / bias sums on the GPU
+          const tag = `${rms ? 'rmsNorm' : 'layerNorm'} ${dtype} [${rows},${cols}]${affine ? ' affine' : ''}`;
+          const stats = { rstd: { shape: [rows], dtype } };
+          if (!rms) stats.mean = { shape: [rows], dtype };
+          // Fresh parameters per case: a case's inputs are disposed after it ran.
+          const params = () => (affine ? { w: rand([cols], dtype), b: rand([cols], dtype) } : {});
+          add({
+            name: tag,
+            kernel: 'layerNorm',
+            inputs: { x: rand([rows, cols], dtype, -3, 5), ...params() },
+            outputs: { out: { shape: [rows, cols], dtype }, ...stats },
+            launch: (_, t) =>
+              L.kLayerNorm(
+                t.out,
+                rms ? null : t.mean,
+                t.rstd,
+                t.x,
+                t.w ?? null,
+                rms ? null : (t.b ?? null),
+                rows,
+                cols,
+                1e-5,
+              ),
+            tol: sumTol(dtype, cols, 8),
+          });
+          // Statistics from the CPU forward, so both backends see the same saved values.
+          const x = rand([rows, cols], dtype, -3, 5);
+          const mean = rms ? null : x.mean(-1);
+          const sq = rms ? x.square().mean(-1) : x.var(-1, { correction: 0 });
+          const rstd = sq.add(1e-5).rsqrt();
+          const grads = { dweight: { shape: [cols], dtype } };
+          if (!rms) grads.dbias = { shape: [cols], dtype };
+          add({
+            name: `${tag} backward`,
+            kernel: 'layerNormBackward',
+            inputs: { dy: rand([rows, cols], dtype), x, rstd, ...(mean ? { mean } : {}), ...params() },
+            outputs: { dx: { shape: [rows, cols], dtype }, ...grads },
+            launch: (_, t) =>
+              L.kLayerNormBackward(
+                { dx: t.dx, dweight: t.dweight, dbias: t.dbias ?? null },
+                t.dy,
+                t.x,
+                t.mean ?? null,
+                t.rstd,
+                t.w ?? null,
+                rows,
+                cols,
+              ),
+            tol: sumTol(dtype, Math.max(rows, cols), 16),
+          });
+        }
+      }
+    }
+  }
+  // The weight gradient alone (no dx), and zero rows (the sums are zeros).
+  for (const dtype of FLOATS) {
+    for (const rows of [0, 70]) {
+      const cols = 33;
+      const x = rand([rows, cols], dtype);
+      add({
+        name: `layerNorm backward ${dtype} [${rows},${cols}] dweight / dbias only`,
+        kernel: 'layerNormBackward',
+        inputs: { dy: rand([rows, cols], dtype), x, mean: x.mean(-1), rstd: rand([rows], dtype, 0.5, 2) },
+        outputs: { dweight: { shape: [cols], dtype }, dbias: { shape: [cols], dtype } },
+        launch: (_, t) =>
+          L.kLayerNormBackward(
+            { dx: null, dweight: t.dweight, dbias: t.dbias },
+            t.dy,
+            t.x,
+            t.mean,
+            t.rstd,
+            null,
+            rows,
+            cols,
+          ),
+        tol: sumTol(dtype, rows, 16),
+      });
+    }
+  }
   require('./edge_cases').addEdgeCases({ nt, L, rand, add, sumTol, tolOf, FLOATS, F32, F64 });
   return cases;
 }
