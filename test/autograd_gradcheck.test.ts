@@ -262,6 +262,15 @@ const CASES: Record<OpName, () => void> = {
       [leaf([3, 2, 2], 'p'), leaf([2], 'q'), leaf([2], 'r')],
     );
   },
+  // attention (issue 13); more cases in test/attention.test.ts
+  scaledDotProductAttention: () => {
+    const sdpa = nt.scaledDotProductAttention;
+    check((q, k, v) => sdpa(q, k, v), [leaf([2, 3, 4], 'q'), leaf([2, 5, 4], 'k'), leaf([2, 5, 3], 'v')]);
+    check(
+      (q, k, v) => sdpa(q, k, v, { isCausal: true }),
+      [leaf([1, 4, 2], 'a'), leaf([1, 4, 2], 'b'), leaf([1, 4, 3], 'c')],
+    );
+  },
 };
 
 describe('gradcheck of every backward formula (float64)', () => {

@@ -19,6 +19,8 @@ import '../ops/tensor_methods'; // the formulas call Tensor methods
 // pooling and normalization (issue 12)
 import { avgPoolBackward, maxPoolBackward } from '../ops/pool';
 import { batchNormBackward, normalizeBackward } from '../ops/normalization';
+// attention (issue 13)
+import { scaledDotProductAttentionBackward } from '../ops/attention';
 
 type BackwardFn<C> = (ctx: C, grad: Tensor, needs: readonly boolean[]) => (Tensor | null)[];
 export type DerivativeTable = { readonly [K in OpName]: BackwardFn<OpContexts[K]> };
@@ -180,6 +182,7 @@ export const derivatives: DerivativeTable = {
   avgPool2d: ({ inShape, geom, recip }, g) => [avgPoolBackward(inShape, geom, recip, g)],
   normalize: ({ xhat, rstd, dims }, g) => [normalizeBackward(xhat, rstd, dims, g)],
   batchNorm: (ctx, g, needs) => batchNormBackward(ctx, g, needs),
+  scaledDotProductAttention: (ctx, g) => scaledDotProductAttentionBackward(ctx, g),
 };
 
 /** Product over several dims, keepdim (Tensor.prod takes one dim at a time). */

@@ -34,6 +34,9 @@ export {
 export type { Size2, AdaptiveSize } from '../ops/pool';
 export { batchNorm, groupNorm } from '../ops/normalization';
 export { dropout2d } from './normalization';
+// attention (issue 13)
+export { scaledDotProductAttention } from '../ops/attention';
+export type { ScaledDotProductAttentionOptions } from '../ops/attention';
 
 /** GELU: exact (erf) by default, or PyTorch's tanh approximation. */
 export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {

@@ -114,6 +114,8 @@ class CudaBackend final : public Backend {
     launchScatterAdd(c, a);
   }
   void random(const RandomArgs& a) override { launchRandom(enter(), a); }
+  void attentionForward(const AttentionForwardArgs& a) override { launchAttentionForward(enter(), a); }
+  void attentionBackward(const AttentionBackwardArgs& a) override { launchAttentionBackward(enter(), a); }
 };
 
 }  // namespace

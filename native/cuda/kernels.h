@@ -41,6 +41,9 @@ void launchGather(const Ctx& c, const GatherArgs& a);
 void launchScatterAdd(const Ctx& c, const GatherArgs& a);
 // random.cu
 void launchRandom(const Ctx& c, const RandomArgs& a);
+// attention.cu
+void launchAttentionForward(const Ctx& c, const AttentionForwardArgs& a);
+void launchAttentionBackward(const Ctx& c, const AttentionBackwardArgs& a);
 // gemm_cublas.cpp
 void cublasGemm(const Ctx& c, const GemmArgs& a, bool allowTF32);
 // activation_cudnn.cpp: return false when cuDNN is absent or the case is not
