@@ -1,23 +1,27 @@
 // Fused scaled-dot-product attention on the CPU (AttentionForwardArgs,
 // AttentionBackwardArgs), FlashAttention-2 style: scores are computed one
-// key tile at a time and never stored for a whole row, so memory is the
-// output, the row log-sum-exp and a per-thread tile scratch.
+// (query tile, key tile) block at a time and never stored for a whole row,
+// so memory is the output, the row log-sum-exp and a per-thread tile scratch.
 //   q [BH, L, E], k [BH, S, E], v [BH, S, Ev], out [BH, L, Ev], lse [BH, L]
 //   score(i, j) = scale * q_i . k_j + mask(i, j), -inf when causal and j > i
 // The forward keeps a running max and sum per query row (online softmax);
 // threads split (bh, query tile). The backward recomputes P = exp(score - lse)
-// per tile and regenerates the dropout mask (common/attention.h); threads
+// per block and regenerates the dropout mask (common/attention.h); threads
 // split bh, each owning dq, dk, dv of its heads. A fully masked row (every
 // score -inf) gets output 0 and lse +inf, so its P and its gradients are 0.
+// The block products go through a small register-blocked kernel (tileGemm);
+// float32 gets one copy of the block code per ISA (NT_VEC_CLONES).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <vector>
 
 #include "common/attention.h"
 #include "cpu/kernels_cpu.h"
 #include "cpu/parallel.h"
+#include "cpu/vec_exp.h"
 
 namespace nt {
 namespace cpu {
@@ -26,35 +30,84 @@ namespace {
 constexpr int64_t kTileQ = 64;
 constexpr int64_t kTileK = 64;
 
-// tr[e * kTileK + jj] = src[(j0 + jj) * width + e]: a key tile transposed,
-// so the score loops run over contiguous keys and vectorize.
+// C[R x W] (+)= A[R x K] B[K x W], W = 64 bytes of T: the R rows of sums
+// stay in registers while k runs (GCC's generic vectors, split into what
+// each ISA copy has: 1 zmm, 2 ymm or 4 xmm per row).
+template <class T, int R>
+NT_ALWAYS_INLINE void microKernel(const T* __restrict A, int64_t lda, const T* __restrict B, int64_t ldb, int64_t K,
+                                  T* __restrict C, int64_t ldc, bool acc) {
+#if NT_GNU_VECTORS
+  typedef T V __attribute__((vector_size(64)));
+  V c[R];
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r) {
+    if (acc) std::memcpy(&c[r], C + r * ldc, sizeof(V));
+    else c[r] = V{};
+  }
+  for (int64_t k = 0; k < K; ++k) {
+    V b;
+    std::memcpy(&b, B + k * ldb, sizeof(V));
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) c[r] += A[r * lda + k] * b;
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r) std::memcpy(C + r * ldc, &c[r], sizeof(V));
+#else
+  constexpr int W = 64 / sizeof(T);
+  T c[R][W];
+  for (int r = 0; r < R; ++r)
+    for (int u = 0; u < W; ++u) c[r][u] = acc ? C[r * ldc + u] : T(0);
+  for (int64_t k = 0; k < K; ++k) {
+    const T* b = B + k * ldb;
+    for (int r = 0; r < R; ++r) {
+      const T x = A[r * lda + k];
+      for (int u = 0; u < W; ++u) c[r][u] += x * b[u];
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int u = 0; u < W; ++u) C[r * ldc + u] = c[r][u];
+#endif
+}
+
+// C[M x N] (+)= A[M x K] B[K x N], all row-major with the given row strides.
 template <class T>
-void transposeTile(const T* src, int64_t j0, int64_t cols, int64_t width, T* tr) {
+NT_ALWAYS_INLINE void tileGemm(const T* A, int64_t lda, const T* B, int64_t ldb, int64_t M, int64_t N, int64_t K, T* C,
+                               int64_t ldc, bool acc) {
+  constexpr int64_t W = 64 / sizeof(T);
+  int64_t n0 = 0;
+  for (; n0 + W <= N; n0 += W) {
+    int64_t m = 0;
+    for (; m + 4 <= M; m += 4) microKernel<T, 4>(A + m * lda, lda, B + n0, ldb, K, C + m * ldc + n0, ldc, acc);
+    for (; m < M; ++m) microKernel<T, 1>(A + m * lda, lda, B + n0, ldb, K, C + m * ldc + n0, ldc, acc);
+  }
+  if (n0 == N) return;
+  for (int64_t m = 0; m < M; ++m) {  // the last N % W columns
+    T* c = C + m * ldc;
+    if (!acc)
+      for (int64_t n = n0; n < N; ++n) c[n] = T(0);
+    for (int64_t k = 0; k < K; ++k) {
+      const T x = A[m * lda + k];
+      const T* b = B + k * ldb;
+      for (int64_t n = n0; n < N; ++n) c[n] += x * b[n];
+    }
+  }
+}
+
+// tr[e * kTileK + jj] = src[(j0 + jj) * width + e] for jj < cols, 0 up to
+// kTileK: a key tile transposed, so score blocks are products with it.
+template <class T>
+NT_ALWAYS_INLINE void transposeTile(const T* src, int64_t j0, int64_t cols, int64_t width, T* tr) {
+  for (int64_t e = 0; e < width; ++e)
+    for (int64_t jj = cols; jj < kTileK; ++jj) tr[e * kTileK + jj] = T(0);
   for (int64_t jj = 0; jj < cols; ++jj) {
     const T* row = src + (j0 + jj) * width;
     for (int64_t e = 0; e < width; ++e) tr[e * kTileK + jj] = row[e];
   }
 }
 
-// out[jj] = x . tile column jj, for jj < cols.
-template <class T>
-void rowTimesTile(const T* __restrict x, const T* __restrict tr, int64_t width, int64_t cols, T* __restrict out) {
-  for (int64_t jj = 0; jj < cols; ++jj) out[jj] = T(0);
-  for (int64_t e = 0; e < width; ++e) {
-    const T xe = x[e];
-    const T* t = tr + e * kTileK;
-    for (int64_t jj = 0; jj < cols; ++jj) out[jj] += xe * t[jj];
-  }
-}
-
-template <class T>
-void axpy(T alpha, const T* __restrict x, T* __restrict y, int64_t n) {
-  for (int64_t e = 0; e < n; ++e) y[e] += alpha * x[e];
-}
-
 // The masked, scaled scores of row i against keys [j0, j0 + cols), in place.
 template <class T, class Args>
-void scoreRow(const Args& a, int64_t bh, int64_t i, int64_t j0, int64_t cols, T* sc) {
+NT_ALWAYS_INLINE void scoreRow(const Args& a, int64_t bh, int64_t i, int64_t j0, int64_t cols, T* sc) {
   const T scale = T(a.scale), ninf = -std::numeric_limits<T>::infinity();
   const int64_t visible = a.causal ? std::max<int64_t>(0, std::min(cols, i - j0 + 1)) : cols;
   if (const T* mrow = attention::maskRow<T>(a, bh, i)) {
@@ -67,50 +120,63 @@ void scoreRow(const Args& a, int64_t bh, int64_t i, int64_t j0, int64_t cols, T*
   for (int64_t jj = visible; jj < cols; ++jj) sc[jj] = ninf;  // causal: j > i
 }
 
+// Multiplies p[0..cols) by the dropout scale of elements base + jj.
+template <class T, class Args>
+NT_ALWAYS_INLINE void dropRow(const Args& a, int64_t base, int64_t cols, T* p) {
+  if (a.dropoutP <= 0) return;
+  for (int64_t jj = 0; jj < cols; ++jj) p[jj] *= T(attention::dropScale(a.seed, a.offset, base + jj, a.dropoutP));
+}
+
+size_t forwardScratch(const AttentionForwardArgs& a) { return size_t(a.E * kTileK + kTileQ * (kTileK + a.Ev + 2)); }
+
 template <class T>
-void forwardTile(const AttentionForwardArgs& a, int64_t bh, int64_t i0, int64_t i1, std::vector<T>& buf) {
+NT_ALWAYS_INLINE void forwardTile(const AttentionForwardArgs& a, int64_t bh, int64_t i0, int64_t i1, T* buf) {
   const int64_t L = a.L, S = a.S, E = a.E, Ev = a.Ev, rows = i1 - i0;
   const T ninf = -std::numeric_limits<T>::infinity();
-  buf.assign(E * kTileK + rows * (kTileK + Ev + 2), T(0));
-  T* kT = buf.data();
+  T* kT = buf;
   T* scores = kT + E * kTileK;
-  T* acc = scores + rows * kTileK;
-  T* m = acc + rows * Ev;
-  T* l = m + rows;
-  std::fill(m, m + rows, ninf);
-  const T* q = static_cast<const T*>(a.q) + bh * L * E;
+  T* acc = scores + kTileQ * kTileK;
+  T* m = acc + kTileQ * Ev;
+  T* l = m + kTileQ;
+  for (int64_t r = 0; r < rows; ++r) {
+    m[r] = ninf;
+    l[r] = T(0);
+  }
+  std::fill(acc, acc + rows * Ev, T(0));
+  const T* q = static_cast<const T*>(a.q) + (bh * L + i0) * E;
   const T* k = static_cast<const T*>(a.k) + bh * S * E;
   const T* v = static_cast<const T*>(a.v) + bh * S * Ev;
   for (int64_t j0 = 0; j0 < S; j0 += kTileK) {
     if (a.causal && j0 > i1 - 1) break;  // no row of this tile sees these keys
     const int64_t cols = std::min(kTileK, S - j0);
     transposeTile(k, j0, cols, E, kT);
+    tileGemm(q, E, kT, kTileK, rows, kTileK, E, scores, kTileK, false);
     for (int64_t r = 0; r < rows; ++r) {
       const int64_t i = i0 + r;
       T* sc = scores + r * kTileK;
-      rowTimesTile(q + i * E, kT, E, cols, sc);
       scoreRow<T>(a, bh, i, j0, cols, sc);
       T mx = ninf;
       for (int64_t jj = 0; jj < cols; ++jj) mx = std::max(mx, sc[jj]);
       const T mnew = std::max(m[r], mx);
-      if (mnew == ninf) continue;  // nothing visible to this row yet
-      const T alpha = std::exp(m[r] - mnew);
+      if (mnew == ninf) {  // nothing visible to this row yet
+        std::fill(sc, sc + cols, T(0));
+        continue;
+      }
+      const T alpha = expAny<T>(m[r] - mnew);
       T sum = 0;
       for (int64_t jj = 0; jj < cols; ++jj) {
-        sc[jj] = std::exp(sc[jj] - mnew);
+        sc[jj] = expAny<T>(sc[jj] - mnew);
         sum += sc[jj];
       }
       l[r] = l[r] * alpha + sum;
       m[r] = mnew;
-      T* ar = acc + r * Ev;
-      if (alpha != T(1))
+      if (alpha != T(1)) {
+        T* ar = acc + r * Ev;
         for (int64_t e = 0; e < Ev; ++e) ar[e] *= alpha;
-      const int64_t base = (bh * L + i) * S + j0;
-      for (int64_t jj = 0; jj < cols; ++jj) {
-        const T p = sc[jj] * T(attention::dropScale(a.seed, a.offset, base + jj, a.dropoutP));
-        if (p != T(0)) axpy(p, v + (j0 + jj) * Ev, ar, Ev);
       }
+      dropRow(a, (bh * L + i) * S + j0, cols, sc);
     }
+    tileGemm(scores, kTileK, v + j0 * Ev, Ev, rows, Ev, cols, acc, Ev, true);
   }
   T* out = static_cast<T*>(a.out) + bh * L * Ev;
   T* lse = static_cast<T*>(a.lse) + bh * L;
@@ -128,16 +194,21 @@ void forwardTile(const AttentionForwardArgs& a, int64_t bh, int64_t i0, int64_t 
   }
 }
 
+size_t backwardScratch(const AttentionBackwardArgs& a) {
+  return size_t((a.E + a.Ev) * kTileK + 4 * kTileQ * kTileK + a.L);
+}
+
 template <class T>
-void backwardHead(const AttentionBackwardArgs& a, int64_t bh, std::vector<T>& buf) {
+NT_ALWAYS_INLINE void backwardHead(const AttentionBackwardArgs& a, int64_t bh, T* buf) {
   const int64_t L = a.L, S = a.S, E = a.E, Ev = a.Ev;
   const T scale = T(a.scale), inf = std::numeric_limits<T>::infinity();
-  buf.assign(E * kTileK + Ev * kTileK + 2 * kTileK + L, T(0));
-  T* kT = buf.data();
-  T* vT = kT + E * kTileK;
-  T* p = vT + Ev * kTileK;
-  T* dp = p + kTileK;
-  T* D = dp + kTileK;
+  T* kT = buf;                     // [E, kTileK]
+  T* vT = kT + E * kTileK;         // [Ev, kTileK]
+  T* P = vT + Ev * kTileK;         // [kTileQ, kTileK]: scores, then dS
+  T* dP = P + kTileQ * kTileK;     // [kTileQ, kTileK]
+  T* PdT = dP + kTileQ * kTileK;   // [kTileK, kTileQ]: (P * dropout)^T
+  T* dST = PdT + kTileK * kTileQ;  // [kTileK, kTileQ]: dS^T
+  T* D = dST + kTileK * kTileQ;    // [L]
   const T* q = static_cast<const T*>(a.q) + bh * L * E;
   const T* k = static_cast<const T*>(a.k) + bh * S * E;
   const T* v = static_cast<const T*>(a.v) + bh * S * Ev;
@@ -160,25 +231,56 @@ void backwardHead(const AttentionBackwardArgs& a, int64_t bh, std::vector<T>& bu
     const int64_t cols = std::min(kTileK, S - j0);
     transposeTile(k, j0, cols, E, kT);
     transposeTile(v, j0, cols, Ev, vT);
-    for (int64_t i = a.causal ? j0 : 0; i < L; ++i) {  // causal: rows before j0 see none of the tile
-      if (lse[i] == inf) continue;                     // fully masked row: P = 0
-      rowTimesTile(q + i * E, kT, E, cols, p);
-      scoreRow<T>(a, bh, i, j0, cols, p);
-      for (int64_t jj = 0; jj < cols; ++jj) p[jj] = std::exp(p[jj] - lse[i]);
-      rowTimesTile(dO + i * Ev, vT, Ev, cols, dp);
-      const int64_t base = (bh * L + i) * S + j0;
-      for (int64_t jj = 0; jj < cols; ++jj) {
-        if (p[jj] == T(0)) continue;
-        const T drop = T(attention::dropScale(a.seed, a.offset, base + jj, a.dropoutP));
-        const int64_t j = j0 + jj;
-        if (drop != T(0)) axpy(p[jj] * drop, dO + i * Ev, dv + j * Ev, Ev);
-        const T ds = scale * p[jj] * (dp[jj] * drop - D[i]);
-        axpy(ds, k + j * E, dq + i * E, E);
-        axpy(ds, q + i * E, dk + j * E, E);
+    // Causal: query tiles wholly before j0 see none of these keys.
+    for (int64_t i0 = a.causal ? (j0 / kTileQ) * kTileQ : 0; i0 < L; i0 += kTileQ) {
+      const int64_t rows = std::min(kTileQ, L - i0);
+      tileGemm(q + i0 * E, E, kT, kTileK, rows, kTileK, E, P, kTileK, false);
+      tileGemm(dO + i0 * Ev, Ev, vT, kTileK, rows, kTileK, Ev, dP, kTileK, false);
+      for (int64_t r = 0; r < rows; ++r) {
+        const int64_t i = i0 + r;
+        T* p = P + r * kTileK;
+        T* dp = dP + r * kTileK;
+        if (lse[i] == inf) {  // fully masked row: P = 0, so no gradient
+          for (int64_t jj = 0; jj < cols; ++jj) p[jj] = PdT[jj * kTileQ + r] = dST[jj * kTileQ + r] = T(0);
+          continue;
+        }
+        scoreRow<T>(a, bh, i, j0, cols, p);
+        for (int64_t jj = 0; jj < cols; ++jj) p[jj] = expAny<T>(p[jj] - lse[i]);
+        const int64_t base = (bh * L + i) * S + j0;
+        for (int64_t jj = 0; jj < cols; ++jj) {
+          const T drop = a.dropoutP > 0 ? T(attention::dropScale(a.seed, a.offset, base + jj, a.dropoutP)) : T(1);
+          PdT[jj * kTileQ + r] = p[jj] * drop;
+          p[jj] = scale * p[jj] * (dp[jj] * drop - D[i]);  // dS, scaled for dq and dk
+          dST[jj * kTileQ + r] = p[jj];
+        }
       }
+      tileGemm(P, kTileK, k + j0 * E, E, rows, E, cols, dq + i0 * E, E, true);
+      tileGemm(PdT, kTileQ, dO + i0 * Ev, Ev, cols, Ev, rows, dv + j0 * Ev, Ev, true);
+      tileGemm(dST, kTileQ, q + i0 * E, E, cols, E, rows, dk + j0 * E, E, true);
     }
   }
 }
+
+// float32: one copy per ISA; float64 in plain code.
+NT_VEC_CLONES void forwardTileF32(const AttentionForwardArgs& a, int64_t bh, int64_t i0, int64_t i1, float* buf) {
+  forwardTile<float>(a, bh, i0, i1, buf);
+}
+NT_VEC_CLONES void backwardHeadF32(const AttentionBackwardArgs& a, int64_t bh, float* buf) {
+  backwardHead<float>(a, bh, buf);
+}
+void forwardTileF64(const AttentionForwardArgs& a, int64_t bh, int64_t i0, int64_t i1, double* buf) {
+  forwardTile<double>(a, bh, i0, i1, buf);
+}
+void backwardHeadF64(const AttentionBackwardArgs& a, int64_t bh, double* buf) { backwardHead<double>(a, bh, buf); }
+
+void forwardTileAny(const AttentionForwardArgs& a, int64_t bh, int64_t i0, int64_t i1, float* buf) {
+  forwardTileF32(a, bh, i0, i1, buf);
+}
+void forwardTileAny(const AttentionForwardArgs& a, int64_t bh, int64_t i0, int64_t i1, double* buf) {
+  forwardTileF64(a, bh, i0, i1, buf);
+}
+void backwardHeadAny(const AttentionBackwardArgs& a, int64_t bh, float* buf) { backwardHeadF32(a, bh, buf); }
+void backwardHeadAny(const AttentionBackwardArgs& a, int64_t bh, double* buf) { backwardHeadF64(a, bh, buf); }
 
 }  // namespace
 
@@ -186,10 +288,10 @@ void attentionForward(const AttentionForwardArgs& a) {
   const int64_t tiles = (a.L + kTileQ - 1) / kTileQ;
   NT_DISPATCH_FLOAT(a.dtype, "scaled_dot_product_attention", [&] {
     parallelFor(0, a.BH * tiles, 1, [&](int64_t t0, int64_t t1) {
-      std::vector<T> buf;
+      std::vector<T> buf(forwardScratch(a));
       for (int64_t t = t0; t < t1; ++t) {
         const int64_t bh = t / tiles, i0 = (t % tiles) * kTileQ;
-        forwardTile<T>(a, bh, i0, std::min(a.L, i0 + kTileQ), buf);
+        forwardTileAny(a, bh, i0, std::min(a.L, i0 + kTileQ), buf.data());
       }
     });
   });
@@ -198,8 +300,8 @@ void attentionForward(const AttentionForwardArgs& a) {
 void attentionBackward(const AttentionBackwardArgs& a) {
   NT_DISPATCH_FLOAT(a.dtype, "scaled_dot_product_attention_backward", [&] {
     parallelFor(0, a.BH, 1, [&](int64_t b0, int64_t b1) {
-      std::vector<T> buf;
-      for (int64_t bh = b0; bh < b1; ++bh) backwardHead<T>(a, bh, buf);
+      std::vector<T> buf(backwardScratch(a));
+      for (int64_t bh = b0; bh < b1; ++bh) backwardHeadAny(a, bh, buf.data());
     });
   });
 }
