@@ -614,7 +614,7 @@ const kernels = [
       dtypeOf('dtype', 'out'),
     ],
     validate: true,
-    runIf: 'a.BH && a.L && a.Ev',
+    runIf: 'a.BH && a.L',
   },
   {
     name: 'attentionBackward',

@@ -157,6 +157,21 @@ describe('scaledDotProductAttention forward (float64 vs the naive formula)', () 
     for (let b = 0; b < 2; ++b) expect(Array.from(gk.subarray(b * 15 + 12, b * 15 + 15))).toEqual([0, 0, 0]);
   });
 
+  test('Ev = 0: empty output, zero (finite) gradients for query and key', () => {
+    const q = leaf([2, 3, 4], 'q');
+    const k = leaf([2, 5, 4], 'k');
+    const v = leaf([2, 5, 0], 'v');
+    const out = sdpa(q, k, v, { attnMask: rand([3, 5], 'm') });
+    expect(out.shape).toEqual([2, 3, 0]);
+    out.sum().backward();
+    expect(Array.from(data(q.grad as nt.Tensor))).toEqual(new Array(24).fill(0));
+    expect(Array.from(data(k.grad as nt.Tensor))).toEqual(new Array(40).fill(0));
+  });
+
+  test('exported as nt.scaledDotProductAttention and nn.F.scaledDotProductAttention', () => {
+    expect(nt.nn.F.scaledDotProductAttention).toBe(nt.scaledDotProductAttention);
+  });
+
   test('S = 0: every row fully masked, output 0', () => {
     const out = sdpa(rand([2, 3, 4], 'q'), rand([2, 0, 4], 'k'), rand([2, 0, 5], 'v'));
     expect(out.shape).toEqual([2, 3, 5]);

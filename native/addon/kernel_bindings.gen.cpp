@@ -557,7 +557,7 @@ Napi::Value AttentionForwardBinding(const Napi::CallbackInfo& info) {
     a.v = r.block(v, r.product({a.BH, a.S, a.Ev}), "v");
     a.dtype = out.dtype;
     validateAttentionForward(op, a, out, lse, q, k, v, mask);
-    if (a.BH && a.L && a.Ev) launch(info.Env(), out.device, keepOf({&out, &lse, &q, &k, &v, mask}), [a](Backend& b) { b.attentionForward(a); });
+    if (a.BH && a.L) launch(info.Env(), out.device, keepOf({&out, &lse, &q, &k, &v, mask}), [a](Backend& b) { b.attentionForward(a); });
     return info.Env().Undefined();
   });
 }

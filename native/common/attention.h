@@ -13,13 +13,15 @@
 namespace nt {
 namespace attention {
 
-// Scale of the attention weight of element e = (bh * L + i) * S + j: 0 when
-// dropped (probability p), else 1 / (1 - p). Compared in double so float32
-// and float64 calls, and both devices, drop the same elements.
+// Scale of the attention weight whose Philox bits are `bits`: 0 when dropped
+// (probability p), else 1 / (1 - p). Compared in double so float32 and
+// float64 calls, and both devices, drop the same elements.
+NT_HD double keepScale(uint32_t bits, double p) { return philox::toUnitDouble(bits) < p ? 0.0 : 1.0 / (1.0 - p); }
+
+// The scale of element e = (bh * L + i) * S + j: bits philox::bitsAt(seed,
+// offset, e), 1 when p is 0.
 NT_HD double dropScale(uint64_t seed, uint64_t offset, int64_t e, double p) {
-  if (p <= 0) return 1.0;
-  const double u = philox::toUnitDouble(philox::bitsAt(seed, offset, e));
-  return u < p ? 0.0 : 1.0 / (1.0 - p);
+  return p <= 0 ? 1.0 : keepScale(philox::bitsAt(seed, offset, e), p);
 }
 
 // The additive mask's row (bh, i), element j at [j * strides[3]], or

@@ -120,24 +120,54 @@ NT_ALWAYS_INLINE void scoreRow(const Args& a, int64_t bh, int64_t i, int64_t j0,
   for (int64_t jj = visible; jj < cols; ++jj) sc[jj] = ninf;  // causal: j > i
 }
 
-// Multiplies p[0..cols) by the dropout scale of elements base + jj.
+// out[jj] = the dropout scale of element base + jj, for jj < cols: the same
+// numbers as attention::dropScale, one Philox block per 4 elements.
 template <class T, class Args>
-NT_ALWAYS_INLINE void dropRow(const Args& a, int64_t base, int64_t cols, T* p) {
-  if (a.dropoutP <= 0) return;
-  for (int64_t jj = 0; jj < cols; ++jj) p[jj] *= T(attention::dropScale(a.seed, a.offset, base + jj, a.dropoutP));
+NT_ALWAYS_INLINE void dropScales(const Args& a, int64_t base, int64_t cols, T* out) {
+  int64_t jj = 0;
+  while (jj < cols) {
+    const int64_t e = base + jj;
+    const philox::U4 b = philox::block(a.seed, a.offset + static_cast<uint64_t>(e) / 4);
+    for (int lane = static_cast<int>(e & 3); lane < 4 && jj < cols; ++lane, ++jj)
+      out[jj] = T(attention::keepScale(philox::lane(b, lane), a.dropoutP));
+  }
 }
 
-size_t forwardScratch(const AttentionForwardArgs& a) { return size_t(a.E * kTileK + kTileQ * (kTileK + a.Ev + 2)); }
+// Hands out consecutive pieces of a thread's scratch; with a null base it
+// only counts, so the size and the pointers come from the same code.
+template <class T>
+struct Carver {
+  T* base;
+  size_t used = 0;
+  T* take(int64_t n) {
+    T* p = base ? base + used : nullptr;
+    used += size_t(n);
+    return p;
+  }
+};
+
+template <class T>
+struct ForwardScratch {
+  T *kT, *scores, *acc, *m, *l, *drop;
+  size_t size;
+  ForwardScratch(const AttentionForwardArgs& a, T* base) {
+    Carver<T> c{base};
+    kT = c.take(a.E * kTileK);
+    scores = c.take(kTileQ * kTileK);
+    acc = c.take(kTileQ * a.Ev);
+    m = c.take(kTileQ);
+    l = c.take(kTileQ);
+    drop = c.take(kTileK);
+    size = c.used;
+  }
+};
 
 template <class T>
 NT_ALWAYS_INLINE void forwardTile(const AttentionForwardArgs& a, int64_t bh, int64_t i0, int64_t i1, T* buf) {
   const int64_t L = a.L, S = a.S, E = a.E, Ev = a.Ev, rows = i1 - i0;
   const T ninf = -std::numeric_limits<T>::infinity();
-  T* kT = buf;
-  T* scores = kT + E * kTileK;
-  T* acc = scores + kTileQ * kTileK;
-  T* m = acc + kTileQ * Ev;
-  T* l = m + kTileQ;
+  const ForwardScratch<T> sc0(a, buf);
+  T *kT = sc0.kT, *scores = sc0.scores, *acc = sc0.acc, *m = sc0.m, *l = sc0.l, *drop = sc0.drop;
   for (int64_t r = 0; r < rows; ++r) {
     m[r] = ninf;
     l[r] = T(0);
@@ -174,7 +204,10 @@ NT_ALWAYS_INLINE void forwardTile(const AttentionForwardArgs& a, int64_t bh, int
         T* ar = acc + r * Ev;
         for (int64_t e = 0; e < Ev; ++e) ar[e] *= alpha;
       }
-      dropRow(a, (bh * L + i) * S + j0, cols, sc);
+      if (a.dropoutP > 0) {
+        dropScales(a, (bh * L + i) * S + j0, cols, drop);
+        for (int64_t jj = 0; jj < cols; ++jj) sc[jj] *= drop[jj];
+      }
     }
     tileGemm(scores, kTileK, v + j0 * Ev, Ev, rows, Ev, cols, acc, Ev, true);
   }
@@ -194,21 +227,30 @@ NT_ALWAYS_INLINE void forwardTile(const AttentionForwardArgs& a, int64_t bh, int
   }
 }
 
-size_t backwardScratch(const AttentionBackwardArgs& a) {
-  return size_t((a.E + a.Ev) * kTileK + 4 * kTileQ * kTileK + a.L);
-}
+template <class T>
+struct BackwardScratch {
+  T *kT, *vT, *P, *dP, *PdT, *dST, *drop, *D;
+  size_t size;
+  BackwardScratch(const AttentionBackwardArgs& a, T* base) {
+    Carver<T> c{base};
+    kT = c.take(a.E * kTileK);      // [E, kTileK]
+    vT = c.take(a.Ev * kTileK);     // [Ev, kTileK]
+    P = c.take(kTileQ * kTileK);    // [kTileQ, kTileK]: scores, then dS
+    dP = c.take(kTileQ * kTileK);   // [kTileQ, kTileK]
+    PdT = c.take(kTileK * kTileQ);  // [kTileK, kTileQ]: (P * dropout)^T
+    dST = c.take(kTileK * kTileQ);  // [kTileK, kTileQ]: dS^T
+    drop = c.take(kTileK);
+    D = c.take(a.L);
+    size = c.used;
+  }
+};
 
 template <class T>
 NT_ALWAYS_INLINE void backwardHead(const AttentionBackwardArgs& a, int64_t bh, T* buf) {
   const int64_t L = a.L, S = a.S, E = a.E, Ev = a.Ev;
   const T scale = T(a.scale), inf = std::numeric_limits<T>::infinity();
-  T* kT = buf;                     // [E, kTileK]
-  T* vT = kT + E * kTileK;         // [Ev, kTileK]
-  T* P = vT + Ev * kTileK;         // [kTileQ, kTileK]: scores, then dS
-  T* dP = P + kTileQ * kTileK;     // [kTileQ, kTileK]
-  T* PdT = dP + kTileQ * kTileK;   // [kTileK, kTileQ]: (P * dropout)^T
-  T* dST = PdT + kTileK * kTileQ;  // [kTileK, kTileQ]: dS^T
-  T* D = dST + kTileK * kTileQ;    // [L]
+  const BackwardScratch<T> sb(a, buf);
+  T *kT = sb.kT, *vT = sb.vT, *P = sb.P, *dP = sb.dP, *PdT = sb.PdT, *dST = sb.dST, *drop = sb.drop, *D = sb.D;
   const T* q = static_cast<const T*>(a.q) + bh * L * E;
   const T* k = static_cast<const T*>(a.k) + bh * S * E;
   const T* v = static_cast<const T*>(a.v) + bh * S * Ev;
@@ -246,11 +288,11 @@ NT_ALWAYS_INLINE void backwardHead(const AttentionBackwardArgs& a, int64_t bh, T
         }
         scoreRow<T>(a, bh, i, j0, cols, p);
         for (int64_t jj = 0; jj < cols; ++jj) p[jj] = expAny<T>(p[jj] - lse[i]);
-        const int64_t base = (bh * L + i) * S + j0;
+        if (a.dropoutP > 0) dropScales(a, (bh * L + i) * S + j0, cols, drop);
+        else std::fill(drop, drop + cols, T(1));
         for (int64_t jj = 0; jj < cols; ++jj) {
-          const T drop = a.dropoutP > 0 ? T(attention::dropScale(a.seed, a.offset, base + jj, a.dropoutP)) : T(1);
-          PdT[jj * kTileQ + r] = p[jj] * drop;
-          p[jj] = scale * p[jj] * (dp[jj] * drop - D[i]);  // dS, scaled for dq and dk
+          PdT[jj * kTileQ + r] = p[jj] * drop[jj];
+          p[jj] = scale * p[jj] * (dp[jj] * drop[jj] - D[i]);  // dS, scaled for dq and dk
           dST[jj * kTileQ + r] = p[jj];
         }
       }
@@ -288,7 +330,7 @@ void attentionForward(const AttentionForwardArgs& a) {
   const int64_t tiles = (a.L + kTileQ - 1) / kTileQ;
   NT_DISPATCH_FLOAT(a.dtype, "scaled_dot_product_attention", [&] {
     parallelFor(0, a.BH * tiles, 1, [&](int64_t t0, int64_t t1) {
-      std::vector<T> buf(forwardScratch(a));
+      std::vector<T> buf(ForwardScratch<T>(a, nullptr).size);
       for (int64_t t = t0; t < t1; ++t) {
         const int64_t bh = t / tiles, i0 = (t % tiles) * kTileQ;
         forwardTileAny(a, bh, i0, std::min(a.L, i0 + kTileQ), buf.data());
@@ -300,7 +342,7 @@ void attentionForward(const AttentionForwardArgs& a) {
 void attentionBackward(const AttentionBackwardArgs& a) {
   NT_DISPATCH_FLOAT(a.dtype, "scaled_dot_product_attention_backward", [&] {
     parallelFor(0, a.BH, 1, [&](int64_t b0, int64_t b1) {
-      std::vector<T> buf(backwardScratch(a));
+      std::vector<T> buf(BackwardScratch<T>(a, nullptr).size);
       for (int64_t bh = b0; bh < b1; ++bh) backwardHeadAny(a, bh, buf.data());
     });
   });

@@ -226,7 +226,7 @@ size_t tileBytes(int64_t w1, int64_t w2) {
 }  // namespace
 
 void launchAttentionForward(const Ctx& c, const AttentionForwardArgs& a) {
-  if (a.BH == 0 || a.L == 0 || a.Ev == 0) return;
+  if (a.BH == 0 || a.L == 0) return;  // Ev = 0 still writes lse, which the backward reads
   const int64_t tiles = (a.L + kRows - 1) / kRows;
   NT_DISPATCH_FLOAT(a.dtype, "scaled_dot_product_attention", [&] {
     const size_t bytes = tileBytes<T>(a.E, a.Ev);
