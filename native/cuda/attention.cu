@@ -14,6 +14,8 @@
  */
 #include <cuda_runtime.h>
 
+#include <string>
+
 #include "common/attention.h"
 #include "cuda/device_utils.cuh"
 #include "cuda/kernels.h"
@@ -223,32 +225,43 @@ size_t tileBytes(int64_t w1, int64_t w2) {
   return n <= kSharedLimit ? n : 0;
 }
 
+// One block per (bh, tile of kRows rows), no grid-stride loop: refuse a grid
+// that would not cover the work rather than skip part of it.
+int64_t blocksFor(int64_t BH, int64_t rows, const char* op) {
+  const int64_t n = BH * ((rows + kRows - 1) / kRows);
+  if (n > kMaxGrid)
+    throw Error(ErrorKind::Argument, std::string(op) + ": too many (batch * heads, row tiles) for one grid");
+  return n;
+}
+
 }  // namespace
 
 void launchAttentionForward(const Ctx& c, const AttentionForwardArgs& a) {
   if (a.BH == 0 || a.L == 0) return;  // Ev = 0 still writes lse, which the backward reads
   const int64_t tiles = (a.L + kRows - 1) / kRows;
+  const int64_t blocks = blocksFor(a.BH, a.L, "scaled_dot_product_attention");
   NT_DISPATCH_FLOAT(a.dtype, "scaled_dot_product_attention", [&] {
     const size_t bytes = tileBytes<T>(a.E, a.Ev);
-    attentionFwd<T><<<gridFor(a.BH * tiles, 1, kMaxGrid), kRows, bytes, c.stream>>>(a, tiles, bytes > 0);
+    attentionFwd<T><<<unsigned(blocks), kRows, bytes, c.stream>>>(a, tiles, bytes > 0);
     checkLaunch("scaled_dot_product_attention");
   });
 }
 
 void launchAttentionBackward(const Ctx& c, const AttentionBackwardArgs& a) {
   if (a.BH == 0) return;
-  NT_DISPATCH_FLOAT(a.dtype, "scaled_dot_product_attention_backward", [&] {
-    if (a.L > 0 && a.E > 0) {
-      const int64_t tiles = (a.L + kRows - 1) / kRows;
-      const size_t bytes = tileBytes<T>(a.E, a.Ev);
-      attentionBwdQ<T><<<gridFor(a.BH * tiles, 1, kMaxGrid), kRows, bytes, c.stream>>>(a, tiles, bytes > 0);
-      checkLaunch("scaled_dot_product_attention_backward");
+  const char* op = "scaled_dot_product_attention_backward";
+  const bool runQ = a.L > 0 && a.E > 0, runKV = a.S > 0 && (a.E > 0 || a.Ev > 0);
+  const unsigned qBlocks = runQ ? unsigned(blocksFor(a.BH, a.L, op)) : 0u;  // both checked before either launch
+  const unsigned kvBlocks = runKV ? unsigned(blocksFor(a.BH, a.S, op)) : 0u;
+  NT_DISPATCH_FLOAT(a.dtype, op, [&] {
+    const size_t bytes = tileBytes<T>(a.E, a.Ev);
+    if (runQ) {
+      attentionBwdQ<T><<<qBlocks, kRows, bytes, c.stream>>>(a, (a.L + kRows - 1) / kRows, bytes > 0);
+      checkLaunch(op);
     }
-    if (a.S > 0 && (a.E > 0 || a.Ev > 0)) {
-      const int64_t tiles = (a.S + kRows - 1) / kRows;
-      const size_t bytes = tileBytes<T>(a.E, a.Ev);
-      attentionBwdKV<T><<<gridFor(a.BH * tiles, 1, kMaxGrid), kRows, bytes, c.stream>>>(a, tiles, bytes > 0);
-      checkLaunch("scaled_dot_product_attention_backward");
+    if (runKV) {
+      attentionBwdKV<T><<<kvBlocks, kRows, bytes, c.stream>>>(a, (a.S + kRows - 1) / kRows, bytes > 0);
+      checkLaunch(op);
     }
   });
 }
