@@ -3,6 +3,7 @@
 // the naive graph and by finite differences), dropout replay, fully masked
 // rows, hostile arguments and the memory bound (no [L, S] buffer).
 import * as nt from '../lib';
+import { kAttentionForward } from '../lib/kernels/launch';
 import { DEVICES, expectClose, expectError, randomValues, testSeed } from './helpers';
 
 const sdpa = nt.scaledDotProductAttention;
@@ -336,6 +337,38 @@ describe('scaledDotProductAttention hostile arguments', () => {
     expectError(() => sdpa(q, k, v, { isCausal: 1 as unknown as boolean }), nt.ArgumentError, /isCausal/);
     expectError(() => sdpa(q, k, v, { causal: true } as never), nt.ArgumentError, /causal/);
     expectError(() => sdpa(q, k, null as unknown as nt.Tensor), nt.ArgumentError, /value must be a Tensor/);
+  });
+});
+
+describe('attentionForward native checks (below the TypeScript ones)', () => {
+  const q = rand([2, 3, 4], 'q');
+  const k = rand([2, 5, 4], 'k');
+  const v = rand([2, 5, 2], 'v');
+  const m = rand([3, 5], 'm');
+  const dims = { BH: 2, L: 3, S: 5, E: 4, Ev: 2, causal: false, scale: 0.5, dropoutP: 0, seed: 1n, offset: 0 };
+  const run = (over: Partial<typeof dims>, mask: Parameters<typeof kAttentionForward>[5] = null): void => {
+    const out = nt.empty([2, 3, 2], { dtype: 'float64' });
+    const lse = nt.empty([2, 3], { dtype: 'float64' });
+    kAttentionForward(out, lse, q, k, v, mask, { ...dims, ...over });
+  };
+
+  test('mask view: shape must be [B1, B2, L, S] with B1 * B2 = BH, and stay inside its storage', () => {
+    const view = { t: m, shape: [1, 2, 3, 5] as const, strides: [0, 0, 5, 1] as const, offset: 0 };
+    expect(() => run({}, view)).not.toThrow();
+    expectError(() => run({}, { ...view, shape: [2, 2, 3, 5] }), nt.ShapeError, /maskShape must be \[B1, B2, L, S\]/);
+    expectError(() => run({}, { ...view, strides: [0, 0, 5, 2] }), nt.ArgumentError, /mask view reaches element/);
+    expectError(() => run({}, { ...view, offset: 1 }), nt.ArgumentError, /mask view reaches element/);
+  });
+
+  test('dropoutP in [0, 1) and a finite scale', () => {
+    expectError(() => run({ dropoutP: 1 }), nt.ArgumentError, /dropoutP must be in \[0, 1\)/);
+    expectError(() => run({ dropoutP: NaN }), nt.ArgumentError, /dropoutP/);
+    expectError(() => run({ scale: NaN }), nt.ArgumentError, /scale must be finite/);
+  });
+
+  test('blocks: q, k, v and out must hold BH * rows * features elements', () => {
+    expectError(() => run({ E: 5 }), nt.ArgumentError, /q needs elements/);
+    expectError(() => run({ S: 6 }), nt.ArgumentError, /k needs elements/);
   });
 });
 
