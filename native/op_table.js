@@ -25,7 +25,9 @@
 //   shape           Shape: ndim then sizes (ndim <= 8)
 //   operand         Operand over `shape` (a field, or a list of shape fields
 //                   concatenated): offset then one stride per dim; every
-//                   reachable element is checked to lie inside `storage`
+//                   reachable element is checked to lie inside `storage`;
+//                   a `nullable` storage gives data == nullptr (the offset
+//                   and strides are read either way)
 //   contiguous      Operand of `numel` contiguous elements from an offset
 //   block           pointer to `numel` contiguous elements from an offset;
 //                   `numel` is a list of fields multiplied (overflow-checked);
