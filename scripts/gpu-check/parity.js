@@ -563,6 +563,7 @@ function buildCases(nt, L, seed) {
       { BH: 3, L: 37, S: 70, E: 16, Ev: 8, causal: false, mask: false, p: 0 },
       { BH: 2, L: 70, S: 45, E: 8, Ev: 5, causal: true, mask: false, p: 0.25 },
       { BH: 6, L: 20, S: 33, E: 64, Ev: 64, causal: false, mask: true, p: 0.1 },
+      { BH: 6, L: 9, S: 100, E: 3, Ev: 7, causal: false, mask: true, p: 0, masked: true },
     ]) {
       const { BH, L: Lq, S, E, Ev } = c;
       const dims = { ...c, scale: 1 / Math.sqrt(E), dropoutP: c.p, seed: seedBig, offset: 7 };
@@ -570,11 +571,17 @@ function buildCases(nt, L, seed) {
       const k = rand([BH, S, E], dtype);
       const v = rand([BH, S, Ev], dtype);
       // [2, 1, L, S] broadcast over B2 = 3 heads: zero stride on b2
-      const m = c.mask ? rand([2, Lq, S], dtype) : null;
+      let m = c.mask ? rand([2, Lq, S], dtype) : null;
+      if (m && c.masked) {
+        // query row 1 of mask batch 0 sees no key: output 0, lse +inf, zero gradients on both devices
+        const vals = Float64Array.from(m.double().data());
+        vals.fill(-Infinity, S, 2 * S);
+        m = nt.tensor(vals, { dtype, shape: [2, Lq, S] });
+      }
       const mv = (t) =>
         t.mask ? { t: t.mask, shape: [2, 3, Lq, S], strides: [Lq * S, 0, S, 1], offset: t.mask.offset } : null;
       const masks = m ? { mask: m } : {};
-      const tag = `${dtype} BH=${BH} L=${Lq} S=${S} E=${E} Ev=${Ev}${c.causal ? ' causal' : ''}${c.mask ? ' mask' : ''} p=${c.p}`;
+      const tag = `${dtype} BH=${BH} L=${Lq} S=${S} E=${E} Ev=${Ev}${c.causal ? ' causal' : ''}${c.mask ? ' mask' : ''}${c.masked ? ' (a fully masked row)' : ''} p=${c.p}`;
       add({
         name: `attentionForward ${tag}`,
         kernel: 'attentionForward',
