@@ -37,10 +37,12 @@ export interface NativeKernels {
   multinomial(out: StorageHandle, weights: StorageHandle): void;
   layerNorm(out: StorageHandle, mean: StorageHandle | null, rstd: StorageHandle, input: StorageHandle, weight: StorageHandle | null, bias: StorageHandle | null): void;
   layerNormBackward(dy: StorageHandle, input: StorageHandle, mean: StorageHandle | null, rstd: StorageHandle, weight: StorageHandle | null, dx: StorageHandle | null, dweight: StorageHandle | null, dbias: StorageHandle | null): void;
+  attentionForward(out: StorageHandle, lse: StorageHandle, q: StorageHandle, k: StorageHandle, v: StorageHandle, mask: StorageHandle | null): void;
+  attentionBackward(dq: StorageHandle, dk: StorageHandle, dv: StorageHandle, q: StorageHandle, k: StorageHandle, v: StorageHandle, out: StorageHandle, dout: StorageHandle, lse: StorageHandle, mask: StorageHandle | null): void;
 }
 
 /** Kernel names in NT_KERNEL_LIST order. */
-export const KERNEL_NAMES = ['fill', 'copy', 'arange', 'unary', 'binary', 'where', 'reduce', 'softmax', 'softmaxBackward', 'gemm', 'crossEntropy', 'adam', 'sgd', 'maxPool2d', 'indexSelect', 'indexAdd', 'gather', 'scatterAdd', 'random', 'sortRows', 'cumsum', 'multinomial', 'layerNorm', 'layerNormBackward'] as const satisfies readonly (keyof NativeKernels)[];
+export const KERNEL_NAMES = ['fill', 'copy', 'arange', 'unary', 'binary', 'where', 'reduce', 'softmax', 'softmaxBackward', 'gemm', 'crossEntropy', 'adam', 'sgd', 'maxPool2d', 'indexSelect', 'indexAdd', 'gather', 'scatterAdd', 'random', 'sortRows', 'cumsum', 'multinomial', 'layerNorm', 'layerNormBackward', 'attentionForward', 'attentionBackward'] as const satisfies readonly (keyof NativeKernels)[];
 
 export type KernelWriters = ReturnType<typeof createKernelWriters>;
 
@@ -675,6 +677,118 @@ export function createKernelWriters(argBuffer: Float64Array, nativeKernels: Nati
       argBuffer[i++] = rstdOffset;
       argBuffer[i++] = weightOffset;
       nativeKernels.layerNormBackward(dy, input, mean, rstd, weight, dx, dweight, dbias);
+    },
+    /** fused attention over contiguous q [BH, L, E], k [BH, S, E], v [BH, S, Ev]: out [BH, L, Ev] and row log-sum-exp lse [BH, L]; tiled online softmax, never [L, S]; optional additive mask over `maskShape` [B1, B2, L, S] with B1 * B2 = BH (strided, may broadcast: bh = b1 * B2 + b2), causal (j <= i), dropout from Philox (seed, offset) at element (bh * L + i) * S + j */
+    attentionForward(
+      out: StorageHandle,
+      lse: StorageHandle,
+      q: StorageHandle,
+      k: StorageHandle,
+      v: StorageHandle,
+      mask: StorageHandle | null,
+      BH: number,
+      L: number,
+      S: number,
+      E: number,
+      Ev: number,
+      causal: boolean,
+      scale: number,
+      dropoutP: number,
+      seed: bigint,
+      offset: number,
+      maskShape: ArrayLike<number>,
+      maskOffset: number,
+      maskStrides: ArrayLike<number>,
+      outOffset: number,
+      lseOffset: number,
+      qOffset: number,
+      kOffset: number,
+      vOffset: number,
+    ): void {
+      let i = 0;
+      argBuffer[i++] = BH;
+      argBuffer[i++] = L;
+      argBuffer[i++] = S;
+      argBuffer[i++] = E;
+      argBuffer[i++] = Ev;
+      argBuffer[i++] = causal ? 1 : 0;
+      argBuffer[i++] = scale;
+      argBuffer[i++] = dropoutP;
+      argBuffer[i++] = Number(seed & 0xffffffffn);
+      argBuffer[i++] = Number((seed >> 32n) & 0xffffffffn);
+      argBuffer[i++] = offset;
+      argBuffer[i++] = maskShape.length;
+      for (let d = 0; d < maskShape.length; ++d) argBuffer[i++] = maskShape[d];
+      argBuffer[i++] = maskOffset;
+      for (let d = 0; d < maskShape.length; ++d) argBuffer[i++] = maskStrides[d];
+      argBuffer[i++] = outOffset;
+      argBuffer[i++] = lseOffset;
+      argBuffer[i++] = qOffset;
+      argBuffer[i++] = kOffset;
+      argBuffer[i++] = vOffset;
+      nativeKernels.attentionForward(out, lse, q, k, v, mask);
+    },
+    /** gradients dq, dk, dv of attentionForward from dout, out and lse (P recomputed per tile, the dropout mask regenerated); overwrites dq, dk, dv */
+    attentionBackward(
+      dq: StorageHandle,
+      dk: StorageHandle,
+      dv: StorageHandle,
+      q: StorageHandle,
+      k: StorageHandle,
+      v: StorageHandle,
+      out: StorageHandle,
+      dout: StorageHandle,
+      lse: StorageHandle,
+      mask: StorageHandle | null,
+      BH: number,
+      L: number,
+      S: number,
+      E: number,
+      Ev: number,
+      causal: boolean,
+      scale: number,
+      dropoutP: number,
+      seed: bigint,
+      offset: number,
+      maskShape: ArrayLike<number>,
+      maskOffset: number,
+      maskStrides: ArrayLike<number>,
+      dqOffset: number,
+      dkOffset: number,
+      dvOffset: number,
+      qOffset: number,
+      kOffset: number,
+      vOffset: number,
+      outOffset: number,
+      doutOffset: number,
+      lseOffset: number,
+    ): void {
+      let i = 0;
+      argBuffer[i++] = BH;
+      argBuffer[i++] = L;
+      argBuffer[i++] = S;
+      argBuffer[i++] = E;
+      argBuffer[i++] = Ev;
+      argBuffer[i++] = causal ? 1 : 0;
+      argBuffer[i++] = scale;
+      argBuffer[i++] = dropoutP;
+      argBuffer[i++] = Number(seed & 0xffffffffn);
+      argBuffer[i++] = Number((seed >> 32n) & 0xffffffffn);
+      argBuffer[i++] = offset;
+      argBuffer[i++] = maskShape.length;
+      for (let d = 0; d < maskShape.length; ++d) argBuffer[i++] = maskShape[d];
+      argBuffer[i++] = maskOffset;
+      for (let d = 0; d < maskShape.length; ++d) argBuffer[i++] = maskStrides[d];
+      argBuffer[i++] = dqOffset;
+      argBuffer[i++] = dkOffset;
+      argBuffer[i++] = dvOffset;
+      argBuffer[i++] = qOffset;
+      argBuffer[i++] = kOffset;
+      argBuffer[i++] = vOffset;
+      argBuffer[i++] = outOffset;
+      argBuffer[i++] = doutOffset;
+      argBuffer[i++] = lseOffset;
+      nativeKernels.attentionBackward(dq, dk, dv, q, k, v, out, dout, lse, mask);
     },
   };
 }

@@ -74,6 +74,8 @@ export { matmul, mm, bmm } from './ops/linalg';
 export { conv1d, conv2d } from './ops/conv';
 export type { Conv1dOptions, Conv2dOptions } from './ops/conv';
 export { cat, stack } from './ops/join';
+export { scaledDotProductAttention } from './ops/attention';
+export type { ScaledDotProductAttentionOptions } from './ops/attention';
 export {
   reshape,
   view,

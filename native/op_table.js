@@ -25,7 +25,9 @@
 //   shape           Shape: ndim then sizes (ndim <= 8)
 //   operand         Operand over `shape` (a field, or a list of shape fields
 //                   concatenated): offset then one stride per dim; every
-//                   reachable element is checked to lie inside `storage`
+//                   reachable element is checked to lie inside `storage`;
+//                   a `nullable` storage gives data == nullptr (the offset
+//                   and strides are read either way)
 //   contiguous      Operand of `numel` contiguous elements from an offset
 //   block           pointer to `numel` contiguous elements from an offset;
 //                   `numel` is a list of fields multiplied (overflow-checked);
@@ -699,6 +701,76 @@ const kernels = [
     ],
     validate: true,
     runIf: 'a.cols > 0',
+  },
+  {
+    name: 'attentionForward',
+    label: 'scaled_dot_product_attention',
+    doc: 'fused attention over contiguous q [BH, L, E], k [BH, S, E], v [BH, S, Ev]: out [BH, L, Ev] and row log-sum-exp lse [BH, L]; tiled online softmax, never [L, S]; optional additive mask over `maskShape` [B1, B2, L, S] with B1 * B2 = BH (strided, may broadcast: bh = b1 * B2 + b2), causal (j <= i), dropout from Philox (seed, offset) at element (bh * L + i) * S + j',
+    storages: [
+      { name: 'out', dtype: 'float' },
+      { name: 'lse', dtype: 'same:out' },
+      { name: 'q', dtype: 'same:out' },
+      { name: 'k', dtype: 'same:out' },
+      { name: 'v', dtype: 'same:out' },
+      { name: 'mask', nullable: true, dtype: 'same:out' },
+    ],
+    args: [
+      ...['BH', 'L', 'S', 'E', 'Ev'].map(size),
+      flag('causal'),
+      real('scale'),
+      real('dropoutP'),
+      { name: 'seed', type: 'seed' },
+      { name: 'offset', type: 'size', ctype: 'uint64_t' },
+      shape('maskShape'),
+      operand('mask', 'mask', 'maskShape'),
+      block('out', 'out', ['BH', 'L', 'Ev']),
+      block('lse', 'lse', ['BH', 'L']),
+      block('q', 'q', ['BH', 'L', 'E'], { const: true }),
+      block('k', 'k', ['BH', 'S', 'E'], { const: true }),
+      block('v', 'v', ['BH', 'S', 'Ev'], { const: true }),
+      dtypeOf('dtype', 'out'),
+    ],
+    validate: true,
+    runIf: 'a.BH && a.L',
+  },
+  {
+    name: 'attentionBackward',
+    label: 'scaled_dot_product_attention_backward',
+    doc: 'gradients dq, dk, dv of attentionForward from dout, out and lse (P recomputed per tile, the dropout mask regenerated); overwrites dq, dk, dv',
+    storages: [
+      { name: 'dq', dtype: 'float' },
+      { name: 'dk', dtype: 'same:dq' },
+      { name: 'dv', dtype: 'same:dq' },
+      { name: 'q', dtype: 'same:dq' },
+      { name: 'k', dtype: 'same:dq' },
+      { name: 'v', dtype: 'same:dq' },
+      { name: 'out', dtype: 'same:dq' },
+      { name: 'dout', dtype: 'same:dq' },
+      { name: 'lse', dtype: 'same:dq' },
+      { name: 'mask', nullable: true, dtype: 'same:dq' },
+    ],
+    args: [
+      ...['BH', 'L', 'S', 'E', 'Ev'].map(size),
+      flag('causal'),
+      real('scale'),
+      real('dropoutP'),
+      { name: 'seed', type: 'seed' },
+      { name: 'offset', type: 'size', ctype: 'uint64_t' },
+      shape('maskShape'),
+      operand('mask', 'mask', 'maskShape'),
+      block('dq', 'dq', ['BH', 'L', 'E']),
+      block('dk', 'dk', ['BH', 'S', 'E']),
+      block('dv', 'dv', ['BH', 'S', 'Ev']),
+      block('q', 'q', ['BH', 'L', 'E'], { const: true }),
+      block('k', 'k', ['BH', 'S', 'E'], { const: true }),
+      block('v', 'v', ['BH', 'S', 'Ev'], { const: true }),
+      block('out', 'out', ['BH', 'L', 'Ev'], { const: true }),
+      block('dout', 'dout', ['BH', 'L', 'Ev'], { const: true }),
+      block('lse', 'lse', ['BH', 'L'], { const: true }),
+      dtypeOf('dtype', 'dq'),
+    ],
+    validate: true,
+    runIf: 'a.BH && (a.L || a.S)',
   },
 ];
 

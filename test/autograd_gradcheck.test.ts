@@ -286,6 +286,15 @@ const CASES: Record<OpName, () => void> = {
     // row 3 (the padding row, no gradient by definition) is not looked up; w also has a dense use
     check((w) => nt.nn.F.embedding(ids, w, { paddingIdx: -2 }).mul(w.sum()), [leaf([5, 2], 'v')]);
   },
+  // attention (issue 13); more cases in test/attention.test.ts
+  scaledDotProductAttention: () => {
+    const sdpa = nt.scaledDotProductAttention;
+    check((q, k, v) => sdpa(q, k, v), [leaf([2, 3, 4], 'q'), leaf([2, 5, 4], 'k'), leaf([2, 5, 3], 'v')]);
+    check(
+      (q, k, v) => sdpa(q, k, v, { isCausal: true }),
+      [leaf([1, 4, 2], 'a'), leaf([1, 4, 2], 'b'), leaf([1, 4, 3], 'c')],
+    );
+  },
 };
 
 describe('gradcheck of every backward formula (float64)', () => {

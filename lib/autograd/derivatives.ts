@@ -25,6 +25,8 @@ import { cumsumBackward } from '../ops/sort_scan';
 import { layerNormBackward } from '../ops/layer_norm';
 import { embeddingBackward } from './embedding_grad';
 import type { RowsGrad } from './rows_grad';
+// attention (issue 13)
+import { scaledDotProductAttentionBackward } from '../ops/attention';
 
 // A formula may return a RowsGrad (rows_grad.ts) for a 2-D input whose gradient is sparse in rows.
 type BackwardFn<C> = (ctx: C, grad: Tensor, needs: readonly boolean[]) => (Tensor | RowsGrad | null)[];
@@ -192,6 +194,7 @@ export const derivatives: DerivativeTable = {
   cumsum: ({ dim }, g) => [cumsumBackward(g, dim)],
   layerNorm: (ctx, g, needs) => layerNormBackward(ctx, g, needs),
   embedding: (ctx, g) => [embeddingBackward(ctx, g)],
+  scaledDotProductAttention: (ctx, g) => scaledDotProductAttentionBackward(ctx, g),
 };
 
 /** Product over several dims, keepdim (Tensor.prod takes one dim at a time). */

@@ -463,3 +463,120 @@ export function kLayerNormBackward(
 }
 
 export { BinaryOp, RandomKind, ReduceOp, UnaryOp };
+
+/** Sizes of a fused attention call: q [BH, L, E], k [BH, S, E], v [BH, S, Ev]. */
+export interface AttentionDims {
+  BH: number;
+  L: number;
+  S: number;
+  E: number;
+  Ev: number;
+  causal: boolean;
+  scale: number;
+  dropoutP: number;
+  /** Philox stream of the dropout mask (ignored when dropoutP is 0). */
+  seed: bigint;
+  offset: number;
+}
+
+/** The additive mask as a strided view over [B1, B2, L, S] with B1 * B2 = BH (zero strides broadcast). */
+export interface AttentionMask {
+  t: Tensor;
+  shape: readonly [number, number, number, number];
+  strides: readonly [number, number, number, number];
+  offset: number;
+}
+
+function maskArgs(d: AttentionDims, mask: AttentionMask | null): [number[], number, readonly number[]] {
+  if (mask) return [[...mask.shape], mask.offset, mask.strides];
+  return [[1, d.BH, d.L, d.S], 0, [0, 0, 0, 0]];
+}
+
+/** Fused attention forward: out [BH, L, Ev] and lse [BH, L]; q, k, v, out, lse contiguous from their offsets. */
+export function kAttentionForward(
+  out: Tensor,
+  lse: Tensor,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  mask: AttentionMask | null,
+  d: AttentionDims,
+): void {
+  const op = 'scaled_dot_product_attention';
+  sameDevice(op, out, lse, q, k, v, ...(mask ? [mask.t] : []));
+  const [mShape, mOffset, mStrides] = maskArgs(d, mask);
+  W.attentionForward(
+    out._handle(op),
+    lse._handle(op),
+    q._handle(op),
+    k._handle(op),
+    v._handle(op),
+    mask ? mask.t._handle(op) : null,
+    d.BH,
+    d.L,
+    d.S,
+    d.E,
+    d.Ev,
+    d.causal,
+    d.scale,
+    d.dropoutP,
+    d.seed,
+    d.offset,
+    mShape,
+    mOffset,
+    mStrides,
+    out.offset,
+    lse.offset,
+    q.offset,
+    k.offset,
+    v.offset,
+  );
+}
+
+/** Fused attention backward: overwrites dq, dk, dv (contiguous) from dout, out and lse of the forward. */
+export function kAttentionBackward(
+  grads: { dq: Tensor; dk: Tensor; dv: Tensor },
+  saved: { q: Tensor; k: Tensor; v: Tensor; out: Tensor; dout: Tensor; lse: Tensor },
+  mask: AttentionMask | null,
+  d: AttentionDims,
+): void {
+  const op = 'scaled_dot_product_attention_backward';
+  const { dq, dk, dv } = grads;
+  const { q, k, v, out, dout, lse } = saved;
+  sameDevice(op, dq, dk, dv, q, k, v, out, dout, lse, ...(mask ? [mask.t] : []));
+  const [mShape, mOffset, mStrides] = maskArgs(d, mask);
+  W.attentionBackward(
+    dq._handle(op),
+    dk._handle(op),
+    dv._handle(op),
+    q._handle(op),
+    k._handle(op),
+    v._handle(op),
+    out._handle(op),
+    dout._handle(op),
+    lse._handle(op),
+    mask ? mask.t._handle(op) : null,
+    d.BH,
+    d.L,
+    d.S,
+    d.E,
+    d.Ev,
+    d.causal,
+    d.scale,
+    d.dropoutP,
+    d.seed,
+    d.offset,
+    mShape,
+    mOffset,
+    mStrides,
+    dq.offset,
+    dk.offset,
+    dv.offset,
+    q.offset,
+    k.offset,
+    v.offset,
+    out.offset,
+    dout.offset,
+    lse.offset,
+  );
+}

@@ -36,6 +36,9 @@ export { dropout2d } from './normalization';
 // layer / RMS norm and embedding (issue 13)
 export { layerNorm, rmsNorm } from '../ops/layer_norm';
 export { embedding } from '../ops/embedding';
+// attention (issue 13)
+export { scaledDotProductAttention } from '../ops/attention';
+export type { ScaledDotProductAttentionOptions } from '../ops/attention';
 
 /** GELU: exact (erf) by default, or PyTorch's tanh approximation (one fused kernel). */
 export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {

@@ -676,6 +676,116 @@ Napi::Value LayerNormBackwardBinding(const Napi::CallbackInfo& info) {
   });
 }
 
+// fused attention over contiguous q [BH, L, E], k [BH, S, E], v [BH, S, Ev]: out [BH, L, Ev] and row log-sum-exp lse [BH, L]; tiled online softmax, never [L, S]; optional additive mask over `maskShape` [B1, B2, L, S] with B1 * B2 = BH (strided, may broadcast: bh = b1 * B2 + b2), causal (j <= i), dropout from Philox (seed, offset) at element (bh * L + i) * S + j
+Napi::Value AttentionForwardBinding(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] {
+    const char* op = "scaled_dot_product_attention";
+    ArgReader r(state(info.Env()).args, kArgSlots, op);
+    StorageRecord& out = unwrapStorage(info, 0, op);
+    StorageRecord& lse = unwrapStorage(info, 1, op);
+    requireSameDevice(op, out, lse);
+    StorageRecord& q = unwrapStorage(info, 2, op);
+    requireSameDevice(op, out, q);
+    StorageRecord& k = unwrapStorage(info, 3, op);
+    requireSameDevice(op, out, k);
+    StorageRecord& v = unwrapStorage(info, 4, op);
+    requireSameDevice(op, out, v);
+    StorageRecord* mask = optionalStorage(info, 5, op);
+    if (mask) requireSameDevice(op, out, *mask);
+    requireFloat(op, out, "out");
+    requireSameDtype(op, out, lse);
+    requireSameDtype(op, out, q);
+    requireSameDtype(op, out, k);
+    requireSameDtype(op, out, v);
+    if (mask) requireSameDtype(op, out, *mask);
+    AttentionForwardArgs a;
+    a.BH = r.size("BH");
+    a.L = r.size("L");
+    a.S = r.size("S");
+    a.E = r.size("E");
+    a.Ev = r.size("Ev");
+    a.causal = r.flag("causal");
+    a.scale = r.real();
+    a.dropoutP = r.real();
+    a.seed = r.seed();
+    a.offset = static_cast<uint64_t>(r.size("offset"));
+    a.maskShape = r.shape();
+    a.mask = r.optionalOperand(a.maskShape, mask, "mask");
+    a.out = r.block(out, r.product({a.BH, a.L, a.Ev}), "out");
+    a.lse = r.block(lse, r.product({a.BH, a.L}), "lse");
+    a.q = r.block(q, r.product({a.BH, a.L, a.E}), "q");
+    a.k = r.block(k, r.product({a.BH, a.S, a.E}), "k");
+    a.v = r.block(v, r.product({a.BH, a.S, a.Ev}), "v");
+    a.dtype = out.dtype;
+    validateAttentionForward(op, a, out, lse, q, k, v, mask);
+    if (a.BH && a.L) launch(info.Env(), out.device, keepOf({&out, &lse, &q, &k, &v, mask}), [a](Backend& b) { b.attentionForward(a); });
+    return info.Env().Undefined();
+  });
+}
+
+// gradients dq, dk, dv of attentionForward from dout, out and lse (P recomputed per tile, the dropout mask regenerated); overwrites dq, dk, dv
+Napi::Value AttentionBackwardBinding(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] {
+    const char* op = "scaled_dot_product_attention_backward";
+    ArgReader r(state(info.Env()).args, kArgSlots, op);
+    StorageRecord& dq = unwrapStorage(info, 0, op);
+    StorageRecord& dk = unwrapStorage(info, 1, op);
+    requireSameDevice(op, dq, dk);
+    StorageRecord& dv = unwrapStorage(info, 2, op);
+    requireSameDevice(op, dq, dv);
+    StorageRecord& q = unwrapStorage(info, 3, op);
+    requireSameDevice(op, dq, q);
+    StorageRecord& k = unwrapStorage(info, 4, op);
+    requireSameDevice(op, dq, k);
+    StorageRecord& v = unwrapStorage(info, 5, op);
+    requireSameDevice(op, dq, v);
+    StorageRecord& out = unwrapStorage(info, 6, op);
+    requireSameDevice(op, dq, out);
+    StorageRecord& dout = unwrapStorage(info, 7, op);
+    requireSameDevice(op, dq, dout);
+    StorageRecord& lse = unwrapStorage(info, 8, op);
+    requireSameDevice(op, dq, lse);
+    StorageRecord* mask = optionalStorage(info, 9, op);
+    if (mask) requireSameDevice(op, dq, *mask);
+    requireFloat(op, dq, "dq");
+    requireSameDtype(op, dq, dk);
+    requireSameDtype(op, dq, dv);
+    requireSameDtype(op, dq, q);
+    requireSameDtype(op, dq, k);
+    requireSameDtype(op, dq, v);
+    requireSameDtype(op, dq, out);
+    requireSameDtype(op, dq, dout);
+    requireSameDtype(op, dq, lse);
+    if (mask) requireSameDtype(op, dq, *mask);
+    AttentionBackwardArgs a;
+    a.BH = r.size("BH");
+    a.L = r.size("L");
+    a.S = r.size("S");
+    a.E = r.size("E");
+    a.Ev = r.size("Ev");
+    a.causal = r.flag("causal");
+    a.scale = r.real();
+    a.dropoutP = r.real();
+    a.seed = r.seed();
+    a.offset = static_cast<uint64_t>(r.size("offset"));
+    a.maskShape = r.shape();
+    a.mask = r.optionalOperand(a.maskShape, mask, "mask");
+    a.dq = r.block(dq, r.product({a.BH, a.L, a.E}), "dq");
+    a.dk = r.block(dk, r.product({a.BH, a.S, a.E}), "dk");
+    a.dv = r.block(dv, r.product({a.BH, a.S, a.Ev}), "dv");
+    a.q = r.block(q, r.product({a.BH, a.L, a.E}), "q");
+    a.k = r.block(k, r.product({a.BH, a.S, a.E}), "k");
+    a.v = r.block(v, r.product({a.BH, a.S, a.Ev}), "v");
+    a.out = r.block(out, r.product({a.BH, a.L, a.Ev}), "out");
+    a.dout = r.block(dout, r.product({a.BH, a.L, a.Ev}), "dout");
+    a.lse = r.block(lse, r.product({a.BH, a.L}), "lse");
+    a.dtype = dq.dtype;
+    validateAttentionBackward(op, a, dq, dk, dv, q, k, v, out, dout, lse, mask);
+    if (a.BH && (a.L || a.S)) launch(info.Env(), dq.device, keepOf({&dq, &dk, &dv, &q, &k, &v, &out, &dout, &lse, mask}), [a](Backend& b) { b.attentionBackward(a); });
+    return info.Env().Undefined();
+  });
+}
+
 }  // namespace
 
 void registerKernelBindings(Napi::Env env, Napi::Object kernels) {
@@ -703,6 +813,8 @@ void registerKernelBindings(Napi::Env env, Napi::Object kernels) {
   kernels.Set("multinomial", Napi::Function::New(env, MultinomialBinding, "multinomial"));
   kernels.Set("layerNorm", Napi::Function::New(env, LayerNormBinding, "layerNorm"));
   kernels.Set("layerNormBackward", Napi::Function::New(env, LayerNormBackwardBinding, "layerNormBackward"));
+  kernels.Set("attentionForward", Napi::Function::New(env, AttentionForwardBinding, "attentionForward"));
+  kernels.Set("attentionBackward", Napi::Function::New(env, AttentionBackwardBinding, "attentionBackward"));
 }
 
 }  // namespace addon

@@ -1,6 +1,7 @@
 // The checks of native/op_table.js kernels marked `validate`: rules that
 // relate several arguments and so do not fit the table's per-storage checks.
 // Each runs after the kernel's arguments are read, before its backend.
+#include <cmath>
 #include <string>
 
 #include "arg_reader.h"
@@ -121,6 +122,33 @@ void validateLayerNormBackward(const char* op, const LayerNormBackwardArgs& a, c
                                const StorageRecord&, const StorageRecord* mean, const StorageRecord&,
                                const StorageRecord*, const StorageRecord*, const StorageRecord*, const StorageRecord*) {
   if (!a.rms && !mean) argError(op, "layer norm's backward needs the row means");
+}
+
+// Attention: the mask operand was checked over maskShape, so maskShape must be
+// the [B1, B2, L, S] (B1 * B2 = BH) the kernel indexes; dropoutP a
+// probability below 1.
+template <class Args>
+void checkAttention(const char* op, const Args& a) {
+  const Shape& m = a.maskShape;
+  if (m.ndim != 4 || m.sizes[0] * m.sizes[1] != a.BH || m.sizes[2] != a.L || m.sizes[3] != a.S) {
+    throw Error(ErrorKind::Shape, std::string(op) +
+                                      ": maskShape must be [B1, B2, L, S] with B1 * B2 = " + std::to_string(a.BH) +
+                                      ", L = " + std::to_string(a.L) + ", S = " + std::to_string(a.S));
+  }
+  if (!(a.dropoutP >= 0 && a.dropoutP < 1)) argError(op, "dropoutP must be in [0, 1)");
+  if (!std::isfinite(a.scale)) argError(op, "scale must be finite");
+}
+
+void validateAttentionForward(const char* op, const AttentionForwardArgs& a, const StorageRecord&, const StorageRecord&,
+                              const StorageRecord&, const StorageRecord&, const StorageRecord&, const StorageRecord*) {
+  checkAttention(op, a);
+}
+
+void validateAttentionBackward(const char* op, const AttentionBackwardArgs& a, const StorageRecord&,
+                               const StorageRecord&, const StorageRecord&, const StorageRecord&, const StorageRecord&,
+                               const StorageRecord&, const StorageRecord&, const StorageRecord&, const StorageRecord&,
+                               const StorageRecord*) {
+  checkAttention(op, a);
 }
 
 }  // namespace addon

@@ -303,6 +303,54 @@ struct LayerNormBackwardArgs {
   DType dtype = DType::Float32;
 };
 
+// fused attention over contiguous q [BH, L, E], k [BH, S, E], v [BH, S, Ev]: out [BH, L, Ev] and row log-sum-exp lse [BH, L]; tiled online softmax, never [L, S]; optional additive mask over `maskShape` [B1, B2, L, S] with B1 * B2 = BH (strided, may broadcast: bh = b1 * B2 + b2), causal (j <= i), dropout from Philox (seed, offset) at element (bh * L + i) * S + j
+struct AttentionForwardArgs {
+  int64_t BH = 0;
+  int64_t L = 0;
+  int64_t S = 0;
+  int64_t E = 0;
+  int64_t Ev = 0;
+  bool causal = 0;
+  double scale = 0;
+  double dropoutP = 0;
+  uint64_t seed = 0;
+  uint64_t offset = 0;
+  Shape maskShape;
+  Operand mask;
+  void* out = nullptr;
+  void* lse = nullptr;
+  const void* q = nullptr;
+  const void* k = nullptr;
+  const void* v = nullptr;
+  DType dtype = DType::Float32;
+};
+
+// gradients dq, dk, dv of attentionForward from dout, out and lse (P recomputed per tile, the dropout mask regenerated); overwrites dq, dk, dv
+struct AttentionBackwardArgs {
+  int64_t BH = 0;
+  int64_t L = 0;
+  int64_t S = 0;
+  int64_t E = 0;
+  int64_t Ev = 0;
+  bool causal = 0;
+  double scale = 0;
+  double dropoutP = 0;
+  uint64_t seed = 0;
+  uint64_t offset = 0;
+  Shape maskShape;
+  Operand mask;
+  void* dq = nullptr;
+  void* dk = nullptr;
+  void* dv = nullptr;
+  const void* q = nullptr;
+  const void* k = nullptr;
+  const void* v = nullptr;
+  const void* out = nullptr;
+  const void* dout = nullptr;
+  const void* lse = nullptr;
+  DType dtype = DType::Float32;
+};
+
 #define NT_KERNEL_LIST(X) \
   X(fill, FillArgs) \
   X(copy, CopyArgs) \
@@ -327,6 +375,8 @@ struct LayerNormBackwardArgs {
   X(cumsum, CumsumArgs) \
   X(multinomial, MultinomialArgs) \
   X(layerNorm, LayerNormArgs) \
-  X(layerNormBackward, LayerNormBackwardArgs)
+  X(layerNormBackward, LayerNormBackwardArgs) \
+  X(attentionForward, AttentionForwardArgs) \
+  X(attentionBackward, AttentionBackwardArgs)
 
 }  // namespace nt

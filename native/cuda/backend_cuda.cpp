@@ -119,6 +119,8 @@ class CudaBackend final : public Backend {
   void multinomial(const MultinomialArgs& a) override { launchMultinomial(enter(), a); }
   void layerNorm(const LayerNormArgs& a) override { launchLayerNorm(enter(), a); }
   void layerNormBackward(const LayerNormBackwardArgs& a) override { launchLayerNormBackward(enter(), a); }
+  void attentionForward(const AttentionForwardArgs& a) override { launchAttentionForward(enter(), a); }
+  void attentionBackward(const AttentionBackwardArgs& a) override { launchAttentionBackward(enter(), a); }
 };
 
 }  // namespace

@@ -48,6 +48,9 @@ void launchMultinomial(const Ctx& c, const MultinomialArgs& a);
 // layer_norm.cu
 void launchLayerNorm(const Ctx& c, const LayerNormArgs& a);
 void launchLayerNormBackward(const Ctx& c, const LayerNormBackwardArgs& a);
+// attention.cu
+void launchAttentionForward(const Ctx& c, const AttentionForwardArgs& a);
+void launchAttentionBackward(const Ctx& c, const AttentionBackwardArgs& a);
 // gemm_cublas.cpp
 void cublasGemm(const Ctx& c, const GemmArgs& a, bool allowTF32);
 // activation_cudnn.cpp: return false when cuDNN is absent or the case is not

@@ -708,6 +708,72 @@ function buildCases(nt, L, seed) {
       });
     }
   }
+  // ---- attention: forward and backward, masks (broadcast), causal, dropout (issue 13) ----
+  for (const dtype of FLOATS) {
+    for (const c of [
+      { BH: 3, L: 37, S: 70, E: 16, Ev: 8, causal: false, mask: false, p: 0 },
+      { BH: 2, L: 70, S: 45, E: 8, Ev: 5, causal: true, mask: false, p: 0.25 },
+      { BH: 6, L: 20, S: 33, E: 64, Ev: 64, causal: false, mask: true, p: 0.1 },
+      { BH: 6, L: 9, S: 100, E: 3, Ev: 7, causal: false, mask: true, p: 0, masked: true },
+    ]) {
+      const { BH, L: Lq, S, E, Ev } = c;
+      const dims = { ...c, scale: 1 / Math.sqrt(E), dropoutP: c.p, seed: seedBig, offset: 7 };
+      const q = rand([BH, Lq, E], dtype);
+      const k = rand([BH, S, E], dtype);
+      const v = rand([BH, S, Ev], dtype);
+      // [2, 1, L, S] broadcast over B2 = 3 heads: zero stride on b2
+      let m = c.mask ? rand([2, Lq, S], dtype) : null;
+      if (m && c.masked) {
+        // query row 1 of mask batch 0 sees no key: output 0, lse +inf, zero gradients on both devices
+        const vals = Float64Array.from(m.double().data());
+        vals.fill(-Infinity, S, 2 * S);
+        m = nt.tensor(vals, { dtype, shape: [2, Lq, S] });
+      }
+      const mv = (t) =>
+        t.mask ? { t: t.mask, shape: [2, 3, Lq, S], strides: [Lq * S, 0, S, 1], offset: t.mask.offset } : null;
+      const masks = m ? { mask: m } : {};
+      const tag = `${dtype} BH=${BH} L=${Lq} S=${S} E=${E} Ev=${Ev}${c.causal ? ' causal' : ''}${c.mask ? ' mask' : ''}${c.masked ? ' (a fully masked row)' : ''} p=${c.p}`;
+      add({
+        name: `attentionForward ${tag}`,
+        kernel: 'attentionForward',
+        inputs: { q, k, v, ...masks },
+        outputs: { out: { shape: [BH, Lq, Ev], dtype }, lse: { shape: [BH, Lq], dtype } },
+        launch: (_, t) => L.kAttentionForward(t.out, t.lse, t.q, t.k, t.v, mv(t), dims),
+        tol: sumTol(dtype, S + E, 4),
+      });
+      // The backward's out and lse come from the CPU forward.
+      const out = nt.empty([BH, Lq, Ev], { dtype });
+      const lse = nt.empty([BH, Lq], { dtype });
+      L.kAttentionForward(out, lse, q, k, v, m ? mv({ mask: m }) : null, dims);
+      add({
+        name: `attentionBackward ${tag}`,
+        kernel: 'attentionBackward',
+        // runParity disposes each case's inputs: the backward gets its own copies
+        inputs: {
+          q: q.clone(),
+          k: k.clone(),
+          v: v.clone(),
+          out,
+          lse,
+          dout: rand([BH, Lq, Ev], dtype),
+          ...(m ? { mask: m.clone() } : {}),
+        },
+        outputs: {
+          dq: { shape: [BH, Lq, E], dtype },
+          dk: { shape: [BH, S, E], dtype },
+          dv: { shape: [BH, S, Ev], dtype },
+        },
+        launch: (_, t) =>
+          L.kAttentionBackward(
+            { dq: t.dq, dk: t.dk, dv: t.dv },
+            { q: t.q, k: t.k, v: t.v, out: t.out, dout: t.dout, lse: t.lse },
+            mv(t),
+            dims,
+          ),
+        tol: sumTol(dtype, Math.max(Lq, S) * (E + Ev), 4),
+      });
+    }
+  }
   require('./edge_cases').addEdgeCases({ nt, L, rand, add, sumTol, tolOf, FLOATS, F32, F64 });
   return cases;
 }
