@@ -39,3 +39,14 @@ export type { EmbeddingOptions } from './embedding';
 export * as functional from './functional';
 export * as F from './functional';
 export * as init from './init';
+// attention and the Transformer encoder (issue 13)
+export { MultiheadAttention, TransformerEncoderLayer, TransformerEncoder } from './transformer';
+export type {
+  MultiheadAttentionOptions,
+  MultiheadAttentionForwardOptions,
+  AttentionResult,
+  TransformerActivation,
+  TransformerEncoderLayerOptions,
+  TransformerEncoderForwardOptions,
+  TransformerEncoderOptions,
+} from './transformer';
