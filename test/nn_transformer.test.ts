@@ -37,13 +37,11 @@ function torchCases(): Record<string, Case> | null {
 
 const tensorOf = (f: Flat): nt.Tensor => nt.tensor(f.data, F64).reshape(f.shape);
 
-/** PyTorch's snake_case state-dict keys as this library's camelCase field names. */
-const camel = (key: string): string => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-
+/** Loads PyTorch's state dict as it is: its snake_case keys map to the camelCase fields. */
 function loadTorchState(m: nt.nn.Module, state: Record<string, Flat>): void {
   const sd: Record<string, nt.Tensor> = {};
-  for (const [k, v] of Object.entries(state)) sd[camel(k)] = tensorOf(v);
-  m.loadStateDict(sd);
+  for (const [k, v] of Object.entries(state)) sd[k] = tensorOf(v);
+  expect(m.loadStateDict(sd)).toEqual({ missingKeys: [], unexpectedKeys: [] });
 }
 
 const cases = torchCases();
