@@ -46,3 +46,7 @@ void [g, dt, shape, ok, kind, adam, sgd, nt.noGrad(() => w.add(1)), nt.cuda.isAv
 nt.zeros([2], { dtype: 'float16' });
 // @ts-expect-error SGD needs lr
 new optim.SGD(net.parameters(), {});
+// @ts-expect-error tensors come from nt.tensor(), nt.zeros(), ...: the constructor is not public
+new nt.Tensor();
+// @ts-expect-error internal fields are not in the shipped declarations
+void w._storage;
