@@ -134,8 +134,10 @@ export * as nn from './nn';
 export * as optim from './optim';
 /** Datasets, TensorDataset and the DataLoader (data.datasets = datasets). */
 export * as data from './data';
-/** Ready-made datasets: MNIST, FashionMNIST. */
+/** Ready-made datasets: MNIST, FashionMNIST, defaultCorpus (Moby-Dick, for language models). */
 export * as datasets from './data/datasets';
 /** Checkpoints: named tensors <-> safetensors files. */
 export { save, load, loadCheckpoint, saveAsync, loadAsync, loadCheckpointAsync } from './io/checkpoint';
 export type { TensorDict, Checkpoint, LoadOptions } from './io/checkpoint';
+/** Tokenizers (CharTokenizer, GPT2Tokenizer, tokenizerFromJSON) and the default corpus. */
+export * as text from './text';

@@ -28,6 +28,8 @@ function rank(file: string): number {
     ['lib/optim/', 7],
     ['lib/data/', 7],
     ['lib/io/', 7],
+    ['lib/text/', 7],
+    ['lib/models/', 8],
     ['lib/cli/', 8],
     ['lib/index.ts', 9],
   ];
