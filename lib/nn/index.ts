@@ -22,3 +22,7 @@ export type { BatchNormOptions, GroupNormOptions } from './normalization';
 export * as functional from './functional';
 export * as F from './functional';
 export * as init from './init';
+// language models (issue 13)
+export { ModuleDict } from './containers';
+/** nn.utils: gradient clipping (clipGradNorm_, clipGradValue_). */
+export * as utils from './clip_grad';
