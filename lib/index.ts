@@ -141,3 +141,5 @@ export { save, load, loadCheckpoint, saveAsync, loadAsync, loadCheckpointAsync }
 export type { TensorDict, Checkpoint, LoadOptions } from './io/checkpoint';
 /** Tokenizers (CharTokenizer, GPT2Tokenizer, tokenizerFromJSON) and the default corpus. */
 export * as text from './text';
+/** Ready-made models: GPT (GPT-2's architecture, Hugging Face state-dict names). */
+export * as models from './models';
