@@ -21,7 +21,7 @@ export interface GptBenchConfig {
   threads: number;
 }
 
-export interface GptRun {
+interface GptRun {
   library: 'nodetorch' | 'pytorch';
   version: string;
   threads: number;
@@ -31,7 +31,7 @@ export interface GptRun {
   peakRssBytes: number | null;
 }
 
-export interface GptSide {
+interface GptSide {
   run: GptRun | null;
   error?: string;
   firstStepSeconds: number;

@@ -10,7 +10,7 @@ import { tokenizerFromJSON } from '../text/from_json';
 import type { Tokenizer } from '../text/tokenizer';
 import { scope } from '../tensor/scope';
 
-export const GPT_CHECKPOINT_KIND = 'nodetorch-gpt';
+const GPT_CHECKPOINT_KIND = 'nodetorch-gpt';
 
 /** Writes model + config + tokenizer (atomically) with extra metadata strings. */
 export function saveGptCheckpoint(file: string, model: GPT, tokenizer: Tokenizer, extra: Record<string, string>): void {

@@ -35,7 +35,7 @@ export interface GptTrainConfig {
   quiet: boolean;
 }
 
-export const GPT_DEFAULTS = {
+const GPT_DEFAULTS = {
   tokenizer: 'char' as GptTrainConfig['tokenizer'],
   nLayer: 4,
   nHead: 4,
