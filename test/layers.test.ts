@@ -1,5 +1,5 @@
 // The layers point down (issue #10): bindings <- lib/kernels <- lib/tensor <-
-// lib/ops <- lib/autograd <- lib/{nn,optim,data,io} <- lib/cli, with
+// lib/ops <- lib/autograd <- lib/{nn,optim,data,io,text} <- lib/{models,cli}, with
 // lib/errors.ts and lib/validate.ts as leaves any layer may import. Every
 // relative import, type-only ones included, is checked against that order.
 // This file imports a deep module first and never lib/index.ts, so it also
