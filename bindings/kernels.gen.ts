@@ -32,10 +32,17 @@ export interface NativeKernels {
   gather(out: StorageHandle, input: StorageHandle, index: StorageHandle): void;
   scatterAdd(out: StorageHandle, src: StorageHandle, index: StorageHandle): void;
   random(out: StorageHandle): void;
+  sortRows(values: StorageHandle, indices: StorageHandle, input: StorageHandle): void;
+  cumsum(out: StorageHandle, input: StorageHandle): void;
+  multinomial(out: StorageHandle, weights: StorageHandle): void;
+  layerNorm(out: StorageHandle, mean: StorageHandle | null, rstd: StorageHandle, input: StorageHandle, weight: StorageHandle | null, bias: StorageHandle | null): void;
+  layerNormBackward(dy: StorageHandle, input: StorageHandle, mean: StorageHandle | null, rstd: StorageHandle, weight: StorageHandle | null, dx: StorageHandle | null, dweight: StorageHandle | null, dbias: StorageHandle | null): void;
+  attentionForward(out: StorageHandle, lse: StorageHandle, q: StorageHandle, k: StorageHandle, v: StorageHandle, mask: StorageHandle | null): void;
+  attentionBackward(dq: StorageHandle, dk: StorageHandle, dv: StorageHandle, q: StorageHandle, k: StorageHandle, v: StorageHandle, out: StorageHandle, dout: StorageHandle, lse: StorageHandle, mask: StorageHandle | null): void;
 }
 
 /** Kernel names in NT_KERNEL_LIST order. */
-export const KERNEL_NAMES = ['fill', 'copy', 'arange', 'unary', 'binary', 'where', 'reduce', 'softmax', 'softmaxBackward', 'gemm', 'crossEntropy', 'adam', 'sgd', 'maxPool2d', 'indexSelect', 'indexAdd', 'gather', 'scatterAdd', 'random'] as const satisfies readonly (keyof NativeKernels)[];
+export const KERNEL_NAMES = ['fill', 'copy', 'arange', 'unary', 'binary', 'where', 'reduce', 'softmax', 'softmaxBackward', 'gemm', 'crossEntropy', 'adam', 'sgd', 'maxPool2d', 'indexSelect', 'indexAdd', 'gather', 'scatterAdd', 'random', 'sortRows', 'cumsum', 'multinomial', 'layerNorm', 'layerNormBackward', 'attentionForward', 'attentionBackward'] as const satisfies readonly (keyof NativeKernels)[];
 
 export type KernelWriters = ReturnType<typeof createKernelWriters>;
 
@@ -534,6 +541,254 @@ export function createKernelWriters(argBuffer: Float64Array, nativeKernels: Nati
       argBuffer[i++] = a;
       argBuffer[i++] = b;
       nativeKernels.random(out);
+    },
+    /** values, indices [rows, k] = the first k of each contiguous row of in [rows, cols] in sorted order (descending flag); NaN counts as largest; equal values keep input order */
+    sortRows(
+      values: StorageHandle,
+      indices: StorageHandle,
+      input: StorageHandle,
+      rows: number,
+      cols: number,
+      k: number,
+      descending: boolean,
+      valuesOffset: number,
+      indicesOffset: number,
+      inOffset: number,
+    ): void {
+      let i = 0;
+      argBuffer[i++] = rows;
+      argBuffer[i++] = cols;
+      argBuffer[i++] = k;
+      argBuffer[i++] = descending ? 1 : 0;
+      argBuffer[i++] = valuesOffset;
+      argBuffer[i++] = indicesOffset;
+      argBuffer[i++] = inOffset;
+      nativeKernels.sortRows(values, indices, input);
+    },
+    /** out[o, j, i] = in[o, 0..j, i] summed over contiguous [outer, n, inner] (reverse: in[o, j..n-1, i]); floats accumulate in double, integers in int64 */
+    cumsum(
+      out: StorageHandle,
+      input: StorageHandle,
+      outer: number,
+      n: number,
+      inner: number,
+      reverse: boolean,
+      outOffset: number,
+      inOffset: number,
+    ): void {
+      let i = 0;
+      argBuffer[i++] = outer;
+      argBuffer[i++] = n;
+      argBuffer[i++] = inner;
+      argBuffer[i++] = reverse ? 1 : 0;
+      argBuffer[i++] = outOffset;
+      argBuffer[i++] = inOffset;
+      nativeKernels.cumsum(out, input);
+    },
+    /** out[r, s] = a category drawn from the non-negative weights[r, :] with Philox uniform (seed, offset) number r * samples + s; without replacement each draw zeroes its weight in place */
+    multinomial(
+      out: StorageHandle,
+      weights: StorageHandle,
+      rows: number,
+      cats: number,
+      samples: number,
+      replacement: boolean,
+      outOffset: number,
+      weightsOffset: number,
+      seed: bigint,
+      offset: number,
+    ): void {
+      let i = 0;
+      argBuffer[i++] = rows;
+      argBuffer[i++] = cats;
+      argBuffer[i++] = samples;
+      argBuffer[i++] = replacement ? 1 : 0;
+      argBuffer[i++] = outOffset;
+      argBuffer[i++] = weightsOffset;
+      argBuffer[i++] = Number(seed & 0xffffffffn);
+      argBuffer[i++] = Number((seed >> 32n) & 0xffffffffn);
+      argBuffer[i++] = offset;
+      nativeKernels.multinomial(out, weights);
+    },
+    /** out = (x - mean) * rstd * weight + bias over each row of contiguous [rows, cols]; writes mean[rows], rstd[rows] */
+    layerNorm(
+      out: StorageHandle,
+      mean: StorageHandle | null,
+      rstd: StorageHandle,
+      input: StorageHandle,
+      weight: StorageHandle | null,
+      bias: StorageHandle | null,
+      rows: number,
+      cols: number,
+      eps: number,
+      rms: boolean,
+      outOffset: number,
+      meanOffset: number,
+      rstdOffset: number,
+      inOffset: number,
+      weightOffset: number,
+      biasOffset: number,
+    ): void {
+      let i = 0;
+      argBuffer[i++] = rows;
+      argBuffer[i++] = cols;
+      argBuffer[i++] = eps;
+      argBuffer[i++] = rms ? 1 : 0;
+      argBuffer[i++] = outOffset;
+      argBuffer[i++] = meanOffset;
+      argBuffer[i++] = rstdOffset;
+      argBuffer[i++] = inOffset;
+      argBuffer[i++] = weightOffset;
+      argBuffer[i++] = biasOffset;
+      nativeKernels.layerNorm(out, mean, rstd, input, weight, bias);
+    },
+    /** dx (and, when given, dweight[cols] / dbias[cols] summed over rows) from dy, x, mean, rstd of layerNorm; rms: no mean, no dbias */
+    layerNormBackward(
+      dy: StorageHandle,
+      input: StorageHandle,
+      mean: StorageHandle | null,
+      rstd: StorageHandle,
+      weight: StorageHandle | null,
+      dx: StorageHandle | null,
+      dweight: StorageHandle | null,
+      dbias: StorageHandle | null,
+      rows: number,
+      cols: number,
+      rms: boolean,
+      dxOffset: number,
+      dweightOffset: number,
+      dbiasOffset: number,
+      dyOffset: number,
+      inOffset: number,
+      meanOffset: number,
+      rstdOffset: number,
+      weightOffset: number,
+    ): void {
+      let i = 0;
+      argBuffer[i++] = rows;
+      argBuffer[i++] = cols;
+      argBuffer[i++] = rms ? 1 : 0;
+      argBuffer[i++] = dxOffset;
+      argBuffer[i++] = dweightOffset;
+      argBuffer[i++] = dbiasOffset;
+      argBuffer[i++] = dyOffset;
+      argBuffer[i++] = inOffset;
+      argBuffer[i++] = meanOffset;
+      argBuffer[i++] = rstdOffset;
+      argBuffer[i++] = weightOffset;
+      nativeKernels.layerNormBackward(dy, input, mean, rstd, weight, dx, dweight, dbias);
+    },
+    /** fused attention over contiguous q [BH, L, E], k [BH, S, E], v [BH, S, Ev]: out [BH, L, Ev] and row log-sum-exp lse [BH, L]; tiled online softmax, never [L, S]; optional additive mask over `maskShape` [B1, B2, L, S] with B1 * B2 = BH (strided, may broadcast: bh = b1 * B2 + b2), causal (j <= i), dropout from Philox (seed, offset) at element (bh * L + i) * S + j */
+    attentionForward(
+      out: StorageHandle,
+      lse: StorageHandle,
+      q: StorageHandle,
+      k: StorageHandle,
+      v: StorageHandle,
+      mask: StorageHandle | null,
+      BH: number,
+      L: number,
+      S: number,
+      E: number,
+      Ev: number,
+      causal: boolean,
+      scale: number,
+      dropoutP: number,
+      seed: bigint,
+      offset: number,
+      maskShape: ArrayLike<number>,
+      maskOffset: number,
+      maskStrides: ArrayLike<number>,
+      outOffset: number,
+      lseOffset: number,
+      qOffset: number,
+      kOffset: number,
+      vOffset: number,
+    ): void {
+      let i = 0;
+      argBuffer[i++] = BH;
+      argBuffer[i++] = L;
+      argBuffer[i++] = S;
+      argBuffer[i++] = E;
+      argBuffer[i++] = Ev;
+      argBuffer[i++] = causal ? 1 : 0;
+      argBuffer[i++] = scale;
+      argBuffer[i++] = dropoutP;
+      argBuffer[i++] = Number(seed & 0xffffffffn);
+      argBuffer[i++] = Number((seed >> 32n) & 0xffffffffn);
+      argBuffer[i++] = offset;
+      argBuffer[i++] = maskShape.length;
+      for (let d = 0; d < maskShape.length; ++d) argBuffer[i++] = maskShape[d];
+      argBuffer[i++] = maskOffset;
+      for (let d = 0; d < maskShape.length; ++d) argBuffer[i++] = maskStrides[d];
+      argBuffer[i++] = outOffset;
+      argBuffer[i++] = lseOffset;
+      argBuffer[i++] = qOffset;
+      argBuffer[i++] = kOffset;
+      argBuffer[i++] = vOffset;
+      nativeKernels.attentionForward(out, lse, q, k, v, mask);
+    },
+    /** gradients dq, dk, dv of attentionForward from dout, out and lse (P recomputed per tile, the dropout mask regenerated); overwrites dq, dk, dv */
+    attentionBackward(
+      dq: StorageHandle,
+      dk: StorageHandle,
+      dv: StorageHandle,
+      q: StorageHandle,
+      k: StorageHandle,
+      v: StorageHandle,
+      out: StorageHandle,
+      dout: StorageHandle,
+      lse: StorageHandle,
+      mask: StorageHandle | null,
+      BH: number,
+      L: number,
+      S: number,
+      E: number,
+      Ev: number,
+      causal: boolean,
+      scale: number,
+      dropoutP: number,
+      seed: bigint,
+      offset: number,
+      maskShape: ArrayLike<number>,
+      maskOffset: number,
+      maskStrides: ArrayLike<number>,
+      dqOffset: number,
+      dkOffset: number,
+      dvOffset: number,
+      qOffset: number,
+      kOffset: number,
+      vOffset: number,
+      outOffset: number,
+      doutOffset: number,
+      lseOffset: number,
+    ): void {
+      let i = 0;
+      argBuffer[i++] = BH;
+      argBuffer[i++] = L;
+      argBuffer[i++] = S;
+      argBuffer[i++] = E;
+      argBuffer[i++] = Ev;
+      argBuffer[i++] = causal ? 1 : 0;
+      argBuffer[i++] = scale;
+      argBuffer[i++] = dropoutP;
+      argBuffer[i++] = Number(seed & 0xffffffffn);
+      argBuffer[i++] = Number((seed >> 32n) & 0xffffffffn);
+      argBuffer[i++] = offset;
+      argBuffer[i++] = maskShape.length;
+      for (let d = 0; d < maskShape.length; ++d) argBuffer[i++] = maskShape[d];
+      argBuffer[i++] = maskOffset;
+      for (let d = 0; d < maskShape.length; ++d) argBuffer[i++] = maskStrides[d];
+      argBuffer[i++] = dqOffset;
+      argBuffer[i++] = dkOffset;
+      argBuffer[i++] = dvOffset;
+      argBuffer[i++] = qOffset;
+      argBuffer[i++] = kOffset;
+      argBuffer[i++] = vOffset;
+      argBuffer[i++] = outOffset;
+      argBuffer[i++] = doutOffset;
+      argBuffer[i++] = lseOffset;
+      nativeKernels.attentionBackward(dq, dk, dv, q, k, v, out, dout, lse, mask);
     },
   };
 }

@@ -74,6 +74,8 @@ export { matmul, mm, bmm } from './ops/linalg';
 export { conv1d, conv2d } from './ops/conv';
 export type { Conv1dOptions, Conv2dOptions } from './ops/conv';
 export { cat, stack } from './ops/join';
+export { scaledDotProductAttention } from './ops/attention';
+export type { ScaledDotProductAttentionOptions } from './ops/attention';
 export {
   reshape,
   view,
@@ -88,6 +90,13 @@ export {
   chunk,
 } from './ops/views';
 export { indexSelect, gather, scatterAdd, oneHot } from './ops/index_ops';
+// language-model tensor ops (issue 13)
+export { tril, triu, maskedFill } from './ops/triangular';
+export { sort, argsort, topk, cumsum } from './ops/sort_scan';
+export type { SortOptions, TopkOptions, CumsumOptions } from './ops/sort_scan';
+export { multinomial } from './ops/sampling';
+export type { MultinomialOptions } from './ops/sampling';
+export { repeat, flip } from './ops/tile';
 export { share, fromShared, shareStateDict, fromSharedStateDict, releaseShared } from './ops/share';
 export type { SharedTensor, SharedStateDict } from './ops/share';
 

@@ -262,6 +262,39 @@ const CASES: Record<OpName, () => void> = {
       [leaf([3, 2, 2], 'p'), leaf([2], 'q'), leaf([2], 'r')],
     );
   },
+  // language-model tensor ops (issue 13); more cases in tensor_lm_ops.test.ts
+  cumsum: () => {
+    check((x) => x.cumsum(1), [leaf([3, 4, 2], 'x')]);
+    check((x) => x.cumsum(-1), [leaf([5], 'y')]);
+  },
+  // issue 13 (more cases in test/nn_layer_norm.test.ts)
+  geluTanh: () => check((x) => nt.nn.F.gelu(x, 'tanh'), [leaf([3, 4], 'x', -3, 3)]),
+  layerNorm: () => {
+    const F = nt.nn.F;
+    check((x, w, b) => F.layerNorm(x, [4], w, b), [leaf([3, 4], 'x'), leaf([4], 'w'), leaf([4], 'b')]);
+    check((x, w) => F.rmsNorm(x, [2, 3], w, 1e-5), [leaf([2, 2, 3], 'x'), leaf([2, 3], 'w')]);
+  },
+  embedding: () => {
+    const ids = nt.tensor(
+      [
+        [1, 4, 1],
+        [0, 2, 4],
+      ],
+      { dtype: 'int64' },
+    );
+    check((w) => nt.nn.F.embedding(ids, w), [leaf([5, 3], 'w')]);
+    // row 3 (the padding row, no gradient by definition) is not looked up; w also has a dense use
+    check((w) => nt.nn.F.embedding(ids, w, { paddingIdx: -2 }).mul(w.sum()), [leaf([5, 2], 'v')]);
+  },
+  // attention (issue 13); more cases in test/attention.test.ts
+  scaledDotProductAttention: () => {
+    const sdpa = nt.scaledDotProductAttention;
+    check((q, k, v) => sdpa(q, k, v), [leaf([2, 3, 4], 'q'), leaf([2, 5, 4], 'k'), leaf([2, 5, 3], 'v')]);
+    check(
+      (q, k, v) => sdpa(q, k, v, { isCausal: true }),
+      [leaf([1, 4, 2], 'a'), leaf([1, 4, 2], 'b'), leaf([1, 4, 3], 'c')],
+    );
+  },
 };
 
 describe('gradcheck of every backward formula (float64)', () => {

@@ -121,6 +121,7 @@ const unaryRef: Record<L.UnaryOp, (x: number, p0: number, p1: number) => number>
   [U.Erf]: erfRef,
   [U.Silu]: (x) => x / (1 + Math.exp(-x)),
   [U.Softplus]: (x, beta, threshold) => (beta * x > threshold ? x : Math.log1p(Math.exp(beta * x)) / beta),
+  [U.GeluTanh]: (x) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3))),
 };
 const UNARY_PARAMS: Record<number, [number, number]> = {
   [U.AddScalar]: [1.5, 0],
@@ -160,6 +161,11 @@ const binaryRef: Record<L.BinaryOp, (a: number, b: number, alpha: number) => num
   },
   [Bop.LogicalAnd]: (a, b) => +(a !== 0 && b !== 0),
   [Bop.LogicalOr]: (a, b) => +(a !== 0 || b !== 0),
+  [Bop.GeluTanhBackward]: (g, x) => {
+    const k = Math.sqrt(2 / Math.PI);
+    const t = Math.tanh(k * (x + 0.044715 * x ** 3));
+    return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x));
+  },
 };
 const COMPARE = new Set<number>([Bop.Eq, Bop.Ne, Bop.Lt, Bop.Le, Bop.Gt, Bop.Ge]);
 const LOGICAL = new Set<number>([Bop.LogicalAnd, Bop.LogicalOr]);

@@ -77,15 +77,11 @@ describe.each(DEVICES)('losses on %s', (device) => {
             [targets, 2],
           ] as const) {
             for (const labelSmoothing of [0, 0.1]) {
-              const t = nt.tensor(tg as number[], { dtype: tdtype, device });
+              const t = nt.tensor([...tg], { dtype: tdtype, device });
               const got = F.crossEntropy(x, t, { reduction, ignoreIndex, labelSmoothing });
               expect(got.shape).toEqual(reduction === 'none' ? [6] : []);
               expect(got.dtype).toBe(dtype);
-              expectClose(
-                got,
-                crossEntropyRef(ref, 5, tg as number[], reduction, ignoreIndex, labelSmoothing),
-                tolFor(dtype),
-              );
+              expectClose(got, crossEntropyRef(ref, 5, [...tg], reduction, ignoreIndex, labelSmoothing), tolFor(dtype));
             }
           }
         }
@@ -295,5 +291,197 @@ describe('end to end', () => {
     expect(last).toBeLessThan(0.3 * first);
     const acc = nt.scope(() => model.forward(x).argmax(1).eq(y).sum().item()) / 96;
     expect(acc).toBeGreaterThan(0.9);
+  });
+});
+
+/**
+ * PyTorch 1.13's weighted class-index cross-entropy: row r adds
+ * (1 - ls) * -w[t] * logp[t] + ls / C * -sum_c w[c] * logp[c]; 'mean' divides
+ * by the summed w[t] of the kept rows. With ls = 0 and logp = x it is nll_loss.
+ */
+function weightedRef(
+  logp: number[][],
+  targets: number[],
+  w: number[],
+  reduction: Reduction,
+  ignoreIndex = -100,
+  ls = 0,
+): number[] {
+  const C = w.length;
+  const losses = targets.map((t, r) => {
+    if (t === ignoreIndex) return 0;
+    const smooth = -logp[r].reduce((a, v, c) => a + w[c] * v, 0);
+    return (1 - ls) * -w[t] * logp[r][t] + (ls / C) * smooth;
+  });
+  const wsum = targets.reduce((a, t) => a + (t === ignoreIndex ? 0 : w[t]), 0);
+  return reduceRef(losses, reduction, wsum);
+}
+
+const rowsOf = (x: Float64Array, C: number): number[][] =>
+  Array.from({ length: x.length / C }, (_, r) => Array.from(x.subarray(r * C, (r + 1) * C)));
+
+describe.each(DEVICES)('class weights on %s (PyTorch 1.13 semantics)', (device) => {
+  const w = [0.5, 2, 1, 0.3, 1.7];
+
+  test.each(['float32', 'float64'] as const)(
+    'crossEntropy and nllLoss with weight (%s): reductions, ignoreIndex, labelSmoothing',
+    (dtype) => {
+      const { t: x, ref } = randomTensor([6, 5], 21, { dtype, device, lo: -3, hi: 3 });
+      const weight = nt.tensor(w, { dtype, device });
+      const logp = logSoftmaxRows(ref, 5);
+      for (const reduction of REDUCTIONS) {
+        for (const [tg, ignoreIndex] of [
+          [[2, 0, 4, 1, 3, 2], -100],
+          [[2, -100, 4, 1, -100, 2], -100],
+          [[2, 0, 4, 1, 3, 2], 2],
+        ] as const) {
+          const t = nt.tensor([...tg], { device });
+          for (const labelSmoothing of [0, 0.2]) {
+            const got = F.crossEntropy(x, t, { reduction, ignoreIndex, labelSmoothing, weight });
+            expect(got.shape).toEqual(reduction === 'none' ? [6] : []);
+            expect(got.dtype).toBe(dtype);
+            const want = weightedRef(logp, [...tg], w, reduction, ignoreIndex, labelSmoothing);
+            expectClose(got, want, tolFor(dtype));
+          }
+          const nll = F.nllLoss(x, t, { reduction, ignoreIndex, weight });
+          expectClose(nll, weightedRef(rowsOf(ref, 5), [...tg], w, reduction, ignoreIndex), tolFor(dtype));
+        }
+      }
+      // A float64 weight is used in the input's dtype.
+      const w64 = nt.tensor(w, { dtype: 'float64', device });
+      const t = nt.tensor([2, 0, 4, 1, 3, 2], { device });
+      expect(F.crossEntropy(x, t, { weight: w64 }).dtype).toBe(dtype);
+    },
+  );
+
+  test('weight of all ones equals no weight; the weighted mean is not the plain mean', () => {
+    const { t: x } = randomTensor([4, 5], 22, { dtype: 'float64', device });
+    const t = nt.tensor([1, -100, 4, 0], { device });
+    const ones = nt.ones([5], { dtype: 'float64', device });
+    for (const labelSmoothing of [0, 0.1]) {
+      const plain = values(F.crossEntropy(x, t, { labelSmoothing }));
+      expectClose(F.crossEntropy(x, t, { labelSmoothing, weight: ones }), plain, tolFor('float64'));
+    }
+    const weighted = F.crossEntropy(x, t, { weight: nt.tensor(w, { dtype: 'float64', device }) }).item();
+    expect(Math.abs(weighted - F.crossEntropy(x, t).item())).toBeGreaterThan(1e-3);
+  });
+
+  test('weighted crossEntropy on [N, C, d] inputs and with probability targets', () => {
+    const C = 5;
+    const { t: x, ref } = randomTensor([2, C, 3], 23, { dtype: 'float64', device });
+    const weight = nt.tensor(w, { dtype: 'float64', device });
+    const tg = [0, 3, 1, 4, -100, 2];
+    const t = nt.tensor(tg, { device }).reshape([2, 3]);
+    const logp = logSoftmaxRows(classesLast(ref, 2, C, 3), C);
+    const none = F.crossEntropy(x, t, { weight, labelSmoothing: 0.1, reduction: 'none' });
+    expect(none.shape).toEqual([2, 3]);
+    expectClose(none, weightedRef(logp, tg, w, 'none', -100, 0.1), tolFor('float64'));
+    expectClose(F.crossEntropy(x, t, { weight }), weightedRef(logp, tg, w, 'mean'), tolFor('float64'));
+    // Probability targets: class c scaled by w[c]; 'mean' still divides by the number of rows.
+    const { t: x2, ref: ref2 } = randomTensor([3, C], 24, { dtype: 'float64', device });
+    const p = nt.softmax(randomTensor([3, C], 25, { dtype: 'float64', device }).t, 1);
+    const pv = values(p);
+    const logp2 = logSoftmaxRows(ref2, C);
+    const ls = 0.1;
+    const losses = logp2.map(
+      (row, r) => -row.reduce((a, v, c) => a + w[c] * ((1 - ls) * pv[r * C + c] + ls / C) * v, 0),
+    );
+    for (const reduction of REDUCTIONS) {
+      expectClose(
+        F.crossEntropy(x2, p, { weight, reduction, labelSmoothing: ls }),
+        reduceRef(losses, reduction),
+        tolFor('float64'),
+      );
+    }
+  });
+
+  test('CrossEntropyLoss / NLLLoss modules hold the weight as a buffer', () => {
+    const { t: x, ref } = randomTensor([4, 5], 26, { dtype: 'float64', device });
+    const weight = nt.tensor(w, { dtype: 'float64', device });
+    const tg = [4, 0, -100, 2];
+    const t = nt.tensor(tg, { device });
+    const ce = new nn.CrossEntropyLoss({ weight, labelSmoothing: 0.05 });
+    expect(Object.keys(ce.stateDict())).toEqual(['weight']);
+    expectClose(ce.forward(x, t), weightedRef(logSoftmaxRows(ref, 5), tg, w, 'mean', -100, 0.05), tolFor('float64'));
+    const nll = new nn.NLLLoss({ weight, reduction: 'sum' });
+    expectClose(nll.forward(x, t), weightedRef(rowsOf(ref, 5), tg, w, 'sum'), tolFor('float64'));
+    expect(new nn.NLLLoss().weight).toBeNull();
+    expect(Object.keys(new nn.CrossEntropyLoss().stateDict())).toEqual([]);
+  });
+
+  test.each(REDUCTIONS)('gradcheck: weighted crossEntropy and nllLoss (%s)', (reduction) => {
+    const x = randomTensor([5, 4], 27, { dtype: 'float64', device }).t.requiresGrad_();
+    const t = nt.tensor([3, 1, -1, 0, 2], { device });
+    const weight = nt.tensor([0.2, 1.5, 0.7, 3], { dtype: 'float64', device });
+    for (const labelSmoothing of [0, 0.15]) {
+      expect(
+        gradcheck((xi) => F.crossEntropy(xi, t, { reduction, ignoreIndex: -1, labelSmoothing, weight }), [x]),
+      ).toBe(true);
+    }
+    expect(gradcheck((xi) => F.nllLoss(xi, t, { reduction, ignoreIndex: -1, weight }), [x])).toBe(true);
+    const p = nt.softmax(randomTensor([5, 4], 28, { dtype: 'float64', device }).t, 1);
+    expect(gradcheck((xi) => F.crossEntropy(xi, p, { reduction, labelSmoothing: 0.1, weight }), [x])).toBe(true);
+    // [N, C, d]: the classes are moved last before the weighted composite.
+    const x3 = randomTensor([2, 4, 3], 29, { dtype: 'float64', device }).t.requiresGrad_();
+    const t3 = nt.tensor(
+      [
+        [0, 3, -1],
+        [2, 2, 1],
+      ],
+      { device },
+    );
+    expect(
+      gradcheck((xi) => F.crossEntropy(xi, t3, { reduction, ignoreIndex: -1, labelSmoothing: 0.1, weight }), [x3]),
+    ).toBe(true);
+    expect(gradcheck((xi) => F.nllLoss(xi, t3, { reduction, ignoreIndex: -1, weight }), [x3])).toBe(true);
+  });
+
+  test('weight errors: shape, dtype, device', () => {
+    const x = nt.zeros([3, 4], { device });
+    const t = nt.tensor([0, 1, 2], { device });
+    expectError(
+      () => F.crossEntropy(x, t, { weight: nt.ones([5], { device }) }),
+      nt.ShapeError,
+      'cross_entropy: weight of shape [4] (one per class) for input [3, 4], got [5]',
+    );
+    expectError(() => F.nllLoss(x, t, { weight: nt.ones([1, 4], { device }) }), nt.ShapeError, /nll_loss: weight/);
+    expectError(
+      () => F.crossEntropy(x, t, { weight: nt.ones([4], { dtype: 'int64', device }) }),
+      nt.DTypeError,
+      'cross_entropy: a floating point weight, got int64',
+    );
+    expectError(
+      () => new nn.CrossEntropyLoss({ weight: [1, 2, 3, 4] as unknown as Tensor }),
+      nt.ArgumentError,
+      /weight/,
+    );
+    if (device === 'cuda') {
+      expectError(() => F.crossEntropy(x, t, { weight: nt.ones([4]) }), nt.DeviceError, /same device/);
+    }
+  });
+});
+
+describe('float labels into crossEntropy', () => {
+  test('a float target of the class-index shape is a DTypeError that suggests .long()', () => {
+    const x = nt.zeros([3, 4]);
+    expectError(
+      () => F.crossEntropy(x, nt.tensor([0, 1, 2], { dtype: 'float32' })),
+      nt.DTypeError,
+      /cross_entropy: class-index targets of dtype int64, got float32 of shape \[3\]: convert the labels with target\.long\(\)/,
+    );
+    expectError(
+      () => new nn.CrossEntropyLoss().forward(nt.zeros([2, 4, 5]), nt.zeros([2, 5])),
+      nt.DTypeError,
+      /long\(\)/,
+    );
+    expectError(() => F.crossEntropy(nt.zeros([4]), nt.tensor(1, { dtype: 'float32' })), nt.DTypeError, /long\(\)/);
+    expectError(
+      () => F.nllLoss(x, nt.tensor([0, 1, 2], { dtype: 'float32' })),
+      nt.DTypeError,
+      'nll_loss: class-index targets of dtype int32 or int64, got float32: convert the labels with target.long()',
+    );
+    // The suggested fix works; other float shapes still report probability targets.
+    expect(F.crossEntropy(x, nt.tensor([0, 1, 2], { dtype: 'float32' }).long()).shape).toEqual([]);
+    expectError(() => F.crossEntropy(x, nt.zeros([3, 5])), nt.ShapeError, /probability targets/);
   });
 });

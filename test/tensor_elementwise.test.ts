@@ -56,6 +56,13 @@ const UNARY: UnaryCase[] = [
   { name: 'tanh', fn: (t) => t.tanh(), ref: Math.tanh },
   { name: 'relu', fn: (t) => t.relu(), ref: (x) => Math.max(x, 0) },
   { name: 'gelu', fn: (t) => t.gelu(), ref: gelu, lo: -4, hi: 4 },
+  {
+    name: 'gelu tanh',
+    fn: (t) => nt.nn.F.gelu(t, 'tanh'),
+    ref: (x) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3))),
+    lo: -6,
+    hi: 6,
+  },
   { name: 'leakyRelu', fn: (t) => t.leakyRelu(0.1), ref: (x) => (x > 0 ? x : 0.1 * x) },
   { name: 'silu', fn: (t) => t.silu(), ref: (x) => x * sigmoid(x), lo: -8, hi: 8 },
   { name: 'softplus', fn: (t) => t.softplus(), ref: (x) => Math.log1p(Math.exp(x)), lo: -8, hi: 8 },

@@ -19,8 +19,17 @@ import '../ops/tensor_methods'; // the formulas call Tensor methods
 // pooling and normalization (issue 12)
 import { avgPoolBackward, maxPoolBackward } from '../ops/pool';
 import { batchNormBackward, normalizeBackward } from '../ops/normalization';
+// language-model tensor ops (issue 13)
+import { cumsumBackward } from '../ops/sort_scan';
+// layer / RMS norm, embedding, GELU tanh (issue 13)
+import { layerNormBackward } from '../ops/layer_norm';
+import { embeddingBackward } from './embedding_grad';
+import type { RowsGrad } from './rows_grad';
+// attention (issue 13)
+import { scaledDotProductAttentionBackward } from '../ops/attention';
 
-type BackwardFn<C> = (ctx: C, grad: Tensor, needs: readonly boolean[]) => (Tensor | null)[];
+// A formula may return a RowsGrad (rows_grad.ts) for a 2-D input whose gradient is sparse in rows.
+type BackwardFn<C> = (ctx: C, grad: Tensor, needs: readonly boolean[]) => (Tensor | RowsGrad | null)[];
 export type DerivativeTable = { readonly [K in OpName]: BackwardFn<OpContexts[K]> };
 
 /** grad with reduced dims reinserted (size 1) and expanded back to inShape. */
@@ -149,6 +158,7 @@ export const derivatives: DerivativeTable = {
   sigmoid: ({ out }, g) => [fusedBackward(BinaryOp.SigmoidBackward, g, out)],
   tanh: ({ out }, g) => [fusedBackward(BinaryOp.TanhBackward, g, out)],
   gelu: ({ x }, g) => [fusedBackward(BinaryOp.GeluBackward, g, x)],
+  geluTanh: ({ x }, g) => [fusedBackward(BinaryOp.GeluTanhBackward, g, x)],
   silu: ({ x }, g) => [fusedBackward(BinaryOp.SiluBackward, g, x)],
   // d/dx = sigmoid(beta * x), and 1 where the forward passed x through.
   softplus: ({ x, beta, threshold }, g) => {
@@ -180,6 +190,11 @@ export const derivatives: DerivativeTable = {
   avgPool2d: ({ inShape, geom, recip }, g) => [avgPoolBackward(inShape, geom, recip, g)],
   normalize: ({ xhat, rstd, dims }, g) => [normalizeBackward(xhat, rstd, dims, g)],
   batchNorm: (ctx, g, needs) => batchNormBackward(ctx, g, needs),
+  // language-model tensor ops (issue 13)
+  cumsum: ({ dim }, g) => [cumsumBackward(g, dim)],
+  layerNorm: (ctx, g, needs) => layerNormBackward(ctx, g, needs),
+  embedding: (ctx, g) => [embeddingBackward(ctx, g)],
+  scaledDotProductAttention: (ctx, g) => scaledDotProductAttentionBackward(ctx, g),
 };
 
 /** Product over several dims, keepdim (Tensor.prod takes one dim at a time). */

@@ -7,6 +7,7 @@ import { keep } from '../tensor/scope';
 import type { Storage } from '../tensor/storage';
 import { type GraphNode, Tensor } from '../tensor/tensor';
 import { derivatives } from './derivatives';
+import { RowsGrad } from './rows_grad';
 import { noGrad } from '../ops/grad_mode';
 import type { OpName } from '../ops/op_contexts';
 import '../ops/tensor_methods'; // gradients are summed and cast with Tensor methods
@@ -46,6 +47,22 @@ function topologicalOrder(root: GraphNode): GraphNode[] {
     }
   }
   return order.reverse();
+}
+
+/**
+ * Accumulates a rows gradient into leaf.grad in place with index_add; the
+ * first one allocates .grad as zeros once, so no dense temporary is made.
+ */
+function accumulateLeafRows(leaf: Tensor, g: RowsGrad, shared: Set<Storage>): void {
+  const grad = leaf.grad;
+  if (grad && !grad.isDisposed) {
+    if (grad.isContiguous() && grad.dtype === leaf.dtype) g.addInto(grad);
+    else grad.add_(g.dense(leaf.dtype));
+    return;
+  }
+  const fresh = g.dense(leaf.dtype);
+  shared.add(fresh._storage);
+  leaf.grad = keep(fresh);
 }
 
 /** Accumulates into leaf.grad; the first gradient is owned exclusively (copied if shared). */
@@ -107,14 +124,22 @@ export function backward(root: Tensor, gradient: Tensor | undefined, retainGraph
         );
       }
       if (node.retained) node.retained.grad = keep(gOut.clone());
-      const fn = derivatives[node.op as OpName] as (c: unknown, g: Tensor, n: readonly boolean[]) => (Tensor | null)[];
+      const fn = derivatives[node.op as OpName] as (
+        c: unknown,
+        g: Tensor,
+        n: readonly boolean[],
+      ) => (Tensor | RowsGrad | null)[];
       const inGrads = fn(node.ctx, gOut, node.needs);
       for (let i = 0; i < node.inputs.length; ++i) {
         const input = node.inputs[i];
         const gi = inGrads[i];
         if (!input || !node.needs[i] || !gi) continue;
-        const gs = sumToShape(gi, input.shape);
         const fnIn = input._gradFn;
+        if (gi instanceof RowsGrad && !fnIn) {
+          if (input._requiresGrad) accumulateLeafRows(input, gi, shared);
+          continue;
+        }
+        const gs = gi instanceof RowsGrad ? gi.dense() : sumToShape(gi, input.shape);
         if (fnIn) {
           const prev = grads.get(fnIn);
           grads.set(fnIn, prev ? prev.add(gs) : gs);

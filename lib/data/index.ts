@@ -6,3 +6,4 @@ export type { DataLoaderOptions } from './dataloader';
 export { defaultCollate } from './collate';
 export type { Collated } from './collate';
 export * as datasets from './datasets';
+export { Subset, ConcatDataset, randomSplit } from './subset';

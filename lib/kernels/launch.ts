@@ -335,4 +335,248 @@ export function kRandom(out: Tensor, kind: RandomKind, seed: bigint, offset: num
   W.random(out._handle('random'), kind, out.numel, out.offset, seed, offset, a, b);
 }
 
+// ---- language-model ops (issue 13): sort / top-k, cumsum, multinomial ----
+
+/** values, indices [rows, k]: the first k of each row of the contiguous x [rows, cols] in sorted order. */
+export function kSortRows(
+  values: Tensor,
+  indices: Tensor,
+  x: Tensor,
+  rows: number,
+  cols: number,
+  k: number,
+  descending: boolean,
+): void {
+  sameDevice('sort', values, indices, x);
+  W.sortRows(
+    values._handle('sort'),
+    indices._handle('sort'),
+    x._handle('sort'),
+    rows,
+    cols,
+    k,
+    descending,
+    values.offset,
+    indices.offset,
+    x.offset,
+  );
+}
+
+/** Running sums along the middle dim of contiguous out and x viewed as [outer, n, inner]. */
+export function kCumsum(out: Tensor, x: Tensor, outer: number, n: number, inner: number, reverse: boolean): void {
+  sameDevice('cumsum', out, x);
+  W.cumsum(out._handle('cumsum'), x._handle('cumsum'), outer, n, inner, reverse, out.offset, x.offset);
+}
+
+/** out [rows, samples] (int64) drawn from the contiguous weights [rows, cats] with the Philox stream (seed, offset). */
+export function kMultinomial(out: Tensor, weights: Tensor, replacement: boolean, seed: bigint, offset: number): void {
+  sameDevice('multinomial', out, weights);
+  const [rows, samples] = out.shape;
+  W.multinomial(
+    out._handle('multinomial'),
+    weights._handle('multinomial'),
+    rows,
+    weights.shape[1],
+    samples,
+    replacement,
+    out.offset,
+    weights.offset,
+    seed,
+    offset,
+  );
+}
+
+// layer / RMS norm (issue 13)
+type Opt = Tensor | null;
+const h = (t: Opt, op: string) => (t ? t._handle(op) : null);
+const off = (t: Opt) => (t ? t.offset : 0);
+
+/** Row-wise layer norm (or RMS norm, `mean` null) of contiguous [rows, cols] tensors; weight / bias [cols] or null. */
+export function kLayerNorm(
+  out: Tensor,
+  mean: Opt,
+  rstd: Tensor,
+  x: Tensor,
+  weight: Opt,
+  bias: Opt,
+  rows: number,
+  cols: number,
+  eps: number,
+): void {
+  const op = mean ? 'layer_norm' : 'rms_norm';
+  sameDevice(op, out, rstd, x, ...[mean, weight, bias].filter((t): t is Tensor => t !== null));
+  W.layerNorm(
+    out._handle(op),
+    h(mean, op),
+    rstd._handle(op),
+    x._handle(op),
+    h(weight, op),
+    h(bias, op),
+    rows,
+    cols,
+    eps,
+    mean === null,
+    out.offset,
+    off(mean),
+    rstd.offset,
+    x.offset,
+    off(weight),
+    off(bias),
+  );
+}
+
+/** Backward of kLayerNorm: writes whichever of dx, dweight, dbias are given (RMS norm when `mean` is null). */
+export function kLayerNormBackward(
+  grads: { dx: Opt; dweight: Opt; dbias: Opt },
+  dy: Tensor,
+  x: Tensor,
+  mean: Opt,
+  rstd: Tensor,
+  weight: Opt,
+  rows: number,
+  cols: number,
+): void {
+  const op = mean ? 'layer_norm_backward' : 'rms_norm_backward';
+  const { dx, dweight, dbias } = grads;
+  sameDevice(op, dy, x, rstd, ...[mean, weight, dx, dweight, dbias].filter((t): t is Tensor => t !== null));
+  W.layerNormBackward(
+    dy._handle(op),
+    x._handle(op),
+    h(mean, op),
+    rstd._handle(op),
+    h(weight, op),
+    h(dx, op),
+    h(dweight, op),
+    h(dbias, op),
+    rows,
+    cols,
+    mean === null,
+    off(dx),
+    off(dweight),
+    off(dbias),
+    dy.offset,
+    x.offset,
+    off(mean),
+    rstd.offset,
+    off(weight),
+  );
+}
+
 export { BinaryOp, RandomKind, ReduceOp, UnaryOp };
+
+/** Sizes of a fused attention call: q [BH, L, E], k [BH, S, E], v [BH, S, Ev]. */
+export interface AttentionDims {
+  BH: number;
+  L: number;
+  S: number;
+  E: number;
+  Ev: number;
+  causal: boolean;
+  scale: number;
+  dropoutP: number;
+  /** Philox stream of the dropout mask (ignored when dropoutP is 0). */
+  seed: bigint;
+  offset: number;
+}
+
+/** The additive mask as a strided view over [B1, B2, L, S] with B1 * B2 = BH (zero strides broadcast). */
+export interface AttentionMask {
+  t: Tensor;
+  shape: readonly [number, number, number, number];
+  strides: readonly [number, number, number, number];
+  offset: number;
+}
+
+function maskArgs(d: AttentionDims, mask: AttentionMask | null): [number[], number, readonly number[]] {
+  if (mask) return [[...mask.shape], mask.offset, mask.strides];
+  return [[1, d.BH, d.L, d.S], 0, [0, 0, 0, 0]];
+}
+
+/** Fused attention forward: out [BH, L, Ev] and lse [BH, L]; q, k, v, out, lse contiguous from their offsets. */
+export function kAttentionForward(
+  out: Tensor,
+  lse: Tensor,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  mask: AttentionMask | null,
+  d: AttentionDims,
+): void {
+  const op = 'scaled_dot_product_attention';
+  sameDevice(op, out, lse, q, k, v, ...(mask ? [mask.t] : []));
+  const [mShape, mOffset, mStrides] = maskArgs(d, mask);
+  W.attentionForward(
+    out._handle(op),
+    lse._handle(op),
+    q._handle(op),
+    k._handle(op),
+    v._handle(op),
+    mask ? mask.t._handle(op) : null,
+    d.BH,
+    d.L,
+    d.S,
+    d.E,
+    d.Ev,
+    d.causal,
+    d.scale,
+    d.dropoutP,
+    d.seed,
+    d.offset,
+    mShape,
+    mOffset,
+    mStrides,
+    out.offset,
+    lse.offset,
+    q.offset,
+    k.offset,
+    v.offset,
+  );
+}
+
+/** Fused attention backward: overwrites dq, dk, dv (contiguous) from dout, out and lse of the forward. */
+export function kAttentionBackward(
+  grads: { dq: Tensor; dk: Tensor; dv: Tensor },
+  saved: { q: Tensor; k: Tensor; v: Tensor; out: Tensor; dout: Tensor; lse: Tensor },
+  mask: AttentionMask | null,
+  d: AttentionDims,
+): void {
+  const op = 'scaled_dot_product_attention_backward';
+  const { dq, dk, dv } = grads;
+  const { q, k, v, out, dout, lse } = saved;
+  sameDevice(op, dq, dk, dv, q, k, v, out, dout, lse, ...(mask ? [mask.t] : []));
+  const [mShape, mOffset, mStrides] = maskArgs(d, mask);
+  W.attentionBackward(
+    dq._handle(op),
+    dk._handle(op),
+    dv._handle(op),
+    q._handle(op),
+    k._handle(op),
+    v._handle(op),
+    out._handle(op),
+    dout._handle(op),
+    lse._handle(op),
+    mask ? mask.t._handle(op) : null,
+    d.BH,
+    d.L,
+    d.S,
+    d.E,
+    d.Ev,
+    d.causal,
+    d.scale,
+    d.dropoutP,
+    d.seed,
+    d.offset,
+    mShape,
+    mOffset,
+    mStrides,
+    dq.offset,
+    dk.offset,
+    dv.offset,
+    q.offset,
+    k.offset,
+    v.offset,
+    out.offset,
+    dout.offset,
+    lse.offset,
+  );
+}

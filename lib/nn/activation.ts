@@ -27,10 +27,15 @@ export class Tanh extends Module {
 
 /** GELU, exact (erf) by default or with PyTorch's tanh approximation. */
 export class GELU extends Module {
-  constructor(readonly approximate: 'none' | 'tanh' = 'none') {
+  readonly approximate: 'none' | 'tanh';
+  /** `approximate` as a string or, as PyTorch's keyword, `{ approximate }`. */
+  constructor(approximate: 'none' | 'tanh' | { approximate?: 'none' | 'tanh' } = 'none') {
     super();
-    if (approximate !== 'none' && approximate !== 'tanh')
-      throw new ArgumentError('GELU', `approximate 'none' or 'tanh', got ${showValue(approximate)}`);
+    const a: unknown =
+      typeof approximate === 'object' && approximate !== null ? (approximate.approximate ?? 'none') : approximate;
+    if (a !== 'none' && a !== 'tanh')
+      throw new ArgumentError('GELU', `approximate 'none' or 'tanh', got ${showValue(a)}`);
+    this.approximate = a;
   }
   forward(x: Tensor): Tensor {
     return gelu(x, this.approximate);

@@ -1,11 +1,10 @@
 // nn.functional (also nn.F): stateless layer functions. Activations, linear
-// and one-hot are the tensor ops themselves; dropout, flatten and the tanh
-// form of GELU are defined here; losses live in loss_functions.ts.
+// and one-hot are the tensor ops themselves; dropout, flatten and the choice
+// of GELU form are defined here; losses live in loss_functions.ts.
 import { RandomKind } from '../../bindings/codes.gen';
 import { ArgumentError, DTypeError } from '../errors';
-import { gelu as geluErf } from '../ops/activation';
-import { tanh } from '../ops/unary.gen';
-import { add, checkTensor, mul } from '../ops/elementwise';
+import { gelu as geluErf, geluTanh } from '../ops/activation';
+import { checkTensor, mul } from '../ops/elementwise';
 import { kRandom } from '../kernels/launch';
 import { flatten as flattenView } from '../ops/views';
 import { isFloatingDType } from '../tensor/dtype';
@@ -34,16 +33,20 @@ export {
 export type { Size2, AdaptiveSize } from '../ops/pool';
 export { batchNorm, groupNorm } from '../ops/normalization';
 export { dropout2d } from './normalization';
+// layer / RMS norm and embedding (issue 13)
+export { layerNorm, rmsNorm } from '../ops/layer_norm';
+export { embedding } from '../ops/embedding';
+// attention (issue 13)
+export { scaledDotProductAttention } from '../ops/attention';
+export type { ScaledDotProductAttentionOptions } from '../ops/attention';
 
-/** GELU: exact (erf) by default, or PyTorch's tanh approximation. */
+/** GELU: exact (erf) by default, or PyTorch's tanh approximation (one fused kernel). */
 export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
   checkTensor('gelu', x);
   if (approximate === 'none') return geluErf(x);
   if (approximate !== 'tanh')
     throw new ArgumentError('gelu', `approximate 'none' or 'tanh', got ${showValue(approximate)}`);
-  // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-  const inner = mul(add(x, mul(mul(mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
-  return mul(mul(x, 0.5), add(tanh(inner), 1));
+  return geluTanh(x);
 }
 
 /**
@@ -70,3 +73,16 @@ export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   return flattenView(x, startDim, endDim);
 }
+// more losses (issue 14)
+export { l1Loss, smoothL1Loss, huberLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, klDiv } from './loss_extra';
+export type {
+  L1LossOptions,
+  SmoothL1LossOptions,
+  HuberLossOptions,
+  BCELossOptions,
+  BCEWithLogitsLossOptions,
+  KLDivLossOptions,
+  KLDivReduction,
+} from './loss_extra';
+// more activations (issue 14)
+export { elu, mish, hardswish, hardtanh } from './activation_extra';

@@ -19,6 +19,23 @@ export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d } from './po
 export type { MaxPool2dOptions, AvgPool2dOptions, PoolResult } from './pool';
 export { BatchNorm1d, BatchNorm2d, GroupNorm, Dropout2d } from './normalization';
 export type { BatchNormOptions, GroupNormOptions } from './normalization';
+// more activations and losses (issue 14)
+export { ELU, Mish, Hardswish, Hardtanh } from './activation_extra';
+export { L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss } from './loss_extra_modules';
+export type {
+  L1LossOptions,
+  SmoothL1LossOptions,
+  HuberLossOptions,
+  BCELossOptions,
+  BCEWithLogitsLossOptions,
+  KLDivLossOptions,
+  KLDivReduction,
+} from './loss_extra';
+// layer / RMS norm and embedding (issue 13)
+export { LayerNorm, RMSNorm } from './normalization';
+export type { LayerNormOptions, RMSNormOptions } from './normalization';
+export { Embedding } from './embedding';
+export type { EmbeddingOptions } from './embedding';
 export * as functional from './functional';
 export * as F from './functional';
 export * as init from './init';

@@ -145,3 +145,6 @@ export function kaimingNormal_(t: Tensor, options: KaimingOptions = {}): Tensor 
   if (std === null) return t;
   return normal_(t, 0, std);
 }
+
+// truncated normal and orthogonal (issue 14)
+export { truncNormal_, orthogonal_ } from './init_extra';

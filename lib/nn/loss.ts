@@ -1,4 +1,6 @@
-// Loss modules: hold the options, forward calls the functional loss.
+// Loss modules: hold the options, forward calls the functional loss. A class
+// weight is a buffer, so it moves with module.to() and is saved in stateDict.
+import { checkTensor } from '../ops/elementwise';
 import type { Tensor } from '../tensor/tensor';
 import { checkOptions } from '../validate';
 import {
@@ -32,7 +34,13 @@ export class MSELoss extends Module {
   }
 }
 
+/** Registers the optional class-weight buffer `weight` of a loss module. */
+function registerWeight(m: Module, op: string, w: unknown): void {
+  m.registerBuffer('weight', w === undefined || w === null ? null : checkTensor(op, w, 'weight'));
+}
+
 export class CrossEntropyLoss extends Module {
+  declare weight: Tensor | null;
   readonly reduction: Reduction;
   readonly ignoreIndex: number;
   readonly labelSmoothing: number;
@@ -42,12 +50,14 @@ export class CrossEntropyLoss extends Module {
     this.reduction = checkReduction('CrossEntropyLoss', o.reduction);
     this.ignoreIndex = checkIgnoreIndex('CrossEntropyLoss', o.ignoreIndex);
     this.labelSmoothing = checkLabelSmoothing('CrossEntropyLoss', o.labelSmoothing);
+    registerWeight(this, 'CrossEntropyLoss', o.weight);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return crossEntropy(input, target, {
       reduction: this.reduction,
       ignoreIndex: this.ignoreIndex,
       labelSmoothing: this.labelSmoothing,
+      weight: this.weight,
     });
   }
   override extraRepr(): string {
@@ -56,6 +66,7 @@ export class CrossEntropyLoss extends Module {
 }
 
 export class NLLLoss extends Module {
+  declare weight: Tensor | null;
   readonly reduction: Reduction;
   readonly ignoreIndex: number;
   constructor(options: NLLLossOptions = {}) {
@@ -63,9 +74,10 @@ export class NLLLoss extends Module {
     const o = checkOptions('NLLLoss', options, NLL_KEYS);
     this.reduction = checkReduction('NLLLoss', o.reduction);
     this.ignoreIndex = checkIgnoreIndex('NLLLoss', o.ignoreIndex);
+    registerWeight(this, 'NLLLoss', o.weight);
   }
   forward(input: Tensor, target: Tensor): Tensor {
-    return nllLoss(input, target, { reduction: this.reduction, ignoreIndex: this.ignoreIndex });
+    return nllLoss(input, target, { reduction: this.reduction, ignoreIndex: this.ignoreIndex, weight: this.weight });
   }
   override extraRepr(): string {
     return `reduction='${this.reduction}', ignoreIndex=${this.ignoreIndex}`;

@@ -1,5 +1,5 @@
 // Loss functions (nn.functional.crossEntropy, nllLoss, mseLoss). Class-index
-// cross-entropy runs the fused kernel: one pass computes per-row losses and
+// cross-entropy without a class weight runs the fused kernel: one pass computes per-row losses and
 // dL/dlogits (softmax - smoothed one-hot) without storing probabilities; the
 // reduction is recorded as one 'crossEntropy' autograd node that scales the
 // saved dlogits. Inputs [N, C, d1, ...] are handled by moving C last.
@@ -18,10 +18,10 @@ import { isFloatingDType } from '../tensor/dtype';
 import { formatShape } from '../tensor/shape';
 import { type Tensor, emptyTensor as empty } from '../tensor/tensor';
 import { checkClosedRange, checkOptions, optionKeys, showValue } from '../validate';
+import { type Reduction, checkClassWeight, classWeightView, weightedClassLoss } from './loss_weight';
 import '../ops/tensor_methods'; // this module calls Tensor methods
 
-/** How per-element losses are combined. */
-export type Reduction = 'mean' | 'sum' | 'none';
+export type { Reduction };
 
 export interface CrossEntropyOptions {
   reduction?: Reduction;
@@ -29,19 +29,28 @@ export interface CrossEntropyOptions {
   ignoreIndex?: number;
   /** Mixes the one-hot target with the uniform distribution: (1 - ls) * onehot + ls / C. */
   labelSmoothing?: number;
+  /**
+   * Per-class weights, a 1-D float tensor of C elements: class-index targets
+   * count weight[target] ('mean' divides by the summed weight of the kept
+   * targets); probability targets scale class c by weight[c].
+   */
+  weight?: Tensor | null;
 }
 
 export interface NLLLossOptions {
   reduction?: Reduction;
   ignoreIndex?: number;
+  /** Per-class weights [C]: a row counts weight[target]; 'mean' divides by their sum over kept rows. */
+  weight?: Tensor | null;
 }
 
 export const CROSS_ENTROPY_KEYS = optionKeys<CrossEntropyOptions>({
   reduction: true,
   ignoreIndex: true,
   labelSmoothing: true,
+  weight: true,
 });
-export const NLL_KEYS = optionKeys<NLLLossOptions>({ reduction: true, ignoreIndex: true });
+export const NLL_KEYS = optionKeys<NLLLossOptions>({ reduction: true, ignoreIndex: true, weight: true });
 export const MSE_KEYS = optionKeys<MSELossOptions>({ reduction: true });
 
 export interface MSELossOptions {
@@ -101,13 +110,28 @@ function checkInputs(op: string, input: Tensor, target: Tensor): void {
   if (!isFloatingDType(input.dtype)) throw new DTypeError(op, `a floating point input, got ${input.dtype}`);
 }
 
-function checkClassTarget(op: string, target: Tensor): void {
+/** Class indices must be int32/int64; `probabilities`: the op also takes float probability targets. */
+function checkClassTarget(op: string, target: Tensor, probabilities: boolean): void {
   if (target.dtype !== 'int32' && target.dtype !== 'int64') {
-    throw new DTypeError(
-      op,
-      `class-index targets of dtype int32 or int64 (or float probabilities of the input's shape), got ${target.dtype}`,
-    );
+    const alt = probabilities ? " (or float probabilities of the input's shape)" : '';
+    const hint = isFloatingDType(target.dtype) ? ': convert the labels with target.long()' : '';
+    throw new DTypeError(op, `class-index targets of dtype int32 or int64${alt}, got ${target.dtype}${hint}`);
   }
+}
+
+/**
+ * A float target shaped like class indices (the input's shape without the
+ * class dim) is almost always labels that were never cast: say so, rather
+ * than reporting a probability-target shape mismatch.
+ */
+function checkNotFloatLabels(op: string, input: Tensor, target: Tensor): void {
+  const expected = input.ndim <= 1 ? [] : [input.shape[0], ...input.shape.slice(2)];
+  if (input.ndim === 0 || target.ndim !== expected.length || target.shape.some((s, i) => s !== expected[i])) return;
+  throw new DTypeError(
+    op,
+    `class-index targets of dtype int64, got ${target.dtype} of shape ${formatShape(target.shape)}: ` +
+      `convert the labels with target.long() (a float target must hold class probabilities of the input's shape ${formatShape(input.shape)})`,
+  );
 }
 
 /**
@@ -138,9 +162,17 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   const reduction = checkReduction(op, o.reduction);
   const ignoreIndex = checkIgnoreIndex(op, o.ignoreIndex);
   const ls = checkLabelSmoothing(op, o.labelSmoothing);
-  if (isFloatingDType(target.dtype)) return crossEntropyProbs(input, target, reduction, ls);
-  checkClassTarget(op, target);
+  const weight = checkClassWeight(op, o.weight, input);
+  if (isFloatingDType(target.dtype)) {
+    checkNotFloatLabels(op, input, target);
+    return crossEntropyProbs(input, target, reduction, ls, weight);
+  }
+  checkClassTarget(op, target, true);
   const { x, t, outShape } = classesLast(op, input, target);
+  if (weight) {
+    const out = weightedClassLoss(logSoftmax(x, 1), t, weight, ignoreIndex, ls, reduction);
+    return reduction === 'none' && outShape.length !== 1 ? reshape(out, outShape) : out;
+  }
   const [rows, C] = x.shape;
   const needGrad = isGradEnabled() && x.requiresGrad;
   const losses = empty([rows], x.dtype, x.device);
@@ -164,7 +196,13 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
 }
 
 /** Soft targets: -(target_smoothed * logSoftmax(input)).sum(classDim), composite autograd. */
-function crossEntropyProbs(input: Tensor, target: Tensor, reduction: Reduction, ls: number): Tensor {
+function crossEntropyProbs(
+  input: Tensor,
+  target: Tensor,
+  reduction: Reduction,
+  ls: number,
+  weight: Tensor | undefined,
+): Tensor {
   if (input.ndim === 0 || target.ndim !== input.ndim || target.shape.some((s, i) => s !== input.shape[i])) {
     throw new ShapeError(
       'cross_entropy',
@@ -173,7 +211,9 @@ function crossEntropyProbs(input: Tensor, target: Tensor, reduction: Reduction, 
   }
   const classDim = input.ndim === 1 ? 0 : 1;
   const C = input.shape[classDim];
-  const tgt = ls > 0 ? add(mul(cast(target, input.dtype), 1 - ls), ls / C) : cast(target, input.dtype);
+  const smoothed = ls > 0 ? add(mul(cast(target, input.dtype), 1 - ls), ls / C) : cast(target, input.dtype);
+  // 'mean' still divides by the number of rows, as PyTorch does with a weight.
+  const tgt = weight ? mul(smoothed, classWeightView(weight, input.ndim)) : smoothed;
   const losses = neg(sum(mul(logSoftmax(input, classDim), tgt), classDim));
   return reduce(losses, reduction);
 }
@@ -185,11 +225,16 @@ function crossEntropyProbs(input: Tensor, target: Tensor, reduction: Reduction, 
 export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions = {}): Tensor {
   const op = 'nll_loss';
   checkInputs(op, input, target);
-  checkClassTarget(op, target);
+  checkClassTarget(op, target, false);
   const o = checkOptions(op, options, NLL_KEYS);
   const reduction = checkReduction(op, o.reduction);
   const ignoreIndex = checkIgnoreIndex(op, o.ignoreIndex);
+  const weight = checkClassWeight(op, o.weight, input);
   const { x, t, outShape } = classesLast(op, input, target);
+  if (weight) {
+    const out = weightedClassLoss(x, t, weight, ignoreIndex, 0, reduction);
+    return reduction === 'none' && outShape.length !== 1 ? reshape(out, outShape) : out;
+  }
   const valid = ne(t, ignoreIndex);
   // Ignored rows gather class 0 (always in range) and are then masked out.
   const safe = where(valid, t, 0);

@@ -1,17 +1,26 @@
-// Normalization layers (issue 12): BatchNorm1d/2d with running statistics as
-// buffers (in stateDict, as PyTorch), GroupNorm, and Dropout2d.
+// Normalization layers: BatchNorm1d/2d with running statistics as buffers (in
+// stateDict, as PyTorch), GroupNorm, Dropout2d (issue 12); LayerNorm, RMSNorm (issue 13).
 import { RandomKind } from '../../bindings/codes.gen';
-import { DTypeError, ShapeError } from '../errors';
+import { ArgumentError, DTypeError, ShapeError } from '../errors';
 import { kRandom } from '../kernels/launch';
 import { checkTensor, mul } from '../ops/elementwise';
 import { noGrad } from '../ops/grad_mode';
 import { batchNorm, groupNorm } from '../ops/normalization';
+import { layerNorm, rmsNorm } from '../ops/layer_norm';
 import { ones, tensor, zeros } from '../tensor/creation';
 import { type DeviceLike, type DType, isFloatingDType } from '../tensor/dtype';
 import { defaultGenerator } from '../tensor/random';
 import { formatShape } from '../tensor/shape';
 import { type Tensor, emptyTensor } from '../tensor/tensor';
-import { checkBool, checkClosedRange, checkInteger, checkOptions, optionKeys, checkRange } from '../validate';
+import {
+  checkBool,
+  checkClosedRange,
+  checkInteger,
+  checkOptions,
+  optionKeys,
+  checkRange,
+  showValue,
+} from '../validate';
 import { Module } from './module';
 import { Parameter } from './parameter';
 import '../ops/tensor_methods'; // this module calls Tensor methods
@@ -200,5 +209,93 @@ export class Dropout2d extends Module {
   }
   override extraRepr(): string {
     return `p=${this.p}`;
+  }
+}
+
+// layer / RMS norm (issue 13)
+export interface LayerNormOptions {
+  eps?: number;
+  /** Learn a weight (ones) and bias (zeros) of shape normalizedShape (default true). */
+  elementwiseAffine?: boolean;
+  /** With elementwiseAffine, also learn the bias (default true). */
+  bias?: boolean;
+  device?: DeviceLike;
+  dtype?: DType;
+}
+
+function normalizedShapeOf(name: string, normalizedShape: number | readonly number[]): number[] {
+  const dims = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
+  if (!Array.isArray(dims) || dims.length === 0)
+    throw new ArgumentError(
+      name,
+      `normalizedShape a positive integer or a non-empty list of them, got ${showValue(normalizedShape)}`,
+    );
+  return dims.map((d: unknown, i) => checkInteger(name, `normalizedShape[${i}]`, d, 1));
+}
+
+/** Layer normalization over the trailing `normalizedShape` dims (F.layerNorm), with learned weight and bias. */
+export class LayerNorm extends Module {
+  readonly normalizedShape: readonly number[];
+  readonly eps: number;
+  readonly elementwiseAffine: boolean;
+  weight: Tensor | null;
+  bias: Tensor | null;
+  constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
+    super();
+    this.normalizedShape = normalizedShapeOf('LayerNorm', normalizedShape);
+    const o = checkOptions(
+      'LayerNorm',
+      options,
+      optionKeys<LayerNormOptions>({ eps: true, elementwiseAffine: true, bias: true, device: true, dtype: true }),
+    );
+    this.eps = checkRange('LayerNorm', 'eps', o.eps ?? 1e-5, 0);
+    this.elementwiseAffine = checkBool('LayerNorm', 'elementwiseAffine', o.elementwiseAffine ?? true);
+    const withBias = checkBool('LayerNorm', 'bias', o.bias ?? true);
+    const opts = { device: o.device, dtype: o.dtype };
+    const shape = [...this.normalizedShape];
+    this.weight = this.elementwiseAffine ? Parameter(ones(shape, opts)) : null;
+    this.bias = this.elementwiseAffine && withBias ? Parameter(zeros(shape, opts)) : null;
+  }
+  forward(x: Tensor): Tensor {
+    return layerNorm(x, this.normalizedShape, this.weight, this.bias, this.eps);
+  }
+  override extraRepr(): string {
+    return `${formatShape(this.normalizedShape)}, eps=${this.eps}, elementwiseAffine=${this.elementwiseAffine}`;
+  }
+}
+
+export interface RMSNormOptions {
+  /** Default: the machine epsilon of the input's dtype. */
+  eps?: number | null;
+  /** Learn a weight (ones) of shape normalizedShape (default true). */
+  elementwiseAffine?: boolean;
+  device?: DeviceLike;
+  dtype?: DType;
+}
+
+/** RMS normalization over the trailing `normalizedShape` dims (F.rmsNorm), with a learned weight. */
+export class RMSNorm extends Module {
+  readonly normalizedShape: readonly number[];
+  readonly eps: number | null;
+  readonly elementwiseAffine: boolean;
+  weight: Tensor | null;
+  constructor(normalizedShape: number | readonly number[], options: RMSNormOptions = {}) {
+    super();
+    this.normalizedShape = normalizedShapeOf('RMSNorm', normalizedShape);
+    const o = checkOptions(
+      'RMSNorm',
+      options,
+      optionKeys<RMSNormOptions>({ eps: true, elementwiseAffine: true, device: true, dtype: true }),
+    );
+    this.eps = o.eps === undefined || o.eps === null ? null : checkRange('RMSNorm', 'eps', o.eps, 0);
+    this.elementwiseAffine = checkBool('RMSNorm', 'elementwiseAffine', o.elementwiseAffine ?? true);
+    const opts = { device: o.device, dtype: o.dtype };
+    this.weight = this.elementwiseAffine ? Parameter(ones([...this.normalizedShape], opts)) : null;
+  }
+  forward(x: Tensor): Tensor {
+    return rmsNorm(x, this.normalizedShape, this.weight, this.eps);
+  }
+  override extraRepr(): string {
+    return `${formatShape(this.normalizedShape)}, eps=${this.eps}, elementwiseAffine=${this.elementwiseAffine}`;
   }
 }

@@ -24,6 +24,18 @@ export function gelu(x: Tensor): Tensor {
   return record('gelu', out, [x], () => ({ x }));
 }
 
+declare module './op_contexts' {
+  interface OpContexts {
+    geluTanh: { x: Tensor };
+  }
+}
+
+/** GELU, tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), one fused kernel each way. */
+export function geluTanh(x: Tensor): Tensor {
+  const out = activation('gelu', UnaryOp.GeluTanh, x);
+  return record('geluTanh', out, [x], () => ({ x }));
+}
+
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   if (typeof negativeSlope !== 'number')
     throw new ArgumentError('leaky_relu', `negativeSlope must be a number, got ${typeof negativeSlope}`);

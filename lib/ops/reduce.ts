@@ -115,7 +115,7 @@ export interface ValuesIndices extends Iterable<Tensor> {
   readonly indices: Tensor;
 }
 
-function valuesIndices(values: Tensor, indices: Tensor): ValuesIndices {
+export function valuesIndices(values: Tensor, indices: Tensor): ValuesIndices {
   return {
     values,
     indices,

@@ -16,6 +16,10 @@ import { formatTensor } from './format';
 import * as idx from './index_ops';
 import * as linalg from './linalg';
 import * as red from './reduce';
+import * as sampling from './sampling';
+import * as sortScan from './sort_scan';
+import * as tile from './tile';
+import * as tri from './triangular';
 import { type SharedTensor, share } from './share';
 import * as views from './views';
 
@@ -140,6 +144,28 @@ declare module '../tensor/tensor' {
     chunk(chunks: number, dim?: number): Tensor[];
     indexSelect(dim: number, index: Tensor): Tensor;
     gather(dim: number, index: Tensor): Tensor;
+
+    // ---- language-model ops (issue 13) ----------------------------------------
+    /** The lower triangle of the last two dims (see nt.tril). */
+    tril(diagonal?: number): Tensor;
+    /** The upper triangle of the last two dims (see nt.triu). */
+    triu(diagonal?: number): Tensor;
+    /** This tensor with `value` where the bool `mask` is true (see nt.maskedFill). */
+    maskedFill(mask: Tensor, value: number | Tensor): Tensor;
+    /** The k largest (or smallest) along a dim, sorted (see nt.topk). */
+    topk(k: number, options?: sortScan.TopkOptions): red.ValuesIndices;
+    /** Sorted along a dim, stable, NaN largest (see nt.sort). */
+    sort(options?: sortScan.SortOptions): red.ValuesIndices;
+    /** The indices that sort along a dim (see nt.argsort). */
+    argsort(options?: sortScan.SortOptions): Tensor;
+    /** Running sums along `dim` (see nt.cumsum). */
+    cumsum(dim: number, options?: sortScan.CumsumOptions): Tensor;
+    /** Category indices drawn from these weights (see nt.multinomial). */
+    multinomial(numSamples: number, options?: sampling.MultinomialOptions): Tensor;
+    /** Tiled `sizes[i]` times along each dim, as torch.Tensor.repeat. */
+    repeat(...sizes: number[] | [readonly number[]]): Tensor;
+    /** A copy with the elements reversed along `dims` (see nt.flip). */
+    flip(dims: number | readonly number[]): Tensor;
   }
 }
 
@@ -429,5 +455,37 @@ defineTensorMethods({
   },
   gather(dim: number, index: Tensor): Tensor {
     return idx.gather(this, dim, index);
+  },
+
+  // ---- language-model ops (issue 13) ----------------------------------------
+  tril(diagonal = 0): Tensor {
+    return tri.tril(this, diagonal);
+  },
+  triu(diagonal = 0): Tensor {
+    return tri.triu(this, diagonal);
+  },
+  maskedFill(mask: Tensor, value: number | Tensor): Tensor {
+    return tri.maskedFill(this, mask, value);
+  },
+  topk(k: number, options?: sortScan.TopkOptions): red.ValuesIndices {
+    return sortScan.topk(this, k, options);
+  },
+  sort(options?: sortScan.SortOptions): red.ValuesIndices {
+    return sortScan.sort(this, options);
+  },
+  argsort(options?: sortScan.SortOptions): Tensor {
+    return sortScan.argsort(this, options);
+  },
+  cumsum(dim: number, options?: sortScan.CumsumOptions): Tensor {
+    return sortScan.cumsum(this, dim, options);
+  },
+  multinomial(numSamples: number, options?: sampling.MultinomialOptions): Tensor {
+    return sampling.multinomial(this, numSamples, options);
+  },
+  repeat(...sizes: number[] | [readonly number[]]): Tensor {
+    return tile.repeat(this, ...sizes);
+  },
+  flip(dims: number | readonly number[]): Tensor {
+    return tile.flip(this, dims);
   },
 });

@@ -58,6 +58,13 @@ Operand ArgReader::operand(const Shape& shape, const StorageRecord& rec, const c
   return o;
 }
 
+Operand ArgReader::optionalOperand(const Shape& shape, const StorageRecord* rec, const char* what) {
+  if (rec) return operand(shape, *rec, what);
+  size("offset");
+  for (int d = 0; d < shape.ndim; ++d) size("stride");
+  return Operand{};
+}
+
 void* ArgReader::block(const StorageRecord& rec, int64_t n, const char* what) {
   const int64_t offset = size("offset");
   if (n > 0 && (offset > rec.numel || n > rec.numel - offset)) {

@@ -26,6 +26,9 @@ class ArgReader {
   // Operand over `shape`: offset then ndim strides; checks every reachable
   // element lies inside `rec`.
   Operand operand(const Shape& shape, const StorageRecord& rec, const char* what);
+  // Same for a storage that may be absent: the offset and strides are read
+  // either way; an absent one gives data == nullptr.
+  Operand optionalOperand(const Shape& shape, const StorageRecord* rec, const char* what);
   // Contiguous block of n elements at an offset read from the buffer.
   void* block(const StorageRecord& rec, int64_t n, const char* what);
   // Same for a storage that may be absent (the offset is read either way).

@@ -515,6 +515,277 @@ Napi::Value RandomBinding(const Napi::CallbackInfo& info) {
   });
 }
 
+// values, indices [rows, k] = the first k of each contiguous row of in [rows, cols] in sorted order (descending flag); NaN counts as largest; equal values keep input order
+Napi::Value SortRowsBinding(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] {
+    const char* op = "sort";
+    ArgReader r(state(info.Env()).args, kArgSlots, op);
+    StorageRecord& values = unwrapStorage(info, 0, op);
+    StorageRecord& indices = unwrapStorage(info, 1, op);
+    requireSameDevice(op, values, indices);
+    StorageRecord& input = unwrapStorage(info, 2, op);
+    requireSameDevice(op, values, input);
+    requireDtype(op, indices, DType::Int64, "indices");
+    requireSameDtype(op, values, input);
+    SortRowsArgs a;
+    a.rows = r.size("rows");
+    a.cols = r.size("cols");
+    a.k = r.size("k");
+    a.descending = r.flag("descending");
+    a.values = r.block(values, r.product({a.rows, a.k}), "values");
+    a.indices = r.block(indices, r.product({a.rows, a.k}), "indices");
+    a.in = r.block(input, r.product({a.rows, a.cols}), "in");
+    a.dtype = values.dtype;
+    validateSortRows(op, a, values, indices, input);
+    if (a.rows && a.k) launch(info.Env(), values.device, keepOf({&values, &indices, &input}), [a](Backend& b) { b.sortRows(a); });
+    return info.Env().Undefined();
+  });
+}
+
+// out[o, j, i] = in[o, 0..j, i] summed over contiguous [outer, n, inner] (reverse: in[o, j..n-1, i]); floats accumulate in double, integers in int64
+Napi::Value CumsumBinding(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] {
+    const char* op = "cumsum";
+    ArgReader r(state(info.Env()).args, kArgSlots, op);
+    StorageRecord& out = unwrapStorage(info, 0, op);
+    StorageRecord& input = unwrapStorage(info, 1, op);
+    requireSameDevice(op, out, input);
+    requireSameDtype(op, out, input);
+    CumsumArgs a;
+    a.outer = r.size("outer");
+    a.n = r.size("n");
+    a.inner = r.size("inner");
+    a.reverse = r.flag("reverse");
+    a.out = r.block(out, r.product({a.outer, a.n, a.inner}), "out");
+    a.in = r.block(input, r.product({a.outer, a.n, a.inner}), "in");
+    a.dtype = out.dtype;
+    if (a.outer && a.n && a.inner) launch(info.Env(), out.device, keepOf({&out, &input}), [a](Backend& b) { b.cumsum(a); });
+    return info.Env().Undefined();
+  });
+}
+
+// out[r, s] = a category drawn from the non-negative weights[r, :] with Philox uniform (seed, offset) number r * samples + s; without replacement each draw zeroes its weight in place
+Napi::Value MultinomialBinding(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] {
+    const char* op = "multinomial";
+    ArgReader r(state(info.Env()).args, kArgSlots, op);
+    StorageRecord& out = unwrapStorage(info, 0, op);
+    StorageRecord& weights = unwrapStorage(info, 1, op);
+    requireSameDevice(op, out, weights);
+    requireDtype(op, out, DType::Int64, "out");
+    requireFloat(op, weights, "weights");
+    MultinomialArgs a;
+    a.rows = r.size("rows");
+    a.cats = r.integer(1, ArgReader::kMaxSize, "cats");
+    a.samples = r.size("samples");
+    a.replacement = r.flag("replacement");
+    a.out = r.block(out, r.product({a.rows, a.samples}), "out");
+    a.weights = r.block(weights, r.product({a.rows, a.cats}), "weights");
+    a.dtype = weights.dtype;
+    a.seed = r.seed();
+    a.offset = static_cast<uint64_t>(r.size("offset"));
+    validateMultinomial(op, a, out, weights);
+    if (a.rows && a.samples) launch(info.Env(), out.device, keepOf({&out, &weights}), [a](Backend& b) { b.multinomial(a); });
+    return info.Env().Undefined();
+  });
+}
+
+// out = (x - mean) * rstd * weight + bias over each row of contiguous [rows, cols]; writes mean[rows], rstd[rows]
+Napi::Value LayerNormBinding(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] {
+    const char* op = "layer_norm";
+    ArgReader r(state(info.Env()).args, kArgSlots, op);
+    StorageRecord& out = unwrapStorage(info, 0, op);
+    StorageRecord* mean = optionalStorage(info, 1, op);
+    if (mean) requireSameDevice(op, out, *mean);
+    StorageRecord& rstd = unwrapStorage(info, 2, op);
+    requireSameDevice(op, out, rstd);
+    StorageRecord& input = unwrapStorage(info, 3, op);
+    requireSameDevice(op, out, input);
+    StorageRecord* weight = optionalStorage(info, 4, op);
+    if (weight) requireSameDevice(op, out, *weight);
+    StorageRecord* bias = optionalStorage(info, 5, op);
+    if (bias) requireSameDevice(op, out, *bias);
+    requireFloat(op, out, "out");
+    if (mean) requireSameDtype(op, out, *mean);
+    requireSameDtype(op, out, rstd);
+    requireSameDtype(op, out, input);
+    if (weight) requireSameDtype(op, out, *weight);
+    if (bias) requireSameDtype(op, out, *bias);
+    LayerNormArgs a;
+    a.rows = r.size("rows");
+    a.cols = r.size("cols");
+    a.eps = r.real();
+    a.rms = r.flag("rms");
+    a.out = r.block(out, r.product({a.rows, a.cols}), "out");
+    a.mean = r.optionalBlock(mean, a.rows, "mean");
+    a.rstd = r.block(rstd, a.rows, "rstd");
+    a.in = r.block(input, r.product({a.rows, a.cols}), "in");
+    a.weight = r.optionalBlock(weight, a.cols, "weight");
+    a.bias = r.optionalBlock(bias, a.cols, "bias");
+    a.dtype = out.dtype;
+    if (a.rows > 0 && a.cols > 0) launch(info.Env(), out.device, keepOf({&out, mean, &rstd, &input, weight, bias}), [a](Backend& b) { b.layerNorm(a); });
+    return info.Env().Undefined();
+  });
+}
+
+// dx (and, when given, dweight[cols] / dbias[cols] summed over rows) from dy, x, mean, rstd of layerNorm; rms: no mean, no dbias
+Napi::Value LayerNormBackwardBinding(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] {
+    const char* op = "layer_norm_backward";
+    ArgReader r(state(info.Env()).args, kArgSlots, op);
+    StorageRecord& dy = unwrapStorage(info, 0, op);
+    StorageRecord& input = unwrapStorage(info, 1, op);
+    requireSameDevice(op, dy, input);
+    StorageRecord* mean = optionalStorage(info, 2, op);
+    if (mean) requireSameDevice(op, dy, *mean);
+    StorageRecord& rstd = unwrapStorage(info, 3, op);
+    requireSameDevice(op, dy, rstd);
+    StorageRecord* weight = optionalStorage(info, 4, op);
+    if (weight) requireSameDevice(op, dy, *weight);
+    StorageRecord* dx = optionalStorage(info, 5, op);
+    if (dx) requireSameDevice(op, dy, *dx);
+    StorageRecord* dweight = optionalStorage(info, 6, op);
+    if (dweight) requireSameDevice(op, dy, *dweight);
+    StorageRecord* dbias = optionalStorage(info, 7, op);
+    if (dbias) requireSameDevice(op, dy, *dbias);
+    requireFloat(op, dy, "dy");
+    requireSameDtype(op, dy, input);
+    if (mean) requireSameDtype(op, dy, *mean);
+    requireSameDtype(op, dy, rstd);
+    if (weight) requireSameDtype(op, dy, *weight);
+    if (dx) requireSameDtype(op, dy, *dx);
+    if (dweight) requireSameDtype(op, dy, *dweight);
+    if (dbias) requireSameDtype(op, dy, *dbias);
+    LayerNormBackwardArgs a;
+    a.rows = r.size("rows");
+    a.cols = r.size("cols");
+    a.rms = r.flag("rms");
+    a.dx = r.optionalBlock(dx, r.product({a.rows, a.cols}), "dx");
+    a.dweight = r.optionalBlock(dweight, a.cols, "dweight");
+    a.dbias = r.optionalBlock(dbias, a.cols, "dbias");
+    a.dy = r.block(dy, r.product({a.rows, a.cols}), "dy");
+    a.in = r.block(input, r.product({a.rows, a.cols}), "in");
+    a.mean = r.optionalBlock(mean, a.rows, "mean");
+    a.rstd = r.block(rstd, a.rows, "rstd");
+    a.weight = r.optionalBlock(weight, a.cols, "weight");
+    a.dtype = dy.dtype;
+    validateLayerNormBackward(op, a, dy, input, mean, rstd, weight, dx, dweight, dbias);
+    if (a.cols > 0) launch(info.Env(), dy.device, keepOf({&dy, &input, mean, &rstd, weight, dx, dweight, dbias}), [a](Backend& b) { b.layerNormBackward(a); });
+    return info.Env().Undefined();
+  });
+}
+
+// fused attention over contiguous q [BH, L, E], k [BH, S, E], v [BH, S, Ev]: out [BH, L, Ev] and row log-sum-exp lse [BH, L]; tiled online softmax, never [L, S]; optional additive mask over `maskShape` [B1, B2, L, S] with B1 * B2 = BH (strided, may broadcast: bh = b1 * B2 + b2), causal (j <= i), dropout from Philox (seed, offset) at element (bh * L + i) * S + j
+Napi::Value AttentionForwardBinding(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] {
+    const char* op = "scaled_dot_product_attention";
+    ArgReader r(state(info.Env()).args, kArgSlots, op);
+    StorageRecord& out = unwrapStorage(info, 0, op);
+    StorageRecord& lse = unwrapStorage(info, 1, op);
+    requireSameDevice(op, out, lse);
+    StorageRecord& q = unwrapStorage(info, 2, op);
+    requireSameDevice(op, out, q);
+    StorageRecord& k = unwrapStorage(info, 3, op);
+    requireSameDevice(op, out, k);
+    StorageRecord& v = unwrapStorage(info, 4, op);
+    requireSameDevice(op, out, v);
+    StorageRecord* mask = optionalStorage(info, 5, op);
+    if (mask) requireSameDevice(op, out, *mask);
+    requireFloat(op, out, "out");
+    requireSameDtype(op, out, lse);
+    requireSameDtype(op, out, q);
+    requireSameDtype(op, out, k);
+    requireSameDtype(op, out, v);
+    if (mask) requireSameDtype(op, out, *mask);
+    AttentionForwardArgs a;
+    a.BH = r.size("BH");
+    a.L = r.size("L");
+    a.S = r.size("S");
+    a.E = r.size("E");
+    a.Ev = r.size("Ev");
+    a.causal = r.flag("causal");
+    a.scale = r.real();
+    a.dropoutP = r.real();
+    a.seed = r.seed();
+    a.offset = static_cast<uint64_t>(r.size("offset"));
+    a.maskShape = r.shape();
+    a.mask = r.optionalOperand(a.maskShape, mask, "mask");
+    a.out = r.block(out, r.product({a.BH, a.L, a.Ev}), "out");
+    a.lse = r.block(lse, r.product({a.BH, a.L}), "lse");
+    a.q = r.block(q, r.product({a.BH, a.L, a.E}), "q");
+    a.k = r.block(k, r.product({a.BH, a.S, a.E}), "k");
+    a.v = r.block(v, r.product({a.BH, a.S, a.Ev}), "v");
+    a.dtype = out.dtype;
+    validateAttentionForward(op, a, out, lse, q, k, v, mask);
+    if (a.BH && a.L) launch(info.Env(), out.device, keepOf({&out, &lse, &q, &k, &v, mask}), [a](Backend& b) { b.attentionForward(a); });
+    return info.Env().Undefined();
+  });
+}
+
+// gradients dq, dk, dv of attentionForward from dout, out and lse (P recomputed per tile, the dropout mask regenerated); overwrites dq, dk, dv
+Napi::Value AttentionBackwardBinding(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] {
+    const char* op = "scaled_dot_product_attention_backward";
+    ArgReader r(state(info.Env()).args, kArgSlots, op);
+    StorageRecord& dq = unwrapStorage(info, 0, op);
+    StorageRecord& dk = unwrapStorage(info, 1, op);
+    requireSameDevice(op, dq, dk);
+    StorageRecord& dv = unwrapStorage(info, 2, op);
+    requireSameDevice(op, dq, dv);
+    StorageRecord& q = unwrapStorage(info, 3, op);
+    requireSameDevice(op, dq, q);
+    StorageRecord& k = unwrapStorage(info, 4, op);
+    requireSameDevice(op, dq, k);
+    StorageRecord& v = unwrapStorage(info, 5, op);
+    requireSameDevice(op, dq, v);
+    StorageRecord& out = unwrapStorage(info, 6, op);
+    requireSameDevice(op, dq, out);
+    StorageRecord& dout = unwrapStorage(info, 7, op);
+    requireSameDevice(op, dq, dout);
+    StorageRecord& lse = unwrapStorage(info, 8, op);
+    requireSameDevice(op, dq, lse);
+    StorageRecord* mask = optionalStorage(info, 9, op);
+    if (mask) requireSameDevice(op, dq, *mask);
+    requireFloat(op, dq, "dq");
+    requireSameDtype(op, dq, dk);
+    requireSameDtype(op, dq, dv);
+    requireSameDtype(op, dq, q);
+    requireSameDtype(op, dq, k);
+    requireSameDtype(op, dq, v);
+    requireSameDtype(op, dq, out);
+    requireSameDtype(op, dq, dout);
+    requireSameDtype(op, dq, lse);
+    if (mask) requireSameDtype(op, dq, *mask);
+    AttentionBackwardArgs a;
+    a.BH = r.size("BH");
+    a.L = r.size("L");
+    a.S = r.size("S");
+    a.E = r.size("E");
+    a.Ev = r.size("Ev");
+    a.causal = r.flag("causal");
+    a.scale = r.real();
+    a.dropoutP = r.real();
+    a.seed = r.seed();
+    a.offset = static_cast<uint64_t>(r.size("offset"));
+    a.maskShape = r.shape();
+    a.mask = r.optionalOperand(a.maskShape, mask, "mask");
+    a.dq = r.block(dq, r.product({a.BH, a.L, a.E}), "dq");
+    a.dk = r.block(dk, r.product({a.BH, a.S, a.E}), "dk");
+    a.dv = r.block(dv, r.product({a.BH, a.S, a.Ev}), "dv");
+    a.q = r.block(q, r.product({a.BH, a.L, a.E}), "q");
+    a.k = r.block(k, r.product({a.BH, a.S, a.E}), "k");
+    a.v = r.block(v, r.product({a.BH, a.S, a.Ev}), "v");
+    a.out = r.block(out, r.product({a.BH, a.L, a.Ev}), "out");
+    a.dout = r.block(dout, r.product({a.BH, a.L, a.Ev}), "dout");
+    a.lse = r.block(lse, r.product({a.BH, a.L}), "lse");
+    a.dtype = dq.dtype;
+    validateAttentionBackward(op, a, dq, dk, dv, q, k, v, out, dout, lse, mask);
+    if (a.BH && (a.L || a.S)) launch(info.Env(), dq.device, keepOf({&dq, &dk, &dv, &q, &k, &v, &out, &dout, &lse, mask}), [a](Backend& b) { b.attentionBackward(a); });
+    return info.Env().Undefined();
+  });
+}
+
 }  // namespace
 
 void registerKernelBindings(Napi::Env env, Napi::Object kernels) {
@@ -537,6 +808,13 @@ void registerKernelBindings(Napi::Env env, Napi::Object kernels) {
   kernels.Set("gather", Napi::Function::New(env, GatherBinding, "gather"));
   kernels.Set("scatterAdd", Napi::Function::New(env, ScatterAddBinding, "scatterAdd"));
   kernels.Set("random", Napi::Function::New(env, RandomBinding, "random"));
+  kernels.Set("sortRows", Napi::Function::New(env, SortRowsBinding, "sortRows"));
+  kernels.Set("cumsum", Napi::Function::New(env, CumsumBinding, "cumsum"));
+  kernels.Set("multinomial", Napi::Function::New(env, MultinomialBinding, "multinomial"));
+  kernels.Set("layerNorm", Napi::Function::New(env, LayerNormBinding, "layerNorm"));
+  kernels.Set("layerNormBackward", Napi::Function::New(env, LayerNormBackwardBinding, "layerNormBackward"));
+  kernels.Set("attentionForward", Napi::Function::New(env, AttentionForwardBinding, "attentionForward"));
+  kernels.Set("attentionBackward", Napi::Function::New(env, AttentionBackwardBinding, "attentionBackward"));
 }
 
 }  // namespace addon

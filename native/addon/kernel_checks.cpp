@@ -1,6 +1,7 @@
 // The checks of native/op_table.js kernels marked `validate`: rules that
 // relate several arguments and so do not fit the table's per-storage checks.
 // Each runs after the kernel's arguments are read, before its backend.
+#include <cmath>
 #include <string>
 
 #include "arg_reader.h"
@@ -102,6 +103,52 @@ void validateRandom(const char* op, const RandomArgs& a, const StorageRecord& ou
   }
   if (out.dtype == DType::Bool) throw Error(ErrorKind::DType, "randint: bool output is not supported");
   if (!(a.b > a.a)) argError("randint", "high must be greater than low");
+}
+
+void validateSortRows(const char* op, const SortRowsArgs& a, const StorageRecord&, const StorageRecord&,
+                      const StorageRecord&) {
+  if (a.k > a.cols)
+    argError(op, "k (" + std::to_string(a.k) + ") must be at most the row length (" + std::to_string(a.cols) + ")");
+}
+
+void validateMultinomial(const char* op, const MultinomialArgs& a, const StorageRecord&, const StorageRecord&) {
+  if (!a.replacement && a.samples > a.cats)
+    argError(op, "cannot draw " + std::to_string(a.samples) + " samples without replacement from " +
+                     std::to_string(a.cats) + " categories");
+}
+
+// Layer norm's backward reads the row means; only RMS norm has none.
+void validateLayerNormBackward(const char* op, const LayerNormBackwardArgs& a, const StorageRecord&,
+                               const StorageRecord&, const StorageRecord* mean, const StorageRecord&,
+                               const StorageRecord*, const StorageRecord*, const StorageRecord*, const StorageRecord*) {
+  if (!a.rms && !mean) argError(op, "layer norm's backward needs the row means");
+}
+
+// Attention: the mask operand was checked over maskShape, so maskShape must be
+// the [B1, B2, L, S] (B1 * B2 = BH) the kernel indexes; dropoutP a
+// probability below 1.
+template <class Args>
+void checkAttention(const char* op, const Args& a) {
+  const Shape& m = a.maskShape;
+  if (m.ndim != 4 || m.sizes[0] * m.sizes[1] != a.BH || m.sizes[2] != a.L || m.sizes[3] != a.S) {
+    throw Error(ErrorKind::Shape, std::string(op) +
+                                      ": maskShape must be [B1, B2, L, S] with B1 * B2 = " + std::to_string(a.BH) +
+                                      ", L = " + std::to_string(a.L) + ", S = " + std::to_string(a.S));
+  }
+  if (!(a.dropoutP >= 0 && a.dropoutP < 1)) argError(op, "dropoutP must be in [0, 1)");
+  if (!std::isfinite(a.scale)) argError(op, "scale must be finite");
+}
+
+void validateAttentionForward(const char* op, const AttentionForwardArgs& a, const StorageRecord&, const StorageRecord&,
+                              const StorageRecord&, const StorageRecord&, const StorageRecord&, const StorageRecord*) {
+  checkAttention(op, a);
+}
+
+void validateAttentionBackward(const char* op, const AttentionBackwardArgs& a, const StorageRecord&,
+                               const StorageRecord&, const StorageRecord&, const StorageRecord&, const StorageRecord&,
+                               const StorageRecord&, const StorageRecord&, const StorageRecord&, const StorageRecord&,
+                               const StorageRecord*) {
+  checkAttention(op, a);
 }
 
 }  // namespace addon

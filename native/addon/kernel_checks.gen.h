@@ -19,6 +19,11 @@ void validateIndexAdd(const char* op, const IndexAddArgs& a, const StorageRecord
 void validateGather(const char* op, const GatherArgs& a, const StorageRecord& out, const StorageRecord& input, const StorageRecord& index);
 void validateScatterAdd(const char* op, const GatherArgs& a, const StorageRecord& out, const StorageRecord& src, const StorageRecord& index);
 void validateRandom(const char* op, const RandomArgs& a, const StorageRecord& out);
+void validateSortRows(const char* op, const SortRowsArgs& a, const StorageRecord& values, const StorageRecord& indices, const StorageRecord& input);
+void validateMultinomial(const char* op, const MultinomialArgs& a, const StorageRecord& out, const StorageRecord& weights);
+void validateLayerNormBackward(const char* op, const LayerNormBackwardArgs& a, const StorageRecord& dy, const StorageRecord& input, const StorageRecord* mean, const StorageRecord& rstd, const StorageRecord* weight, const StorageRecord* dx, const StorageRecord* dweight, const StorageRecord* dbias);
+void validateAttentionForward(const char* op, const AttentionForwardArgs& a, const StorageRecord& out, const StorageRecord& lse, const StorageRecord& q, const StorageRecord& k, const StorageRecord& v, const StorageRecord* mask);
+void validateAttentionBackward(const char* op, const AttentionBackwardArgs& a, const StorageRecord& dq, const StorageRecord& dk, const StorageRecord& dv, const StorageRecord& q, const StorageRecord& k, const StorageRecord& v, const StorageRecord& out, const StorageRecord& dout, const StorageRecord& lse, const StorageRecord* mask);
 
 }  // namespace addon
 }  // namespace nt

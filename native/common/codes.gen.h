@@ -86,10 +86,11 @@ enum class UnaryOp : int32_t {
   Silu,
   Softplus,  // log(1 + exp(p0 * x)) / p0, or x where p0 * x > p1
   Erf,
+  GeluTanh,  // tanh approximation of GELU
   Count
 };
 inline const char* unaryName(UnaryOp op) {
-  static const char* const names[] = {"neg", "abs", "exp", "log", "sqrt", "rsqrt", "sigmoid", "tanh", "relu", "gelu", "sin", "cos", "sign", "square", "reciprocal", "floor", "ceil", "round", "log1p", "expm1", "add_scalar", "mul_scalar", "pow_scalar", "rsub_scalar", "rdiv_scalar", "clamp", "leaky_relu", "silu", "softplus", "erf"};
+  static const char* const names[] = {"neg", "abs", "exp", "log", "sqrt", "rsqrt", "sigmoid", "tanh", "relu", "gelu", "sin", "cos", "sign", "square", "reciprocal", "floor", "ceil", "round", "log1p", "expm1", "add_scalar", "mul_scalar", "pow_scalar", "rsub_scalar", "rdiv_scalar", "clamp", "leaky_relu", "silu", "softplus", "erf", "gelu_tanh"};
   const int i = static_cast<int>(op);
   return i >= 0 && i < static_cast<int>(UnaryOp::Count) ? names[i] : "?";
 }
@@ -115,10 +116,11 @@ enum class BinaryOp : int32_t {
   SiluBackward,  // a = grad, b = x: grad * silu'(x)
   LogicalAnd,  // Bool inputs, Bool output
   LogicalOr,
+  GeluTanhBackward,  // a = grad, b = x: grad * gelu_tanh'(x)
   Count
 };
 inline const char* binaryName(BinaryOp op) {
-  static const char* const names[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge", "relu_backward", "sigmoid_backward", "tanh_backward", "gelu_backward", "silu_backward", "logical_and", "logical_or"};
+  static const char* const names[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge", "relu_backward", "sigmoid_backward", "tanh_backward", "gelu_backward", "silu_backward", "logical_and", "logical_or", "gelu_tanh_backward"};
   const int i = static_cast<int>(op);
   return i >= 0 && i < static_cast<int>(BinaryOp::Count) ? names[i] : "?";
 }

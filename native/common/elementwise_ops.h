@@ -217,6 +217,9 @@ NT_UNARY(Softplus, Float) {  // p0 = beta (q.c), p1 = threshold (q.hi), as PyTor
 NT_UNARY(Erf, Float) { return erf(x); }
 }
 ;
+NT_UNARY(GeluTanh, Float) { return scalar::geluTanh(x); }
+}
+;
 
 // ---- binary: a, b, alpha (Add/Sub only) --------------------------------------
 
@@ -286,6 +289,9 @@ NT_BINARY(LogicalAnd, Compare) { return uint8_t(a != T(0) && b != T(0)); }
 NT_BINARY(LogicalOr, Compare) { return uint8_t(a != T(0) || b != T(0)); }
 }
 ;
+NT_BINARY(GeluTanhBackward, Float) { return T(a * scalar::geluTanhGrad(b)); }
+}
+;  // b = x
 
 #undef NT_UNARY
 #undef NT_BINARY

@@ -236,6 +236,121 @@ struct RandomArgs {
   double b = 0;
 };
 
+// values, indices [rows, k] = the first k of each contiguous row of in [rows, cols] in sorted order (descending flag); NaN counts as largest; equal values keep input order
+struct SortRowsArgs {
+  int64_t rows = 0;
+  int64_t cols = 0;
+  int64_t k = 0;
+  bool descending = 0;
+  void* values = nullptr;
+  void* indices = nullptr;
+  const void* in = nullptr;
+  DType dtype = DType::Float32;
+};
+
+// out[o, j, i] = in[o, 0..j, i] summed over contiguous [outer, n, inner] (reverse: in[o, j..n-1, i]); floats accumulate in double, integers in int64
+struct CumsumArgs {
+  int64_t outer = 0;
+  int64_t n = 0;
+  int64_t inner = 0;
+  bool reverse = 0;
+  void* out = nullptr;
+  const void* in = nullptr;
+  DType dtype = DType::Float32;
+};
+
+// out[r, s] = a category drawn from the non-negative weights[r, :] with Philox uniform (seed, offset) number r * samples + s; without replacement each draw zeroes its weight in place
+struct MultinomialArgs {
+  int64_t rows = 0;
+  int64_t cats = 0;
+  int64_t samples = 0;
+  bool replacement = 0;
+  void* out = nullptr;
+  void* weights = nullptr;
+  DType dtype = DType::Float32;
+  uint64_t seed = 0;
+  uint64_t offset = 0;
+};
+
+// out = (x - mean) * rstd * weight + bias over each row of contiguous [rows, cols]; writes mean[rows], rstd[rows]
+struct LayerNormArgs {
+  int64_t rows = 0;
+  int64_t cols = 0;
+  double eps = 0;
+  bool rms = 0;
+  void* out = nullptr;
+  void* mean = nullptr;
+  void* rstd = nullptr;
+  const void* in = nullptr;
+  const void* weight = nullptr;
+  const void* bias = nullptr;
+  DType dtype = DType::Float32;
+};
+
+// dx (and, when given, dweight[cols] / dbias[cols] summed over rows) from dy, x, mean, rstd of layerNorm; rms: no mean, no dbias
+struct LayerNormBackwardArgs {
+  int64_t rows = 0;
+  int64_t cols = 0;
+  bool rms = 0;
+  void* dx = nullptr;
+  void* dweight = nullptr;
+  void* dbias = nullptr;
+  const void* dy = nullptr;
+  const void* in = nullptr;
+  const void* mean = nullptr;
+  const void* rstd = nullptr;
+  const void* weight = nullptr;
+  DType dtype = DType::Float32;
+};
+
+// fused attention over contiguous q [BH, L, E], k [BH, S, E], v [BH, S, Ev]: out [BH, L, Ev] and row log-sum-exp lse [BH, L]; tiled online softmax, never [L, S]; optional additive mask over `maskShape` [B1, B2, L, S] with B1 * B2 = BH (strided, may broadcast: bh = b1 * B2 + b2), causal (j <= i), dropout from Philox (seed, offset) at element (bh * L + i) * S + j
+struct AttentionForwardArgs {
+  int64_t BH = 0;
+  int64_t L = 0;
+  int64_t S = 0;
+  int64_t E = 0;
+  int64_t Ev = 0;
+  bool causal = 0;
+  double scale = 0;
+  double dropoutP = 0;
+  uint64_t seed = 0;
+  uint64_t offset = 0;
+  Shape maskShape;
+  Operand mask;
+  void* out = nullptr;
+  void* lse = nullptr;
+  const void* q = nullptr;
+  const void* k = nullptr;
+  const void* v = nullptr;
+  DType dtype = DType::Float32;
+};
+
+// gradients dq, dk, dv of attentionForward from dout, out and lse (P recomputed per tile, the dropout mask regenerated); overwrites dq, dk, dv
+struct AttentionBackwardArgs {
+  int64_t BH = 0;
+  int64_t L = 0;
+  int64_t S = 0;
+  int64_t E = 0;
+  int64_t Ev = 0;
+  bool causal = 0;
+  double scale = 0;
+  double dropoutP = 0;
+  uint64_t seed = 0;
+  uint64_t offset = 0;
+  Shape maskShape;
+  Operand mask;
+  void* dq = nullptr;
+  void* dk = nullptr;
+  void* dv = nullptr;
+  const void* q = nullptr;
+  const void* k = nullptr;
+  const void* v = nullptr;
+  const void* out = nullptr;
+  const void* dout = nullptr;
+  const void* lse = nullptr;
+  DType dtype = DType::Float32;
+};
+
 #define NT_KERNEL_LIST(X) \
   X(fill, FillArgs) \
   X(copy, CopyArgs) \
@@ -255,6 +370,13 @@ struct RandomArgs {
   X(indexAdd, IndexAddArgs) \
   X(gather, GatherArgs) \
   X(scatterAdd, GatherArgs) \
-  X(random, RandomArgs)
+  X(random, RandomArgs) \
+  X(sortRows, SortRowsArgs) \
+  X(cumsum, CumsumArgs) \
+  X(multinomial, MultinomialArgs) \
+  X(layerNorm, LayerNormArgs) \
+  X(layerNormBackward, LayerNormBackwardArgs) \
+  X(attentionForward, AttentionForwardArgs) \
+  X(attentionBackward, AttentionBackwardArgs)
 
 }  // namespace nt

@@ -1,7 +1,7 @@
 // CPU kernel entry points, one per NT_KERNEL_LIST entry; backend_cpu.cpp
 // forwards each Backend virtual here. Implemented in elementwise.cpp,
-// reduce.cpp, softmax.cpp, loss.cpp, optim.cpp, pool.cpp, index.cpp, random.cpp
-// (gemm in gemm.cpp, declared in gemm.h).
+// reduce.cpp, softmax.cpp, loss.cpp, optim.cpp, pool.cpp, index.cpp, random.cpp,
+// attention.cpp (gemm in gemm.cpp, declared in gemm.h).
 #pragma once
 #include "common/kernel_api.h"
 
@@ -26,6 +26,15 @@ void indexAdd(const IndexAddArgs& args);
 void gather(const GatherArgs& args);
 void scatterAdd(const GatherArgs& args);
 void random(const RandomArgs& args);
+// sort_scan.cpp, multinomial.cpp (language-model ops, issue 13)
+void sortRows(const SortRowsArgs& args);
+void cumsum(const CumsumArgs& args);
+void multinomial(const MultinomialArgs& args);
+// layer_norm.cpp
+void layerNorm(const LayerNormArgs& args);
+void layerNormBackward(const LayerNormBackwardArgs& args);
+void attentionForward(const AttentionForwardArgs& args);
+void attentionBackward(const AttentionBackwardArgs& args);
 
 }  // namespace cpu
 }  // namespace nt

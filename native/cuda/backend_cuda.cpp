@@ -114,6 +114,13 @@ class CudaBackend final : public Backend {
     launchScatterAdd(c, a);
   }
   void random(const RandomArgs& a) override { launchRandom(enter(), a); }
+  void sortRows(const SortRowsArgs& a) override { launchSortRows(enter(), a); }
+  void cumsum(const CumsumArgs& a) override { launchCumsum(enter(), a); }
+  void multinomial(const MultinomialArgs& a) override { launchMultinomial(enter(), a); }
+  void layerNorm(const LayerNormArgs& a) override { launchLayerNorm(enter(), a); }
+  void layerNormBackward(const LayerNormBackwardArgs& a) override { launchLayerNormBackward(enter(), a); }
+  void attentionForward(const AttentionForwardArgs& a) override { launchAttentionForward(enter(), a); }
+  void attentionBackward(const AttentionBackwardArgs& a) override { launchAttentionBackward(enter(), a); }
 };
 
 }  // namespace

@@ -41,6 +41,16 @@ void launchGather(const Ctx& c, const GatherArgs& a);
 void launchScatterAdd(const Ctx& c, const GatherArgs& a);
 // random.cu
 void launchRandom(const Ctx& c, const RandomArgs& a);
+// sort_scan.cu, multinomial.cu (language-model ops, issue 13)
+void launchSortRows(const Ctx& c, const SortRowsArgs& a);
+void launchCumsum(const Ctx& c, const CumsumArgs& a);
+void launchMultinomial(const Ctx& c, const MultinomialArgs& a);
+// layer_norm.cu
+void launchLayerNorm(const Ctx& c, const LayerNormArgs& a);
+void launchLayerNormBackward(const Ctx& c, const LayerNormBackwardArgs& a);
+// attention.cu
+void launchAttentionForward(const Ctx& c, const AttentionForwardArgs& a);
+void launchAttentionBackward(const Ctx& c, const AttentionBackwardArgs& a);
 // gemm_cublas.cpp
 void cublasGemm(const Ctx& c, const GemmArgs& a, bool allowTF32);
 // activation_cudnn.cpp: return false when cuDNN is absent or the case is not

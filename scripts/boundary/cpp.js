@@ -241,6 +241,7 @@ function fieldLine(k, f) {
       const shapeExpr = Array.isArray(f.shape)
         ? `r.concat(${f.shape.map((n) => `a.${n}`).join(', ')})`
         : `a.${f.shape}`;
+      if (s.nullable) return set(`r.optionalOperand(${shapeExpr}, ${s.name}, "${f.name}")`);
       return set(`r.operand(${shapeExpr}, ${s.name}, "${f.name}")`);
     }
     case 'contiguous':

@@ -557,6 +557,223 @@ function buildCases(nt, L, seed) {
       });
     }
   }
+  // ---- language-model ops (issue 13): sortRows, cumsum, multinomial ---------------
+  // sortRows has one answer (NaN largest, ties in input order): exact on both.
+  const withTiesAndNaN = (shape, dtype) => {
+    const t = ints(shape, -4, 4, 'float64');
+    const v = Float64Array.from(t.data());
+    for (let i = 5; i < v.length; i += 11) v[i] = Number.NaN;
+    return nt.tensor(v, { dtype, shape });
+  };
+  for (const [rows, cols, k] of [
+    [3, 1, 1],
+    [5, 31, 31],
+    [2, 1025, 1025],
+    [4, 1025, 5],
+    [2, 300, 0],
+  ]) {
+    for (const descending of [false, true]) {
+      for (const dtype of [...FLOATS, 'int64']) {
+        const x = dtype === 'int64' ? ints([rows, cols], -4, 4) : withTiesAndNaN([rows, cols], dtype);
+        add({
+          name: `sortRows ${dtype} [${rows},${cols}] k=${k}${descending ? ' descending' : ''}`,
+          kernel: 'sortRows',
+          inputs: { x },
+          outputs: { values: { shape: [rows, k], dtype }, indices: { shape: [rows, k], dtype: 'int64' } },
+          launch: (_, t) => L.kSortRows(t.values, t.indices, t.x, rows, cols, k, descending),
+        });
+      }
+    }
+  }
+  for (const [outer, n, inner] of [
+    [1, 1025, 1],
+    [3, 31, 7],
+    [40, 1, 5],
+  ]) {
+    for (const reverse of [false, true]) {
+      for (const dtype of [...FLOATS, 'int64']) {
+        const x = dtype === 'int64' ? ints([outer, n, inner], -1000, 1000) : rand([outer, n, inner], dtype);
+        add({
+          name: `cumsum ${dtype} [${outer},${n},${inner}]${reverse ? ' reverse' : ''}`,
+          kernel: 'cumsum',
+          inputs: { x },
+          outputs: { out: { shape: [outer, n, inner], dtype } },
+          launch: (_, t) => L.kCumsum(t.out, t.x, outer, n, inner, reverse),
+          tol: dtype === 'int64' ? EXACT : tolOf(dtype),
+        });
+      }
+    }
+  }
+  // multinomial draws with the same Philox numbers and routine: exact indices.
+  for (const dtype of FLOATS) {
+    for (const [rows, cats, samples, replacement] of [
+      [1, 5, 1025, true],
+      [7, 31, 3, true],
+      [7, 31, 10, false],
+      [2, 1025, 1, false],
+    ]) {
+      // About a third of the weights are 0 (never drawn).
+      const wv = Float64Array.from(rand([rows, cats], 'float64', -0.5, 1).data()).map((v) => Math.max(v, 0));
+      add({
+        name: `multinomial ${dtype} [${rows},${cats}] samples=${samples}${replacement ? ' replacement' : ''}`,
+        kernel: 'multinomial',
+        inputs: { w: nt.tensor(wv, { dtype, shape: [rows, cats] }) },
+        outputs: { out: { shape: [rows, samples], dtype: 'int64' } },
+        inplace: replacement ? [] : ['w'],
+        launch: (_, t) => L.kMultinomial(t.out, t.w, replacement, seedBig, 7),
+      });
+    }
+  }
+  // ---- layer / RMS norm forward and backward (issue 13) -------------------------
+  for (const dtype of FLOATS) {
+    for (const cols of SIZES) {
+      for (const rms of [false, true]) {
+        for (const affine of [false, true]) {
+          const rows = 300; // several row splits for the weight / bias sums on the GPU
+          const tag = `${rms ? 'rmsNorm' : 'layerNorm'} ${dtype} [${rows},${cols}]${affine ? ' affine' : ''}`;
+          const stats = { rstd: { shape: [rows], dtype } };
+          if (!rms) stats.mean = { shape: [rows], dtype };
+          // Fresh parameters per case: a case's inputs are disposed after it ran.
+          const params = () => (affine ? { w: rand([cols], dtype), b: rand([cols], dtype) } : {});
+          add({
+            name: tag,
+            kernel: 'layerNorm',
+            inputs: { x: rand([rows, cols], dtype, -3, 5), ...params() },
+            outputs: { out: { shape: [rows, cols], dtype }, ...stats },
+            launch: (_, t) =>
+              L.kLayerNorm(
+                t.out,
+                rms ? null : t.mean,
+                t.rstd,
+                t.x,
+                t.w ?? null,
+                rms ? null : (t.b ?? null),
+                rows,
+                cols,
+                1e-5,
+              ),
+            tol: sumTol(dtype, cols, 8),
+          });
+          // Statistics from the CPU forward, so both backends see the same saved values.
+          const x = rand([rows, cols], dtype, -3, 5);
+          const mean = rms ? null : x.mean(-1);
+          const sq = rms ? x.square().mean(-1) : x.var(-1, { correction: 0 });
+          const rstd = sq.add(1e-5).rsqrt();
+          const grads = { dweight: { shape: [cols], dtype } };
+          if (!rms) grads.dbias = { shape: [cols], dtype };
+          add({
+            name: `${tag} backward`,
+            kernel: 'layerNormBackward',
+            inputs: { dy: rand([rows, cols], dtype), x, rstd, ...(mean ? { mean } : {}), ...params() },
+            outputs: { dx: { shape: [rows, cols], dtype }, ...grads },
+            launch: (_, t) =>
+              L.kLayerNormBackward(
+                { dx: t.dx, dweight: t.dweight, dbias: t.dbias ?? null },
+                t.dy,
+                t.x,
+                t.mean ?? null,
+                t.rstd,
+                t.w ?? null,
+                rows,
+                cols,
+              ),
+            tol: sumTol(dtype, Math.max(rows, cols), 16),
+          });
+        }
+      }
+    }
+  }
+  // The weight gradient alone (no dx), and zero rows (the sums are zeros).
+  for (const dtype of FLOATS) {
+    for (const rows of [0, 70]) {
+      const cols = 33;
+      const x = rand([rows, cols], dtype);
+      add({
+        name: `layerNorm backward ${dtype} [${rows},${cols}] dweight / dbias only`,
+        kernel: 'layerNormBackward',
+        inputs: { dy: rand([rows, cols], dtype), x, mean: x.mean(-1), rstd: rand([rows], dtype, 0.5, 2) },
+        outputs: { dweight: { shape: [cols], dtype }, dbias: { shape: [cols], dtype } },
+        launch: (_, t) =>
+          L.kLayerNormBackward(
+            { dx: null, dweight: t.dweight, dbias: t.dbias },
+            t.dy,
+            t.x,
+            t.mean,
+            t.rstd,
+            null,
+            rows,
+            cols,
+          ),
+        tol: sumTol(dtype, rows, 16),
+      });
+    }
+  }
+  // ---- attention: forward and backward, masks (broadcast), causal, dropout (issue 13) ----
+  for (const dtype of FLOATS) {
+    for (const c of [
+      { BH: 3, L: 37, S: 70, E: 16, Ev: 8, causal: false, mask: false, p: 0 },
+      { BH: 2, L: 70, S: 45, E: 8, Ev: 5, causal: true, mask: false, p: 0.25 },
+      { BH: 6, L: 20, S: 33, E: 64, Ev: 64, causal: false, mask: true, p: 0.1 },
+      { BH: 6, L: 9, S: 100, E: 3, Ev: 7, causal: false, mask: true, p: 0, masked: true },
+    ]) {
+      const { BH, L: Lq, S, E, Ev } = c;
+      const dims = { ...c, scale: 1 / Math.sqrt(E), dropoutP: c.p, seed: seedBig, offset: 7 };
+      const q = rand([BH, Lq, E], dtype);
+      const k = rand([BH, S, E], dtype);
+      const v = rand([BH, S, Ev], dtype);
+      // [2, 1, L, S] broadcast over B2 = 3 heads: zero stride on b2
+      let m = c.mask ? rand([2, Lq, S], dtype) : null;
+      if (m && c.masked) {
+        // query row 1 of mask batch 0 sees no key: output 0, lse +inf, zero gradients on both devices
+        const vals = Float64Array.from(m.double().data());
+        vals.fill(-Infinity, S, 2 * S);
+        m = nt.tensor(vals, { dtype, shape: [2, Lq, S] });
+      }
+      const mv = (t) =>
+        t.mask ? { t: t.mask, shape: [2, 3, Lq, S], strides: [Lq * S, 0, S, 1], offset: t.mask.offset } : null;
+      const masks = m ? { mask: m } : {};
+      const tag = `${dtype} BH=${BH} L=${Lq} S=${S} E=${E} Ev=${Ev}${c.causal ? ' causal' : ''}${c.mask ? ' mask' : ''}${c.masked ? ' (a fully masked row)' : ''} p=${c.p}`;
+      add({
+        name: `attentionForward ${tag}`,
+        kernel: 'attentionForward',
+        inputs: { q, k, v, ...masks },
+        outputs: { out: { shape: [BH, Lq, Ev], dtype }, lse: { shape: [BH, Lq], dtype } },
+        launch: (_, t) => L.kAttentionForward(t.out, t.lse, t.q, t.k, t.v, mv(t), dims),
+        tol: sumTol(dtype, S + E, 4),
+      });
+      // The backward's out and lse come from the CPU forward.
+      const out = nt.empty([BH, Lq, Ev], { dtype });
+      const lse = nt.empty([BH, Lq], { dtype });
+      L.kAttentionForward(out, lse, q, k, v, m ? mv({ mask: m }) : null, dims);
+      add({
+        name: `attentionBackward ${tag}`,
+        kernel: 'attentionBackward',
+        // runParity disposes each case's inputs: the backward gets its own copies
+        inputs: {
+          q: q.clone(),
+          k: k.clone(),
+          v: v.clone(),
+          out,
+          lse,
+          dout: rand([BH, Lq, Ev], dtype),
+          ...(m ? { mask: m.clone() } : {}),
+        },
+        outputs: {
+          dq: { shape: [BH, Lq, E], dtype },
+          dk: { shape: [BH, S, E], dtype },
+          dv: { shape: [BH, S, Ev], dtype },
+        },
+        launch: (_, t) =>
+          L.kAttentionBackward(
+            { dq: t.dq, dk: t.dk, dv: t.dv },
+            { q: t.q, k: t.k, v: t.v, out: t.out, dout: t.dout, lse: t.lse },
+            mv(t),
+            dims,
+          ),
+        tol: sumTol(dtype, Math.max(Lq, S) * (E + Ev), 4),
+      });
+    }
+  }
   require('./edge_cases').addEdgeCases({ nt, L, rand, add, sumTol, tolOf, FLOATS, F32, F64 });
   return cases;
 }

@@ -5,7 +5,7 @@
 // maxMomentum and baseMomentum, as in PyTorch.
 import { ArgumentError } from '../../errors';
 import { checkBool, checkClosedRange, checkNumber, checkObject, checkPositiveInt, showValue } from '../../validate';
-import { LRScheduler, type SchedulableOptimizer } from './scheduler';
+import { LRScheduler, type SchedulableOptimizer, setInitialLr } from './scheduler';
 
 export interface OneCycleLROptions {
   /** Peak rate: one for every group, or one per group. */
@@ -79,6 +79,7 @@ export class OneCycleLR extends LRScheduler {
     this.minLrs = this.initialLrs.map((l) => l / finalDivFactor);
     optimizer.paramGroups.forEach((g, i) => {
       g.lr = this.initialLrs[i];
+      setInitialLr(g, g.lr);
     });
     this.baseLrs = this.initialLrs.slice();
 

@@ -22,6 +22,27 @@ export interface SchedulableOptimizer {
 /** JSON-safe scheduler state (the optimizer is not part of it). */
 export type SchedulerState = Record<string, number | boolean | string | number[]>;
 
+// Each group's rate before the first scheduler touched it (PyTorch's
+// group['initial_lr'], set once): the base rate of every scheduler later made
+// on that optimizer, and what SequentialLR starts from. Kept beside the
+// groups, not in them, so optimizer state dicts are unchanged.
+const initialLrs = new WeakMap<SchedulerGroup, number>();
+
+/** The group's initial rate, recorded from its current rate the first time it is asked for. */
+export function initialLrOf(group: SchedulerGroup): number {
+  let lr = initialLrs.get(group);
+  if (lr === undefined) {
+    lr = group.lr;
+    initialLrs.set(group, lr);
+  }
+  return lr;
+}
+
+/** Overrides the group's initial rate (OneCycleLR starts from maxLr / divFactor). */
+export function setInitialLr(group: SchedulerGroup, lr: number): void {
+  initialLrs.set(group, lr);
+}
+
 export abstract class LRScheduler {
   readonly optimizer: SchedulableOptimizer;
   /** Each group's rate when the scheduler was created. */
@@ -43,7 +64,7 @@ export abstract class LRScheduler {
       checkNumber(name, `paramGroups[${i}].lr`, checkObject(name, `paramGroups[${i}]`, g).lr),
     );
     this.optimizer = optimizer;
-    this.baseLrs = optimizer.paramGroups.map((g) => g.lr);
+    this.baseLrs = optimizer.paramGroups.map(initialLrOf);
   }
 
   /** The rate of every group for epoch `lastEpoch` (already advanced). */
@@ -57,6 +78,18 @@ export abstract class LRScheduler {
       g.lr = lrs[i];
     });
     this.lastLrs = lrs;
+  }
+
+  /**
+   * Starts the schedule over at epoch 0 from the base rates: what PyTorch's
+   * step(0) gives, which SequentialLR calls at each milestone.
+   */
+  restart(): void {
+    this.optimizer.paramGroups.forEach((g, i) => {
+      g.lr = this.baseLrs[i];
+    });
+    this.lastEpoch = -1;
+    this.step();
   }
 
   /** The rates the last step() set, one per group. */
