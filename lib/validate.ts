@@ -40,7 +40,8 @@ export function optionKeys<O extends object>(keys: Record<keyof O, true>): reado
   return Object.keys(keys);
 }
 
-const camelCase = (key: string): string => key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+/** `weight_decay` -> `weightDecay`. */
+export const camelCase = (key: string): string => key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 
 /**
  * Throws an ArgumentError for a key of `given` that is not `known`: an unknown

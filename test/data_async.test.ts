@@ -84,6 +84,10 @@ describe('DataLoader: for await', () => {
     });
     const madeWhileFirst: number[] = [];
     for await (const [x, y] of loader) {
+      // Wait (on a loaded machine, up to 2 s) for the batches that should be
+      // prepared ahead, then a little longer to see that no more are.
+      const want = madeWhileFirst.length + 1 + prefetch;
+      for (const end = Date.now() + 2000; made < want && Date.now() < end; ) await sleep(2);
       await sleep(15);
       madeWhileFirst.push(made);
       x.dispose();

@@ -324,3 +324,33 @@ describe('nn.Module state', () => {
     );
   });
 });
+
+describe('loadStateDict with PyTorch keys', () => {
+  test("snake_case keys load into camelCase fields; a key of this module's own spelling wins", () => {
+    const bn = new nn.BatchNorm1d(3);
+    const rm = nt.tensor([1, 2, 3]);
+    const rv = nt.tensor([4, 5, 6]);
+    const res = bn.loadStateDict(
+      {
+        weight: nt.ones([3]),
+        bias: nt.zeros([3]),
+        running_mean: rm,
+        running_var: rv,
+        num_batches_tracked: nt.tensor(7, { dtype: 'int64' }),
+      },
+      false,
+    );
+    expect((bn.numBatchesTracked as nt.Tensor).item()).toBe(7);
+    expect(res).toEqual({ missingKeys: [], unexpectedKeys: [] });
+    expect(values(bn.runningMean as nt.Tensor)).toEqual(Float64Array.from([1, 2, 3]));
+    expect(values(bn.runningVar as nt.Tensor)).toEqual(Float64Array.from([4, 5, 6]));
+    // Both spellings given: the camelCase one is loaded, the other is unexpected.
+    const both = bn.loadStateDict({ ...bn.stateDict(), runningMean: rv, running_mean: rm }, false);
+    expect(both.unexpectedKeys).toEqual(['running_mean']);
+    expect(values(bn.runningMean as nt.Tensor)).toEqual(Float64Array.from([4, 5, 6]));
+    // A snake_case key with no camelCase field stays unexpected.
+    expect(() => bn.loadStateDict({ ...bn.stateDict(), momentum_buffer: nt.tensor(0) })).toThrow(
+      /unexpected keys \[momentum_buffer\]/,
+    );
+  });
+});

@@ -43,3 +43,14 @@ export * as init from './init';
 export { ModuleDict } from './containers';
 /** nn.utils: gradient clipping (clipGradNorm_, clipGradValue_). */
 export * as utils from './clip_grad';
+// attention and the Transformer encoder (issue 13)
+export { MultiheadAttention, TransformerEncoderLayer, TransformerEncoder } from './transformer';
+export type {
+  MultiheadAttentionOptions,
+  MultiheadAttentionForwardOptions,
+  AttentionResult,
+  TransformerActivation,
+  TransformerEncoderLayerOptions,
+  TransformerEncoderForwardOptions,
+  TransformerEncoderOptions,
+} from './transformer';

@@ -14,7 +14,7 @@ import { type Device, type DeviceLike, type DType, DTYPES, isFloatingDType, norm
 import { keep } from '../tensor/scope';
 import { formatShape } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
-import { checkBool, checkFunction, checkOptions, checkString, showValue } from '../validate';
+import { camelCase, checkBool, checkFunction, checkOptions, checkString, showValue } from '../validate';
 import { Parameter, isParameter } from './parameter';
 import '../ops/tensor_methods'; // this module calls Tensor methods
 
@@ -41,6 +41,17 @@ function join(prefix: string, name: string): string {
 
 function indent(s: string): string {
   return s.split('\n').join('\n  ');
+}
+
+/** Renames each snake_case key whose camelCase spelling is expected and not given. */
+function withCamelCaseKeys(given: ReadonlyMap<string, unknown>, expected: ReadonlySet<string>): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (const [key, value] of given) {
+    // Hostile maps may hold non-string keys: those pass through unchanged.
+    const camel = typeof key === 'string' && !expected.has(key) ? camelCase(key) : key;
+    out.set(camel !== key && expected.has(camel) && !given.has(camel) ? camel : key, value);
+  }
+  return out;
 }
 
 export abstract class Module {
@@ -280,16 +291,21 @@ export abstract class Module {
    * buffers, in place (so optimizers holding them stay valid). Everything is
    * validated before anything is copied. With strict, missing or unexpected
    * keys are an ArgumentError; a shape mismatch is always a ShapeError.
+   * PyTorch's snake_case keys (`in_proj_weight`, `self_attn.out_proj.bias`)
+   * load into the camelCase fields (`inProjWeight`) when only that spelling
+   * is this module's.
    */
   loadStateDict(stateDict: StateDict | ReadonlyMap<string, Tensor>, strict = true): LoadStateDictResult {
     if (stateDict === null || typeof stateDict !== 'object') {
       throw new ArgumentError('loadStateDict', `a state dict object, got ${showValue(stateDict)}`);
     }
     checkBool('loadStateDict', 'strict', strict);
-    const given: ReadonlyMap<string, unknown> =
-      stateDict instanceof Map ? stateDict : new Map(Object.entries(stateDict));
     const entries = this.#stateEntries('', [], new Set());
     const expected = new Set(entries.map(([n]) => n));
+    const given = withCamelCaseKeys(
+      stateDict instanceof Map ? stateDict : new Map(Object.entries(stateDict)),
+      expected,
+    );
     const missingKeys = entries.map(([n]) => n).filter((n) => !given.has(n));
     const unexpectedKeys = [...given.keys()]
       .filter((n) => !expected.has(n))
