@@ -9,6 +9,8 @@ import { noGrad } from '../ops/grad_mode';
 import { amax, sum } from '../ops/reduce';
 import { abs, sqrt } from '../ops/unary.gen';
 import { stack } from '../ops/join';
+import { matmul } from '../ops/linalg';
+import { reshape, transpose } from '../ops/views';
 import { cast, to } from '../ops/convert';
 import { zeros } from '../tensor/creation';
 import { Tensor } from '../tensor/tensor';
@@ -31,7 +33,13 @@ function gradsOf(op: string, parameters: Tensor | Iterable<Tensor>): Tensor[] {
 function normTerm(g: Tensor, p: number, like: Tensor): Tensor {
   let t: Tensor;
   if (p === Infinity) t = amax(abs(g));
-  else if (p === 2) t = sum(mul(g, g));
+  else if (p === 2 && g.numel > 0) {
+    // A dot product through the GEMM ([1, n] x [n, 1]): no temporary the size
+    // of g. Allocating one per gradient cost 150-250 ms per step for a 10.7M
+    // parameter GPT while its autograd graph was alive (vs ~25 ms for this).
+    const flat = reshape(g, [1, g.numel]);
+    t = reshape(matmul(flat, transpose(flat, 0, 1)), []);
+  } else if (p === 2) t = sum(mul(g, g));
   else if (p === 1) t = sum(abs(g));
   else t = sum(pow(abs(g), p));
   if (t.dtype !== like.dtype) t = cast(t, like.dtype);
