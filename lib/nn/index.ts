@@ -39,6 +39,10 @@ export type { EmbeddingOptions } from './embedding';
 export * as functional from './functional';
 export * as F from './functional';
 export * as init from './init';
+// language models (issue 13)
+export { ModuleDict } from './containers';
+/** nn.utils: gradient clipping (clipGradNorm_, clipGradValue_). */
+export * as utils from './clip_grad';
 // attention and the Transformer encoder (issue 13)
 export { MultiheadAttention, TransformerEncoderLayer, TransformerEncoder } from './transformer';
 export type {
