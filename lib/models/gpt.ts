@@ -24,8 +24,9 @@ export class GPTTransformer extends nn.Module {
   h: nn.ModuleList<Block>;
   ln_f: nn.LayerNorm;
 
-  constructor(c: ResolvedGPTConfig) {
+  constructor(config: GPTConfig) {
     super();
+    const c = resolveGPTConfig(config);
     this.wte = new nn.Embedding(c.vocabSize, c.nEmbd);
     this.wpe = new nn.Embedding(c.blockSize, c.nEmbd);
     this.drop = new nn.Dropout(c.dropout);
@@ -48,7 +49,13 @@ export class GPTCache {
     readonly layers: readonly LayerKV[],
     readonly batchSize: number,
     readonly capacity: number,
-  ) {}
+  ) {
+    const op = 'GPTCache';
+    if (!Array.isArray(layers) || layers.some((l) => !(l?.k instanceof Tensor) || !(l?.v instanceof Tensor)))
+      throw new ArgumentError(op, `layers an array of { k, v } tensors, got ${showValue(layers)}`);
+    checkInteger(op, 'batchSize', batchSize, 1);
+    checkInteger(op, 'capacity', capacity, 1);
+  }
 
   /** Frees the buffers. */
   dispose(): void {

@@ -3,12 +3,14 @@
 // HF's Conv1D keeps its weight as [in, out] (y = x W + b): the linear op takes
 // the transposed view, which the GEMM reads with a transpose flag, no copy.
 import * as nn from '../nn';
-import { le } from '../ops/elementwise';
+import { checkTensor, le } from '../ops/elementwise';
 import { noGrad } from '../ops/grad_mode';
 import { arange, empty, zeros } from '../tensor/creation';
 import type { Tensor } from '../tensor/tensor';
+import { ShapeError } from '../errors';
+import { formatShape } from '../validate';
 import { scaledDotProductAttention } from '../ops/attention';
-import type { ResolvedGPTConfig } from './gpt_config';
+import { type GPTConfig, resolveGPTConfig } from './gpt_config';
 import '../ops/tensor_methods'; // this module calls Tensor methods
 
 /** Hugging Face's Conv1D: a linear layer whose weight is [nx, nf] (in, out). */
@@ -50,8 +52,9 @@ export class CausalSelfAttention extends nn.Module {
   readonly nHead: number;
   readonly nEmbd: number;
 
-  constructor(c: ResolvedGPTConfig) {
+  constructor(config: GPTConfig) {
     super();
+    const c = resolveGPTConfig(config);
     this.nHead = c.nHead;
     this.nEmbd = c.nEmbd;
     this.c_attn = new Conv1D(c.nEmbd, 3 * c.nEmbd, c.bias);
@@ -66,6 +69,9 @@ export class CausalSelfAttention extends nn.Module {
    * to all past + T positions (query i sees keys j <= past + i).
    */
   forward(x: Tensor, kv: LayerKV | null = null, past = 0): Tensor {
+    checkTensor('CausalSelfAttention', x);
+    if (x.ndim !== 3 || x.shape[2] !== this.nEmbd)
+      throw new ShapeError('CausalSelfAttention', `input of shape [B, T, ${this.nEmbd}], got ${formatShape(x.shape)}`);
     const [B, T, C] = x.shape;
     const hd = C / this.nHead;
     const heads = (t: Tensor): Tensor => t.reshape([B, T, this.nHead, hd]).transpose(1, 2);
@@ -100,8 +106,9 @@ export class MLP extends nn.Module {
   c_proj: Conv1D;
   dropout: nn.Dropout;
 
-  constructor(c: ResolvedGPTConfig) {
+  constructor(config: GPTConfig) {
     super();
+    const c = resolveGPTConfig(config);
     this.c_fc = new Conv1D(c.nEmbd, 4 * c.nEmbd, c.bias);
     this.c_proj = new Conv1D(4 * c.nEmbd, c.nEmbd, c.bias);
     this.dropout = new nn.Dropout(c.dropout);
@@ -119,8 +126,9 @@ export class Block extends nn.Module {
   ln_2: nn.LayerNorm;
   mlp: MLP;
 
-  constructor(c: ResolvedGPTConfig) {
+  constructor(config: GPTConfig) {
     super();
+    const c = resolveGPTConfig(config);
     this.ln_1 = new nn.LayerNorm(c.nEmbd, { eps: 1e-5, bias: c.bias });
     this.attn = new CausalSelfAttention(c);
     this.ln_2 = new nn.LayerNorm(c.nEmbd, { eps: 1e-5, bias: c.bias });
@@ -128,6 +136,7 @@ export class Block extends nn.Module {
   }
 
   forward(x: Tensor, kv: LayerKV | null = null, past = 0): Tensor {
+    checkTensor('Block', x);
     const h = x.add(this.attn.forward(this.ln_1.forward(x), kv, past));
     return h.add(this.mlp.forward(this.ln_2.forward(h)));
   }

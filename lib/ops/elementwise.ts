@@ -20,6 +20,13 @@ export function checkTensor(op: string, x: unknown, what = 'input'): Tensor {
   return x;
 }
 
+/** alpha of add / sub: a number (PyTorch's Number; a bigint or Symbol is refused). */
+function checkAlpha(op: string, alpha: unknown): number {
+  if (typeof alpha !== 'number')
+    throw new ArgumentError(op, `alpha must be a number, got ${alpha === null ? 'null' : typeof alpha}`);
+  return alpha;
+}
+
 function checkScalar(op: string, x: unknown): number {
   if (typeof x === 'boolean') return x ? 1 : 0;
   if (typeof x !== 'number')
@@ -51,6 +58,7 @@ function scalarOp(code: UnaryOp, x: Tensor, dt: DType, p0: number): Tensor {
 }
 
 export function add(a: TensorOrScalar, b: TensorOrScalar, alpha = 1): Tensor {
+  checkAlpha('add', alpha);
   if (typeof a === 'number') {
     const t = checkTensor('add', b);
     return add(alpha === 1 ? t : mul(t, alpha), a);
@@ -67,6 +75,7 @@ export function add(a: TensorOrScalar, b: TensorOrScalar, alpha = 1): Tensor {
 }
 
 export function sub(a: TensorOrScalar, b: TensorOrScalar, alpha = 1): Tensor {
+  checkAlpha('sub', alpha);
   if (typeof a === 'number') {
     const t = checkTensor('sub', b);
     const scaled = alpha === 1 ? t : mul(t, alpha);

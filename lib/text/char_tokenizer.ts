@@ -3,7 +3,7 @@
 // Code points rather than UTF-16 units, so an emoji is one token, not two
 // halves that decode to nothing.
 import { ArgumentError, IndexError } from '../errors';
-import { checkString, showValue } from '../validate';
+import { checkIterable, checkString, showValue } from '../validate';
 import type { Tokenizer, TokenizerJSON } from './tokenizer';
 
 function codePointName(ch: string): string {
@@ -19,7 +19,8 @@ export class CharTokenizer implements Tokenizer {
   constructor(chars: Iterable<string>) {
     const list: string[] = [];
     const ids = new Map<string, number>();
-    for (const c of chars) {
+    const given = typeof chars === 'string' ? chars : checkIterable<string>('CharTokenizer', 'chars', chars);
+    for (const c of given) {
       if (typeof c !== 'string' || [...c].length !== 1)
         throw new ArgumentError('CharTokenizer', `single code points, got ${showValue(c)}`);
       if (ids.has(c)) throw new ArgumentError('CharTokenizer', `each character once, got '${c}' twice`);
@@ -63,7 +64,7 @@ export class CharTokenizer implements Tokenizer {
 
   decode(ids: readonly number[]): string {
     let s = '';
-    for (const id of ids) {
+    for (const id of checkIterable<number>('CharTokenizer.decode', 'ids', ids)) {
       const c = Number.isInteger(id) ? this.chars[id] : undefined;
       if (c === undefined)
         throw new IndexError('CharTokenizer.decode', `ids in [0, ${this.chars.length}), got ${showValue(id)}`);

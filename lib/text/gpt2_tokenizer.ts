@@ -3,7 +3,7 @@
 // and only when the first tokenizer is made: the ranks are ~1 MB to parse.
 import type { Tiktoken, TiktokenBPE } from 'js-tiktoken/lite';
 import { IndexError } from '../errors';
-import { checkString, showValue } from '../validate';
+import { checkIterable, checkString, showValue } from '../validate';
 import type { Tokenizer, TokenizerJSON } from './tokenizer';
 
 /** GPT-2's vocabulary size (50256 BPE merges + bytes, and <|endoftext|>). */
@@ -30,7 +30,7 @@ export class GPT2Tokenizer implements Tokenizer {
   }
 
   decode(ids: readonly number[]): string {
-    for (const id of ids) {
+    for (const id of checkIterable<number>('GPT2Tokenizer.decode', 'ids', ids)) {
       if (!Number.isInteger(id) || id < 0 || id >= GPT2_VOCAB)
         throw new IndexError('GPT2Tokenizer.decode', `ids in [0, ${GPT2_VOCAB}), got ${showValue(id)}`);
     }
