@@ -7,6 +7,7 @@
 // allocations are per tensor, not per element, so contention is low.
 #include "cpu/allocator.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <mutex>
 #include <string>
@@ -17,6 +18,8 @@
 
 #ifdef _WIN32
 #include <malloc.h>
+#else
+#include <sys/mman.h>
 #endif
 
 namespace nt {
@@ -25,18 +28,64 @@ namespace {
 
 constexpr size_t kAlign = 64;
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define NT_SANITIZED 1
+#endif
+#endif
+#if defined(__linux__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__) && !defined(NT_SANITIZED)
+#define NT_HUGE_PAGES 1
+#endif
+
+#ifdef NT_HUGE_PAGES
+// Blocks of 2 MiB and more are mapped on a 2 MiB boundary and marked for
+// transparent huge pages: a fresh block is then faulted in 2 MiB at a time
+// instead of 4 KiB, which makes a model's first training step (every buffer
+// touched for the first time) several times cheaper. Sanitizer builds keep
+// malloc so out-of-bounds accesses stay detectable.
+constexpr size_t kHuge = size_t(2) << 20;
+
+size_t mappedLength(size_t n) { return (n + 4095) & ~size_t(4095); }
+
+void* mapHuge(size_t n) {
+  const size_t len = mappedLength(n);
+  void* raw = mmap(nullptr, len + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) return nullptr;
+  const uintptr_t start = reinterpret_cast<uintptr_t>(raw);
+  const uintptr_t aligned = (start + kHuge - 1) & ~uintptr_t(kHuge - 1);
+  if (aligned > start) munmap(raw, aligned - start);
+  const size_t tail = start + len + kHuge - (aligned + len);
+  if (tail) munmap(reinterpret_cast<void*>(aligned + len), tail);
+  void* p = reinterpret_cast<void*>(aligned);
+  madvise(p, len, MADV_HUGEPAGE);  // advice only: without THP the block still works
+  return p;
+}
+#endif
+
 // MSVC has no std::aligned_alloc; its aligned blocks need _aligned_free.
 void* alignedAlloc(size_t n) {
 #ifdef _WIN32
   return _aligned_malloc(n, kAlign);
 #else
+#ifdef NT_HUGE_PAGES
+  if (n >= kHuge) return mapHuge(n);
+#endif
   return std::aligned_alloc(kAlign, n);
 #endif
 }
-void alignedFree(void* p) {
+// `n` is the size the block was allocated with.
+void alignedFree(void* p, size_t n) {
 #ifdef _WIN32
+  (void)n;
   _aligned_free(p);
 #else
+#ifdef NT_HUGE_PAGES
+  if (n >= kHuge) {
+    munmap(p, mappedLength(n));
+    return;
+  }
+#endif
+  (void)n;
   std::free(p);
 #endif
 }
@@ -59,7 +108,7 @@ struct Cache {
 
   void emptyLocked() {
     for (auto& kv : freeBlocks)
-      for (void* p : kv.second) alignedFree(p);
+      for (void* p : kv.second) alignedFree(p, kv.first);
     freeBlocks.clear();
     cached = 0;
   }
@@ -108,14 +157,14 @@ void hostRelease(void* ptr, size_t nbytes) {
   std::lock_guard<std::mutex> lk(c.m);
   c.allocated -= sz;
   if (c.cached + sz > kCacheCap) {
-    alignedFree(ptr);
+    alignedFree(ptr, sz);
     return;
   }
   try {
     c.freeBlocks[sz].push_back(ptr);
     c.cached += sz;
   } catch (...) {  // bookkeeping allocation failed: just give the block back
-    alignedFree(ptr);
+    alignedFree(ptr, sz);
   }
 }
 
