@@ -75,6 +75,7 @@ export { conv1d, conv2d } from './ops/conv';
 export type { Conv1dOptions, Conv2dOptions } from './ops/conv';
 export { convTranspose2d } from './ops/conv_transpose';
 export type { ConvTranspose2dOptions } from './ops/conv_transpose';
+export type { InterpolateMode, InterpolateOptions } from './ops/interpolate';
 export { cat, stack } from './ops/join';
 export { scaledDotProductAttention } from './ops/attention';
 export type { ScaledDotProductAttentionOptions } from './ops/attention';

@@ -20,6 +20,8 @@ export { conv1d, conv2d } from '../ops/conv';
 export type { Conv1dOptions, Conv2dOptions } from '../ops/conv';
 export { convTranspose2d } from '../ops/conv_transpose';
 export type { ConvTranspose2dOptions } from '../ops/conv_transpose';
+export { interpolate } from '../ops/interpolate';
+export type { InterpolateMode, InterpolateOptions } from '../ops/interpolate';
 export { pad } from '../ops/pad';
 export type { PadMode } from '../ops/pad';
 export { crossEntropy, nllLoss, mseLoss } from './loss_functions';

@@ -14,6 +14,7 @@ export { Conv1d, Conv2d } from './conv';
 export type { Conv1dModuleOptions, Conv2dModuleOptions, PaddingMode } from './conv';
 export { ConvTranspose2d } from './conv_transpose';
 export type { ConvTranspose2dModuleOptions } from './conv_transpose';
+export { Upsample } from './upsample';
 export { MSELoss, CrossEntropyLoss, NLLLoss } from './loss';
 export type { Reduction, CrossEntropyOptions, NLLLossOptions, MSELossOptions } from './loss_functions';
 // pooling and normalization (issue 12)
