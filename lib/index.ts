@@ -146,7 +146,7 @@ export * as nn from './nn';
 export * as optim from './optim';
 /** Datasets, TensorDataset and the DataLoader (data.datasets = datasets). */
 export * as data from './data';
-/** Ready-made datasets: MNIST, FashionMNIST. */
+/** Ready-made datasets: MNIST, FashionMNIST, CIFAR10. */
 export * as datasets from './data/datasets';
 /** Checkpoints: named tensors <-> safetensors files. */
 export { save, load, loadCheckpoint, saveAsync, loadAsync, loadCheckpointAsync } from './io/checkpoint';
