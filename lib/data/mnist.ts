@@ -126,10 +126,10 @@ abstract class MnistLike implements BatchedDataset<[Tensor, Tensor]> {
     return batch;
   }
 
-  /** uint8 pixels to float32 in [0, 1], normalized when asked. */
+  /** uint8 pixels to float32 in [0, 1], or normalized: (p - 255 mean) / (255 std), one pass fewer. */
   private toImages(pixels: Tensor): Tensor {
-    const images = cast(pixels, 'float32').div_(255);
-    return this.normalize ? images.sub_(this.mean).div_(this.std) : images;
+    const images = cast(pixels, 'float32');
+    return this.normalize ? images.sub_(255 * this.mean).div_(255 * this.std) : images.div_(255);
   }
 
   /** The whole split as float32 images and int64 labels, converted with tensor ops once. */
