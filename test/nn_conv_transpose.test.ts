@@ -274,6 +274,23 @@ describe('nn.ConvTranspose2d', () => {
     expect(m.forward(nt.randn([1, 2, 4, 4])).shape).toEqual([1, 3, 8, 8]);
   });
 
+  test('forward with outputSize picks the outputPadding, as PyTorch', () => {
+    const m = new nn.ConvTranspose2d(2, 3, 3, { stride: [3, 2], padding: 1 });
+    const x = nt.randn([1, 2, 4, 5]);
+    // sizes 10..12 and 9..10 are reachable: min = (in - 1) * s - 2p + (k - 1) + 1
+    expect(m.forward(x).shape).toEqual([1, 3, 10, 9]);
+    expect(m.forward(x, [12, 10]).shape).toEqual([1, 3, 12, 10]);
+    expect(m.forward(x, [1, 3, 11, 9]).shape).toEqual([1, 3, 11, 9]);
+    const same = F.convTranspose2d(x, m.weight, m.bias, { stride: [3, 2], padding: 1, outputPadding: [2, 1] });
+    expect(values(m.forward(x, [12, 10]))).toEqual(values(same));
+    expectError(
+      () => m.forward(x, [13, 10]),
+      nt.ArgumentError,
+      /outputSize \[13, 10\] out of reach: spatial dim 0 must be in \[10, 12\]/,
+    );
+    expectError(() => m.forward(x, [12]), nt.ArgumentError, /outputSize must be \[H, W\] or 4 numbers/);
+  });
+
   test('bad module arguments', () => {
     expectError(
       () => new nn.ConvTranspose2d(4, 6, 3, { groups: 4 }),

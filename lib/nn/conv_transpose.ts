@@ -106,14 +106,45 @@ export class ConvTranspose2d extends Module {
     });
   }
 
-  forward(x: Tensor): Tensor {
+  /**
+   * outputSize ([H, W], or a full [N, C, H, W] shape) picks the output size
+   * among those a strided forward conv maps to x's size, as PyTorch's
+   * output_size: it sets outputPadding for this call (the module's own is
+   * then ignored).
+   */
+  forward(x: Tensor, outputSize?: readonly number[]): Tensor {
+    const outputPadding = outputSize === undefined ? this.outputPadding : this.paddingFor(x, outputSize);
     return convTranspose2d(x, this.weight, this.bias, {
       stride: this.stride,
       padding: this.padding,
-      outputPadding: this.outputPadding,
+      outputPadding,
       groups: this.groups,
       dilation: this.dilation,
     });
+  }
+
+  /** The outputPadding giving outputSize (PyTorch's _output_padding). */
+  private paddingFor(x: Tensor, outputSize: readonly number[]): [number, number] {
+    const op = 'ConvTranspose2d.forward';
+    if (!Array.isArray(outputSize) || (outputSize.length !== 2 && outputSize.length !== x.ndim))
+      throw new ArgumentError(
+        op,
+        `outputSize must be [H, W] or ${x.ndim} numbers (x's rank), got ${showValue(outputSize as unknown)}`,
+      );
+    const size = outputSize.slice(-2).map((v) => checkInteger(op, 'outputSize', v, 1));
+    const pads: number[] = [];
+    for (let i = 0; i < 2; ++i) {
+      const inSize = x.shape[x.ndim - 2 + i];
+      const min = (inSize - 1) * this.stride[i] - 2 * this.padding[i] + this.dilation[i] * (this.kernelSize[i] - 1) + 1;
+      const max = min + this.stride[i] - 1;
+      if (size[i] < min || size[i] > max)
+        throw new ArgumentError(
+          op,
+          `outputSize [${size.join(', ')}] out of reach: spatial dim ${i} must be in [${min}, ${max}] for input ${JSON.stringify(x.shape)}`,
+        );
+      pads.push(size[i] - min);
+    }
+    return [pads[0], pads[1]];
   }
 
   override extraRepr(): string {
