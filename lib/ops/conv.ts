@@ -7,6 +7,8 @@
 // recomputes the columns: dW = dY @ cols^T, dCols = W^T @ dY, and col2im adds
 // each kernel offset's slice of dCols into a strided view of the padded input
 // gradient (such a view never overlaps itself, so the in-place add is safe).
+// convTranspose2d (conv_transpose.ts) runs on the same pieces: its forward
+// is conv2dBackwardData, its backward conv2dRaw and conv2dBackward.
 import { BinaryOp } from '../../bindings/codes.gen';
 import { record } from './record';
 import { ArgumentError, DTypeError, ShapeError } from '../errors';
