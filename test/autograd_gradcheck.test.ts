@@ -262,6 +262,24 @@ const CASES: Record<OpName, () => void> = {
       [leaf([3, 2, 2], 'p'), leaf([2], 'q'), leaf([2], 'r')],
     );
   },
+  // more cases in nn_conv_transpose.test.ts
+  convTranspose2d: () => {
+    const o = {
+      stride: [2, 1] as [number, number],
+      padding: [1, 0] as [number, number],
+      outputPadding: [1, 0] as [number, number],
+      dilation: [1, 2] as [number, number],
+      groups: 2,
+    };
+    check(
+      (x, w, b) => nt.convTranspose2d(x, w, b, o),
+      [leaf([2, 4, 3, 3], 'x'), leaf([4, 1, 3, 2], 'w'), leaf([2], 'b')],
+    );
+    check(
+      (x, w) => nt.convTranspose2d(x, w, null, { stride: 3, outputPadding: 2 }),
+      [leaf([1, 2, 2, 3], 'y'), leaf([2, 3, 2, 2], 'v')],
+    );
+  },
   // language-model tensor ops (issue 13); more cases in tensor_lm_ops.test.ts
   cumsum: () => {
     check((x) => x.cumsum(1), [leaf([3, 4, 2], 'x')]);

@@ -19,6 +19,7 @@ import '../ops/tensor_methods'; // the formulas call Tensor methods
 // pooling and normalization (issue 12)
 import { avgPoolBackward, maxPoolBackward } from '../ops/pool';
 import { batchNormBackward, normalizeBackward } from '../ops/normalization';
+import { convTranspose2dBackward } from '../ops/conv_transpose';
 // language-model tensor ops (issue 13)
 import { cumsumBackward } from '../ops/sort_scan';
 // layer / RMS norm, embedding, GELU tanh (issue 13)
@@ -190,6 +191,7 @@ export const derivatives: DerivativeTable = {
   avgPool2d: ({ inShape, geom, recip }, g) => [avgPoolBackward(inShape, geom, recip, g)],
   normalize: ({ xhat, rstd, dims }, g) => [normalizeBackward(xhat, rstd, dims, g)],
   batchNorm: (ctx, g, needs) => batchNormBackward(ctx, g, needs),
+  convTranspose2d: ({ x, w, geometry }, g, needs) => convTranspose2dBackward(x, w, geometry, g, needs),
   // language-model tensor ops (issue 13)
   cumsum: ({ dim }, g) => [cumsumBackward(g, dim)],
   layerNorm: (ctx, g, needs) => layerNormBackward(ctx, g, needs),

@@ -1,7 +1,8 @@
 // DataLoader: iterates a dataset in batches, optionally shuffled each epoch.
 // For a TensorDataset with the default collate, each batch is ONE native
 // gather per tensor (indexSelect along dim 0 with an int64 index tensor);
-// other datasets go item by item through `get` and the collate function.
+// a dataset with a batched getter (BatchedDataset) makes each batch in one
+// call; other datasets go item by item through `get` and the collate function.
 // `for await` iterates the same batches, prepared ahead in macrotasks
 // (prefetch.ts); an IterableDataset is batched as its items arrive.
 import { ArgumentError } from '../errors';
@@ -11,7 +12,7 @@ import { Tensor, tensorFromTypedArray } from '../tensor/tensor';
 import type { Device } from '../tensor/dtype';
 import { checkBool, checkFunction, checkInteger, checkOptions, checkPositiveInt, showValue } from '../validate';
 import { type Collated, defaultCollate } from './collate';
-import { type Dataset, IterableDataset, TensorDataset } from './dataset';
+import { type Dataset, IterableDataset, TensorDataset, hasBatchGetter } from './dataset';
 import { prefetched } from './prefetch';
 import { RandomSource, toSeed } from '../tensor/random_source';
 
@@ -159,10 +160,13 @@ export class DataLoader<T = Tensor[], B = Collated<T>> implements Iterable<B>, A
     const order = this.order(ds);
     const batches = this.length;
     const fast = ds instanceof TensorDataset && this.collate === undefined ? ds : null;
+    const batched = !fast && this.collate === undefined && hasBatchGetter(ds) ? ds : null;
     for (let b = 0; b < batches; ++b) {
       const idx = order.subarray(b * this.batchSize, Math.min(order.length, (b + 1) * this.batchSize));
       if (fast) {
         yield gatherBatch(fast, idx) as B;
+      } else if (batched) {
+        yield batched.getBatch(idx) as B;
       } else {
         const items = Array.from(idx, (i) => ds.get(i));
         yield this.collateItems(items);

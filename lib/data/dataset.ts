@@ -6,12 +6,28 @@ import { formatShape } from '../tensor/shape';
 import { keep } from '../tensor/scope';
 import { Tensor } from '../tensor/tensor';
 import { checkIndex, checkInteger, showValue } from '../validate';
+import type { Collated } from './collate';
 import '../ops/tensor_methods'; // this module calls Tensor methods
 
 /** A map-style dataset: `length` items, item i from `get(i)`. */
 export interface Dataset<T> {
   readonly length: number;
   get(index: number): T;
+}
+
+/**
+ * A dataset that can also make a whole batch at once: `getBatch(indices)`
+ * gives what the default collate would make of `indices.map(get)` (e.g. one
+ * indexSelect instead of per-item tensors and a stack). The DataLoader uses
+ * it when no collate function is given.
+ */
+export interface BatchedDataset<T> extends Dataset<T> {
+  getBatch(indices: Uint32Array): Collated<T>;
+}
+
+/** Whether `ds` has a batched getter (see BatchedDataset). */
+export function hasBatchGetter<T>(ds: Dataset<T>): ds is BatchedDataset<T> {
+  return typeof (ds as Partial<BatchedDataset<T>>).getBatch === 'function';
 }
 
 /** Row `i` of `t` as a view (no copy). */

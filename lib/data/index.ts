@@ -1,5 +1,5 @@
 // nt.data: datasets and batching.
-export type { Dataset } from './dataset';
+export type { Dataset, BatchedDataset } from './dataset';
 export { TensorDataset, IterableDataset } from './dataset';
 export { DataLoader } from './dataloader';
 export type { DataLoaderOptions } from './dataloader';
@@ -7,3 +7,7 @@ export { defaultCollate } from './collate';
 export type { Collated } from './collate';
 export * as datasets from './datasets';
 export { Subset, ConcatDataset, randomSplit } from './subset';
+export * as transforms from './transforms';
+export type { Transform, RandomOptions, RandomCropOptions } from './transforms';
+export { TransformDataset } from './transform_dataset';
+export type { ImageItem, TransformDatasetOptions } from './transform_dataset';

@@ -6,11 +6,12 @@
 import * as path from 'path';
 import { ArgumentError } from '../errors';
 import { cast } from '../ops/convert';
+import { indexSelect } from '../ops/index_ops';
 import { tensor } from '../tensor/creation';
 import { keep } from '../tensor/scope';
 import { type Tensor, tensorFromTypedArray } from '../tensor/tensor';
 import { checkBool, checkIndex, checkOptions, checkString, optionKeys, showValue } from '../validate';
-import { type Dataset, TensorDataset } from './dataset';
+import { type BatchedDataset, TensorDataset } from './dataset';
 import { type MnistFileNames, type MnistSplit, loadMnistSplit, loadMnistSplitAsync } from './idx';
 import '../ops/tensor_methods'; // this module calls Tensor methods
 
@@ -21,6 +22,12 @@ export interface MnistOptions {
   train?: boolean;
   /** File names, when they differ from the usual ones. */
   fileNames?: MnistFileNames;
+  /**
+   * Items and batches normalized with the dataset's mean and std (MNIST:
+   * 0.1307 and 0.3081, torchvision's usual Normalize((0.1307,), (0.3081,));
+   * Fashion-MNIST: 0.286 and 0.353). Default false: values in [0, 1].
+   */
+  normalize?: boolean;
 }
 
 export interface ToTensorDatasetOptions {
@@ -42,7 +49,7 @@ function mnistDataDir(): string {
   }
 }
 
-const MNIST_KEYS = optionKeys<MnistOptions>({ root: true, train: true, fileNames: true });
+const MNIST_KEYS = optionKeys<MnistOptions>({ root: true, train: true, fileNames: true, normalize: true });
 
 /** Accepts `(root, options)` (as torchvision) or `(options)`. */
 function resolveArgs(
@@ -61,13 +68,15 @@ function resolveArgs(
 // constructor is synchronous, so nothing can run between the two.
 let preloaded: MnistSplit | undefined;
 
-abstract class MnistLike implements Dataset<[Tensor, Tensor]> {
+abstract class MnistLike implements BatchedDataset<[Tensor, Tensor]> {
   /** uint8 [N, 28, 28]. */
   readonly data: Tensor;
   /** int64 [N], values 0..9. */
   readonly targets: Tensor;
   readonly train: boolean;
   readonly root: string;
+  /** Whether items and batches are normalized (see MnistOptions.normalize). */
+  readonly normalize: boolean;
   private readonly labels: Uint8Array;
   protected abstract readonly mean: number;
   protected abstract readonly std: number;
@@ -75,6 +84,7 @@ abstract class MnistLike implements Dataset<[Tensor, Tensor]> {
   protected constructor(root: string, options: MnistOptions) {
     this.root = root;
     this.train = checkBool(this.constructor.name, 'train', options.train ?? true);
+    this.normalize = checkBool(this.constructor.name, 'normalize', options.normalize ?? false);
     const split = preloaded ?? loadMnistSplit(root, this.train ? 'train' : 'test', options.fileNames);
     preloaded = undefined;
     this.labels = split.labels.data as Uint8Array;
@@ -88,13 +98,38 @@ abstract class MnistLike implements Dataset<[Tensor, Tensor]> {
     return this.labels.length;
   }
 
-  /** [image float32 [1, 28, 28] in [0, 1], label int64 0-d]. */
+  /** [image float32 [1, 28, 28] in [0, 1] (or normalized), label int64 0-d]. */
   get(index: number): [Tensor, Tensor] {
     const i = checkIndex(`${this.constructor.name}.get`, index, this.length);
     const view = this.data._view([1, 28, 28], [784, 28, 1], i * 784);
-    const image = cast(view, 'float32').div_(255);
+    const image = this.toImages(view);
     view.dispose();
     return [image, tensor(BigInt64Array.of(BigInt(this.labels[i])), { shape: [] })];
+  }
+
+  /**
+   * Items `indices` as one batch [images float32 [B, 1, 28, 28], labels
+   * int64 [B]], the same as stacking get(i): one indexSelect per tensor.
+   * The DataLoader uses it (see data.BatchedDataset).
+   */
+  getBatch(indices: Uint32Array): [Tensor, Tensor] {
+    const op = `${this.constructor.name}.getBatch`;
+    if (!(indices instanceof Uint32Array))
+      throw new ArgumentError(op, `indices a Uint32Array, got ${showValue(indices)}`);
+    const host = new BigInt64Array(indices.length);
+    for (let k = 0; k < indices.length; ++k) host[k] = BigInt(checkIndex(op, indices[k], this.length));
+    const ix = tensorFromTypedArray(host, [host.length], 'int64', 'cpu');
+    const raw = indexSelect(this.data, 0, ix);
+    const images = this.toImages(raw);
+    const batch: [Tensor, Tensor] = [images.reshape([indices.length, 1, 28, 28]), indexSelect(this.targets, 0, ix)];
+    for (const t of [ix, raw, images]) t.dispose(); // the reshaped view keeps the storage
+    return batch;
+  }
+
+  /** uint8 pixels to float32 in [0, 1], or normalized: (p - 255 mean) / (255 std), one pass fewer. */
+  private toImages(pixels: Tensor): Tensor {
+    const images = cast(pixels, 'float32');
+    return this.normalize ? images.sub_(255 * this.mean).div_(255 * this.std) : images.div_(255);
   }
 
   /** The whole split as float32 images and int64 labels, converted with tensor ops once. */

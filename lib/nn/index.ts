@@ -12,6 +12,9 @@ export { ReLU, Sigmoid, Tanh, GELU, SiLU, Softplus, LeakyReLU, Softmax, LogSoftm
 export { Dropout, Flatten } from './dropout';
 export { Conv1d, Conv2d } from './conv';
 export type { Conv1dModuleOptions, Conv2dModuleOptions, PaddingMode } from './conv';
+export { ConvTranspose2d } from './conv_transpose';
+export type { ConvTranspose2dModuleOptions } from './conv_transpose';
+export { Upsample } from './upsample';
 export { MSELoss, CrossEntropyLoss, NLLLoss } from './loss';
 export type { Reduction, CrossEntropyOptions, NLLLossOptions, MSELossOptions } from './loss_functions';
 // pooling and normalization (issue 12)

@@ -7,6 +7,8 @@
 // recomputes the columns: dW = dY @ cols^T, dCols = W^T @ dY, and col2im adds
 // each kernel offset's slice of dCols into a strided view of the padded input
 // gradient (such a view never overlaps itself, so the in-place add is safe).
+// convTranspose2d (conv_transpose.ts) runs on the same pieces: its forward
+// is conv2dBackwardData, its backward conv2dRaw and conv2dBackward.
 import { BinaryOp } from '../../bindings/codes.gen';
 import { record } from './record';
 import { ArgumentError, DTypeError, ShapeError } from '../errors';
@@ -73,7 +75,7 @@ export interface ConvGeometry {
   Wo: number;
 }
 
-function sizeTuple(op: string, name: string, v: unknown, n: number, min: number): number[] {
+export function sizeTuple(op: string, name: string, v: unknown, n: number, min: number): number[] {
   const check = (x: unknown): number => {
     if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < min) {
       const what = min === 0 ? 'non-negative integers' : 'positive integers';
@@ -246,7 +248,7 @@ function im2col(x: Tensor, g: ConvGeometry): Tensor {
 // batch of 1000 MNIST images would otherwise need 780 MB for one layer.
 const COLS_BYTES_MAX = 32 << 20;
 
-function conv2dRaw(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry): Tensor {
+export function conv2dRaw(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry): Tensor {
   const out = empty([g.N, g.Co, g.Ho, g.Wo], x.dtype, x.device);
   const L = g.Ho * g.Wo;
   const NL = g.N * L;
@@ -293,21 +295,12 @@ function conv2dRaw(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry): Ten
   return out;
 }
 
-/** Gradients of conv2dRaw for x, w and b (each only when asked). */
-export function conv2dBackward(
-  x: Tensor,
-  w: Tensor,
-  g: ConvGeometry,
-  grad: Tensor,
-  needs: readonly boolean[],
-): (Tensor | null)[] {
-  const dt = x.dtype;
+/** The output gradient [N, Co, Ho, Wo] as planes gp [Co, N, Ho*Wo] (= [G, Cog, N*L]) of dtype dt. */
+function gradPlanes(grad: Tensor, g: ConvGeometry, dt: Tensor['dtype']): Tensor {
   const gy = cast(grad, dt);
   const L = g.Ho * g.Wo;
   const NL = g.N * L;
-  const K = g.Cg * g.kh * g.kw;
-  // gp [Co, N, L] = [G, Cog, N*L]
-  const gp = empty([g.Co, g.N, L], dt, x.device);
+  const gp = empty([g.Co, g.N, L], dt, grad.device);
   if (gp.numel) {
     const gv = gy._view(
       [g.Co, g.N, g.Ho, g.Wo],
@@ -319,6 +312,83 @@ export function conv2dBackward(
     gp4.dispose();
     gv.dispose();
   }
+  return gp;
+}
+
+/**
+ * conv2d's input gradient alone: [N, C, H, W] from grad [N, Co, Ho, Wo] and
+ * w [Co, C/G, kh, kw] (convTranspose2d's forward). g.Ho / g.Wo may be set
+ * below the output size formula's (the uncovered bottom/right stays zero).
+ */
+export function conv2dBackwardData(w: Tensor, g: ConvGeometry, grad: Tensor): Tensor {
+  const gp = gradPlanes(grad, g, w.dtype);
+  const dx = backwardData(w, g, gp);
+  gp.dispose();
+  return dx;
+}
+
+/** The input gradient [N, C, H, W] from gp ([Co, N, Ho*Wo]): dCols = W^T @ gp, then col2im. */
+function backwardData(w: Tensor, g: ConvGeometry, gp: Tensor): Tensor {
+  const dt = w.dtype;
+  const L = g.Ho * g.Wo;
+  const NL = g.N * L;
+  const K = g.Cg * g.kh * g.kw;
+  const xShape = [g.N, g.C, g.H, g.W];
+  const dx = empty(xShape, dt, w.device);
+  if (NL === 0 || g.Co === 0) kFill(dx, 0);
+  else {
+    const wc = contiguousRaw(w);
+    const dcols = empty([g.G, g.Cg, g.kh, g.kw, g.N, g.Ho, g.Wo], dt, w.device); // [G, K, N*L]
+    kGemm(
+      g.G,
+      K,
+      NL,
+      g.Cog,
+      { t: wc.t, ld: K, batchStride: g.Cog * K, trans: true },
+      { t: gp, ld: NL, batchStride: g.Cog * NL, trans: false },
+      { t: dcols, ld: NL, batchStride: K * NL },
+    );
+    if (wc.owned) wc.t.dispose();
+    const pad = g.pt + g.pb + g.pl + g.pr > 0;
+    const dxp = pad ? empty([g.N, g.C, g.Hp, g.Wp], dt, w.device) : dx;
+    kFill(dxp, 0);
+    const [sN, sC, sH, sW] = dxp.strides;
+    const shape = [g.G, g.Cg, g.N, g.Ho, g.Wo];
+    const dstStrides = [g.Cg * sC, sC, sN, g.sh * sH, g.sw * sW];
+    const srcStrides = [K * NL, g.kh * g.kw * NL, L, g.Wo, 1];
+    for (let i = 0; i < g.kh; ++i) {
+      for (let j = 0; j < g.kw; ++j) {
+        const dst = dxp._view(shape, dstStrides, i * g.dh * sH + j * g.dw * sW);
+        const src = dcols._view(shape, srcStrides, (i * g.kw + j) * NL);
+        kBinary(BinaryOp.Add, dst, dst, src);
+        dst.dispose();
+        src.dispose();
+      }
+    }
+    dcols.dispose();
+    if (pad) {
+      const interior = dxp._view(xShape, dxp.strides, g.pt * g.Wp + g.pl);
+      kCopy(dx, interior);
+      interior.dispose();
+      dxp.dispose();
+    }
+  }
+  return dx;
+}
+
+/** Gradients of conv2dRaw for x, w and b (each only when asked). */
+export function conv2dBackward(
+  x: Tensor,
+  w: Tensor,
+  g: ConvGeometry,
+  grad: Tensor,
+  needs: readonly boolean[],
+): (Tensor | null)[] {
+  const dt = x.dtype;
+  const L = g.Ho * g.Wo;
+  const NL = g.N * L;
+  const K = g.Cg * g.kh * g.kw;
+  const gp = gradPlanes(grad, g, dt);
   let dx: Tensor | null = null;
   let dw: Tensor | null = null;
   let db: Tensor | null = null;
@@ -374,47 +444,7 @@ export function conv2dBackward(
       cols.dispose();
     }
   }
-  if (needs[0]) {
-    dx = empty(x.shape, dt, x.device);
-    if (NL === 0 || g.Co === 0) kFill(dx, 0);
-    else {
-      const wc = contiguousRaw(w);
-      const dcols = empty([g.G, g.Cg, g.kh, g.kw, g.N, g.Ho, g.Wo], dt, x.device); // [G, K, N*L]
-      kGemm(
-        g.G,
-        K,
-        NL,
-        g.Cog,
-        { t: wc.t, ld: K, batchStride: g.Cog * K, trans: true },
-        { t: gp, ld: NL, batchStride: g.Cog * NL, trans: false },
-        { t: dcols, ld: NL, batchStride: K * NL },
-      );
-      if (wc.owned) wc.t.dispose();
-      const pad = g.pt + g.pb + g.pl + g.pr > 0;
-      const dxp = pad ? empty([g.N, g.C, g.Hp, g.Wp], dt, x.device) : dx;
-      kFill(dxp, 0);
-      const [sN, sC, sH, sW] = dxp.strides;
-      const shape = [g.G, g.Cg, g.N, g.Ho, g.Wo];
-      const dstStrides = [g.Cg * sC, sC, sN, g.sh * sH, g.sw * sW];
-      const srcStrides = [K * NL, g.kh * g.kw * NL, L, g.Wo, 1];
-      for (let i = 0; i < g.kh; ++i) {
-        for (let j = 0; j < g.kw; ++j) {
-          const dst = dxp._view(shape, dstStrides, i * g.dh * sH + j * g.dw * sW);
-          const src = dcols._view(shape, srcStrides, (i * g.kw + j) * NL);
-          kBinary(BinaryOp.Add, dst, dst, src);
-          dst.dispose();
-          src.dispose();
-        }
-      }
-      dcols.dispose();
-      if (pad) {
-        const interior = dxp._view(x.shape, dxp.strides, g.pt * g.Wp + g.pl);
-        kCopy(dx, interior);
-        interior.dispose();
-        dxp.dispose();
-      }
-    }
-  }
+  if (needs[0]) dx = backwardData(w, g, gp);
   gp.dispose();
   return [dx, dw, db];
 }

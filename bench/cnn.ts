@@ -1,0 +1,137 @@
+// Convolution rows (`npm run bench -- --only cnn`): conv2d forward,
+// backward-input and backward-weight in GFLOP/s (2*N*Co*Ho*Wo*Ci*kh*kw each)
+// for the MNIST CNN's two conv layers at batch 64 and a ResNet-style 3x3
+// 64->64 on 56x56 at batch 8, float32 on the CPU, against PyTorch 1.13
+// measured in the same run (bench/reference/torch_cnn.py: F.conv2d and
+// aten::convolution_backward with one output mask entry each). The backward
+// rows call nodetorch's conv2d backward directly (lib/ops/conv.ts) with the
+// same single gradient asked, so neither side pays for the other gradient.
+import * as nt from '../lib';
+import { type ConvGeometry, conv2dBackward } from '../lib/ops/conv';
+import { type Stat, measure } from './stats';
+import { type TorchRuntime, runReference } from './torch';
+
+export interface CnnOptions {
+  reps: number;
+  minTime: number;
+  threads: number;
+  torch: TorchRuntime | null;
+  log: (s: string) => void;
+}
+
+interface Layer {
+  name: string;
+  x: [number, number, number, number];
+  co: number;
+  k: number;
+  padding: number;
+}
+
+/** The layers; torch_cnn.py holds the same list. */
+const LAYERS: Layer[] = [
+  { name: 'mnist_conv1_1to32_B64', x: [64, 1, 28, 28], co: 32, k: 3, padding: 0 },
+  { name: 'mnist_conv2_32to64_B64', x: [64, 32, 26, 26], co: 64, k: 3, padding: 0 },
+  { name: 'resnet_64to64_56x56_B8', x: [8, 64, 56, 56], co: 64, k: 3, padding: 1 },
+];
+
+const PASSES = ['fwd', 'bwd_input', 'bwd_weight'] as const;
+
+function geometryOf(l: Layer): ConvGeometry {
+  const [N, C, H, W] = l.x;
+  const p = l.padding;
+  const Ho = H + 2 * p - l.k + 1;
+  const Wo = W + 2 * p - l.k + 1;
+  return {
+    N,
+    C,
+    H,
+    W,
+    Co: l.co,
+    G: 1,
+    Cg: C,
+    Cog: l.co,
+    kh: l.k,
+    kw: l.k,
+    sh: 1,
+    sw: 1,
+    dh: 1,
+    dw: 1,
+    pt: p,
+    pb: p,
+    pl: p,
+    pr: p,
+    Hp: H + 2 * p,
+    Wp: W + 2 * p,
+    Ho,
+    Wo,
+  };
+}
+
+function flopOf(l: Layer): number {
+  const g = geometryOf(l);
+  return 2 * g.N * g.Co * g.Ho * g.Wo * g.C * g.kh * g.kw;
+}
+
+function runOurs(l: Layer, o: CnnOptions): Record<string, Stat> {
+  const g = geometryOf(l);
+  const x = nt.randn(l.x);
+  const w = nt.randn([l.co, l.x[1], l.k, l.k]);
+  const b = nt.randn([l.co]);
+  const gy = nt.randn([g.N, g.Co, g.Ho, g.Wo]);
+  const opts = { reps: o.reps, minTime: o.minTime };
+  const timed = (fn: () => unknown): Stat =>
+    measure(() => {
+      nt.scope(() => nt.noGrad(fn));
+      nt.synchronizeSync();
+    }, opts);
+  return {
+    fwd: timed(() => nt.conv2d(x, w, b, { padding: l.padding })),
+    bwd_input: timed(() => conv2dBackward(x, w, g, gy, [true, false, false])),
+    bwd_weight: timed(() => conv2dBackward(x, w, g, gy, [false, true, false])),
+  };
+}
+
+const gflops = (flop: number, s: Stat | undefined): string => (s ? (flop / s.median / 1e9).toFixed(1) : '-');
+
+/** Runs the rows and returns the printed table. */
+export function runCnn(o: CnnOptions): string {
+  const ours: Record<string, Record<string, Stat>> = {};
+  for (const l of LAYERS) {
+    o.log(`  conv2d ${l.name} (nodetorch)`);
+    ours[l.name] = runOurs(l, o);
+  }
+  let theirs: Record<string, Record<string, Stat>> = {};
+  let torchError = o.torch ? '' : 'PyTorch not run';
+  if (o.torch) {
+    o.log('  conv2d (PyTorch)...');
+    try {
+      const args = ['--threads', String(o.threads), '--reps', String(o.reps), '--min-time', String(o.minTime)];
+      theirs = runReference<{ results: Record<string, Record<string, Stat>> }>(
+        o.torch,
+        'torch_cnn.py',
+        args,
+        o.threads,
+        30 * 60_000,
+      ).results;
+    } catch (e) {
+      torchError = (e as Error).message;
+    }
+  }
+  const lines = [
+    `conv2d, float32, CPU, ${o.threads} threads; GFLOP/s from the median of ${o.reps}; "vs PyTorch" > 1 means nodetorch is faster`,
+    'layer                    pass          nodetorch    PyTorch   vs PyTorch',
+  ];
+  for (const l of LAYERS) {
+    const flop = flopOf(l);
+    for (const pass of PASSES) {
+      const a = ours[l.name][pass];
+      const t = theirs[l.name]?.[pass];
+      const ratio = t ? (t.median / a.median).toFixed(2) : '-';
+      lines.push(
+        `${l.name.padEnd(25)}${pass.padEnd(12)}${gflops(flop, a).padStart(11)}${gflops(flop, t).padStart(11)}${ratio.padStart(13)}`,
+      );
+    }
+  }
+  if (torchError) lines.push(`  PyTorch rows: ${torchError}`);
+  return lines.join('\n');
+}
