@@ -4,6 +4,7 @@
 #
 #   bash scripts/check-static.sh          every check, read-only   (npm run lint)
 #   bash scripts/check-static.sh generated  boundary files match native/op_table.js (npm run gen)
+#   bash scripts/check-static.sh types    tsc --noEmit over lib, tests, bench, examples
 #   bash scripts/check-static.sh cycles   import cycles, dpdm       (npm run check:cycles)
 #   bash scripts/check-static.sh unused   unused files/exports/deps (npm run check:unused)
 #   bash scripts/check-static.sh biome    TS/JS/JSON format + lint  (biome.jsonc)
@@ -54,6 +55,13 @@ check_cycles() {
     local n
     n=$(printf '%s\n' "$out" | grep -cE '^[[:space:]]*[0-9]+\)')
     fail cycles "$n import cycle(s) listed above (type-only imports count too). Break each one: move what both sides need into a lower module, or invert the dependency."
+  fi
+}
+
+check_types() {
+  echo "-- types of lib, tests, bench and examples (tsc --noEmit, tsconfig.json)"
+  if ! "$BIN/tsc" --noEmit -p tsconfig.json; then
+    fail types "tsc found the type errors above (tests are user code too: a test that needs a cast to compile shows an API that is hard to type)."
   fi
 }
 
@@ -109,10 +117,10 @@ write_all() {
 
 case "${1:-all}" in
   --write | write) write_all; exit ;;
-  all) for c in generated cycles unused biome clang; do timed "check_$c"; done ;;
-  generated | cycles | unused | biome | clang) timed "check_$1" ;;
+  all) for c in generated types cycles unused biome clang; do timed "check_$c"; done ;;
+  generated | types | cycles | unused | biome | clang) timed "check_$1" ;;
   -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-  *) echo "check-static: unknown check '$1' (generated, cycles, unused, biome, clang, --write)" >&2; exit 2 ;;
+  *) echo "check-static: unknown check '$1' (generated, types, cycles, unused, biome, clang, --write)" >&2; exit 2 ;;
 esac
 
 if [ ${#failed[@]} -ne 0 ]; then

@@ -35,19 +35,19 @@ describe('device queue', () => {
     const x = nt.randn([7, 5]);
     const y = x.mul(3).add(1);
     const t = y.t(); // non-contiguous: dataAsync copies first
-    expect(Array.from(await t.dataAsync())).toEqual(Array.from(t.data()));
+    expect([...(await t.dataAsync())]).toEqual([...t.data()]);
     expect(await t.toArrayAsync()).toEqual(t.toArray());
     const s = y.sum();
     expect(await s.itemAsync()).toBe(s.item());
     expect(await nt.tensor([true, false]).toArrayAsync()).toEqual([true, false]);
-    expect(Array.from(await nt.tensor([1, 2], { dtype: 'int64' }).dataAsync())).toEqual([1n, 2n]);
+    expect([...(await nt.tensor([1, 2], { dtype: 'int64' }).dataAsync())]).toEqual([1n, 2n]);
   });
 
   test('the event loop runs while queued kernels compute', async () => {
     const out = busyWork(20); // tens of ms of recorded matmuls; recorded in microseconds
     const read = await turnsDuring(() => out.dataAsync());
     expect(read.turns).toBeGreaterThan(0);
-    expect(Array.from(read.result)).toEqual(Array.from(out.data()));
+    expect([...read.result]).toEqual([...out.data()]);
     busyWork(20);
     expect((await turnsDuring(() => nt.synchronize())).turns).toBeGreaterThan(0);
   });
@@ -67,7 +67,7 @@ describe('device queue', () => {
     const out = nt.matmul(copy, copy);
     copy.dispose(); // the queued matmul still holds its buffer (ASAN would see a use after free)
     expect(copy.isDisposed).toBe(true);
-    expect(Array.from(out.data())).toEqual(Array.from(ref));
+    expect([...out.data()]).toEqual([...ref]);
   });
 
   test('a deferred kernel error rejects the next sync point once, and poisons nothing else', async () => {

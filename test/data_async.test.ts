@@ -272,13 +272,13 @@ describe('datasets: load without blocking', () => {
     const a = new nt.datasets.MNIST(dir);
     const b = await nt.datasets.MNIST.load(dir);
     expect(b).toBeInstanceOf(nt.datasets.MNIST);
-    expect(Array.from(b.data.data())).toEqual(Array.from(a.data.data()));
+    expect([...b.data.data()]).toEqual([...a.data.data()]);
     expect(b.targets.toArray()).toEqual([7, 0, 9]);
     const f = await nt.datasets.FashionMNIST.load(dir, { train: true });
     expect(f).toBeInstanceOf(nt.datasets.FashionMNIST);
-    expect(Array.from(f.toTensorDataset().tensors[0].data())).toEqual(
-      Array.from(new nt.datasets.FashionMNIST(dir).toTensorDataset().tensors[0].data()),
-    );
+    expect([...f.toTensorDataset().tensors[0].data()]).toEqual([
+      ...new nt.datasets.FashionMNIST(dir).toTensorDataset().tensors[0].data(),
+    ]);
   });
 
   test('bad files reject with the errors the constructor throws', async () => {

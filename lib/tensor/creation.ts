@@ -141,7 +141,10 @@ function shapeOf(op: string, shape: Shape | number): number[] {
  * options, or the sizes spread out as in PyTorch (`nt.zeros(3, 4)`,
  * `nt.zeros(3, 4, { dtype })`).
  */
-export type SizeArgs = [shape: Shape | number, options?: TensorOptions] | [...sizes: number[], options: TensorOptions];
+export type SizeArgs =
+  | [shape: Shape | number, options?: TensorOptions]
+  | [...sizes: number[]]
+  | [...sizes: number[], options: TensorOptions];
 
 function sizeArgs(op: string, args: readonly unknown[]): { shape: Shape | number; options?: TensorOptions } {
   if (args.length < 2 || typeof args[1] !== 'number') {
