@@ -32,11 +32,11 @@ import { type TorchRuntime, findTorch, runReference } from './torch';
 const USAGE = `Usage: npm run bench -- [options]   (or: node dist/bench/run.js [options])
 
 Kernel benchmarks and end-to-end MNIST epochs of the seed MLP; the same work in
-PyTorch in the same run when python3 with torch is found. Then the fused
-attention rows, the conv2d rows and GPT training steps (issues 12 and 13),
-each against PyTorch in the same run. Then the async rows:
+PyTorch in the same run when python3 with torch is found. Then the async rows:
 the event loop while the seed MLP trains (for await vs for...of), and
 examples/serve.ts under load: batched, unbatched, and synchronous (blocking reads).
+Then the fused attention rows, the conv2d rows and GPT training steps (issues
+12 and 13), each against PyTorch in the same run.
 
   --json             print the results as JSON on stdout (progress goes to stderr);
                      npm run --silent bench -- --json > results.json
