@@ -1,6 +1,7 @@
 // Upsample: a module over F.interpolate (lib/ops/interpolate.ts).
-import { type InterpolateMode, type InterpolateOptions, interpolate } from '../ops/interpolate';
+import { INTERPOLATE_KEYS, type InterpolateMode, type InterpolateOptions, interpolate } from '../ops/interpolate';
 import type { Tensor } from '../tensor/tensor';
+import { checkOptions, showValue } from '../validate';
 import { Module } from './module';
 
 /** Resizes [N, C, L] or [N, C, H, W] input by size or scaleFactor ('nearest' by default). */
@@ -13,10 +14,11 @@ export class Upsample extends Module {
   /** The options are F.interpolate's, checked on each forward as there. */
   constructor(options: InterpolateOptions) {
     super();
-    this.size = options.size;
-    this.scaleFactor = options.scaleFactor;
-    this.mode = options.mode ?? 'nearest';
-    this.alignCorners = options.alignCorners;
+    const o = checkOptions('Upsample', options, INTERPOLATE_KEYS);
+    this.size = o.size;
+    this.scaleFactor = o.scaleFactor;
+    this.mode = o.mode ?? 'nearest';
+    this.alignCorners = o.alignCorners;
   }
 
   forward(x: Tensor): Tensor {
@@ -26,9 +28,11 @@ export class Upsample extends Module {
 
   override extraRepr(): string {
     const parts = [];
-    if (this.size !== undefined) parts.push(`size=${JSON.stringify(this.size)}`);
-    if (this.scaleFactor !== undefined) parts.push(`scaleFactor=${JSON.stringify(this.scaleFactor)}`);
-    parts.push(`mode='${this.mode}'`);
+    // Shown with showValue: the values are checked only on forward and may be anything.
+    const show = (v: unknown): string => (Array.isArray(v) ? `[${v.map(showValue).join(', ')}]` : showValue(v));
+    if (this.size !== undefined) parts.push(`size=${show(this.size)}`);
+    if (this.scaleFactor !== undefined) parts.push(`scaleFactor=${show(this.scaleFactor)}`);
+    parts.push(typeof this.mode === 'string' ? `mode='${this.mode}'` : `mode=${show(this.mode)}`);
     if (this.alignCorners !== undefined) parts.push(`alignCorners=${this.alignCorners}`);
     return parts.join(', ');
   }

@@ -28,7 +28,12 @@ export interface InterpolateOptions {
   alignCorners?: boolean;
 }
 
-const KEYS = optionKeys<InterpolateOptions>({ size: true, scaleFactor: true, mode: true, alignCorners: true });
+export const INTERPOLATE_KEYS = optionKeys<InterpolateOptions>({
+  size: true,
+  scaleFactor: true,
+  mode: true,
+  alignCorners: true,
+});
 
 /** How one spatial dim is resampled. */
 interface AxisPlan {
@@ -127,7 +132,7 @@ function linearTaps(
 export function interpolate(input: Tensor, options: InterpolateOptions): Tensor {
   const op = 'interpolate';
   checkTensor(op, input);
-  const o = checkOptions(op, options, KEYS);
+  const o = checkOptions(op, options, INTERPOLATE_KEYS);
   const mode = o.mode ?? 'nearest';
   if (mode !== 'nearest' && mode !== 'linear' && mode !== 'bilinear')
     throw new ArgumentError(op, `mode must be 'nearest', 'linear' or 'bilinear', got ${showValue(mode as unknown)}`);

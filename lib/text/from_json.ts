@@ -7,7 +7,17 @@ import type { Tokenizer } from './tokenizer';
 
 /** The tokenizer that `tokenizer.toJSON()` (or its JSON string) describes. */
 export function tokenizerFromJSON(json: unknown): Tokenizer {
-  const value: unknown = typeof json === 'string' ? JSON.parse(json) : json;
+  let value: unknown = json;
+  if (typeof json === 'string') {
+    try {
+      value = JSON.parse(json);
+    } catch (e) {
+      throw new ArgumentError(
+        'tokenizerFromJSON',
+        `a tokenizer's JSON text, got invalid JSON: ${(e as Error).message}`,
+      );
+    }
+  }
   const o = value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
   if (o.kind === 'gpt2') return new GPT2Tokenizer();
   if (o.kind === 'char' && typeof o.chars === 'string') return new CharTokenizer(o.chars);
