@@ -34,9 +34,9 @@ export class MSELoss extends Module {
   }
 }
 
-/** Registers the optional class-weight buffer `weight` of a loss module. */
-function registerWeight(m: Module, op: string, w: unknown): void {
-  m.registerBuffer('weight', w === undefined || w === null ? null : checkTensor(op, w, 'weight'));
+/** Registers a loss module's optional weight buffer (checked against the input at each call). */
+export function registerWeight(m: Module, op: string, w: unknown, name = 'weight'): void {
+  m.registerBuffer(name, w === undefined || w === null ? null : checkTensor(op, w, name));
 }
 
 export class CrossEntropyLoss extends Module {

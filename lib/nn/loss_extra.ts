@@ -11,6 +11,7 @@ import { isFloatingDType } from '../tensor/dtype';
 import { formatShape } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { checkBool, checkOptions, checkRange, optionKeys, showValue } from '../validate';
+import { checkReduction } from './loss_functions';
 import type { Reduction } from './loss_weight';
 
 export interface L1LossOptions {
@@ -51,21 +52,11 @@ export const BCE_KEYS = optionKeys<BCELossOptions>({ reduction: true, weight: tr
 export const BCE_LOGITS_KEYS = optionKeys<BCEWithLogitsLossOptions>({ reduction: true, weight: true, posWeight: true });
 export const KL_DIV_KEYS = optionKeys<KLDivLossOptions>({ reduction: true, logTarget: true });
 
-function reductionOf(op: string, r: unknown, batchmean = false): KLDivReduction {
-  const v = r ?? 'mean';
-  if (v === 'mean' || v === 'sum' || v === 'none' || (batchmean && v === 'batchmean')) return v;
-  const allowed = batchmean ? "'mean', 'batchmean', 'sum' or 'none'" : "'mean', 'sum' or 'none'";
-  throw new ArgumentError(op, `reduction ${allowed}, got ${showValue(r)}`);
-}
-
-/** Checks a loss's `reduction` option (no 'batchmean'). */
-export function checkLossReduction(op: string, r: unknown): Reduction {
-  return reductionOf(op, r) as Reduction;
-}
-
 /** Checks klDiv's `reduction` option ('batchmean' allowed). */
 export function checkKLReduction(op: string, r: unknown): KLDivReduction {
-  return reductionOf(op, r, true);
+  const v = r ?? 'mean';
+  if (v === 'mean' || v === 'sum' || v === 'none' || v === 'batchmean') return v;
+  throw new ArgumentError(op, `reduction 'mean', 'batchmean', 'sum' or 'none', got ${showValue(r)}`);
 }
 
 /** smoothL1Loss's beta: a number >= 0. */
@@ -122,7 +113,7 @@ function checkElementWeight(op: string, name: string, w: unknown, x: Tensor): Te
 /** Mean absolute error |input - target|, as torch's F.l1_loss. */
 export function l1Loss(input: Tensor, target: Tensor, options: L1LossOptions = {}): Tensor {
   const op = 'l1_loss';
-  const reduction = checkLossReduction(op, checkOptions(op, options, L1_KEYS).reduction);
+  const reduction = checkReduction(op, checkOptions(op, options, L1_KEYS).reduction);
   const [x, t] = checkPair(op, input, target);
   return reduce(abs(sub(x, t)), reduction);
 }
@@ -134,7 +125,7 @@ export function l1Loss(input: Tensor, target: Tensor, options: L1LossOptions = {
 export function smoothL1Loss(input: Tensor, target: Tensor, options: SmoothL1LossOptions = {}): Tensor {
   const op = 'smooth_l1_loss';
   const o = checkOptions(op, options, SMOOTH_L1_KEYS);
-  const reduction = checkLossReduction(op, o.reduction);
+  const reduction = checkReduction(op, o.reduction);
   const beta = checkBeta(op, o.beta);
   const [x, t] = checkPair(op, input, target);
   const d = sub(x, t);
@@ -151,7 +142,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, options: SmoothL1Los
 export function huberLoss(input: Tensor, target: Tensor, options: HuberLossOptions = {}): Tensor {
   const op = 'huber_loss';
   const o = checkOptions(op, options, HUBER_KEYS);
-  const reduction = checkLossReduction(op, o.reduction);
+  const reduction = checkReduction(op, o.reduction);
   const delta = checkDelta(op, o.delta);
   const [x, t] = checkPair(op, input, target);
   const d = sub(x, t);
@@ -169,7 +160,7 @@ export function huberLoss(input: Tensor, target: Tensor, options: HuberLossOptio
 export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BCELossOptions = {}): Tensor {
   const op = 'binary_cross_entropy';
   const o = checkOptions(op, options, BCE_KEYS);
-  const reduction = checkLossReduction(op, o.reduction);
+  const reduction = checkReduction(op, o.reduction);
   const [x, t] = checkPair(op, input, target);
   const weight = checkElementWeight(op, 'weight', o.weight, x);
   const logX = clamp(log(x), -100);
@@ -191,7 +182,7 @@ export function binaryCrossEntropyWithLogits(
 ): Tensor {
   const op = 'binary_cross_entropy_with_logits';
   const o = checkOptions(op, options, BCE_LOGITS_KEYS);
-  const reduction = checkLossReduction(op, o.reduction);
+  const reduction = checkReduction(op, o.reduction);
   const [x, t] = checkPair(op, input, target);
   const weight = checkElementWeight(op, 'weight', o.weight, x);
   const posWeight = checkElementWeight(op, 'posWeight', o.posWeight, x);

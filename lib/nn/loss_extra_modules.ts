@@ -1,6 +1,5 @@
 // Modules of the losses in loss_extra.ts: hold the options, forward calls the
 // functional loss. Weights are buffers (moved by to(), saved in stateDict).
-import { checkTensor } from '../ops/elementwise';
 import type { Tensor } from '../tensor/tensor';
 import { checkBool, checkOptions } from '../validate';
 import {
@@ -22,26 +21,22 @@ import {
   checkBeta,
   checkDelta,
   checkKLReduction,
-  checkLossReduction,
   huberLoss,
   klDiv,
   l1Loss,
   smoothL1Loss,
 } from './loss_extra';
+import { registerWeight } from './loss';
+import { checkReduction } from './loss_functions';
 import type { Reduction } from './loss_weight';
 import { Module } from './module';
-
-/** Registers an optional weight buffer (checked again against the input at each call). */
-function registerWeight(m: Module, op: string, name: string, w: unknown): void {
-  m.registerBuffer(name, w === undefined || w === null ? null : checkTensor(op, w, name));
-}
 
 /** Mean absolute error |input - target| (F.l1Loss). */
 export class L1Loss extends Module {
   readonly reduction: Reduction;
   constructor(options: L1LossOptions = {}) {
     super();
-    this.reduction = checkLossReduction('L1Loss', checkOptions('L1Loss', options, L1_KEYS).reduction);
+    this.reduction = checkReduction('L1Loss', checkOptions('L1Loss', options, L1_KEYS).reduction);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return l1Loss(input, target, { reduction: this.reduction });
@@ -58,7 +53,7 @@ export class SmoothL1Loss extends Module {
   constructor(options: SmoothL1LossOptions = {}) {
     super();
     const o = checkOptions('SmoothL1Loss', options, SMOOTH_L1_KEYS);
-    this.reduction = checkLossReduction('SmoothL1Loss', o.reduction);
+    this.reduction = checkReduction('SmoothL1Loss', o.reduction);
     this.beta = checkBeta('SmoothL1Loss', o.beta);
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -76,7 +71,7 @@ export class HuberLoss extends Module {
   constructor(options: HuberLossOptions = {}) {
     super();
     const o = checkOptions('HuberLoss', options, HUBER_KEYS);
-    this.reduction = checkLossReduction('HuberLoss', o.reduction);
+    this.reduction = checkReduction('HuberLoss', o.reduction);
     this.delta = checkDelta('HuberLoss', o.delta);
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -94,8 +89,8 @@ export class BCELoss extends Module {
   constructor(options: BCELossOptions = {}) {
     super();
     const o = checkOptions('BCELoss', options, BCE_KEYS);
-    this.reduction = checkLossReduction('BCELoss', o.reduction);
-    registerWeight(this, 'BCELoss', 'weight', o.weight);
+    this.reduction = checkReduction('BCELoss', o.reduction);
+    registerWeight(this, 'BCELoss', o.weight);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return binaryCrossEntropy(input, target, { reduction: this.reduction, weight: this.weight });
@@ -113,9 +108,9 @@ export class BCEWithLogitsLoss extends Module {
   constructor(options: BCEWithLogitsLossOptions = {}) {
     super();
     const o = checkOptions('BCEWithLogitsLoss', options, BCE_LOGITS_KEYS);
-    this.reduction = checkLossReduction('BCEWithLogitsLoss', o.reduction);
-    registerWeight(this, 'BCEWithLogitsLoss', 'weight', o.weight);
-    registerWeight(this, 'BCEWithLogitsLoss', 'posWeight', o.posWeight);
+    this.reduction = checkReduction('BCEWithLogitsLoss', o.reduction);
+    registerWeight(this, 'BCEWithLogitsLoss', o.weight);
+    registerWeight(this, 'BCEWithLogitsLoss', o.posWeight, 'posWeight');
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return binaryCrossEntropyWithLogits(input, target, {
