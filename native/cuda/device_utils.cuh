@@ -32,6 +32,21 @@ inline int nextPow2(int64_t v, int lo, int hi) {
   return p;
 }
 
+// Row-wise kernels (softmax, layer norm): tx threads along a row (a power of
+// two from 32 to 1024), ty rows per block of about 256 threads.
+struct RowGeom {
+  int tx, ty;
+  unsigned blocks;
+};
+
+inline RowGeom rowGeom(int64_t rows, int64_t cols) {
+  RowGeom g;
+  g.tx = nextPow2(cols, 32, 1024);
+  g.ty = g.tx >= 256 ? 1 : 256 / g.tx;
+  g.blocks = gridFor(rows, g.ty, 1 << 16);
+  return g;
+}
+
 // Sizes and per-operand strides of an N-operand strided iteration, stored
 // innermost dim first. Passed to kernels by value.
 template <int N>

@@ -15,19 +15,6 @@ namespace nt {
 namespace cuda {
 namespace {
 
-struct RowGeom {
-  int tx, ty;
-  unsigned blocks;
-};
-
-RowGeom rowGeom(int64_t rows, int64_t cols) {
-  RowGeom g;
-  g.tx = nextPow2(cols, 32, 1024);
-  g.ty = g.tx >= 256 ? 1 : 256 / g.tx;
-  g.blocks = gridFor(rows, g.ty, 1 << 16);
-  return g;
-}
-
 // out[r, :] = softmax(in[r, :]) or log_softmax.  in, out: [rows, cols]
 // Blocks of up to 1024 threads: the bound caps registers so launches never fail.
 template <typename T>
