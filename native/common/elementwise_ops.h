@@ -205,7 +205,7 @@ NT_UNARY(Clamp, Numeric) {  // min(max(x, lo), hi) as std::min/max: NaN x stays 
 NT_UNARY(LeakyRelu, Float) { return x > T(0) ? x : q.c * x; }
 }
 ;
-NT_UNARY(Silu, Float) { return x / (T(1) + exp(-x)); }
+NT_UNARY(Silu, Float) { return scalar::silu(x); }
 }
 ;
 NT_UNARY(Softplus, Float) {  // p0 = beta (q.c), p1 = threshold (q.hi), as PyTorch's softplus
@@ -276,11 +276,8 @@ NT_BINARY(TanhBackward, Float) { return mulRn(a, subRn(T(1), mulRn(b, b))); }
 ;  // b = y
 NT_BINARY(GeluBackward, Float) { return T(a * scalar::geluGrad(b)); }
 }
-;                                 // b = x
-NT_BINARY(SiluBackward, Float) {  // b = x: silu'(x) = s * (1 + x * (1 - s))
-  const T s = scalar::sigmoid(b);
-  return mulRn(mulRn(a, s), addRn(T(1), mulRn(b, subRn(T(1), s))));
-}
+;  // b = x
+NT_BINARY(SiluBackward, Float) { return scalar::siluBackward(a, b); }
 }
 ;
 NT_BINARY(LogicalAnd, Compare) { return uint8_t(a != T(0) && b != T(0)); }

@@ -18,9 +18,29 @@ using std::exp;
 using std::sqrt;
 #endif
 
-template <typename T>
-NT_HD T sigmoid(T x) {
-  return T(1) / (T(1) + exp(-x));
+// The exp the formulas below call unless a caller passes its own (the CPU
+// passes vec_exp.h's vectorizable one for float32 rows).
+struct LibmExp {
+  template <typename T>
+  NT_HD T operator()(T x) const {
+    return exp(x);
+  }
+};
+
+template <typename T, class Exp = LibmExp>
+NT_HD T sigmoid(T x, Exp e = Exp{}) {
+  return T(1) / (T(1) + e(-x));
+}
+
+template <typename T, class Exp = LibmExp>
+NT_HD T silu(T x, Exp e = Exp{}) {
+  return x / (T(1) + e(-x));
+}
+// grad * silu'(x) = grad * s * (1 + x * (1 - s)), each step rounded alone.
+template <typename T, class Exp = LibmExp>
+NT_HD T siluBackward(T grad, T x, Exp e = Exp{}) {
+  const T s = sigmoid(x, e);
+  return mulRn(mulRn(grad, s), addRn(T(1), mulRn(x, subRn(T(1), s))));
 }
 
 // GELU, exact (erf) form as PyTorch's default.
@@ -40,19 +60,19 @@ NT_HD T geluGrad(T x) {
 // which needs one exp instead of a tanh (several times slower in libm) and
 // keeps its precision where tanh(u) is near -1. exp overflowing to inf gives
 // the limit 0 (as -0 for negative x).
-template <typename T>
-NT_HD T geluTanhSigmoid(T x) {
+template <typename T, class Exp = LibmExp>
+NT_HD T geluTanhSigmoid(T x, Exp e = Exp{}) {
   const T u2 = T(2 * 0.79788456080286535588) * (x + T(0.044715) * x * x * x);
-  return T(1) / (T(1) + exp(-u2));
+  return T(1) / (T(1) + e(-u2));
 }
-template <typename T>
-NT_HD T geluTanh(T x) {
-  return x * geluTanhSigmoid(x);
+template <typename T, class Exp = LibmExp>
+NT_HD T geluTanh(T x, Exp e = Exp{}) {
+  return x * geluTanhSigmoid(x, e);
 }
 // d/dx: s + 2 x s (1 - s) u', s = sigmoid(2u), u' = sqrt(2/pi) (1 + 3 * 0.044715 x^2).
-template <typename T>
-NT_HD T geluTanhGrad(T x) {
-  const T s = geluTanhSigmoid(x);
+template <typename T, class Exp = LibmExp>
+NT_HD T geluTanhGrad(T x, Exp e = Exp{}) {
+  const T s = geluTanhSigmoid(x, e);
   const T du = T(0.79788456080286535588) * (T(1) + T(3 * 0.044715) * x * x);
   return s + T(2) * x * s * (T(1) - s) * du;
 }

@@ -24,10 +24,12 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <type_traits>
 
 #include "common/elementwise_check.h"
 #include "common/elementwise_ops.h"
 #include "common/op_visit.h"
+#include "cpu/elementwise_fast.h"
 #include "cpu/kernels_cpu.h"
 #include "cpu/loops.h"
 
@@ -111,13 +113,15 @@ void unaryContig(T* __restrict o, const T* __restrict x, int64_t n, Op op) {
   for (int64_t i = 0; i < n; ++i) o[i] = op(x[i]);
 }
 
+// fastRow, when given, replaces op on contiguous runs (elementwise_fast.h).
 template <class T, class Op>
-void runUnary(const Loop<2>& L, Op op) {
+void runUnary(const Loop<2>& L, Op op, void (*fastRow)(T*, const T*, int64_t)) {
   forEachRun(L, [&](char** p, const int64_t* s, int64_t n) {
     T* o = reinterpret_cast<T*>(p[0]);
     const T* x = reinterpret_cast<const T*>(p[1]);
     if (s[0] == sizeof(T) && s[1] == sizeof(T)) {
-      unaryContig(o, x, n, op);
+      if (fastRow) fastRow(o, x, n);
+      else unaryContig(o, x, n, op);
     } else {
       const int64_t so = s[0] / int64_t(sizeof(T)), sx = s[1] / int64_t(sizeof(T));
       for (int64_t i = 0; i < n; ++i) o[i * so] = op(x[i * sx]);
@@ -129,9 +133,13 @@ void runUnary(const Loop<2>& L, Op op) {
 template <class T>
 void unaryTyped(const UnaryArgs& a, const Loop<2>& L) {
   const ew::UnaryParams<T> q = ew::makeUnaryParams<T>(a.p0, a.p1);
+  void (*fastRow)(T*, const T*, int64_t) = nullptr;
+  if constexpr (std::is_same_v<T, float>) fastRow = fastUnaryRowF32(a.op);
   visitOp(a.op, [&](auto op) {
     using F = ew::UnaryFormula<decltype(op)::value>;
-    if constexpr (ew::inDomain<T>(F::kDomain)) runUnary<T>(L, [q](T x) { return F::template apply<T>(x, q); });
+    if constexpr (ew::inDomain<T>(F::kDomain))
+      runUnary<T>(
+          L, [q](T x) { return F::template apply<T>(x, q); }, fastRow);
   });
 }
 
@@ -150,15 +158,17 @@ void binScalarA(O* __restrict o, T x, const T* __restrict y, int64_t n, Op op) {
   for (int64_t i = 0; i < n; ++i) o[i] = op(x, y[i]);
 }
 
+// fastRow, when given, replaces op on all-contiguous runs (elementwise_fast.h).
 template <class O, class T, class Op>
-void runBinary(const Loop<3>& L, Op op) {
+void runBinary(const Loop<3>& L, Op op, void (*fastRow)(O*, const T*, const T*, int64_t)) {
   forEachRun(L, [&](char** p, const int64_t* s, int64_t n) {
     O* o = reinterpret_cast<O*>(p[0]);
     const T* x = reinterpret_cast<const T*>(p[1]);
     const T* y = reinterpret_cast<const T*>(p[2]);
     constexpr int64_t so = sizeof(O), st = sizeof(T);
     if (s[0] == so && s[1] == st && s[2] == st) {
-      binContig(o, x, y, n, op);
+      if (fastRow) fastRow(o, x, y, n);
+      else binContig(o, x, y, n, op);
     } else if (s[0] == so && s[1] == st && s[2] == 0) {
       binScalarB(o, x, *y, n, op);
     } else if (s[0] == so && s[1] == 0 && s[2] == st) {
@@ -178,8 +188,13 @@ void binaryTyped(const BinaryArgs& a, const Loop<3>& L) {
   visitOp(a.op, [&](auto op) {
     constexpr BinaryOp kOp = decltype(op)::value;
     using F = ew::BinaryFormula<kOp>;
-    if constexpr (ew::inDomain<T>(F::kDomain))
-      runBinary<ew::BinaryOut<kOp, T>, T>(L, [alpha](T x, T y) { return F::template apply<T>(x, y, alpha); });
+    using O = ew::BinaryOut<kOp, T>;
+    if constexpr (ew::inDomain<T>(F::kDomain)) {
+      void (*fastRow)(O*, const T*, const T*, int64_t) = nullptr;
+      if constexpr (std::is_same_v<O, float> && std::is_same_v<T, float>) fastRow = fastBinaryRowF32(kOp);
+      runBinary<O, T>(
+          L, [alpha](T x, T y) { return F::template apply<T>(x, y, alpha); }, fastRow);
+    }
   });
 }
 
