@@ -39,10 +39,13 @@ export interface NativeKernels {
   layerNormBackward(dy: StorageHandle, input: StorageHandle, mean: StorageHandle | null, rstd: StorageHandle, weight: StorageHandle | null, dx: StorageHandle | null, dweight: StorageHandle | null, dbias: StorageHandle | null): void;
   attentionForward(out: StorageHandle, lse: StorageHandle, q: StorageHandle, k: StorageHandle, v: StorageHandle, mask: StorageHandle | null): void;
   attentionBackward(dq: StorageHandle, dk: StorageHandle, dv: StorageHandle, q: StorageHandle, k: StorageHandle, v: StorageHandle, out: StorageHandle, dout: StorageHandle, lse: StorageHandle, mask: StorageHandle | null): void;
+  conv2dForward(out: StorageHandle, input: StorageHandle, weight: StorageHandle): void;
+  conv2dBackwardData(dx: StorageHandle, dy: StorageHandle, weight: StorageHandle): void;
+  conv2dBackwardWeight(dweight: StorageHandle, input: StorageHandle, dy: StorageHandle): void;
 }
 
 /** Kernel names in NT_KERNEL_LIST order. */
-export const KERNEL_NAMES = ['fill', 'copy', 'arange', 'unary', 'binary', 'where', 'reduce', 'softmax', 'softmaxBackward', 'gemm', 'crossEntropy', 'adam', 'sgd', 'maxPool2d', 'indexSelect', 'indexAdd', 'gather', 'scatterAdd', 'random', 'sortRows', 'cumsum', 'multinomial', 'layerNorm', 'layerNormBackward', 'attentionForward', 'attentionBackward'] as const satisfies readonly (keyof NativeKernels)[];
+export const KERNEL_NAMES = ['fill', 'copy', 'arange', 'unary', 'binary', 'where', 'reduce', 'softmax', 'softmaxBackward', 'gemm', 'crossEntropy', 'adam', 'sgd', 'maxPool2d', 'indexSelect', 'indexAdd', 'gather', 'scatterAdd', 'random', 'sortRows', 'cumsum', 'multinomial', 'layerNorm', 'layerNormBackward', 'attentionForward', 'attentionBackward', 'conv2dForward', 'conv2dBackwardData', 'conv2dBackwardWeight'] as const satisfies readonly (keyof NativeKernels)[];
 
 export type KernelWriters = ReturnType<typeof createKernelWriters>;
 
@@ -789,6 +792,165 @@ export function createKernelWriters(argBuffer: Float64Array, nativeKernels: Nati
       argBuffer[i++] = doutOffset;
       argBuffer[i++] = lseOffset;
       nativeKernels.attentionBackward(dq, dk, dv, q, k, v, out, dout, lse, mask);
+    },
+    /** out [N, Co, Ho, Wo] = conv2d(input, weight), no bias */
+    conv2dForward(
+      out: StorageHandle,
+      input: StorageHandle,
+      weight: StorageHandle,
+      N: number,
+      C: number,
+      H: number,
+      W: number,
+      Co: number,
+      G: number,
+      Cg: number,
+      Ho: number,
+      Wo: number,
+      kh: number,
+      kw: number,
+      sh: number,
+      sw: number,
+      dh: number,
+      dw: number,
+      pt: number,
+      pb: number,
+      pl: number,
+      pr: number,
+      outOffset: number,
+      inputOffset: number,
+      weightOffset: number,
+    ): void {
+      let i = 0;
+      argBuffer[i++] = N;
+      argBuffer[i++] = C;
+      argBuffer[i++] = H;
+      argBuffer[i++] = W;
+      argBuffer[i++] = Co;
+      argBuffer[i++] = G;
+      argBuffer[i++] = Cg;
+      argBuffer[i++] = Ho;
+      argBuffer[i++] = Wo;
+      argBuffer[i++] = kh;
+      argBuffer[i++] = kw;
+      argBuffer[i++] = sh;
+      argBuffer[i++] = sw;
+      argBuffer[i++] = dh;
+      argBuffer[i++] = dw;
+      argBuffer[i++] = pt;
+      argBuffer[i++] = pb;
+      argBuffer[i++] = pl;
+      argBuffer[i++] = pr;
+      argBuffer[i++] = outOffset;
+      argBuffer[i++] = inputOffset;
+      argBuffer[i++] = weightOffset;
+      nativeKernels.conv2dForward(out, input, weight);
+    },
+    /** dx [N, C, H, W], the input gradient from dy and weight */
+    conv2dBackwardData(
+      dx: StorageHandle,
+      dy: StorageHandle,
+      weight: StorageHandle,
+      N: number,
+      C: number,
+      H: number,
+      W: number,
+      Co: number,
+      G: number,
+      Cg: number,
+      Ho: number,
+      Wo: number,
+      kh: number,
+      kw: number,
+      sh: number,
+      sw: number,
+      dh: number,
+      dw: number,
+      pt: number,
+      pb: number,
+      pl: number,
+      pr: number,
+      dxOffset: number,
+      dyOffset: number,
+      weightOffset: number,
+    ): void {
+      let i = 0;
+      argBuffer[i++] = N;
+      argBuffer[i++] = C;
+      argBuffer[i++] = H;
+      argBuffer[i++] = W;
+      argBuffer[i++] = Co;
+      argBuffer[i++] = G;
+      argBuffer[i++] = Cg;
+      argBuffer[i++] = Ho;
+      argBuffer[i++] = Wo;
+      argBuffer[i++] = kh;
+      argBuffer[i++] = kw;
+      argBuffer[i++] = sh;
+      argBuffer[i++] = sw;
+      argBuffer[i++] = dh;
+      argBuffer[i++] = dw;
+      argBuffer[i++] = pt;
+      argBuffer[i++] = pb;
+      argBuffer[i++] = pl;
+      argBuffer[i++] = pr;
+      argBuffer[i++] = dxOffset;
+      argBuffer[i++] = dyOffset;
+      argBuffer[i++] = weightOffset;
+      nativeKernels.conv2dBackwardData(dx, dy, weight);
+    },
+    /** dweight [Co, C/G, kh, kw], the weight gradient from x and dy */
+    conv2dBackwardWeight(
+      dweight: StorageHandle,
+      input: StorageHandle,
+      dy: StorageHandle,
+      N: number,
+      C: number,
+      H: number,
+      W: number,
+      Co: number,
+      G: number,
+      Cg: number,
+      Ho: number,
+      Wo: number,
+      kh: number,
+      kw: number,
+      sh: number,
+      sw: number,
+      dh: number,
+      dw: number,
+      pt: number,
+      pb: number,
+      pl: number,
+      pr: number,
+      dweightOffset: number,
+      inputOffset: number,
+      dyOffset: number,
+    ): void {
+      let i = 0;
+      argBuffer[i++] = N;
+      argBuffer[i++] = C;
+      argBuffer[i++] = H;
+      argBuffer[i++] = W;
+      argBuffer[i++] = Co;
+      argBuffer[i++] = G;
+      argBuffer[i++] = Cg;
+      argBuffer[i++] = Ho;
+      argBuffer[i++] = Wo;
+      argBuffer[i++] = kh;
+      argBuffer[i++] = kw;
+      argBuffer[i++] = sh;
+      argBuffer[i++] = sw;
+      argBuffer[i++] = dh;
+      argBuffer[i++] = dw;
+      argBuffer[i++] = pt;
+      argBuffer[i++] = pb;
+      argBuffer[i++] = pl;
+      argBuffer[i++] = pr;
+      argBuffer[i++] = dweightOffset;
+      argBuffer[i++] = inputOffset;
+      argBuffer[i++] = dyOffset;
+      nativeKernels.conv2dBackwardWeight(dweight, input, dy);
     },
   };
 }

@@ -71,4 +71,6 @@ export interface NativeAddon {
   cudaTestHook(name: string): string;
   /** Host twin of the CUDA deferred index check: the error message or null. */
   deferredIndexErrorTwin(launches: { op: string; index: number[]; size: number }[]): string | null;
+  /** oneDNN (the CPU conv2d engine), loaded on the first call: whether it is usable, or why not. */
+  onednnStatus(): { available: boolean; reason: string; path: string; version: string };
 }

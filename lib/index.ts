@@ -155,3 +155,4 @@ export type { TensorDict, Checkpoint, LoadOptions } from './io/checkpoint';
 export * as text from './text';
 /** Ready-made models: GPT (GPT-2's architecture, Hugging Face state-dict names). */
 export * as models from './models';
+export type { ConvEngine, ConvEngineInfo } from './kernels/conv_engine';

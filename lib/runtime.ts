@@ -4,6 +4,7 @@ import type { NativeBuildInfo } from '../bindings/native';
 import { ArgumentError } from './errors';
 import { FALLBACK_NOTICE } from './kernels/gemm_notice';
 import { cudaLibraries } from './cuda_libraries';
+import { type ConvEngine, type ConvEngineInfo, convEngineInfo, requestedConvEngine, setConvEngine } from './kernels/conv_engine';
 import { drainHandlePool, pooledStats } from './tensor/storage';
 import { type DeviceLike, normalizeDevice } from './tensor/dtype';
 
@@ -79,6 +80,8 @@ export interface Info {
   compiler: string | undefined;
   kernels: string[];
   cuda: { compiled: boolean; available: boolean; reason: string; deviceCount: number };
+  /** The CPU conv2d engine (float32): the one in use, the one asked for, and oneDNN's state (why it is unavailable). */
+  convEngine: ConvEngineInfo;
 }
 
 /** What was loaded and how it will run. */
@@ -98,6 +101,7 @@ export function info(): Info {
     compiler: b.compiler,
     kernels: b.kernels,
     cuda: native.cudaStatus(),
+    convEngine: convEngineInfo(),
   };
 }
 
@@ -145,6 +149,16 @@ export const backends = {
         tf32 = v;
         if (native.cudaStatus().compiled) native.cudaSetAllowTF32(v);
       },
+    },
+  },
+  /** The CPU conv2d engine for float32: 'onednn' (when libdnnl.so.2 loads) or 'builtin' (im2col + GEMM). */
+  conv: {
+    /** The engine asked for (NODETORCH_CONV_ENGINE sets the initial value); info().convEngine.engine is the one in use. */
+    get engine(): ConvEngine {
+      return requestedConvEngine();
+    },
+    set engine(v: ConvEngine) {
+      setConvEngine(v);
     },
   },
 };

@@ -772,6 +772,38 @@ const kernels = [
     validate: true,
     runIf: 'a.BH && (a.L || a.S)',
   },
+  // conv2d as one kernel per direction over contiguous NCHW blocks (issue 12):
+  // the CPU runs oneDNN when it is loaded (float32) and direct loops otherwise,
+  // CUDA direct loops; lib/ops/conv_engine.ts decides when the ops use them.
+  ...[
+    ['conv2dForward', 'conv2d_forward', 'out [N, Co, Ho, Wo] = conv2d(input, weight), no bias'],
+    ['conv2dBackwardData', 'conv2d_backward_data', 'dx [N, C, H, W], the input gradient from dy and weight'],
+    ['conv2dBackwardWeight', 'conv2d_backward_weight', 'dweight [Co, C/G, kh, kw], the weight gradient from x and dy'],
+  ].map(([name, label, doc]) => {
+    const x = ['N', 'C', 'H', 'W'];
+    const y = ['N', 'Co', 'Ho', 'Wo'];
+    const w = ['Co', 'Cg', 'kh', 'kw'];
+    const roles = {
+      conv2dForward: [['out', y], ['input', x], ['weight', w]],
+      conv2dBackwardData: [['dx', x], ['dy', y], ['weight', w]],
+      conv2dBackwardWeight: [['dweight', w], ['input', x], ['dy', y]],
+    }[name];
+    return {
+      name,
+      label,
+      doc,
+      storages: roles.map(([s], i) => (i === 0 ? { name: s, dtype: 'float' } : { name: s, dtype: `same:${roles[0][0]}` })),
+      args: [
+        ...['N', 'C', 'H', 'W', 'Co', 'G', 'Cg', 'Ho', 'Wo'].map(size),
+        ...['kh', 'kw', 'sh', 'sw', 'dh', 'dw'].map((n) => ({ name: n, type: 'int', range: ['1', 'kMaxSize'] })),
+        ...['pt', 'pb', 'pl', 'pr'].map((n) => ({ name: n, type: 'int', range: ['0', 'kMaxSize'] })),
+        ...roles.map(([s, dims], i) => block(s, s, dims, i === 0 ? {} : { const: true })),
+        dtypeOf('dtype', roles[0][0]),
+      ],
+      validate: true,
+      runIf: 'a.N && a.C && a.Co && a.Ho && a.Wo',
+    };
+  }),
 ];
 
 module.exports = { dtypes, devices, errorKinds, enums, kernels };

@@ -580,3 +580,69 @@ export function kAttentionBackward(
     lse.offset,
   );
 }
+
+/** The geometry the conv2d kernels take (lib/ops/conv.ts's ConvGeometry has these fields). */
+export interface Conv2dKernelGeometry {
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  Co: number;
+  G: number;
+  Cg: number;
+  Ho: number;
+  Wo: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  dh: number;
+  dw: number;
+  pt: number;
+  pb: number;
+  pl: number;
+  pr: number;
+}
+
+/**
+ * One conv2d kernel over contiguous tensors: 'forward' writes y from (x, w),
+ * 'backwardData' dx from (dy, w), 'backwardWeight' dw from (x, dy).
+ */
+export function kConv2d(
+  dir: 'forward' | 'backwardData' | 'backwardWeight',
+  written: Tensor,
+  a: Tensor,
+  b: Tensor,
+  g: Conv2dKernelGeometry,
+): void {
+  const op = dir === 'forward' ? 'conv2d' : dir === 'backwardData' ? 'conv2d_backward_data' : 'conv2d_backward_weight';
+  sameDevice(op, written, a, b);
+  const fn = dir === 'forward' ? W.conv2dForward : dir === 'backwardData' ? W.conv2dBackwardData : W.conv2dBackwardWeight;
+  fn(
+    written._handle(op),
+    a._handle(op),
+    b._handle(op),
+    g.N,
+    g.C,
+    g.H,
+    g.W,
+    g.Co,
+    g.G,
+    g.Cg,
+    g.Ho,
+    g.Wo,
+    g.kh,
+    g.kw,
+    g.sh,
+    g.sw,
+    g.dh,
+    g.dw,
+    g.pt,
+    g.pb,
+    g.pl,
+    g.pr,
+    written.offset,
+    a.offset,
+    b.offset,
+  );
+}

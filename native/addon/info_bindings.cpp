@@ -7,6 +7,7 @@
 #include "common/index_error_record.h"
 #include "cpu/allocator.h"
 #include "cpu/gemm.h"
+#include "cpu/onednn_conv.h"
 #include "cpu/parallel.h"
 #include "cuda/cuda_api.h"
 #include "execution.h"
@@ -205,6 +206,19 @@ Napi::Value DeferredIndexErrorTwin(const Info& info) {
   });
 }
 
+// onednnStatus() -> { available, reason, path, version }: loads oneDNN on the first call.
+Napi::Value OnednnStatus(const Info& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    const cpu::OnednnStatus& st = cpu::onednnStatus();
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("available", st.available);
+    o.Set("reason", st.reason);
+    o.Set("path", st.path);
+    o.Set("version", st.version);
+    return o;
+  });
+}
+
 }  // namespace
 
 void registerInfoBindings(Napi::Env env, Napi::Object exports) {
@@ -218,6 +232,7 @@ void registerInfoBindings(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaEmptyCache", Napi::Function::New(env, CudaEmptyCache, "cudaEmptyCache"));
   exports.Set("cudaSynchronize", Napi::Function::New(env, CudaSynchronize, "cudaSynchronize"));
   exports.Set("cudaSetAllowTF32", Napi::Function::New(env, CudaSetAllowTF32, "cudaSetAllowTF32"));
+  exports.Set("onednnStatus", Napi::Function::New(env, OnednnStatus, "onednnStatus"));
   exports.Set("cudaLibraries", Napi::Function::New(env, CudaLibraries, "cudaLibraries"));
   exports.Set("cudaTestHook", Napi::Function::New(env, CudaTestHook, "cudaTestHook"));
   exports.Set("deferredIndexErrorTwin", Napi::Function::New(env, DeferredIndexErrorTwin, "deferredIndexErrorTwin"));

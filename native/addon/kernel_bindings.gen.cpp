@@ -786,6 +786,135 @@ Napi::Value AttentionBackwardBinding(const Napi::CallbackInfo& info) {
   });
 }
 
+// out [N, Co, Ho, Wo] = conv2d(input, weight), no bias
+Napi::Value Conv2dForwardBinding(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] {
+    const char* op = "conv2d_forward";
+    ArgReader r(state(info.Env()).args, kArgSlots, op);
+    StorageRecord& out = unwrapStorage(info, 0, op);
+    StorageRecord& input = unwrapStorage(info, 1, op);
+    requireSameDevice(op, out, input);
+    StorageRecord& weight = unwrapStorage(info, 2, op);
+    requireSameDevice(op, out, weight);
+    requireFloat(op, out, "out");
+    requireSameDtype(op, out, input);
+    requireSameDtype(op, out, weight);
+    Conv2dForwardArgs a;
+    a.N = r.size("N");
+    a.C = r.size("C");
+    a.H = r.size("H");
+    a.W = r.size("W");
+    a.Co = r.size("Co");
+    a.G = r.size("G");
+    a.Cg = r.size("Cg");
+    a.Ho = r.size("Ho");
+    a.Wo = r.size("Wo");
+    a.kh = r.integer(1, ArgReader::kMaxSize, "kh");
+    a.kw = r.integer(1, ArgReader::kMaxSize, "kw");
+    a.sh = r.integer(1, ArgReader::kMaxSize, "sh");
+    a.sw = r.integer(1, ArgReader::kMaxSize, "sw");
+    a.dh = r.integer(1, ArgReader::kMaxSize, "dh");
+    a.dw = r.integer(1, ArgReader::kMaxSize, "dw");
+    a.pt = r.integer(0, ArgReader::kMaxSize, "pt");
+    a.pb = r.integer(0, ArgReader::kMaxSize, "pb");
+    a.pl = r.integer(0, ArgReader::kMaxSize, "pl");
+    a.pr = r.integer(0, ArgReader::kMaxSize, "pr");
+    a.out = r.block(out, r.product({a.N, a.Co, a.Ho, a.Wo}), "out");
+    a.input = r.block(input, r.product({a.N, a.C, a.H, a.W}), "input");
+    a.weight = r.block(weight, r.product({a.Co, a.Cg, a.kh, a.kw}), "weight");
+    a.dtype = out.dtype;
+    validateConv2dForward(op, a, out, input, weight);
+    if (a.N && a.C && a.Co && a.Ho && a.Wo) launch(info.Env(), out.device, keepOf({&out, &input, &weight}), [a](Backend& b) { b.conv2dForward(a); });
+    return info.Env().Undefined();
+  });
+}
+
+// dx [N, C, H, W], the input gradient from dy and weight
+Napi::Value Conv2dBackwardDataBinding(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] {
+    const char* op = "conv2d_backward_data";
+    ArgReader r(state(info.Env()).args, kArgSlots, op);
+    StorageRecord& dx = unwrapStorage(info, 0, op);
+    StorageRecord& dy = unwrapStorage(info, 1, op);
+    requireSameDevice(op, dx, dy);
+    StorageRecord& weight = unwrapStorage(info, 2, op);
+    requireSameDevice(op, dx, weight);
+    requireFloat(op, dx, "dx");
+    requireSameDtype(op, dx, dy);
+    requireSameDtype(op, dx, weight);
+    Conv2dBackwardDataArgs a;
+    a.N = r.size("N");
+    a.C = r.size("C");
+    a.H = r.size("H");
+    a.W = r.size("W");
+    a.Co = r.size("Co");
+    a.G = r.size("G");
+    a.Cg = r.size("Cg");
+    a.Ho = r.size("Ho");
+    a.Wo = r.size("Wo");
+    a.kh = r.integer(1, ArgReader::kMaxSize, "kh");
+    a.kw = r.integer(1, ArgReader::kMaxSize, "kw");
+    a.sh = r.integer(1, ArgReader::kMaxSize, "sh");
+    a.sw = r.integer(1, ArgReader::kMaxSize, "sw");
+    a.dh = r.integer(1, ArgReader::kMaxSize, "dh");
+    a.dw = r.integer(1, ArgReader::kMaxSize, "dw");
+    a.pt = r.integer(0, ArgReader::kMaxSize, "pt");
+    a.pb = r.integer(0, ArgReader::kMaxSize, "pb");
+    a.pl = r.integer(0, ArgReader::kMaxSize, "pl");
+    a.pr = r.integer(0, ArgReader::kMaxSize, "pr");
+    a.dx = r.block(dx, r.product({a.N, a.C, a.H, a.W}), "dx");
+    a.dy = r.block(dy, r.product({a.N, a.Co, a.Ho, a.Wo}), "dy");
+    a.weight = r.block(weight, r.product({a.Co, a.Cg, a.kh, a.kw}), "weight");
+    a.dtype = dx.dtype;
+    validateConv2dBackwardData(op, a, dx, dy, weight);
+    if (a.N && a.C && a.Co && a.Ho && a.Wo) launch(info.Env(), dx.device, keepOf({&dx, &dy, &weight}), [a](Backend& b) { b.conv2dBackwardData(a); });
+    return info.Env().Undefined();
+  });
+}
+
+// dweight [Co, C/G, kh, kw], the weight gradient from x and dy
+Napi::Value Conv2dBackwardWeightBinding(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] {
+    const char* op = "conv2d_backward_weight";
+    ArgReader r(state(info.Env()).args, kArgSlots, op);
+    StorageRecord& dweight = unwrapStorage(info, 0, op);
+    StorageRecord& input = unwrapStorage(info, 1, op);
+    requireSameDevice(op, dweight, input);
+    StorageRecord& dy = unwrapStorage(info, 2, op);
+    requireSameDevice(op, dweight, dy);
+    requireFloat(op, dweight, "dweight");
+    requireSameDtype(op, dweight, input);
+    requireSameDtype(op, dweight, dy);
+    Conv2dBackwardWeightArgs a;
+    a.N = r.size("N");
+    a.C = r.size("C");
+    a.H = r.size("H");
+    a.W = r.size("W");
+    a.Co = r.size("Co");
+    a.G = r.size("G");
+    a.Cg = r.size("Cg");
+    a.Ho = r.size("Ho");
+    a.Wo = r.size("Wo");
+    a.kh = r.integer(1, ArgReader::kMaxSize, "kh");
+    a.kw = r.integer(1, ArgReader::kMaxSize, "kw");
+    a.sh = r.integer(1, ArgReader::kMaxSize, "sh");
+    a.sw = r.integer(1, ArgReader::kMaxSize, "sw");
+    a.dh = r.integer(1, ArgReader::kMaxSize, "dh");
+    a.dw = r.integer(1, ArgReader::kMaxSize, "dw");
+    a.pt = r.integer(0, ArgReader::kMaxSize, "pt");
+    a.pb = r.integer(0, ArgReader::kMaxSize, "pb");
+    a.pl = r.integer(0, ArgReader::kMaxSize, "pl");
+    a.pr = r.integer(0, ArgReader::kMaxSize, "pr");
+    a.dweight = r.block(dweight, r.product({a.Co, a.Cg, a.kh, a.kw}), "dweight");
+    a.input = r.block(input, r.product({a.N, a.C, a.H, a.W}), "input");
+    a.dy = r.block(dy, r.product({a.N, a.Co, a.Ho, a.Wo}), "dy");
+    a.dtype = dweight.dtype;
+    validateConv2dBackwardWeight(op, a, dweight, input, dy);
+    if (a.N && a.C && a.Co && a.Ho && a.Wo) launch(info.Env(), dweight.device, keepOf({&dweight, &input, &dy}), [a](Backend& b) { b.conv2dBackwardWeight(a); });
+    return info.Env().Undefined();
+  });
+}
+
 }  // namespace
 
 void registerKernelBindings(Napi::Env env, Napi::Object kernels) {
@@ -815,6 +944,9 @@ void registerKernelBindings(Napi::Env env, Napi::Object kernels) {
   kernels.Set("layerNormBackward", Napi::Function::New(env, LayerNormBackwardBinding, "layerNormBackward"));
   kernels.Set("attentionForward", Napi::Function::New(env, AttentionForwardBinding, "attentionForward"));
   kernels.Set("attentionBackward", Napi::Function::New(env, AttentionBackwardBinding, "attentionBackward"));
+  kernels.Set("conv2dForward", Napi::Function::New(env, Conv2dForwardBinding, "conv2dForward"));
+  kernels.Set("conv2dBackwardData", Napi::Function::New(env, Conv2dBackwardDataBinding, "conv2dBackwardData"));
+  kernels.Set("conv2dBackwardWeight", Napi::Function::New(env, Conv2dBackwardWeightBinding, "conv2dBackwardWeight"));
 }
 
 }  // namespace addon

@@ -151,5 +151,46 @@ void validateAttentionBackward(const char* op, const AttentionBackwardArgs& a, c
   checkAttention(op, a);
 }
 
+namespace {
+
+// The geometry the three conv2d kernels share: channels split into G groups,
+// and the output size that of the padded input under the dilated kernel.
+template <class A>
+void checkConv2d(const char* op, const A& a) {
+  if (a.G < 1 || a.C != a.G * a.Cg || a.Co % a.G != 0) {
+    argError(op, "groups G = " + std::to_string(a.G) + " must split C = " + std::to_string(a.C) +
+                     " into Cg = " + std::to_string(a.Cg) + " and divide Co = " + std::to_string(a.Co));
+  }
+  const int64_t sizes[2] = {a.H + a.pt + a.pb, a.W + a.pl + a.pr};
+  const int64_t spans[2] = {a.dh * (a.kh - 1) + 1, a.dw * (a.kw - 1) + 1};
+  const int64_t strides[2] = {a.sh, a.sw};
+  const int64_t outs[2] = {a.Ho, a.Wo};
+  for (int d = 0; d < 2; ++d) {
+    if (spans[d] > sizes[d] || (sizes[d] - spans[d]) / strides[d] + 1 != outs[d]) {
+      throw Error(ErrorKind::Shape, std::string(op) + ": output size " + std::to_string(outs[d]) +
+                                        " does not match a padded size " + std::to_string(sizes[d]) +
+                                        ", a dilated kernel of " + std::to_string(spans[d]) + " and a stride of " +
+                                        std::to_string(strides[d]));
+    }
+  }
+}
+
+}  // namespace
+
+void validateConv2dForward(const char* op, const Conv2dForwardArgs& a, const StorageRecord&, const StorageRecord&,
+                           const StorageRecord&) {
+  checkConv2d(op, a);
+}
+
+void validateConv2dBackwardData(const char* op, const Conv2dBackwardDataArgs& a, const StorageRecord&,
+                                const StorageRecord&, const StorageRecord&) {
+  checkConv2d(op, a);
+}
+
+void validateConv2dBackwardWeight(const char* op, const Conv2dBackwardWeightArgs& a, const StorageRecord&,
+                                  const StorageRecord&, const StorageRecord&) {
+  checkConv2d(op, a);
+}
+
 }  // namespace addon
 }  // namespace nt

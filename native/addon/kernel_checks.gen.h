@@ -24,6 +24,9 @@ void validateMultinomial(const char* op, const MultinomialArgs& a, const Storage
 void validateLayerNormBackward(const char* op, const LayerNormBackwardArgs& a, const StorageRecord& dy, const StorageRecord& input, const StorageRecord* mean, const StorageRecord& rstd, const StorageRecord* weight, const StorageRecord* dx, const StorageRecord* dweight, const StorageRecord* dbias);
 void validateAttentionForward(const char* op, const AttentionForwardArgs& a, const StorageRecord& out, const StorageRecord& lse, const StorageRecord& q, const StorageRecord& k, const StorageRecord& v, const StorageRecord* mask);
 void validateAttentionBackward(const char* op, const AttentionBackwardArgs& a, const StorageRecord& dq, const StorageRecord& dk, const StorageRecord& dv, const StorageRecord& q, const StorageRecord& k, const StorageRecord& v, const StorageRecord& out, const StorageRecord& dout, const StorageRecord& lse, const StorageRecord* mask);
+void validateConv2dForward(const char* op, const Conv2dForwardArgs& a, const StorageRecord& out, const StorageRecord& input, const StorageRecord& weight);
+void validateConv2dBackwardData(const char* op, const Conv2dBackwardDataArgs& a, const StorageRecord& dx, const StorageRecord& dy, const StorageRecord& weight);
+void validateConv2dBackwardWeight(const char* op, const Conv2dBackwardWeightArgs& a, const StorageRecord& dweight, const StorageRecord& input, const StorageRecord& dy);
 
 }  // namespace addon
 }  // namespace nt

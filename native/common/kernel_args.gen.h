@@ -351,6 +351,87 @@ struct AttentionBackwardArgs {
   DType dtype = DType::Float32;
 };
 
+// out [N, Co, Ho, Wo] = conv2d(input, weight), no bias
+struct Conv2dForwardArgs {
+  int64_t N = 0;
+  int64_t C = 0;
+  int64_t H = 0;
+  int64_t W = 0;
+  int64_t Co = 0;
+  int64_t G = 0;
+  int64_t Cg = 0;
+  int64_t Ho = 0;
+  int64_t Wo = 0;
+  int64_t kh = 0;
+  int64_t kw = 0;
+  int64_t sh = 0;
+  int64_t sw = 0;
+  int64_t dh = 0;
+  int64_t dw = 0;
+  int64_t pt = 0;
+  int64_t pb = 0;
+  int64_t pl = 0;
+  int64_t pr = 0;
+  void* out = nullptr;
+  const void* input = nullptr;
+  const void* weight = nullptr;
+  DType dtype = DType::Float32;
+};
+
+// dx [N, C, H, W], the input gradient from dy and weight
+struct Conv2dBackwardDataArgs {
+  int64_t N = 0;
+  int64_t C = 0;
+  int64_t H = 0;
+  int64_t W = 0;
+  int64_t Co = 0;
+  int64_t G = 0;
+  int64_t Cg = 0;
+  int64_t Ho = 0;
+  int64_t Wo = 0;
+  int64_t kh = 0;
+  int64_t kw = 0;
+  int64_t sh = 0;
+  int64_t sw = 0;
+  int64_t dh = 0;
+  int64_t dw = 0;
+  int64_t pt = 0;
+  int64_t pb = 0;
+  int64_t pl = 0;
+  int64_t pr = 0;
+  void* dx = nullptr;
+  const void* dy = nullptr;
+  const void* weight = nullptr;
+  DType dtype = DType::Float32;
+};
+
+// dweight [Co, C/G, kh, kw], the weight gradient from x and dy
+struct Conv2dBackwardWeightArgs {
+  int64_t N = 0;
+  int64_t C = 0;
+  int64_t H = 0;
+  int64_t W = 0;
+  int64_t Co = 0;
+  int64_t G = 0;
+  int64_t Cg = 0;
+  int64_t Ho = 0;
+  int64_t Wo = 0;
+  int64_t kh = 0;
+  int64_t kw = 0;
+  int64_t sh = 0;
+  int64_t sw = 0;
+  int64_t dh = 0;
+  int64_t dw = 0;
+  int64_t pt = 0;
+  int64_t pb = 0;
+  int64_t pl = 0;
+  int64_t pr = 0;
+  void* dweight = nullptr;
+  const void* input = nullptr;
+  const void* dy = nullptr;
+  DType dtype = DType::Float32;
+};
+
 #define NT_KERNEL_LIST(X) \
   X(fill, FillArgs) \
   X(copy, CopyArgs) \
@@ -377,6 +458,9 @@ struct AttentionBackwardArgs {
   X(layerNorm, LayerNormArgs) \
   X(layerNormBackward, LayerNormBackwardArgs) \
   X(attentionForward, AttentionForwardArgs) \
-  X(attentionBackward, AttentionBackwardArgs)
+  X(attentionBackward, AttentionBackwardArgs) \
+  X(conv2dForward, Conv2dForwardArgs) \
+  X(conv2dBackwardData, Conv2dBackwardDataArgs) \
+  X(conv2dBackwardWeight, Conv2dBackwardWeightArgs)
 
 }  // namespace nt

@@ -35,6 +35,10 @@ void layerNorm(const LayerNormArgs& args);
 void layerNormBackward(const LayerNormBackwardArgs& args);
 void attentionForward(const AttentionForwardArgs& args);
 void attentionBackward(const AttentionBackwardArgs& args);
+// conv.cpp (oneDNN in onednn_conv.cpp)
+void conv2dForward(const Conv2dForwardArgs& args);
+void conv2dBackwardData(const Conv2dBackwardDataArgs& args);
+void conv2dBackwardWeight(const Conv2dBackwardWeightArgs& args);
 
 }  // namespace cpu
 }  // namespace nt

@@ -51,6 +51,10 @@ void launchLayerNormBackward(const Ctx& c, const LayerNormBackwardArgs& a);
 // attention.cu
 void launchAttentionForward(const Ctx& c, const AttentionForwardArgs& a);
 void launchAttentionBackward(const Ctx& c, const AttentionBackwardArgs& a);
+// conv.cu
+void launchConv2dForward(const Ctx& c, const Conv2dForwardArgs& a);
+void launchConv2dBackwardData(const Ctx& c, const Conv2dBackwardDataArgs& a);
+void launchConv2dBackwardWeight(const Ctx& c, const Conv2dBackwardWeightArgs& a);
 // gemm_cublas.cpp
 void cublasGemm(const Ctx& c, const GemmArgs& a, bool allowTF32);
 // activation_cudnn.cpp: return false when cuDNN is absent or the case is not
