@@ -774,6 +774,47 @@ function buildCases(nt, L, seed) {
       });
     }
   }
+  // ---- conv2d kernels: forward, backward-data, backward-weight (CPU: oneDNN for
+  // float32 when it loads, else direct loops; CUDA: direct loops) -------------
+  for (const dtype of FLOATS) {
+    for (const c of [
+      { N: 2, C: 8, H: 13, W: 11, Co: 6, G: 2, kh: 3, kw: 3, sh: 1, sw: 2, dh: 1, dw: 2, pt: 1, pb: 1, pl: 2, pr: 2 },
+      { N: 3, C: 6, H: 9, W: 9, Co: 6, G: 6, kh: 3, kw: 2, sh: 2, sw: 1, dh: 2, dw: 1, pt: 0, pb: 1, pl: 1, pr: 0 },
+      { N: 2, C: 32, H: 12, W: 12, Co: 64, G: 1, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pb: 1, pl: 1, pr: 1 },
+    ]) {
+      const Ho = Math.floor((c.H + c.pt + c.pb - c.dh * (c.kh - 1) - 1) / c.sh) + 1;
+      const Wo = Math.floor((c.W + c.pl + c.pr - c.dw * (c.kw - 1) - 1) / c.sw) + 1;
+      const g = { ...c, Cg: c.C / c.G, Ho, Wo };
+      const xs = [c.N, c.C, c.H, c.W];
+      const ys = [c.N, c.Co, Ho, Wo];
+      const ws = [c.Co, g.Cg, c.kh, c.kw];
+      const tag = `${dtype} [${xs}] Co=${c.Co} G=${c.G} k${c.kh}x${c.kw} s${c.sh},${c.sw} d${c.dh},${c.dw}`;
+      add({
+        name: `conv2dForward ${tag}`,
+        kernel: 'conv2dForward',
+        inputs: { x: rand(xs, dtype), w: rand(ws, dtype) },
+        outputs: { y: { shape: ys, dtype } },
+        launch: (_, t) => L.kConv2d('forward', t.y, t.x, t.w, g),
+        tol: sumTol(dtype, g.Cg * c.kh * c.kw, 4),
+      });
+      add({
+        name: `conv2dBackwardData ${tag}`,
+        kernel: 'conv2dBackwardData',
+        inputs: { dy: rand(ys, dtype), w: rand(ws, dtype) },
+        outputs: { dx: { shape: xs, dtype } },
+        launch: (_, t) => L.kConv2d('backwardData', t.dx, t.dy, t.w, g),
+        tol: sumTol(dtype, (c.Co / c.G) * c.kh * c.kw, 4),
+      });
+      add({
+        name: `conv2dBackwardWeight ${tag}`,
+        kernel: 'conv2dBackwardWeight',
+        inputs: { x: rand(xs, dtype), dy: rand(ys, dtype) },
+        outputs: { dw: { shape: ws, dtype } },
+        launch: (_, t) => L.kConv2d('backwardWeight', t.dw, t.x, t.dy, g),
+        tol: sumTol(dtype, c.N * Ho * Wo, 4),
+      });
+    }
+  }
   require('./edge_cases').addEdgeCases({ nt, L, rand, add, sumTol, tolOf, FLOATS, F32, F64 });
   return cases;
 }
