@@ -190,11 +190,17 @@ export function runCnn(o: CnnOptions): string {
       const a = ours[used][l.name][pass];
       const t = theirs[l.name]?.[pass];
       const ratio = t ? (t.median / a.median).toFixed(2) : '-';
-      const cols = [ours.builtin[l.name]?.[pass], ours.onednn[l.name]?.[pass], t].map((x) => gflops(flop, x).padStart(11));
+      const cols = [ours.builtin[l.name]?.[pass], ours.onednn[l.name]?.[pass], t].map((x) =>
+        gflops(flop, x).padStart(11),
+      );
       lines.push(`${l.name.padEnd(25)}${pass.padEnd(12)}${cols.join('')}${ratio.padStart(13)}`);
     }
   }
-  lines.push('', 'memory-bound rows, float32, GB/s (input read + output written)', 'row                              nodetorch    PyTorch   vs PyTorch');
+  lines.push(
+    '',
+    'memory-bound rows, float32, GB/s (input read + output written)',
+    'row                              nodetorch    PyTorch   vs PyTorch',
+  );
   for (const r of rows) {
     const a = bw[r.name];
     const t = theirs[r.name]?.fwd;

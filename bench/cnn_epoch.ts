@@ -107,7 +107,10 @@ export function runCnnEpoch(o: EpochOptions): EpochResult {
     try {
       const args = ['--threads', String(o.threads), '--data-dir', o.dataDir, '--warmup-steps', String(WARMUP_STEPS)];
       if (o.batches !== null) args.push('--batches', String(o.batches));
-      theirs = { ...runReference<Side>(o.torch, 'torch_cnn_epoch.py', args, o.threads, 60 * 60_000), load: os.loadavg()[0] };
+      theirs = {
+        ...runReference<Side>(o.torch, 'torch_cnn_epoch.py', args, o.threads, 60 * 60_000),
+        load: os.loadavg()[0],
+      };
     } catch (e) {
       torchError = (e as Error).message;
     }

@@ -4,7 +4,13 @@ import type { NativeBuildInfo } from '../bindings/native';
 import { ArgumentError } from './errors';
 import { FALLBACK_NOTICE } from './kernels/gemm_notice';
 import { cudaLibraries } from './cuda_libraries';
-import { type ConvEngine, type ConvEngineInfo, convEngineInfo, requestedConvEngine, setConvEngine } from './kernels/conv_engine';
+import {
+  type ConvEngine,
+  type ConvEngineInfo,
+  convEngineInfo,
+  requestedConvEngine,
+  setConvEngine,
+} from './kernels/conv_engine';
 import { drainHandlePool, pooledStats } from './tensor/storage';
 import { type DeviceLike, normalizeDevice } from './tensor/dtype';
 

@@ -784,15 +784,29 @@ const kernels = [
     const y = ['N', 'Co', 'Ho', 'Wo'];
     const w = ['Co', 'Cg', 'kh', 'kw'];
     const roles = {
-      conv2dForward: [['out', y], ['input', x], ['weight', w]],
-      conv2dBackwardData: [['dx', x], ['dy', y], ['weight', w]],
-      conv2dBackwardWeight: [['dweight', w], ['input', x], ['dy', y]],
+      conv2dForward: [
+        ['out', y],
+        ['input', x],
+        ['weight', w],
+      ],
+      conv2dBackwardData: [
+        ['dx', x],
+        ['dy', y],
+        ['weight', w],
+      ],
+      conv2dBackwardWeight: [
+        ['dweight', w],
+        ['input', x],
+        ['dy', y],
+      ],
     }[name];
     return {
       name,
       label,
       doc,
-      storages: roles.map(([s], i) => (i === 0 ? { name: s, dtype: 'float' } : { name: s, dtype: `same:${roles[0][0]}` })),
+      storages: roles.map(([s], i) =>
+        i === 0 ? { name: s, dtype: 'float' } : { name: s, dtype: `same:${roles[0][0]}` },
+      ),
       args: [
         ...['N', 'C', 'H', 'W', 'Co', 'G', 'Cg', 'Ho', 'Wo'].map(size),
         ...['kh', 'kw', 'sh', 'sw', 'dh', 'dw'].map((n) => ({ name: n, type: 'int', range: ['1', 'kMaxSize'] })),

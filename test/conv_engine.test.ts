@@ -166,7 +166,10 @@ describe(`conv2d engines on random geometries (NODETORCH_TEST_SEED=${RUN_SEED})`
     const w = randomTensor([4, 3, 2, 4], RUN_SEED + 6).t;
     const run = (e: 'onednn' | 'builtin'): Float64Array => {
       nt.backends.conv.engine = e;
-      return nt.conv2d(x, w, null, { padding: 'same', dilation: [2, 1] }).double().data() as Float64Array;
+      return nt
+        .conv2d(x, w, null, { padding: 'same', dilation: [2, 1] })
+        .double()
+        .data() as Float64Array;
     };
     expectClose(run('onednn'), run('builtin'), { atol: 1e-4, rtol: 1e-4 });
   });
@@ -304,6 +307,8 @@ describe('oneDNN absent', () => {
       encoding: 'utf8',
       timeout: 120_000,
     });
-    expect(r.stdout.trim()).toMatch(/^ArgumentError: .*NODETORCH_CONV_ENGINE.*expected 'onednn' or 'builtin', got 'fast'/);
+    expect(r.stdout.trim()).toMatch(
+      /^ArgumentError: .*NODETORCH_CONV_ENGINE.*expected 'onednn' or 'builtin', got 'fast'/,
+    );
   });
 });

@@ -617,7 +617,8 @@ export function kConv2d(
 ): void {
   const op = dir === 'forward' ? 'conv2d' : dir === 'backwardData' ? 'conv2d_backward_data' : 'conv2d_backward_weight';
   sameDevice(op, written, a, b);
-  const fn = dir === 'forward' ? W.conv2dForward : dir === 'backwardData' ? W.conv2dBackwardData : W.conv2dBackwardWeight;
+  const fn =
+    dir === 'forward' ? W.conv2dForward : dir === 'backwardData' ? W.conv2dBackwardData : W.conv2dBackwardWeight;
   fn(
     written._handle(op),
     a._handle(op),

@@ -14,8 +14,10 @@ export function useOnednn(t: Tensor, g: Conv2dKernelGeometry): boolean {
   if (t.device !== 'cpu' || t.dtype !== 'float32') return false;
   if (g.N * g.C * g.Co * g.Ho * g.Wo === 0) return false;
   // convTranspose2d may ask for fewer rows/columns than the formula gives.
-  const full = (size: number, d: number, k: number, s: number, o: number) => Math.floor((size - d * (k - 1) - 1) / s) + 1 === o;
-  if (!full(g.H + g.pt + g.pb, g.dh, g.kh, g.sh, g.Ho) || !full(g.W + g.pl + g.pr, g.dw, g.kw, g.sw, g.Wo)) return false;
+  const full = (size: number, d: number, k: number, s: number, o: number) =>
+    Math.floor((size - d * (k - 1) - 1) / s) + 1 === o;
+  if (!full(g.H + g.pt + g.pb, g.dh, g.kh, g.sh, g.Ho) || !full(g.W + g.pl + g.pr, g.dw, g.kw, g.sw, g.Wo))
+    return false;
   return onednnConvActive();
 }
 

@@ -53,16 +53,16 @@ struct dnnl_version_t {
 };
 
 // Enumerators used (dnnl_types.h).
-constexpr int kF32 = 3;              // dnnl_f32
-constexpr int kTagAny = 1;           // dnnl_format_tag_any
-constexpr int kTagNchw = 5;          // dnnl_nchw (= dnnl_abcd, also oihw)
-constexpr int kTagGoihw = 7;         // dnnl_goihw (= dnnl_abcde)
-constexpr int kForwardTraining = 64;  // dnnl_forward_training
-constexpr int kConvDirect = 1;       // dnnl_convolution_direct
-constexpr int kEngineCpu = 1;        // dnnl_cpu
+constexpr int kF32 = 3;                 // dnnl_f32
+constexpr int kTagAny = 1;              // dnnl_format_tag_any
+constexpr int kTagNchw = 5;             // dnnl_nchw (= dnnl_abcd, also oihw)
+constexpr int kTagGoihw = 7;            // dnnl_goihw (= dnnl_abcde)
+constexpr int kForwardTraining = 64;    // dnnl_forward_training
+constexpr int kConvDirect = 1;          // dnnl_convolution_direct
+constexpr int kEngineCpu = 1;           // dnnl_cpu
 constexpr unsigned kStreamDefault = 1;  // dnnl_stream_default_flags
-constexpr int kScratchpadUser = 1;   // dnnl_scratchpad_mode_user
-constexpr unsigned kRuntimeOmp = 2;  // DNNL_RUNTIME_OMP
+constexpr int kScratchpadUser = 1;      // dnnl_scratchpad_mode_user
+constexpr unsigned kRuntimeOmp = 2;     // DNNL_RUNTIME_OMP
 // dnnl_query_t
 constexpr int kQuerySrcMd = 129;
 constexpr int kQueryDiffSrcMd = 130;
@@ -94,10 +94,10 @@ using PFN_dnnl_dilated_convolution_forward_desc_init = dnnl_status_t (*)(
     dnnl_convolution_desc_t*, int prop_kind, int alg_kind, const dnnl_memory_desc_t* src,
     const dnnl_memory_desc_t* weights, const dnnl_memory_desc_t* bias, const dnnl_memory_desc_t* dst,
     const dnnl_dims_t strides, const dnnl_dims_t dilates, const dnnl_dims_t padding_l, const dnnl_dims_t padding_r);
-using PFN_dnnl_dilated_convolution_backward_data_desc_init = dnnl_status_t (*)(
-    dnnl_convolution_desc_t*, int alg_kind, const dnnl_memory_desc_t* diff_src, const dnnl_memory_desc_t* weights,
-    const dnnl_memory_desc_t* diff_dst, const dnnl_dims_t strides, const dnnl_dims_t dilates,
-    const dnnl_dims_t padding_l, const dnnl_dims_t padding_r);
+using PFN_dnnl_dilated_convolution_backward_data_desc_init =
+    dnnl_status_t (*)(dnnl_convolution_desc_t*, int alg_kind, const dnnl_memory_desc_t* diff_src,
+                      const dnnl_memory_desc_t* weights, const dnnl_memory_desc_t* diff_dst, const dnnl_dims_t strides,
+                      const dnnl_dims_t dilates, const dnnl_dims_t padding_l, const dnnl_dims_t padding_r);
 using PFN_dnnl_dilated_convolution_backward_weights_desc_init = dnnl_status_t (*)(
     dnnl_convolution_desc_t*, int alg_kind, const dnnl_memory_desc_t* src, const dnnl_memory_desc_t* diff_weights,
     const dnnl_memory_desc_t* diff_bias, const dnnl_memory_desc_t* diff_dst, const dnnl_dims_t strides,
@@ -108,10 +108,9 @@ using PFN_dnnl_primitive_attr_set_scratchpad_mode = dnnl_status_t (*)(dnnl_primi
 using PFN_dnnl_primitive_desc_create = dnnl_status_t (*)(dnnl_primitive_desc_t*, const void* op_desc,
                                                          const dnnl_primitive_attr_t attr, dnnl_engine_t,
                                                          const dnnl_primitive_desc_t hint);
-using PFN_dnnl_reorder_primitive_desc_create = dnnl_status_t (*)(dnnl_primitive_desc_t*,
-                                                                 const dnnl_memory_desc_t* src, dnnl_engine_t,
-                                                                 const dnnl_memory_desc_t* dst, dnnl_engine_t,
-                                                                 const dnnl_primitive_attr_t attr);
+using PFN_dnnl_reorder_primitive_desc_create = dnnl_status_t (*)(dnnl_primitive_desc_t*, const dnnl_memory_desc_t* src,
+                                                                 dnnl_engine_t, const dnnl_memory_desc_t* dst,
+                                                                 dnnl_engine_t, const dnnl_primitive_attr_t attr);
 using PFN_dnnl_primitive_desc_query_md = const dnnl_memory_desc_t* (*)(const dnnl_primitive_desc_t, int what,
                                                                        int index);
 using PFN_dnnl_primitive_desc_destroy = dnnl_status_t (*)(dnnl_primitive_desc_t);

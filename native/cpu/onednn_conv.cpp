@@ -176,12 +176,30 @@ Cache& cache() {
 
 template <class A>
 Key keyOf(Dir d, const A& a) {
-  return {static_cast<int64_t>(d), a.N, a.C, a.H, a.W, a.Co, a.G, a.Cg, a.Ho, a.Wo,
-          a.kh, a.kw, a.sh, a.sw, a.dh, a.dw, a.pt, a.pb, a.pl, a.pr};
+  return {static_cast<int64_t>(d),
+          a.N,
+          a.C,
+          a.H,
+          a.W,
+          a.Co,
+          a.G,
+          a.Cg,
+          a.Ho,
+          a.Wo,
+          a.kh,
+          a.kw,
+          a.sh,
+          a.sw,
+          a.dh,
+          a.dw,
+          a.pt,
+          a.pb,
+          a.pl,
+          a.pr};
 }
 
 struct Descs {
-  dnnl_memory_desc_t x, w, y;        // plain
+  dnnl_memory_desc_t x, w, y;           // plain
   dnnl_memory_desc_t xAny, wAny, yAny;  // format "any"
 };
 
@@ -243,18 +261,18 @@ std::unique_ptr<Primitive> build(const Api& api, Dir dir, const A& a) {
   api.attrScratchpad(attr, kScratchpadUser);
   dnnl_convolution_desc_t fwd;
   dnnl_primitive_desc_t fwdPd = nullptr, pd = nullptr;
-  bool ok = api.fwdInit(&fwd, kForwardTraining, kConvDirect, &d.xAny, &d.wAny, nullptr, &d.yAny, strides, dilates,
-                        padL, padR) == 0 &&
+  bool ok = api.fwdInit(&fwd, kForwardTraining, kConvDirect, &d.xAny, &d.wAny, nullptr, &d.yAny, strides, dilates, padL,
+                        padR) == 0 &&
             api.pdCreate(&fwdPd, &fwd, attr, api.engine, nullptr) == 0;
   if (ok && dir == Dir::Forward) {
     pd = fwdPd;
     fwdPd = nullptr;
   } else if (ok) {
     dnnl_convolution_desc_t bwd;
-    ok = (dir == Dir::BackwardData ? api.bwdDataInit(&bwd, kConvDirect, &d.xAny, &d.wAny, &d.yAny, strides, dilates,
-                                                     padL, padR)
-                                   : api.bwdWeightsInit(&bwd, kConvDirect, &d.xAny, &d.wAny, nullptr, &d.yAny, strides,
-                                                        dilates, padL, padR)) == 0 &&
+    ok = (dir == Dir::BackwardData
+              ? api.bwdDataInit(&bwd, kConvDirect, &d.xAny, &d.wAny, &d.yAny, strides, dilates, padL, padR)
+              : api.bwdWeightsInit(&bwd, kConvDirect, &d.xAny, &d.wAny, nullptr, &d.yAny, strides, dilates, padL,
+                                   padR)) == 0 &&
          api.pdCreate(&pd, &bwd, attr, api.engine, fwdPd) == 0;
   }
   api.attrDestroy(attr);
@@ -296,7 +314,8 @@ std::unique_ptr<Primitive> build(const Api& api, Dir dir, const A& a) {
 }
 
 void check(dnnl_status_t s, const char* what) {
-  if (s != 0) throw Error(ErrorKind::Native, std::string("conv2d (oneDNN): ") + what + " failed, status " + std::to_string(s));
+  if (s != 0)
+    throw Error(ErrorKind::Native, std::string("conv2d (oneDNN): ") + what + " failed, status " + std::to_string(s));
 }
 
 void runReorder(const Api& api, dnnl_primitive_t r, dnnl_memory_t from, dnnl_memory_t to) {
