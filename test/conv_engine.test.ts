@@ -201,6 +201,28 @@ describe('engine selection', () => {
     expect(nt.info().convEngine).toMatchObject({ engine: 'onednn', requested: 'onednn' });
   });
 
+  test('oneDNN follows nt.setNumThreads (a primitive per thread count) with the same results', () => {
+    nt.backends.conv.engine = 'onednn';
+    const before = nt.getNumThreads();
+    const x = randomTensor([4, 16, 12, 12], RUN_SEED + 31).t.requiresGrad_();
+    const w = randomTensor([32, 16, 3, 3], RUN_SEED + 32).t.requiresGrad_();
+    const run = (threads: number): Float64Array[] => {
+      nt.setNumThreads(threads);
+      x.grad = null;
+      w.grad = null;
+      const y = nt.conv2d(x, w, null, { padding: 1 });
+      y.backward(nt.onesLike(y));
+      return [y, x.grad as nt.Tensor, w.grad as nt.Tensor].map((t) => t.double().data() as Float64Array);
+    };
+    try {
+      const one = run(1);
+      const two = run(2);
+      one.forEach((v, i) => expectClose(two[i], v, { atol: 1e-3, rtol: 1e-4 }));
+    } finally {
+      nt.setNumThreads(before);
+    }
+  });
+
   test('an unknown engine is an ArgumentError naming the setting', () => {
     expectError(
       () => {

@@ -162,7 +162,7 @@ struct Primitive {
   size_t scratchBytes = 0;
 };
 
-using Key = std::array<int64_t, 20>;
+using Key = std::array<int64_t, 21>;
 
 struct Cache {
   std::mutex mu;
@@ -174,8 +174,10 @@ Cache& cache() {
   return *c;
 }
 
+// The thread count is part of the key: oneDNN sizes some kernels' work
+// split for the threads it sees when the primitive is created.
 template <class A>
-Key keyOf(Dir d, const A& a) {
+Key keyOf(Dir d, const A& a, int threads) {
   return {static_cast<int64_t>(d),
           a.N,
           a.C,
@@ -195,7 +197,8 @@ Key keyOf(Dir d, const A& a) {
           a.pt,
           a.pb,
           a.pl,
-          a.pr};
+          a.pr,
+          threads};
 }
 
 struct Descs {
@@ -362,7 +365,9 @@ bool convCall(Dir dir, const A& a, void* const data[3]) {
   const Api& api = l.api;
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mu);
-  const Key key = keyOf(dir, a);
+  const int threads = getNumThreads();
+  if (api.ompSetNumThreads) api.ompSetNumThreads(threads);  // this thread's OpenMP count, before creation too
+  const Key key = keyOf(dir, a, threads);
   auto it = c.entries.find(key);
   if (it == c.entries.end()) {
     if (c.entries.size() >= 256) {  // shapes seen once (e.g. a last partial batch) do not pile up
@@ -373,7 +378,6 @@ bool convCall(Dir dir, const A& a, void* const data[3]) {
     it = c.entries.emplace(key, build(api, dir, a)).first;
   }
   if (!it->second) return false;
-  if (api.ompSetNumThreads) api.ompSetNumThreads(getNumThreads());
   run(api, *it->second, data);
   return true;
 }
