@@ -41,58 +41,125 @@ function gradgradcheck(f: (...xs: nt.Tensor[]) => nt.Tensor, inputs: nt.Tensor[]
 
 describe('second derivatives (gradcheck of autograd.grad with createGraph)', () => {
   const cases: [string, () => void][] = [
-    ['add/sub/mul/div with broadcast', () =>
-      gradgradcheck((a, b) => a.mul(b).add(a.div(b)).sub(b.mul(a).mul(a)), [leaf([2, 3], 'a'), leaf([3], 'b', 0.5, 2)])],
-    ['pow, powScalar, sqrt, rsqrt, reciprocal', () =>
-      gradgradcheck((a, b) => a.pow(b).add(a.pow(3)).add(a.sqrt()).add(a.rsqrt()).add(a.reciprocal()), [
-        leaf([4], 'a', 0.5, 2),
-        leaf([4], 'b', -1, 2),
-      ])],
-    ['exp, log, sin, cos, square, log1p, expm1, erf', () =>
-      gradgradcheck((x) => x.exp().add(x.abs().log()).add(x.sin()).add(x.cos().square()).add(x.abs().log1p()).add(x.expm1()).add(x.erf()), [awayFromZero([5], 'x')])],
+    [
+      'add/sub/mul/div with broadcast',
+      () =>
+        gradgradcheck(
+          (a, b) => a.mul(b).add(a.div(b)).sub(b.mul(a).mul(a)),
+          [leaf([2, 3], 'a'), leaf([3], 'b', 0.5, 2)],
+        ),
+    ],
+    [
+      'pow, powScalar, sqrt, rsqrt, reciprocal',
+      () =>
+        gradgradcheck(
+          (a, b) => a.pow(b).add(a.pow(3)).add(a.sqrt()).add(a.rsqrt()).add(a.reciprocal()),
+          [leaf([4], 'a', 0.5, 2), leaf([4], 'b', -1, 2)],
+        ),
+    ],
+    [
+      'exp, log, sin, cos, square, log1p, expm1, erf',
+      () =>
+        gradgradcheck(
+          (x) =>
+            x
+              .exp()
+              .add(x.abs().log())
+              .add(x.sin())
+              .add(x.cos().square())
+              .add(x.abs().log1p())
+              .add(x.expm1())
+              .add(x.erf()),
+          [awayFromZero([5], 'x')],
+        ),
+    ],
     ['relu', () => gradgradcheck((x) => x.relu().mul(x), [awayFromZero([6], 'x')])],
     ['tanh', () => gradgradcheck((x) => x.tanh(), [leaf([6], 'x')])],
     ['sigmoid', () => gradgradcheck((x) => x.sigmoid(), [leaf([6], 'x')])],
     ['gelu (erf)', () => gradgradcheck((x) => nt.gelu(x), [leaf([6], 'x')])],
     ['gelu (tanh)', () => gradgradcheck((x) => nt.nn.F.gelu(x, 'tanh'), [leaf([6], 'x')])],
-    ['silu, softplus, leakyRelu', () =>
-      gradgradcheck((x) => nt.nn.F.silu(x).add(nt.nn.F.softplus(x)).add(nt.leakyRelu(x, 0.1).mul(x)), [awayFromZero([6], 'x')])],
-    ['softmax over dims 0 and -1', () =>
-      gradgradcheck((x) => nt.softmax(x, -1).add(nt.softmax(x, 0).square()), [leaf([3, 4], 'x')])],
+    [
+      'silu, softplus, leakyRelu',
+      () =>
+        gradgradcheck(
+          (x) => nt.nn.F.silu(x).add(nt.nn.F.softplus(x)).add(nt.leakyRelu(x, 0.1).mul(x)),
+          [awayFromZero([6], 'x')],
+        ),
+    ],
+    [
+      'softmax over dims 0 and -1',
+      () => gradgradcheck((x) => nt.softmax(x, -1).add(nt.softmax(x, 0).square()), [leaf([3, 4], 'x')]),
+    ],
     ['logSoftmax', () => gradgradcheck((x) => nt.logSoftmax(x, 1).mul(x), [leaf([3, 4], 'x')])],
-    ['matmul (batched)', () => gradgradcheck((a, b) => a.matmul(b).square(), [leaf([2, 3, 4], 'a'), leaf([4, 2], 'b')])],
-    ['linear', () =>
-      gradgradcheck((x, w, b) => nt.nn.F.linear(x, w, b).tanh(), [leaf([3, 4], 'x'), leaf([2, 4], 'w'), leaf([2], 'b')])],
-    ['sum, mean, var, logsumexp, prod, amax', () =>
-      gradgradcheck(
-        (x) =>
-          x.square().sum(1).add(x.square().mean(1)).add(x.var(1)).add(x.logsumexp(1)).add(x.prod(1)).add(x.mul(x).amax(1)),
-        [awayFromZero([3, 4], 'x')],
-      )],
-    ['views: reshape, permute, transpose, expand, narrow, cat', () =>
-      gradgradcheck(
-        (x) => {
-          const y = x.square().reshape([4, 3]).permute([1, 0]).narrow(1, 1, 2);
-          const z = x.narrow(0, 0, 1).narrow(1, 0, 2).expand([3, 2]).mul(y);
-          return nt.cat([y, z, x.transpose(0, 1).narrow(0, 0, 3).square()], 1);
-        },
-        [leaf([2, 6], 'x')],
-      )],
-    ['indexing: indexSelect, gather, scatterAdd', () => {
-      const idx = nt.tensor([2, 0, 2], { dtype: 'int64' });
-      const gidx = nt.tensor([[0, 1, 1], [2, 2, 0]], { dtype: 'int64' });
-      gradgradcheck(
-        (x) => x.indexSelect(1, idx).square().add(x.gather(1, gidx).exp()),
-        [leaf([2, 3], 'x')],
-      );
-    }],
-    ['cumsum, clamp, where, maximum', () =>
-      gradgradcheck(
-        (a, b) => a.square().cumsum(1).add(a.mul(b).clamp(-1.5, 1.5).square()).add(nt.where(a.gt(0), a.exp(), b.square())).add(nt.maximum(a, b).square()),
-        [leaf([2, 3], 'a'), leaf([2, 3], 'b')],
-      )],
-    ['mseLoss', () =>
-      gradgradcheck((x, t) => nt.nn.F.mseLoss(x.tanh(), t), [leaf([3, 2], 'x'), leaf([3, 2], 't')])],
+    [
+      'matmul (batched)',
+      () => gradgradcheck((a, b) => a.matmul(b).square(), [leaf([2, 3, 4], 'a'), leaf([4, 2], 'b')]),
+    ],
+    [
+      'linear',
+      () =>
+        gradgradcheck(
+          (x, w, b) => nt.nn.F.linear(x, w, b).tanh(),
+          [leaf([3, 4], 'x'), leaf([2, 4], 'w'), leaf([2], 'b')],
+        ),
+    ],
+    [
+      'sum, mean, var, logsumexp, prod, amax',
+      () =>
+        gradgradcheck(
+          (x) =>
+            x
+              .square()
+              .sum(1)
+              .add(x.square().mean(1))
+              .add(x.var(1))
+              .add(x.logsumexp(1))
+              .add(x.prod(1))
+              .add(x.mul(x).amax(1)),
+          [awayFromZero([3, 4], 'x')],
+        ),
+    ],
+    [
+      'views: reshape, permute, transpose, expand, narrow, cat',
+      () =>
+        gradgradcheck(
+          (x) => {
+            const y = x.square().reshape([4, 3]).permute([1, 0]).narrow(1, 1, 2);
+            const z = x.narrow(0, 0, 1).narrow(1, 0, 2).expand([3, 2]).mul(y);
+            return nt.cat([y, z, x.transpose(0, 1).narrow(0, 0, 3).square()], 1);
+          },
+          [leaf([2, 6], 'x')],
+        ),
+    ],
+    [
+      'indexing: indexSelect, gather, scatterAdd',
+      () => {
+        const idx = nt.tensor([2, 0, 2], { dtype: 'int64' });
+        const gidx = nt.tensor(
+          [
+            [0, 1, 1],
+            [2, 2, 0],
+          ],
+          { dtype: 'int64' },
+        );
+        gradgradcheck((x) => x.indexSelect(1, idx).square().add(x.gather(1, gidx).exp()), [leaf([2, 3], 'x')]);
+      },
+    ],
+    [
+      'cumsum, clamp, where, maximum',
+      () =>
+        gradgradcheck(
+          (a, b) =>
+            a
+              .square()
+              .cumsum(1)
+              .add(a.mul(b).clamp(-1.5, 1.5).square())
+              .add(nt.where(a.gt(0), a.exp(), b.square()))
+              .add(nt.maximum(a, b).square()),
+          [leaf([2, 3], 'a'), leaf([2, 3], 'b')],
+        ),
+    ],
+    ['mseLoss', () => gradgradcheck((x, t) => nt.nn.F.mseLoss(x.tanh(), t), [leaf([3, 2], 'x'), leaf([3, 2], 't')])],
   ];
   test.each(cases)('%s', (_name, run) => run());
 
@@ -203,7 +270,15 @@ json.dump({'loss': loss.item(), 'grads': [p.grad.flatten().tolist() for p in (w1
 `;
 
 test('a WGAN-GP gradient penalty matches PyTorch 1.13 (loss and the critic weights gradients)', () => {
-  const shapes: Record<string, number[]> = { w1: [5, 3], b1: [5], w2: [1, 5], b2: [1], real: [4, 3], fake: [4, 3], eps: [4, 1] };
+  const shapes: Record<string, number[]> = {
+    w1: [5, 3],
+    b1: [5],
+    w2: [1, 5],
+    b2: [1],
+    real: [4, 3],
+    fake: [4, 3],
+    eps: [4, 1],
+  };
   const data: Record<string, number[] | number> = { lambda: 10 };
   const ts: Record<string, nt.Tensor> = {};
   for (const [k, shape] of Object.entries(shapes)) {
@@ -215,9 +290,12 @@ test('a WGAN-GP gradient penalty matches PyTorch 1.13 (loss and the critic weigh
   const nested: Record<string, unknown> = { ...data };
   for (const [k, shape] of Object.entries(shapes)) {
     const v = data[k] as number[];
-    nested[k] = shape.length === 2 ? Array.from({ length: shape[0] }, (_r, i) => v.slice(i * shape[1], (i + 1) * shape[1])) : v;
+    nested[k] =
+      shape.length === 2 ? Array.from({ length: shape[0] }, (_r, i) => v.slice(i * shape[1], (i + 1) * shape[1])) : v;
   }
-  const ref = JSON.parse(execFileSync('/usr/bin/python3', ['-c', PY_WGAN], { input: JSON.stringify(nested) }).toString()) as {
+  const ref = JSON.parse(
+    execFileSync('/usr/bin/python3', ['-c', PY_WGAN], { input: JSON.stringify(nested) }).toString(),
+  ) as {
     loss: number;
     grads: number[][];
   };

@@ -89,7 +89,11 @@ describe('autograd.Function', () => {
         return g;
       }
     }
-    expect(() => WrongCount.apply(leaf([2], 'a'), leaf([2], 'b')).sum().backward()).toThrow(/expected 2 gradients/);
+    expect(() =>
+      WrongCount.apply(leaf([2], 'a'), leaf([2], 'b'))
+        .sum()
+        .backward(),
+    ).toThrow(/expected 2 gradients/);
     class WrongShape extends nt.autograd.Function {
       static forward(_ctx: nt.FunctionCtx, a: nt.Tensor): nt.Tensor {
         return a.sum();

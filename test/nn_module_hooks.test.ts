@@ -69,7 +69,10 @@ describe('registerForwardHook / registerForwardPreHook', () => {
     h1.remove();
     h2.remove();
     h2.remove();
-    same(net.forward(x), nt.noGrad(() => net.fc2.forward(net.act.forward(net.fc1.forward(x)))));
+    same(
+      net.forward(x),
+      nt.noGrad(() => net.fc2.forward(net.act.forward(net.fc1.forward(x)))),
+    );
   });
 
   test('hooks do not turn into parameters, children or state', () => {

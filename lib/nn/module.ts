@@ -410,6 +410,7 @@ export abstract class Module {
    * forward's arguments as an array); a returned array replaces them. Returns
    * a handle whose remove() drops the hook.
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing keeps the value, as in PyTorch
   registerForwardPreHook(hook: (module: this, inputs: unknown[]) => unknown[] | undefined | void): RemovableHandle {
     checkFunction('registerForwardPreHook', 'hook', hook);
     return addForwardPreHook(this, hook);
