@@ -105,9 +105,11 @@ export type { SharedTensor, SharedStateDict } from './ops/share';
 
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './ops/grad_mode';
 import { gradcheck } from './autograd/gradcheck';
+import { grad } from './autograd/grad';
+import { AutogradFunction, FunctionCtx } from './autograd/function';
 export type { GradcheckOptions } from './autograd/gradcheck';
 /** nt.autograd.gradcheck(fn, inputs): float64 finite-difference check. */
-export const autograd = { gradcheck };
+export const autograd = { gradcheck, grad, Function: AutogradFunction, FunctionCtx };
 
 export {
   setNumThreads,
@@ -156,3 +158,9 @@ export * as text from './text';
 /** Ready-made models: GPT (GPT-2's architecture, Hugging Face state-dict names). */
 export * as models from './models';
 export type { ConvEngine, ConvEngineInfo } from './kernels/conv_engine';
+
+// tensor and module hooks, autograd.grad (double backward), autograd.Function (issue 14)
+export type { GradOptions } from './autograd/grad';
+export type { FunctionCtx, FunctionDefinition, FunctionGrads } from './autograd/function';
+export type { RemovableHandle } from './autograd/hooks';
+export { NotDifferentiableError } from './errors';
