@@ -19,6 +19,8 @@ export interface ColdRun {
   firstEpoch: number;
   /** Seconds of each full block of 100 steps, all epochs in order. */
   per100: number[];
+  /** Minor page faults of the process in each block (first touches of fresh memory). */
+  faults100: number[];
   stepsPerEpoch: number;
   peakRssBytes: number | null;
   error?: string;
@@ -61,7 +63,12 @@ function main(): ColdRun {
   const criterion = new nn.CrossEntropyLoss();
   const opt = new optim.SGD(model.parameters(), { lr: 0.01 });
 
+  // The model's initialization kernels run before the clock starts, as
+  // PyTorch's do (it runs them eagerly).
+  nt.synchronizeSync();
   const per100: number[] = [];
+  const faults100: number[] = [];
+  let faults = process.resourceUsage().minorPageFault;
   let firstEpoch = 0;
   let step = 0;
   const start = performance.now();
@@ -81,6 +88,9 @@ function main(): ColdRun {
         const t = performance.now();
         per100.push((t - block) / 1000);
         block = t;
+        const f = process.resourceUsage().minorPageFault;
+        faults100.push(f - faults);
+        faults = f;
       }
     }
     perm.dispose();
@@ -94,6 +104,7 @@ function main(): ColdRun {
     threads: nt.getNumThreads(),
     firstEpoch,
     per100,
+    faults100,
     stepsPerEpoch: Math.ceil(n / batch),
     peakRssBytes: peakRssBytes(),
   };

@@ -7,6 +7,7 @@ block of 100 steps. Prints one JSON line.
 """
 import argparse
 import json
+import resource
 import time
 
 import torch
@@ -31,7 +32,8 @@ def main():
     criterion = torch.nn.CrossEntropyLoss()
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
 
-    per100, first, step = [], 0.0, 0
+    per100, faults100, first, step = [], [], 0.0, 0
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     start = time.perf_counter()
     block = start
     for e in range(max(1, a.epochs)):
@@ -47,11 +49,14 @@ def main():
                 t = time.perf_counter()
                 per100.append(t - block)
                 block = t
+                f = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+                faults100.append(f - faults)
+                faults = f
         if e == 0:
             first = time.perf_counter() - start
 
     print(json.dumps({
-        'library': 'pytorch', 'threads': torch.get_num_threads(), 'firstEpoch': first, 'per100': per100,
+        'library': 'pytorch', 'threads': torch.get_num_threads(), 'firstEpoch': first, 'per100': per100, 'faults100': faults100,
         'stepsPerEpoch': (n + a.batch_size - 1) // a.batch_size, 'peakRssBytes': peak_rss_bytes(),
     }))
 
