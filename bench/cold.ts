@@ -59,11 +59,15 @@ function childArgs(threads: number, epochs: number, dataDir: string): string[] {
 }
 
 function runOurs(threads: number, epochs: number, dataDir: string): ColdRun {
-  const r = spawnSync(process.execPath, [path.join(__dirname, 'cold_child.js'), ...childArgs(threads, epochs, dataDir)], {
-    encoding: 'utf8',
-    timeout: 10 * 60_000,
-    env: { ...process.env, NODETORCH_QUIET: '1' },
-  });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(__dirname, 'cold_child.js'), ...childArgs(threads, epochs, dataDir)],
+    {
+      encoding: 'utf8',
+      timeout: 10 * 60_000,
+      env: { ...process.env, NODETORCH_QUIET: '1' },
+    },
+  );
   const lines = (r.stdout ?? '').trim().split('\n');
   try {
     return JSON.parse(lines[lines.length - 1]) as ColdRun;
@@ -96,10 +100,14 @@ export function runCold(
     loads.push(load1());
     take(ours, () => runOurs(threads, epochs, dataDir));
     if (torch && theirs)
-      take(theirs, () => runReference<ColdRun>(torch, 'torch_cold.py', childArgs(threads, epochs, dataDir), threads, 10 * 60_000));
+      take(theirs, () =>
+        runReference<ColdRun>(torch, 'torch_cold.py', childArgs(threads, epochs, dataDir), threads, 10 * 60_000),
+      );
     const a = ours.runs[ours.runs.length - 1]?.firstEpoch;
     const b = theirs?.runs[theirs.runs.length - 1]?.firstEpoch;
-    log(`  cold pair ${p + 1}/${pairs}: nodetorch ${a?.toFixed(3) ?? '-'} s, PyTorch ${b?.toFixed(3) ?? '-'} s (load ${load1().toFixed(2)})`);
+    log(
+      `  cold pair ${p + 1}/${pairs}: nodetorch ${a?.toFixed(3) ?? '-'} s, PyTorch ${b?.toFixed(3) ?? '-'} s (load ${load1().toFixed(2)})`,
+    );
   }
   return { threads, pairs, epochs, nodetorch: ours, pytorch: theirs, loads };
 }

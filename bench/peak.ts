@@ -47,13 +47,23 @@ export function peakTable(peaks: PeakResult[], kernels: KernelResult[], mlp: Mlp
   for (const k of kernels) {
     if (k.unit !== 'GFLOP/s') continue;
     const r = rate(k.unit, k.work, k.direct ?? k.stat);
-    rows.push([k.direct ? `${k.name} (direct)` : k.name, f(r), `${f((100 * r) / peakN, 0)}%`, `${f((100 * r) / ceilRate, 0)}%`]);
+    rows.push([
+      k.direct ? `${k.name} (direct)` : k.name,
+      f(r),
+      `${f((100 * r) / peakN, 0)}%`,
+      `${f((100 * r) / ceilRate, 0)}%`,
+    ]);
   }
   for (const m of mlp) {
     if (m.config.name !== 'seed' || !m.nodetorch.epoch || !m.nodetorch.run) continue;
     const r = (SEED_SAMPLE_FLOPS * m.nodetorch.run.samples) / m.nodetorch.epoch.median / 1e9;
     const p = peakOf(m.config.threads);
-    rows.push([`seed epoch, ${m.config.threads} thread(s)`, f(r), `${f((100 * r) / p, 0)}% (of ${m.config.threads}-thread)`, '']);
+    rows.push([
+      `seed epoch, ${m.config.threads} thread(s)`,
+      f(r),
+      `${f((100 * r) / p, 0)}% (of ${m.config.threads}-thread)`,
+      '',
+    ]);
   }
   if (rows.length > 1) out.push(table(rows, [false, true, true, true]));
   return out.join('\n');

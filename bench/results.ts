@@ -12,11 +12,16 @@ import type { MlpResult } from './mlp';
 import type { PeakResult } from './peak';
 import { f, table } from './report';
 
-export const RESULTS_DIR = path.join(packageRoot, 'bench', 'results');
+const RESULTS_DIR = path.join(packageRoot, 'bench', 'results');
 
 /** Writes `data` as bench/results/<UTC date-time>-<commit>.json (or to `file`); returns the path. */
 export function saveResults(data: object, commit: string | null, file?: string): string {
-  const name = file ?? path.join(RESULTS_DIR, `${new Date().toISOString().replace(/[:.]/g, '-')}-${(commit ?? 'nogit').slice(0, 10)}.json`);
+  const name =
+    file ??
+    path.join(
+      RESULTS_DIR,
+      `${new Date().toISOString().replace(/[:.]/g, '-')}-${(commit ?? 'nogit').slice(0, 10)}.json`,
+    );
   fs.mkdirSync(path.dirname(name), { recursive: true });
   fs.writeFileSync(name, `${JSON.stringify(data, null, 1)}\n`);
   return name;
@@ -83,7 +88,8 @@ function describe(file: string, s: Saved): string {
   return `${file}: ${s.date ?? '?'}, commit ${s.source?.commit?.slice(0, 10) ?? '?'}${s.source?.dirty ? ' (dirty)' : ''}, ${s.machine?.cpuModel ?? '?'}, load at start ${load === undefined ? '?' : f(load, 2)}`;
 }
 
-const show = (r: Row): string => (r.unit === 's' ? `${f(r.value * 1e3, 2)} ms` : `${f(r.value, r.unit === 'us' ? 2 : 1)} ${r.unit}`);
+const show = (r: Row): string =>
+  r.unit === 's' ? `${f(r.value * 1e3, 2)} ms` : `${f(r.value, r.unit === 'us' ? 2 : 1)} ${r.unit}`;
 
 /** The --compare table: each row in both files, B's value, A's, and B's time over A's (< 1: B is faster). */
 export function compareResults(fileA: string, fileB: string): string {

@@ -9,8 +9,8 @@ namespace nt {
 namespace cpu {
 
 struct FmaPeak {
-  double gflops;   // single-precision FLOP/s over all threads, in 1e9
-  double seconds;  // wall time of the measured run
+  double gflops;    // single-precision FLOP/s over all threads, in 1e9
+  double seconds;   // wall time of the measured run
   std::string isa;  // "avx512f", "avx2+fma" or "scalar"
 };
 
