@@ -3,6 +3,7 @@
 // benchFmaPeak) on 1 and N threads, and the GEMM rows and the seed epoch as a
 // share of it.
 import { native } from '../lib/kernels/native';
+import { type ColdResult, summarize } from './cold';
 import { type KernelResult, rate } from './kernels';
 import type { MlpResult } from './mlp';
 import { f, table } from './report';
@@ -33,7 +34,13 @@ export function measurePeaks(threadCounts: number[], reps: number, seconds: numb
 /** FLOPs of one seed-MLP sample, forward + backward (no input gradient for layer 1). */
 const SEED_SAMPLE_FLOPS = 2 * 784 * 500 * 2 + 2 * 500 * 10 * 3;
 
-export function peakTable(peaks: PeakResult[], kernels: KernelResult[], mlp: MlpResult[], threads: number): string {
+export function peakTable(
+  peaks: PeakResult[],
+  kernels: KernelResult[],
+  mlp: MlpResult[],
+  threads: number,
+  cold: ColdResult | null,
+): string {
   const out = [
     `Physical limit: FMA-loop peak (${peaks[0]?.isa ?? '?'}, fp32, best of ${peaks[0]?.runs.length ?? 0}): ${peaks
       .map((p) => `${p.threads} thread(s) ${f(p.gflops)} GFLOP/s (load ${f(p.load, 2)})`)
@@ -62,6 +69,17 @@ export function peakTable(peaks: PeakResult[], kernels: KernelResult[], mlp: Mlp
       `seed epoch, ${m.config.threads} thread(s)`,
       f(r),
       `${f((100 * r) / p, 0)}% (of ${m.config.threads}-thread)`,
+      '',
+    ]);
+  }
+  const c = cold ? summarize(cold.nodetorch) : null;
+  if (cold && c) {
+    const r = (SEED_SAMPLE_FLOPS * 60000) / c.firstEpoch / 1e9; // 60000 MNIST training samples
+    const p = peakOf(cold.threads);
+    rows.push([
+      `cold first epoch, ${cold.threads} thread(s)`,
+      f(r),
+      `${f((100 * r) / p, 0)}% (of ${cold.threads}-thread)`,
       '',
     ]);
   }

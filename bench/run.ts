@@ -404,7 +404,7 @@ function main(): void {
   if (gpt) out.push('', gptTable(gpt));
   if (cold) out.push('', coldTable(cold));
   if (coldNote) out.push('', coldNote);
-  if (peaks.length) out.push('', peakTable(peaks, kernels, mlp, o.threads));
+  if (peaks.length) out.push('', peakTable(peaks, kernels, mlp, o.threads, cold));
   if (host) out.push('', hostTable(host));
   out.push(
     '',
