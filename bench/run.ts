@@ -406,13 +406,8 @@ function main(): void {
   if (coldNote) out.push('', coldNote);
   if (peaks.length) out.push('', peakTable(peaks, kernels, mlp, o.threads, cold));
   if (host) out.push('', hostTable(host));
-  out.push(
-    '',
-    'Targets (issues #4 and #11)',
-    targetLines(ts),
-    '',
-    `load average at the end: ${load1().toFixed(2)} (1 min)`,
-  );
+  if (ts.length) out.push('', 'Targets (issues #4 and #11)', targetLines(ts));
+  out.push('', `load average at the end: ${load1().toFixed(2)} (1 min)`);
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
