@@ -37,6 +37,7 @@ interface Saved {
   cold?: ColdResult | null;
   peaks?: PeakResult[];
   host?: HostResult | null;
+  loadAverageEnd?: number;
 }
 
 /** One comparable figure: seconds (lower is better) or a rate (higher is better). */
@@ -85,11 +86,15 @@ function rowsOf(s: Saved): Map<string, Row> {
 
 function describe(file: string, s: Saved): string {
   const load = s.machine?.loadAverage?.[0];
-  return `${file}: ${s.date ?? '?'}, commit ${s.source?.commit?.slice(0, 10) ?? '?'}${s.source?.dirty ? ' (dirty)' : ''}, ${s.machine?.cpuModel ?? '?'}, load at start ${load === undefined ? '?' : f(load, 2)}`;
+  return `${file}: ${s.date ?? '?'}, commit ${s.source?.commit?.slice(0, 10) ?? '?'}${s.source?.dirty ? ' (dirty)' : ''}, ${s.machine?.cpuModel ?? '?'}, load at start ${load === undefined ? '?' : f(load, 2)}, at end ${s.loadAverageEnd === undefined ? '?' : f(s.loadAverageEnd, 2)}`;
 }
 
 const show = (r: Row): string =>
-  r.unit === 's' ? `${f(r.value * 1e3, 2)} ms` : `${f(r.value, r.unit === 'us' ? 2 : 1)} ${r.unit}`;
+  r.unit === 's' && r.value < 1e-3
+    ? `${f(r.value * 1e6, 1)} us`
+    : r.unit === 's'
+      ? `${f(r.value * 1e3, 2)} ms`
+      : `${f(r.value, r.unit === 'us' ? 2 : 1)} ${r.unit}`;
 
 /** The --compare table: each row in both files, B's value, A's, and B's time over A's (< 1: B is faster). */
 export function compareResults(fileA: string, fileB: string): string {
