@@ -40,6 +40,12 @@ const GEMM_SHAPES: readonly [number, number, number][] = [
   [256, 784, 500],
   [64, 500, 10],
   [1024, 1024, 1024],
+  // The seed MLP's backward shapes (issue 15): dX = dH W (64x500x784),
+  // dW1 = dH^T X (500x64x784), dH = dY W2 (64x10x500), dW2 = dY^T H (10x64x500).
+  [64, 500, 784],
+  [500, 64, 784],
+  [64, 10, 500],
+  [10, 64, 500],
 ];
 
 function dispose(...ts: Tensor[]): void {

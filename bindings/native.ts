@@ -70,6 +70,8 @@ export interface NativeAddon {
   /** Test hooks of the CUDA backend (stub libraries, fallbacks). */
   cudaTestHook(name: string): string;
   /** Host twin of the CUDA deferred index check: the error message or null. */
+  /** @internal Bench only: the FMA-loop FLOP peak on `threads` threads for about `seconds` (native/cpu/fma_peak.h). */
+  benchFmaPeak(threads: number, seconds: number): { gflops: number; seconds: number; isa: string };
   deferredIndexErrorTwin(launches: { op: string; index: number[]; size: number }[]): string | null;
   /** oneDNN (the CPU conv2d engine), loaded on the first call: whether it is usable, or why not. */
   onednnStatus(): { available: boolean; reason: string; path: string; version: string };

@@ -34,7 +34,8 @@ def main():
     run('copy', lambda: dst.copy_(src))
     del src, dst
 
-    for (m, k, n) in [(64, 784, 500), (256, 784, 500), (64, 500, 10), (1024, 1024, 1024)]:
+    for (m, k, n) in [(64, 784, 500), (256, 784, 500), (64, 500, 10), (1024, 1024, 1024),
+                      (64, 500, 784), (500, 64, 784), (64, 10, 500), (10, 64, 500)]:
         A, B, C = torch.rand(m, k), torch.rand(k, n), torch.empty(m, n)
         run(f'gemm_{m}x{k}x{n}', lambda A=A, B=B, C=C: torch.mm(A, B, out=C))
 

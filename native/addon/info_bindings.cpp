@@ -6,6 +6,7 @@
 #include "arg_reader.h"
 #include "common/index_error_record.h"
 #include "cpu/allocator.h"
+#include "cpu/fma_peak.h"
 #include "cpu/gemm.h"
 #include "cpu/onednn_conv.h"
 #include "cpu/parallel.h"
@@ -219,6 +220,25 @@ Napi::Value OnednnStatus(const Info& info) {
   });
 }
 
+// benchFmaPeak(threads, seconds) -> { gflops, seconds, isa }: the bench's
+// measured FLOP peak (cpu/fma_peak.h); not part of the public API.
+Napi::Value BenchFmaPeak(const Info& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    if (!info[0].IsNumber() || !info[1].IsNumber()) argError("benchFmaPeak", "expected (threads, seconds) numbers");
+    const double t = info[0].As<Napi::Number>().DoubleValue();
+    const double s = info[1].As<Napi::Number>().DoubleValue();
+    if (!(t >= 1 && t <= 256) || t != std::floor(t))
+      argError("benchFmaPeak", "threads must be an integer in [1, 256], got " + std::to_string(t));
+    if (!(s > 0 && s <= 10)) argError("benchFmaPeak", "seconds must be in (0, 10], got " + std::to_string(s));
+    const cpu::FmaPeak p = cpu::measureFmaPeak(static_cast<int>(t), s);
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("gflops", p.gflops);
+    o.Set("seconds", p.seconds);
+    o.Set("isa", p.isa);
+    return o;
+  });
+}
+
 }  // namespace
 
 void registerInfoBindings(Napi::Env env, Napi::Object exports) {
@@ -236,6 +256,7 @@ void registerInfoBindings(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaLibraries", Napi::Function::New(env, CudaLibraries, "cudaLibraries"));
   exports.Set("cudaTestHook", Napi::Function::New(env, CudaTestHook, "cudaTestHook"));
   exports.Set("deferredIndexErrorTwin", Napi::Function::New(env, DeferredIndexErrorTwin, "deferredIndexErrorTwin"));
+  exports.Set("benchFmaPeak", Napi::Function::New(env, BenchFmaPeak, "benchFmaPeak"));
 }
 
 }  // namespace addon
