@@ -1,7 +1,7 @@
 // Tensor hooks (registerHook, registerPostAccumulateGradHook): PyTorch 1.13
 // semantics for order, replacement, removal and when they fire.
 import * as nt from '../lib';
-import { randomValues, testSeed } from './helpers';
+import { randomValues, settledMemory, testSeed } from './helpers';
 
 function leaf(shape: number[], salt: string): nt.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -150,5 +150,28 @@ describe('registerPostAccumulateGradHook', () => {
       g,
       nt.noGrad(() => w.mul(2)),
     );
+  });
+});
+
+describe('memory', () => {
+  const live = (): number => settledMemory().cpu.tensors;
+
+  test('hooks, autograd.grad and a double backward inside nt.scope leave nt.memory() at its baseline', () => {
+    const w = leaf([8], 'w');
+    const x = nt.tensor(randomValues(8, testSeed('x')), { dtype: 'float64' });
+    w.registerHook((g) => g.mul(0.5));
+    w.registerPostAccumulateGradHook((p) => void (p.grad as nt.Tensor).abs());
+    const step = (): void => {
+      w.mul(x).tanh().mul(w).sum().backward();
+      const [g] = nt.autograd.grad(w.mul(x).sigmoid().square().sum(), [w], { createGraph: true });
+      g.square().sum().backward();
+    };
+    nt.scope(step); // the first step creates w.grad (kept by backward)
+    const base = live();
+    for (let i = 0; i < 5; ++i) {
+      nt.scope(step);
+      expect(live()).toBeLessThanOrEqual(base);
+    }
+    expect((w.grad as nt.Tensor).isDisposed).toBe(false);
   });
 });
