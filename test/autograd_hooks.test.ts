@@ -159,11 +159,16 @@ describe('memory', () => {
   test('hooks, autograd.grad and a double backward inside nt.scope leave nt.memory() at its baseline', () => {
     const w = leaf([8], 'w');
     const x = nt.tensor(randomValues(8, testSeed('x')), { dtype: 'float64' });
-    w.registerHook((g) => g.mul(0.5));
+    const made: nt.Tensor[] = []; // tensors made during backward, held here: only the scope frees them
+    w.registerHook((g) => {
+      made.push(g);
+      return g.mul(0.5);
+    });
     w.registerPostAccumulateGradHook((p) => void (p.grad as nt.Tensor).abs());
     const step = (): void => {
       w.mul(x).tanh().mul(w).sum().backward();
       const [g] = nt.autograd.grad(w.mul(x).sigmoid().square().sum(), [w], { createGraph: true });
+      made.push(g);
       g.square().sum().backward();
     };
     nt.scope(step); // the first step creates w.grad (kept by backward)
@@ -173,5 +178,7 @@ describe('memory', () => {
       expect(live()).toBeLessThanOrEqual(base);
     }
     expect((w.grad as nt.Tensor).isDisposed).toBe(false);
+    expect(made.length).toBe(24); // per step: the hook in each of the three passes, and g
+    expect(made.filter((t) => !t.isDisposed)).toEqual([]);
   });
 });
