@@ -31,6 +31,16 @@ describe('registerHook', () => {
     close(x.grad as nt.Tensor, expected.mul(2));
   });
 
+  test('a tensor a hook returns is copied into .grad, not aliased', () => {
+    const x = leaf([2], 'x');
+    const mine = nt.ones([2], { dtype: 'float64' });
+    x.registerHook(() => mine);
+    x.sum().backward();
+    x.sum().backward();
+    close(x.grad as nt.Tensor, nt.full([2], 2, { dtype: 'float64' }));
+    close(mine, nt.ones([2], { dtype: 'float64' }));
+  });
+
   test('hooks on a non-leaf run in registration order, chain replacements and change what flows upstream', () => {
     const x = leaf([4], 'x');
     const y = x.mul(2);
