@@ -155,3 +155,7 @@ export type { TensorDict, Checkpoint, LoadOptions } from './io/checkpoint';
 export * as text from './text';
 /** Ready-made models: GPT (GPT-2's architecture, Hugging Face state-dict names). */
 export * as models from './models';
+
+/** A dataset file that no mirror could deliver (datasets.MNIST / FashionMNIST with `download: true`). */
+export { DownloadError } from './errors';
+export type { DownloadAttempt } from './errors';
