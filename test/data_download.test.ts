@@ -140,7 +140,9 @@ test('a download into the cache: verified, inflated, read; the next load downloa
     expect(ds.length).toBe(N);
     expect(ds.root).toBe(path.join(home, 'datasets', 'mnist'));
     expect(ds.targets.toArray()).toEqual(labelsOf(f.raw.get('t10k-labels-idx1-ubyte') as Buffer));
-    expect(Buffer.from(ds.data.data() as Uint8Array).equals((f.raw.get('t10k-images-idx3-ubyte') as Buffer).subarray(16))).toBe(true);
+    expect(
+      Buffer.from(ds.data.data() as Uint8Array).equals((f.raw.get('t10k-images-idx3-ubyte') as Buffer).subarray(16)),
+    ).toBe(true);
     // The verified .gz and the inflated file, and nothing else (no .part, no .lock).
     expect(fs.readdirSync(ds.root).sort()).toEqual([
       't10k-images-idx3-ubyte',
@@ -148,7 +150,10 @@ test('a download into the cache: verified, inflated, read; the next load downloa
       't10k-labels-idx1-ubyte',
       't10k-labels-idx1-ubyte.gz',
     ]);
-    expect(s.served.map((r) => r.path).sort()).toEqual(['/a/t10k-images-idx3-ubyte.gz', '/a/t10k-labels-idx1-ubyte.gz']);
+    expect(s.served.map((r) => r.path).sort()).toEqual([
+      '/a/t10k-images-idx3-ubyte.gz',
+      '/a/t10k-labels-idx1-ubyte.gz',
+    ]);
     // From the cache: without a root, with or without download, sync or async.
     const again = await nt.datasets.MNIST.load({ train: false, download: true, mirrors: [s.mirror('a')] });
     expect(again.targets.toArray()).toEqual(ds.targets.toArray());
@@ -156,7 +161,12 @@ test('a download into the cache: verified, inflated, read; the next load downloa
     expect(s.served).toHaveLength(2);
     // Fashion-MNIST has its own cache folder, into a root given.
     const dir = path.join(home, 'fashion');
-    const fm = await nt.datasets.FashionMNIST.load(dir, { train: false, download: true, mirrors: [s.mirror('a')], md5: f.md5 });
+    const fm = await nt.datasets.FashionMNIST.load(dir, {
+      train: false,
+      download: true,
+      mirrors: [s.mirror('a')],
+      md5: f.md5,
+    });
     expect(fm.root).toBe(dir);
     expect(fm.targets.toArray()).toEqual(ds.targets.toArray());
   } finally {
@@ -174,7 +184,9 @@ test("torchvision's MD5s are checked: other bytes under the right names are refu
     expect(err).toBeInstanceOf(nt.DownloadError);
     const e = err as nt.DownloadError;
     expect(e.file).toBe('t10k-images-idx3-ubyte.gz');
-    expect(e.message).toContain(`${s.mirror('a')}t10k-images-idx3-ubyte.gz: MD5 mismatch: got ${f.md5['t10k-images-idx3-ubyte.gz']}`);
+    expect(e.message).toContain(
+      `${s.mirror('a')}t10k-images-idx3-ubyte.gz: MD5 mismatch: got ${f.md5['t10k-images-idx3-ubyte.gz']}`,
+    );
     expect(e.message).toContain('expected 9fb629c4189551a2d022fa330f9573f3');
     expect(fs.readdirSync(path.join(home, 'datasets', 'mnist'))).toEqual([]); // no part, no lock, no file
   } finally {
@@ -250,7 +262,12 @@ test('a part left by an earlier run is resumed; a bad one is fetched again whole
     fs.writeFileSync(path.join(dir, 't10k-images-idx3-ubyte.gz.part'), gz.subarray(0, 100));
     const bad = Buffer.from((f.gz.get('t10k-labels-idx1-ubyte.gz') as Buffer).subarray(0, 10)).fill(7);
     fs.writeFileSync(path.join(dir, 't10k-labels-idx1-ubyte.gz.part'), bad);
-    const ds = await nt.datasets.MNIST.load(dir, { train: false, download: true, mirrors: [s.mirror('a')], md5: f.md5 });
+    const ds = await nt.datasets.MNIST.load(dir, {
+      train: false,
+      download: true,
+      mirrors: [s.mirror('a')],
+      md5: f.md5,
+    });
     expect(ds.length).toBe(N);
     expect(s.served.map((r) => r.range)).toEqual(['bytes=100-', 'bytes=10-', undefined]);
   } finally {
@@ -290,7 +307,7 @@ test('a 404 on the first mirror falls back to the second', async () => {
   }
 });
 
-test("a stale lock (its process is gone) is taken over", async () => {
+test('a stale lock (its process is gone) is taken over', async () => {
   const f = makeFiles();
   const s = await serve(f.gz, { a: 'ok' });
   try {
@@ -300,7 +317,10 @@ test("a stale lock (its process is gone) is taken over", async () => {
       const c = spawn(process.execPath, ['-e', '0']);
       c.on('exit', () => resolve(c.pid as number));
     });
-    fs.writeFileSync(path.join(dir, 't10k-images-idx3-ubyte.gz.lock'), JSON.stringify({ pid: dead, host: os.hostname() }));
+    fs.writeFileSync(
+      path.join(dir, 't10k-images-idx3-ubyte.gz.lock'),
+      JSON.stringify({ pid: dead, host: os.hostname() }),
+    );
     const ds = await nt.datasets.MNIST.load({ train: false, download: true, mirrors: [s.mirror('a')], md5: f.md5 });
     expect(ds.length).toBe(N);
     expect(fs.readdirSync(dir).filter((n) => n.includes('.lock'))).toEqual([]);
@@ -333,7 +353,10 @@ test('two processes download the same files at once: one fetches each file, both
       });
     const results = await Promise.all([run(), run()]);
     for (const r of results) expect(r).toEqual({ code: 0, out: `${path.join(home, 'datasets', 'mnist')}\n` });
-    expect(s.served.map((r) => r.path).sort()).toEqual(['/a/t10k-images-idx3-ubyte.gz', '/a/t10k-labels-idx1-ubyte.gz']);
+    expect(s.served.map((r) => r.path).sort()).toEqual([
+      '/a/t10k-images-idx3-ubyte.gz',
+      '/a/t10k-labels-idx1-ubyte.gz',
+    ]);
     const ds = new nt.datasets.MNIST({ train: false });
     expect(ds.targets.toArray()).toEqual(labelsOf(f.raw.get('t10k-labels-idx1-ubyte') as Buffer));
   } finally {
@@ -346,9 +369,9 @@ test('the constructor cannot download: it says to use load; bad options are refu
   expect(() => new nt.datasets.MNIST(dir, { download: true })).toThrow(
     /the train files in .*empty for the synchronous constructor, got none there: download them with `await datasets\.MNIST\.load/,
   );
-  expect(() => new nt.datasets.FashionMNIST({ train: false })).toThrow(/or \{ download: true \} \(into .*fashion-mnist/);
-  expect(() => nt.datasets.MNIST.load(dir, { download: 'yes' as unknown as boolean })).toThrow(nt.ArgumentError);
-  expect(() => nt.datasets.MNIST.load(dir, { mirror: 'x' } as unknown as nt.datasets.MnistOptions)).toThrow(
-    /mirror/,
+  expect(() => new nt.datasets.FashionMNIST({ train: false })).toThrow(
+    /or \{ download: true \} \(into .*fashion-mnist/,
   );
+  expect(() => nt.datasets.MNIST.load(dir, { download: 'yes' as unknown as boolean })).toThrow(nt.ArgumentError);
+  expect(() => nt.datasets.MNIST.load(dir, { mirror: 'x' } as unknown as nt.datasets.MnistOptions)).toThrow(/mirror/);
 });

@@ -151,7 +151,9 @@ async function fetchOnce(url: string, part: string, timeoutMs: number, bar: Retu
   try {
     await pipeline(res, count, fs.createWriteStream(part, { flags: start > 0 ? 'a' : 'w' }));
   } catch (e) {
-    throw new Retryable(`connection dropped after ${got}${expected ? ` of ${expected}` : ''} bytes (${(e as Error).message})`);
+    throw new Retryable(
+      `connection dropped after ${got}${expected ? ` of ${expected}` : ''} bytes (${(e as Error).message})`,
+    );
   }
   if (expected !== undefined && got < expected)
     throw new Retryable(`connection closed after ${got} of ${expected} bytes`);

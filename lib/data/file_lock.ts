@@ -67,7 +67,11 @@ function tryCreate(lockPath: string): boolean {
 }
 
 /** Runs `fn` holding `lockPath`, waiting for another holder to finish first. */
-export async function withFileLock<R>(lockPath: string, fn: () => Promise<R>, options: FileLockOptions = {}): Promise<R> {
+export async function withFileLock<R>(
+  lockPath: string,
+  fn: () => Promise<R>,
+  options: FileLockOptions = {},
+): Promise<R> {
   const staleMs = options.staleMs ?? 60_000;
   const pollMs = options.pollMs ?? 100;
   while (!tryCreate(lockPath)) {

@@ -259,7 +259,12 @@ export class FashionMNIST extends MnistLike {
   /** `new FashionMNIST(...)` without blocking the event loop (see MNIST.load). */
   static load(rootOrOptions?: string | MnistOptions, options?: MnistOptions): Promise<FashionMNIST> {
     const o = resolveArgs(rootOrOptions, options);
-    return loadAsync('FashionMNIST', locate('FashionMNIST', o, true), o, (r, opts) => new FashionMNIST({ ...opts, root: r }));
+    return loadAsync(
+      'FashionMNIST',
+      locate('FashionMNIST', o, true),
+      o,
+      (r, opts) => new FashionMNIST({ ...opts, root: r }),
+    );
   }
 
   constructor(root?: string, options?: MnistOptions);

@@ -15,7 +15,7 @@ interface Source {
   cacheName: string;
 }
 
-export const MNIST_SOURCES: Readonly<Record<MnistKind, Source>> = {
+const MNIST_SOURCES: Readonly<Record<MnistKind, Source>> = {
   MNIST: {
     mirrors: ['https://ossci-datasets.s3.amazonaws.com/mnist/', 'http://yann.lecun.com/exdb/mnist/'],
     files: {
