@@ -14,11 +14,12 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import * as nt from '../lib';
+import { downloadMnistSplit } from '../lib/data/mnist_download';
 
 const root = path.resolve(__dirname, '..');
 const N = 7;
 
-type Mode = 'ok' | 'missing' | 'corrupt' | 'truncate-once' | 'slow';
+type Mode = 'ok' | 'missing' | 'corrupt' | 'truncate-once' | 'stall-once' | 'slow';
 interface Served {
   path: string;
   range: string | undefined;
@@ -52,6 +53,7 @@ function makeFiles(): { gz: Map<string, Buffer>; raw: Map<string, Buffer>; md5: 
 async function serve(files: Map<string, Buffer>, modes: Record<string, Mode>) {
   const served: Served[] = [];
   const truncated = new Set<string>();
+  const stalled: import('net').Socket[] = [];
   const server = http.createServer((req, res) => {
     const url = req.url ?? '';
     served.push({ path: url, range: req.headers.range });
@@ -80,6 +82,13 @@ async function serve(files: Map<string, Buffer>, modes: Record<string, Mode>) {
       res.write(part.subarray(0, part.length >> 1), () => req.socket.destroy());
       return;
     }
+    if (mode === 'stall-once' && !truncated.has(url)) {
+      truncated.add(url);
+      // Half the body, then silence on an open connection (closed by close()).
+      res.write(part.subarray(0, part.length >> 1));
+      stalled.push(req.socket);
+      return;
+    }
     if (mode === 'slow') {
       const chunk = Math.ceil(part.length / 8);
       let at = 0;
@@ -102,7 +111,11 @@ async function serve(files: Map<string, Buffer>, modes: Record<string, Mode>) {
   return {
     served,
     mirror: (name: string) => `${base}/${name}/`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const sock of stalled) sock.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -247,6 +260,20 @@ test('a connection dropped mid-body: resumed with a Range request from where the
       { path: '/a/t10k-labels-idx1-ubyte.gz', range: undefined },
       { path: '/a/t10k-labels-idx1-ubyte.gz', range: `bytes=${labels >> 1}-` },
     ]);
+  } finally {
+    await s.close();
+  }
+});
+
+test('a stalled connection times out and is resumed', async () => {
+  const f = makeFiles();
+  const s = await serve(f.gz, { a: 'stall-once' });
+  try {
+    const dir = path.join(home, 'stall');
+    await downloadMnistSplit('MNIST', dir, 'test', { mirrors: [s.mirror('a')], md5: f.md5, timeoutMs: 300 });
+    expect(fs.readFileSync(path.join(dir, 't10k-labels-idx1-ubyte')).equals(f.raw.get('t10k-labels-idx1-ubyte') as Buffer)).toBe(true);
+    const images = (f.gz.get('t10k-images-idx3-ubyte.gz') as Buffer).length;
+    expect(s.served[1]).toEqual({ path: '/a/t10k-images-idx3-ubyte.gz', range: `bytes=${images >> 1}-` });
   } finally {
     await s.close();
   }
