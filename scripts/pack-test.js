@@ -172,7 +172,7 @@ function quickstart(app, env) {
       dir,
       path.join(dir, 'quickstart.ts'),
     ],
-    { cwd: app, env },
+    { cwd: app, env, quiet: true },
   );
   const home = path.join(dir, 'nodetorch-home');
   const out = sh(process.execPath, [path.join(dir, 'quickstart.js'), mnistDir], {
