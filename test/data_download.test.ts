@@ -271,7 +271,9 @@ test('a stalled connection times out and is resumed', async () => {
   try {
     const dir = path.join(home, 'stall');
     await downloadMnistSplit('MNIST', dir, 'test', { mirrors: [s.mirror('a')], md5: f.md5, timeoutMs: 300 });
-    expect(fs.readFileSync(path.join(dir, 't10k-labels-idx1-ubyte')).equals(f.raw.get('t10k-labels-idx1-ubyte') as Buffer)).toBe(true);
+    expect(
+      fs.readFileSync(path.join(dir, 't10k-labels-idx1-ubyte')).equals(f.raw.get('t10k-labels-idx1-ubyte') as Buffer),
+    ).toBe(true);
     const images = (f.gz.get('t10k-images-idx3-ubyte.gz') as Buffer).length;
     expect(s.served[1]).toEqual({ path: '/a/t10k-images-idx3-ubyte.gz', range: `bytes=${images >> 1}-` });
   } finally {
