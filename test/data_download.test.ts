@@ -19,7 +19,7 @@ import { downloadMnistSplit } from '../lib/data/mnist_download';
 const root = path.resolve(__dirname, '..');
 const N = 7;
 
-type Mode = 'ok' | 'missing' | 'corrupt' | 'truncate-once' | 'stall-once' | 'slow';
+type Mode = 'ok' | 'missing' | 'corrupt' | 'truncate-once' | 'stall-once' | 'gated';
 interface Served {
   path: string;
   range: string | undefined;
@@ -89,19 +89,17 @@ async function serve(files: Map<string, Buffer>, modes: Record<string, Mode>) {
       stalled.push(req.socket);
       return;
     }
-    if (mode === 'slow') {
-      const chunk = Math.ceil(part.length / 8);
-      let at = 0;
-      const next = (): void => {
-        if (at >= part.length) {
-          res.end();
-          return;
-        }
-        res.write(part.subarray(at, at + chunk));
-        at += chunk;
-        setTimeout(next, 40);
+    if (mode === 'gated') {
+      // Half the body; the rest once both child processes have started, so
+      // that they overlap: one downloads while the other waits on the lock.
+      res.write(part.subarray(0, part.length >> 1));
+      const t0 = Date.now();
+      const poll = (): void => {
+        const started = fs.readdirSync(home).filter((n) => n.startsWith('started-')).length;
+        if (started >= 2 || Date.now() - t0 > 20_000) res.end(part.subarray(part.length >> 1));
+        else setTimeout(poll, 20);
       };
-      next();
+      poll();
       return;
     }
     res.end(part);
@@ -186,6 +184,24 @@ test('a download into the cache: verified, inflated, read; the next load downloa
     await s.close();
   }
 });
+
+const MNIST_DIR = path.resolve(root, '../shared/data/mnist');
+(fs.existsSync(MNIST_DIR) ? test : test.skip)(
+  "the real MNIST test split served as the mirrors serve it: torchvision's MD5s pass",
+  async () => {
+    const names = ['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
+    const s = await serve(new Map(names.map((n) => [n, fs.readFileSync(path.join(MNIST_DIR, n))])), { a: 'ok' });
+    try {
+      const ds = await nt.datasets.MNIST.load({ train: false, download: true, mirrors: [s.mirror('a')] });
+      expect(ds.length).toBe(10000);
+      expect(ds.targets.narrow(0, 0, 10).toArray()).toEqual([7, 2, 1, 0, 4, 1, 4, 9, 5, 9]);
+      const local = new nt.datasets.MNIST(MNIST_DIR, { train: false });
+      expect(Buffer.from(ds.data.data() as Uint8Array).equals(Buffer.from(local.data.data() as Uint8Array))).toBe(true);
+    } finally {
+      await s.close();
+    }
+  },
+);
 
 test("torchvision's MD5s are checked: other bytes under the right names are refused", async () => {
   const f = makeFiles();
@@ -360,7 +376,7 @@ test('a stale lock (its process is gone) is taken over', async () => {
 
 test('two processes download the same files at once: one fetches each file, both get it whole', async () => {
   const f = makeFiles();
-  const s = await serve(f.gz, { a: 'slow' });
+  const s = await serve(f.gz, { a: 'gated' });
   try {
     const run = () =>
       new Promise<{ code: number | null; out: string }>((resolve) => {

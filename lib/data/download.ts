@@ -85,22 +85,24 @@ function request(url: string, have: number, timeoutMs: number, redirects = 0): P
 
 function progressBar(name: string, enabled: boolean): { total(n: number): void; set(n: number): void; stop(): void } {
   if (!enabled) return { total() {}, set() {}, stop() {} };
-  const mib = (n: number): string => (n / (1 << 20)).toFixed(1);
+  let unit: [number, string] = [1 << 20, 'MiB'];
+  const fmt = (n: number): string => (n / unit[0]).toFixed(1);
   const bar = new SingleBar({
     stream: process.stderr,
-    format: `${name} [{bar}] {percentage}% | {got}/{size} MiB | {eta_formatted}`,
+    format: `${name} [{bar}] {percentage}% | {got}/{size} {unit} | {eta_formatted}`,
     barsize: 24,
     hideCursor: true,
   });
   let started = false;
   return {
     total(n) {
-      if (!started) bar.start(n, 0, { got: mib(0), size: mib(n) });
+      if (n < 1 << 20) unit = [1 << 10, 'KiB'];
+      if (!started) bar.start(n, 0, { got: fmt(0), size: fmt(n), unit: unit[1] });
       else bar.setTotal(n);
       started = true;
     },
     set(n) {
-      if (started) bar.update(n, { got: mib(n), size: mib(bar.getTotal()) });
+      if (started) bar.update(n, { got: fmt(n), size: fmt(bar.getTotal()) });
     },
     stop() {
       if (started) bar.stop();
