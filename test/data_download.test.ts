@@ -416,7 +416,7 @@ test('the constructor cannot download: it says to use load; bad options are refu
     /the train files in .*empty for the synchronous constructor, got none there: download them with `await datasets\.MNIST\.load/,
   );
   expect(() => new nt.datasets.FashionMNIST({ train: false })).toThrow(
-    /or \{ download: true \} in FashionMNIST\.load \(nodetorch train: --download; into .*fashion-mnist/
+    /or \{ download: true \} in FashionMNIST\.load \(nodetorch train: --download; into .*fashion-mnist/,
   );
   expect(() => nt.datasets.MNIST.load(dir, { download: 'yes' as unknown as boolean })).toThrow(nt.ArgumentError);
   expect(() => nt.datasets.MNIST.load(dir, { mirror: 'x' } as unknown as nt.datasets.MnistOptions)).toThrow(/mirror/);
@@ -435,7 +435,12 @@ test('the constructor cannot download: it says to use load; bad options are refu
       const argv = ['train', '--download', '--data-dir', dir, '--mirror', s.mirror('a'), '--epochs', '1', '--json'];
       const code = await cli([...argv, '--limit-train', '256', '--limit-test', '128', '-q'], io);
       expect({ code, err }).toEqual({ code: 0, err: [] });
-      expect(fs.readdirSync(dir).filter((n) => !n.endsWith('.gz')).sort()).toEqual([
+      expect(
+        fs
+          .readdirSync(dir)
+          .filter((n) => !n.endsWith('.gz'))
+          .sort(),
+      ).toEqual([
         't10k-images-idx3-ubyte',
         't10k-labels-idx1-ubyte',
         'train-images-idx3-ubyte',

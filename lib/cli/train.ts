@@ -73,7 +73,8 @@ async function fetchData(config: TrainConfig): Promise<TrainConfig> {
   const dir = config.dataDir ?? mnistCacheDir(kind);
   const progress = !config.quiet && process.stderr.isTTY === true;
   for (const split of ['train', 'test'] as const) {
-    if (!hasMnistSplit(kind, dir, split)) await downloadMnistSplit(kind, dir, split, { mirrors: config.mirrors, progress });
+    if (!hasMnistSplit(kind, dir, split))
+      await downloadMnistSplit(kind, dir, split, { mirrors: config.mirrors, progress });
   }
   return { ...config, dataDir: dir };
 }

@@ -142,7 +142,10 @@ async function fetchOnce(url: string, part: string, timeoutMs: number, bar: Retu
   const expected = Number.isFinite(length) ? start + length : undefined;
   if (expected !== undefined) bar.total(expected);
   let got = start;
-  const failure = await writeBody(res, part, start > 0 ? 'a' : 'w', (n) => bar.set((got += n)));
+  const failure = await writeBody(res, part, start > 0 ? 'a' : 'w', (n) => {
+    got += n;
+    bar.set(got);
+  });
   if (failure || (expected !== undefined && got < expected)) {
     const of = expected !== undefined ? ` of ${expected}` : '';
     throw new Retryable(`connection dropped after ${got}${of} bytes${failure ? ` (${failure.message})` : ''}`);
