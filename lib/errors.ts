@@ -61,3 +61,23 @@ export class AddonLoadError extends NodetorchError {}
 
 /** A second derivative requested through an op whose backward is a fused, first-order-only kernel. */
 export class NotDifferentiableError extends NodetorchError {}
+/** One failed try of a download: the URL and what went wrong there. */
+export interface DownloadAttempt {
+  readonly url: string;
+  readonly reason: string;
+}
+/**
+ * A file that could not be downloaded from any mirror: names the file, every
+ * URL tried and why each failed (HTTP status, checksum mismatch, dropped
+ * connection), and what to do instead.
+ */
+export class DownloadError extends NodetorchError {
+  readonly file: string;
+  readonly attempts: readonly DownloadAttempt[];
+  constructor(op: string, file: string, attempts: readonly DownloadAttempt[], hint: string) {
+    const tried = attempts.map((a) => `\n  ${a.url}: ${a.reason}`).join('');
+    super(op, `could not download ${file}; tried:${tried || ' no mirror (the mirror list is empty)'}\n${hint}`);
+    this.file = file;
+    this.attempts = attempts;
+  }
+}

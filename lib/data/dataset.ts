@@ -39,11 +39,14 @@ function row(t: Tensor, i: number): Tensor {
  * Items are tuples of rows: item i is [t0[i], t1[i], ...] (views). The
  * tensors become the dataset's (kept out of any nt.scope); non-contiguous
  * ones are copied once so batches can be gathered without further copies.
+ * `T` is the tuple of the tensors given (`new TensorDataset(x, y)` is a
+ * `TensorDataset<[Tensor, Tensor]>`), so `const [x, y] = item` types each
+ * as a Tensor even under noUncheckedIndexedAccess.
  */
-export class TensorDataset implements Dataset<Tensor[]> {
-  readonly tensors: readonly Tensor[];
+export class TensorDataset<T extends Tensor[] = Tensor[]> implements Dataset<T> {
+  readonly tensors: Readonly<T>;
 
-  constructor(...tensors: Tensor[]) {
+  constructor(...tensors: T) {
     if (tensors.length === 0) throw new ArgumentError('TensorDataset', 'at least one tensor, got none');
     tensors.forEach((t, i) => {
       if (!(t instanceof Tensor))
@@ -60,32 +63,31 @@ export class TensorDataset implements Dataset<Tensor[]> {
         );
       }
     });
-    this.tensors = tensors.map((t) => keep(t.isContiguous() ? t : t.contiguous()));
+    this.tensors = tensors.map((t) => keep(t.isContiguous() ? t : t.contiguous())) as Tensor[] as T;
   }
 
   get length(): number {
     return this.tensors[0].shape[0];
   }
 
-  get(index: number): Tensor[] {
+  get(index: number): T {
     const i = checkIndex('TensorDataset.get', index, this.length);
-    return this.tensors.map((t) => row(t, i));
+    return this.tensors.map((t) => row(t, i)) as Tensor[] as T;
   }
 
   /** Items [start, end) as a new TensorDataset of views (no copy). */
-  slice(start = 0, end = this.length): TensorDataset {
+  slice(start = 0, end = this.length): TensorDataset<T> {
     checkInteger('TensorDataset.slice', 'start', start);
     checkInteger('TensorDataset.slice', 'end', end);
     const n = this.length;
     const s = Math.max(0, Math.min(n, start < 0 ? start + n : start));
     const e = Math.max(s, Math.min(n, end < 0 ? end + n : end));
-    return new TensorDataset(
-      ...this.tensors.map((t) => {
-        const shape = t.shape.slice();
-        shape[0] = e - s;
-        return t._view(shape, t.strides, t.offset + s * t.strides[0]);
-      }),
-    );
+    const views = this.tensors.map((t) => {
+      const shape = t.shape.slice();
+      shape[0] = e - s;
+      return t._view(shape, t.strides, t.offset + s * t.strides[0]);
+    });
+    return new TensorDataset<T>(...(views as Tensor[] as T));
   }
 
   /** Frees the tensors now (views of them keep their storage alive). */

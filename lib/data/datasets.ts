@@ -4,3 +4,4 @@ export type { MnistOptions, ToTensorDatasetOptions } from './mnist';
 export { defaultCorpus } from '../text/corpus';
 export { CIFAR10 } from './cifar';
 export type { Cifar10Options } from './cifar';
+export { cacheDir } from './download';

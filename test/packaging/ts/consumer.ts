@@ -50,3 +50,17 @@ new optim.SGD(net.parameters(), {});
 new nt.Tensor();
 // @ts-expect-error internal fields are not in the shipped declarations
 void w._storage;
+
+// TensorDataset items and batches are typed by its tensors: with
+// noUncheckedIndexedAccess, destructured elements are Tensor, not Tensor | undefined.
+const td = new nt.data.TensorDataset(nt.zeros([4, 3]), nt.zeros([4], { dtype: 'int64' }));
+const [tx, ty] = td.get(0);
+const [bx, by] = td.tensors;
+for (const [lx, ly] of new nt.data.DataLoader(td, { batchSize: 2 })) void [lx.shape, ly.shape];
+void [tx.shape, ty.shape, bx.shape, by.shape];
+// @ts-expect-error a two-tensor dataset has no third element
+void td.get(0)[2];
+// A download into a folder of one's own, with a private mirror.
+void nt.datasets.FashionMNIST.load({ root: '/tmp/x', download: true, mirrors: ['http://mirror.local/'] }).catch(
+  (e: unknown) => e instanceof nt.DownloadError && e.attempts.map((a) => a.url),
+);
