@@ -314,7 +314,8 @@ function main(): void {
   {
     const { reps, minTime, threads, quick } = o;
     if (want('attention')) attention = runAttention({ reps, minTime, threads, quick, torch, log });
-    if (want('cnn')) cnn = runCnn({ reps, minTime, threads, torch, log, dataDir: findMnist(o.dataDir), epochBatches: o.cnnBatches });
+    if (want('cnn'))
+      cnn = runCnn({ reps, minTime, threads, torch, log, dataDir: findMnist(o.dataDir), epochBatches: o.cnnBatches });
     if (want('gpt')) gpt = runGpt({ ...GPT_BENCH_DEFAULTS, threads, steps: o.steps }, torch, log);
   }
 
