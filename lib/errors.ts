@@ -58,3 +58,9 @@ export class FileError extends NodetorchError {
 }
 /** The native addon could not be loaded. Lists every place that was tried. */
 export class AddonLoadError extends NodetorchError {}
+/**
+ * A collective failed or did not finish within the process group's timeout
+ * (a peer died or stopped), or the distributed backend (libmpi, libnccl) is
+ * missing. After a timeout the process group is unusable.
+ */
+export class DistributedError extends NodetorchError {}

@@ -137,6 +137,7 @@ export {
   FileFormatError,
   FileError,
   AddonLoadError,
+  DistributedError,
 } from './errors';
 
 /** Neural network modules, layers, losses, nn.functional and nn.init. */
@@ -155,3 +156,5 @@ export type { TensorDict, Checkpoint, LoadOptions } from './io/checkpoint';
 export * as text from './text';
 /** Ready-made models: GPT (GPT-2's architecture, Hugging Face state-dict names). */
 export * as models from './models';
+/** Collectives across processes (MPI; launch with `nodetorch run -n N`). */
+export * as distributed from './distributed';
