@@ -4,6 +4,7 @@
 import { native } from '../kernels/native';
 import { ArgumentError, DistributedError } from '../errors';
 import { checkOptions, optionKeys } from '../validate';
+import { failRunning } from './work';
 
 export type Backend = 'mpi' | 'nccl';
 
@@ -92,6 +93,25 @@ export function initProcessGroup(options: InitOptions): void {
   };
   // mpirun expects MPI_Finalize from every process that initialized, also on process.exit().
   process.once('exit', finalizeAtExit);
+  process.once('SIGTERM', stoppedByLauncher);
+}
+
+/**
+ * mpirun sends SIGTERM to the other ranks when one dies. The collectives
+ * still running fail with a DistributedError the script can see; the
+ * process exits shortly after (128 + SIGTERM), as it would have.
+ */
+function stoppedByLauncher(): void {
+  native.distAbandon();
+  const error = new DistributedError(
+    'distributed',
+    'the launcher stopped this rank (SIGTERM): another rank exited or failed, so collectives cannot complete',
+  );
+  if (failRunning(error) === 0) {
+    process.stderr.write(`${error.name}: ${error.message}\n`);
+    process.exit(143);
+  }
+  setTimeout(() => process.exit(143), 500);
 }
 
 function finalizeAtExit(): void {
@@ -131,5 +151,6 @@ export function destroyProcessGroup(): void {
   const g = currentGroup('distributed.destroyProcessGroup');
   group = null;
   process.removeListener('exit', finalizeAtExit);
+  process.removeListener('SIGTERM', stoppedByLauncher);
   if (!native.distState().broken) native.distFinalize(g.timeoutMs);
 }
