@@ -115,7 +115,7 @@ async function collectives(rank: number, ws: number): Promise<void> {
       await d.allGather(outs, mine(20), { asyncOp: true });
       expectClose(
         `allGather list ${dtype} n=${n}`,
-        outs.flatMap((o) => [...(o.toArray() as ArrayLike<number>)]),
+        outs.flatMap((o) => Array.from(o.toArray() as ArrayLike<number>)),
         gathered,
         dtype,
       );
