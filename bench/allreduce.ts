@@ -79,7 +79,8 @@ export function runAllreduce(o: AllreduceOptions): string {
   const rows = JSON.parse(line) as Row[];
   const head = `| message | iters | time (us, median) | min (us) | bus bandwidth (GB/s) |\n|---|---|---|---|---|`;
   const body = rows.map(
-    (x) => `| ${human(x.bytes)} | ${x.iters} | ${x.usMedian.toFixed(1)} | ${x.usMin.toFixed(1)} | ${x.busGBs.toFixed(3)} |`,
+    (x) =>
+      `| ${human(x.bytes)} | ${x.iters} | ${x.usMedian.toFixed(1)} | ${x.usMin.toFixed(1)} | ${x.busGBs.toFixed(3)} |`,
   );
   return [
     `All-reduce, 2 ranks (mpirun, one machine, float32 sum, 1 kernel thread each), load ${load.toFixed(2)} at start`,

@@ -29,8 +29,12 @@ function mpirun(args: string[], limitMs: number): Promise<Run> {
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (b: Buffer) => void (stdout += b.toString()));
-  child.stderr.on('data', (b: Buffer) => void (stderr += b.toString()));
+  child.stdout.on('data', (b: Buffer) => {
+    stdout += b.toString();
+  });
+  child.stderr.on('data', (b: Buffer) => {
+    stderr += b.toString();
+  });
   const killer = setTimeout(() => child.kill('SIGKILL'), limitMs);
   return new Promise((resolve) => {
     child.on('error', (e) => {

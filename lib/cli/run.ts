@@ -8,7 +8,7 @@ import { DistributedError } from '../errors';
 import { UsageError } from './args';
 import type { CliIO } from './io';
 
-export const RUN_USAGE = `Usage: nodetorch run -n N [options] script.js [script args]
+const RUN_USAGE = `Usage: nodetorch run -n N [options] script.js [script args]
 
 Starts N processes of script.js under mpirun (Open MPI); in the script,
 nt.distributed.initProcessGroup({ backend: 'mpi' }) joins them.

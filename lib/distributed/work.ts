@@ -64,6 +64,7 @@ export class Work implements PromiseLike<void> {
 
   // biome-ignore lint/suspicious/noThenProperty: a Work is awaitable on purpose
   then<A = void, B = never>(
+    // biome-ignore lint/suspicious/noConfusingVoidType: PromiseLike<void>'s own signature
     onFulfilled?: ((value: void) => A | PromiseLike<A>) | null,
     onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
   ): Promise<A | B> {
