@@ -1,6 +1,6 @@
 // nt.distributed on Open MPI (issue 16). The collectives run in 2 ranks under
 // mpirun (test/reliability/children/dist_worker.ts checks each one against
-// its definition for float32/float64/int64 and 0, 1, 7 and 1001 elements,
+// its definition for float32/float64/int64 and 0, 1 and 1001 elements,
 // sync and async); a stalled and a killed peer end in a DistributedError
 // within a bounded time; a missing libmpi and misuse are typed errors here,
 // in-process, without initializing MPI.
@@ -123,6 +123,7 @@ describe('without a process group', () => {
     expect(() => d.barrier()).toThrow(nt.DistributedError);
     expect(() => d.initProcessGroup({ backend: 'gloo' as 'mpi' })).toThrow(nt.ArgumentError);
     expect(() => d.initProcessGroup({ backend: 'mpi', timeoutMs: -1 })).toThrow(nt.ArgumentError);
+    expect(() => d.initProcessGroup({ backend: 'mpi', initTimeoutMs: 0.5 })).toThrow(/initTimeoutMs/);
     expect(() => d.initProcessGroup({ backend: 'mpi', tiemoutMs: 5 } as unknown as { backend: 'mpi' })).toThrow(
       nt.ArgumentError,
     );

@@ -13,6 +13,8 @@ export interface InitOptions {
   backend: Backend;
   /** A collective that takes longer raises DistributedError (a peer died). Default 300000 (5 min). */
   timeoutMs?: number;
+  /** The same for MPI_Init, which waits for every rank to start. Default: timeoutMs. */
+  initTimeoutMs?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 300_000;
@@ -61,20 +63,26 @@ export function isAvailable(backend: Backend): boolean {
  */
 export function initProcessGroup(options: InitOptions): void {
   const op = 'distributed.initProcessGroup';
-  const o = checkOptions(op, options, optionKeys<InitOptions>({ backend: true, timeoutMs: true }));
+  const o = checkOptions(op, options, optionKeys<InitOptions>({ backend: true, timeoutMs: true, initTimeoutMs: true }));
   if (o.backend !== 'mpi' && o.backend !== 'nccl') {
     throw new ArgumentError(op, `backend 'mpi' or 'nccl', got ${String(o.backend)}`);
   }
   const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 1) {
-    throw new ArgumentError(op, `timeoutMs must be a positive integer, got ${String(timeoutMs)}`);
+  const initTimeoutMs = o.initTimeoutMs ?? timeoutMs;
+  for (const [name, v] of [
+    ['timeoutMs', timeoutMs],
+    ['initTimeoutMs', initTimeoutMs],
+  ] as const) {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+      throw new ArgumentError(op, `${name} must be a positive integer, got ${String(v)}`);
+    }
   }
   if (o.backend === 'nccl') throw new DistributedError(op, NCCL_MISSING);
   if (group)
     throw new DistributedError(op, 'the process group is already initialized; call destroyProcessGroup() first');
   const reason = native.distUnavailable(mpiLibrary());
   if (reason) throw new DistributedError(op, reason);
-  const [rank, worldSize] = native.distInit(mpiLibrary(), timeoutMs);
+  const [rank, worldSize] = native.distInit(mpiLibrary(), initTimeoutMs);
   const envSize = envInt('OMPI_COMM_WORLD_SIZE', 'WORLD_SIZE');
   const envRank = envInt('OMPI_COMM_WORLD_RANK', 'RANK');
   if ((envSize !== undefined && envSize !== worldSize) || (envRank !== undefined && envRank !== rank)) {
