@@ -145,6 +145,19 @@ async function collectives(rank: number, ws: number): Promise<void> {
     new Array(64).fill(reduceDef.sum(ranks.map((r) => r + 1.5))),
     'float64',
   );
+  // Disposed while its async collective runs: the job holds the buffer, and
+  // the pool does not hand it to the next tensor of that size before the Work settles.
+  const gone = nt.ones([4096]);
+  const pendingWork = d.allReduce(gone, { asyncOp: true });
+  gone.dispose();
+  const fresh = nt.full([4096], 5);
+  await pendingWork;
+  expectClose(
+    'a tensor allocated during an async collective is untouched',
+    fresh.toArray() as ArrayLike<number>,
+    new Array(4096).fill(5),
+    'float32',
+  );
   const nc = nt.zeros([4, 6]).transpose(0, 1);
   expectThrows('non-contiguous', nt.ArgumentError, () => d.allReduce(nc));
   expectThrows('avg on int64', nt.DTypeError, () => d.allReduce(nt.zeros([3], { dtype: 'int64' }), 'avg'));
