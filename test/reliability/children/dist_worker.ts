@@ -151,6 +151,7 @@ async function collectives(rank: number, ws: number): Promise<void> {
   const pendingWork = d.allReduce(gone, { asyncOp: true });
   gone.dispose();
   const fresh = nt.full([4096], 5);
+  nt.synchronizeSync(); // the fill runs now, while the collective may still write
   await pendingWork;
   expectClose(
     'a tensor allocated during an async collective is untouched',
