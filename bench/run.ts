@@ -15,6 +15,7 @@ import { runAttention } from './attention';
 import { runCnn } from './cnn';
 import { type ColdResult, coldTable, runCold } from './cold';
 import { type HostResult, hostTable, runHost } from './host';
+import { runAllreduce } from './allreduce';
 import { type KernelResult, runKernels } from './kernels';
 import { machineInfo, sourceInfo } from './machine';
 import { type MlpConfig, type MlpResult, findMnist, runMlp } from './mlp';
@@ -64,6 +65,8 @@ Then the fused attention rows, the conv2d rows and GPT training steps (issues
                        attention fused attention rows (bench/attention.ts)
                        cnn       conv2d rows (bench/cnn.ts)
                        gpt       training steps of a 6-layer 384-wide char GPT (bench/gpt.ts)
+                       allreduce 2-rank all-reduce bus bandwidth (bench/allreduce.ts, mpirun;
+                                 only when named: not in the full run)
   --steps N          GPT training steps per side (default 6)
   --pairs N          cold row: alternating nodetorch/PyTorch process pairs (default 3)
   --save FILE        write the results JSON to FILE (default bench/results/<date>-<commit>.json)
@@ -77,7 +80,7 @@ Then the fused attention rows, the conv2d rows and GPT training steps (issues
   -h, --help         print this help
 `;
 
-const SECTIONS = ['kernels', 'mlp', 'cold', 'peak', 'host', 'async', 'attention', 'cnn', 'gpt'] as const;
+const SECTIONS = ['kernels', 'mlp', 'cold', 'peak', 'host', 'async', 'attention', 'cnn', 'gpt', 'allreduce'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -237,6 +240,11 @@ function main(): void {
   log(
     `nodetorch bench: ${machine.cpuModel}, ${machine.cores} cores / ${machine.logicalCpus} CPUs, ${o.threads} threads, load ${load1().toFixed(2)}`,
   );
+
+  if (o.only?.has('allreduce')) {
+    process.stdout.write(`${runAllreduce({ reps: o.reps, quick: o.quick, log })}\n`);
+    if (o.only.size === 1) return;
+  }
 
   let kernels: KernelResult[] = [];
   let torchKernels: TorchKernels | null = null;

@@ -81,3 +81,9 @@ export class DownloadError extends NodetorchError {
     this.attempts = attempts;
   }
 }
+/**
+ * A collective failed or did not finish within the process group's timeout
+ * (a peer died or stopped), or the distributed backend (libmpi, libnccl) is
+ * missing. After a timeout the process group is unusable.
+ */
+export class DistributedError extends NodetorchError {}

@@ -139,6 +139,7 @@ export {
   FileFormatError,
   FileError,
   AddonLoadError,
+  DistributedError,
 } from './errors';
 
 /** Neural network modules, layers, losses, nn.functional and nn.init. */
@@ -168,3 +169,5 @@ export { NotDifferentiableError } from './errors';
 /** A dataset file that no mirror could deliver (datasets.MNIST / FashionMNIST with `download: true`). */
 export { DownloadError } from './errors';
 export type { DownloadAttempt } from './errors';
+/** Collectives across processes (MPI; launch with `nodetorch run -n N`). */
+export * as distributed from './distributed';
