@@ -35,6 +35,11 @@ void layerNorm(const LayerNormArgs& args);
 void layerNormBackward(const LayerNormBackwardArgs& args);
 void attentionForward(const AttentionForwardArgs& args);
 void attentionBackward(const AttentionBackwardArgs& args);
+// optim_adaptive.cpp (issue 14)
+void adagrad(const AdagradArgs& args);
+void adamax(const AdamaxArgs& args);
+void nadam(const NadamArgs& args);
+void radam(const RadamArgs& args);
 
 }  // namespace cpu
 }  // namespace nt
