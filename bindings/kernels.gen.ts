@@ -819,7 +819,7 @@ export function createKernelWriters(argBuffer: Float64Array, nativeKernels: Nati
       for (let d = 0; d < sums.length; ++d) argBuffer[i++] = sumsOffsets[d];
       nativeKernels.adagrad(params, grads, sums);
     },
-    /** multi-tensor Adamax: m lerps to g, u = max(beta2 * u, |g| + eps), p -= clr * m / u; clr = lr / (1 - beta1^step) from the host */
+    /** multi-tensor Adamax: m = beta1 * m + (1 - beta1) * g, u = max(beta2 * u, |g| + eps), p -= clr * m / u; clr = lr / (1 - beta1^step) from the host */
     adamax(
       params: readonly StorageHandle[],
       grads: readonly StorageHandle[],

@@ -62,7 +62,8 @@ const CASES: Case[] = [
   },
 ];
 
-const snake = (o: Opts): Opts => Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]));
+const snake = (o: Opts): Opts =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]));
 
 function make(name: Name, params: nt.Tensor[], defaults: Opts, group2: Opts): nt.optim.Optimizer<nt.optim.BaseOptions> {
   const groups = [{ params: params.slice(0, 2) }, { params: params.slice(2), ...group2 }];
@@ -247,7 +248,11 @@ describe.each(['Adagrad', 'Adamax', 'NAdam', 'RAdam'] as const)('%s', (name) => 
 
   test('typed errors: unknown and snake_case keys, bad values, a mismatched gradient', () => {
     const ps = () => [nt.zeros([2], { requiresGrad: true })];
-    expectError(() => make(name, ps(), { weight_decay: 0.1 }, {}), nt.ArgumentError, /'weight_decay'.*use 'weightDecay'/);
+    expectError(
+      () => make(name, ps(), { weight_decay: 0.1 }, {}),
+      nt.ArgumentError,
+      /'weight_decay'.*use 'weightDecay'/,
+    );
     expectError(() => make(name, ps(), { lr: -1 }, {}), nt.ArgumentError, /lr >= 0, got -1/);
     expectError(() => make(name, ps(), { eps: Number.NaN }, {}), nt.ArgumentError, /eps/);
     expectError(() => make(name, ps(), {}, { bogus: 1 }), nt.ArgumentError, /unknown param group option 'bogus'/);
@@ -268,10 +273,22 @@ test('option checks specific to each optimizer', () => {
   );
   expectError(() => new nt.optim.NAdam(ps(), { momentumDecay: -1 }), nt.ArgumentError, /momentumDecay >= 0/);
   expectError(() => new nt.optim.Adamax(ps(), { betas: [0.9, 1] }), nt.ArgumentError, /betas\[1\] in \[0, 1\)/);
-  expectError(() => new nt.optim.RAdam(ps(), { betas: [0.9] as never }), nt.ArgumentError, /betas \[beta1, beta2\], got 1 values/);
+  expectError(
+    () => new nt.optim.RAdam(ps(), { betas: [0.9] as never }),
+    nt.ArgumentError,
+    /betas \[beta1, beta2\], got 1 values/,
+  );
   // PyTorch 1.13's NAdam and RAdam have no maximize: refused, not ignored.
-  expectError(() => new nt.optim.NAdam(ps(), { maximize: true } as never), nt.ArgumentError, /unknown option 'maximize'/);
-  expectError(() => new nt.optim.RAdam(ps(), { maximize: true } as never), nt.ArgumentError, /unknown option 'maximize'/);
+  expectError(
+    () => new nt.optim.NAdam(ps(), { maximize: true } as never),
+    nt.ArgumentError,
+    /unknown option 'maximize'/,
+  );
+  expectError(
+    () => new nt.optim.RAdam(ps(), { maximize: true } as never),
+    nt.ArgumentError,
+    /unknown option 'maximize'/,
+  );
   expectError(() => new nt.optim.Adamax(ps(), { maximize: 1 } as never), nt.ArgumentError, /maximize true or false/);
 });
 

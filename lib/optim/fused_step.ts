@@ -17,10 +17,7 @@ export function betasOption(v: unknown): [number, number] {
 /** betas: a pair, each in [0, 1). */
 export function checkBetas(op: string, v: unknown): void {
   if (!Array.isArray(v) || v.length !== 2)
-    throw new ArgumentError(
-      op,
-      `betas [beta1, beta2], got ${Array.isArray(v) ? `${v.length} values` : showValue(v)}`,
-    );
+    throw new ArgumentError(op, `betas [beta1, beta2], got ${Array.isArray(v) ? `${v.length} values` : showValue(v)}`);
   checkRange(op, 'betas[0]', v[0], 0, 1);
   checkRange(op, 'betas[1]', v[1], 0, 1);
 }

@@ -814,7 +814,7 @@ Napi::Value AdagradBinding(const Napi::CallbackInfo& info) {
   });
 }
 
-// multi-tensor Adamax: m lerps to g, u = max(beta2 * u, |g| + eps), p -= clr * m / u; clr = lr / (1 - beta1^step) from the host
+// multi-tensor Adamax: m = beta1 * m + (1 - beta1) * g, u = max(beta2 * u, |g| + eps), p -= clr * m / u; clr = lr / (1 - beta1^step) from the host
 Napi::Value AdamaxBinding(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&] {
     const char* op = "adamax";

@@ -364,7 +364,7 @@ struct AdagradArgs {
   DType dtype = DType::Float32;
 };
 
-// multi-tensor Adamax: m lerps to g, u = max(beta2 * u, |g| + eps), p -= clr * m / u; clr = lr / (1 - beta1^step) from the host
+// multi-tensor Adamax: m = beta1 * m + (1 - beta1) * g, u = max(beta2 * u, |g| + eps), p -= clr * m / u; clr = lr / (1 - beta1^step) from the host
 struct AdamaxArgs {
   double beta1 = 0;
   double beta2 = 0;

@@ -76,8 +76,8 @@ struct NadamCoeffs {
 template <typename T>
 inline NadamCoeffs<T> nadamCoeffs(double beta1, double beta2, double eps, double weightDecay, double bc2,
                                   double gradCoeff, double avgCoeff) {
-  return {T(beta1), T(1.0 - beta1), T(beta2),      T(1.0 - beta2), T(eps),
-          T(weightDecay), T(bc2), T(-gradCoeff), T(-avgCoeff)};
+  return {T(beta1),       T(1.0 - beta1), T(beta2),      T(1.0 - beta2), T(eps),
+          T(weightDecay), T(bc2),         T(-gradCoeff), T(-avgCoeff)};
 }
 template <typename T>
 NT_HD void nadamUpdate(T& p, T g, T& m, T& v, const NadamCoeffs<T>& c, bool wd) {

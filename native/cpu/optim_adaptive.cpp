@@ -88,7 +88,7 @@ void adagrad(const AdagradArgs& a) {
       withFlag(a.maximize, [&](auto mx) {
         forEachSpan(a.numels, [&](size_t k, int64_t i0, int64_t len) {
           adagradSpan<T, decltype(wd)::value, decltype(mx)::value>(at<T>(a.params, k, i0), at<const T>(a.grads, k, i0),
-                                                                  at<T>(a.sums, k, i0), len, c);
+                                                                   at<T>(a.sums, k, i0), len, c);
         });
       });
     });
@@ -107,8 +107,8 @@ void adamax(const AdamaxArgs& a) {
       withFlag(a.maximize, [&](auto mx) {
         forEachSpan(a.numels, [&](size_t k, int64_t i0, int64_t len) {
           adamaxSpan<T, decltype(wd)::value, decltype(mx)::value>(at<T>(a.params, k, i0), at<const T>(a.grads, k, i0),
-                                                                 at<T>(a.expAvg, k, i0), at<T>(a.expInf, k, i0), len,
-                                                                 c);
+                                                                  at<T>(a.expAvg, k, i0), at<T>(a.expInf, k, i0), len,
+                                                                  c);
         });
       });
     });
@@ -122,8 +122,8 @@ void nadam(const NadamArgs& a) {
   checkLists(n, a.expAvg.size(), "nadam", "exp_avg buffers");
   checkLists(n, a.expAvgSq.size(), "nadam", "exp_avg_sq buffers");
   NT_DISPATCH_FLOAT(a.dtype, "nadam", [&] {
-    const scalar::NadamCoeffs<T> c = scalar::nadamCoeffs<T>(a.beta1, a.beta2, a.eps, a.weightDecay,
-                                                            a.biasCorrection2, a.gradCoeff, a.avgCoeff);
+    const scalar::NadamCoeffs<T> c =
+        scalar::nadamCoeffs<T>(a.beta1, a.beta2, a.eps, a.weightDecay, a.biasCorrection2, a.gradCoeff, a.avgCoeff);
     withFlag(a.weightDecay != 0.0, [&](auto wd) {
       forEachSpan(a.numels, [&](size_t k, int64_t i0, int64_t len) {
         nadamSpan<T, decltype(wd)::value>(at<T>(a.params, k, i0), at<const T>(a.grads, k, i0), at<T>(a.expAvg, k, i0),

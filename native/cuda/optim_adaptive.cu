@@ -127,9 +127,9 @@ void launchNadam(const Ctx& c, const NadamArgs& a) {
   checkList(n, a.expAvgSq.size(), "nadam", "exp_avg_sq buffers");
   const std::vector<void*>* lists[4] = {&a.params, &a.grads, &a.expAvg, &a.expAvgSq};
   NT_DISPATCH_FLOAT(a.dtype, "nadam", [&] {
-    const NadamOp<T> op{scalar::nadamCoeffs<T>(a.beta1, a.beta2, a.eps, a.weightDecay, a.biasCorrection2,
-                                               a.gradCoeff, a.avgCoeff),
-                        a.weightDecay != 0};
+    const NadamOp<T> op{
+        scalar::nadamCoeffs<T>(a.beta1, a.beta2, a.eps, a.weightDecay, a.biasCorrection2, a.gradCoeff, a.avgCoeff),
+        a.weightDecay != 0};
     launchAll<4>(c, a.numels, lists, op, "nadam");
   });
 }
@@ -142,8 +142,8 @@ void launchRadam(const Ctx& c, const RadamArgs& a) {
   checkList(n, a.expAvgSq.size(), "radam", "exp_avg_sq buffers");
   const std::vector<void*>* lists[4] = {&a.params, &a.grads, &a.expAvg, &a.expAvgSq};
   NT_DISPATCH_FLOAT(a.dtype, "radam", [&] {
-    const RadamOp<T> op{scalar::radamCoeffs<T>(a.beta1, a.beta2, a.eps, a.weightDecay, a.stepSize),
-                        a.weightDecay != 0, a.rectified};
+    const RadamOp<T> op{scalar::radamCoeffs<T>(a.beta1, a.beta2, a.eps, a.weightDecay, a.stepSize), a.weightDecay != 0,
+                        a.rectified};
     launchAll<4>(c, a.numels, lists, op, "radam");
   });
 }
