@@ -12,7 +12,7 @@ import { join } from 'path';
 
 import * as nt from '../lib';
 import { native } from '../lib/kernels/native';
-import { expectError, randomValues } from './helpers';
+import { DEVICES, expectError, randomValues } from './helpers';
 
 const PYTHON = '/usr/bin/python3';
 const STEPS = 20;
@@ -154,8 +154,9 @@ function worst(got: number[][][], ref: number[][][], atol: number, rtol: number)
 withTorch(`against PyTorch 1.13, 20 steps (seed ${SEED})`, () => {
   const ref = torchRef as Record<string, number[][][]>;
 
-  test.each(CASES.map((c) => [c.name, c] as const))('%s: float64 within 1e-12', (_n, c) => {
-    const got = run(c, 'float64', SEED);
+  const rows = DEVICES.flatMap((d) => CASES.map((c) => [c.name, d, c] as const));
+  test.each(rows)('%s on %s: float64 within 1e-12', (_n, device, c) => {
+    const got = run(c, 'float64', SEED, device);
     expect(got).toHaveLength(STEPS);
     expect(worst(got, ref[c.name], 1e-12, 1e-12)).toBeLessThanOrEqual(1);
     // The parameters moved: a no-op optimizer cannot pass.
@@ -164,8 +165,8 @@ withTorch(`against PyTorch 1.13, 20 steps (seed ${SEED})`, () => {
 
   // float32 against the float64 trajectory from the same (float32) inputs:
   // within 2e-6 absolute + 2e-5 relative after 20 steps.
-  test.each(CASES.map((c) => [c.name, c] as const))('%s: float32 within 2e-6 + 2e-5 rel of float64', (_n, c) => {
-    const got = run(c, 'float32', SEED);
+  test.each(rows)('%s on %s: float32 within 2e-6 + 2e-5 rel of float64', (_n, device, c) => {
+    const got = run(c, 'float32', SEED, device);
     expect(worst(got, ref[c.name], 2e-6, 2e-5)).toBeLessThanOrEqual(1);
   });
 });
