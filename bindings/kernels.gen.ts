@@ -42,10 +42,14 @@ export interface NativeKernels {
   conv2dForward(out: StorageHandle, input: StorageHandle, weight: StorageHandle): void;
   conv2dBackwardData(dx: StorageHandle, dy: StorageHandle, weight: StorageHandle): void;
   conv2dBackwardWeight(dweight: StorageHandle, input: StorageHandle, dy: StorageHandle): void;
+  adagrad(params: readonly StorageHandle[], grads: readonly StorageHandle[], sums: readonly StorageHandle[]): void;
+  adamax(params: readonly StorageHandle[], grads: readonly StorageHandle[], expAvg: readonly StorageHandle[], expInf: readonly StorageHandle[]): void;
+  nadam(params: readonly StorageHandle[], grads: readonly StorageHandle[], expAvg: readonly StorageHandle[], expAvgSq: readonly StorageHandle[]): void;
+  radam(params: readonly StorageHandle[], grads: readonly StorageHandle[], expAvg: readonly StorageHandle[], expAvgSq: readonly StorageHandle[]): void;
 }
 
 /** Kernel names in NT_KERNEL_LIST order. */
-export const KERNEL_NAMES = ['fill', 'copy', 'arange', 'unary', 'binary', 'where', 'reduce', 'softmax', 'softmaxBackward', 'gemm', 'crossEntropy', 'adam', 'sgd', 'maxPool2d', 'indexSelect', 'indexAdd', 'gather', 'scatterAdd', 'random', 'sortRows', 'cumsum', 'multinomial', 'layerNorm', 'layerNormBackward', 'attentionForward', 'attentionBackward', 'conv2dForward', 'conv2dBackwardData', 'conv2dBackwardWeight'] as const satisfies readonly (keyof NativeKernels)[];
+export const KERNEL_NAMES = ['fill', 'copy', 'arange', 'unary', 'binary', 'where', 'reduce', 'softmax', 'softmaxBackward', 'gemm', 'crossEntropy', 'adam', 'sgd', 'maxPool2d', 'indexSelect', 'indexAdd', 'gather', 'scatterAdd', 'random', 'sortRows', 'cumsum', 'multinomial', 'layerNorm', 'layerNormBackward', 'attentionForward', 'attentionBackward', 'conv2dForward', 'conv2dBackwardData', 'conv2dBackwardWeight', 'adagrad', 'adamax', 'nadam', 'radam'] as const satisfies readonly (keyof NativeKernels)[];
 
 export type KernelWriters = ReturnType<typeof createKernelWriters>;
 
@@ -951,6 +955,129 @@ export function createKernelWriters(argBuffer: Float64Array, nativeKernels: Nati
       argBuffer[i++] = inputOffset;
       argBuffer[i++] = dyOffset;
       nativeKernels.conv2dBackwardWeight(dweight, input, dy);
+    },
+    /** multi-tensor Adagrad: sum += g*g, p -= clr * g / (sqrt(sum) + eps); clr = lr / (1 + (step - 1) * lrDecay) from the host */
+    adagrad(
+      params: readonly StorageHandle[],
+      grads: readonly StorageHandle[],
+      sums: readonly StorageHandle[],
+      clr: number,
+      eps: number,
+      weightDecay: number,
+      maximize: boolean,
+      numels: ArrayLike<number>,
+      paramsOffsets: ArrayLike<number>,
+      gradsOffsets: ArrayLike<number>,
+      sumsOffsets: ArrayLike<number>,
+    ): void {
+      let i = 0;
+      argBuffer[i++] = clr;
+      argBuffer[i++] = eps;
+      argBuffer[i++] = weightDecay;
+      argBuffer[i++] = maximize ? 1 : 0;
+      for (let d = 0; d < params.length; ++d) argBuffer[i++] = numels[d];
+      for (let d = 0; d < params.length; ++d) argBuffer[i++] = paramsOffsets[d];
+      for (let d = 0; d < grads.length; ++d) argBuffer[i++] = gradsOffsets[d];
+      for (let d = 0; d < sums.length; ++d) argBuffer[i++] = sumsOffsets[d];
+      nativeKernels.adagrad(params, grads, sums);
+    },
+    /** multi-tensor Adamax: m = beta1 * m + (1 - beta1) * g, u = max(beta2 * u, |g| + eps), p -= clr * m / u; clr = lr / (1 - beta1^step) from the host */
+    adamax(
+      params: readonly StorageHandle[],
+      grads: readonly StorageHandle[],
+      expAvg: readonly StorageHandle[],
+      expInf: readonly StorageHandle[],
+      beta1: number,
+      beta2: number,
+      eps: number,
+      weightDecay: number,
+      clr: number,
+      maximize: boolean,
+      numels: ArrayLike<number>,
+      paramsOffsets: ArrayLike<number>,
+      gradsOffsets: ArrayLike<number>,
+      expAvgOffsets: ArrayLike<number>,
+      expInfOffsets: ArrayLike<number>,
+    ): void {
+      let i = 0;
+      argBuffer[i++] = beta1;
+      argBuffer[i++] = beta2;
+      argBuffer[i++] = eps;
+      argBuffer[i++] = weightDecay;
+      argBuffer[i++] = clr;
+      argBuffer[i++] = maximize ? 1 : 0;
+      for (let d = 0; d < params.length; ++d) argBuffer[i++] = numels[d];
+      for (let d = 0; d < params.length; ++d) argBuffer[i++] = paramsOffsets[d];
+      for (let d = 0; d < grads.length; ++d) argBuffer[i++] = gradsOffsets[d];
+      for (let d = 0; d < expAvg.length; ++d) argBuffer[i++] = expAvgOffsets[d];
+      for (let d = 0; d < expInf.length; ++d) argBuffer[i++] = expInfOffsets[d];
+      nativeKernels.adamax(params, grads, expAvg, expInf);
+    },
+    /** multi-tensor NAdam (PyTorch 1.13): d = sqrt(v / bc2) + eps, p -= gradCoeff * g / d, then p -= avgCoeff * m / d; the coefficients come from the host */
+    nadam(
+      params: readonly StorageHandle[],
+      grads: readonly StorageHandle[],
+      expAvg: readonly StorageHandle[],
+      expAvgSq: readonly StorageHandle[],
+      beta1: number,
+      beta2: number,
+      eps: number,
+      weightDecay: number,
+      biasCorrection2: number,
+      gradCoeff: number,
+      avgCoeff: number,
+      numels: ArrayLike<number>,
+      paramsOffsets: ArrayLike<number>,
+      gradsOffsets: ArrayLike<number>,
+      expAvgOffsets: ArrayLike<number>,
+      expAvgSqOffsets: ArrayLike<number>,
+    ): void {
+      let i = 0;
+      argBuffer[i++] = beta1;
+      argBuffer[i++] = beta2;
+      argBuffer[i++] = eps;
+      argBuffer[i++] = weightDecay;
+      argBuffer[i++] = biasCorrection2;
+      argBuffer[i++] = gradCoeff;
+      argBuffer[i++] = avgCoeff;
+      for (let d = 0; d < params.length; ++d) argBuffer[i++] = numels[d];
+      for (let d = 0; d < params.length; ++d) argBuffer[i++] = paramsOffsets[d];
+      for (let d = 0; d < grads.length; ++d) argBuffer[i++] = gradsOffsets[d];
+      for (let d = 0; d < expAvg.length; ++d) argBuffer[i++] = expAvgOffsets[d];
+      for (let d = 0; d < expAvgSq.length; ++d) argBuffer[i++] = expAvgSqOffsets[d];
+      nativeKernels.nadam(params, grads, expAvg, expAvgSq);
+    },
+    /** multi-tensor RAdam: rectified p -= stepSize * m / (sqrt(v) + eps), else p -= stepSize * m; stepSize (rectification and bias corrections folded in) from the host */
+    radam(
+      params: readonly StorageHandle[],
+      grads: readonly StorageHandle[],
+      expAvg: readonly StorageHandle[],
+      expAvgSq: readonly StorageHandle[],
+      beta1: number,
+      beta2: number,
+      eps: number,
+      weightDecay: number,
+      stepSize: number,
+      rectified: boolean,
+      numels: ArrayLike<number>,
+      paramsOffsets: ArrayLike<number>,
+      gradsOffsets: ArrayLike<number>,
+      expAvgOffsets: ArrayLike<number>,
+      expAvgSqOffsets: ArrayLike<number>,
+    ): void {
+      let i = 0;
+      argBuffer[i++] = beta1;
+      argBuffer[i++] = beta2;
+      argBuffer[i++] = eps;
+      argBuffer[i++] = weightDecay;
+      argBuffer[i++] = stepSize;
+      argBuffer[i++] = rectified ? 1 : 0;
+      for (let d = 0; d < params.length; ++d) argBuffer[i++] = numels[d];
+      for (let d = 0; d < params.length; ++d) argBuffer[i++] = paramsOffsets[d];
+      for (let d = 0; d < grads.length; ++d) argBuffer[i++] = gradsOffsets[d];
+      for (let d = 0; d < expAvg.length; ++d) argBuffer[i++] = expAvgOffsets[d];
+      for (let d = 0; d < expAvgSq.length; ++d) argBuffer[i++] = expAvgSqOffsets[d];
+      nativeKernels.radam(params, grads, expAvg, expAvgSq);
     },
   };
 }

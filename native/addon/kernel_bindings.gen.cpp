@@ -915,6 +915,134 @@ Napi::Value Conv2dBackwardWeightBinding(const Napi::CallbackInfo& info) {
   });
 }
 
+// multi-tensor Adagrad: sum += g*g, p -= clr * g / (sqrt(sum) + eps); clr = lr / (1 + (step - 1) * lrDecay) from the host
+Napi::Value AdagradBinding(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] {
+    const char* op = "adagrad";
+    ArgReader r(state(info.Env()).args, kArgSlots, op);
+    const std::vector<StorageRecord*> params = storageList(info, 0, op, "params", false);
+    const std::vector<StorageRecord*> grads = storageList(info, 1, op, "grads", false);
+    const std::vector<StorageRecord*> sums = storageList(info, 2, op, "sums", false);
+    requireLive(op, {&params, &grads, &sums});
+    checkList(op, params, params, false, "params");
+    for (const StorageRecord* rec : params) requireFloat(op, *rec, "params");
+    checkList(op, grads, params, false, "grads");
+    checkList(op, sums, params, false, "sums");
+    AdagradArgs a;
+    a.clr = r.real();
+    a.eps = r.real();
+    a.weightDecay = r.real();
+    a.maximize = r.flag("maximize");
+    a.numels = r.sizes(params.size(), "numels");
+    a.params = r.blocks(params, a.numels, "params");
+    a.grads = r.blocks(grads, a.numels, "grads");
+    a.sums = r.blocks(sums, a.numels, "sums");
+    a.dtype = params.empty() ? DType::Float32 : params[0]->dtype;
+    if (!a.numels.empty()) launch(info.Env(), params.empty() ? DeviceType::CPU : params[0]->device, keepOf({}, {&params, &grads, &sums}), [a](Backend& b) { b.adagrad(a); });
+    return info.Env().Undefined();
+  });
+}
+
+// multi-tensor Adamax: m = beta1 * m + (1 - beta1) * g, u = max(beta2 * u, |g| + eps), p -= clr * m / u; clr = lr / (1 - beta1^step) from the host
+Napi::Value AdamaxBinding(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] {
+    const char* op = "adamax";
+    ArgReader r(state(info.Env()).args, kArgSlots, op);
+    const std::vector<StorageRecord*> params = storageList(info, 0, op, "params", false);
+    const std::vector<StorageRecord*> grads = storageList(info, 1, op, "grads", false);
+    const std::vector<StorageRecord*> expAvg = storageList(info, 2, op, "expAvg", false);
+    const std::vector<StorageRecord*> expInf = storageList(info, 3, op, "expInf", false);
+    requireLive(op, {&params, &grads, &expAvg, &expInf});
+    checkList(op, params, params, false, "params");
+    for (const StorageRecord* rec : params) requireFloat(op, *rec, "params");
+    checkList(op, grads, params, false, "grads");
+    checkList(op, expAvg, params, false, "expAvg");
+    checkList(op, expInf, params, false, "expInf");
+    AdamaxArgs a;
+    a.beta1 = r.real();
+    a.beta2 = r.real();
+    a.eps = r.real();
+    a.weightDecay = r.real();
+    a.clr = r.real();
+    a.maximize = r.flag("maximize");
+    a.numels = r.sizes(params.size(), "numels");
+    a.params = r.blocks(params, a.numels, "params");
+    a.grads = r.blocks(grads, a.numels, "grads");
+    a.expAvg = r.blocks(expAvg, a.numels, "expAvg");
+    a.expInf = r.blocks(expInf, a.numels, "expInf");
+    a.dtype = params.empty() ? DType::Float32 : params[0]->dtype;
+    if (!a.numels.empty()) launch(info.Env(), params.empty() ? DeviceType::CPU : params[0]->device, keepOf({}, {&params, &grads, &expAvg, &expInf}), [a](Backend& b) { b.adamax(a); });
+    return info.Env().Undefined();
+  });
+}
+
+// multi-tensor NAdam (PyTorch 1.13): d = sqrt(v / bc2) + eps, p -= gradCoeff * g / d, then p -= avgCoeff * m / d; the coefficients come from the host
+Napi::Value NadamBinding(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] {
+    const char* op = "nadam";
+    ArgReader r(state(info.Env()).args, kArgSlots, op);
+    const std::vector<StorageRecord*> params = storageList(info, 0, op, "params", false);
+    const std::vector<StorageRecord*> grads = storageList(info, 1, op, "grads", false);
+    const std::vector<StorageRecord*> expAvg = storageList(info, 2, op, "expAvg", false);
+    const std::vector<StorageRecord*> expAvgSq = storageList(info, 3, op, "expAvgSq", false);
+    requireLive(op, {&params, &grads, &expAvg, &expAvgSq});
+    checkList(op, params, params, false, "params");
+    for (const StorageRecord* rec : params) requireFloat(op, *rec, "params");
+    checkList(op, grads, params, false, "grads");
+    checkList(op, expAvg, params, false, "expAvg");
+    checkList(op, expAvgSq, params, false, "expAvgSq");
+    NadamArgs a;
+    a.beta1 = r.real();
+    a.beta2 = r.real();
+    a.eps = r.real();
+    a.weightDecay = r.real();
+    a.biasCorrection2 = r.real();
+    a.gradCoeff = r.real();
+    a.avgCoeff = r.real();
+    a.numels = r.sizes(params.size(), "numels");
+    a.params = r.blocks(params, a.numels, "params");
+    a.grads = r.blocks(grads, a.numels, "grads");
+    a.expAvg = r.blocks(expAvg, a.numels, "expAvg");
+    a.expAvgSq = r.blocks(expAvgSq, a.numels, "expAvgSq");
+    a.dtype = params.empty() ? DType::Float32 : params[0]->dtype;
+    if (!a.numels.empty()) launch(info.Env(), params.empty() ? DeviceType::CPU : params[0]->device, keepOf({}, {&params, &grads, &expAvg, &expAvgSq}), [a](Backend& b) { b.nadam(a); });
+    return info.Env().Undefined();
+  });
+}
+
+// multi-tensor RAdam: rectified p -= stepSize * m / (sqrt(v) + eps), else p -= stepSize * m; stepSize (rectification and bias corrections folded in) from the host
+Napi::Value RadamBinding(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] {
+    const char* op = "radam";
+    ArgReader r(state(info.Env()).args, kArgSlots, op);
+    const std::vector<StorageRecord*> params = storageList(info, 0, op, "params", false);
+    const std::vector<StorageRecord*> grads = storageList(info, 1, op, "grads", false);
+    const std::vector<StorageRecord*> expAvg = storageList(info, 2, op, "expAvg", false);
+    const std::vector<StorageRecord*> expAvgSq = storageList(info, 3, op, "expAvgSq", false);
+    requireLive(op, {&params, &grads, &expAvg, &expAvgSq});
+    checkList(op, params, params, false, "params");
+    for (const StorageRecord* rec : params) requireFloat(op, *rec, "params");
+    checkList(op, grads, params, false, "grads");
+    checkList(op, expAvg, params, false, "expAvg");
+    checkList(op, expAvgSq, params, false, "expAvgSq");
+    RadamArgs a;
+    a.beta1 = r.real();
+    a.beta2 = r.real();
+    a.eps = r.real();
+    a.weightDecay = r.real();
+    a.stepSize = r.real();
+    a.rectified = r.flag("rectified");
+    a.numels = r.sizes(params.size(), "numels");
+    a.params = r.blocks(params, a.numels, "params");
+    a.grads = r.blocks(grads, a.numels, "grads");
+    a.expAvg = r.blocks(expAvg, a.numels, "expAvg");
+    a.expAvgSq = r.blocks(expAvgSq, a.numels, "expAvgSq");
+    a.dtype = params.empty() ? DType::Float32 : params[0]->dtype;
+    if (!a.numels.empty()) launch(info.Env(), params.empty() ? DeviceType::CPU : params[0]->device, keepOf({}, {&params, &grads, &expAvg, &expAvgSq}), [a](Backend& b) { b.radam(a); });
+    return info.Env().Undefined();
+  });
+}
+
 }  // namespace
 
 void registerKernelBindings(Napi::Env env, Napi::Object kernels) {
@@ -947,6 +1075,10 @@ void registerKernelBindings(Napi::Env env, Napi::Object kernels) {
   kernels.Set("conv2dForward", Napi::Function::New(env, Conv2dForwardBinding, "conv2dForward"));
   kernels.Set("conv2dBackwardData", Napi::Function::New(env, Conv2dBackwardDataBinding, "conv2dBackwardData"));
   kernels.Set("conv2dBackwardWeight", Napi::Function::New(env, Conv2dBackwardWeightBinding, "conv2dBackwardWeight"));
+  kernels.Set("adagrad", Napi::Function::New(env, AdagradBinding, "adagrad"));
+  kernels.Set("adamax", Napi::Function::New(env, AdamaxBinding, "adamax"));
+  kernels.Set("nadam", Napi::Function::New(env, NadamBinding, "nadam"));
+  kernels.Set("radam", Napi::Function::New(env, RadamBinding, "radam"));
 }
 
 }  // namespace addon

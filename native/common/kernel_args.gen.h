@@ -432,6 +432,68 @@ struct Conv2dBackwardWeightArgs {
   DType dtype = DType::Float32;
 };
 
+// multi-tensor Adagrad: sum += g*g, p -= clr * g / (sqrt(sum) + eps); clr = lr / (1 + (step - 1) * lrDecay) from the host
+struct AdagradArgs {
+  double clr = 0;
+  double eps = 0;
+  double weightDecay = 0;
+  bool maximize = 0;
+  std::vector<int64_t> numels;
+  std::vector<void*> params;
+  std::vector<void*> grads;
+  std::vector<void*> sums;
+  DType dtype = DType::Float32;
+};
+
+// multi-tensor Adamax: m = beta1 * m + (1 - beta1) * g, u = max(beta2 * u, |g| + eps), p -= clr * m / u; clr = lr / (1 - beta1^step) from the host
+struct AdamaxArgs {
+  double beta1 = 0;
+  double beta2 = 0;
+  double eps = 0;
+  double weightDecay = 0;
+  double clr = 0;
+  bool maximize = 0;
+  std::vector<int64_t> numels;
+  std::vector<void*> params;
+  std::vector<void*> grads;
+  std::vector<void*> expAvg;
+  std::vector<void*> expInf;
+  DType dtype = DType::Float32;
+};
+
+// multi-tensor NAdam (PyTorch 1.13): d = sqrt(v / bc2) + eps, p -= gradCoeff * g / d, then p -= avgCoeff * m / d; the coefficients come from the host
+struct NadamArgs {
+  double beta1 = 0;
+  double beta2 = 0;
+  double eps = 0;
+  double weightDecay = 0;
+  double biasCorrection2 = 0;
+  double gradCoeff = 0;
+  double avgCoeff = 0;
+  std::vector<int64_t> numels;
+  std::vector<void*> params;
+  std::vector<void*> grads;
+  std::vector<void*> expAvg;
+  std::vector<void*> expAvgSq;
+  DType dtype = DType::Float32;
+};
+
+// multi-tensor RAdam: rectified p -= stepSize * m / (sqrt(v) + eps), else p -= stepSize * m; stepSize (rectification and bias corrections folded in) from the host
+struct RadamArgs {
+  double beta1 = 0;
+  double beta2 = 0;
+  double eps = 0;
+  double weightDecay = 0;
+  double stepSize = 0;
+  bool rectified = 0;
+  std::vector<int64_t> numels;
+  std::vector<void*> params;
+  std::vector<void*> grads;
+  std::vector<void*> expAvg;
+  std::vector<void*> expAvgSq;
+  DType dtype = DType::Float32;
+};
+
 #define NT_KERNEL_LIST(X) \
   X(fill, FillArgs) \
   X(copy, CopyArgs) \
@@ -461,6 +523,10 @@ struct Conv2dBackwardWeightArgs {
   X(attentionBackward, AttentionBackwardArgs) \
   X(conv2dForward, Conv2dForwardArgs) \
   X(conv2dBackwardData, Conv2dBackwardDataArgs) \
-  X(conv2dBackwardWeight, Conv2dBackwardWeightArgs)
+  X(conv2dBackwardWeight, Conv2dBackwardWeightArgs) \
+  X(adagrad, AdagradArgs) \
+  X(adamax, AdamaxArgs) \
+  X(nadam, NadamArgs) \
+  X(radam, RadamArgs)
 
 }  // namespace nt

@@ -39,6 +39,11 @@ void attentionBackward(const AttentionBackwardArgs& args);
 void conv2dForward(const Conv2dForwardArgs& args);
 void conv2dBackwardData(const Conv2dBackwardDataArgs& args);
 void conv2dBackwardWeight(const Conv2dBackwardWeightArgs& args);
+// optim_adaptive.cpp (issue 14)
+void adagrad(const AdagradArgs& args);
+void adamax(const AdamaxArgs& args);
+void nadam(const NadamArgs& args);
+void radam(const RadamArgs& args);
 
 }  // namespace cpu
 }  // namespace nt

@@ -1,37 +1,17 @@
 // Multi-tensor Adam/AdamW and SGD: one call updates every tensor of a
-// parameter group. The tensors are treated as one flat index space split
-// across threads, so many small tensors still use every core. The per-element
-// formulas are nt::scalar::adamUpdate / sgdUpdate (shared with CUDA).
-#include <algorithm>
-#include <type_traits>
+// parameter group, split across threads as one flat index space
+// (multi_tensor.h). The per-element formulas are nt::scalar::adamUpdate /
+// sgdUpdate (shared with CUDA).
 #include <vector>
 
 #include "common/scalar_ops.h"
 #include "cpu/kernels_cpu.h"
 #include "cpu/loops.h"
+#include "cpu/multi_tensor.h"
 
 namespace nt {
 namespace cpu {
 namespace {
-
-// Calls f(tensor, lo, hi) for the pieces of flat range [lo, hi) that fall
-// into each tensor, given prefix offsets starts[k] (starts.back() == total).
-template <class F>
-void forFlatRange(const std::vector<int64_t>& starts, int64_t lo, int64_t hi, F&& f) {
-  size_t k = std::upper_bound(starts.begin(), starts.end(), lo) - starts.begin() - 1;
-  while (lo < hi && k + 1 < starts.size()) {
-    const int64_t end = std::min(hi, starts[k + 1]);
-    if (end > lo) f(k, lo - starts[k], end - starts[k]);
-    lo = std::max(lo, end);
-    ++k;
-  }
-}
-
-std::vector<int64_t> prefix(const std::vector<int64_t>& numels) {
-  std::vector<int64_t> s(numels.size() + 1, 0);
-  for (size_t k = 0; k < numels.size(); ++k) s[k + 1] = s[k] + numels[k];
-  return s;
-}
 
 // The flags are template parameters so the per-element loop has no
 // branches and the compiler can vectorize it (sqrt vectorizes only when
@@ -65,14 +45,6 @@ void adamTyped(const AdamArgs& a) {
   });
 }
 
-// Calls f(std::true_type) or f(std::false_type): turns a runtime flag into
-// a template argument.
-template <class F>
-void withFlag(bool flag, F&& f) {
-  if (flag) f(std::true_type{});
-  else f(std::false_type{});
-}
-
 // As adamSpan: flags as template parameters and __restrict spans, so the
 // common case (no momentum, no weight decay) is one vectorized p -= lr*g
 // loop; a per-element form with runtime flags does not vectorize.
@@ -99,12 +71,6 @@ void sgdTyped(const SgdArgs& a) {
           static_cast<T*>(a.params[k]) + i0, static_cast<const T*>(a.grads[k]) + i0, buf, i1 - i0, lr, mom, damp, wd);
     });
   });
-}
-
-void checkLists(size_t n, size_t got, const char* op, const char* list) {
-  if (got != n)
-    throw Error(ErrorKind::Argument,
-                std::string(op) + ": expected " + std::to_string(n) + " " + list + ", got " + std::to_string(got));
 }
 
 }  // namespace

@@ -90,6 +90,10 @@ class CudaBackend final : public Backend {
   }
   void adam(const AdamArgs& a) override { launchAdam(enter(), a); }
   void sgd(const SgdArgs& a) override { launchSgd(enter(), a); }
+  void adagrad(const AdagradArgs& a) override { launchAdagrad(enter(), a); }
+  void adamax(const AdamaxArgs& a) override { launchAdamax(enter(), a); }
+  void nadam(const NadamArgs& a) override { launchNadam(enter(), a); }
+  void radam(const RadamArgs& a) override { launchRadam(enter(), a); }
   void maxPool2d(const MaxPool2dArgs& a) override { launchMaxPool2d(enter(), a); }
   void indexSelect(const IndexSelectArgs& a) override {
     const Ctx& c = enter();

@@ -26,6 +26,11 @@ void launchCrossEntropy(const Ctx& c, const CrossEntropyArgs& a);
 // optim.cu
 void launchAdam(const Ctx& c, const AdamArgs& a);
 void launchSgd(const Ctx& c, const SgdArgs& a);
+// optim_adaptive.cu (issue 14)
+void launchAdagrad(const Ctx& c, const AdagradArgs& a);
+void launchAdamax(const Ctx& c, const AdamaxArgs& a);
+void launchNadam(const Ctx& c, const NadamArgs& a);
+void launchRadam(const Ctx& c, const RadamArgs& a);
 // index.cu. queueIndexCheck queues a check of index[0..n) against
 // [0, size) (values equal to *ignore pass too) that records the first bad
 // value in ctx.errRecord without waiting; takeIndexError, called after the

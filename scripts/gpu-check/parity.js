@@ -813,6 +813,85 @@ function buildCases(nt, L, seed) {
         launch: (_, t) => L.kConv2d('backwardWeight', t.dw, t.x, t.dy, g),
         tol: sumTol(dtype, c.N * Ho * Wo, 4),
       });
+  // ---- adaptive fused optimizers (issue 14): Adagrad, Adamax, NAdam, RAdam ------
+  {
+    const fusedA = require('../../dist/lib/kernels/fused');
+    for (const dtype of FLOATS) {
+      const sizes = [1, 31, 1025, 4099, 9000];
+      const list = (prefix, lo, hi) =>
+        Object.fromEntries(sizes.map((n, k) => [`${prefix}${k}`, rand([n], dtype, lo, hi)]));
+      const pick = (t, prefix) => sizes.map((_, k) => t[`${prefix}${k}`]);
+      const keys = (...prefixes) => prefixes.flatMap((p) => sizes.map((_, k) => `${p}${k}`));
+      for (const v of [
+        { wd: 0, maximize: false },
+        { wd: 0.1, maximize: true },
+      ]) {
+        add({
+          name: `adagrad ${dtype} wd=${v.wd}${v.maximize ? ' maximize' : ''}`,
+          kernel: 'adagrad',
+          inputs: { ...list('p', -1, 1), ...list('g', -1, 1), ...list('s', 0, 0.5) },
+          inplace: keys('p', 's'),
+          launch: (_, t) =>
+            fusedA.launchAdagrad(pick(t, 'p'), pick(t, 'g'), pick(t, 's'), {
+              clr: 0.01 / 1.02,
+              eps: 1e-10,
+              weightDecay: v.wd,
+              maximize: v.maximize,
+            }),
+          tol: tolOf(dtype, 4),
+        });
+        add({
+          name: `adamax ${dtype} wd=${v.wd}${v.maximize ? ' maximize' : ''}`,
+          kernel: 'adamax',
+          inputs: { ...list('p', -1, 1), ...list('g', -1, 1), ...list('m', -0.1, 0.1), ...list('u', 0, 1) },
+          inplace: keys('p', 'm', 'u'),
+          launch: (_, t) =>
+            fusedA.launchAdamax(pick(t, 'p'), pick(t, 'g'), pick(t, 'm'), pick(t, 'u'), {
+              beta1: 0.9,
+              beta2: 0.999,
+              eps: 1e-8,
+              weightDecay: v.wd,
+              clr: 2e-3 / (1 - 0.9 ** 3),
+              maximize: v.maximize,
+            }),
+          tol: tolOf(dtype, 4),
+        });
+        add({
+          name: `nadam ${dtype} wd=${v.wd}`,
+          kernel: 'nadam',
+          inputs: { ...list('p', -1, 1), ...list('g', -1, 1), ...list('m', -0.1, 0.1), ...list('v', 0, 0.01) },
+          inplace: keys('p', 'm', 'v'),
+          launch: (_, t) =>
+            fusedA.launchNadam(pick(t, 'p'), pick(t, 'g'), pick(t, 'm'), pick(t, 'v'), {
+              beta1: 0.9,
+              beta2: 0.999,
+              eps: 1e-8,
+              weightDecay: v.wd,
+              bc2: 1 - 0.999 ** 3,
+              gradCoeff: 2e-3 * 0.55,
+              avgCoeff: 2e-3 * 0.45,
+            }),
+          tol: tolOf(dtype, 4),
+        });
+        for (const rectified of [false, true]) {
+          add({
+            name: `radam ${dtype} wd=${v.wd}${rectified ? ' rectified' : ''}`,
+            kernel: 'radam',
+            inputs: { ...list('p', -1, 1), ...list('g', -1, 1), ...list('m', -0.1, 0.1), ...list('v', 0, 0.01) },
+            inplace: keys('p', 'm', 'v'),
+            launch: (_, t) =>
+              fusedA.launchRadam(pick(t, 'p'), pick(t, 'g'), pick(t, 'm'), pick(t, 'v'), {
+                beta1: 0.9,
+                beta2: 0.999,
+                eps: 1e-8,
+                weightDecay: v.wd,
+                stepSize: rectified ? 1e-3 * 0.3 : 1e-3 / (1 - 0.9 ** 3),
+                rectified,
+              }),
+            tol: tolOf(dtype, 4),
+          });
+        }
+      }
     }
   }
   require('./edge_cases').addEdgeCases({ nt, L, rand, add, sumTol, tolOf, FLOATS, F32, F64 });
