@@ -20,6 +20,14 @@ import { Module } from '../module';
 import { DEFAULT_FIRST_BUCKET_BYTES, computeBucketAssignmentBySize } from './bucket_assignment';
 import '../../ops/tensor_methods'; // this module calls Tensor methods
 
+const MIB = 1024 * 1024;
+
+function checkMb(op: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v) || Math.round(v * MIB) < 1)
+    throw new ArgumentError(op, `${name} a positive number of MiB (at least one byte), got ${showValue(v)}`);
+  return v;
+}
+
 /** A started collective: `wait()` returns once its result is in the tensor. */
 export interface ReduceWork {
   wait(): void;
@@ -40,8 +48,10 @@ export interface DdpProcessGroup {
 export interface DistributedDataParallelOptions {
   /** The collectives (default: see DdpProcessGroup). */
   processGroup: DdpProcessGroup;
-  /** Cap of each bucket after the first 1 MiB one, in MiB (default 25). */
+  /** Cap of each bucket after the first one, in MiB (default 25). */
   bucketCapMb?: number;
+  /** Cap of the first bucket, in MiB (default 1: torch's dist._DEFAULT_FIRST_BUCKET_BYTES). */
+  firstBucketMb?: number;
   /** Broadcast the buffers (BatchNorm statistics) from rank 0 before each training forward (default true). */
   broadcastBuffers?: boolean;
   /**
@@ -84,7 +94,13 @@ export class DistributedDataParallel<M extends Module> extends Module {
     super();
     const op = 'DistributedDataParallel';
     if (!(module instanceof Module)) throw new ArgumentError(op, `an nn.Module to wrap, got ${showValue(module)}`);
-    const o = checkOptions(op, options, ['processGroup', 'bucketCapMb', 'broadcastBuffers', 'findUnusedParameters']);
+    const o = checkOptions(op, options, [
+      'processGroup',
+      'bucketCapMb',
+      'firstBucketMb',
+      'broadcastBuffers',
+      'findUnusedParameters',
+    ]);
     const pg = o.processGroup as Partial<DdpProcessGroup> | undefined;
     if (
       typeof pg !== 'object' ||
@@ -98,9 +114,8 @@ export class DistributedDataParallel<M extends Module> extends Module {
         op,
         `processGroup with getRank, getWorldSize, broadcast and allReduceAsync (e.g. nt.distributed after initProcessGroup), got ${showValue(pg)}`,
       );
-    const cap = o.bucketCapMb ?? 25;
-    if (typeof cap !== 'number' || !(cap > 0) || !Number.isFinite(cap))
-      throw new ArgumentError(op, `bucketCapMb a positive number, got ${showValue(cap)}`);
+    const cap = checkMb(op, 'bucketCapMb', o.bucketCapMb ?? 25);
+    const first = checkMb(op, 'firstBucketMb', o.firstBucketMb ?? DEFAULT_FIRST_BUCKET_BYTES / MIB);
     this.module = module;
     this.bucketCapMb = cap;
     this.broadcastBuffers = checkBool(op, 'broadcastBuffers', o.broadcastBuffers ?? true);
@@ -121,7 +136,7 @@ export class DistributedDataParallel<M extends Module> extends Module {
     const reversed = this.#params.map((_, i) => n - 1 - i);
     const { buckets } = computeBucketAssignmentBySize(
       reversed.map((i) => this.#params[i]),
-      [DEFAULT_FIRST_BUCKET_BYTES, Math.round(cap * 1024 * 1024)],
+      [Math.round(first * MIB), Math.round(cap * MIB)],
       reversed,
     );
     this.#buckets = buckets.map((params) => ({ params, pending: params.length, flat: null, work: null }));
@@ -169,7 +184,8 @@ export class DistributedDataParallel<M extends Module> extends Module {
    * reduces the accumulated sums (gradient accumulation).
    */
   noSync<T>(fn: () => T): T {
-    if (typeof fn !== 'function') throw new ArgumentError('DistributedDataParallel.noSync', `a function, got ${showValue(fn)}`);
+    if (typeof fn !== 'function')
+      throw new ArgumentError('DistributedDataParallel.noSync', `a function, got ${showValue(fn)}`);
     const prev = this.#sync;
     this.#sync = false;
     let result: T;
@@ -179,9 +195,10 @@ export class DistributedDataParallel<M extends Module> extends Module {
       this.#sync = prev;
       throw e;
     }
-    if (result instanceof Promise) return result.finally(() => {
-      this.#sync = prev;
-    }) as T;
+    if (result instanceof Promise)
+      return result.finally(() => {
+        this.#sync = prev;
+      }) as T;
     this.#sync = prev;
     return result;
   }
