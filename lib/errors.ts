@@ -58,3 +58,6 @@ export class FileError extends NodetorchError {
 }
 /** The native addon could not be loaded. Lists every place that was tried. */
 export class AddonLoadError extends NodetorchError {}
+
+/** A second derivative requested through an op whose backward is a fused, first-order-only kernel. */
+export class NotDifferentiableError extends NodetorchError {}

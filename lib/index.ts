@@ -105,9 +105,11 @@ export type { SharedTensor, SharedStateDict } from './ops/share';
 
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './ops/grad_mode';
 import { gradcheck } from './autograd/gradcheck';
+import { grad } from './autograd/grad';
+import { Function, FunctionCtx } from './autograd/function';
 export type { GradcheckOptions } from './autograd/gradcheck';
 /** nt.autograd.gradcheck(fn, inputs): float64 finite-difference check. */
-export const autograd = { gradcheck };
+export const autograd = { gradcheck, grad, Function, FunctionCtx };
 
 export {
   setNumThreads,
@@ -155,3 +157,9 @@ export type { TensorDict, Checkpoint, LoadOptions } from './io/checkpoint';
 export * as text from './text';
 /** Ready-made models: GPT (GPT-2's architecture, Hugging Face state-dict names). */
 export * as models from './models';
+
+// tensor and module hooks, autograd.grad (double backward), autograd.Function (issue 14)
+export type { GradOptions } from './autograd/grad';
+export type { FunctionCtx, FunctionDefinition, FunctionGrads } from './autograd/function';
+export type { RemovableHandle } from './autograd/hooks';
+export { NotDifferentiableError } from './errors';

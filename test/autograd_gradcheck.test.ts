@@ -313,6 +313,28 @@ const CASES: Record<OpName, () => void> = {
       [leaf([1, 4, 2], 'a'), leaf([1, 4, 2], 'b'), leaf([1, 4, 3], 'c')],
     );
   },
+  // autograd.Function and double backward (issue 14); more in test/autograd_double_backward.test.ts
+  customFunction: () => {
+    class MulExp extends nt.autograd.Function {
+      static forward(ctx: nt.FunctionCtx, a: nt.Tensor, b: nt.Tensor): nt.Tensor {
+        const e = b.exp();
+        ctx.saveForBackward(a, e);
+        return a.mul(e);
+      }
+      static backward(ctx: nt.FunctionCtx, g: nt.Tensor): nt.Tensor[] {
+        const [a, e] = ctx.savedTensors;
+        return [g.mul(e), g.mul(a).mul(e)];
+      }
+    }
+    check((a, b) => MulExp.apply(a, b), [leaf([2, 3], 'a'), leaf([2, 3], 'b')]);
+  },
+  // A first-order-only op's gradient under createGraph: backward through it raises, naming the op.
+  notTwiceDifferentiable: () => {
+    const x = leaf([2, 4], 'x');
+    const [g] = nt.autograd.grad(nt.nn.F.layerNorm(x, [4]).pow(3).sum(), [x], { createGraph: true });
+    expect(() => g.sum().backward()).toThrow(nt.NotDifferentiableError);
+    expect(() => g.sum().backward()).toThrow(/layerNorm/);
+  },
 };
 
 describe('gradcheck of every backward formula (float64)', () => {

@@ -28,6 +28,8 @@ import { embeddingBackward } from './embedding_grad';
 import type { RowsGrad } from './rows_grad';
 // attention (issue 13)
 import { scaledDotProductAttentionBackward } from '../ops/attention';
+// double backward and autograd.Function (issue 14)
+import { NotDifferentiableError } from '../errors';
 
 // A formula may return a RowsGrad (rows_grad.ts) for a 2-D input whose gradient is sparse in rows.
 type BackwardFn<C> = (ctx: C, grad: Tensor, needs: readonly boolean[]) => (Tensor | RowsGrad | null)[];
@@ -197,6 +199,9 @@ export const derivatives: DerivativeTable = {
   layerNorm: (ctx, g, needs) => layerNormBackward(ctx, g, needs),
   embedding: (ctx, g) => [embeddingBackward(ctx, g)],
   scaledDotProductAttention: (ctx, g) => scaledDotProductAttentionBackward(ctx, g),
+  // double backward and autograd.Function (issue 14)
+  notTwiceDifferentiable: ({ op }) => refuseSecondDerivative(op),
+  customFunction: ({ backward }, g) => backward(g),
 };
 
 /** Product over several dims, keepdim (Tensor.prod takes one dim at a time). */
@@ -215,4 +220,12 @@ function softmaxGrad(out: Tensor, g: Tensor, log: boolean): Tensor {
     kSoftmaxBackward(dx, gc, out, rows, cols, log);
     return dx;
   });
+}
+
+/** The backward of notTwiceDifferentiable: reached only by a second derivative through a first-order-only op. */
+function refuseSecondDerivative(op: string): never {
+  throw new NotDifferentiableError(
+    op,
+    `its backward is a fused first-order kernel, so a second derivative through it (autograd.grad with createGraph: true, then backward) is not supported; build that part from differentiable ops`,
+  );
 }

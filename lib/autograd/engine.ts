@@ -5,11 +5,10 @@ import { ArgumentError, ShapeError } from '../errors';
 import { formatShape, showValue } from '../tensor/shape';
 import { keep } from '../tensor/scope';
 import type { Storage } from '../tensor/storage';
-import { type GraphNode, Tensor } from '../tensor/tensor';
-import { derivatives } from './derivatives';
+import { type GradHook, type GraphNode, Tensor } from '../tensor/tensor';
 import { RowsGrad } from './rows_grad';
-import { noGrad } from '../ops/grad_mode';
-import type { OpName } from '../ops/op_contexts';
+import { enableGrad, noGrad } from '../ops/grad_mode';
+import { type Formula, formulaFor } from './double_backward';
 import '../ops/tensor_methods'; // gradients are summed and cast with Tensor methods
 
 function isTensor(v: unknown): v is Tensor {
@@ -28,10 +27,10 @@ function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
   return summed.reshape(shape as number[]);
 }
 
-function topologicalOrder(root: GraphNode): GraphNode[] {
+function topologicalOrder(roots: readonly GraphNode[]): GraphNode[] {
   const order: GraphNode[] = [];
-  const visited = new Set<GraphNode>([root]);
-  const stack: { node: GraphNode; next: number }[] = [{ node: root, next: 0 }];
+  const visited = new Set<GraphNode>(roots);
+  const stack: { node: GraphNode; next: number }[] = roots.map((node) => ({ node, next: 0 })).reverse();
   while (stack.length) {
     const top = stack[stack.length - 1];
     if (top.next < top.node.inputs.length) {
@@ -77,77 +76,205 @@ function accumulateLeaf(leaf: Tensor, g: Tensor, shared: Set<Storage>): void {
   leaf.grad = keep(grad);
 }
 
-export function backward(root: Tensor, gradient: Tensor | undefined, retainGraph: boolean): void {
-  root._check('backward');
-  if (!root.requiresGrad) {
-    throw new ArgumentError('backward', 'the tensor does not require grad and has no grad_fn');
-  }
-  let g: Tensor;
-  if (gradient === undefined) {
+/** Checks `gradient` against `root` or makes the implicit ones for a one-element root. */
+export function seedGradient(op: string, root: Tensor, gradient: Tensor | undefined | null): Tensor {
+  if (gradient === undefined || gradient === null) {
     if (root.numel !== 1) {
       throw new ShapeError(
-        'backward',
+        op,
         `grad can be implicitly created only for one-element outputs, got shape ${formatShape(root.shape)}`,
       );
     }
-    g = noGrad(() => root.detach().mul(0).add(1));
-  } else {
-    if (!isTensor(gradient))
-      throw new ArgumentError('backward', `gradient must be a Tensor, got ${showValue(gradient)}`);
-    gradient._check('backward');
-    if (gradient.shape.length !== root.shape.length || gradient.shape.some((s, i) => s !== root.shape[i])) {
+    return noGrad(() => root.detach().mul(0).add(1));
+  }
+  if (!isTensor(gradient)) throw new ArgumentError(op, `gradient must be a Tensor, got ${showValue(gradient)}`);
+  gradient._check(op);
+  if (gradient.shape.length !== root.shape.length || gradient.shape.some((s, i) => s !== root.shape[i])) {
+    throw new ShapeError(
+      op,
+      `gradient shape ${formatShape(gradient.shape)} does not match output shape ${formatShape(root.shape)}`,
+    );
+  }
+  return gradient;
+}
+
+/** Runs gradient hooks in registration order; a hook may return a replacement of the same shape. */
+function runHooks(hooks: readonly GradHook[] | null, g: Tensor): Tensor {
+  if (!hooks?.length) return g;
+  let out = g;
+  for (const hook of hooks.slice()) {
+    const r = hook(out);
+    if (r === undefined) continue;
+    if (!isTensor(r)) throw new ArgumentError('registerHook', `a hook must return a Tensor or nothing, got ${showValue(r)}`);
+    if (r.shape.length !== out.shape.length || r.shape.some((s, i) => s !== out.shape[i])) {
       throw new ShapeError(
-        'backward',
-        `gradient shape ${formatShape(gradient.shape)} does not match output shape ${formatShape(root.shape)}`,
+        'registerHook',
+        `a hook returned a gradient of shape ${formatShape(r.shape)}, expected ${formatShape(out.shape)}`,
       );
     }
-    g = gradient;
+    out = r;
   }
+  return out;
+}
+
+function hasLeafHooks(t: Tensor): boolean {
+  return !!(t._gradHooks?.length || t._postAccumulateHooks?.length);
+}
+
+/** What a pass does: accumulate into leaves (backward) or capture the gradients of `inputs` (autograd.grad). */
+export interface PassOptions {
+  op: string;
+  retainGraph: boolean;
+  createGraph: boolean;
+  /** autograd.grad: the tensors whose gradients are returned; no .grad is touched. */
+  inputs?: readonly Tensor[];
+}
+
+/**
+ * Nodes that lead to one of `targets` (autograd.grad runs only these).
+ * `order` is root first, so its reverse meets every input before its users.
+ */
+function nodesLeadingTo(order: readonly GraphNode[], targets: ReadonlySet<Tensor>): Set<GraphNode> {
+  const needed = new Set<GraphNode>();
+  for (let k = order.length - 1; k >= 0; --k) {
+    const node = order[k];
+    for (const t of node.inputs) {
+      if (!t) continue;
+      if (targets.has(t) || (t._gradFn && needed.has(t._gradFn))) {
+        needed.add(node);
+        break;
+      }
+    }
+  }
+  return needed;
+}
+
+/**
+ * The engine: one pass from `roots` (seeded with `seeds`) down the graph.
+ * Returns the captured gradients of opts.inputs (null where none arrived).
+ */
+export function runBackward(roots: readonly Tensor[], seeds: readonly Tensor[], opts: PassOptions): (Tensor | null)[] {
+  const targets = opts.inputs ? new Set<Tensor>(opts.inputs) : null;
+  const captured = new Map<Tensor, Tensor>();
   // Storages already handed to a leaf (or owned by the caller) must not be
   // accumulated into in place.
-  const shared = new Set<Storage>([g._storage]);
-  noGrad(() => {
-    const rootFn = root._gradFn;
-    if (!rootFn) {
-      accumulateLeaf(root, g, shared);
+  const shared = new Set<Storage>(seeds.map((g) => g._storage));
+  // Leaves with hooks (and captured leaves) get their gradients summed first,
+  // so a hook sees the whole gradient of the pass once, as in PyTorch.
+  const buffered = new Map<Tensor, Tensor>();
+  const pending = new Map<Tensor, number>();
+  const isBuffered = (t: Tensor): boolean => (targets ? targets.has(t) : t._requiresGrad && hasLeafHooks(t));
+  const addTo = (t: Tensor, g: Tensor): void => {
+    const prev = buffered.get(t);
+    buffered.set(t, prev ? prev.add(g) : g);
+  };
+  const flushLeaf = (leaf: Tensor): void => {
+    const g = buffered.get(leaf);
+    buffered.delete(leaf);
+    if (!g) return;
+    const gh = runHooks(leaf._gradHooks, g);
+    if (targets) {
+      captured.set(leaf, gh);
       return;
     }
-    const grads = new Map<GraphNode, Tensor>([[rootFn, g]]);
-    for (const node of topologicalOrder(rootFn)) {
-      const gOut = grads.get(node);
-      grads.delete(node);
-      if (!gOut) continue;
-      if (node.released) {
-        throw new ArgumentError(
-          'backward',
-          'trying to backward through the graph a second time; pass {retainGraph: true} to the first backward()',
-        );
+    accumulateLeaf(leaf, gh, shared);
+    for (const hook of leaf._postAccumulateHooks?.slice() ?? []) hook(leaf);
+  };
+  const settle = (leaf: Tensor): void => {
+    const left = (pending.get(leaf) ?? 0) - 1;
+    pending.set(leaf, left);
+    if (left === 0) flushLeaf(leaf);
+  };
+
+  const pass = (): void => {
+    const grads = new Map<GraphNode, Tensor>();
+    const rootNodes: GraphNode[] = [];
+    const rootLeaves: Tensor[] = [];
+    roots.forEach((root, k) => {
+      const fn = root._gradFn;
+      if (fn) {
+        const prev = grads.get(fn);
+        grads.set(fn, prev ? prev.add(seeds[k]) : seeds[k]);
+        if (!rootNodes.includes(fn)) rootNodes.push(fn);
+      } else if (isBuffered(root)) {
+        pending.set(root, (pending.get(root) ?? 0) + 1);
+        rootLeaves.push(root);
+        addTo(root, seeds[k]);
+      } else if (!targets) {
+        accumulateLeaf(root, seeds[k], shared);
       }
-      if (node.retained) node.retained.grad = keep(gOut.clone());
-      const fn = derivatives[node.op as OpName] as (
-        c: unknown,
-        g: Tensor,
-        n: readonly boolean[],
-      ) => (Tensor | RowsGrad | null)[];
+    });
+    const order = topologicalOrder(rootNodes);
+    const needed = targets ? nodesLeadingTo(order, targets) : null;
+    const targetOf = new Map<GraphNode, Tensor>();
+    for (const t of opts.inputs ?? []) if (t._gradFn) targetOf.set(t._gradFn, t);
+    const runs = (node: GraphNode): boolean => !needed || needed.has(node) || targetOf.has(node);
+    for (const node of order) {
+      if (!runs(node)) continue;
+      node.inputs.forEach((t, i) => {
+        if (t && !t._gradFn && node.needs[i] && isBuffered(t)) pending.set(t, (pending.get(t) ?? 0) + 1);
+      });
+    }
+    for (const t of rootLeaves) settle(t); // the roots' own contributions
+    for (const node of order) {
+      if (!runs(node)) continue;
+      let gOut = grads.get(node);
+      grads.delete(node);
+      if (gOut) {
+        if (node.released) {
+          throw new ArgumentError(
+            opts.op,
+            'trying to backward through the graph a second time; pass {retainGraph: true} to the first backward()',
+          );
+        }
+        gOut = runHooks(node.hooks, gOut);
+        const target = targetOf.get(node);
+        if (target) captured.set(target, gOut);
+        if (node.retained && !targets) node.retained.grad = keep(gOut.clone());
+        if (!needed || needed.has(node)) propagate(node, gOut);
+        if (!opts.retainGraph) node.release();
+      }
+      node.inputs.forEach((t, i) => {
+        if (t && !t._gradFn && node.needs[i] && isBuffered(t)) settle(t);
+      });
+    }
+    for (const leaf of [...buffered.keys()]) flushLeaf(leaf);
+
+    function propagate(node: GraphNode, gOut: Tensor): void {
+      const fn = formulaFor(node, opts.createGraph) as Formula;
       const inGrads = fn(node.ctx, gOut, node.needs);
       for (let i = 0; i < node.inputs.length; ++i) {
         const input = node.inputs[i];
         const gi = inGrads[i];
         if (!input || !node.needs[i] || !gi) continue;
         const fnIn = input._gradFn;
-        if (gi instanceof RowsGrad && !fnIn) {
-          if (input._requiresGrad) accumulateLeafRows(input, gi, shared);
+        if (fnIn && needed && !needed.has(fnIn) && !targetOf.has(fnIn)) continue;
+        if (gi instanceof RowsGrad && !fnIn && !isBuffered(input)) {
+          if (input._requiresGrad && !targets) accumulateLeafRows(input, gi, shared);
           continue;
         }
         const gs = gi instanceof RowsGrad ? gi.dense() : sumToShape(gi, input.shape);
         if (fnIn) {
           const prev = grads.get(fnIn);
           grads.set(fnIn, prev ? prev.add(gs) : gs);
-        } else if (input._requiresGrad) {
+        } else if (isBuffered(input)) {
+          addTo(input, gs);
+        } else if (input._requiresGrad && !targets) {
           accumulateLeaf(input, gs, shared);
         }
       }
-      if (!retainGraph) node.release();
     }
-  });
+  };
+  if (opts.createGraph) enableGrad(pass);
+  else noGrad(pass);
+  return (opts.inputs ?? []).map((t) => captured.get(t) ?? null);
+}
+
+export function backward(root: Tensor, gradient: Tensor | undefined, retainGraph: boolean): void {
+  root._check('backward');
+  if (!root.requiresGrad) {
+    throw new ArgumentError('backward', 'the tensor does not require grad and has no grad_fn');
+  }
+  const g = seedGradient('backward', root, gradient);
+  runBackward([root], [g], { op: 'backward', retainGraph, createGraph: false });
 }

@@ -23,9 +23,14 @@ export type NestedArray<T> = T | NestedArray<T>[];
  * and what its backward formula needs (its context). Ops record nodes
  * (lib/ops/record.ts); lib/autograd walks them.
  */
+/** @internal A gradient hook (registerHook): may return a replacement gradient. */
+export type GradHook = (grad: Tensor) => Tensor | undefined | void;
+
 export class GraphNode<Op extends string = string, Ctx = unknown> {
   /** Set by retainGrad(): the tensor whose .grad this node's gradient fills. */
   retained: Tensor | null = null;
+  /** @internal registerHook() on the tensor this node produced, in registration order. */
+  hooks: GradHook[] | null = null;
   released = false;
   constructor(
     readonly op: Op,
@@ -64,6 +69,10 @@ export class Tensor {
   /** @internal */ _retainGrad = false;
   /** @internal */ _disposed = false;
   /** @internal */ _version = 0;
+  /** @internal registerHook() on a leaf, in registration order. */
+  _gradHooks: GradHook[] | null = null;
+  /** @internal registerPostAccumulateGradHook() on a leaf. */
+  _postAccumulateHooks: ((param: Tensor) => void)[] | null = null;
 
   /** @internal Use nt.tensor(), nt.zeros(), ... to create tensors. */
   constructor(storage: Storage, shape: readonly number[], strides: readonly number[], offset: number) {
