@@ -19,7 +19,6 @@ interface Report {
   names: string[];
   params: number[][];
   buckets: number[][];
-  overlaps: boolean;
   allReduces: number;
 }
 
@@ -157,7 +156,6 @@ describe('DDP arguments', () => {
     expect(Object.keys(ddp.stateDict())).toEqual(['module.weight', 'module.bias']);
     const x = nt.randn([4, 3], { dtype: 'float64' });
     ddp.forward(x).sum().backward();
-    if (!ddp.overlapsBackward) ddp.finishGradSync();
     const g = Array.from(m.weight.grad?.data() as Float64Array);
     m.zeroGrad();
     m.forward(x).sum().backward();
@@ -167,5 +165,66 @@ describe('DDP arguments', () => {
         throw new Error('x');
       }),
     ).toThrow('x');
+  });
+
+  test('each bucket starts while backward runs; the waits come after the last gradient', () => {
+    const log: string[] = [];
+    const rec = {
+      ...fake,
+      allReduceAsync: (t: nt.Tensor) => {
+        log.push(`launch ${t.numel}`);
+        return { wait: () => void log.push('wait') };
+      },
+    };
+    const m = new nt.nn.Sequential(
+      new nt.nn.Linear(4, 8, { dtype: 'float64' }),
+      new nt.nn.Linear(8, 2, { dtype: 'float64' }),
+    );
+    // Caps of 100 and 50 bytes: [bias2 (16 B), weight2 (128 B)], then [bias1 (64 B)], [weight1 (256 B)].
+    const ddp = new nt.nn.parallel.DistributedDataParallel(m, {
+      processGroup: rec,
+      firstBucketMb: 100 / 2 ** 20,
+      bucketCapMb: 50 / 2 ** 20,
+    });
+    expect(ddp.bucketIndices).toEqual([[3, 2], [1], [0]]);
+    const names = ['w1', 'b1', 'w2', 'b2'];
+    m.parameters().forEach((p, i) => p.registerPostAccumulateGradHook(() => void log.push(`acc ${names[i]}`)));
+    ddp
+      .forward(nt.randn([5, 4], { dtype: 'float64' }))
+      .sum()
+      .backward();
+    const launches = log.filter((e) => e.startsWith('launch'));
+    expect(launches).toEqual(['launch 18', 'launch 8', 'launch 32']);
+    // The first bucket launched before weight1's gradient was accumulated.
+    expect(log.indexOf('launch 18')).toBeLessThan(log.indexOf('acc w1'));
+    // The waits run in the hook of the last gradient (this test's own hook on that parameter runs after DDP's).
+    const firstWait = log.indexOf('wait');
+    expect(log.slice(firstWait, firstWait + 3)).toEqual(['wait', 'wait', 'wait']);
+    expect(log.slice(0, firstWait).filter((e) => e.startsWith('acc'))).toHaveLength(3);
+    expect(log.slice(firstWait + 3)).toHaveLength(1);
+  });
+
+  test('a parameter without a gradient: typed error at the next forward, or findUnusedParameters', () => {
+    class Two extends nt.nn.Module {
+      used = new nt.nn.Linear(3, 1, { dtype: 'float64' });
+      unused = new nt.nn.Linear(3, 1, { dtype: 'float64' });
+      forward(x: nt.Tensor): nt.Tensor {
+        return this.used.forward(x);
+      }
+    }
+    const x = nt.randn([2, 3], { dtype: 'float64' });
+    const plain = new nt.nn.parallel.DistributedDataParallel(new Two(), { processGroup: fake });
+    plain.forward(x).sum().backward();
+    expectError(() => plain.forward(x), nt.ArgumentError, /findUnusedParameters: true/);
+    plain.finishGradSync();
+    plain.forward(x).sum().backward();
+    const m = new Two();
+    const ddp = new nt.nn.parallel.DistributedDataParallel(m, { processGroup: fake, findUnusedParameters: true });
+    for (let k = 0; k < 2; ++k) {
+      m.zeroGrad();
+      ddp.forward(x).sum().backward();
+      expect(Array.from(m.unused.weight.grad?.data() as Float64Array)).toEqual([0, 0, 0]);
+      expect(m.used.bias?.grad?.item()).toBe(2);
+    }
   });
 });

@@ -4,7 +4,8 @@
 // gradients are averaged across ranks in buckets (reverse parameter order,
 // a 1 MiB first bucket then bucketCapMb, per dtype: bucket_assignment.ts).
 // Each bucket's all-reduce starts from a post-accumulate-grad hook as soon
-// as its last gradient is accumulated, so it overlaps the rest of backward;
+// as its last gradient is accumulated (and the buckets before it started),
+// so it overlaps the rest of backward;
 // the hook of the last gradient waits for all of them and writes the
 // averages back into `.grad`, so the gradients are synced when
 // `loss.backward()` returns (as torch waits at the end of backward) and the
@@ -16,9 +17,11 @@ import { keep } from '../../tensor/scope';
 import { Tensor } from '../../tensor/tensor';
 import { zeros } from '../../tensor/creation';
 import { checkBool, checkOptions, showValue } from '../../validate';
+import type { RemovableHandle } from '../../autograd/hooks';
 import { Module } from '../module';
 import { DEFAULT_FIRST_BUCKET_BYTES, computeBucketAssignmentBySize } from './bucket_assignment';
 import '../../ops/tensor_methods'; // this module calls Tensor methods
+import '../../autograd/tensor_methods'; // registerPostAccumulateGradHook
 
 const MIB = 1024 * 1024;
 
@@ -61,11 +64,6 @@ export interface DistributedDataParallelOptions {
   findUnusedParameters?: boolean;
 }
 
-/** The hook API of a parameter (Tensor.registerPostAccumulateGradHook). */
-interface HookableTensor {
-  registerPostAccumulateGradHook?(fn: (param: Tensor) => void): { remove(): void };
-}
-
 interface Bucket {
   /** Parameter indices, in gradient-ready order. */
   params: number[];
@@ -86,8 +84,10 @@ export class DistributedDataParallel<M extends Module> extends Module {
   /** Parameter index -> its bucket. */
   readonly #bucketOf: number[];
   readonly #ready: boolean[];
-  readonly #hooks: { remove(): void }[] = [];
+  readonly #hooks: RemovableHandle[] = [];
   #readyCount = 0;
+  /** The first bucket not started yet in this iteration. */
+  #nextBucket = 0;
   #sync = true;
 
   constructor(module: M, options: DistributedDataParallelOptions) {
@@ -146,14 +146,8 @@ export class DistributedDataParallel<M extends Module> extends Module {
     });
     this.#ready = new Array<boolean>(n).fill(false);
     this.#params.forEach((p, i) => {
-      const reg = (p as unknown as HookableTensor).registerPostAccumulateGradHook;
-      if (typeof reg === 'function') this.#hooks.push(reg.call(p, () => this.#markReady(i)));
+      this.#hooks.push(p.registerPostAccumulateGradHook(() => this.#markReady(i)));
     });
-  }
-
-  /** Whether gradients are reduced during backward (false without the hook API: call finishGradSync()). */
-  get overlapsBackward(): boolean {
-    return this.#hooks.length === this.#params.length;
   }
 
   /** The bucket layout: each bucket's parameter indices (into parameters()), in reduction order. */
@@ -205,9 +199,8 @@ export class DistributedDataParallel<M extends Module> extends Module {
 
   /**
    * Reduces every bucket not reduced yet and waits for all of them. Backward
-   * already does this when the hook API is present; call it after backward
-   * when it is not (overlapsBackward false), or after a backward that left
-   * parameters without gradients.
+   * does this by itself when every parameter got a gradient; call it after a
+   * backward that left some without one (or use findUnusedParameters).
    */
   finishGradSync(): void {
     for (let i = 0; i < this.#params.length; ++i) if (!this.#ready[i]) this.#markReady(i, true);
@@ -232,8 +225,11 @@ export class DistributedDataParallel<M extends Module> extends Module {
     }
     this.#ready[i] = true;
     this.#readyCount += 1;
-    const b = this.#buckets[this.#bucketOf[i]];
-    if (--b.pending === 0) this.#launch(b);
+    // Buckets start in bucket order, as torch's reducer does, so every rank issues the same sequence.
+    if (--this.#buckets[this.#bucketOf[i]].pending === 0) {
+      while (this.#nextBucket < this.#buckets.length && this.#buckets[this.#nextBucket].pending === 0)
+        this.#launch(this.#buckets[this.#nextBucket++]);
+    }
     if (this.#readyCount === this.#params.length) this.#finish();
   }
 
@@ -278,6 +274,7 @@ export class DistributedDataParallel<M extends Module> extends Module {
     });
     this.#ready.fill(false);
     this.#readyCount = 0;
+    this.#nextBucket = 0;
   }
 
   /** Marks the parameters the graph of `out` does not reach as ready (findUnusedParameters). */
