@@ -5,7 +5,7 @@ export const DTYPE_CODES = { float32: 0, float64: 1, int32: 2, int64: 3, uint8: 
 export const DEVICE_CODES = { cpu: 0, cuda: 1 } as const;
 
 /** nt::ErrorKind names, in code order. */
-export const ERROR_KINDS = ['Native', 'Shape', 'DType', 'Device', 'Disposed', 'Index', 'Argument', 'Cuda', 'OutOfMemory', 'NotCompiled'] as const;
+export const ERROR_KINDS = ['Native', 'Shape', 'DType', 'Device', 'Disposed', 'Index', 'Argument', 'Cuda', 'OutOfMemory', 'NotCompiled', 'Distributed'] as const;
 export type ErrorKindName = (typeof ERROR_KINDS)[number];
 
 export enum UnaryOp {

@@ -71,4 +71,30 @@ export interface NativeAddon {
   cudaTestHook(name: string): string;
   /** Host twin of the CUDA deferred index check: the error message or null. */
   deferredIndexErrorTwin(launches: { op: string; index: number[]; size: number }[]): string | null;
+  /** Why the MPI library at `library` cannot be used ('' when it can); opens it (once per path). */
+  distUnavailable(library: string): string;
+  /** MPI_Init_thread on the communication thread: [rank, worldSize]. */
+  distInit(library: string, timeoutMs: number): [number, number];
+  /**
+   * One collective (kind: allReduce 0, broadcast 1, allGather 2, reduceScatter 3,
+   * barrier 4; op: sum 0, avg 1, max 2, min 3) over contiguous element ranges;
+   * a promise when `async`, else it blocks up to timeoutMs.
+   */
+  distCollective(
+    kind: number,
+    op: number,
+    root: number,
+    input: StorageHandle | null,
+    inOffset: number,
+    count: number,
+    output: StorageHandle | null,
+    outOffset: number,
+    async: boolean,
+    timeoutMs: number,
+    worldSize: number,
+  ): Promise<void> | undefined;
+  /** Marks the group broken after a timeout; pending promises stop holding the process. */
+  distAbandon(): void;
+  distFinalize(timeoutMs: number): void;
+  distState(): { initialized: boolean; finalized: boolean; broken: boolean };
 }

@@ -61,3 +61,9 @@ export class AddonLoadError extends NodetorchError {}
 
 /** A second derivative requested through an op whose backward is a fused, first-order-only kernel. */
 export class NotDifferentiableError extends NodetorchError {}
+/**
+ * A collective failed or did not finish within the process group's timeout
+ * (a peer died or stopped), or the distributed backend (libmpi, libnccl) is
+ * missing. After a timeout the process group is unusable.
+ */
+export class DistributedError extends NodetorchError {}

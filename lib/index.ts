@@ -139,6 +139,7 @@ export {
   FileFormatError,
   FileError,
   AddonLoadError,
+  DistributedError,
 } from './errors';
 
 /** Neural network modules, layers, losses, nn.functional and nn.init. */
@@ -163,3 +164,5 @@ export type { GradOptions } from './autograd/grad';
 export type { FunctionCtx, FunctionDefinition, FunctionGrads } from './autograd/function';
 export type { RemovableHandle } from './autograd/hooks';
 export { NotDifferentiableError } from './errors';
+/** Collectives across processes (MPI; launch with `nodetorch run -n N`). */
+export * as distributed from './distributed';

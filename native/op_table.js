@@ -68,6 +68,7 @@ const errorKinds = [
   { name: 'Cuda' },
   { name: 'OutOfMemory' },
   { name: 'NotCompiled', doc: 'built without CUDA' },
+  { name: 'Distributed', doc: 'a collective failed or timed out, or MPI/NCCL is missing' },
 ];
 
 // Unary ops. `api` makes the generator write the public function

@@ -29,6 +29,7 @@ function rank(file: string): number {
     ['lib/data/', 7],
     ['lib/io/', 7],
     ['lib/text/', 7],
+    ['lib/distributed/', 7],
     ['lib/models/', 8],
     ['lib/cli/', 8],
     ['lib/index.ts', 9],

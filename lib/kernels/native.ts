@@ -14,6 +14,7 @@ import {
   DTypeError,
   DeviceError,
   DisposedTensorError,
+  DistributedError,
   IndexError,
   NativeError,
   NotCompiledError,
@@ -36,6 +37,7 @@ const ERROR_CLASS: { readonly [K in ErrorKindName]: new (op: string, message: st
   Cuda: CudaError,
   OutOfMemory: OutOfMemoryError,
   NotCompiled: NotCompiledError,
+  Distributed: DistributedError,
 };
 loaded.addon.setErrorClasses(ERROR_KINDS.map((kind) => ERROR_CLASS[kind]));
 

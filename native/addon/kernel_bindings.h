@@ -14,5 +14,6 @@ void registerExecutionBindings(Napi::Env env, Napi::Object exports);
 // shareStorage, adoptStorage, releaseShared: storages across worker_threads
 // (shared_storage.cpp).
 void registerShareBindings(Napi::Env env, Napi::Object exports);
+void registerDistributedBindings(Napi::Env env, Napi::Object exports);  // native/distributed
 }  // namespace addon
 }  // namespace nt

@@ -62,6 +62,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerInfoBindings(env, exports);
   registerExecutionBindings(env, exports);
   registerShareBindings(env, exports);
+  registerDistributedBindings(env, exports);
   st->execution = std::make_unique<Execution>(env);
   // Hand the pool's default (NODETORCH_NUM_THREADS or the core count) to
   // OpenBLAS too, so both use the same thread count from the start.

@@ -52,8 +52,9 @@ enum class ErrorKind : int {
   Cuda = 7,
   OutOfMemory = 8,
   NotCompiled = 9,  // built without CUDA
+  Distributed = 10,  // a collective failed or timed out, or MPI/NCCL is missing
 };
-constexpr int kNumErrorKinds = 10;
+constexpr int kNumErrorKinds = 11;
 
 enum class UnaryOp : int32_t {
   Neg = 0,

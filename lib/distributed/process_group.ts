@@ -1,0 +1,135 @@
+// The process group: which backend, this process's rank and the world size,
+// and the collective timeout. One group per process, as MPI allows one
+// MPI_Init; the launcher (`nodetorch run`, mpirun, torchrun) sets the ranks.
+import { native } from '../kernels/native';
+import { ArgumentError, DistributedError } from '../errors';
+import { checkOptions, optionKeys } from '../validate';
+
+export type Backend = 'mpi' | 'nccl';
+
+export interface InitOptions {
+  /** 'mpi' (CPU tensors, Open MPI) or 'nccl' (CUDA tensors; not built in this version). */
+  backend: Backend;
+  /** A collective that takes longer raises DistributedError (a peer died). Default 300000 (5 min). */
+  timeoutMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 300_000;
+const NCCL_MISSING = 'NCCL backend not built in this version (use backend: "mpi" with CPU tensors)';
+
+interface Group {
+  backend: Backend;
+  rank: number;
+  worldSize: number;
+  localRank: number;
+  timeoutMs: number;
+}
+
+let group: Group | null = null;
+
+/** The soname of Open MPI 4.x; NODETORCH_MPI_LIB overrides it (a path, or another name). */
+function mpiLibrary(): string {
+  return process.env.NODETORCH_MPI_LIB ?? 'libmpi.so.40';
+}
+
+function envInt(...names: string[]): number | undefined {
+  for (const n of names) {
+    const v = process.env[n];
+    if (v !== undefined && /^\d+$/.test(v)) return Number(v);
+  }
+  return undefined;
+}
+
+/** Why `backend` cannot be used here ('' when it can). */
+export function unavailableReason(backend: Backend): string {
+  if (backend === 'nccl') return NCCL_MISSING;
+  if (backend !== 'mpi')
+    throw new ArgumentError('distributed.unavailableReason', `backend 'mpi' or 'nccl', got ${String(backend)}`);
+  return native.distUnavailable(mpiLibrary());
+}
+
+/** True when `backend`'s library loads (libmpi.so.40 for 'mpi'). */
+export function isAvailable(backend: Backend): boolean {
+  return unavailableReason(backend) === '';
+}
+
+/**
+ * Joins the process group: MPI_Init on the communication thread. Rank and
+ * world size come from MPI; the launcher's variables (OMPI_COMM_WORLD_RANK /
+ * SIZE, or RANK / WORLD_SIZE) must agree with it.
+ */
+export function initProcessGroup(options: InitOptions): void {
+  const op = 'distributed.initProcessGroup';
+  const o = checkOptions(op, options, optionKeys<InitOptions>({ backend: true, timeoutMs: true }));
+  if (o.backend !== 'mpi' && o.backend !== 'nccl') {
+    throw new ArgumentError(op, `backend 'mpi' or 'nccl', got ${String(o.backend)}`);
+  }
+  const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 1) {
+    throw new ArgumentError(op, `timeoutMs must be a positive integer, got ${String(timeoutMs)}`);
+  }
+  if (o.backend === 'nccl') throw new DistributedError(op, NCCL_MISSING);
+  if (group)
+    throw new DistributedError(op, 'the process group is already initialized; call destroyProcessGroup() first');
+  const reason = native.distUnavailable(mpiLibrary());
+  if (reason) throw new DistributedError(op, reason);
+  const [rank, worldSize] = native.distInit(mpiLibrary(), timeoutMs);
+  const envSize = envInt('OMPI_COMM_WORLD_SIZE', 'WORLD_SIZE');
+  const envRank = envInt('OMPI_COMM_WORLD_RANK', 'RANK');
+  if ((envSize !== undefined && envSize !== worldSize) || (envRank !== undefined && envRank !== rank)) {
+    throw new DistributedError(
+      op,
+      `the environment says rank ${envRank} of ${envSize}, MPI says rank ${rank} of ${worldSize}: ` +
+        "the mpi backend's processes must be started by mpirun (nodetorch run -n N script.js)",
+    );
+  }
+  group = {
+    backend: o.backend,
+    rank,
+    worldSize,
+    localRank: envInt('OMPI_COMM_WORLD_LOCAL_RANK', 'LOCAL_RANK') ?? 0,
+    timeoutMs,
+  };
+  // mpirun expects MPI_Finalize from every process that initialized, also on process.exit().
+  process.once('exit', finalizeAtExit);
+}
+
+function finalizeAtExit(): void {
+  try {
+    if (!native.distState().broken) native.distFinalize(10_000);
+  } catch {
+    // exiting anyway
+  }
+}
+
+/** @internal The group, or a DistributedError naming `op`. */
+export function currentGroup(op: string): Group {
+  if (!group) throw new DistributedError(op, 'the process group is not initialized; call initProcessGroup() first');
+  return group;
+}
+
+export function isInitialized(): boolean {
+  return group !== null;
+}
+
+/** This process's rank in [0, worldSize). */
+export function getRank(): number {
+  return currentGroup('distributed.getRank').rank;
+}
+
+export function getWorldSize(): number {
+  return currentGroup('distributed.getWorldSize').worldSize;
+}
+
+/** The rank among the processes of this machine (OMPI_COMM_WORLD_LOCAL_RANK or LOCAL_RANK; 0 if unset). */
+export function getLocalRank(): number {
+  return currentGroup('distributed.getLocalRank').localRank;
+}
+
+/** Leaves the group (MPI_Finalize). MPI cannot be initialized again in this process. */
+export function destroyProcessGroup(): void {
+  const g = currentGroup('distributed.destroyProcessGroup');
+  group = null;
+  process.removeListener('exit', finalizeAtExit);
+  if (!native.distState().broken) native.distFinalize(g.timeoutMs);
+}
