@@ -18,6 +18,7 @@ import { Tensor } from '../../tensor/tensor';
 import { zeros } from '../../tensor/creation';
 import { checkBool, checkOptions, showValue } from '../../validate';
 import type { RemovableHandle } from '../../autograd/hooks';
+import * as dist from '../../distributed';
 import { Module } from '../module';
 import { DEFAULT_FIRST_BUCKET_BYTES, computeBucketAssignmentBySize } from './bucket_assignment';
 import '../../ops/tensor_methods'; // this module calls Tensor methods
@@ -31,26 +32,25 @@ function checkMb(op: string, name: string, v: unknown): number {
   return v;
 }
 
-/** A started collective: `wait()` returns once its result is in the tensor. */
-export interface ReduceWork {
-  wait(): void;
-}
-
 /**
- * The collectives DDP uses, in place on contiguous tensors (nt.distributed
- * provides them; any object with these methods works, e.g. a subgroup).
+ * The collectives DDP uses, in place on contiguous tensors. Collectives run
+ * in the order they are started, on every rank (nt.distributed's
+ * communication thread does so); the default is nt.distributed's group.
  */
 export interface DdpProcessGroup {
   getRank(): number;
   getWorldSize(): number;
+  /** Copies rank `src`'s values into `tensor` on every rank; returns when done. */
   broadcast(tensor: Tensor, src: number): void;
-  /** Starts averaging `tensor` over the ranks, in place. */
-  allReduceAsync(tensor: Tensor, op: 'avg'): ReduceWork;
+  /** Starts averaging `tensor` over the ranks, in place, and returns at once. */
+  allReduceStart(tensor: Tensor): void;
+  /** Averages `tensor` in place; returns once it and every collective started before it have run. */
+  allReduceSync(tensor: Tensor): void;
 }
 
 export interface DistributedDataParallelOptions {
-  /** The collectives (default: see DdpProcessGroup). */
-  processGroup: DdpProcessGroup;
+  /** The collectives (default: nt.distributed, after initProcessGroup). */
+  processGroup?: DdpProcessGroup;
   /** Cap of each bucket after the first one, in MiB (default 25). */
   bucketCapMb?: number;
   /** Cap of the first bucket, in MiB (default 1: torch's dist._DEFAULT_FIRST_BUCKET_BYTES). */
@@ -69,7 +69,6 @@ interface Bucket {
   params: number[];
   pending: number;
   flat: Tensor | null;
-  work: ReduceWork | null;
 }
 
 export class DistributedDataParallel<M extends Module> extends Module {
@@ -101,18 +100,19 @@ export class DistributedDataParallel<M extends Module> extends Module {
       'broadcastBuffers',
       'findUnusedParameters',
     ]);
-    const pg = o.processGroup as Partial<DdpProcessGroup> | undefined;
+    const pg = (o.processGroup ?? distributedGroup(op)) as Partial<DdpProcessGroup> | undefined;
     if (
       typeof pg !== 'object' ||
       pg === null ||
       typeof pg.broadcast !== 'function' ||
-      typeof pg.allReduceAsync !== 'function' ||
+      typeof pg.allReduceStart !== 'function' ||
+      typeof pg.allReduceSync !== 'function' ||
       typeof pg.getRank !== 'function' ||
       typeof pg.getWorldSize !== 'function'
     )
       throw new ArgumentError(
         op,
-        `processGroup with getRank, getWorldSize, broadcast and allReduceAsync (e.g. nt.distributed after initProcessGroup), got ${showValue(pg)}`,
+        `processGroup with getRank, getWorldSize, broadcast, allReduceStart and allReduceSync, got ${showValue(pg)}`,
       );
     const cap = checkMb(op, 'bucketCapMb', o.bucketCapMb ?? 25);
     const first = checkMb(op, 'firstBucketMb', o.firstBucketMb ?? DEFAULT_FIRST_BUCKET_BYTES / MIB);
@@ -139,7 +139,7 @@ export class DistributedDataParallel<M extends Module> extends Module {
       [Math.round(first * MIB), Math.round(cap * MIB)],
       reversed,
     );
-    this.#buckets = buckets.map((params) => ({ params, pending: params.length, flat: null, work: null }));
+    this.#buckets = buckets.map((params) => ({ params, pending: params.length, flat: null }));
     this.#bucketOf = new Array<number>(n);
     this.#buckets.forEach((b, k) => {
       for (const i of b.params) this.#bucketOf[i] = k;
@@ -244,14 +244,16 @@ export class DistributedDataParallel<M extends Module> extends Module {
       b.flat = keep(parts.length === 1 ? parts[0].clone() : cat(parts));
       for (const t of parts) t.dispose();
     });
-    b.work = this.#pg.allReduceAsync(b.flat as Tensor, 'avg');
+    // The last bucket starts last (buckets start in order): its blocking
+    // average returns once every earlier one has run, so nothing is awaited.
+    if (b === this.#buckets[this.#buckets.length - 1]) this.#pg.allReduceSync(b.flat as Tensor);
+    else this.#pg.allReduceStart(b.flat as Tensor);
   }
 
-  /** Waits for every bucket in launch order and writes the averages back into `.grad`. */
+  /** Writes the averages back into `.grad` (all buckets have run: see #launch). */
   #finish(): void {
     noGrad(() => {
       for (const b of this.#buckets) {
-        b.work?.wait();
         const flat = b.flat as Tensor;
         let off = 0;
         for (const i of b.params) {
@@ -268,7 +270,6 @@ export class DistributedDataParallel<M extends Module> extends Module {
         }
         flat.dispose();
         b.flat = null;
-        b.work = null;
         b.pending = b.params.length;
       }
     });
@@ -296,4 +297,24 @@ export class DistributedDataParallel<M extends Module> extends Module {
       if (!reached.has(p) && !this.#ready[i]) this.#markReady(i);
     });
   }
+}
+
+/** nt.distributed's group as DDP's (an ArgumentError before initProcessGroup). */
+function distributedGroup(op: string): DdpProcessGroup {
+  if (!dist.isInitialized()) {
+    throw new ArgumentError(
+      op,
+      'an initialized process group (nt.distributed.initProcessGroup({ backend: "mpi" }) first) or a processGroup option, got neither',
+    );
+  }
+  return {
+    getRank: dist.getRank,
+    getWorldSize: dist.getWorldSize,
+    broadcast: (t, src) => dist.broadcast(t, src),
+    allReduceStart: (t) => {
+      // Its failure (a peer died) also fails the blocking last bucket, which throws it.
+      dist.allReduce(t, { op: 'avg', asyncOp: true }).then(undefined, () => undefined);
+    },
+    allReduceSync: (t) => dist.allReduce(t, { op: 'avg' }),
+  };
 }
