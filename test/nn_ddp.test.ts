@@ -4,7 +4,9 @@
 // x batch 32 reach the parameters of 1 process x batch 64 after 20 SGD
 // steps, noSync accumulation equals one synced step, replicas start from
 // rank 0's parameters, names carry the `module.` prefix.
-import { existsSync } from 'fs';
+import { spawnSync } from 'child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
 import { join } from 'path';
 import { Worker } from 'worker_threads';
 
@@ -87,6 +89,56 @@ function maxDiff(a: number[][], b: number[][]): number {
   a.forEach((row, i) => row.forEach((v, j) => (m = Math.max(m, Math.abs(v - b[i][j])))));
   return m;
 }
+
+/** The same two ranks as processes under `mpirun -n 2`, on nt.distributed (Open MPI). */
+function runMpi(o: Opts, data: { x: number[]; y: number[] }): Report[] {
+  const dir = mkdtempSync(join(tmpdir(), 'nt-ddp-'));
+  try {
+    const cfg = join(dir, 'cfg.json');
+    writeFileSync(cfg, JSON.stringify({ dist: DIST, lr: 0.05, capMb: 0.0002, firstMb: 0.0005, ...o, ...data }));
+    const r = spawnSync(
+      'mpirun',
+      [
+        '--allow-run-as-root',
+        '--oversubscribe',
+        '-n',
+        '2',
+        process.execPath,
+        join(__dirname, 'fixtures', 'ddp_replica.js'),
+        cfg,
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    if (r.status !== 0) throw new Error(`mpirun exited with ${r.status}: ${r.stdout}${r.stderr}`);
+    return [0, 1].map((rank) => JSON.parse(readFileSync(`${cfg}.${rank}.out`, 'utf8')) as Report);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const haveMpi = haveDist && spawnSync('mpirun', ['--version']).status === 0 && nt.distributed.isAvailable('mpi');
+if (!haveMpi) console.warn('nn_ddp: mpirun or libmpi.so.40 not found; the MPI tests are skipped');
+
+(haveMpi ? describe : describe.skip)('DDP, 2 processes under mpirun (nt.distributed, Open MPI)', () => {
+  test.each([
+    ['float64', 1e-10],
+    ['float32', 2e-5],
+  ] as const)('%s: 2 ranks x batch 32 = 1 process x batch 64 after 20 SGD steps (atol %s)', (dtype, atol) => {
+    const o: Opts = { dtype, steps: 20, mode: 'plain', batch: 32 };
+    const data = makeData(64 * 20);
+    const [r0, r1] = runMpi(o, data);
+    expect(maxDiff(r0.params, r1.params)).toBe(0);
+    expect(maxDiff(r0.params, reference(o, data))).toBeLessThanOrEqual(atol);
+  });
+
+  test('noSync accumulation = one synced step', () => {
+    const o: Opts = { dtype: 'float64', steps: 3, mode: 'accum', batch: 32 };
+    const data = makeData(64 * 3);
+    const [r0, r1] = runMpi(o, data);
+    expect(maxDiff(r0.params, r1.params)).toBe(0);
+    expect(maxDiff(r0.params, reference(o, data))).toBeLessThanOrEqual(1e-10);
+  });
+});
 
 const maybe = haveDist ? describe : describe.skip;
 
