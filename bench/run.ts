@@ -14,6 +14,7 @@ import { runAttention } from './attention';
 import { runCnn } from './cnn';
 import { type KernelResult, runKernels } from './kernels';
 import { machineInfo, sourceInfo } from './machine';
+import { ddpTable, runDdp } from './ddp';
 import { type MlpConfig, type MlpResult, findMnist, runMlp } from './mlp';
 import {
   type TorchKernels,
@@ -65,7 +66,7 @@ interface Options {
   minTime: number;
   threads: number;
   epochs: number;
-  only: 'kernels' | 'mlp' | 'async' | 'attention' | 'gpt' | 'cnn' | null;
+  only: 'kernels' | 'mlp' | 'async' | 'attention' | 'gpt' | 'cnn' | 'ddp' | null;
   steps: number;
   torch: boolean;
   dataDir: string | undefined;
@@ -124,7 +125,15 @@ function parse(argv: string[]): Options {
         break;
       case '--only': {
         const v = argv[++i];
-        if (v !== 'kernels' && v !== 'mlp' && v !== 'async' && v !== 'attention' && v !== 'gpt' && v !== 'cnn')
+        if (
+          v !== 'kernels' &&
+          v !== 'mlp' &&
+          v !== 'async' &&
+          v !== 'attention' &&
+          v !== 'gpt' &&
+          v !== 'cnn' &&
+          v !== 'ddp'
+        )
           throw new Error(`bench: --only kernels|mlp|async|attention|gpt|cnn, got ${v}`);
         o.only = v;
         break;
@@ -172,6 +181,13 @@ function main(): void {
     `nodetorch bench: ${machine.cpuModel}, ${machine.cores} cores / ${machine.logicalCpus} CPUs, ${o.threads} threads, load ${load1().toFixed(2)}`,
   );
 
+  if (o.only === 'ddp') {
+    const dir = findMnist(o.dataDir);
+    if (!dir) throw new Error('bench --only ddp: no MNIST IDX files found (--data-dir DIR, or $NODETORCH_MNIST_DIR)');
+    log('ddp: one seed-MLP epoch, DDP 2 ranks x 1 thread vs 1 process x 2 threads...');
+    console.log(ddpTable(runDdp(dir)));
+    return;
+  }
   if (o.only === 'attention') {
     const { reps, minTime, threads, quick } = o;
     process.stdout.write(`${runAttention({ reps, minTime, threads, quick, torch, log })}\n`);

@@ -146,6 +146,9 @@ describe('registerPostAccumulateGradHook', () => {
     const [g] = nt.autograd.grad(w.square().sum(), [w]);
     expect(n).toBe(0);
     expect(w.grad).toBeNull();
-    close(g, nt.noGrad(() => w.mul(2)));
+    close(
+      g,
+      nt.noGrad(() => w.mul(2)),
+    );
   });
 });

@@ -23,7 +23,9 @@ import { RowsGrad } from './rows_grad';
 import '../ops/tensor_methods';
 
 export type Formula = (ctx: unknown, g: Tensor, needs: readonly boolean[]) => (Tensor | RowsGrad | null)[];
-type Twins = { readonly [K in OpName]?: (ctx: OpContexts[K], g: Tensor, needs: readonly boolean[]) => (Tensor | null)[] };
+type Twins = {
+  readonly [K in OpName]?: (ctx: OpContexts[K], g: Tensor, needs: readonly boolean[]) => (Tensor | null)[];
+};
 
 declare module '../ops/op_contexts' {
   interface OpContexts {
@@ -97,11 +99,54 @@ const twins: Twins = {
 
 /** Ops whose usual formula is built from recorded ops, so it is its own twin. */
 const selfTwins = new Set<string>([
-  'add', 'sub', 'mul', 'div', 'pow', 'powScalar', 'addScalar', 'mulScalar', 'rsubScalar', 'rdivScalar',
-  'maximum', 'minimum', 'neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'sin', 'cos',
-  'log1p', 'expm1', 'erf', 'zeroGrad', 'clamp', 'where', 'cast', 'toDevice', 'identity', 'reshape', 'permute',
-  'expand', 'cat', 'sum', 'mean', 'prod', 'extreme', 'variance', 'logsumexp', 'softplus', 'leakyRelu', 'matmul',
-  'linear', 'scatterAdd', 'customFunction', 'notTwiceDifferentiable',
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'pow',
+  'powScalar',
+  'addScalar',
+  'mulScalar',
+  'rsubScalar',
+  'rdivScalar',
+  'maximum',
+  'minimum',
+  'neg',
+  'abs',
+  'exp',
+  'log',
+  'sqrt',
+  'rsqrt',
+  'square',
+  'reciprocal',
+  'sin',
+  'cos',
+  'log1p',
+  'expm1',
+  'erf',
+  'zeroGrad',
+  'clamp',
+  'where',
+  'cast',
+  'toDevice',
+  'identity',
+  'reshape',
+  'permute',
+  'expand',
+  'cat',
+  'sum',
+  'mean',
+  'prod',
+  'extreme',
+  'variance',
+  'logsumexp',
+  'softplus',
+  'leakyRelu',
+  'matmul',
+  'linear',
+  'scatterAdd',
+  'customFunction',
+  'notTwiceDifferentiable',
 ]);
 
 /** Runs a first-order-only formula and marks its gradients so that a second backward through them raises. */

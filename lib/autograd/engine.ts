@@ -105,7 +105,8 @@ function runHooks(hooks: readonly GradHook[] | null, g: Tensor): Tensor {
   for (const hook of hooks.slice()) {
     const r = hook(out);
     if (r === undefined) continue;
-    if (!isTensor(r)) throw new ArgumentError('registerHook', `a hook must return a Tensor or nothing, got ${showValue(r)}`);
+    if (!isTensor(r))
+      throw new ArgumentError('registerHook', `a hook must return a Tensor or nothing, got ${showValue(r)}`);
     if (r.shape.length !== out.shape.length || r.shape.some((s, i) => s !== out.shape[i])) {
       throw new ShapeError(
         'registerHook',

@@ -78,7 +78,9 @@ export class Function {
         throw new ArgumentError(op, `forward must return a Tensor or an array of Tensors, got ${showValue(o)} at ${i}`);
     });
     const outputs = outs as Tensor[];
-    const tensorArgs = argv.map((a, i) => ({ a, i })).filter((e): e is { a: Tensor; i: number } => e.a instanceof Tensor);
+    const tensorArgs = argv
+      .map((a, i) => ({ a, i }))
+      .filter((e): e is { a: Tensor; i: number } => e.a instanceof Tensor);
     const inputs = tensorArgs.map((e) => e.a);
     // One node per output: its gradient is backward with zeros for the other outputs (backward is linear).
     const runBackward = (k: number, g: Tensor): (Tensor | null)[] => {

@@ -19,7 +19,12 @@ export interface GradOptions {
   allowUnused?: boolean;
 }
 
-const GRAD_KEYS = optionKeys<GradOptions>({ gradOutputs: true, retainGraph: true, createGraph: true, allowUnused: true });
+const GRAD_KEYS = optionKeys<GradOptions>({
+  gradOutputs: true,
+  retainGraph: true,
+  createGraph: true,
+  allowUnused: true,
+});
 
 function tensorList(op: string, name: string, v: unknown): Tensor[] {
   const list = v instanceof Tensor ? [v] : Array.isArray(v) ? (v as unknown[]) : null;
@@ -37,7 +42,11 @@ export function grad(
   inputs: Tensor | readonly Tensor[],
   options: GradOptions & { allowUnused: true },
 ): (Tensor | null)[];
-export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], options?: GradOptions): Tensor[];
+export function grad(
+  outputs: Tensor | readonly Tensor[],
+  inputs: Tensor | readonly Tensor[],
+  options?: GradOptions,
+): Tensor[];
 /** Gradients of `outputs` with respect to `inputs`, one per input; `.grad` is left alone. */
 export function grad(
   outputs: Tensor | readonly Tensor[],
@@ -54,14 +63,19 @@ export function grad(
   const given = opts.gradOutputs ?? null;
   const gradOuts = given instanceof Tensor ? [given] : given === null ? outs.map(() => null) : given;
   if (!Array.isArray(gradOuts) || gradOuts.length !== outs.length)
-    throw new ArgumentError(op, `gradOutputs must hold one Tensor (or null) per output (${outs.length}), got ${showValue(given)}`);
+    throw new ArgumentError(
+      op,
+      `gradOutputs must hold one Tensor (or null) per output (${outs.length}), got ${showValue(given)}`,
+    );
   outs.forEach((o, i) => {
-    if (!o._requiresGrad)
-      throw new ArgumentError(op, `outputs[${i}] does not require grad and has no grad_fn`);
+    if (!o._requiresGrad) throw new ArgumentError(op, `outputs[${i}] does not require grad and has no grad_fn`);
   });
   ins.forEach((t, i) => {
     if (!t._requiresGrad)
-      throw new ArgumentError(op, `inputs[${i}] does not require grad; call requiresGrad_() on it before computing outputs`);
+      throw new ArgumentError(
+        op,
+        `inputs[${i}] does not require grad; call requiresGrad_() on it before computing outputs`,
+      );
   });
   const seeds = outs.map((o, i) => seedGradient(op, o, gradOuts[i] as Tensor | null));
   const grads = runBackward(outs, seeds, { op, retainGraph, createGraph, inputs: ins });

@@ -7,7 +7,7 @@ import '../ops/tensor_methods';
 import * as engine from './engine';
 import { ArgumentError } from '../errors';
 import { checkFunction } from '../validate';
-import { RemovableHandle, addHook } from './hooks';
+import { type RemovableHandle, addHook } from './hooks';
 
 declare module '../tensor/tensor' {
   interface Tensor {
@@ -33,7 +33,10 @@ defineTensorMethods({
     this._check(op);
     checkFunction(op, 'hook', hook);
     if (!this._requiresGrad)
-      throw new ArgumentError(op, "cannot register a hook on a tensor that doesn't require grad; call requiresGrad_() first");
+      throw new ArgumentError(
+        op,
+        "cannot register a hook on a tensor that doesn't require grad; call requiresGrad_() first",
+      );
     const node = this._gradFn;
     if (node) return addHook((node.hooks ??= []), hook);
     return addHook((this._gradHooks ??= []), hook);
@@ -45,7 +48,10 @@ defineTensorMethods({
     if (this._gradFn)
       throw new ArgumentError(op, 'post-accumulate-grad hooks can only be registered on leaf tensors, got a non-leaf');
     if (!this._requiresGrad)
-      throw new ArgumentError(op, "cannot register a hook on a tensor that doesn't require grad; call requiresGrad_() first");
+      throw new ArgumentError(
+        op,
+        "cannot register a hook on a tensor that doesn't require grad; call requiresGrad_() first",
+      );
     return addHook((this._postAccumulateHooks ??= []), hook);
   },
 });

@@ -89,7 +89,7 @@ export class DistributedDataParallel<M extends Module> extends Module {
   #nextBucket = 0;
   #sync = true;
 
-  constructor(module: M, options: DistributedDataParallelOptions) {
+  constructor(module: M, options: DistributedDataParallelOptions = {}) {
     super();
     const op = 'DistributedDataParallel';
     if (!(module instanceof Module)) throw new ArgumentError(op, `an nn.Module to wrap, got ${showValue(module)}`);
