@@ -106,10 +106,10 @@ export type { SharedTensor, SharedStateDict } from './ops/share';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './ops/grad_mode';
 import { gradcheck } from './autograd/gradcheck';
 import { grad } from './autograd/grad';
-import { Function, FunctionCtx } from './autograd/function';
+import { AutogradFunction, FunctionCtx } from './autograd/function';
 export type { GradcheckOptions } from './autograd/gradcheck';
 /** nt.autograd.gradcheck(fn, inputs): float64 finite-difference check. */
-export const autograd = { gradcheck, grad, Function, FunctionCtx };
+export const autograd = { gradcheck, grad, Function: AutogradFunction, FunctionCtx };
 
 export {
   setNumThreads,

@@ -1,7 +1,7 @@
 // Tensor hooks (registerHook, registerPostAccumulateGradHook): PyTorch 1.13
 // semantics for order, replacement, removal and when they fire.
 import * as nt from '../lib';
-import { randomValues, testSeed } from './helpers';
+import { randomValues, settledMemory, testSeed } from './helpers';
 
 function leaf(shape: number[], salt: string): nt.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -29,6 +29,16 @@ describe('registerHook', () => {
     const expected = nt.noGrad(() => x.mul(2).add(3));
     close(seen[0], expected);
     close(x.grad as nt.Tensor, expected.mul(2));
+  });
+
+  test('a tensor a hook returns is copied into .grad, not aliased', () => {
+    const x = leaf([2], 'x');
+    const mine = nt.ones([2], { dtype: 'float64' });
+    x.registerHook(() => mine);
+    x.sum().backward();
+    x.sum().backward();
+    close(x.grad as nt.Tensor, nt.full([2], 2, { dtype: 'float64' }));
+    close(mine, nt.ones([2], { dtype: 'float64' }));
   });
 
   test('hooks on a non-leaf run in registration order, chain replacements and change what flows upstream', () => {
@@ -150,5 +160,35 @@ describe('registerPostAccumulateGradHook', () => {
       g,
       nt.noGrad(() => w.mul(2)),
     );
+  });
+});
+
+describe('memory', () => {
+  const live = (): number => settledMemory().cpu.tensors;
+
+  test('hooks, autograd.grad and a double backward inside nt.scope leave nt.memory() at its baseline', () => {
+    const w = leaf([8], 'w');
+    const x = nt.tensor(randomValues(8, testSeed('x')), { dtype: 'float64' });
+    const made: nt.Tensor[] = []; // tensors made during backward, held here: only the scope frees them
+    w.registerHook((g) => {
+      made.push(g);
+      return g.mul(0.5);
+    });
+    w.registerPostAccumulateGradHook((p) => void (p.grad as nt.Tensor).abs());
+    const step = (): void => {
+      w.mul(x).tanh().mul(w).sum().backward();
+      const [g] = nt.autograd.grad(w.mul(x).sigmoid().square().sum(), [w], { createGraph: true });
+      made.push(g);
+      g.square().sum().backward();
+    };
+    nt.scope(step); // the first step creates w.grad (kept by backward)
+    const base = live();
+    for (let i = 0; i < 5; ++i) {
+      nt.scope(step);
+      expect(live()).toBeLessThanOrEqual(base);
+    }
+    expect((w.grad as nt.Tensor).isDisposed).toBe(false);
+    expect(made.length).toBe(24); // per step: the hook in each of the three passes, and g
+    expect(made.filter((t) => !t.isDisposed)).toEqual([]);
   });
 });

@@ -174,6 +174,8 @@ export function runBackward(roots: readonly Tensor[], seeds: readonly Tensor[], 
     buffered.delete(leaf);
     if (!g) return;
     const gh = runHooks(leaf._gradHooks, g);
+    // A hook may return a tensor it still owns: .grad must not alias it.
+    if (gh !== g) shared.add(gh._storage);
     if (targets) {
       captured.set(leaf, gh);
       return;

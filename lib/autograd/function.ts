@@ -49,8 +49,57 @@ type ForwardArgs<F extends FunctionDefinition> = F['forward'] extends (ctx: Func
   ? A
   : never;
 
+/** Runs a Function: forward unrecorded, then one recorded node per output. */
+function applyFunction<F extends FunctionDefinition>(def: F, args: ForwardArgs<F>): ReturnType<F['forward']> {
+  const name = (def as unknown as { name?: string }).name || 'Function';
+  const op = `${name}.apply`;
+  if (typeof def.forward !== 'function' || typeof def.backward !== 'function')
+    throw new ArgumentError(op, 'a Function subclass must define static forward(ctx, ...) and backward(ctx, ...)');
+  const argv = args as unknown[];
+  const ctx = new FunctionCtx();
+  ctx.needsInputGrad = argv.map((a) => a instanceof Tensor && a._requiresGrad);
+  const result = noGrad(() => def.forward(ctx, ...(argv as never[])));
+  const many = Array.isArray(result);
+  const outs = (many ? result : [result]) as unknown[];
+  outs.forEach((o, i) => {
+    if (!(o instanceof Tensor))
+      throw new ArgumentError(op, `forward must return a Tensor or an array of Tensors, got ${showValue(o)} at ${i}`);
+  });
+  const outputs = outs as Tensor[];
+  const tensorArgs = argv.map((a, i) => ({ a, i })).filter((e): e is { a: Tensor; i: number } => e.a instanceof Tensor);
+  const inputs = tensorArgs.map((e) => e.a);
+  // One node per output: its gradient is backward with zeros for the other outputs (backward is linear).
+  const runBackward = (k: number, g: Tensor): (Tensor | null)[] => {
+    const grads = outputs.map((o, j) => (j === k ? g : zerosLike(o)));
+    const raw = def.backward(ctx, ...grads);
+    const list = (Array.isArray(raw) ? raw : [raw]) as (Tensor | null | undefined)[];
+    if (list.length !== argv.length)
+      throw new ArgumentError(
+        `${name}.backward`,
+        `expected ${argv.length} gradients (one per forward argument, null for non-tensors), got ${list.length}`,
+      );
+    return tensorArgs.map(({ a, i }) => {
+      const gi = list[i];
+      if (gi === null || gi === undefined) return null;
+      if (!(gi instanceof Tensor))
+        throw new ArgumentError(`${name}.backward`, `gradient ${i} must be a Tensor or null, got ${showValue(gi)}`);
+      if (gi.ndim !== a.ndim || gi.shape.some((s, d) => s !== a.shape[d]))
+        throw new ShapeError(
+          `${name}.backward`,
+          `gradient ${i} has shape ${formatShape(gi.shape)}, expected the input's ${formatShape(a.shape)}`,
+        );
+      return gi;
+    });
+  };
+  const wrapped = outputs.map((o, k) => {
+    const out = o._view(o.shape, o.strides, o.offset);
+    return record('customFunction', out, inputs, () => ({ backward: (g: Tensor) => runBackward(k, g) }));
+  });
+  return (many ? wrapped : wrapped[0]) as ReturnType<F['forward']>;
+}
+
 /**
- * Base class of custom autograd functions:
+ * Base class of custom autograd functions (`nt.autograd.Function`):
  *
  *   class Exp extends nt.autograd.Function {
  *     static forward(ctx: FunctionCtx, x: Tensor) { const y = x.exp(); ctx.saveForBackward(y); return y; }
@@ -61,54 +110,10 @@ type ForwardArgs<F extends FunctionDefinition> = F['forward'] extends (ctx: Func
  * forward runs without recording; backward is recorded when autograd.grad
  * runs with createGraph, so it is differentiable when built from ops.
  */
-export class Function {
+// biome-ignore lint/complexity/noStaticOnlyClass: subclasses define static forward/backward, as torch.autograd.Function
+export class AutogradFunction {
   static apply<F extends FunctionDefinition>(this: F, ...args: ForwardArgs<F>): ReturnType<F['forward']> {
-    const name = (this as unknown as { name?: string }).name || 'Function';
-    const op = `${name}.apply`;
-    if (typeof this.forward !== 'function' || typeof this.backward !== 'function')
-      throw new ArgumentError(op, 'a Function subclass must define static forward(ctx, ...) and backward(ctx, ...)');
-    const argv = args as unknown[];
-    const ctx = new FunctionCtx();
-    ctx.needsInputGrad = argv.map((a) => a instanceof Tensor && a._requiresGrad);
-    const result = noGrad(() => this.forward(ctx, ...(argv as never[])));
-    const many = Array.isArray(result);
-    const outs = (many ? result : [result]) as unknown[];
-    outs.forEach((o, i) => {
-      if (!(o instanceof Tensor))
-        throw new ArgumentError(op, `forward must return a Tensor or an array of Tensors, got ${showValue(o)} at ${i}`);
-    });
-    const outputs = outs as Tensor[];
-    const tensorArgs = argv
-      .map((a, i) => ({ a, i }))
-      .filter((e): e is { a: Tensor; i: number } => e.a instanceof Tensor);
-    const inputs = tensorArgs.map((e) => e.a);
-    // One node per output: its gradient is backward with zeros for the other outputs (backward is linear).
-    const runBackward = (k: number, g: Tensor): (Tensor | null)[] => {
-      const grads = outputs.map((o, j) => (j === k ? g : zerosLike(o)));
-      const raw = this.backward(ctx, ...grads);
-      const list = (Array.isArray(raw) ? raw : [raw]) as (Tensor | null | undefined)[];
-      if (list.length !== argv.length)
-        throw new ArgumentError(
-          `${name}.backward`,
-          `expected ${argv.length} gradients (one per forward argument, null for non-tensors), got ${list.length}`,
-        );
-      return tensorArgs.map(({ a, i }) => {
-        const gi = list[i];
-        if (gi === null || gi === undefined) return null;
-        if (!(gi instanceof Tensor))
-          throw new ArgumentError(`${name}.backward`, `gradient ${i} must be a Tensor or null, got ${showValue(gi)}`);
-        if (gi.ndim !== a.ndim || gi.shape.some((s, d) => s !== a.shape[d]))
-          throw new ShapeError(
-            `${name}.backward`,
-            `gradient ${i} has shape ${formatShape(gi.shape)}, expected the input's ${formatShape(a.shape)}`,
-          );
-        return gi;
-      });
-    };
-    const wrapped = outputs.map((o, k) => {
-      const out = o._view(o.shape, o.strides, o.offset);
-      return record('customFunction', out, inputs, () => ({ backward: (g: Tensor) => runBackward(k, g) }));
-    });
-    return (many ? wrapped : wrapped[0]) as ReturnType<F['forward']>;
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass whose forward/backward run
+    return applyFunction(this, args);
   }
 }

@@ -80,7 +80,7 @@ export function grad(
   const seeds = outs.map((o, i) => seedGradient(op, o, gradOuts[i] as Tensor | null));
   const grads = runBackward(outs, seeds, { op, retainGraph, createGraph, inputs: ins });
   if (!allowUnused) {
-    const unused = grads.findIndex((g) => g === null);
+    const unused = grads.indexOf(null);
     if (unused >= 0)
       throw new ArgumentError(
         op,

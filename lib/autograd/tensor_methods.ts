@@ -18,6 +18,7 @@ declare module '../tensor/tensor' {
      * returned tensor replaces the gradient. Hooks run in registration order;
      * on a leaf they see the pass's summed gradient before it reaches `.grad`.
      */
+    // biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing keeps the value, as in PyTorch
     registerHook(hook: (grad: Tensor) => Tensor | undefined | void): RemovableHandle;
     /** Calls `hook(param)` on a leaf after backward has accumulated its `.grad` (once per pass). */
     registerPostAccumulateGradHook(hook: (param: Tensor) => void): RemovableHandle;
@@ -28,6 +29,7 @@ defineTensorMethods({
   backward(gradient?: Tensor, options: { retainGraph?: boolean } = {}): void {
     engine.backward(this, gradient, options?.retainGraph ?? false);
   },
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing keeps the value, as in PyTorch
   registerHook(hook: (grad: Tensor) => Tensor | undefined | void): RemovableHandle {
     const op = 'registerHook';
     this._check(op);
@@ -38,8 +40,12 @@ defineTensorMethods({
         "cannot register a hook on a tensor that doesn't require grad; call requiresGrad_() first",
       );
     const node = this._gradFn;
-    if (node) return addHook((node.hooks ??= []), hook);
-    return addHook((this._gradHooks ??= []), hook);
+    if (node) {
+      node.hooks = node.hooks ?? [];
+      return addHook(node.hooks, hook);
+    }
+    this._gradHooks = this._gradHooks ?? [];
+    return addHook(this._gradHooks, hook);
   },
   registerPostAccumulateGradHook(hook: (param: Tensor) => void): RemovableHandle {
     const op = 'registerPostAccumulateGradHook';
@@ -52,6 +58,7 @@ defineTensorMethods({
         op,
         "cannot register a hook on a tensor that doesn't require grad; call requiresGrad_() first",
       );
-    return addHook((this._postAccumulateHooks ??= []), hook);
+    this._postAccumulateHooks = this._postAccumulateHooks ?? [];
+    return addHook(this._postAccumulateHooks, hook);
   },
 });

@@ -17,6 +17,8 @@ import { Tensor } from '../tensor/tensor';
 import { camelCase, checkBool, checkFunction, checkOptions, checkString, showValue } from '../validate';
 import { Parameter, isParameter } from './parameter';
 import '../ops/tensor_methods'; // this module calls Tensor methods
+import type { RemovableHandle } from '../autograd/hooks';
+import { addForwardHook, addForwardPreHook } from './module_hooks';
 
 /** Parameter and buffer name -> tensor, as returned by `stateDict()`. */
 export type StateDict = Record<string, Tensor>;
@@ -399,6 +401,29 @@ export abstract class Module {
     if (lines.length === 0) return `${name}()`;
     if (lines.length === 1 && this.#own().children.length === 0) return `${name}(${lines[0]})`;
     return `${name}(\n  ${lines.join('\n  ')}\n)`;
+  }
+
+  // ---- hooks -------------------------------------------------------------------
+
+  /**
+   * Calls `hook(module, inputs)` before each `forward` of this module (inputs:
+   * forward's arguments as an array); a returned array replaces them. Returns
+   * a handle whose remove() drops the hook.
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing keeps the value, as in PyTorch
+  registerForwardPreHook(hook: (module: this, inputs: unknown[]) => unknown[] | undefined | void): RemovableHandle {
+    checkFunction('registerForwardPreHook', 'hook', hook);
+    return addForwardPreHook(this, hook);
+  }
+
+  /**
+   * Calls `hook(module, inputs, output)` after each `forward` of this module;
+   * a returned value (not undefined) replaces the output. Returns a handle
+   * whose remove() drops the hook.
+   */
+  registerForwardHook(hook: (module: this, inputs: unknown[], output: unknown) => unknown): RemovableHandle {
+    checkFunction('registerForwardHook', 'hook', hook);
+    return addForwardHook(this, hook);
   }
 
   [inspect.custom](): string {

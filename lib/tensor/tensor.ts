@@ -24,7 +24,7 @@ export type NestedArray<T> = T | NestedArray<T>[];
  * (lib/ops/record.ts); lib/autograd walks them.
  */
 /** @internal A gradient hook (registerHook): may return a replacement gradient. */
-export type GradHook = (grad: Tensor) => Tensor | undefined | void;
+export type GradHook = (grad: Tensor) => unknown;
 
 export class GraphNode<Op extends string = string, Ctx = unknown> {
   /** Set by retainGrad(): the tensor whose .grad this node's gradient fills. */
