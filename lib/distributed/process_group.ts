@@ -4,6 +4,7 @@
 import { native } from '../kernels/native';
 import { ArgumentError, DistributedError } from '../errors';
 import { checkOptions, optionKeys } from '../validate';
+import { failRunning } from './work';
 
 export type Backend = 'mpi' | 'nccl';
 
@@ -12,6 +13,8 @@ export interface InitOptions {
   backend: Backend;
   /** A collective that takes longer raises DistributedError (a peer died). Default 300000 (5 min). */
   timeoutMs?: number;
+  /** The same for MPI_Init, which waits for every rank to start. Default: timeoutMs. */
+  initTimeoutMs?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 300_000;
@@ -60,20 +63,26 @@ export function isAvailable(backend: Backend): boolean {
  */
 export function initProcessGroup(options: InitOptions): void {
   const op = 'distributed.initProcessGroup';
-  const o = checkOptions(op, options, optionKeys<InitOptions>({ backend: true, timeoutMs: true }));
+  const o = checkOptions(op, options, optionKeys<InitOptions>({ backend: true, timeoutMs: true, initTimeoutMs: true }));
   if (o.backend !== 'mpi' && o.backend !== 'nccl') {
     throw new ArgumentError(op, `backend 'mpi' or 'nccl', got ${String(o.backend)}`);
   }
   const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 1) {
-    throw new ArgumentError(op, `timeoutMs must be a positive integer, got ${String(timeoutMs)}`);
+  const initTimeoutMs = o.initTimeoutMs ?? timeoutMs;
+  for (const [name, v] of [
+    ['timeoutMs', timeoutMs],
+    ['initTimeoutMs', initTimeoutMs],
+  ] as const) {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+      throw new ArgumentError(op, `${name} must be a positive integer, got ${String(v)}`);
+    }
   }
   if (o.backend === 'nccl') throw new DistributedError(op, NCCL_MISSING);
   if (group)
     throw new DistributedError(op, 'the process group is already initialized; call destroyProcessGroup() first');
   const reason = native.distUnavailable(mpiLibrary());
   if (reason) throw new DistributedError(op, reason);
-  const [rank, worldSize] = native.distInit(mpiLibrary(), timeoutMs);
+  const [rank, worldSize] = native.distInit(mpiLibrary(), initTimeoutMs);
   const envSize = envInt('OMPI_COMM_WORLD_SIZE', 'WORLD_SIZE');
   const envRank = envInt('OMPI_COMM_WORLD_RANK', 'RANK');
   if ((envSize !== undefined && envSize !== worldSize) || (envRank !== undefined && envRank !== rank)) {
@@ -92,6 +101,25 @@ export function initProcessGroup(options: InitOptions): void {
   };
   // mpirun expects MPI_Finalize from every process that initialized, also on process.exit().
   process.once('exit', finalizeAtExit);
+  process.once('SIGTERM', stoppedByLauncher);
+}
+
+/**
+ * mpirun sends SIGTERM to the other ranks when one dies. The collectives
+ * still running fail with a DistributedError the script can see; the
+ * process exits shortly after (128 + SIGTERM), as it would have.
+ */
+function stoppedByLauncher(): void {
+  native.distAbandon();
+  const error = new DistributedError(
+    'distributed',
+    'the launcher stopped this rank (SIGTERM): another rank exited or failed, so collectives cannot complete',
+  );
+  if (failRunning(error) === 0) {
+    process.stderr.write(`${error.name}: ${error.message}\n`);
+    process.exit(143);
+  }
+  setTimeout(() => process.exit(143), 500);
 }
 
 function finalizeAtExit(): void {
@@ -131,5 +159,6 @@ export function destroyProcessGroup(): void {
   const g = currentGroup('distributed.destroyProcessGroup');
   group = null;
   process.removeListener('exit', finalizeAtExit);
+  process.removeListener('SIGTERM', stoppedByLauncher);
   if (!native.distState().broken) native.distFinalize(g.timeoutMs);
 }

@@ -4,6 +4,16 @@
 import { native } from '../kernels/native';
 import { DistributedError } from '../errors';
 
+/** Rejecters of the Works still running. */
+const running = new Set<(e: Error) => void>();
+
+/** @internal Fails every running Work with `error` (the launcher is stopping this rank); how many there were. */
+export function failRunning(error: Error): number {
+  const n = running.size;
+  for (const fail of [...running]) fail(error);
+  return n;
+}
+
 export class Work implements PromiseLike<void> {
   /** Marks the handle of an `{ asyncOp: true }` call. */
   readonly asyncOp = true;
@@ -13,7 +23,10 @@ export class Work implements PromiseLike<void> {
   /** @internal */
   constructor(op: string, started: Promise<void>, timeoutMs: number, after: () => void) {
     let timer: NodeJS.Timeout | undefined;
+    let fail: (e: Error) => void = () => {};
     const watchdog = new Promise<never>((_, reject) => {
+      fail = reject;
+      running.add(fail);
       timer = setTimeout(() => {
         native.distAbandon();
         reject(
@@ -27,11 +40,13 @@ export class Work implements PromiseLike<void> {
     this.done = Promise.race([started, watchdog]).then(
       () => {
         clearTimeout(timer);
+        running.delete(fail);
         this.completed = true;
         after();
       },
       (e: unknown) => {
         clearTimeout(timer);
+        running.delete(fail);
         this.completed = true;
         throw e;
       },
@@ -49,6 +64,7 @@ export class Work implements PromiseLike<void> {
 
   // biome-ignore lint/suspicious/noThenProperty: a Work is awaitable on purpose
   then<A = void, B = never>(
+    // biome-ignore lint/suspicious/noConfusingVoidType: PromiseLike<void>'s own signature
     onFulfilled?: ((value: void) => A | PromiseLike<A>) | null,
     onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
   ): Promise<A | B> {

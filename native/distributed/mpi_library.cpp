@@ -27,7 +27,8 @@ void open(const std::string& path, Loaded& r) {
   void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL);
   if (h == nullptr) {
     const char* e = dlerror();
-    r.reason = "cannot load " + path + " (" + (e ? e : "unknown dlopen error") + "); " + install;
+    r.reason = "cannot load Open MPI's libmpi.so.40 (tried " + path + ": " + (e ? e : "unknown dlopen error") + "); " +
+               install;
     return;
   }
   MpiLibrary& l = r.lib;
