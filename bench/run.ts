@@ -18,6 +18,7 @@ import { type HostResult, hostTable, runHost } from './host';
 import { runAllreduce } from './allreduce';
 import { type KernelResult, runKernels } from './kernels';
 import { machineInfo, sourceInfo } from './machine';
+import { ddpTable, runDdp } from './ddp';
 import { type MlpConfig, type MlpResult, findMnist, runMlp } from './mlp';
 import {
   type TorchKernels,
@@ -67,6 +68,8 @@ Then the fused attention rows, the conv2d rows and GPT training steps (issues
                        gpt       training steps of a 6-layer 384-wide char GPT (bench/gpt.ts)
                        allreduce 2-rank all-reduce bus bandwidth (bench/allreduce.ts, mpirun;
                                  only when named: not in the full run)
+                       ddp       one seed-MLP epoch, DDP 2 ranks x 1 thread vs 1 process x 2 threads
+                                 (bench/ddp.ts, mpirun; only when named: not in the full run)
   --steps N          GPT training steps per side (default 6)
   --pairs N          cold row: alternating nodetorch/PyTorch process pairs (default 3)
   --save FILE        write the results JSON to FILE (default bench/results/<date>-<commit>.json)
@@ -80,7 +83,19 @@ Then the fused attention rows, the conv2d rows and GPT training steps (issues
   -h, --help         print this help
 `;
 
-const SECTIONS = ['kernels', 'mlp', 'cold', 'peak', 'host', 'async', 'attention', 'cnn', 'gpt', 'allreduce'] as const;
+const SECTIONS = [
+  'kernels',
+  'mlp',
+  'cold',
+  'peak',
+  'host',
+  'async',
+  'attention',
+  'cnn',
+  'gpt',
+  'allreduce',
+  'ddp',
+] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -241,6 +256,13 @@ function main(): void {
     `nodetorch bench: ${machine.cpuModel}, ${machine.cores} cores / ${machine.logicalCpus} CPUs, ${o.threads} threads, load ${load1().toFixed(2)}`,
   );
 
+  if (o.only?.has('ddp')) {
+    const dir = findMnist(o.dataDir);
+    if (!dir) throw new Error('bench --only ddp: no MNIST IDX files found (--data-dir DIR, or $NODETORCH_MNIST_DIR)');
+    log('ddp: one seed-MLP epoch, DDP 2 ranks x 1 thread vs 1 process x 2 threads...');
+    console.log(ddpTable(runDdp(dir)));
+    if (o.only.size === 1) return;
+  }
   if (o.only?.has('allreduce')) {
     process.stdout.write(`${runAllreduce({ reps: o.reps, quick: o.quick, log })}\n`);
     if (o.only.size === 1) return;

@@ -15,6 +15,7 @@ import { type Collated, defaultCollate } from './collate';
 import { type Dataset, IterableDataset, TensorDataset, hasBatchGetter } from './dataset';
 import { prefetched } from './prefetch';
 import { RandomSource, toSeed } from '../tensor/random_source';
+import type { Sampler } from './distributed_sampler';
 
 export interface DataLoaderOptions<T, B> {
   /** Items per batch (default 1). */
@@ -36,6 +37,11 @@ export interface DataLoaderOptions<T, B> {
    * (I/O, a saveAsync), not with its synchronous work.
    */
   prefetch?: number;
+  /**
+   * The item indices of each epoch, in order (e.g. a data.DistributedSampler);
+   * iterated again every epoch. Mutually exclusive with shuffle.
+   */
+  sampler?: Sampler;
 }
 
 const OPTION_NAMES: ReadonlySet<string> = new Set([
@@ -46,6 +52,7 @@ const OPTION_NAMES: ReadonlySet<string> = new Set([
   'seed',
   'generator',
   'prefetch',
+  'sampler',
 ] satisfies (keyof DataLoaderOptions<unknown, unknown>)[]);
 
 /**
@@ -89,6 +96,8 @@ export class DataLoader<T = Tensor[], B = Collated<T>> implements Iterable<B>, A
   private readonly collate: { call(items: T[]): B }['call'] | undefined;
   private readonly rng: RandomSource | undefined;
   private readonly generator: Generator;
+  /** The index source given as `sampler`, if any. */
+  readonly sampler: Sampler | undefined;
 
   constructor(dataset: Dataset<T> | IterableDataset<T>, options: DataLoaderOptions<T, B> = {}) {
     const op = 'DataLoader';
@@ -121,12 +130,15 @@ export class DataLoader<T = Tensor[], B = Collated<T>> implements Iterable<B>, A
       throw new ArgumentError(op, `generator an nt.Generator, got ${showValue(o.generator)}`);
     }
     this.generator = o.generator ?? defaultGenerator;
+    this.sampler = o.sampler === undefined ? undefined : checkSampler(op, o.sampler, dataset);
+    if (this.sampler && this.shuffle)
+      throw new ArgumentError(op, 'sampler or shuffle, not both (the sampler sets the order: shuffle inside it)');
   }
 
   /** Batches per epoch (not known for an IterableDataset: ArgumentError). */
   get length(): number {
     const ds = this.mapDataset('DataLoader.length');
-    const n = ds.length;
+    const n = this.sampler ? this.sampler.length : ds.length;
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
@@ -138,6 +150,7 @@ export class DataLoader<T = Tensor[], B = Collated<T>> implements Iterable<B>, A
 
   /** The item order of one epoch (draws new randomness when shuffling). */
   private order(ds: Dataset<T>): Uint32Array {
+    if (this.sampler) return samplerOrder(this.sampler, ds.length);
     const n = ds.length;
     if (!this.shuffle) {
       const p = new Uint32Array(n);
@@ -215,6 +228,38 @@ export class DataLoader<T = Tensor[], B = Collated<T>> implements Iterable<B>, A
     }
     if (items.length > 0 && !this.dropLast) yield this.collateItems(items);
   }
+}
+
+/** The sampler option, checked against the dataset kind. */
+function checkSampler<T>(op: string, s: unknown, dataset: Dataset<T> | IterableDataset<T>): Sampler {
+  const c = s as Partial<Sampler> | null;
+  if (
+    typeof c !== 'object' ||
+    c === null ||
+    typeof c[Symbol.iterator] !== 'function' ||
+    !Number.isInteger(c.length) ||
+    (c.length as number) < 0
+  )
+    throw new ArgumentError(op, `sampler an iterable of indices with an integer length, got ${showValue(s)}`);
+  if (dataset instanceof IterableDataset)
+    throw new ArgumentError(op, 'no sampler with an IterableDataset (its items come in stream order), got one');
+  return c as Sampler;
+}
+
+/** One epoch of a sampler's indices, each checked against the dataset length. */
+function samplerOrder(sampler: Sampler, n: number): Uint32Array {
+  const out = new Uint32Array(sampler.length);
+  let k = 0;
+  for (const i of sampler) {
+    if (!Number.isInteger(i) || i < 0 || i >= n)
+      throw new ArgumentError('DataLoader', `sampler indices in [0, ${n}), got ${showValue(i)}`);
+    if (k === out.length)
+      throw new ArgumentError('DataLoader', `a sampler that yields its length (${sampler.length}) indices, got more`);
+    out[k++] = i;
+  }
+  if (k !== out.length)
+    throw new ArgumentError('DataLoader', `a sampler that yields its length (${sampler.length}) indices, got ${k}`);
+  return out;
 }
 
 /** Disposes the tensors of a batch that was prepared but never handed out. */

@@ -11,3 +11,6 @@ export * as transforms from './transforms';
 export type { Transform, RandomOptions, RandomCropOptions } from './transforms';
 export { TransformDataset } from './transform_dataset';
 export type { ImageItem, TransformDatasetOptions } from './transform_dataset';
+// data-parallel sharding (issue 16)
+export { DistributedSampler } from './distributed_sampler';
+export type { DistributedSamplerOptions, Sampler } from './distributed_sampler';

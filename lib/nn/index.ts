@@ -57,3 +57,5 @@ export type {
   TransformerEncoderForwardOptions,
   TransformerEncoderOptions,
 } from './transformer';
+// data parallelism (issue 16)
+export * as parallel from './parallel';
