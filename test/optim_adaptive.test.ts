@@ -160,7 +160,10 @@ withTorch(`against PyTorch 1.13, 20 steps (seed ${SEED})`, () => {
     expect(got).toHaveLength(STEPS);
     expect(worst(got, ref[c.name], 1e-12, 1e-12)).toBeLessThanOrEqual(1);
     // The parameters moved: a no-op optimizer cannot pass.
-    expect(Math.abs(got[STEPS - 1][0][0] - data(SEED).init[0][0])).toBeGreaterThan(1e-4);
+    // (the largest move of the first parameter: one element may sit near a fixed point)
+    const first = got[STEPS - 1][0];
+    const init0 = data(SEED).init[0];
+    expect(Math.max(...first.map((v, k) => Math.abs(v - init0[k])))).toBeGreaterThan(1e-4);
   });
 
   // float32 against the float64 trajectory from the same (float32) inputs:

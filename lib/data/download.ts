@@ -13,7 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { pipeline } from 'stream/promises';
-import { SingleBar } from 'cli-progress';
+import type { SingleBar as SingleBarType } from 'cli-progress';
 import { type DownloadAttempt, DownloadError } from '../errors';
 import { withFileLock } from './file_lock';
 
@@ -86,6 +86,8 @@ function progressBar(name: string, enabled: boolean): { total(n: number): void; 
   if (!enabled) return { total() {}, set() {}, stop() {} };
   let unit: [number, string] = [1 << 20, 'MiB'];
   const fmt = (n: number): string => (n / unit[0]).toFixed(1);
+  // Loaded on first use: importing nodetorch loads no npm package (scripts/gpu-check runs on plain Node).
+  const { SingleBar } = require('cli-progress') as { SingleBar: typeof SingleBarType };
   const bar = new SingleBar({
     stream: process.stderr,
     format: `${name} [{bar}] {percentage}% | {got}/{size} {unit} | {eta_formatted}`,

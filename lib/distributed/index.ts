@@ -13,4 +13,4 @@ export {
 export type { Backend, InitOptions } from './process_group';
 export { allReduce, broadcast, allGather, reduceScatter, barrier } from './collectives';
 export type { ReduceOp, CollectiveOptions, ReduceOptions } from './collectives';
-export { Work } from './work';
+export type { Work } from './work';

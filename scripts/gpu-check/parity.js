@@ -813,6 +813,8 @@ function buildCases(nt, L, seed) {
         launch: (_, t) => L.kConv2d('backwardWeight', t.dw, t.x, t.dy, g),
         tol: sumTol(dtype, c.N * Ho * Wo, 4),
       });
+    }
+  }
   // ---- adaptive fused optimizers (issue 14): Adagrad, Adamax, NAdam, RAdam ------
   {
     const fusedA = require('../../dist/lib/kernels/fused');

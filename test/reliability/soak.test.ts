@@ -20,8 +20,10 @@ describe('soak (short)', () => {
   it('naive (no dispose): RSS after warm-up stays within +10 %', () => {
     const r = runSoak('naive', { steps: STEPS, every: Math.max(1, Math.floor(STEPS / 6)), warmup: 1 / 3, log: quiet });
     console.log(`soak naive ${STEPS} steps: RSS curve ${JSON.stringify(r.curve)} MiB, growth x${r.growth.toFixed(3)}`);
-    // Live tensors catch the leak even where RSS noise hides it over short runs.
-    expect(r.liveTensors).toBeLessThanOrEqual(5000);
+    // Live tensors catch the leak even where RSS noise hides it over short runs
+    // (the leak it guards against left +14 tensors per step: +42000 here; GC slack under a loaded jest
+    // run reached ~5000 uncollected, so the bound leaves room for it).
+    expect(r.liveTensors).toBeLessThanOrEqual(8000);
     expect(r.growth).toBeLessThanOrEqual(1.1);
   });
 });

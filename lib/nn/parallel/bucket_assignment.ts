@@ -39,6 +39,28 @@ export function computeBucketAssignmentBySize(
   tensorIndices?: readonly number[],
 ): BucketAssignment {
   const op = 'computeBucketAssignmentBySize';
+  if (!Array.isArray(tensors as unknown))
+    throw new ArgumentError(op, `a list of tensors (or { numel, dtype, device } records), got ${typeof tensors}`);
+  tensors.forEach((t: unknown, i) => {
+    const r = t as Partial<BucketTensor> | null;
+    if (
+      !r ||
+      typeof r !== 'object' ||
+      !Number.isSafeInteger(r.numel) ||
+      (r.numel as number) < 0 ||
+      typeof r.dtype !== 'string' ||
+      !(r.dtype in BYTES) ||
+      typeof r.device !== 'string'
+    )
+      throw new ArgumentError(op, `tensors[${i}] must have an integer numel >= 0, a dtype and a device`);
+  });
+  if (!Array.isArray(sizeLimits as unknown))
+    throw new ArgumentError(op, `sizeLimits must be a list of byte caps, got ${typeof sizeLimits}`);
+  if (
+    tensorIndices !== undefined &&
+    (!Array.isArray(tensorIndices as unknown) || tensorIndices.some((v) => !Number.isSafeInteger(v)))
+  )
+    throw new ArgumentError(op, 'tensorIndices must be a list of integers');
   if (sizeLimits.length === 0 || sizeLimits.some((l) => !Number.isFinite(l) || l <= 0))
     throw new ArgumentError(op, `a non-empty list of positive byte caps, got [${sizeLimits.join(', ')}]`);
   if (tensorIndices !== undefined && tensorIndices.length !== tensors.length)
