@@ -25,6 +25,7 @@ Commands:
   train      train an MLP or CNN on MNIST (or Fashion-MNIST), or with --model gpt a GPT on text
   generate   continue a prompt with a GPT checkpoint of 'train --model gpt'
   info       show the native backend: binary, GEMM, CPU features, threads, CUDA
+  build-from-source  compile the CPU addon with node-gyp (where no platform package fits)
 
 Options:
   -h, --help     show this help ('nodetorch <command> --help' for a command)
@@ -56,6 +57,10 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
         io.out(runInfo(rest));
         return 0;
       }
+      case 'build-from-source': {
+        const { runBuildFromSource } = await import('./build_from_source');
+        return runBuildFromSource(rest, io);
+      }
       case 'train': {
         const { runTrainCommand } = await import('./train');
         return await runTrainCommand(rest, io);
@@ -65,7 +70,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
         return await runGenerateCommand(rest, io);
       }
       default:
-        throw new UsageError('nodetorch', `a command (train, generate, info), got '${cmd}'; see 'nodetorch --help'`);
+        throw new UsageError('nodetorch', `a command (train, generate, info, build-from-source), got '${cmd}'; see 'nodetorch --help'`);
     }
   } catch (e) {
     if (e instanceof UsageError) {
