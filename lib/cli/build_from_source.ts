@@ -20,7 +20,7 @@ const OPTIONS: readonly OptionSpec[] = [
 const USAGE = `Usage: nodetorch build-from-source [--debug]
 
 Compiles the CPU addon from the shipped sources with node-gyp (needs a C++17
-compiler, Python 3 and make; OpenBLAS's libopenblas-dev for fast GEMM) into
+compiler, Python 3 and make; OpenBLAS is opened at run time: libopenblas0) into
 build/Release of the installed package. Use it where no @nodetorch/<platform>
 package fits; the platform package, when it loads, still wins.
 
