@@ -197,8 +197,8 @@ function load(): { addon: NativeAddon; origin: AddonOrigin } {
       `  - Install the platform package: \`npm install ${platformPackageName()}@<nodetorch's version>\` ` +
       '(npm skips it with --omit=optional or --no-optional, or when the lockfile was made on another platform).\n' +
       '  - Or build the CPU addon from source: `npx nodetorch build-from-source`.\n' +
-      '  - Building from source needs a C++17 compiler, Python 3 and make, plus OpenBLAS for fast matrix multiply ' +
-      '(Debian/Ubuntu: `apt-get install build-essential python3 libopenblas-dev`; macOS: `xcode-select --install` and ' +
+      '  - Building from source needs a C++17 compiler, Python 3 and make; OpenBLAS, for fast matrix multiply, is ' +
+      'opened at run time (Debian/Ubuntu: `apt-get install build-essential python3 libopenblas0`; macOS: `xcode-select --install` and ' +
       '`brew install openblas`; Windows: Visual Studio Build Tools with C++). Then `npx nodetorch build-from-source`.\n' +
       `  - Or use a platform with a prebuilt binary: ${PREBUILT_PLATFORMS}, Node >= 20.\n` +
       '  - NODETORCH_ADDON=/path/to/nodetorch.node loads a binary you built yourself.',

@@ -1,15 +1,20 @@
 #!/usr/bin/env node
 // `npm run test:packaging`: what a user gets from `npm install nodetorch`.
-// Packs the tarball, checks its contents, installs it into a fresh project
-// with `npm install --offline` (runtime dependencies come from the npm cache)
+// Stages and packs the release packages (scripts/platform-packages.js:
+// nodetorch, whose optionalDependencies pin @nodetorch/<platform>, and this
+// platform's package with its one CPU binary), checks their contents and
+// unpacked sizes, installs both tarballs into a fresh project with
+// `npm install --offline` (runtime dependencies come from the npm cache)
 // while compilers, make, cmake and Python are hidden from PATH, then:
+//   - the install ran no script and built nothing;
 //   - CommonJS and ES module consumers train a small model and assert that the
-//     shipped prebuild was loaded (so the test fails if anything was compiled
-//     or build/Release won);
+//     platform package's binary was loaded (so the test fails if anything was
+//     compiled or build/Release won);
 //   - a strict TypeScript consumer compiles against the shipped .d.ts;
-//   - `npx nodetorch info` runs;
-//   - with the prebuild removed, loading fails with the loader's full answer.
-// Options: --from FILE (make the prebuild from an existing build first;
+//   - `npx nodetorch info` names the package the binary came from;
+//   - with the package's binary broken, then removed, loading fails with the
+//     loader's full answer.
+// Options: --from FILE (the CPU binary: made into the prebuild first;
 //          NODETORCH_PREBUILD_FROM does the same), --cpu (when no prebuild
 //          exists, build one without CUDA), --skip-build-ts (dist/ is fresh),
 //          --also-node NODE (run the consumers with another Node binary too,
@@ -166,13 +171,29 @@ if (prebuilds.length !== 1) fail(`expected one binary in prebuilds/${plat}, foun
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-pack-'));
 try {
-  // 2. The tarball: exactly what a user needs, nothing else.
-  step('npm pack');
-  const packOut = sh(process.execPath, [NPM, 'pack', '--json', '--ignore-scripts', '--pack-destination', work], {
-    quiet: true,
-  });
-  const packed = JSON.parse(packOut.slice(packOut.indexOf('[')))[0];
-  const files = packed.files.map((f) => f.path);
+  // 2. The tarballs: exactly what a user needs, nothing else.
+  step('packages: scripts/platform-packages.js --pack');
+  const packagesOut = sh(
+    process.execPath,
+    [
+      path.join(root, 'scripts', 'platform-packages.js'),
+      '--from',
+      path.join(prebuildDir, prebuilds[0]),
+      '--pack',
+      work,
+      '--json',
+    ],
+    { quiet: true },
+  );
+  const staged = JSON.parse(packagesOut.slice(packagesOut.indexOf('[')));
+  const platformName = `@nodetorch/${plat}`;
+  const packed = staged.find((p) => p.name === 'nodetorch');
+  const platformPacked = staged.find((p) => p.name === platformName && p.tarball);
+  if (!packed?.tarball) fail('platform-packages.js packed no nodetorch tarball');
+  if (!platformPacked) fail(`platform-packages.js packed no ${platformName} tarball`);
+  packed.filename = path.basename(packed.tarball);
+  packed.size = packed.packedSize;
+  const files = packed.files;
   const allowed = [
     /^package\.json$/,
     /^README\.md$/,
@@ -181,7 +202,6 @@ try {
     /^CMakeLists\.txt$/,
     /^dist\/(lib|bindings)\/.+\.(js|d\.ts)$/,
     /^dist\/esm\/index\.(mjs|d\.mts)$/,
-    /^prebuilds\/[a-z0-9]+-[a-z0-9+]+\/[^/]+\.node$/,
     /^native\/.+\.(h|cuh|cpp|cu|json|js)$/,
   ];
   const stray = files.filter((f) => !allowed.some((re) => re.test(f)));
@@ -199,17 +219,35 @@ try {
     'dist/esm/index.mjs',
     'dist/esm/index.d.mts',
     'dist/lib/cli/main.js',
-    `prebuilds/${plat}/${prebuilds[0]}`,
   ];
   const sources = require(path.join(root, 'native', 'sources.json'));
   for (const list of Object.values(sources)) if (Array.isArray(list)) required.push(...list);
   const missing = required.filter((f) => !files.includes(f));
   if (missing.length) fail(`missing from the tarball: ${missing.join(', ')}`);
-  const tgz = path.join(work, packed.filename);
+  const tgz = packed.tarball;
   const mib = (n) => `${(n / (1 << 20)).toFixed(1)} MiB`;
   console.log(
     `   ${packed.filename}: ${mib(fs.statSync(tgz).size)} packed, ${mib(packed.unpackedSize)} unpacked, ${files.length} files`,
   );
+  // The platform package: package.json, README, LICENSE and the binary.
+  const platformFiles = [...platformPacked.files].sort();
+  const wantPlatformFiles = ['LICENSE', 'README.md', 'nodetorch.node', 'package.json'];
+  if (JSON.stringify(platformFiles) !== JSON.stringify(wantPlatformFiles))
+    fail(`${platformName} holds ${platformFiles.join(', ')}; expected ${wantPlatformFiles.join(', ')}`);
+  const platformTgz = platformPacked.tarball;
+  console.log(
+    `   ${path.basename(platformTgz)}: ${mib(platformPacked.packedSize)} packed, ${mib(platformPacked.unpackedSize)} unpacked`,
+  );
+  // Unpacked size limits (issue 17: a CPU-only linux-x64 install <= 10 MiB of
+  // nodetorch's own packages).
+  const SIZE_LIMITS = { nodetorch: 4 << 20, [platformName]: 10 << 20 };
+  for (const p of [packed, platformPacked]) {
+    if (p.unpackedSize > SIZE_LIMITS[p.name])
+      fail(`${p.name} is ${mib(p.unpackedSize)} unpacked, over its limit of ${mib(SIZE_LIMITS[p.name])}`);
+  }
+  const staged64 = JSON.parse(fs.readFileSync(path.join(root, staged[0].dir, 'package.json'), 'utf8'));
+  if (staged64.optionalDependencies?.[platformName] !== pkg.version || staged64.scripts?.install)
+    fail(`the staged nodetorch must pin ${platformName}@${pkg.version} in optionalDependencies and have no install script`);
 
   // 3. A fresh project; install offline with no build tools reachable. The
   // runtime dependencies come from the npm cache, so that the install can
@@ -228,35 +266,28 @@ try {
   step('npm install --offline (compilers hidden)');
   const app = path.join(work, 'app');
   fs.mkdirSync(app);
-  // Approve nodetorch's install script (node-gyp-build) the way
-  // `npm install-scripts approve` does for a tarball: it must run, find the
-  // prebuild and compile nothing. (Blocked scripts are the easier case: the
-  // loader then finds the same prebuild at require time.)
+  // No allowScripts entry: nodetorch has no install script to approve. The
+  // platform package is given as a tarball next to nodetorch's (it is not in
+  // a registry here); it satisfies nodetorch's pinned optional dependency, and
+  // the other platforms' packages are skipped as optional.
   fs.writeFileSync(
     path.join(app, 'package.json'),
-    JSON.stringify(
-      {
-        name: 'nodetorch-pack-test',
-        version: '1.0.0',
-        private: true,
-        allowScripts: { [`file:${tgz}`]: true, nodetorch: true },
-      },
-      null,
-      2,
-    ),
+    JSON.stringify({ name: 'nodetorch-pack-test', version: '1.0.0', private: true }, null, 2),
   );
   const env = hiddenToolsEnv(work);
+  const tInstall = Date.now();
   const installLog = sh(
     process.execPath,
-    [NPM, 'install', '--offline', '--foreground-scripts', '--no-package-lock', tgz],
+    [NPM, 'install', '--offline', '--foreground-scripts', '--no-package-lock', platformTgz, tgz],
     { cwd: app, env },
   );
+  console.log(`   installed in ${((Date.now() - tInstall) / 1000).toFixed(1)} s (offline, CPU only)`);
   const installed = path.join(app, 'node_modules', 'nodetorch');
+  const installedPlatform = path.join(app, 'node_modules', ...platformName.split('/'));
   if (fs.existsSync(path.join(installed, 'build')))
     fail('the install created node_modules/nodetorch/build: something was compiled');
-  console.log(
-    `   install script ${/^> node-gyp-build$/m.test(installLog) ? 'ran and found the prebuild' : 'did not run (npm blocked it)'}`,
-  );
+  if (/^> /m.test(installLog)) fail(`the install ran a script:\n${installLog}`);
+  if (!fs.existsSync(path.join(installedPlatform, 'nodetorch.node'))) fail(`${platformName} was not installed`);
 
   // 4. Consumers.
   step('CommonJS consumer');
@@ -288,7 +319,8 @@ try {
 
   step('npx nodetorch info');
   const infoText = sh(process.execPath, [NPX, '--offline', '--no-install', 'nodetorch', 'info'], { cwd: app, env });
-  if (!/\(prebuild\)/.test(infoText)) fail('`nodetorch info` does not report the prebuild');
+  if (!infoText.includes(`(package ${platformName}@${pkg.version})`))
+    fail(`\`nodetorch info\` does not name ${platformName}@${pkg.version}`);
   const infoJson = JSON.parse(
     sh(process.execPath, [NPX, '--offline', '--no-install', 'nodetorch', 'info', '--json'], {
       cwd: app,
@@ -300,8 +332,8 @@ try {
 
   // 5. Nothing loadable: one error naming every place, why, and every fix.
   step('broken or missing binary: the loader error');
-  const pre = path.join(installed, 'prebuilds', plat);
-  const shipped = fs.readdirSync(pre).find((f) => f.endsWith('.node'));
+  const pre = installedPlatform;
+  const shipped = 'nodetorch.node';
   fs.renameSync(path.join(pre, shipped), path.join(work, shipped));
   try {
     fs.writeFileSync(path.join(pre, shipped), 'not a shared library');
@@ -313,11 +345,11 @@ try {
     for (const want of [
       'AddonLoadError',
       'Tried:',
-      `prebuilds${path.sep}${plat}: no .node file`,
+      `${platformName}`,
+      `prebuilds${path.sep}${plat}: missing`,
       `${plat}`,
       `N-API ${process.versions.napi}`,
-      'npm install-scripts approve nodetorch',
-      'npm rebuild nodetorch',
+      'npx nodetorch build-from-source',
       'NODETORCH_ADDON',
     ]) {
       if (!err.includes(want)) fail(`the load error does not mention '${want}':\n${err}`);

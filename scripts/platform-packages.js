@@ -163,7 +163,12 @@ function pack(dir, dest) {
   });
   if (r.status !== 0) fail(`npm pack in ${dir} failed: ${r.stderr}`);
   const info = JSON.parse(r.stdout.slice(r.stdout.indexOf('[')))[0];
-  return { tarball: path.join(dest, info.filename), unpackedSize: info.unpackedSize, packedSize: info.size };
+  return {
+    tarball: path.join(dest, info.filename),
+    unpackedSize: info.unpackedSize,
+    packedSize: info.size,
+    files: info.files.map((f) => f.path),
+  };
 }
 
 function main() {

@@ -178,7 +178,8 @@ function main() {
   const needsBlas = process.platform === 'linux' && !o.allowFallback;
   if (info.gemm !== 'openblas') {
     const msg = `${src} was built without OpenBLAS (GEMM: ${info.gemm})`;
-    if (needsBlas) fail(`${msg}; install libopenblas-dev (static libopenblas.a) or pass --allow-fallback`);
+    if (needsBlas)
+      fail(`${msg}; install libopenblas0 (opened at run time; the build needs no OpenBLAS) or pass --allow-fallback`);
     console.warn(`prebuild: warning: ${msg}`);
   }
   const link = linkReport(dest);

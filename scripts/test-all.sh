@@ -61,12 +61,14 @@ if [ "${NODETORCH_SKIP_VARIANTS:-0}" != "1" ]; then
   fi
 fi
 
-# The npm package as a user gets it: packed, installed offline with compilers
-# hidden, loaded from the prebuild (made from this run's CUDA build when there
-# is one, so nothing is compiled twice; else a CPU prebuild).
+# The npm packages as a user gets them: nodetorch and @nodetorch/<platform>
+# packed (scripts/platform-packages.js), installed offline with compilers
+# hidden, loaded from the platform package. Its CPU binary is the one
+# `npm install` built (node-gyp, OpenBLAS opened at run time), so nothing is
+# compiled twice; the CUDA build is not shipped in it.
 stage "packaging: npm pack, offline install without compilers, CJS/ESM/TS consumers"
-if [ "${CUDA_BUILT:-0}" = "1" ]; then
-  node scripts/pack-test.js --skip-build-ts --from build-cuda/Release/nodetorch.node
+if [ -f build/Release/nodetorch.node ]; then
+  node scripts/pack-test.js --skip-build-ts --from build/Release/nodetorch.node
 else
   node scripts/pack-test.js --skip-build-ts --cpu
 fi
