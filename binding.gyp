@@ -14,7 +14,7 @@
     {
       "target_name": "nodetorch",
       "sources": [
-        "<!@(node -p \"const s=require('./native/sources.json');s.addon.concat(s.cpu,s.cudaStub).join(' ')\")"
+        "<!@(node -p \"const s=require('./native/sources.json');s.addon.concat(s.cpu,s.cudaLoader).join(' ')\")"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
@@ -34,7 +34,7 @@
           "include_dirs": ["<(openblas_inc)"],
           "libraries": ["<(openblas_lib)", "-lpthread"]
         }],
-        ["OS=='linux'", { "ldflags": ["-Wl,--exclude-libs,ALL"] }],
+        ["OS=='linux'", { "ldflags": ["-Wl,--exclude-libs,ALL"], "libraries": ["-ldl"] }],
         ["OS=='mac'", {
           "xcode_settings": {
             "GCC_ENABLE_CPP_EXCEPTIONS": "YES",

@@ -18,7 +18,10 @@
 //          NODETORCH_PREBUILD_FROM does the same), --cpu (when no prebuild
 //          exists, build one without CUDA), --skip-build-ts (dist/ is fresh),
 //          --also-node NODE (run the consumers with another Node binary too,
-//          repeatable), --keep (keep the temp project).
+//          repeatable), --keep (keep the temp project), --cuda-from FILE
+//          (nodetorch-cuda.so; default build-cuda/Release/nodetorch-cuda.so
+//          when it exists: also install @nodetorch/linux-x64-cuda into a
+//          second project and check that the addon loads it).
 'use strict';
 const cp = require('child_process');
 const fs = require('fs');
@@ -32,6 +35,7 @@ const args = process.argv.slice(2);
 const opt = (name) => args.includes(name);
 const fromIdx = args.indexOf('--from');
 const from = fromIdx >= 0 ? args[fromIdx + 1] : process.env.NODETORCH_PREBUILD_FROM || '';
+
 const t0 = Date.now();
 
 function fail(msg) {
@@ -133,6 +137,10 @@ function hiddenToolsEnv(dir) {
 
 // 1. dist/ and the prebuild.
 const plat = `${process.platform}-${process.arch}`;
+const cudaIdx = args.indexOf('--cuda-from');
+const defaultCuda = path.join(root, 'build-cuda', 'Release', 'nodetorch-cuda.so');
+const cudaFrom =
+  cudaIdx >= 0 ? path.resolve(args[cudaIdx + 1]) : fs.existsSync(defaultCuda) && plat === 'linux-x64' ? defaultCuda : '';
 if (!opt('--skip-build-ts')) {
   step('TypeScript build');
   sh(process.execPath, [NPM, 'run', '--silent', 'build:ts'], { quiet: true });
@@ -182,6 +190,7 @@ try {
       '--pack',
       work,
       '--json',
+      ...(cudaFrom ? ['--cuda-from', cudaFrom] : []),
     ],
     { quiet: true },
   );
@@ -364,6 +373,47 @@ try {
     );
   } finally {
     fs.renameSync(path.join(work, shipped), path.join(pre, shipped));
+  }
+
+  // 6. The opt-in CUDA package, in a second fresh project: the CPU addon
+  // finds nodetorch-cuda.so in the sibling package and loads it; without a
+  // GPU, CUDA reports why and everything runs on the CPU.
+  if (cudaFrom) {
+    step('CUDA package: npm install --offline with @nodetorch/linux-x64-cuda (compilers hidden)');
+    const cudaPacked = staged.find((p) => p.name === '@nodetorch/linux-x64-cuda' && p.tarball);
+    if (!cudaPacked) fail('platform-packages.js packed no @nodetorch/linux-x64-cuda tarball');
+    console.log(
+      `   ${path.basename(cudaPacked.tarball)}: ${mib(cudaPacked.packedSize)} packed, ${mib(cudaPacked.unpackedSize)} unpacked`,
+    );
+    const cudaApp = path.join(work, 'app-cuda');
+    fs.mkdirSync(cudaApp);
+    fs.writeFileSync(
+      path.join(cudaApp, 'package.json'),
+      JSON.stringify({ name: 'nodetorch-pack-test-cuda', version: '1.0.0', private: true }, null, 2),
+    );
+    const tCuda = Date.now();
+    const cudaLog = sh(
+      process.execPath,
+      [NPM, 'install', '--offline', '--foreground-scripts', '--no-package-lock', platformTgz, cudaPacked.tarball, tgz],
+      { cwd: cudaApp, env },
+    );
+    console.log(`   installed in ${((Date.now() - tCuda) / 1000).toFixed(1)} s (offline, CPU + CUDA)`);
+    if (/^> /m.test(cudaLog)) fail(`the CUDA install ran a script:\n${cudaLog}`);
+    const cudaInfo = JSON.parse(
+      sh(process.execPath, [NPX, '--offline', '--no-install', 'nodetorch', 'info', '--json'], {
+        cwd: cudaApp,
+        env,
+        quiet: true,
+      }),
+    );
+    if (cudaInfo.binary.package !== `${platformName}@${pkg.version}`)
+      fail(`with the CUDA package, info names ${cudaInfo.binary.package}, not ${platformName}@${pkg.version}`);
+    if (!cudaInfo.cuda.compiled) fail(`the addon did not load nodetorch-cuda.so: ${cudaInfo.cuda.reason}`);
+    console.log(
+      `   CUDA plugin loaded; ${cudaInfo.cuda.available ? `${cudaInfo.cuda.deviceCount} device(s)` : `unavailable here: ${cudaInfo.cuda.reason.split('\n')[0]}`}`,
+    );
+    fs.copyFileSync(path.join(fixtures, 'cjs/train.cjs'), path.join(cudaApp, 'train.cjs'));
+    sh(process.execPath, ['train.cjs'], { cwd: cudaApp, env });
   }
 
   console.log(
