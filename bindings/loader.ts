@@ -83,7 +83,9 @@ function fromPlatformPackage(tried: Map<string, string>): { addon: NativeAddon; 
   let want = '';
   try {
     version = (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version?: string }).version ?? '';
-    want = (JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version?: string }).version ?? '';
+    want =
+      (JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version?: string }).version ??
+      '';
   } catch (e) {
     tried.set(dir, `unreadable package.json: ${firstLine(e)}`);
     return undefined;

@@ -22,10 +22,9 @@ function loads(file) {
 }
 
 function existingBinary() {
-  const candidates = [
-    process.env.NODETORCH_ADDON,
-    path.join(root, 'build', 'Release', 'nodetorch.node'),
-  ].filter(Boolean);
+  const candidates = [process.env.NODETORCH_ADDON, path.join(root, 'build', 'Release', 'nodetorch.node')].filter(
+    Boolean,
+  );
   try {
     const libc = fs.existsSync('/etc/alpine-release') ? '-musl' : '';
     const manifest = require.resolve(`@nodetorch/${process.platform}-${process.arch}${libc}/package.json`, {
@@ -40,13 +39,17 @@ function existingBinary() {
 
 const found = force ? undefined : existingBinary();
 if (found) {
-  console.log(`ensure-addon: ${path.relative(root, found) || found} loads; not building (--build-from-source forces it)`);
+  console.log(
+    `ensure-addon: ${path.relative(root, found) || found} loads; not building (--build-from-source forces it)`,
+  );
 } else {
   console.log(`ensure-addon: ${force ? 'build from source requested' : 'no binary loads'}: node-gyp rebuild`);
   const gyp = require.resolve('node-gyp/bin/node-gyp.js', { paths: [root] });
   const r = cp.spawnSync(process.execPath, [gyp, 'rebuild'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) {
-    console.error(`ensure-addon: node-gyp rebuild ${r.error ? `could not start: ${r.error.message}` : `exited with ${r.status}`}`);
+    console.error(
+      `ensure-addon: node-gyp rebuild ${r.error ? `could not start: ${r.error.message}` : `exited with ${r.status}`}`,
+    );
     process.exit(1);
   }
 }

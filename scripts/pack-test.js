@@ -140,7 +140,11 @@ const plat = `${process.platform}-${process.arch}`;
 const cudaIdx = args.indexOf('--cuda-from');
 const defaultCuda = path.join(root, 'build-cuda', 'Release', 'nodetorch-cuda.so');
 const cudaFrom =
-  cudaIdx >= 0 ? path.resolve(args[cudaIdx + 1]) : fs.existsSync(defaultCuda) && plat === 'linux-x64' ? defaultCuda : '';
+  cudaIdx >= 0
+    ? path.resolve(args[cudaIdx + 1])
+    : fs.existsSync(defaultCuda) && plat === 'linux-x64'
+      ? defaultCuda
+      : '';
 if (!opt('--skip-build-ts')) {
   step('TypeScript build');
   sh(process.execPath, [NPM, 'run', '--silent', 'build:ts'], { quiet: true });
@@ -256,7 +260,9 @@ try {
   }
   const staged64 = JSON.parse(fs.readFileSync(path.join(root, staged[0].dir, 'package.json'), 'utf8'));
   if (staged64.optionalDependencies?.[platformName] !== pkg.version || staged64.scripts?.install)
-    fail(`the staged nodetorch must pin ${platformName}@${pkg.version} in optionalDependencies and have no install script`);
+    fail(
+      `the staged nodetorch must pin ${platformName}@${pkg.version} in optionalDependencies and have no install script`,
+    );
 
   // 3. A fresh project; install offline with no build tools reachable. The
   // runtime dependencies come from the npm cache, so that the install can

@@ -17,7 +17,8 @@
 //   --from FILE          the CPU binary of this platform (default: prebuilds/<platform>/*.node,
 //                        else build/Release/nodetorch.node)
 //   --binary PLAT=FILE   the binary of another platform (CI: the artifacts), repeatable
-//   --cuda-from FILE     nodetorch-cuda.so for @nodetorch/linux-x64-cuda
+//   --cuda-from FILE     nodetorch-cuda.so for @nodetorch/linux-x64-cuda (default:
+//                        prebuilds/linux-x64-cuda/nodetorch-cuda.so when it exists)
 //   --pack DIR           npm pack every package that has its binary into DIR
 //   --no-strip           keep symbols
 //   --json               print only the summary (JSON) on stdout
@@ -175,14 +176,14 @@ function main() {
   const o = parseArgs(process.argv.slice(2));
   const log = o.json ? () => {} : (m) => console.log(m);
   const binaries = { ...o.binaries };
+  const cudaPrebuild = path.join(root, 'prebuilds', CUDA.id, CUDA.file);
+  if (!o.cudaFrom && hostId === 'linux-x64' && fs.existsSync(cudaPrebuild)) o.cudaFrom = cudaPrebuild;
   if (PLATFORMS.some((p) => p.id === hostId) && !binaries[hostId]) binaries[hostId] = o.from || defaultBinary();
   fs.mkdirSync(out, { recursive: true });
   const staged = PLATFORMS.map((p) => writePackage(p, binaries[p.id], o.strip));
   if (o.cudaFrom) {
     // The CUDA kernels need this version's CPU addon, which loads them.
-    staged.push(
-      writePackage(CUDA, o.cudaFrom, o.strip, { dependencies: { '@nodetorch/linux-x64': pkg.version } }),
-    );
+    staged.push(writePackage(CUDA, o.cudaFrom, o.strip, { dependencies: { '@nodetorch/linux-x64': pkg.version } }));
   } else {
     writePackage(CUDA, '', o.strip);
   }

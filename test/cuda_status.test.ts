@@ -122,16 +122,19 @@ describe('CUDA status of this process', () => {
     }
   });
 
-  (st.compiled ? it.skip : it)('CPU addon without the CUDA plugin: names the files tried, throws NotCompiledError', () => {
-    expect(nt.cuda.unavailableReason()).toBe(NOT_COMPILED);
-    expect(nt.cuda.info()).toMatchObject({ compiled: false, available: false, reason: NOT_COMPILED, deviceCount: 0 });
-    expectError(() => nt.zeros([2]).to('cuda'), nt.NotCompiledError, NOT_COMPILED);
-    expectError(() => nt.zeros([2], { device: 'cuda' }), nt.NotCompiledError, NOT_COMPILED);
-    expectError(() => nt.cuda.synchronize(), nt.NotCompiledError, NOT_COMPILED);
-    expect(() => nt.cuda.emptyCache()).not.toThrow();
-    nt.backends.cuda.matmul.allowTF32 = true; // a no-op without CUDA, never an error
-    nt.backends.cuda.matmul.allowTF32 = false;
-  });
+  (st.compiled ? it.skip : it)(
+    'CPU addon without the CUDA plugin: names the files tried, throws NotCompiledError',
+    () => {
+      expect(nt.cuda.unavailableReason()).toBe(NOT_COMPILED);
+      expect(nt.cuda.info()).toMatchObject({ compiled: false, available: false, reason: NOT_COMPILED, deviceCount: 0 });
+      expectError(() => nt.zeros([2]).to('cuda'), nt.NotCompiledError, NOT_COMPILED);
+      expectError(() => nt.zeros([2], { device: 'cuda' }), nt.NotCompiledError, NOT_COMPILED);
+      expectError(() => nt.cuda.synchronize(), nt.NotCompiledError, NOT_COMPILED);
+      expect(() => nt.cuda.emptyCache()).not.toThrow();
+      nt.backends.cuda.matmul.allowTF32 = true; // a no-op without CUDA, never an error
+      nt.backends.cuda.matmul.allowTF32 = false;
+    },
+  );
 
   (st.compiled && !st.available && !driverPresent() ? it : it.skip)(
     'CUDA build without a driver: the reason names libcuda.so.1',
@@ -229,9 +232,7 @@ describe('scripts/gpu-check.js on this machine', () => {
       const addon = fs.existsSync(CUDA_BUILD) ? CUDA_BUILD : path.join(ROOT, 'build', 'Release', 'nodetorch.node');
       const r = run([], addon);
       const reason =
-        addon === CUDA_BUILD
-          ? childReport(CUDA_BUILD).reason
-          : NOT_COMPILED.split(ADDON_DIR).join(path.dirname(addon));
+        addon === CUDA_BUILD ? childReport(CUDA_BUILD).reason : NOT_COMPILED.split(ADDON_DIR).join(path.dirname(addon));
       expect(r.out.trim().split('\n').pop()).toBe(`CUDA is not available: ${reason}`);
       expect(r.status).toBe(3);
     },

@@ -37,7 +37,10 @@ function findNodeGyp(): string | undefined {
   }
   if (process.env.npm_config_node_gyp) candidates.push(process.env.npm_config_node_gyp);
   const prefix = path.dirname(process.execPath);
-  for (const npmDir of [path.join(prefix, 'node_modules', 'npm'), path.join(prefix, '..', 'lib', 'node_modules', 'npm')])
+  for (const npmDir of [
+    path.join(prefix, 'node_modules', 'npm'),
+    path.join(prefix, '..', 'lib', 'node_modules', 'npm'),
+  ])
     candidates.push(path.join(npmDir, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
   return candidates.find((f) => fs.existsSync(f));
 }

@@ -70,7 +70,10 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
         return await runGenerateCommand(rest, io);
       }
       default:
-        throw new UsageError('nodetorch', `a command (train, generate, info, build-from-source), got '${cmd}'; see 'nodetorch --help'`);
+        throw new UsageError(
+          'nodetorch',
+          `a command (train, generate, info, build-from-source), got '${cmd}'; see 'nodetorch --help'`,
+        );
     }
   } catch (e) {
     if (e instanceof UsageError) {

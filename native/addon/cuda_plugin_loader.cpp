@@ -83,16 +83,16 @@ Loaded openPlugin() {
       return l;
     }
     mismatched = mismatched || p;
-    tried += (tried.empty() ? " " : "; ") + f + ": " + bad + (p ? std::string(" (built for nodetorch ") + p->version + ")" : "");
+    tried += (tried.empty() ? " " : "; ") + f + ": " + bad +
+             (p ? std::string(" (built for nodetorch ") + p->version + ")" : "");
     dlclose(h);
   }
-  l.reason = mismatched
-                 ? "the CUDA plugin does not match this addon; install the same version of nodetorch and "
-                   "@nodetorch/linux-x64-cuda (or rebuild both: `npm run build:cuda`). Tried:" +
-                       tried
-                 : "CUDA support is not installed: `npm install @nodetorch/linux-x64-cuda` (same version as "
-                   "nodetorch), or build it with `npm run build:cuda`. Tried:" +
-                       tried;
+  l.reason = mismatched ? "the CUDA plugin does not match this addon; install the same version of nodetorch and "
+                          "@nodetorch/linux-x64-cuda (or rebuild both: `npm run build:cuda`). Tried:" +
+                              tried
+                        : "CUDA support is not installed: `npm install @nodetorch/linux-x64-cuda` (same version as "
+                          "nodetorch), or build it with `npm run build:cuda`. Tried:" +
+                              tried;
   return l;
 }
 #else

@@ -17,8 +17,8 @@ enum BlasTranspose { kBlasNoTrans = 111, kBlasTrans = 112 };
 struct BlasApi {
   void (*sgemm)(int order, int ta, int tb, int m, int n, int k, float alpha, const float* A, int lda, const float* B,
                 int ldb, float beta, float* C, int ldc);
-  void (*dgemm)(int order, int ta, int tb, int m, int n, int k, double alpha, const double* A, int lda,
-                const double* B, int ldb, double beta, double* C, int ldc);
+  void (*dgemm)(int order, int ta, int tb, int m, int n, int k, double alpha, const double* A, int lda, const double* B,
+                int ldb, double beta, double* C, int ldc);
   void (*setNumThreads)(int n);
   char* (*coreName)();
   // Where it came from: "linked (static)" or the path dlopen resolved.

@@ -8,21 +8,13 @@
 
 extern "C" __attribute__((visibility("default"))) const nt::cuda::Plugin* nt_cuda_plugin() {
   using namespace nt::cuda;
-  static const Plugin plugin{kPluginAbiVersion,
-                             NT_KERNEL_TABLE_HASH,
-                             kStringAbi,
-                             uint32_t(sizeof(std::string)),
-                             NT_VERSION,
-                             available,
-                             unavailableReason,
-                             deviceCount,
-                             infoJson,
-                             backend,
-                             memStats,
-                             emptyCache,
-                             setAllowTF32,
-                             allowTF32,
-                             librariesJson,
-                             testHook};
+  static const Plugin plugin{kPluginAbiVersion, NT_KERNEL_TABLE_HASH,
+                             kStringAbi,        uint32_t(sizeof(std::string)),
+                             NT_VERSION,        available,
+                             unavailableReason, deviceCount,
+                             infoJson,          backend,
+                             memStats,          emptyCache,
+                             setAllowTF32,      allowTF32,
+                             librariesJson,     testHook};
   return &plugin;
 }
