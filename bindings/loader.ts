@@ -1,7 +1,8 @@
 // Finds and loads the native addon. Order: NODETORCH_ADDON (an explicit
-// .node path), then node-gyp-build's pick (build/Release first, then
-// prebuilds/<platform>-<arch>/ by libc and N-API tags), then any other binary
-// there that fits this libc. If nothing loads, the answer is one message
+// .node path), then the platform package (@nodetorch/<platform>-<arch>[-musl],
+// an optionalDependency holding one CPU binary, as sharp does), then
+// node-gyp-build's pick (build/Release first, then prebuilds/<platform>-<arch>/
+// by libc and N-API tags), then any other binary there that fits this libc. If nothing loads, the answer is one message
 // listing every place tried and why it failed, what this platform needed and
 // how to fix it; lib/kernels/native.ts throws it as an AddonLoadError. This
 // file imports nothing from lib/: the error classes are handed to the addon
@@ -14,7 +15,9 @@ import type { NativeAddon } from './native';
 /** Where the loaded binary came from. */
 export interface AddonOrigin {
   path: string;
-  kind: 'override' | 'prebuild' | 'build';
+  kind: 'override' | 'package' | 'prebuild' | 'build';
+  /** `name@version` of the platform package, when kind is 'package'. */
+  package?: string;
 }
 
 // The package root: the nearest folder above this file whose package.json is
@@ -54,6 +57,51 @@ function platformTag(): string {
 
 // node-gyp-build's libc rule: musl only on Alpine.
 const hostLibc = process.platform !== 'linux' ? '' : fs.existsSync('/etc/alpine-release') ? 'musl' : 'glibc';
+
+/** The platform package this process needs (scripts/platform-packages.js writes them). */
+export function platformPackageName(): string {
+  return `@nodetorch/${process.platform}-${process.arch}${hostLibc === 'musl' ? '-musl' : ''}`;
+}
+
+/** The binary a platform package holds, next to its package.json. */
+const PACKAGE_BINARY = 'nodetorch.node';
+
+// The platform package's binary, or why there is none. Its version must be
+// nodetorch's: a stale optional dependency would run kernels that do not
+// match this JavaScript.
+function fromPlatformPackage(tried: Map<string, string>): { addon: NativeAddon; origin: AddonOrigin } | undefined {
+  const name = platformPackageName();
+  let manifest: string;
+  try {
+    manifest = require.resolve(`${name}/package.json`, { paths: [packageRoot] });
+  } catch {
+    tried.set(name, 'not installed (optionalDependencies: skipped, or no package for this platform)');
+    return undefined;
+  }
+  const dir = path.dirname(manifest);
+  let version = '';
+  let want = '';
+  try {
+    version = (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version?: string }).version ?? '';
+    want =
+      (JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version?: string }).version ??
+      '';
+  } catch (e) {
+    tried.set(dir, `unreadable package.json: ${firstLine(e)}`);
+    return undefined;
+  }
+  if (want && version !== want) {
+    tried.set(dir, `${name}@${version} does not match nodetorch@${want}: install the same version`);
+    return undefined;
+  }
+  const file = path.join(dir, PACKAGE_BINARY);
+  try {
+    return { addon: loadFrom(file), origin: { path: file, kind: 'package', package: `${name}@${version}` } };
+  } catch (e) {
+    tried.set(file, `failed to load: ${firstLine(e)}`);
+    return undefined;
+  }
+}
 
 /** Where node-gyp-build looks, in its order: a source build wins over prebuilds. */
 function candidateDirs(): string[] {
@@ -111,6 +159,8 @@ function load(): { addon: NativeAddon; origin: AddonOrigin } {
   }
   // Each place tried and what happened there.
   const tried = new Map<string, string>();
+  const fromPackage = fromPlatformPackage(tried);
+  if (fromPackage) return fromPackage;
   // node-gyp-build picks the best match for platform, arch, libc and ABI.
   let picked: string | undefined;
   try {
@@ -146,20 +196,21 @@ function load(): { addon: NativeAddon; origin: AddonOrigin } {
       (tooOld
         ? '  - The prebuilt binary needs a newer glibc than this system has: build from source (next lines).\n'
         : '') +
-      "  - If npm skipped nodetorch's install script (npm 11 asks before running dependency install scripts): " +
-      '`npm install-scripts approve nodetorch` (it records the approval under "allowScripts" in your package.json), ' +
-      'then `npm rebuild nodetorch`. That builds the CPU addon from source.\n' +
-      '  - Building from source needs a C++17 compiler, Python 3 and make, plus OpenBLAS for fast matrix multiply ' +
-      '(Debian/Ubuntu: `apt-get install build-essential python3 libopenblas-dev`; macOS: `xcode-select --install` and ' +
-      '`brew install openblas`; Windows: Visual Studio Build Tools with C++). Then `npm rebuild nodetorch`.\n' +
+      `  - Install the platform package: \`npm install ${platformPackageName()}@<nodetorch's version>\` ` +
+      '(npm skips it with --omit=optional or --no-optional, or when the lockfile was made on another platform).\n' +
+      '  - Or build the CPU addon from source: `npx nodetorch build-from-source`.\n' +
+      '  - Building from source needs a C++17 compiler, Python 3 and make; OpenBLAS, for fast matrix multiply, is ' +
+      'opened at run time (Debian/Ubuntu: `apt-get install build-essential python3 libopenblas0`; macOS: `xcode-select --install` and ' +
+      '`brew install openblas`; Windows: Visual Studio Build Tools with C++). Then `npx nodetorch build-from-source`.\n' +
       `  - Or use a platform with a prebuilt binary: ${PREBUILT_PLATFORMS}, Node >= 20.\n` +
       '  - NODETORCH_ADDON=/path/to/nodetorch.node loads a binary you built yourself.',
   );
 }
 
-/** Platforms the npm package ships binaries for (see .github/workflows/prebuild.yml). */
+/** Platforms with a package (scripts/platform-packages.js, .github/workflows/prebuild.yml). */
 const PREBUILT_PLATFORMS =
-  'linux-x64 and linux-arm64 (glibc >= 2.34, libstdc++ of GCC >= 12), darwin-arm64 (macOS >= 11), win32-x64';
+  '@nodetorch/linux-x64 and @nodetorch/linux-arm64 (glibc >= 2.34, libstdc++ of GCC >= 12), ' +
+  '@nodetorch/darwin-arm64 (macOS >= 11), @nodetorch/win32-x64';
 
 /** The outcome of loading the addon: the addon and its origin, or the message saying why not. */
 export type AddonLoad = { ok: true; addon: NativeAddon; origin: AddonOrigin } | { ok: false; message: string };

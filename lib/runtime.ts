@@ -74,7 +74,8 @@ export interface Info {
   version: string;
   node: string;
   napi: string;
-  binary: { path: string; kind: 'override' | 'prebuild' | 'build' };
+  /** Where the binary came from; `package` names the platform package (`@nodetorch/linux-x64@0.1.0`). */
+  binary: { path: string; kind: 'override' | 'package' | 'prebuild' | 'build'; package?: string };
   gemm: NativeBuildInfo['gemm'];
   /** The GEMM kernels that actually run on this CPU (OpenBLAS core, built-in ISA). */
   gemmDetail: string;
@@ -97,7 +98,11 @@ export function info(): Info {
     version: b.version,
     node: process.version,
     napi: process.versions.napi ?? 'unknown',
-    binary: { path: addonOrigin.path, kind: addonOrigin.kind },
+    binary: {
+      path: addonOrigin.path,
+      kind: addonOrigin.kind,
+      ...(addonOrigin.package ? { package: addonOrigin.package } : {}),
+    },
     gemm: b.gemm,
     gemmDetail: b.gemmDetail,
     gemmNotice: b.gemm === 'openblas' ? null : FALLBACK_NOTICE,

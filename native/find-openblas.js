@@ -1,8 +1,14 @@
 #!/usr/bin/env node
-// Prints the directory holding a static, thread-enabled OpenBLAS (libopenblas.a
-// and cblas.h) or an empty line when none is found. Used by binding.gyp and
-// CMakeLists.txt; NODETORCH_OPENBLAS_DIR overrides the search, and
-// NODETORCH_BLAS=fallback disables OpenBLAS.
+// How the addon reaches OpenBLAS, for binding.gyp and CMakeLists.txt:
+//   find-openblas.js mode   "dlopen" (the default on Linux and macOS: opened at
+//                           run time by soname, native/cpu/blas_dynload.cpp, so
+//                           the build needs no OpenBLAS and the binary stays
+//                           small), "static" (NODETORCH_BLAS=static: link
+//                           libopenblas.a) or "fallback" (NODETORCH_BLAS=fallback,
+//                           and Windows: the built-in GEMM only)
+//   find-openblas.js lib|inc  static mode only: libopenblas.a and the folder of
+//                           cblas.h, or an empty line when none is found
+//                           (NODETORCH_OPENBLAS_DIR overrides the search).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -32,8 +38,15 @@ function findHeader(libDir) {
   return incs.find((d) => fs.existsSync(path.join(d, 'cblas.h')));
 }
 
+function mode() {
+  const want = process.env.NODETORCH_BLAS || '';
+  if (want === 'fallback') return 'fallback';
+  if (want === 'static') return find() ? 'static' : 'fallback';
+  return process.platform === 'win32' ? 'fallback' : 'dlopen';
+}
+
 function find() {
-  if (process.env.NODETORCH_BLAS === 'fallback') return null;
+  if (process.env.NODETORCH_BLAS !== 'static') return null;
   for (const dir of candidates()) {
     const lib = path.join(dir, 'libopenblas.a');
     if (!fs.existsSync(lib)) continue;
@@ -43,7 +56,8 @@ function find() {
   return null;
 }
 
-const found = find();
 const what = process.argv[2] || 'lib';
-process.stdout.write(found ? (what === 'inc' ? found.inc : found.lib) : '');
+const found = find();
+if (what === 'mode') process.stdout.write(mode());
+else process.stdout.write(found ? (what === 'inc' ? found.inc : found.lib) : '');
 process.stdout.write('\n');

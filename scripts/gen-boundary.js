@@ -24,6 +24,20 @@ const outputs = {
   'bindings/kernels.gen.ts': kernelsTs(table, `// ${HEADER}`),
   'lib/ops/unary.gen.ts': unaryTs(table, `// ${HEADER}`),
 };
+// The CUDA plugin's ABI check (native/cuda/cuda_plugin.h): a hash of the
+// generated argument structs and codes, which fix the Backend's virtuals and
+// every struct layout the addon hands to nodetorch-cuda.so.
+outputs['native/common/kernel_table_hash.gen.h'] = [
+  `// ${HEADER}`,
+  '#pragma once',
+  `#define NT_KERNEL_TABLE_HASH 0x${require('crypto')
+    .createHash('sha256')
+    .update(outputs['native/common/kernel_args.gen.h'])
+    .update(outputs['native/common/codes.gen.h'])
+    .digest('hex')
+    .slice(0, 16)}ull`,
+  '',
+].join('\n');
 
 const check = process.argv.includes('--check');
 let stale = 0;

@@ -1,21 +1,29 @@
 #!/usr/bin/env node
 // `npm run test:packaging`: what a user gets from `npm install nodetorch`.
-// Packs the tarball, checks its contents, installs it into a fresh project
-// with `npm install --offline` (runtime dependencies come from the npm cache)
+// Stages and packs the release packages (scripts/platform-packages.js:
+// nodetorch, whose optionalDependencies pin @nodetorch/<platform>, and this
+// platform's package with its one CPU binary), checks their contents and
+// unpacked sizes, installs both tarballs into a fresh project with
+// `npm install --offline` (runtime dependencies come from the npm cache)
 // while compilers, make, cmake and Python are hidden from PATH, then:
+//   - the install ran no script and built nothing;
 //   - CommonJS and ES module consumers train a small model and assert that the
-//     shipped prebuild was loaded (so the test fails if anything was compiled
-//     or build/Release won);
+//     platform package's binary was loaded (so the test fails if anything was
+//     compiled or build/Release won);
 //   - a strict TypeScript consumer compiles against the shipped .d.ts;
 //   - the README quickstart compiles (--noUncheckedIndexedAccess) and trains
 //     on local MNIST files to a test accuracy above 90 %;
-//   - `npx nodetorch info` runs;
-//   - with the prebuild removed, loading fails with the loader's full answer.
-// Options: --from FILE (make the prebuild from an existing build first;
+//   - `npx nodetorch info` names the package the binary came from;
+//   - with the package's binary broken, then removed, loading fails with the
+//     loader's full answer.
+// Options: --from FILE (the CPU binary: made into the prebuild first;
 //          NODETORCH_PREBUILD_FROM does the same), --cpu (when no prebuild
 //          exists, build one without CUDA), --skip-build-ts (dist/ is fresh),
 //          --also-node NODE (run the consumers with another Node binary too,
-//          repeatable), --keep (keep the temp project).
+//          repeatable), --keep (keep the temp project), --cuda-from FILE
+//          (nodetorch-cuda.so; default build-cuda/Release/nodetorch-cuda.so
+//          when it exists: also install @nodetorch/linux-x64-cuda into a
+//          second project and check that the addon loads it).
 'use strict';
 const cp = require('child_process');
 const fs = require('fs');
@@ -29,6 +37,7 @@ const args = process.argv.slice(2);
 const opt = (name) => args.includes(name);
 const fromIdx = args.indexOf('--from');
 const from = fromIdx >= 0 ? args[fromIdx + 1] : process.env.NODETORCH_PREBUILD_FROM || '';
+
 const t0 = Date.now();
 
 function fail(msg) {
@@ -188,6 +197,14 @@ function quickstart(app, env) {
 
 // 1. dist/ and the prebuild.
 const plat = `${process.platform}-${process.arch}`;
+const cudaIdx = args.indexOf('--cuda-from');
+const defaultCuda = path.join(root, 'build-cuda', 'Release', 'nodetorch-cuda.so');
+const cudaFrom =
+  cudaIdx >= 0
+    ? path.resolve(args[cudaIdx + 1])
+    : fs.existsSync(defaultCuda) && plat === 'linux-x64'
+      ? defaultCuda
+      : '';
 if (!opt('--skip-build-ts')) {
   step('TypeScript build');
   sh(process.execPath, [NPM, 'run', '--silent', 'build:ts'], { quiet: true });
@@ -226,13 +243,30 @@ if (prebuilds.length !== 1) fail(`expected one binary in prebuilds/${plat}, foun
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-pack-'));
 try {
-  // 2. The tarball: exactly what a user needs, nothing else.
-  step('npm pack');
-  const packOut = sh(process.execPath, [NPM, 'pack', '--json', '--ignore-scripts', '--pack-destination', work], {
-    quiet: true,
-  });
-  const packed = JSON.parse(packOut.slice(packOut.indexOf('[')))[0];
-  const files = packed.files.map((f) => f.path);
+  // 2. The tarballs: exactly what a user needs, nothing else.
+  step('packages: scripts/platform-packages.js --pack');
+  const packagesOut = sh(
+    process.execPath,
+    [
+      path.join(root, 'scripts', 'platform-packages.js'),
+      '--from',
+      path.join(prebuildDir, prebuilds[0]),
+      '--pack',
+      work,
+      '--json',
+      ...(cudaFrom ? ['--cuda-from', cudaFrom] : []),
+    ],
+    { quiet: true },
+  );
+  const staged = JSON.parse(packagesOut.slice(packagesOut.indexOf('[')));
+  const platformName = `@nodetorch/${plat}`;
+  const packed = staged.find((p) => p.name === 'nodetorch');
+  const platformPacked = staged.find((p) => p.name === platformName && p.tarball);
+  if (!packed?.tarball) fail('platform-packages.js packed no nodetorch tarball');
+  if (!platformPacked) fail(`platform-packages.js packed no ${platformName} tarball`);
+  packed.filename = path.basename(packed.tarball);
+  packed.size = packed.packedSize;
+  const files = packed.files;
   const allowed = [
     /^package\.json$/,
     /^README\.md$/,
@@ -241,7 +275,6 @@ try {
     /^CMakeLists\.txt$/,
     /^dist\/(lib|bindings)\/.+\.(js|d\.ts)$/,
     /^dist\/esm\/index\.(mjs|d\.mts)$/,
-    /^prebuilds\/[a-z0-9]+-[a-z0-9+]+\/[^/]+\.node$/,
     /^native\/.+\.(h|cuh|cpp|cu|json|js)$/,
   ];
   const stray = files.filter((f) => !allowed.some((re) => re.test(f)));
@@ -259,17 +292,37 @@ try {
     'dist/esm/index.mjs',
     'dist/esm/index.d.mts',
     'dist/lib/cli/main.js',
-    `prebuilds/${plat}/${prebuilds[0]}`,
   ];
   const sources = require(path.join(root, 'native', 'sources.json'));
   for (const list of Object.values(sources)) if (Array.isArray(list)) required.push(...list);
   const missing = required.filter((f) => !files.includes(f));
   if (missing.length) fail(`missing from the tarball: ${missing.join(', ')}`);
-  const tgz = path.join(work, packed.filename);
+  const tgz = packed.tarball;
   const mib = (n) => `${(n / (1 << 20)).toFixed(1)} MiB`;
   console.log(
     `   ${packed.filename}: ${mib(fs.statSync(tgz).size)} packed, ${mib(packed.unpackedSize)} unpacked, ${files.length} files`,
   );
+  // The platform package: package.json, README, LICENSE and the binary.
+  const platformFiles = [...platformPacked.files].sort();
+  const wantPlatformFiles = ['LICENSE', 'README.md', 'nodetorch.node', 'package.json'];
+  if (JSON.stringify(platformFiles) !== JSON.stringify(wantPlatformFiles))
+    fail(`${platformName} holds ${platformFiles.join(', ')}; expected ${wantPlatformFiles.join(', ')}`);
+  const platformTgz = platformPacked.tarball;
+  console.log(
+    `   ${path.basename(platformTgz)}: ${mib(platformPacked.packedSize)} packed, ${mib(platformPacked.unpackedSize)} unpacked`,
+  );
+  // Unpacked size limits (issue 17: a CPU-only linux-x64 install <= 10 MiB of
+  // nodetorch's own packages).
+  const SIZE_LIMITS = { nodetorch: 4 << 20, [platformName]: 10 << 20 };
+  for (const p of [packed, platformPacked]) {
+    if (p.unpackedSize > SIZE_LIMITS[p.name])
+      fail(`${p.name} is ${mib(p.unpackedSize)} unpacked, over its limit of ${mib(SIZE_LIMITS[p.name])}`);
+  }
+  const staged64 = JSON.parse(fs.readFileSync(path.join(root, staged[0].dir, 'package.json'), 'utf8'));
+  if (staged64.optionalDependencies?.[platformName] !== pkg.version || staged64.scripts?.install)
+    fail(
+      `the staged nodetorch must pin ${platformName}@${pkg.version} in optionalDependencies and have no install script`,
+    );
 
   // 3. A fresh project; install offline with no build tools reachable. The
   // runtime dependencies come from the npm cache, so that the install can
@@ -288,35 +341,28 @@ try {
   step('npm install --offline (compilers hidden)');
   const app = path.join(work, 'app');
   fs.mkdirSync(app);
-  // Approve nodetorch's install script (node-gyp-build) the way
-  // `npm install-scripts approve` does for a tarball: it must run, find the
-  // prebuild and compile nothing. (Blocked scripts are the easier case: the
-  // loader then finds the same prebuild at require time.)
+  // No allowScripts entry: nodetorch has no install script to approve. The
+  // platform package is given as a tarball next to nodetorch's (it is not in
+  // a registry here); it satisfies nodetorch's pinned optional dependency, and
+  // the other platforms' packages are skipped as optional.
   fs.writeFileSync(
     path.join(app, 'package.json'),
-    JSON.stringify(
-      {
-        name: 'nodetorch-pack-test',
-        version: '1.0.0',
-        private: true,
-        allowScripts: { [`file:${tgz}`]: true, nodetorch: true },
-      },
-      null,
-      2,
-    ),
+    JSON.stringify({ name: 'nodetorch-pack-test', version: '1.0.0', private: true }, null, 2),
   );
   const env = hiddenToolsEnv(work);
+  const tInstall = Date.now();
   const installLog = sh(
     process.execPath,
-    [NPM, 'install', '--offline', '--foreground-scripts', '--no-package-lock', tgz],
+    [NPM, 'install', '--offline', '--foreground-scripts', '--no-package-lock', platformTgz, tgz],
     { cwd: app, env },
   );
+  console.log(`   installed in ${((Date.now() - tInstall) / 1000).toFixed(1)} s (offline, CPU only)`);
   const installed = path.join(app, 'node_modules', 'nodetorch');
+  const installedPlatform = path.join(app, 'node_modules', ...platformName.split('/'));
   if (fs.existsSync(path.join(installed, 'build')))
     fail('the install created node_modules/nodetorch/build: something was compiled');
-  console.log(
-    `   install script ${/^> node-gyp-build$/m.test(installLog) ? 'ran and found the prebuild' : 'did not run (npm blocked it)'}`,
-  );
+  if (/^> /m.test(installLog)) fail(`the install ran a script:\n${installLog}`);
+  if (!fs.existsSync(path.join(installedPlatform, 'nodetorch.node'))) fail(`${platformName} was not installed`);
 
   // 4. Consumers.
   step('CommonJS consumer');
@@ -351,7 +397,8 @@ try {
 
   step('npx nodetorch info');
   const infoText = sh(process.execPath, [NPX, '--offline', '--no-install', 'nodetorch', 'info'], { cwd: app, env });
-  if (!/\(prebuild\)/.test(infoText)) fail('`nodetorch info` does not report the prebuild');
+  if (!infoText.includes(`(package ${platformName}@${pkg.version})`))
+    fail(`\`nodetorch info\` does not name ${platformName}@${pkg.version}`);
   const infoJson = JSON.parse(
     sh(process.execPath, [NPX, '--offline', '--no-install', 'nodetorch', 'info', '--json'], {
       cwd: app,
@@ -363,8 +410,8 @@ try {
 
   // 5. Nothing loadable: one error naming every place, why, and every fix.
   step('broken or missing binary: the loader error');
-  const pre = path.join(installed, 'prebuilds', plat);
-  const shipped = fs.readdirSync(pre).find((f) => f.endsWith('.node'));
+  const pre = installedPlatform;
+  const shipped = 'nodetorch.node';
   fs.renameSync(path.join(pre, shipped), path.join(work, shipped));
   try {
     fs.writeFileSync(path.join(pre, shipped), 'not a shared library');
@@ -376,11 +423,11 @@ try {
     for (const want of [
       'AddonLoadError',
       'Tried:',
-      `prebuilds${path.sep}${plat}: no .node file`,
+      `${platformName}`,
+      `prebuilds${path.sep}${plat}: missing`,
       `${plat}`,
       `N-API ${process.versions.napi}`,
-      'npm install-scripts approve nodetorch',
-      'npm rebuild nodetorch',
+      'npx nodetorch build-from-source',
       'NODETORCH_ADDON',
     ]) {
       if (!err.includes(want)) fail(`the load error does not mention '${want}':\n${err}`);
@@ -395,6 +442,47 @@ try {
     );
   } finally {
     fs.renameSync(path.join(work, shipped), path.join(pre, shipped));
+  }
+
+  // 6. The opt-in CUDA package, in a second fresh project: the CPU addon
+  // finds nodetorch-cuda.so in the sibling package and loads it; without a
+  // GPU, CUDA reports why and everything runs on the CPU.
+  if (cudaFrom) {
+    step('CUDA package: npm install --offline with @nodetorch/linux-x64-cuda (compilers hidden)');
+    const cudaPacked = staged.find((p) => p.name === '@nodetorch/linux-x64-cuda' && p.tarball);
+    if (!cudaPacked) fail('platform-packages.js packed no @nodetorch/linux-x64-cuda tarball');
+    console.log(
+      `   ${path.basename(cudaPacked.tarball)}: ${mib(cudaPacked.packedSize)} packed, ${mib(cudaPacked.unpackedSize)} unpacked`,
+    );
+    const cudaApp = path.join(work, 'app-cuda');
+    fs.mkdirSync(cudaApp);
+    fs.writeFileSync(
+      path.join(cudaApp, 'package.json'),
+      JSON.stringify({ name: 'nodetorch-pack-test-cuda', version: '1.0.0', private: true }, null, 2),
+    );
+    const tCuda = Date.now();
+    const cudaLog = sh(
+      process.execPath,
+      [NPM, 'install', '--offline', '--foreground-scripts', '--no-package-lock', platformTgz, cudaPacked.tarball, tgz],
+      { cwd: cudaApp, env },
+    );
+    console.log(`   installed in ${((Date.now() - tCuda) / 1000).toFixed(1)} s (offline, CPU + CUDA)`);
+    if (/^> /m.test(cudaLog)) fail(`the CUDA install ran a script:\n${cudaLog}`);
+    const cudaInfo = JSON.parse(
+      sh(process.execPath, [NPX, '--offline', '--no-install', 'nodetorch', 'info', '--json'], {
+        cwd: cudaApp,
+        env,
+        quiet: true,
+      }),
+    );
+    if (cudaInfo.binary.package !== `${platformName}@${pkg.version}`)
+      fail(`with the CUDA package, info names ${cudaInfo.binary.package}, not ${platformName}@${pkg.version}`);
+    if (!cudaInfo.cuda.compiled) fail(`the addon did not load nodetorch-cuda.so: ${cudaInfo.cuda.reason}`);
+    console.log(
+      `   CUDA plugin loaded; ${cudaInfo.cuda.available ? `${cudaInfo.cuda.deviceCount} device(s)` : `unavailable here: ${cudaInfo.cuda.reason.split('\n')[0]}`}`,
+    );
+    fs.copyFileSync(path.join(fixtures, 'cjs/train.cjs'), path.join(cudaApp, 'train.cjs'));
+    sh(process.execPath, ['train.cjs'], { cwd: cudaApp, env });
   }
 
   console.log(

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// `npm run prebuild`: the binary shipped in the npm package. Builds the addon
-// with cmake-js (CUDA backend when nvcc is found, OpenBLAS linked statically),
-// strips it and stores it where
-// node-gyp-build looks first for an N-API build:
+// `npm run prebuild`: the binaries of the platform packages. Builds the addon
+// with cmake-js (CPU only; OpenBLAS opened at run time) and, when nvcc is
+// found, the CUDA backend as nodetorch-cuda.so (nvcc through ccache when it is
+// installed), strips them and stores them where
+// scripts/platform-packages.js and node-gyp-build look:
 //   prebuilds/<platform>-<arch>/nodetorch.napi[.glibc|.musl].node
+//   prebuilds/linux-x64-cuda/nodetorch-cuda.so
 // (the names prebuildify writes; "napi" = one file for every Node >= 20).
 // prebuildify itself is not used: it only drives node-gyp, and its N-API
 // mode downloads the newest Node headers.
@@ -101,6 +103,13 @@ function build(o) {
   // (arc4random, _dl_find_object), so it is not the default.
   if (o.staticRuntime && process.platform === 'linux')
     args.push('--CDCMAKE_SHARED_LINKER_FLAGS=-static-libstdc++ -static-libgcc');
+  // ccache for nvcc and the C++ compiler: a rebuild after a JS-only change
+  // recompiles nothing (the CUDA kernels take minutes per architecture).
+  const ccache = capture('sh', ['-c', 'command -v ccache']);
+  if (ccache) {
+    args.push(`--CDCMAKE_CXX_COMPILER_LAUNCHER=${ccache.trim()}`);
+    if (nvcc) args.push(`--CDCMAKE_CUDA_COMPILER_LAUNCHER=${ccache.trim()}`);
+  }
   // Use this Node's own headers when it ships them: a build never downloads.
   const env = { ...process.env };
   const prefix = path.resolve(path.dirname(process.execPath), '..');
@@ -109,7 +118,9 @@ function build(o) {
   console.log(
     `prebuild: building with cmake-js, CUDA ${nvcc ? `on (${nvcc})` : 'off'}, Node headers from ${env.npm_config_nodedir || 'the cmake-js cache'}`,
   );
+  const t0 = Date.now();
   run(process.execPath, args, { env });
+  console.log(`prebuild: cmake-js build took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   const file = path.join(out, 'Release', 'nodetorch.node');
   if (!fs.existsSync(file)) fail(`the build did not produce ${file}`);
   return file;
@@ -178,13 +189,25 @@ function main() {
   const needsBlas = process.platform === 'linux' && !o.allowFallback;
   if (info.gemm !== 'openblas') {
     const msg = `${src} was built without OpenBLAS (GEMM: ${info.gemm})`;
-    if (needsBlas) fail(`${msg}; install libopenblas-dev (static libopenblas.a) or pass --allow-fallback`);
+    if (needsBlas)
+      fail(`${msg}; install libopenblas0 (opened at run time; the build needs no OpenBLAS) or pass --allow-fallback`);
     console.warn(`prebuild: warning: ${msg}`);
   }
   const link = linkReport(dest);
   if (link) {
     const bad = link.needed.filter((l) => /openblas|gfortran|cudart|cublas|cudnn|libcuda\b/.test(l));
     if (bad.length) fail(`${dest} needs ${bad.join(', ')} at load time; link them statically or load them with dlopen`);
+  }
+
+  // The CUDA plugin of the same build, for @nodetorch/linux-x64-cuda.
+  const plugin = path.join(path.dirname(src), 'nodetorch-cuda.so');
+  let cuda = null;
+  if (fs.existsSync(plugin)) {
+    const cudaDir = path.join(root, 'prebuilds', 'linux-x64-cuda');
+    fs.mkdirSync(cudaDir, { recursive: true });
+    cuda = path.join(cudaDir, 'nodetorch-cuda.so');
+    fs.copyFileSync(plugin, cuda);
+    if (o.strip) strip(cuda);
   }
 
   const size = fs.statSync(dest).size;
@@ -196,6 +219,9 @@ function main() {
     gemm: info.gemm,
     cuda: info.cuda,
     ...(link ? { needs: link.needed, glibc: link.glibc, glibcxx: link.glibcxx } : {}),
+    ...(cuda
+      ? { cudaPlugin: path.relative(root, cuda), cudaPluginMib: +(fs.statSync(cuda).size / (1 << 20)).toFixed(1) }
+      : {}),
     node: `N-API (built on ${process.version}, ${os.platform()}-${os.arch()})`,
   };
   console.log(JSON.stringify(summary, null, 2));

@@ -52,8 +52,14 @@ if [ "${NODETORCH_SKIP_VARIANTS:-0}" != "1" ]; then
     export PATH="$PATH:/usr/local/cuda/bin"
     # CI proves the CUDA code compiles and loads; one real target keeps that to
     # minutes on 2 cores (the release prebuild compiles every target).
-    NT_CUDA_ARCHS="${NT_CUDA_ARCHS:-90-real}" node node_modules/cmake-js/bin/cmake-js rebuild --out build-cuda >/tmp/nodetorch-build-cuda.log 2>&1 \
+    # It makes the CPU addon and nodetorch-cuda.so next to it, which the addon
+    # loads (no GPU here: it must load and fall back cleanly). ccache, when
+    # installed, makes a rebuild with unchanged kernels take seconds.
+    LAUNCH=()
+    command -v ccache >/dev/null 2>&1 && LAUNCH=(--CDCMAKE_CUDA_COMPILER_LAUNCHER=ccache --CDCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+    NT_CUDA_ARCHS="${NT_CUDA_ARCHS:-90-real}" node node_modules/cmake-js/bin/cmake-js rebuild --out build-cuda "${LAUNCH[@]}" >/tmp/nodetorch-build-cuda.log 2>&1 \
       || { tail -80 /tmp/nodetorch-build-cuda.log; exit 1; }
+    test -f build-cuda/Release/nodetorch-cuda.so || { echo "the CUDA build made no nodetorch-cuda.so"; exit 1; }
     NODETORCH_ADDON=build-cuda/Release/nodetorch.node $JEST
     CUDA_BUILT=1
   else
@@ -61,12 +67,14 @@ if [ "${NODETORCH_SKIP_VARIANTS:-0}" != "1" ]; then
   fi
 fi
 
-# The npm package as a user gets it: packed, installed offline with compilers
-# hidden, loaded from the prebuild (made from this run's CUDA build when there
-# is one, so nothing is compiled twice; else a CPU prebuild).
+# The npm packages as a user gets them: nodetorch and @nodetorch/<platform>
+# packed (scripts/platform-packages.js), installed offline with compilers
+# hidden, loaded from the platform package. Its CPU binary is the one
+# `npm install` built (node-gyp, OpenBLAS opened at run time), so nothing is
+# compiled twice; the CUDA build is not shipped in it.
 stage "packaging: npm pack, offline install without compilers, CJS/ESM/TS consumers"
-if [ "${CUDA_BUILT:-0}" = "1" ]; then
-  node scripts/pack-test.js --skip-build-ts --from build-cuda/Release/nodetorch.node
+if [ -f build/Release/nodetorch.node ]; then
+  node scripts/pack-test.js --skip-build-ts --from build/Release/nodetorch.node
 else
   node scripts/pack-test.js --skip-build-ts --cpu
 fi

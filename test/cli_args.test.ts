@@ -190,7 +190,7 @@ describe('nodetorch main', () => {
   test('an unknown command exits 2', async () => {
     const io = captureIO();
     expect(await main(['fly'], io)).toBe(2);
-    expect(io.stderr[0]).toMatch(/a command \(train, generate, info, run\), got 'fly'/);
+    expect(io.stderr[0]).toMatch(/a command \(train, generate, info, run, build-from-source\), got 'fly'/);
   });
 
   test('--version, --help, train --help', async () => {
@@ -201,6 +201,14 @@ describe('nodetorch main', () => {
     expect(io.stdout[1]).toMatch(/Usage: nodetorch <command>/);
     expect(await main(['train', '--help'], io)).toBe(0);
     expect(io.stdout[2]).toBe(TRAIN_USAGE);
+  });
+
+  test('build-from-source --help compiles nothing; a stray argument exits 2', async () => {
+    const io = captureIO();
+    expect(await main(['build-from-source', '--help'], io)).toBe(0);
+    expect(io.stdout[0]).toMatch(/Usage: nodetorch build-from-source/);
+    expect(await main(['build-from-source', 'now'], io)).toBe(2);
+    expect(io.stderr[0]).toMatch(/no positional arguments expected, got 'now'/);
   });
 
   test('info prints the backend, --json parses', async () => {

@@ -1,5 +1,5 @@
-// CUDA status and device semantics. On a machine without a GPU: the CPU build
-// says "built without CUDA" exactly; the CUDA build (build-cuda/, loaded in a
+// CUDA status and device semantics. On a machine without a GPU: the CPU addon
+// without nodetorch-cuda.so names every file it tried, exactly; the CUDA build (build-cuda/, loaded in a
 // child process through NODETORCH_ADDON) loads, names the missing driver,
 // raises typed errors for CUDA tensors and trains on the CPU unchanged. The
 // device rules (mixed devices, model.to, optimizers following their
@@ -20,9 +20,13 @@ const ROOT = path.resolve(__dirname, '..');
 const CUDA_BUILD = path.join(ROOT, 'build-cuda', 'Release', 'nodetorch.node');
 const DIST = path.join(ROOT, 'dist', 'lib', 'index.js');
 const CUDA = nt.cuda.isAvailable();
+// What the CPU addon says when no nodetorch-cuda.so is next to it (or in the
+// sibling @nodetorch/linux-x64-cuda package): every file tried, one line.
+const ADDON_DIR = path.dirname(nt.info().binary.path);
 const NOT_COMPILED =
-  'nodetorch was built without CUDA (this binary is the CPU-only build: node-gyp, or CMake without nvcc); ' +
-  'rebuild with `npm run build:cuda` on a machine with the CUDA toolkit';
+  'CUDA support is not installed: `npm install @nodetorch/linux-x64-cuda` (same version as nodetorch), ' +
+  'or build it with `npm run build:cuda`. Tried: ' +
+  `${ADDON_DIR}/nodetorch-cuda.so: missing; ${ADDON_DIR}/../linux-x64-cuda/nodetorch-cuda.so: missing`;
 
 /** True when the dynamic loader can find the NVIDIA driver library. */
 function driverPresent(): boolean {
@@ -118,16 +122,19 @@ describe('CUDA status of this process', () => {
     }
   });
 
-  (st.compiled ? it.skip : it)('CPU build: says "built without CUDA" exactly and throws NotCompiledError', () => {
-    expect(nt.cuda.unavailableReason()).toBe(NOT_COMPILED);
-    expect(nt.cuda.info()).toMatchObject({ compiled: false, available: false, reason: NOT_COMPILED, deviceCount: 0 });
-    expectError(() => nt.zeros([2]).to('cuda'), nt.NotCompiledError, NOT_COMPILED);
-    expectError(() => nt.zeros([2], { device: 'cuda' }), nt.NotCompiledError, NOT_COMPILED);
-    expectError(() => nt.cuda.synchronize(), nt.NotCompiledError, NOT_COMPILED);
-    expect(() => nt.cuda.emptyCache()).not.toThrow();
-    nt.backends.cuda.matmul.allowTF32 = true; // a no-op without CUDA, never an error
-    nt.backends.cuda.matmul.allowTF32 = false;
-  });
+  (st.compiled ? it.skip : it)(
+    'CPU addon without the CUDA plugin: names the files tried, throws NotCompiledError',
+    () => {
+      expect(nt.cuda.unavailableReason()).toBe(NOT_COMPILED);
+      expect(nt.cuda.info()).toMatchObject({ compiled: false, available: false, reason: NOT_COMPILED, deviceCount: 0 });
+      expectError(() => nt.zeros([2]).to('cuda'), nt.NotCompiledError, NOT_COMPILED);
+      expectError(() => nt.zeros([2], { device: 'cuda' }), nt.NotCompiledError, NOT_COMPILED);
+      expectError(() => nt.cuda.synchronize(), nt.NotCompiledError, NOT_COMPILED);
+      expect(() => nt.cuda.emptyCache()).not.toThrow();
+      nt.backends.cuda.matmul.allowTF32 = true; // a no-op without CUDA, never an error
+      nt.backends.cuda.matmul.allowTF32 = false;
+    },
+  );
 
   (st.compiled && !st.available && !driverPresent() ? it : it.skip)(
     'CUDA build without a driver: the reason names libcuda.so.1',
@@ -224,7 +231,8 @@ describe('scripts/gpu-check.js on this machine', () => {
     () => {
       const addon = fs.existsSync(CUDA_BUILD) ? CUDA_BUILD : path.join(ROOT, 'build', 'Release', 'nodetorch.node');
       const r = run([], addon);
-      const reason = addon === CUDA_BUILD ? childReport(CUDA_BUILD).reason : NOT_COMPILED;
+      const reason =
+        addon === CUDA_BUILD ? childReport(CUDA_BUILD).reason : NOT_COMPILED.split(ADDON_DIR).join(path.dirname(addon));
       expect(r.out.trim().split('\n').pop()).toBe(`CUDA is not available: ${reason}`);
       expect(r.status).toBe(3);
     },

@@ -23,7 +23,7 @@ function formatInfo(i: Info): string {
   const rows: [string, string][] = [
     ['nodetorch', i.version],
     ['node', `${i.node} (N-API ${i.napi})`],
-    ['binary', `${i.binary.path} (${i.binary.kind})`],
+    ['binary', `${i.binary.path} (${i.binary.package ? `package ${i.binary.package}` : i.binary.kind})`],
     ['compiler', i.compiler ?? 'unknown'],
     ['GEMM', `${i.gemm}: ${i.gemmDetail}`],
     ['CPU features', i.cpuFeatures.join(' ') || 'none detected'],

@@ -26,6 +26,7 @@ Commands:
   generate   continue a prompt with a GPT checkpoint of 'train --model gpt'
   info       show the native backend: binary, GEMM, CPU features, threads, CUDA
   run        start N processes of a script under mpirun (nt.distributed)
+  build-from-source  compile the CPU addon with node-gyp (where no platform package fits)
 
 Options:
   -h, --help     show this help ('nodetorch <command> --help' for a command)
@@ -58,6 +59,10 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
         io.out(runInfo(rest));
         return 0;
       }
+      case 'build-from-source': {
+        const { runBuildFromSource } = await import('./build_from_source');
+        return runBuildFromSource(rest, io);
+      }
       case 'train': {
         const { runTrainCommand } = await import('./train');
         return await runTrainCommand(rest, io);
@@ -73,7 +78,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
       default:
         throw new UsageError(
           'nodetorch',
-          `a command (train, generate, info, run), got '${cmd}'; see 'nodetorch --help'`,
+          `a command (train, generate, info, run, build-from-source), got '${cmd}'; see 'nodetorch --help'`,
         );
     }
   } catch (e) {

@@ -3,8 +3,9 @@
 import { native } from './native';
 
 export const FALLBACK_NOTICE =
-  'GEMM runs on the portable fallback kernel because nodetorch was built without OpenBLAS; ' +
-  'install it (Debian/Ubuntu: apt-get install libopenblas-dev; macOS: brew install openblas) and run `npm rebuild nodetorch`.';
+  'GEMM runs on the portable fallback kernel because OpenBLAS was not found at run time (or this binary was built ' +
+  'without it); install it (Debian/Ubuntu: apt-get install libopenblas0; Fedora: dnf install openblas; macOS: ' +
+  'brew install openblas) or point NODETORCH_OPENBLAS at libopenblas.so; nt.info().gemmDetail says what was tried.';
 
 let noticeShown = false;
 /** One-time notice (stderr) when GEMM runs on the fallback. NODETORCH_QUIET=1 silences it. */

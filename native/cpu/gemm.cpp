@@ -1,7 +1,8 @@
 // CPU GEMM entry point: C[b] = alpha * op(A[b]) @ op(B[b]) + beta * C[b].
-// With NT_HAVE_OPENBLAS it calls cblas_sgemm/cblas_dgemm (row-major,
-// transposes passed as flags, never copied); otherwise, and for arguments
-// OpenBLAS's 32-bit blasint cannot express, the portable fallback runs.
+// When OpenBLAS is there (blas_dynload.h: linked, or opened at run time) it
+// calls cblas_sgemm/cblas_dgemm (row-major, transposes passed as flags, never
+// copied); otherwise, and for arguments OpenBLAS's 32-bit blasint cannot
+// express, the portable fallback runs.
 // One exception: when the CPU has AVX-512 but the linked OpenBLAS runs a
 // kernel without it (0.3.21 picks "Haswell" on AMD Zen 5), the fallback's
 // AVX-512 kernel wins on all but the narrowest shapes, so those go to the
@@ -12,18 +13,14 @@
 #include <climits>
 #include <string>
 
+#include "cpu/blas_dynload.h"
 #include "cpu/gemm.h"
 #include "cpu/gemm_fallback.h"
 #include "cpu/parallel.h"
 
-#ifdef NT_HAVE_OPENBLAS
-#include <cblas.h>
-#endif
-
 namespace nt {
 namespace cpu {
 
-#ifdef NT_HAVE_OPENBLAS
 namespace {
 
 // OpenBLAS splits a GEMM over all its threads once M*N*K passes 262144,
@@ -44,7 +41,7 @@ int userThreads() {
 
 void useBlasThreads(int n) {
   if (g_blasThreads.load(std::memory_order_relaxed) == n) return;
-  openblas_set_num_threads(n);
+  blas()->setNumThreads(n);
   g_blasThreads.store(n, std::memory_order_relaxed);
 }
 
@@ -57,7 +54,7 @@ bool isAvx512Core(const char* name) {
 }
 
 bool fallbackBeatsBlas() {
-  static const bool yes = std::string(gemmFallbackIsa()) == "avx512" && !isAvx512Core(openblas_get_corename());
+  static const bool yes = std::string(gemmFallbackIsa()) == "avx512" && !isAvx512Core(blas()->coreName());
   return yes;
 }
 
@@ -75,17 +72,17 @@ bool fitsInt(int64_t v) { return v >= 0 && v <= INT_MAX; }
 int64_t normalizeLd(int64_t ld, int64_t rows, int64_t cols) { return rows <= 1 ? std::max<int64_t>(1, cols) : ld; }
 
 template <class T>
-void blasGemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, T alpha, const T* A, int lda, const T* B,
-              int ldb, T beta, T* C, int ldc);
+void blasGemm(int ta, int tb, int m, int n, int k, T alpha, const T* A, int lda, const T* B, int ldb, T beta, T* C,
+              int ldc);
 template <>
-void blasGemm<float>(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, float alpha, const float* A, int lda,
-                     const float* B, int ldb, float beta, float* C, int ldc) {
-  cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+void blasGemm<float>(int ta, int tb, int m, int n, int k, float alpha, const float* A, int lda, const float* B, int ldb,
+                     float beta, float* C, int ldc) {
+  blas()->sgemm(kBlasRowMajor, ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 template <>
-void blasGemm<double>(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, double alpha, const double* A,
-                      int lda, const double* B, int ldb, double beta, double* C, int ldc) {
-  cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+void blasGemm<double>(int ta, int tb, int m, int n, int k, double alpha, const double* A, int lda, const double* B,
+                      int ldb, double beta, double* C, int ldc) {
+  blas()->dgemm(kBlasRowMajor, ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 // Returns false when OpenBLAS cannot take these arguments (the caller then
@@ -108,8 +105,8 @@ bool gemmOpenBlas(const GemmArgs& a) {
   const T* A = static_cast<const T*>(a.A);
   const T* B = static_cast<const T*>(a.B);
   T* C = static_cast<T*>(a.C);
-  const CBLAS_TRANSPOSE ta = a.transA ? CblasTrans : CblasNoTrans;
-  const CBLAS_TRANSPOSE tb = a.transB ? CblasTrans : CblasNoTrans;
+  const int ta = a.transA ? kBlasTrans : kBlasNoTrans;
+  const int tb = a.transB ? kBlasTrans : kBlasNoTrans;
   const T alpha = static_cast<T>(a.alpha), beta = static_cast<T>(a.beta);
   auto one = [&](int64_t b) {
     blasGemm<T>(ta, tb, int(a.M), int(a.N), int(a.K), alpha, A + b * a.strideA, int(lda), B + b * a.strideB, int(ldb),
@@ -133,47 +130,39 @@ bool gemmOpenBlas(const GemmArgs& a) {
 }
 
 }  // namespace
-#endif
 
 void gemm(const GemmArgs& args) {
   if (gemmHandledWithoutProduct(args)) return;
-#ifdef NT_HAVE_OPENBLAS
-  if (preferFallback(args)) {
-    gemmFallback(args);
-    return;
+  if (blas()) {
+    if (preferFallback(args)) {
+      gemmFallback(args);
+      return;
+    }
+    const bool done = args.dtype == DType::Float32 ? gemmOpenBlas<float>(args) : gemmOpenBlas<double>(args);
+    if (done) return;
   }
-  const bool done = args.dtype == DType::Float32 ? gemmOpenBlas<float>(args) : gemmOpenBlas<double>(args);
-  if (done) return;
-#endif
   gemmFallback(args);
 }
 
 std::string gemmDetail() {
-#ifdef NT_HAVE_OPENBLAS
-  std::string d = std::string("OpenBLAS (") + openblas_get_corename() + " kernels)";
-  if (fallbackBeatsBlas()) d += "; built-in avx512 kernel for wide shapes";
-  return d;
-#else
-  return std::string("built-in ") + gemmFallbackIsa() + " kernel";
-#endif
+  if (const BlasApi* b = blas()) {
+    std::string d = std::string("OpenBLAS (") + b->coreName() + " kernels, " + b->origin + ")";
+    if (fallbackBeatsBlas()) d += "; built-in avx512 kernel for wide shapes";
+    return d;
+  }
+  return std::string("built-in ") + gemmFallbackIsa() + " kernel (" + blasUnavailableReason() + ")";
 }
 
-const char* gemmProvider() {
-#ifdef NT_HAVE_OPENBLAS
-  return "openblas";
-#else
-  return "fallback";
-#endif
-}
+const char* gemmProvider() { return blas() ? "openblas" : "fallback"; }
 
 void gemmSetNumThreads(int n) {
   n = std::max(1, n);
   gemmFallbackSetThreads(n);
-#ifdef NT_HAVE_OPENBLAS
-  g_userThreads.store(n, std::memory_order_relaxed);
-  g_blasThreads.store(n, std::memory_order_relaxed);
-  openblas_set_num_threads(n);
-#endif
+  if (const BlasApi* b = blas()) {
+    g_userThreads.store(n, std::memory_order_relaxed);
+    g_blasThreads.store(n, std::memory_order_relaxed);
+    b->setNumThreads(n);
+  }
 }
 
 }  // namespace cpu

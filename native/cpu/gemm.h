@@ -1,4 +1,4 @@
-// CPU GEMM: OpenBLAS when linked (NT_HAVE_OPENBLAS), else the portable
+// CPU GEMM: OpenBLAS when there (cpu/blas_dynload.h), else the portable
 // cache-blocked fallback in gemm_fallback.cpp.
 #pragma once
 #include <string>

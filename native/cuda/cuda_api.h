@@ -1,6 +1,8 @@
-// What the addon layer knows of CUDA. Implemented by cuda_runtime_state.cpp
-// (CUDA builds) or cuda_stub.cpp (CPU-only builds, every call reports
-// "built without CUDA"). Nothing here needs CUDA headers.
+// What the addon layer knows of CUDA. Implemented in nodetorch-cuda.so by
+// cuda_runtime_state.cpp, and in the CPU addon by
+// native/addon/cuda_plugin_loader.cpp, which forwards to that library when it
+// finds one that matches (cuda_plugin.h) and otherwise reports why not.
+// Nothing here needs CUDA headers.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -11,7 +13,7 @@
 namespace nt {
 namespace cuda {
 
-// True when this binary contains the CUDA backend.
+// True when the CUDA backend (nodetorch-cuda.so) is loaded.
 bool compiled();
 // Probes once (driver, device, cuBLAS, optional cuDNN); true when usable.
 bool available();

@@ -1,5 +1,5 @@
 // CommonJS consumer: require('nodetorch'), a few training steps of a small MLP.
-// Fails unless the shipped prebuild was the binary loaded.
+// Fails unless the platform package's binary was the one loaded.
 'use strict';
 const assert = require('assert');
 const nt = require('nodetorch');
@@ -7,11 +7,11 @@ const nt = require('nodetorch');
 const info = nt.info();
 assert.strictEqual(
   info.binary.kind,
-  'prebuild',
-  `expected the prebuild, loaded ${info.binary.path} (${info.binary.kind})`,
+  'package',
+  `expected the platform package, loaded ${info.binary.path} (${info.binary.kind})`,
 );
 assert.ok(
-  info.binary.path.includes(`node_modules${require('path').sep}nodetorch`),
+  info.binary.path.includes(`node_modules${require('path').sep}@nodetorch`),
   `loaded from outside the install: ${info.binary.path}`,
 );
 assert.strictEqual(require('nodetorch/package.json').version, info.version);

@@ -9,7 +9,7 @@ const require = createRequire(import.meta.url);
 assert.strictEqual(nt.Tensor, Tensor);
 assert.strictEqual(ntDefault.Tensor, Tensor);
 assert.strictEqual(require('nodetorch').Tensor, Tensor, 'import and require gave two copies');
-assert.strictEqual(info().binary.kind, 'prebuild', `expected the prebuild, loaded ${info().binary.path}`);
+assert.strictEqual(info().binary.kind, 'package', `expected the platform package, loaded ${info().binary.path}`);
 
 nt.manualSeed(1);
 const model = new nn.Sequential(new nn.Linear(4, 16), new nn.Tanh(), new nn.Linear(16, 1));

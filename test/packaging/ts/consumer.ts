@@ -36,11 +36,12 @@ const ok: boolean = nt.autograd.gradcheck(
   [nt.randn([3], { dtype: 'float64', requiresGrad: true })],
 );
 const i: Info = nt.info();
-const kind: 'override' | 'prebuild' | 'build' = i.binary.kind;
+const kind: 'override' | 'package' | 'prebuild' | 'build' = i.binary.kind;
+const fromPackage: string | undefined = i.binary.package;
 const net = new Net();
 const adam = new optim.Adam(net.parameters(), { lr: 1e-3 });
 const sgd = new optim.SGD(net.parameters(), { lr: 0.1, momentum: 0.9 });
-void [g, dt, shape, ok, kind, adam, sgd, nt.noGrad(() => w.add(1)), nt.cuda.isAvailable()];
+void [g, dt, shape, ok, kind, fromPackage, adam, sgd, nt.noGrad(() => w.add(1)), nt.cuda.isAvailable()];
 
 // @ts-expect-error dtype names are checked
 nt.zeros([2], { dtype: 'float16' });
