@@ -9,6 +9,7 @@ import * as path from 'path';
 
 import * as nt from '../lib';
 import { MLP } from '../lib/cli/mlp';
+import { mpirunArgs } from '../lib/cli/run';
 import { loadMnistSplit } from '../lib/data/idx';
 import { load1 } from './stats';
 
@@ -77,11 +78,13 @@ function parse(setup: string, r: ReturnType<typeof spawnSync>, samples: number, 
 export function runDdp(dataDir: string): DdpRow[] {
   const self = __filename;
   const load = load1();
-  const ddp = spawnSync(
-    'mpirun',
-    ['--allow-run-as-root', '--oversubscribe', '-n', '2', process.execPath, self, '--child', 'ddp', dataDir, '1'],
-    { encoding: 'utf8', timeout: 600_000 },
-  );
+  // The launcher's own flags (`nodetorch run`): without --bind-to none mpirun
+  // pins each rank, with its communication thread, to one core.
+  const plan = { nproc: 2, mca: [], script: self, scriptArgs: ['--child', 'ddp', dataDir, '1'] };
+  const ddp = spawnSync('mpirun', mpirunArgs(plan, process.getuid?.() === 0, process.execPath), {
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
   const single = spawnSync(process.execPath, [self, '--child', 'single', dataDir, '2'], {
     encoding: 'utf8',
     timeout: 600_000,
