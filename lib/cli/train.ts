@@ -24,6 +24,8 @@ import { writeTrainingPlot } from './plot_svg';
 import { wantsGpt } from './gpt_options';
 import { createProgress } from './progress';
 import { parseTrainArgs, TRAIN_USAGE, type TrainConfig } from './train_options';
+import { isMpiRank, joinRanks, leaveRanks, type Rank, relaunchAsRanks } from './train_ddp';
+import { DistributedDataParallel } from '../nn/parallel';
 import { downloadMnistSplit, hasMnistSplit, mnistCacheDir } from '../data/mnist_download';
 import '../autograd/tensor_methods'; // loss.backward() and the op methods
 
@@ -62,6 +64,8 @@ export interface TrainSummary {
   trainSamples: number;
   testSamples: number;
   finalTestAcc: number;
+  /** Data-parallel processes (--nproc); the figures are rank 0's. */
+  processes: number;
   loadSeconds: number;
   totalSeconds: number;
   backend: Record<string, unknown>;
@@ -159,11 +163,17 @@ function configTitle(c: TrainConfig, finalAcc: number): string {
   return `${c.dataset === 'mnist' ? 'MNIST' : 'Fashion-MNIST'} · ${MODEL_TITLE[c.model]} · ${opt} · batch ${c.batchSize} · ${c.epochs} epoch${c.epochs > 1 ? 's' : ''} · seed ${c.seed}${acc}`;
 }
 
-/** Trains as `config` says; human output through `io`, the summary returned. */
-function runTraining(config: TrainConfig, io: CliIO): TrainSummary {
+/**
+ * Trains as `config` says; human output through `io`, the summary returned.
+ * With `rank` (--nproc) the model is a DDP replica trained on this rank's
+ * shard, and only rank 0 reports, evaluates and writes files.
+ */
+function runTraining(config: TrainConfig, io: CliIO, rank?: Rank): TrainSummary {
   const t0 = performance.now();
+  const lead = rank === undefined || rank.rank === 0;
+  const quiet = config.quiet || !lead;
   const say = (s: string): void => {
-    if (!config.quiet) io.err(s);
+    if (!quiet) io.err(s);
   };
   if (config.threads !== undefined) setNumThreads(config.threads);
   const dir = checkDataDir(config);
@@ -181,21 +191,30 @@ function runTraining(config: TrainConfig, io: CliIO): TrainSummary {
       throw new DeviceError('train', `--device cuda: CUDA is not available: ${cuda.unavailableReason()}`);
     model.to('cuda');
   }
-  const optimizer = makeOptimizer(config, model.parameters());
+  const net = rank === undefined ? model : new DistributedDataParallel(model);
+  const optimizer = makeOptimizer(config, net.parameters());
   const lossFn = new nn.CrossEntropyLoss();
-  const trainLoader = new data.DataLoader(trainSet, { batchSize: config.batchSize, shuffle: true });
+  const sampler =
+    rank === undefined
+      ? undefined
+      : new data.DistributedSampler(trainSet, { numReplicas: rank.worldSize, rank: rank.rank, seed: config.seed });
+  const trainLoader = new data.DataLoader(
+    trainSet,
+    sampler ? { batchSize: config.batchSize, sampler } : { batchSize: config.batchSize, shuffle: true },
+  );
   const scheduler =
     config.schedule === 'cosine'
       ? new optim.lrScheduler.CosineAnnealingLR(optimizer, { tMax: trainLoader.length * config.epochs })
       : undefined;
   const testLoader = new data.DataLoader(testSet, { batchSize: config.evalBatchSize, shuffle: false });
-  const progress = createProgress(config.quiet, io.progressStream);
+  const progress = createProgress(quiet, io.progressStream);
 
   const results: EpochResult[] = [];
   const stepLoss: number[] = [];
   let stepsPerEpoch = 0;
   for (let epoch = 1; epoch <= config.epochs; epoch++) {
     model.train();
+    sampler?.setEpoch(epoch - 1);
     let lossSum = 0;
     let correct = 0;
     let seen = 0;
@@ -207,7 +226,7 @@ function runTraining(config: TrainConfig, io: CliIO): TrainSummary {
         scope(() => {
           optimizer.zeroGrad();
           const [xd, yd] = config.device === 'cpu' ? [x, y] : [x.to(config.device), y.to(config.device)];
-          const output = model.forward(xd);
+          const output = net.forward(xd);
           const loss = lossFn.forward(output, yd);
           loss.backward();
           optimizer.step();
@@ -235,23 +254,23 @@ function runTraining(config: TrainConfig, io: CliIO): TrainSummary {
     const seconds = (performance.now() - start) / 1000;
     stepsPerEpoch = steps;
     const evalStart = performance.now();
-    const testAcc = evaluate(model, testLoader, config.device);
+    const testAcc = lead ? evaluate(model, testLoader, config.device) : NaN;
     const r: EpochResult = {
       epoch,
       trainLoss: lossSum / Math.max(1, steps),
       trainAcc: seen ? correct / seen : NaN,
       testAcc,
       seconds,
-      samplesPerSec: seen / seconds,
+      samplesPerSec: (seen * (rank?.worldSize ?? 1)) / seconds, // all ranks together
       evalSeconds: (performance.now() - evalStart) / 1000,
     };
     results.push(r);
-    if (!config.json) {
+    if (!config.json && lead) {
       io.out(
         `epoch ${epoch}/${config.epochs}  loss ${r.trainLoss.toFixed(4)}  train acc ${(100 * r.trainAcc).toFixed(2)}%  test acc ${(100 * testAcc).toFixed(2)}%  ${seconds.toFixed(1)}s  ${Math.round(r.samplesPerSec)} samples/s`,
       );
     }
-    if (config.checkpoint !== undefined) {
+    if (config.checkpoint !== undefined && lead) {
       // safetensors with the run's settings as metadata; nt.save writes atomically.
       // The scope frees the stateDict's detached views (the parameters' storage stays).
       const metadata = {
@@ -266,7 +285,7 @@ function runTraining(config: TrainConfig, io: CliIO): TrainSummary {
   }
 
   const finalTestAcc = results.length ? results[results.length - 1].testAcc : NaN;
-  if (config.plot !== undefined) {
+  if (config.plot !== undefined && lead) {
     writeTrainingPlot(config.plot, {
       title: configTitle(config, finalTestAcc),
       stepLoss,
@@ -297,6 +316,7 @@ function runTraining(config: TrainConfig, io: CliIO): TrainSummary {
     trainSamples: trainSet.length,
     testSamples: testSet.length,
     finalTestAcc,
+    processes: rank?.worldSize ?? 1,
     loadSeconds,
     totalSeconds: (performance.now() - t0) / 1000,
     backend: backendEssentials(),
@@ -314,7 +334,21 @@ export async function runTrainCommand(argv: readonly string[], io: CliIO): Promi
     io.out(TRAIN_USAGE);
     return 0;
   }
-  const summary = runTraining(config.download ? await fetchData(config) : config, io);
-  io.out(JSON.stringify(summary));
+  const ready = config.download ? await fetchData(config) : config;
+  if (ready.nproc > 1 && !isMpiRank()) {
+    if (ready.device !== 'cpu')
+      throw new ArgumentError(
+        'nodetorch train',
+        '--nproc with --device cpu (the MPI backend reduces CPU tensors), got --device cuda',
+      );
+    return relaunchAsRanks(ready.nproc, argv, io);
+  }
+  const rank = ready.nproc > 1 ? joinRanks(ready.nproc, ready.threads) : undefined;
+  try {
+    const summary = runTraining(ready, io, rank);
+    if (rank === undefined || rank.rank === 0) io.out(JSON.stringify(summary));
+  } finally {
+    if (rank !== undefined) leaveRanks();
+  }
   return 0;
 }

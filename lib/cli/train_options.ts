@@ -69,6 +69,8 @@ export interface TrainConfig {
   plot: string | undefined;
   json: boolean;
   quiet: boolean;
+  /** Data-parallel processes (DDP over nt.distributed); 1 trains in this process. */
+  nproc: number;
   /** Testing aids: train / evaluate on the first N samples only. */
   limitTrain: number | undefined;
   limitTest: number | undefined;
@@ -169,6 +171,15 @@ const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { name: 'json', kind: 'flag', help: 'print only the JSON summary on stdout' },
   { name: 'quiet', kind: 'flag', short: 'q', help: 'no progress bar or notes on stderr' },
   { name: 'help', kind: 'flag', short: 'h', help: 'show this help' },
+  {
+    name: 'nproc',
+    kind: 'int',
+    min: 1,
+    max: 1024,
+    metavar: 'N',
+    help: 'data-parallel processes: relaunches itself under mpirun (nodetorch run) with DistributedDataParallel; --batch-size is per process',
+    defaultText: '1',
+  },
   { name: 'limit-train', kind: 'int', min: 1, metavar: 'N', help: 'use the first N training samples', hidden: true },
   { name: 'limit-test', kind: 'int', min: 1, metavar: 'N', help: 'use the first N test samples', hidden: true },
   { name: 'mirror', kind: 'string', metavar: 'URL', help: 'the one mirror --download uses', hidden: true },
@@ -227,6 +238,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainConfig | 'help' {
     plot: str('plot'),
     json: values.get('json') === true,
     quiet: values.get('quiet') === true,
+    nproc: num('nproc') ?? 1,
     limitTrain: num('limit-train'),
     limitTest: num('limit-test'),
     evalBatchSize: DEFAULTS.evalBatchSize,
