@@ -82,7 +82,8 @@ function adamStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, step: number): voi
   });
 }
 
-export function runKernels(o: KernelOptions): KernelResult[] {
+export function runKernels(options: KernelOptions): KernelResult[] {
+  const o = { ...options, sync: () => nt.synchronizeSync() };
   const out: KernelResult[] = [];
   const push = (r: Omit<KernelResult, 'load'>): void => {
     const res = { ...r, load: load1() };

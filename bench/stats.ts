@@ -18,6 +18,12 @@ export interface MeasureOptions {
   reps: number;
   /** Seconds one repetition should last (the inner loop is sized to it). */
   minTime: number;
+  /**
+   * Waits for the work the calls recorded (nt.synchronizeSync): ops record
+   * kernels and return, so without it a loop times the recording, and the
+   * calibration sizes the loop to thousands of unrun kernels.
+   */
+  sync?: () => void;
 }
 
 function now(): number {
@@ -47,18 +53,22 @@ export function statOf(samples: number[], iters = 1): Stat {
  * timed repetitions.
  */
 export function measure(fn: () => void, opts: MeasureOptions): Stat {
+  const sync = opts.sync ?? ((): void => undefined);
   let t0 = now();
   fn();
+  sync();
   let iters = Math.max(1, Math.floor(opts.minTime / Math.max(now() - t0, 1e-9)));
   if (iters > 1) {
     t0 = now();
     fn();
+    sync();
     iters = Math.max(1, Math.floor(opts.minTime / Math.max(now() - t0, 1e-9)));
   }
   const samples: number[] = [];
   for (let r = 0; r < opts.reps; ++r) {
     t0 = now();
     for (let i = 0; i < iters; ++i) fn();
+    sync();
     samples.push((now() - t0) / iters);
   }
   return statOf(samples, iters);
@@ -69,10 +79,13 @@ export function measure(fn: () => void, opts: MeasureOptions): Stat {
  * load hits both alike (used for ratios such as nt.matmul vs the direct call).
  */
 export function measurePair(a: () => void, b: () => void, opts: MeasureOptions): [Stat, Stat] {
+  const sync = opts.sync ?? ((): void => undefined);
   const calibrate = (fn: () => void): number => {
     fn();
+    sync();
     const t0 = now();
     fn();
+    sync();
     return Math.max(1, Math.floor(opts.minTime / Math.max(now() - t0, 1e-9)));
   };
   const ia = calibrate(a),
@@ -82,9 +95,11 @@ export function measurePair(a: () => void, b: () => void, opts: MeasureOptions):
   for (let r = 0; r < opts.reps; ++r) {
     let t0 = now();
     for (let i = 0; i < ia; ++i) a();
+    sync();
     sa.push((now() - t0) / ia);
     t0 = now();
     for (let i = 0; i < ib; ++i) b();
+    sync();
     sb.push((now() - t0) / ib);
   }
   return [statOf(sa, ia), statOf(sb, ib)];

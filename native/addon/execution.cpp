@@ -70,7 +70,7 @@ DeviceQueue& Execution::queue(DeviceType device) {
 
 void Execution::record(DeviceQueue::Task task) {
   pending_.push_back(std::move(task));
-  if (pending_.size() >= (awaits_ ? kMaxBatch : kMaxInlineBatch)) {
+  if (pending_.size() >= kMaxBatch) {
     // A full batch with no read in sight. A program that waits without
     // blocking hands it to the worker (its event loop must stay free); one
     // that never does runs it here, as it would at its next read: its JS

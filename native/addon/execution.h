@@ -7,8 +7,7 @@
 //  - on the CPU queue's worker thread (device_queue.h) when the JS thread
 //    waits without blocking (whenIdle: itemAsync, dataAsync, synchronize) or
 //    returns to the event loop; a batch that reaches kMaxBatch kernels goes
-//    to the worker in a program that has awaited, else (at kMaxInlineBatch)
-//    runs on the JS thread.
+//    to the worker in a program that has awaited, else runs on the JS thread.
 // Either way kernels run in the order they were launched, one at a time, and
 // a kernel's failure is deferred to the next sync point (its typed error,
 // raised once). NODETORCH_SYNC=1 runs every kernel at its call.
@@ -37,13 +36,6 @@ class Execution {
   // Kernels recorded before the batch goes to the worker: bounds how far the
   // JS thread runs ahead (each kernel holds its outputs) without a read.
   static constexpr size_t kMaxBatch = 256;
-  // The same bound in a program that never waited without blocking: its JS
-  // thread runs the batch itself, so a short batch costs no hand-off, and it
-  // keeps only a fraction of a step's outputs in flight. With 256, about ten
-  // seed-MLP steps' buffers were live at once and the first 100 steps faulted
-  // in ~6200 fresh pages instead of ~2300 (bench/cold_child.ts counts them),
-  // each first touch tens of microseconds on a VM.
-  static constexpr size_t kMaxInlineBatch = 8;
 
   explicit Execution(Napi::Env env);
   ~Execution();
