@@ -581,7 +581,7 @@ export function kAttentionBackward(
   );
 }
 
-/** The geometry the conv2d kernels take (lib/ops/conv.ts's ConvGeometry has these fields). */
+/** The geometry the conv2d kernels take (lib/ops/conv.ts's ConvGeometry extends it). */
 export interface Conv2dKernelGeometry {
   N: number;
   C: number;

@@ -19,7 +19,16 @@ import { formatShape } from '../tensor/shape';
 import { type Tensor, emptyTensor as empty } from '../tensor/tensor';
 import { cast } from './convert';
 import { checkTensor } from './elementwise';
-import { kBinary, kCopy, kFill, kGemm, kReduce, ReduceOp, sameDevice } from '../kernels/launch';
+import {
+  type Conv2dKernelGeometry,
+  kBinary,
+  kCopy,
+  kFill,
+  kGemm,
+  kReduce,
+  ReduceOp,
+  sameDevice,
+} from '../kernels/launch';
 import { squeeze, unsqueeze } from './views';
 import { checkOptions, optionKeys, showValue } from '../validate';
 import { onednnConvBackward, onednnConvBackwardData, onednnConvForward, useOnednn } from './conv_onednn';
@@ -51,31 +60,12 @@ export interface Conv1dOptions {
   groups?: number;
 }
 
-/** Everything the forward and backward need about one conv2d call. */
-export interface ConvGeometry {
-  N: number;
-  C: number;
-  H: number;
-  W: number;
-  Co: number;
-  G: number;
-  Cg: number;
+/** Everything the forward and backward need about one conv2d call: the kernels' geometry plus derived sizes. */
+export interface ConvGeometry extends Conv2dKernelGeometry {
   Cog: number;
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  dh: number;
-  dw: number;
-  /** Padding top, bottom, left, right. */
-  pt: number;
-  pb: number;
-  pl: number;
-  pr: number;
+  /** Padded input height and width. */
   Hp: number;
   Wp: number;
-  Ho: number;
-  Wo: number;
 }
 
 export function sizeTuple(op: string, name: string, v: unknown, n: number, min: number): number[] {
