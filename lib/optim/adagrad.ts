@@ -5,7 +5,7 @@
 import { launchAdagrad } from '../kernels/fused';
 import { full } from '../tensor/creation';
 import type { Tensor } from '../tensor/tensor';
-import { checkBool, checkObject, checkOptions, checkRange } from '../validate';
+import { checkOptions } from '../validate';
 import { fusedGroupStep } from './fused_step';
 import {
   type BaseOptions,
@@ -15,6 +15,7 @@ import {
   Optimizer,
   stateTensor,
 } from './optimizer';
+import { checkGroupOptions } from './group_options';
 
 export interface AdagradOptions extends BaseOptions {
   lr: number;
@@ -46,14 +47,14 @@ export class Adagrad extends Optimizer<AdagradOptions> {
   }
 
   protected override checkGroup(g: ParamGroup<AdagradOptions>): void {
-    const op = this.opName;
-    checkObject(op, 'param group', g);
-    checkRange(op, 'lr', g.lr, 0);
-    checkRange(op, 'lrDecay', g.lrDecay, 0);
-    checkRange(op, 'weightDecay', g.weightDecay, 0);
-    checkRange(op, 'initialAccumulatorValue', g.initialAccumulatorValue, 0);
-    checkRange(op, 'eps', g.eps, 0);
-    checkBool(op, 'maximize', g.maximize);
+    checkGroupOptions(this.opName, g, {
+      lr: 0,
+      lrDecay: 0,
+      weightDecay: 0,
+      initialAccumulatorValue: 0,
+      eps: 0,
+      maximize: 'bool',
+    });
   }
 
   protected override update(): void {

@@ -1,12 +1,7 @@
-// Adam and AdamW (torch.optim.Adam / AdamW semantics, amsgrad and maximize
-// included). The bias corrections 1 - beta^step are computed here on the
-// host; the per-element update is one fused native call per bucket of a
-// group (params sharing dtype, device and step count).
-import { ArgumentError } from '../errors';
 import { zeros } from '../tensor/creation';
 import { keep } from '../tensor/scope';
 import type { Tensor } from '../tensor/tensor';
-import { checkBool, checkObject, checkOptions, checkRange, showValue } from '../validate';
+import { checkOptions } from '../validate';
 import { bucketBy, prepareParams } from './buckets';
 import { launchAdam } from '../kernels/fused';
 import {
@@ -17,6 +12,7 @@ import {
   Optimizer,
   stateTensor,
 } from './optimizer';
+import { betasOption, checkGroupOptions } from './group_options';
 
 export interface AdamOptions extends BaseOptions {
   lr: number;
@@ -44,11 +40,7 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
       params,
       {
         lr: options.lr ?? 1e-3,
-        // Copied only when it is a pair; anything else reaches checkGroup as given and is refused there.
-        betas:
-          Array.isArray(options.betas) && options.betas.length === 2
-            ? [options.betas[0], options.betas[1]]
-            : (options.betas ?? [0.9, 0.999]),
+        betas: betasOption(options.betas),
         eps: options.eps ?? 1e-8,
         weightDecay: options.weightDecay ?? weightDecay,
         amsgrad: options.amsgrad ?? false,
@@ -60,20 +52,14 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
   }
 
   protected override checkGroup(g: ParamGroup<AdamOptions>): void {
-    const op = this.opName;
-    checkObject(op, 'param group', g);
-    checkRange(op, 'lr', g.lr, 0);
-    if (!Array.isArray(g.betas) || g.betas.length !== 2)
-      throw new ArgumentError(
-        op,
-        `betas [beta1, beta2], got ${Array.isArray(g.betas) ? `${g.betas.length} values` : showValue(g.betas)}`,
-      );
-    checkRange(op, 'betas[0]', g.betas[0], 0, 1);
-    checkRange(op, 'betas[1]', g.betas[1], 0, 1);
-    checkRange(op, 'eps', g.eps, 0);
-    checkRange(op, 'weightDecay', g.weightDecay, 0);
-    checkBool(op, 'amsgrad', g.amsgrad);
-    checkBool(op, 'maximize', g.maximize);
+    checkGroupOptions(this.opName, g, {
+      lr: 0,
+      betas: 'betas',
+      eps: 0,
+      weightDecay: 0,
+      amsgrad: 'bool',
+      maximize: 'bool',
+    });
   }
 
   protected override update(): void {

@@ -4,8 +4,8 @@
 // device and step).
 import { launchAdamax } from '../kernels/fused';
 import type { Tensor } from '../tensor/tensor';
-import { checkBool, checkObject, checkOptions, checkRange } from '../validate';
-import { betasOption, checkBetas, fusedGroupStep, zerosFor } from './fused_step';
+import { checkOptions } from '../validate';
+import { fusedGroupStep, zerosFor } from './fused_step';
 import {
   type BaseOptions,
   type ParamGroup,
@@ -14,6 +14,7 @@ import {
   Optimizer,
   stateTensor,
 } from './optimizer';
+import { betasOption, checkGroupOptions } from './group_options';
 
 export interface AdamaxOptions extends BaseOptions {
   lr: number;
@@ -42,13 +43,7 @@ export class Adamax extends Optimizer<AdamaxOptions> {
   }
 
   protected override checkGroup(g: ParamGroup<AdamaxOptions>): void {
-    const op = this.opName;
-    checkObject(op, 'param group', g);
-    checkRange(op, 'lr', g.lr, 0);
-    checkBetas(op, g.betas);
-    checkRange(op, 'eps', g.eps, 0);
-    checkRange(op, 'weightDecay', g.weightDecay, 0);
-    checkBool(op, 'maximize', g.maximize);
+    checkGroupOptions(this.opName, g, { lr: 0, betas: 'betas', eps: 0, weightDecay: 0, maximize: 'bool' });
   }
 
   protected override update(): void {

@@ -1,26 +1,10 @@
 // What the fused adaptive optimizers (Adagrad, Adamax, NAdam, RAdam) share:
-// the betas option, and one step of a group as one native call per bucket of
-// parameters that share dtype, device and per-step scalars.
-import { ArgumentError } from '../errors';
+// one step of a group as one native call per bucket of parameters that
+// share dtype, device and per-step scalars.
 import { zeros } from '../tensor/creation';
 import type { Tensor } from '../tensor/tensor';
-import { checkRange, showValue } from '../validate';
 import { bucketBy, prepareParams } from './buckets';
 import type { ParamState } from './optimizer';
-
-/** The betas option as given, copied when it is a pair (anything else reaches checkBetas as given). */
-export function betasOption(v: unknown): [number, number] {
-  if (v === undefined) return [0.9, 0.999];
-  return (Array.isArray(v) && v.length === 2 ? [v[0], v[1]] : v) as [number, number];
-}
-
-/** betas: a pair, each in [0, 1). */
-export function checkBetas(op: string, v: unknown): void {
-  if (!Array.isArray(v) || v.length !== 2)
-    throw new ArgumentError(op, `betas [beta1, beta2], got ${Array.isArray(v) ? `${v.length} values` : showValue(v)}`);
-  checkRange(op, 'betas[0]', v[0], 0, 1);
-  checkRange(op, 'betas[1]', v[1], 0, 1);
-}
 
 export function zerosFor(p: Tensor): Tensor {
   return zeros(p.shape, { dtype: p.dtype, device: p.device });

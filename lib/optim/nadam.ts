@@ -8,8 +8,8 @@
 // bucket (params sharing dtype, device, step and mu_product).
 import { launchNadam } from '../kernels/fused';
 import type { Tensor } from '../tensor/tensor';
-import { checkObject, checkOptions, checkRange } from '../validate';
-import { betasOption, checkBetas, fusedGroupStep, zerosFor } from './fused_step';
+import { checkOptions } from '../validate';
+import { fusedGroupStep, zerosFor } from './fused_step';
 import {
   type BaseOptions,
   type ParamGroup,
@@ -18,6 +18,7 @@ import {
   Optimizer,
   stateTensor,
 } from './optimizer';
+import { betasOption, checkGroupOptions } from './group_options';
 
 export interface NAdamOptions extends BaseOptions {
   lr: number;
@@ -46,13 +47,7 @@ export class NAdam extends Optimizer<NAdamOptions> {
   }
 
   protected override checkGroup(g: ParamGroup<NAdamOptions>): void {
-    const op = this.opName;
-    checkObject(op, 'param group', g);
-    checkRange(op, 'lr', g.lr, 0);
-    checkBetas(op, g.betas);
-    checkRange(op, 'eps', g.eps, 0);
-    checkRange(op, 'weightDecay', g.weightDecay, 0);
-    checkRange(op, 'momentumDecay', g.momentumDecay, 0);
+    checkGroupOptions(this.opName, g, { lr: 0, betas: 'betas', eps: 0, weightDecay: 0, momentumDecay: 0 });
   }
 
   protected override update(): void {

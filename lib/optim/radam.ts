@@ -6,8 +6,8 @@
 // device and step).
 import { launchRadam } from '../kernels/fused';
 import type { Tensor } from '../tensor/tensor';
-import { checkObject, checkOptions, checkRange } from '../validate';
-import { betasOption, checkBetas, fusedGroupStep, zerosFor } from './fused_step';
+import { checkOptions } from '../validate';
+import { fusedGroupStep, zerosFor } from './fused_step';
 import {
   type BaseOptions,
   type ParamGroup,
@@ -16,6 +16,7 @@ import {
   Optimizer,
   stateTensor,
 } from './optimizer';
+import { betasOption, checkGroupOptions } from './group_options';
 
 export interface RAdamOptions extends BaseOptions {
   lr: number;
@@ -42,12 +43,7 @@ export class RAdam extends Optimizer<RAdamOptions> {
   }
 
   protected override checkGroup(g: ParamGroup<RAdamOptions>): void {
-    const op = this.opName;
-    checkObject(op, 'param group', g);
-    checkRange(op, 'lr', g.lr, 0);
-    checkBetas(op, g.betas);
-    checkRange(op, 'eps', g.eps, 0);
-    checkRange(op, 'weightDecay', g.weightDecay, 0);
+    checkGroupOptions(this.opName, g, { lr: 0, betas: 'betas', eps: 0, weightDecay: 0 });
   }
 
   protected override update(): void {

@@ -4,7 +4,7 @@
 import { zeros } from '../tensor/creation';
 import { keep, scope } from '../tensor/scope';
 import type { Tensor } from '../tensor/tensor';
-import { checkBool, checkObject, checkOptions, checkRange } from '../validate';
+import { checkOptions } from '../validate';
 import { prepareParams } from './buckets';
 import {
   type BaseOptions,
@@ -14,6 +14,7 @@ import {
   Optimizer,
   stateTensor,
 } from './optimizer';
+import { checkGroupOptions } from './group_options';
 import '../ops/tensor_methods'; // this module calls Tensor methods
 
 export interface RMSpropOptions extends BaseOptions {
@@ -46,14 +47,15 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
   }
 
   protected override checkGroup(g: ParamGroup<RMSpropOptions>): void {
-    checkObject('RMSprop', 'param group', g);
-    checkRange('RMSprop', 'lr', g.lr, 0);
-    checkRange('RMSprop', 'alpha', g.alpha, 0);
-    checkRange('RMSprop', 'eps', g.eps, 0);
-    checkRange('RMSprop', 'weightDecay', g.weightDecay, 0);
-    checkRange('RMSprop', 'momentum', g.momentum, 0);
-    checkBool('RMSprop', 'centered', g.centered);
-    checkBool('RMSprop', 'maximize', g.maximize);
+    checkGroupOptions('RMSprop', g, {
+      lr: 0,
+      alpha: 0,
+      eps: 0,
+      weightDecay: 0,
+      momentum: 0,
+      centered: 'bool',
+      maximize: 'bool',
+    });
   }
 
   protected override update(): void {

@@ -4,10 +4,11 @@
 import { ArgumentError } from '../errors';
 import { zeros } from '../tensor/creation';
 import type { Tensor } from '../tensor/tensor';
-import { checkBool, checkObject, checkRange } from '../validate';
+import { checkObject } from '../validate';
 import { bucketBy, prepareParams } from './buckets';
 import { type SgdHyper, launchSgd } from '../kernels/fused';
 import { type BaseOptions, type ParamGroup, type ParamsInput, Optimizer, stateTensor } from './optimizer';
+import { checkGroupOptions } from './group_options';
 
 export interface SGDOptions extends BaseOptions {
   lr: number;
@@ -50,13 +51,14 @@ export class SGD extends Optimizer<SGDOptions> {
   }
 
   protected override checkGroup(g: ParamGroup<SGDOptions>): void {
-    checkObject('SGD', 'param group', g);
-    checkRange('SGD', 'lr', g.lr, 0);
-    checkRange('SGD', 'momentum', g.momentum, 0);
-    checkRange('SGD', 'dampening', g.dampening, -Infinity);
-    checkRange('SGD', 'weightDecay', g.weightDecay, 0);
-    checkBool('SGD', 'nesterov', g.nesterov);
-    checkBool('SGD', 'maximize', g.maximize);
+    checkGroupOptions('SGD', g, {
+      lr: 0,
+      momentum: 0,
+      dampening: -Infinity,
+      weightDecay: 0,
+      nesterov: 'bool',
+      maximize: 'bool',
+    });
     if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) {
       throw new ArgumentError(
         'SGD',
