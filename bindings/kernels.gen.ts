@@ -435,7 +435,7 @@ export function createKernelWriters(argBuffer: Float64Array, nativeKernels: Nati
       argBuffer[i++] = inOffset;
       nativeKernels.maxPool2d(out, indices, input);
     },
-    /** out[o, j, i] = in[o, index[j], i] over contiguous [outer, dimSize, inner] */
+    /** out[o, j, i] = in[o, index[j], i] over contiguous [outer, dimSize, inner]; embedding: report bad indices as embedding ids */
     indexSelect(
       out: StorageHandle,
       input: StorageHandle,
@@ -447,6 +447,7 @@ export function createKernelWriters(argBuffer: Float64Array, nativeKernels: Nati
       outOffset: number,
       inOffset: number,
       indexOffset: number,
+      embedding: boolean,
     ): void {
       let i = 0;
       argBuffer[i++] = outer;
@@ -456,6 +457,7 @@ export function createKernelWriters(argBuffer: Float64Array, nativeKernels: Nati
       argBuffer[i++] = outOffset;
       argBuffer[i++] = inOffset;
       argBuffer[i++] = indexOffset;
+      argBuffer[i++] = embedding ? 1 : 0;
       nativeKernels.indexSelect(out, input, index);
     },
     /** out[o, index[j], i] += src[o, j, i] (the backward of indexSelect) */

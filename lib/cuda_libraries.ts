@@ -27,7 +27,7 @@ export function cudaLibraries(): CudaLibraries {
 
 /** A launch for the host twin of the CUDA deferred index check (tests). */
 export interface DeferredIndexLaunch {
-  op: 'cross_entropy' | 'index_select' | 'index_add' | 'gather' | 'scatter_add';
+  op: 'cross_entropy' | 'index_select' | 'index_add' | 'gather' | 'scatter_add' | 'embedding';
   index: number[];
   size: number;
   dim?: number;

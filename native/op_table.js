@@ -502,7 +502,7 @@ const kernels = [
   {
     name: 'indexSelect',
     label: 'index_select',
-    doc: 'out[o, j, i] = in[o, index[j], i] over contiguous [outer, dimSize, inner]',
+    doc: 'out[o, j, i] = in[o, index[j], i] over contiguous [outer, dimSize, inner]; embedding: report bad indices as embedding ids',
     storages: [{ name: 'out' }, { name: 'input', dtype: 'same:out' }, { name: 'index', dtype: 'index' }],
     args: [
       size('outer'),
@@ -514,6 +514,8 @@ const kernels = [
       dtypeOf('dtype', 'out'),
       block('index', 'index', ['nIndex'], { const: true }),
       dtypeOf('indexDtype', 'index'),
+      // The lookup is an embedding's: a bad index is reported as an embedding id.
+      flag('embedding'),
     ],
     validate: true,
     runIf: 'a.outer && a.nIndex && a.inner',

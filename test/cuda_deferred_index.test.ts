@@ -55,6 +55,13 @@ describe('deferred CUDA index errors (host twin) match the CPU messages', () => 
     expect(msg).toContain('at row 3');
   });
 
+  it('embedding names the id and the vocabulary size like the CPU', () => {
+    const ids = [2, 0, 11, 12];
+    const msg = cpuError(() => nt.nn.functional.embedding(i64(ids), nt.zeros([11, 3])));
+    expect(deferredIndexErrorTwin([{ op: 'embedding', index: ids, size: 11 }])).toBe(msg);
+    expect(msg).toMatch(/^embedding: id 11 is out of range \[0, 11\)/);
+  });
+
   it('the first launch with a bad value wins; none bad gives null', () => {
     const launches: DeferredIndexLaunch[] = [
       { op: 'index_select', index: [0, 1], size: 2 },

@@ -113,7 +113,7 @@ describe.each(DEVICES)('F.embedding / nn.Embedding on %s', (device) => {
     );
   });
 
-  test('an id out of range is an IndexError naming the id and the vocabulary size', () => {
+  test('an id out of range is an IndexError naming embedding, the id and the vocabulary size', () => {
     const w = nt.zeros([V, D], { device });
     expectError(
       () =>
@@ -121,7 +121,7 @@ describe.each(DEVICES)('F.embedding / nn.Embedding on %s', (device) => {
           .cpu()
           .data(),
       nt.IndexError,
-      /index 7 is out of range \[0, 7\)/,
+      /^embedding: id 7 is out of range \[0, 7\) for an Embedding with numEmbeddings 7 \(ids must be below numEmbeddings/,
     );
     expectError(
       () =>
@@ -129,7 +129,17 @@ describe.each(DEVICES)('F.embedding / nn.Embedding on %s', (device) => {
           .cpu()
           .data(),
       nt.IndexError,
-      /index -1 is out of range \[0, 7\)/,
+      /^embedding: id -1 is out of range \[0, 7\)/,
+    );
+    // index_select itself keeps its own name.
+    expectError(
+      () =>
+        w
+          .indexSelect(0, nt.tensor([7], { dtype: 'int64', device }))
+          .cpu()
+          .data(),
+      nt.IndexError,
+      /^index_select: index 7 is out of range \[0, 7\)/,
     );
   });
 

@@ -259,6 +259,8 @@ export function kIndexSelect(
   outer: number,
   dimSize: number,
   inner: number,
+  /** The lookup is an embedding's: bad indices are reported as embedding ids. */
+  embedding = false,
 ): void {
   sameDevice('index_select', out, x, index);
   W.indexSelect(
@@ -272,6 +274,7 @@ export function kIndexSelect(
     out.offset,
     x.offset,
     index.offset,
+    embedding,
   );
 }
 

@@ -1,7 +1,7 @@
 // Embedding lookup: rows of a [numEmbeddings, dim] weight picked by integer
 // ids of any shape, one index_select. Ids outside [0, numEmbeddings) are an
 // IndexError from the kernel (raised at the next sync point, as for every
-// index op) naming the id and the valid range. The backward
+// index op) naming embedding, the id and the valid range. The backward
 // (lib/autograd/embedding_grad.ts) gives the weight a gradient sparse in rows.
 import { ArgumentError, DTypeError, ShapeError } from '../errors';
 import { kIndexSelect, sameDevice } from '../kernels/launch';
@@ -72,7 +72,7 @@ export function embedding(input: Tensor, weight: Tensor, options: { paddingIdx?:
   const index = reshape(contiguous(input), [input.numel]);
   const w = contiguous(weight);
   const out = empty([index.numel, dim], weight.dtype, weight.device);
-  kIndexSelect(out, w, index, 1, numEmbeddings, dim);
+  kIndexSelect(out, w, index, 1, numEmbeddings, dim, true);
   record('embedding', out, [w], () => ({ index, numEmbeddings, dim, paddingIdx }));
   return reshape(out, [...input.shape, dim]);
 }

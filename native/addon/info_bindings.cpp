@@ -183,6 +183,7 @@ Napi::Value DeferredIndexErrorTwin(const Info& info) {
       IndexErrorOp op;
       if (opName == "cross_entropy") op = IndexErrorOp::CrossEntropy;
       else if (opName == "index_select") op = IndexErrorOp::IndexSelect;
+      else if (opName == "embedding") op = IndexErrorOp::Embedding;
       else if (opName == "index_add") op = IndexErrorOp::IndexAdd;
       else if (opName == "gather") op = IndexErrorOp::Gather;
       else if (opName == "scatter_add") op = IndexErrorOp::ScatterAdd;

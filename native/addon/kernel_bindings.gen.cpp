@@ -384,7 +384,7 @@ Napi::Value MaxPool2dBinding(const Napi::CallbackInfo& info) {
   });
 }
 
-// out[o, j, i] = in[o, index[j], i] over contiguous [outer, dimSize, inner]
+// out[o, j, i] = in[o, index[j], i] over contiguous [outer, dimSize, inner]; embedding: report bad indices as embedding ids
 Napi::Value IndexSelectBinding(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&] {
     const char* op = "index_select";
@@ -406,6 +406,7 @@ Napi::Value IndexSelectBinding(const Napi::CallbackInfo& info) {
     a.dtype = out.dtype;
     a.index = r.block(index, a.nIndex, "index");
     a.indexDtype = index.dtype;
+    a.embedding = r.flag("embedding");
     validateIndexSelect(op, a, out, input, index);
     if (a.outer && a.nIndex && a.inner) launch(info.Env(), out.device, keepOf({&out, &input, &index}), [a](Backend& b) { b.indexSelect(a); });
     return info.Env().Undefined();

@@ -13,7 +13,7 @@
 
 namespace nt {
 
-enum class IndexErrorOp : int64_t { None = 0, CrossEntropy, IndexSelect, IndexAdd, Gather, ScatterAdd };
+enum class IndexErrorOp : int64_t { None = 0, CrossEntropy, IndexSelect, IndexAdd, Gather, ScatterAdd, Embedding };
 
 // All fields -1 (bytes 0xFF) means "no error recorded".
 struct IndexErrorRecord {
@@ -40,6 +40,13 @@ NT_HD void commitIndexError(IndexErrorRecord* rec, int64_t pos, int64_t value, i
   rec->dim = dim;
 }
 
+// An embedding lookup's bad id, with the fix (cpu/index.cpp raises the same text).
+inline std::string embeddingIdMessage(int64_t id, int64_t numEmbeddings) {
+  return "embedding: id " + std::to_string(id) + " is out of range [0, " + std::to_string(numEmbeddings) +
+         ") for an Embedding with numEmbeddings " + std::to_string(numEmbeddings) +
+         " (ids must be below numEmbeddings: check the vocabulary size or the tokenizer)";
+}
+
 // The CPU backend's message for the same bad value (cpu/index.cpp, cpu/loss.cpp).
 inline std::string indexErrorMessage(const IndexErrorRecord& r) {
   const std::string range = " is out of range [0, " + std::to_string(r.size) + ")";
@@ -47,6 +54,7 @@ inline std::string indexErrorMessage(const IndexErrorRecord& r) {
   switch (static_cast<IndexErrorOp>(r.op)) {
     case IndexErrorOp::CrossEntropy: return "cross_entropy: target " + v + " at row " + std::to_string(r.pos) + range;
     case IndexErrorOp::IndexSelect: return "index_select: index " + v + range;
+    case IndexErrorOp::Embedding: return embeddingIdMessage(r.value, r.size);
     case IndexErrorOp::IndexAdd: return "index_add: index " + v + range;
     case IndexErrorOp::Gather: return "gather: index " + v + range + " along dim " + std::to_string(r.dim);
     case IndexErrorOp::ScatterAdd: return "scatter_add: index " + v + range + " along dim " + std::to_string(r.dim);

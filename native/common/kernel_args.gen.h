@@ -186,7 +186,7 @@ struct MaxPool2dArgs {
   DType dtype = DType::Float32;
 };
 
-// out[o, j, i] = in[o, index[j], i] over contiguous [outer, dimSize, inner]
+// out[o, j, i] = in[o, index[j], i] over contiguous [outer, dimSize, inner]; embedding: report bad indices as embedding ids
 struct IndexSelectArgs {
   int64_t outer = 0;
   int64_t dimSize = 0;
@@ -197,6 +197,7 @@ struct IndexSelectArgs {
   DType dtype = DType::Float32;
   const void* index = nullptr;
   DType indexDtype = DType::Float32;
+  bool embedding = 0;
 };
 
 // out[o, index[j], i] += src[o, j, i] (the backward of indexSelect)

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <string>
 
+#include "common/index_error_record.h"
 #include "cpu/kernels_cpu.h"
 #include "cpu/loops.h"
 
@@ -29,7 +30,14 @@ void checkIndices(const I* idx, int64_t n, int64_t size, const char* op, const c
 template <class I>
 void indexSelectTyped(const IndexSelectArgs& a) {
   const I* idx = static_cast<const I*>(a.index);
-  checkIndices(idx, a.nIndex, a.dimSize, "index_select", "");
+  if (a.embedding) {
+    for (int64_t j = 0; j < a.nIndex; ++j) {
+      const int64_t v = static_cast<int64_t>(idx[j]);
+      if (v < 0 || v >= a.dimSize) throw Error(ErrorKind::Index, embeddingIdMessage(v, a.dimSize));
+    }
+  } else {
+    checkIndices(idx, a.nIndex, a.dimSize, "index_select", "");
+  }
   const size_t es = dtypeSize(a.dtype);
   const size_t rowBytes = size_t(a.inner) * es;
   const char* in = static_cast<const char*>(a.in);

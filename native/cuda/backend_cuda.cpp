@@ -97,7 +97,8 @@ class CudaBackend final : public Backend {
   void maxPool2d(const MaxPool2dArgs& a) override { launchMaxPool2d(enter(), a); }
   void indexSelect(const IndexSelectArgs& a) override {
     const Ctx& c = enter();
-    queueIndexCheck(c, a.index, a.indexDtype, a.nIndex, a.dimSize, nullptr, IndexErrorOp::IndexSelect, 0);
+    queueIndexCheck(c, a.index, a.indexDtype, a.nIndex, a.dimSize, nullptr,
+                    a.embedding ? IndexErrorOp::Embedding : IndexErrorOp::IndexSelect, 0);
     launchIndexSelect(c, a);
   }
   void indexAdd(const IndexAddArgs& a) override {
