@@ -559,6 +559,7 @@ function buildCases(nt, L, seed) {
   }
   // ---- language-model ops (issue 13): sortRows, cumsum, multinomial ---------------
   // sortRows has one answer (NaN largest, ties in input order): exact on both.
+  // Rows up to 2048 sort in shared memory, longer ones in a workspace.
   const withTiesAndNaN = (shape, dtype) => {
     const t = ints(shape, -4, 4, 'float64');
     const v = Float64Array.from(t.data());
@@ -571,6 +572,9 @@ function buildCases(nt, L, seed) {
     [2, 1025, 1025],
     [4, 1025, 5],
     [2, 300, 0],
+    [2, 2048, 2048], // the largest shared-memory sort
+    [3, 2049, 7], // the workspace sort, one launch per stage
+    [1, 50257, 50], // top-k over a GPT-2 vocabulary
   ]) {
     for (const descending of [false, true]) {
       for (const dtype of [...FLOATS, 'int64']) {
