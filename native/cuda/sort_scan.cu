@@ -160,8 +160,8 @@ void launchSortRows(const Ctx& c, const SortRowsArgs& a) {
     int64_t* ix = static_cast<int64_t*>(idx.get());
     for (int64_t r0 = 0; r0 < a.rows; r0 += chunk) {
       const int64_t rows = std::min(chunk, a.rows - r0);
-      sortLoadKernel<T><<<gridFor(rows * P, kThreads), kThreads, 0, c.stream>>>(rows, a.cols, P, in + r0 * a.cols,
-                                                                                key, ix);
+      sortLoadKernel<T>
+          <<<gridFor(rows * P, kThreads), kThreads, 0, c.stream>>>(rows, a.cols, P, in + r0 * a.cols, key, ix);
       checkLaunch("sort");
       for (int64_t size = 2; size <= P; size <<= 1)
         for (int64_t stride = size >> 1; stride > 0; stride >>= 1) {
