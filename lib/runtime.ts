@@ -11,6 +11,7 @@ import {
   requestedConvEngine,
   setConvEngine,
 } from './kernels/conv_engine';
+import { type CudnnConvInfo, cudnnConvInfo, cudnnEnabled, setCudnnEnabled } from './kernels/cudnn_conv';
 import { drainHandlePool, pooledStats } from './tensor/storage';
 import { type DeviceLike, normalizeDevice } from './tensor/dtype';
 
@@ -170,6 +171,28 @@ export const backends = {
     },
     set engine(v: ConvEngine) {
       setConvEngine(v);
+    },
+  },
+  /** cuDNN on CUDA, like torch.backends.cudnn (conv2d; activations and softmax follow NODETORCH_CUDNN). */
+  cudnn: {
+    /** conv2d on CUDA runs on cuDNN when it is loaded (true) or on im2col + cuBLAS (false); NODETORCH_CUDNN=0 starts it off. */
+    get enabled(): boolean {
+      return cudnnEnabled();
+    },
+    set enabled(v: boolean) {
+      setCudnnEnabled(v);
+    },
+    /** Algorithms timed per shape (cudnnFind) instead of cuDNN's heuristics: set NODETORCH_CUDNN_BENCHMARK=1 before start. */
+    get benchmark(): boolean {
+      return process.env.NODETORCH_CUDNN_BENCHMARK === '1';
+    },
+    /** float32 convolutions may use TF32 (off, unlike PyTorch's default): set NODETORCH_CUDNN_ALLOW_TF32=1 before start. */
+    get allowTF32(): boolean {
+      return process.env.NODETORCH_CUDNN_ALLOW_TF32 === '1';
+    },
+    /** The engine CUDA conv2d uses and the cached shapes; null without a usable CUDA backend. */
+    info(): CudnnConvInfo | null {
+      return cudnnConvInfo();
     },
   },
 };

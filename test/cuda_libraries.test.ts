@@ -104,6 +104,12 @@ beforeAll(() => {
   buildStub('STUB_CUDNN', 'libcudnn.so.9', cudnn);
   buildStub('STUB_EMPTY', 'libcudnn_ops.so.9', cudnn);
   buildStub('STUB_EMPTY', 'libcudnn_graph.so.9', cudnn);
+  buildStub('STUB_EMPTY', 'libcudnn_cnn.so.9', cudnn);
+  // A cuDNN without its convolution library.
+  const noCnn = mkdir('cudnn-no-cnn');
+  buildStub('STUB_CUDNN', 'libcudnn.so.9', noCnn);
+  buildStub('STUB_EMPTY', 'libcudnn_ops.so.9', noCnn);
+  buildStub('STUB_EMPTY', 'libcudnn_graph.so.9', noCnn);
   // A python3 that never answers.
   mkdir('slow', 'bin');
   writeScript(at('slow', 'bin', 'python3'), 'exec sleep 30');
@@ -181,7 +187,7 @@ describe('cuDNN failures fall back to nodetorch kernels (stub library)', () => {
     expect(r.out.unarySecond).toBe(false);
     expect(r.out.softmax).toBe(false);
     const notes: string[] = r.out.notes;
-    expect(notes).toHaveLength(2);
+    expect(notes).toHaveLength(3);
     expect(notes[0]).toMatch(
       /cudnnActivationForward failed for unary \(CUDNN_STATUS_NOT_SUPPORTED \(stub\) \(code 9\)\); using nodetorch's own kernel/,
     );
@@ -189,6 +195,31 @@ describe('cuDNN failures fall back to nodetorch kernels (stub library)', () => {
     // cuDNN was called once per function: the second ReLU went straight to the own kernel.
     expect(r.stderr.split('stub: cudnnActivationForward').length - 1).toBe(1);
     expect(r.stderr.split('nodetorch: cuDNN cudnnActivationForward').length - 1).toBe(1);
+  });
+
+  run(`a failing cuDNN convolution marks its shape for the own kernel, with one notice per direction${why}`, () => {
+    const r = child(hook, fakeEnv({ NODETORCH_CUDA_LIB_PATH: at('cudnn-stub') }));
+    expect(r.out.convLoaded).toBe(true);
+    expect(r.out.convNote).toBe('');
+    expect([r.out.convFirst, r.out.convSecond, r.out.convOther]).toEqual([false, false, false]);
+    const conv = (r.out.notes as string[]).filter((n) => n.includes('conv2d_forward'));
+    expect(conv).toHaveLength(1);
+    expect(conv[0]).toMatch(
+      /cuDNN cudnnGetConvolution2dForwardOutputDim failed \(.*\(code 3002\)\) for conv2d_forward \[1, 1, 4, 4\] -> 1 channels, kernel 3x3; that shape uses nodetorch's own kernel/,
+    );
+    // The failed shape is not asked again; another shape is, without a second notice.
+    expect(r.stderr.split('stub: cudnnGetConvolution2dForwardOutputDim').length - 1).toBe(2);
+    expect(r.stderr.split('nodetorch: cuDNN cudnnGetConvolution2dForwardOutputDim').length - 1).toBe(1);
+  });
+
+  run(`without libcudnn_cnn.so.9 convolutions skip cuDNN and say why; activations still use it${why}`, () => {
+    const r = child(hook, fakeEnv({ NODETORCH_CUDA_LIB_PATH: at('cudnn-no-cnn') }));
+    expect(r.out.loaded).toBe(true);
+    expect(r.out.convLoaded).toBe(false);
+    expect(r.out.convNote).toMatch(/libcudnn_cnn\.so\.9 could not be loaded: .*; convolutions use nodetorch's own kernels/);
+    expect(r.out.convFirst).toBe(false);
+    expect(r.stderr).not.toContain('stub: cudnnGetConvolution2dForwardOutputDim');
+    expect(r.stderr).toContain('stub: cudnnActivationForward');
   });
 
   run(`NODETORCH_CUDNN=0 skips cuDNN even when it is present${why}`, () => {
