@@ -216,7 +216,9 @@ describe('cuDNN failures fall back to nodetorch kernels (stub library)', () => {
     const r = child(hook, fakeEnv({ NODETORCH_CUDA_LIB_PATH: at('cudnn-no-cnn') }));
     expect(r.out.loaded).toBe(true);
     expect(r.out.convLoaded).toBe(false);
-    expect(r.out.convNote).toMatch(/libcudnn_cnn\.so\.9 could not be loaded: .*; convolutions use nodetorch's own kernels/);
+    expect(r.out.convNote).toMatch(
+      /libcudnn_cnn\.so\.9 could not be loaded: .*; convolutions use nodetorch's own kernels/,
+    );
     expect(r.out.convFirst).toBe(false);
     expect(r.stderr).not.toContain('stub: cudnnGetConvolution2dForwardOutputDim');
     expect(r.stderr).toContain('stub: cudnnActivationForward');

@@ -64,15 +64,16 @@ struct Geometry {
 
 template <class A>
 Geometry geometryOf(const A& a) {
-  return {a.dtype, a.N, a.C, a.H, a.W, a.Co, a.G, a.Cg, a.Ho, a.Wo, a.kh, a.kw,
-          a.sh,    a.sw, a.dh, a.dw, a.pt, a.pb, a.pl, a.pr};
+  return {a.dtype, a.N,  a.C,  a.H,  a.W,  a.Co, a.G,  a.Cg, a.Ho, a.Wo,
+          a.kh,    a.kw, a.sh, a.sw, a.dh, a.dw, a.pt, a.pb, a.pl, a.pr};
 }
 
 // True when cuDNN's descriptors (ints) can hold the call and the padding is
 // symmetric (cuDNN has one pad per dimension).
 bool fits(const Geometry& g) {
   if (g.pt != g.pb || g.pl != g.pr) return false;
-  const int64_t dims[] = {g.N, g.C, g.H, g.W, g.Co, g.G, g.Cg, g.Ho, g.Wo, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl};
+  const int64_t dims[] = {g.N,  g.C,  g.H,  g.W,  g.Co, g.G,  g.Cg, g.Ho, g.Wo,
+                          g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl};
   for (int64_t d : dims)
     if (d < 0 || d > INT_MAX) return false;
   if (g.N <= 0 || g.C <= 0 || g.Co <= 0 || g.Ho <= 0 || g.Wo <= 0 || g.G <= 0) return false;
@@ -112,15 +113,15 @@ std::atomic<bool> gNoticed[kDirCount];
 cudnnDataType_t dataType(DType t) { return t == DType::Float32 ? CUDNN_DATA_FLOAT : CUDNN_DATA_DOUBLE; }
 
 // The math type asked for: FMA only for float32 unless TF32 is allowed.
-cudnnMathType_t baseMath(DType t) {
-  return t == DType::Float32 && !allowTf32() ? CUDNN_FMA_MATH : CUDNN_DEFAULT_MATH;
-}
+cudnnMathType_t baseMath(DType t) { return t == DType::Float32 && !allowTf32() ? CUDNN_FMA_MATH : CUDNN_DEFAULT_MATH; }
 
 // Each descriptor is its own object, so those already created are destroyed
 // when a later create or set fails.
 class TensorD {
  public:
-  explicit TensorD(const CudnnApi& api) : api_(api) { check(api.createTensorDescriptor(&d), "cudnnCreateTensorDescriptor"); }
+  explicit TensorD(const CudnnApi& api) : api_(api) {
+    check(api.createTensorDescriptor(&d), "cudnnCreateTensorDescriptor");
+  }
   ~TensorD() { api_.destroyTensorDescriptor(d); }
   TensorD(const TensorD&) = delete;
   TensorD& operator=(const TensorD&) = delete;
@@ -131,7 +132,9 @@ class TensorD {
 };
 class FilterD {
  public:
-  explicit FilterD(const CudnnApi& api) : api_(api) { check(api.createFilterDescriptor(&d), "cudnnCreateFilterDescriptor"); }
+  explicit FilterD(const CudnnApi& api) : api_(api) {
+    check(api.createFilterDescriptor(&d), "cudnnCreateFilterDescriptor");
+  }
   ~FilterD() { api_.destroyFilterDescriptor(d); }
   FilterD(const FilterD&) = delete;
   FilterD& operator=(const FilterD&) = delete;
@@ -189,6 +192,10 @@ struct Scale {
   const void* beta(DType t) const { return t == DType::Float32 ? static_cast<const void*>(&f[1]) : &d[1]; }
 };
 
+// The largest workspace an algorithm may take (FFT ones can ask for GiBs,
+// which the caching allocator would then keep).
+constexpr size_t kMaxWorkspace = size_t(1) << 30;
+
 // The three directions' cuDNN calls behind one interface.
 struct Direction {
   Dir dir;
@@ -200,7 +207,7 @@ struct Direction {
   void* out;
 
   int algoCount() const {
-    return dir == kForward ? int(CUDNN_CONVOLUTION_FWD_ALGO_COUNT)
+    return dir == kForward        ? int(CUDNN_CONVOLUTION_FWD_ALGO_COUNT)
            : dir == kBackwardData ? int(CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT)
                                   : int(CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT);
   }
@@ -244,14 +251,14 @@ struct Direction {
       keep(p, std::min(n, algoCount()), dt, &r);
     } else if (dir == kBackwardData) {
       cudnnConvolutionBwdDataAlgoPerf_t p[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
-      check(api.getConvolutionBackwardDataAlgorithm(c.cudnnHandle, ds.w.d, ds.y.d, ds.conv.d, ds.x.d, algoCount(), &n,
-                                                    p),
-            "cudnnGetConvolutionBackwardDataAlgorithm_v7");
+      check(
+          api.getConvolutionBackwardDataAlgorithm(c.cudnnHandle, ds.w.d, ds.y.d, ds.conv.d, ds.x.d, algoCount(), &n, p),
+          "cudnnGetConvolutionBackwardDataAlgorithm_v7");
       keep(p, std::min(n, algoCount()), dt, &r);
     } else {
       cudnnConvolutionBwdFilterAlgoPerf_t p[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
-      check(api.getConvolutionBackwardFilterAlgorithm(c.cudnnHandle, ds.x.d, ds.y.d, ds.conv.d, ds.w.d, algoCount(),
-                                                      &n, p),
+      check(api.getConvolutionBackwardFilterAlgorithm(c.cudnnHandle, ds.x.d, ds.y.d, ds.conv.d, ds.w.d, algoCount(), &n,
+                                                      p),
             "cudnnGetConvolutionBackwardFilterAlgorithm_v7");
       keep(p, std::min(n, algoCount()), dt, &r);
     }
@@ -267,7 +274,7 @@ struct Direction {
         most = std::max(most, workspace(a));
       } catch (const CudnnFailure&) {}  // an algorithm that does not apply here
     }
-    most = std::min<size_t>(most, size_t(1) << 30);
+    most = std::min(most, kMaxWorkspace);
     std::vector<Choice> r;
     size_t bytes = most;
     void* ws = nullptr;
@@ -327,10 +334,12 @@ struct Direction {
   }
 };
 
-// Runs `choice`; false when its workspace cannot be allocated.
+// Runs `choice`; false when its workspace is above kMaxWorkspace or cannot
+// be allocated.
 bool runChoice(const Direction& d, const Geometry& g, const Choice& choice) {
   check(d.api.setConvolutionMathType(d.ds.conv.d, choice.math), "cudnnSetConvolutionMathType");
   const size_t bytes = d.workspace(choice.algo);
+  if (bytes > kMaxWorkspace) return false;
   void* ws = nullptr;
   try {
     ws = bytes ? d.c.alloc->alloc(bytes) : nullptr;
@@ -372,13 +381,13 @@ bool convolve(const Ctx& c, const Geometry& g, Dir dir, const void* in0, const v
   } catch (const CudnnFailure& e) {
     (*gCache)[key] = Choice{};
     if (!gNoticed[dir].exchange(true)) {
-      const std::string why = e.status == CUDNN_STATUS_SUCCESS ? std::string(e.fn)
-                                                               : std::string(e.fn) + " failed (" +
-                                                                     cudnnStatusText(e.status) + ")";
-      recordCudnnFallback(std::string("nodetorch: cuDNN ") + why + " for " + kOpName[dir] + " [" +
-                          std::to_string(g.N) + ", " + std::to_string(g.C) + ", " + std::to_string(g.H) + ", " +
-                          std::to_string(g.W) + "] -> " + std::to_string(g.Co) + " channels, kernel " +
-                          std::to_string(g.kh) + "x" + std::to_string(g.kw) +
+      const std::string why = e.status == CUDNN_STATUS_SUCCESS
+                                  ? std::string(e.fn)
+                                  : std::string(e.fn) + " failed (" + cudnnStatusText(e.status) + ")";
+      recordCudnnFallback(std::string("nodetorch: cuDNN ") + why + " for " + kOpName[dir] + " [" + std::to_string(g.N) +
+                          ", " + std::to_string(g.C) + ", " + std::to_string(g.H) + ", " + std::to_string(g.W) +
+                          "] -> " + std::to_string(g.Co) + " channels, kernel " + std::to_string(g.kh) + "x" +
+                          std::to_string(g.kw) +
                           "; that shape uses nodetorch's own kernel from now on (NODETORCH_CUDNN=0 skips cuDNN)");
     }
     return false;

@@ -156,13 +156,10 @@ typedef cudnnStatus_t (*PFN_cudnnGetConvolution2dForwardOutputDim)(const cudnnCo
                                                                    const cudnnTensorDescriptor_t inputTensorDesc,
                                                                    const cudnnFilterDescriptor_t filterDesc, int* n,
                                                                    int* c, int* h, int* w);
-typedef cudnnStatus_t (*PFN_cudnnGetConvolutionForwardAlgorithm_v7)(cudnnHandle_t, const cudnnTensorDescriptor_t srcDesc,
-                                                                    const cudnnFilterDescriptor_t filterDesc,
-                                                                    const cudnnConvolutionDescriptor_t convDesc,
-                                                                    const cudnnTensorDescriptor_t destDesc,
-                                                                    const int requestedAlgoCount,
-                                                                    int* returnedAlgoCount,
-                                                                    cudnnConvolutionFwdAlgoPerf_t* perfResults);
+typedef cudnnStatus_t (*PFN_cudnnGetConvolutionForwardAlgorithm_v7)(
+    cudnnHandle_t, const cudnnTensorDescriptor_t srcDesc, const cudnnFilterDescriptor_t filterDesc,
+    const cudnnConvolutionDescriptor_t convDesc, const cudnnTensorDescriptor_t destDesc, const int requestedAlgoCount,
+    int* returnedAlgoCount, cudnnConvolutionFwdAlgoPerf_t* perfResults);
 typedef cudnnStatus_t (*PFN_cudnnGetConvolutionBackwardDataAlgorithm_v7)(
     cudnnHandle_t, const cudnnFilterDescriptor_t filterDesc, const cudnnTensorDescriptor_t diffDesc,
     const cudnnConvolutionDescriptor_t convDesc, const cudnnTensorDescriptor_t gradDesc, const int requestedAlgoCount,
@@ -174,8 +171,8 @@ typedef cudnnStatus_t (*PFN_cudnnGetConvolutionBackwardFilterAlgorithm_v7)(
 typedef cudnnStatus_t (*PFN_cudnnFindConvolutionForwardAlgorithmEx)(
     cudnnHandle_t, const cudnnTensorDescriptor_t xDesc, const void* x, const cudnnFilterDescriptor_t wDesc,
     const void* w, const cudnnConvolutionDescriptor_t convDesc, const cudnnTensorDescriptor_t yDesc, void* y,
-    const int requestedAlgoCount, int* returnedAlgoCount, cudnnConvolutionFwdAlgoPerf_t* perfResults,
-    void* workSpace, size_t workSpaceSizeInBytes);
+    const int requestedAlgoCount, int* returnedAlgoCount, cudnnConvolutionFwdAlgoPerf_t* perfResults, void* workSpace,
+    size_t workSpaceSizeInBytes);
 typedef cudnnStatus_t (*PFN_cudnnFindConvolutionBackwardDataAlgorithmEx)(
     cudnnHandle_t, const cudnnFilterDescriptor_t wDesc, const void* w, const cudnnTensorDescriptor_t dyDesc,
     const void* dy, const cudnnConvolutionDescriptor_t convDesc, const cudnnTensorDescriptor_t dxDesc, void* dx,
@@ -194,14 +191,15 @@ typedef cudnnStatus_t (*PFN_cudnnGetConvolutionForwardWorkspaceSize)(cudnnHandle
                                                                      size_t* sizeInBytes);
 typedef cudnnStatus_t (*PFN_cudnnGetConvolutionBackwardDataWorkspaceSize)(
     cudnnHandle_t, const cudnnFilterDescriptor_t wDesc, const cudnnTensorDescriptor_t dyDesc,
-    const cudnnConvolutionDescriptor_t convDesc, const cudnnTensorDescriptor_t dxDesc, cudnnConvolutionBwdDataAlgo_t algo,
-    size_t* sizeInBytes);
+    const cudnnConvolutionDescriptor_t convDesc, const cudnnTensorDescriptor_t dxDesc,
+    cudnnConvolutionBwdDataAlgo_t algo, size_t* sizeInBytes);
 typedef cudnnStatus_t (*PFN_cudnnGetConvolutionBackwardFilterWorkspaceSize)(
     cudnnHandle_t, const cudnnTensorDescriptor_t xDesc, const cudnnTensorDescriptor_t dyDesc,
     const cudnnConvolutionDescriptor_t convDesc, const cudnnFilterDescriptor_t gradDesc,
     cudnnConvolutionBwdFilterAlgo_t algo, size_t* sizeInBytes);
-typedef cudnnStatus_t (*PFN_cudnnConvolutionForward)(cudnnHandle_t, const void* alpha, const cudnnTensorDescriptor_t xDesc,
-                                                     const void* x, const cudnnFilterDescriptor_t wDesc, const void* w,
+typedef cudnnStatus_t (*PFN_cudnnConvolutionForward)(cudnnHandle_t, const void* alpha,
+                                                     const cudnnTensorDescriptor_t xDesc, const void* x,
+                                                     const cudnnFilterDescriptor_t wDesc, const void* w,
                                                      const cudnnConvolutionDescriptor_t convDesc,
                                                      cudnnConvolutionFwdAlgo_t algo, void* workSpace,
                                                      size_t workSpaceSizeInBytes, const void* beta,

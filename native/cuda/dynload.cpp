@@ -107,7 +107,8 @@ void bindConv(void* h, CudnnApi* api) {
   bind(h, "cudnnConvolutionBackwardData", &api->convolutionBackwardData, &missing);
   bind(h, "cudnnConvolutionBackwardFilter", &api->convolutionBackwardFilter, &missing);
   if (!missing.empty()) {
-    api->convNote = "cuDNN at " + api->path + " lacks symbols: " + missing + "; convolutions use nodetorch's own kernels";
+    api->convNote =
+        "cuDNN at " + api->path + " lacks symbols: " + missing + "; convolutions use nodetorch's own kernels";
     return;
   }
   api->convLoaded = true;

@@ -785,7 +785,7 @@ function buildCases(nt, L, seed) {
       { N: 2, C: 8, H: 13, W: 11, Co: 6, G: 2, kh: 3, kw: 3, sh: 1, sw: 2, dh: 1, dw: 2, pt: 1, pb: 1, pl: 2, pr: 2 },
       { N: 3, C: 6, H: 9, W: 9, Co: 6, G: 6, kh: 3, kw: 2, sh: 2, sw: 1, dh: 2, dw: 1, pt: 0, pb: 1, pl: 1, pr: 0 },
       { N: 2, C: 32, H: 12, W: 12, Co: 64, G: 1, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pb: 1, pl: 1, pr: 1 },
-      { N: 2, C: 16, H: 14, W: 15, Co: 16, G: 16, kh: 3, kw: 3, sh: 1, sw: 1, dh: 2, dw: 2, pt: 2, pb: 2, pl: 2, pr: 2 },
+      { N: 2, C: 8, H: 14, W: 15, Co: 8, G: 8, kh: 3, kw: 3, sh: 1, sw: 1, dh: 2, dw: 2, pt: 2, pb: 2, pl: 2, pr: 2 },
       { N: 3, C: 5, H: 7, W: 9, Co: 7, G: 1, kh: 1, kw: 1, sh: 2, sw: 2, dh: 1, dw: 1, pt: 0, pb: 0, pl: 0, pr: 0 },
       { N: 1, C: 4, H: 17, W: 15, Co: 6, G: 2, kh: 5, kw: 5, sh: 2, sw: 3, dh: 1, dw: 1, pt: 2, pb: 2, pl: 2, pr: 2 },
       { N: 2, C: 3, H: 10, W: 19, Co: 5, G: 1, kh: 1, kw: 7, sh: 1, sw: 1, dh: 1, dw: 1, pt: 0, pb: 0, pl: 3, pr: 3 },

@@ -124,10 +124,10 @@ function cudnnConv(nt, device) {
       { x: [4, 8, 11, 11], w: [8, 1, 3, 3], stride: [2, 2], padding: [2, 2], groups: 8, dilation: [2, 2] },
     ];
     let worst = 0;
-    for (const sh of shapes) {
-      const x64 = nt.randn(sh.x, { dtype: 'float64' });
-      const w64 = nt.randn(sh.w, { dtype: 'float64' }).mul(0.3);
-      const b64 = nt.randn([sh.w[0]], { dtype: 'float64' });
+    for (const { x: xShape, w: wShape, ...sh } of shapes) {
+      const x64 = nt.randn(xShape, { dtype: 'float64' });
+      const w64 = nt.randn(wShape, { dtype: 'float64' }).mul(0.3);
+      const b64 = nt.randn([wShape[0]], { dtype: 'float64' });
       const g64 = nt.randn(nt.nn.functional.conv2d(x64, w64, b64, sh).shape, { dtype: 'float64' });
       const run = (dtype, dev) => {
         const leaf = (t) => t.to(dev).to(dtype).detach().requiresGrad_(true);
@@ -152,12 +152,12 @@ function cudnnConv(nt, device) {
     const cudnnExpected = info !== null && info.cudnn !== null && process.env.NODETORCH_CUDNN !== '0';
     const engineOk =
       !cudnnExpected || (engine && engine.engine === 'cudnn' && engine.cachedShapes > 0 && notes.length === 0);
-    const pass = worst < 1e-5 && Boolean(engineOk);
+    const pass = worst < 1e-4 && Boolean(engineOk);
     return row(
       name,
       'cudnnConv',
       pass,
-      `max |err| / max |ref| ${worst.toExponential(2)} (< 1e-5); engine ${JSON.stringify(engine)}` +
+      `max |err| / max |ref| ${worst.toExponential(2)} (< 1e-4); engine ${JSON.stringify(engine)}` +
         (notes.length ? `; notices: ${notes.join(' | ')}` : '') +
         (device === 'cpu' ? ' (self-test: CPU)' : ''),
     );
