@@ -39,13 +39,13 @@ function mkdir(...p: string[]): string {
   return d;
 }
 
-function buildStub(define: string, soname: string, dir: string): void {
+function buildStub(define: string | string[], soname: string, dir: string): void {
   const r = spawnSync(
     'cc',
     [
       '-shared',
       '-fPIC',
-      `-D${define}`,
+      ...(Array.isArray(define) ? define : [define]).map((d) => `-D${d}`),
       `-Wl,-soname,${soname}`,
       '-o',
       path.join(dir, soname),
@@ -105,6 +105,11 @@ beforeAll(() => {
   buildStub('STUB_EMPTY', 'libcudnn_ops.so.9', cudnn);
   buildStub('STUB_EMPTY', 'libcudnn_graph.so.9', cudnn);
   buildStub('STUB_EMPTY', 'libcudnn_cnn.so.9', cudnn);
+  // A cuDNN whose convolutions succeed and print their arguments.
+  const convOk = mkdir('cudnn-conv-ok');
+  buildStub(['STUB_CUDNN', 'STUB_CONV_OK'], 'libcudnn.so.9', convOk);
+  for (const so of ['libcudnn_ops.so.9', 'libcudnn_graph.so.9', 'libcudnn_cnn.so.9'])
+    buildStub('STUB_EMPTY', so, convOk);
   // A cuDNN without its convolution library.
   const noCnn = mkdir('cudnn-no-cnn');
   buildStub('STUB_CUDNN', 'libcudnn.so.9', noCnn);
@@ -223,6 +228,43 @@ describe('cuDNN failures fall back to nodetorch kernels (stub library)', () => {
     expect(r.stderr).not.toContain('stub: cudnnGetConvolution2dForwardOutputDim');
     expect(r.stderr).toContain('stub: cudnnActivationForward');
   });
+
+  run(
+    `cuDNN convolutions get nodetorch's geometry, FMA math for float32, and one algorithm query per shape${why}`,
+    () => {
+      const r = child(
+        `JSON.parse(a.cudaTestHook('cudnn-conv'))`,
+        fakeEnv({ NODETORCH_CUDA_LIB_PATH: at('cudnn-conv-ok') }),
+      );
+      expect(r.out.loaded).toBe(true);
+      // float32 forward twice, float64 forward, backward data, backward weight: cuDNN; asymmetric padding: not.
+      expect(r.out.results).toEqual([true, true, true, true, true, false]);
+      expect(r.out.notes).toEqual([]);
+      expect(r.out.info).toMatchObject({ engine: 'cudnn', cachedShapes: 4, benchmark: false, allowTF32: false });
+      const lines = r.stderr.split('\n');
+      const count = (line: string) => lines.filter((l) => l === line).length;
+      // Descriptors per call (4 float32, 1 float64; none for asymmetric padding): NCHW x [2, 4, 9, 8],
+    // y [2, 6, 5, 6], filter [6, 2, 3, 3], cross-correlation with the data type as compute type, groups 2.
+      expect(count('stub: tensor fmt 0 dt 0 [2 4 9 8]')).toBe(4);
+      expect(count('stub: tensor fmt 0 dt 0 [2 6 5 6]')).toBe(4);
+      expect(count('stub: tensor fmt 0 dt 1 [2 4 9 8]')).toBe(1);
+      expect(count('stub: filter dt 0 fmt 0 [6 2 3 3]')).toBe(4);
+    expect(count('stub: filter dt 1 fmt 0 [6 2 3 3]')).toBe(1);
+      expect(count('stub: conv pad 1 1 stride 2 1 dilation 1 2 mode 1 compute 0')).toBe(4);
+      expect(count('stub: conv pad 1 1 stride 2 1 dilation 1 2 mode 1 compute 1')).toBe(1);
+      expect(count('stub: groups 2')).toBe(5);
+      // One query per shape and direction, for every algorithm of the enum.
+      expect(count('stub: algorithms forward (requested 8)')).toBe(2);
+      expect(count('stub: algorithms backward-data (requested 6)')).toBe(1);
+      expect(count('stub: algorithms backward-filter (requested 7)')).toBe(1);
+      // float32: the FMA algorithm (1), never the TF32-capable DEFAULT one (6); float64 takes the first.
+      expect(count('stub: run forward algo 1 math 3 groups 2 alpha 1 beta 0 workspace 0')).toBe(2);
+      expect(count('stub: run forward algo 6 math 0 groups 2 alpha 1 beta 0 workspace 0')).toBe(1);
+      expect(count('stub: run backward-data algo 1 math 3 groups 2 alpha 1 beta 0 workspace 0')).toBe(1);
+      expect(count('stub: run backward-filter algo 1 math 3 groups 2 alpha 1 beta 0 workspace 0')).toBe(1);
+      expect(lines.filter((l) => l.startsWith('stub: run ')).length).toBe(5);
+    },
+  );
 
   run(`NODETORCH_CUDNN=0 skips cuDNN even when it is present${why}`, () => {
     const r = child(hook, fakeEnv({ NODETORCH_CUDA_LIB_PATH: at('cudnn-stub'), NODETORCH_CUDNN: '0' }));

@@ -97,6 +97,76 @@ std::string cudnnFallbackHook() {
   return o + "}";
 }
 
+// The cuDNN convolution entries on a context with no device, against the
+// stub library that succeeds and prints what it is given (no workspace, so
+// the allocator is never asked): a grouped, strided, dilated float32
+// forward twice (the second from the algorithm cache), float64, both
+// backward directions, and asymmetric padding (not for cuDNN).
+std::string cudnnConvHook() {
+  std::string why;
+  const CudnnApi* api = loadCudnn(&why);
+  std::string o = "{";
+  jsonField(o, "loaded");
+  o += api && api->convLoaded ? "true" : "false";
+  jsonField(o, "reason");
+  appendJsonString(o, api ? api->convNote : why);
+  if (api && api->convLoaded) {
+    static std::mutex mu;
+    Ctx c;
+    c.cudnn = api;
+    c.cudnnMutex = &mu;
+    api->create(&c.cudnnHandle);
+    double buf[4] = {0, 0, 0, 0};  // never read by the stub
+    auto geometry = [&](auto& a, DType dt) {
+      a.N = 2;
+      a.C = 4;
+      a.H = 9;
+      a.W = 8;
+      a.Co = 6;
+      a.G = 2;
+      a.Cg = 2;
+      a.kh = a.kw = 3;
+      a.sh = 2;
+      a.sw = 1;
+      a.dh = 1;
+      a.dw = 2;
+      a.pt = a.pb = a.pl = a.pr = 1;
+      a.Ho = 5;
+      a.Wo = 6;
+      a.dtype = dt;
+    };
+    Conv2dForwardArgs f;
+    geometry(f, DType::Float32);
+    f.out = buf;
+    f.input = f.weight = buf;
+    Conv2dForwardArgs f64 = f;
+    f64.dtype = DType::Float64;
+    Conv2dBackwardDataArgs bd;
+    geometry(bd, DType::Float32);
+    bd.dx = buf;
+    bd.dy = bd.weight = buf;
+    Conv2dBackwardWeightArgs bw;
+    geometry(bw, DType::Float32);
+    bw.dweight = buf;
+    bw.input = bw.dy = buf;
+    Conv2dForwardArgs asym = f;
+    asym.pb = 0;
+    asym.Ho = 4;
+    const bool r[] = {cudnnConv2dForward(c, f),       cudnnConv2dForward(c, f),         cudnnConv2dForward(c, f64),
+                      cudnnConv2dBackwardData(c, bd), cudnnConv2dBackwardWeight(c, bw), cudnnConv2dForward(c, asym)};
+    jsonField(o, "results");
+    std::string list = "[";
+    for (bool b : r) list += std::string(list.size() > 1 ? "," : "") + (b ? "true" : "false");
+    o += list + "]";
+    jsonField(o, "info");
+    o += cudnnConvInfoJson(&c);
+    jsonField(o, "notes");
+    appendJsonStrings(o, cudnnFallbackNotes());
+    api->destroy(c.cudnnHandle);
+  }
+  return o + "}";
+}
+
 }  // namespace
 
 std::string librariesJson() {
@@ -133,7 +203,9 @@ std::string librariesJson() {
 
 std::string testHook(const std::string& name) {
   if (name == "cudnn-fallback") return cudnnFallbackHook();
-  throw Error(ErrorKind::Argument, "cudaTestHook: unknown hook '" + name + "' (expected 'cudnn-fallback')");
+  if (name == "cudnn-conv") return cudnnConvHook();
+  throw Error(ErrorKind::Argument,
+              "cudaTestHook: unknown hook '" + name + "' (expected 'cudnn-fallback' or 'cudnn-conv')");
 }
 
 }  // namespace cuda
