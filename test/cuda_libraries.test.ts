@@ -244,12 +244,12 @@ describe('cuDNN failures fall back to nodetorch kernels (stub library)', () => {
       const lines = r.stderr.split('\n');
       const count = (line: string) => lines.filter((l) => l === line).length;
       // Descriptors per call (4 float32, 1 float64; none for asymmetric padding): NCHW x [2, 4, 9, 8],
-    // y [2, 6, 5, 6], filter [6, 2, 3, 3], cross-correlation with the data type as compute type, groups 2.
+      // y [2, 6, 5, 6], filter [6, 2, 3, 3], cross-correlation with the data type as compute type, groups 2.
       expect(count('stub: tensor fmt 0 dt 0 [2 4 9 8]')).toBe(4);
       expect(count('stub: tensor fmt 0 dt 0 [2 6 5 6]')).toBe(4);
       expect(count('stub: tensor fmt 0 dt 1 [2 4 9 8]')).toBe(1);
       expect(count('stub: filter dt 0 fmt 0 [6 2 3 3]')).toBe(4);
-    expect(count('stub: filter dt 1 fmt 0 [6 2 3 3]')).toBe(1);
+      expect(count('stub: filter dt 1 fmt 0 [6 2 3 3]')).toBe(1);
       expect(count('stub: conv pad 1 1 stride 2 1 dilation 1 2 mode 1 compute 0')).toBe(4);
       expect(count('stub: conv pad 1 1 stride 2 1 dilation 1 2 mode 1 compute 1')).toBe(1);
       expect(count('stub: groups 2')).toBe(5);
@@ -265,6 +265,33 @@ describe('cuDNN failures fall back to nodetorch kernels (stub library)', () => {
       expect(lines.filter((l) => l.startsWith('stub: run ')).length).toBe(5);
     },
   );
+
+  run(`NODETORCH_CUDNN_BENCHMARK=1 picks algorithms by cudnnFind*Ex, once per shape${why}`, () => {
+    const r = child(
+      `JSON.parse(a.cudaTestHook('cudnn-conv'))`,
+      fakeEnv({ NODETORCH_CUDA_LIB_PATH: at('cudnn-conv-ok'), NODETORCH_CUDNN_BENCHMARK: '1' }),
+    );
+    expect(r.out.results).toEqual([true, true, true, true, true, false]);
+    expect(r.out.info).toMatchObject({ engine: 'cudnn', benchmark: true, cachedShapes: 4 });
+    const lines = r.stderr.split('\n');
+    const count = (line: string) => lines.filter((l) => l === line).length;
+    expect(count('stub: algorithms forward timed (requested 8)')).toBe(2);
+    expect(count('stub: algorithms backward-data timed (requested 6)')).toBe(1);
+    expect(count('stub: algorithms backward-filter timed (requested 7)')).toBe(1);
+    expect(lines.filter((l) => l.startsWith('stub: algorithms') && !l.includes('timed')).length).toBe(0);
+    expect(count('stub: run forward algo 1 math 3 groups 2 alpha 1 beta 0 workspace 0')).toBe(2);
+  });
+
+  run(`NODETORCH_CUDNN_ALLOW_TF32=1 lets float32 take DEFAULT-math (TF32-capable) algorithms${why}`, () => {
+    const r = child(
+      `JSON.parse(a.cudaTestHook('cudnn-conv'))`,
+      fakeEnv({ NODETORCH_CUDA_LIB_PATH: at('cudnn-conv-ok'), NODETORCH_CUDNN_ALLOW_TF32: '1' }),
+    );
+    expect(r.out.info).toMatchObject({ allowTF32: true });
+    const runs = r.stderr.split('\n').filter((l) => l.startsWith('stub: run '));
+    expect(runs).toHaveLength(5);
+    expect(runs.every((l) => / algo 6 math 0 /.test(l))).toBe(true);
+  });
 
   run(`NODETORCH_CUDNN=0 skips cuDNN even when it is present${why}`, () => {
     const r = child(hook, fakeEnv({ NODETORCH_CUDA_LIB_PATH: at('cudnn-stub'), NODETORCH_CUDNN: '0' }));
