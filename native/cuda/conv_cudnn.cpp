@@ -5,9 +5,10 @@
 // the caller runs the direct kernel of conv.cu instead.
 //
 // The algorithm is chosen once per shape (dtype, N, C, H, W, Co, groups,
-// kernel, stride, padding, dilation, direction) and cached: cuDNN's
-// heuristics (cudnnGet*_v7), or with NODETORCH_CUDNN_BENCHMARK=1 a timed
-// search (cudnnFind*Ex, like torch.backends.cudnn.benchmark). Workspace
+// kernel, stride, padding, dilation, direction, pointer alignment) and
+// cached: cuDNN's heuristics (cudnnGet*_v7), or with
+// NODETORCH_CUDNN_BENCHMARK=1 a timed search (cudnnFind*Ex, like
+// torch.backends.cudnn.benchmark). Workspace
 // comes from the caching allocator. float32 runs with CUDNN_FMA_MATH: no
 // TF32, so results match the CPU at float32 tolerance (CUDNN_DEFAULT_MATH
 // would allow TF32 on Ampere and newer); NODETORCH_CUDNN_ALLOW_TF32=1 opts in.
@@ -84,7 +85,7 @@ bool fits(const Geometry& g) {
 }
 
 struct Key {
-  int64_t v[18];
+  int64_t v[19];
   bool operator==(const Key& o) const { return std::memcmp(v, o.v, sizeof v) == 0; }
 };
 struct KeyHash {
@@ -94,9 +95,15 @@ struct KeyHash {
     return size_t(h);
   }
 };
-Key keyOf(const Geometry& g, Dir d) {
+// Which of the three pointers are 16-byte aligned: a view at an odd offset
+// may not suit an algorithm chosen for aligned data, so it is its own shape.
+int64_t alignment(const void* a, const void* b, const void* c) {
+  auto bit = [](const void* p, int k) { return (reinterpret_cast<uintptr_t>(p) % 16 == 0 ? 1 : 0) << k; };
+  return bit(a, 0) | bit(b, 1) | bit(c, 2);
+}
+Key keyOf(const Geometry& g, Dir d, int64_t aligned) {
   return {{int64_t(d), int64_t(g.dtype), g.N, g.C, g.H, g.W, g.Co, g.G, g.Ho, g.Wo, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw,
-           g.pt, g.pl}};
+           g.pt, g.pl, aligned}};
 }
 
 // usable: false once cuDNN failed for this shape (the direct kernel runs).
@@ -361,7 +368,7 @@ bool runChoice(const Direction& d, const Geometry& g, const Choice& choice) {
 bool convolve(const Ctx& c, const Geometry& g, Dir dir, const void* in0, const void* in1, void* out) {
   if (c.cudnn == nullptr || !c.cudnn->convLoaded || !isFloating(g.dtype) || !fits(g)) return false;
   const CudnnApi& api = *c.cudnn;
-  const Key key = keyOf(g, dir);
+  const Key key = keyOf(g, dir, alignment(in0, in1, out));
   std::lock_guard<std::mutex> lock(*c.cudnnMutex);
   const auto hit = gCache->find(key);
   if (hit != gCache->end() && !hit->second.usable) return false;
