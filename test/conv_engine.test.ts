@@ -371,6 +371,23 @@ describe('nt.backends.cudnn', () => {
     else expect(['cudnn', 'direct']).toContain(nt.backends.cudnn.info()?.engine);
   });
 
+  test('benchmark and allowTF32 cannot be set at run time: an ArgumentError names the variable to set', () => {
+    expectError(
+      () => {
+        nt.backends.cudnn.benchmark = true;
+      },
+      nt.ArgumentError,
+      /backends\.cudnn\.benchmark.*NODETORCH_CUDNN_BENCHMARK=1 in the environment/,
+    );
+    expectError(
+      () => {
+        nt.backends.cudnn.allowTF32 = true;
+      },
+      nt.ArgumentError,
+      /backends\.cudnn\.allowTF32.*NODETORCH_CUDNN_ALLOW_TF32=1/,
+    );
+  });
+
   test('NODETORCH_CUDNN=0 starts with cuDNN convolutions off', () => {
     const r = spawnSync(
       process.execPath,
