@@ -67,6 +67,8 @@ typedef cudnnStatus_t (*PFN_cudnnSoftmaxBackward)(cudnnHandle_t, cudnnSoftmaxAlg
 // cudnnConvolutionMode_t) and cudnn_cnn.h (convolution descriptor, the
 // *AlgoPerf_t structs and the entry points, exported by libcudnn.so.9, which
 // forwards them to libcudnn_cnn.so.9). Unchanged since cuDNN 8.
+// scripts/check-cudnn-abi.sh compares this whole file with real cuDNN
+// headers (signatures, enum values, struct layouts): matched 9.6.0.
 struct cudnnFilterStruct;
 typedef struct cudnnFilterStruct* cudnnFilterDescriptor_t;
 struct cudnnConvolutionStruct;
