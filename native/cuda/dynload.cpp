@@ -171,8 +171,12 @@ const CudnnApi* loadCudnn(std::string* why) {
     // cuDNN 9's libcudnn.so.9 is a shim that dlopens its sub-libraries by
     // soname; opening them first from the same directory makes that work
     // without LD_LIBRARY_PATH (and avoids cuDNN aborting when one is missing).
-    void* h = openLibrary("libcudnn.so.9", {"libcudnn_graph.so.9", "libcudnn_ops.so.9", "libcudnn_cnn.so.9"},
-                          "cudnnCreate", &api.path, &tried);
+    // The engine and heuristic libraries are what the convolutions run on.
+    void* h = openLibrary(
+        "libcudnn.so.9",
+        {"libcudnn_graph.so.9", "libcudnn_engines_precompiled.so.9", "libcudnn_engines_runtime_compiled.so.9",
+         "libcudnn_heuristic.so.9", "libcudnn_ops.so.9", "libcudnn_cnn.so.9"},
+        "cudnnCreate", &api.path, &tried);
     if (!h) {
       tried += searchedDirsText();
       error = "cuDNN 9 not found; tried:" + tried;
