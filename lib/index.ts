@@ -171,3 +171,4 @@ export { DownloadError } from './errors';
 export type { DownloadAttempt } from './errors';
 /** Collectives across processes (MPI; launch with `nodetorch run -n N`). */
 export * as distributed from './distributed';
+export type { CudnnConvInfo } from './kernels/cudnn_conv';

@@ -11,6 +11,7 @@ import {
   requestedConvEngine,
   setConvEngine,
 } from './kernels/conv_engine';
+import { type CudnnConvInfo, cudnnConvInfo, cudnnEnabled, setCudnnEnabled } from './kernels/cudnn_conv';
 import { drainHandlePool, pooledStats } from './tensor/storage';
 import { type DeviceLike, normalizeDevice } from './tensor/dtype';
 
@@ -147,6 +148,14 @@ export const cuda = {
   libraries: cudaLibraries,
 };
 
+/** The cuDNN settings the CUDA plugin reads once, at start-up. */
+function startupOnly(name: string, variable: string): ArgumentError {
+  return new ArgumentError(
+    `backends.cudnn.${name}`,
+    `is read from ${variable} when CUDA starts; set ${variable}=1 in the environment before starting the process`,
+  );
+}
+
 let tf32 = false;
 /** nt.backends.cuda.matmul.allowTF32, as in PyTorch (off by default). */
 export const backends = {
@@ -170,6 +179,34 @@ export const backends = {
     },
     set engine(v: ConvEngine) {
       setConvEngine(v);
+    },
+  },
+  /** cuDNN on CUDA, like torch.backends.cudnn (conv2d; activations and softmax follow NODETORCH_CUDNN). */
+  cudnn: {
+    /** conv2d on CUDA runs on cuDNN when it is loaded (true) or on im2col + cuBLAS (false); NODETORCH_CUDNN=0 starts it off. */
+    get enabled(): boolean {
+      return cudnnEnabled();
+    },
+    set enabled(v: boolean) {
+      setCudnnEnabled(v);
+    },
+    /** Algorithms timed per shape (cudnnFind) instead of cuDNN's heuristics: set NODETORCH_CUDNN_BENCHMARK=1 before start. */
+    get benchmark(): boolean {
+      return process.env.NODETORCH_CUDNN_BENCHMARK === '1';
+    },
+    set benchmark(_v: boolean) {
+      throw startupOnly('benchmark', 'NODETORCH_CUDNN_BENCHMARK');
+    },
+    /** float32 convolutions may use TF32 (off, unlike PyTorch's default): set NODETORCH_CUDNN_ALLOW_TF32=1 before start. */
+    get allowTF32(): boolean {
+      return process.env.NODETORCH_CUDNN_ALLOW_TF32 === '1';
+    },
+    set allowTF32(_v: boolean) {
+      throw startupOnly('allowTF32', 'NODETORCH_CUDNN_ALLOW_TF32');
+    },
+    /** The engine CUDA conv2d uses and the cached shapes; null without a usable CUDA backend. */
+    info(): CudnnConvInfo | null {
+      return cudnnConvInfo();
     },
   },
 };

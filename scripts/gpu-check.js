@@ -286,6 +286,7 @@ function main() {
     S.outOfMemory(nt, device),
     S.twoThreads(device),
     S.asyncReads(device),
+    S.cudnnConv(nt, device),
   ];
   special.push(...S.coverage(info.kernels, [...rows, ...special]));
   for (const r of special) log(`${r.pass ? 'ok  ' : 'FAIL'} ${r.name}${r.detail ? `  (${r.detail})` : ''}`);

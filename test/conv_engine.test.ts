@@ -339,3 +339,61 @@ describe('oneDNN absent', () => {
     );
   });
 });
+
+// CUDA's conv2d engine (native/cuda/conv_cudnn.cpp, lib/kernels/cudnn_conv.ts):
+// the settings and the report work without a GPU; the cuDNN paths themselves
+// are checked by scripts/gpu-check.js (parity, NODETORCH_CUDNN=0 pass, the
+// cudnnConv row) and their fallback by test/cuda_libraries.test.ts.
+describe('nt.backends.cudnn', () => {
+  test('enabled switches, and a non-boolean is an ArgumentError naming the setting', () => {
+    const before = nt.backends.cudnn.enabled;
+    try {
+      nt.backends.cudnn.enabled = false;
+      expect(nt.backends.cudnn.enabled).toBe(false);
+      nt.backends.cudnn.enabled = true;
+      expect(nt.backends.cudnn.enabled).toBe(true);
+      expectError(
+        () => {
+          (nt.backends.cudnn as { enabled: unknown }).enabled = 'yes';
+        },
+        nt.ArgumentError,
+        /backends\.cudnn\.enabled.*expected a boolean, got yes/,
+      );
+    } finally {
+      nt.backends.cudnn.enabled = before;
+    }
+  });
+
+  test('benchmark and allowTF32 are off unless their variables are set; info() is null without CUDA', () => {
+    expect(nt.backends.cudnn.benchmark).toBe(process.env.NODETORCH_CUDNN_BENCHMARK === '1');
+    expect(nt.backends.cudnn.allowTF32).toBe(process.env.NODETORCH_CUDNN_ALLOW_TF32 === '1');
+    if (!nt.cuda.isAvailable()) expect(nt.backends.cudnn.info()).toBeNull();
+    else expect(['cudnn', 'direct']).toContain(nt.backends.cudnn.info()?.engine);
+  });
+
+  test('benchmark and allowTF32 cannot be set at run time: an ArgumentError names the variable to set', () => {
+    expectError(
+      () => {
+        nt.backends.cudnn.benchmark = true;
+      },
+      nt.ArgumentError,
+      /backends\.cudnn\.benchmark.*NODETORCH_CUDNN_BENCHMARK=1 in the environment/,
+    );
+    expectError(
+      () => {
+        nt.backends.cudnn.allowTF32 = true;
+      },
+      nt.ArgumentError,
+      /backends\.cudnn\.allowTF32.*NODETORCH_CUDNN_ALLOW_TF32=1/,
+    );
+  });
+
+  test('NODETORCH_CUDNN=0 starts with cuDNN convolutions off', () => {
+    const r = spawnSync(
+      process.execPath,
+      ['-e', `process.stdout.write(String(require(${JSON.stringify(DIST)}).backends.cudnn.enabled))`],
+      { encoding: 'utf8', env: { ...process.env, NODETORCH_CUDNN: '0' } },
+    );
+    expect(r.stdout).toBe('false');
+  });
+});

@@ -39,13 +39,13 @@ function mkdir(...p: string[]): string {
   return d;
 }
 
-function buildStub(define: string, soname: string, dir: string): void {
+function buildStub(define: string | string[], soname: string, dir: string): void {
   const r = spawnSync(
     'cc',
     [
       '-shared',
       '-fPIC',
-      `-D${define}`,
+      ...(Array.isArray(define) ? define : [define]).map((d) => `-D${d}`),
       `-Wl,-soname,${soname}`,
       '-o',
       path.join(dir, soname),
@@ -104,6 +104,17 @@ beforeAll(() => {
   buildStub('STUB_CUDNN', 'libcudnn.so.9', cudnn);
   buildStub('STUB_EMPTY', 'libcudnn_ops.so.9', cudnn);
   buildStub('STUB_EMPTY', 'libcudnn_graph.so.9', cudnn);
+  buildStub('STUB_EMPTY', 'libcudnn_cnn.so.9', cudnn);
+  // A cuDNN whose convolutions succeed and print their arguments.
+  const convOk = mkdir('cudnn-conv-ok');
+  buildStub(['STUB_CUDNN', 'STUB_CONV_OK'], 'libcudnn.so.9', convOk);
+  for (const so of ['libcudnn_ops.so.9', 'libcudnn_graph.so.9', 'libcudnn_cnn.so.9'])
+    buildStub('STUB_EMPTY', so, convOk);
+  // A cuDNN without its convolution library.
+  const noCnn = mkdir('cudnn-no-cnn');
+  buildStub('STUB_CUDNN', 'libcudnn.so.9', noCnn);
+  buildStub('STUB_EMPTY', 'libcudnn_ops.so.9', noCnn);
+  buildStub('STUB_EMPTY', 'libcudnn_graph.so.9', noCnn);
   // A python3 that never answers.
   mkdir('slow', 'bin');
   writeScript(at('slow', 'bin', 'python3'), 'exec sleep 30');
@@ -181,7 +192,7 @@ describe('cuDNN failures fall back to nodetorch kernels (stub library)', () => {
     expect(r.out.unarySecond).toBe(false);
     expect(r.out.softmax).toBe(false);
     const notes: string[] = r.out.notes;
-    expect(notes).toHaveLength(2);
+    expect(notes).toHaveLength(3);
     expect(notes[0]).toMatch(
       /cudnnActivationForward failed for unary \(CUDNN_STATUS_NOT_SUPPORTED \(stub\) \(code 9\)\); using nodetorch's own kernel/,
     );
@@ -189,6 +200,97 @@ describe('cuDNN failures fall back to nodetorch kernels (stub library)', () => {
     // cuDNN was called once per function: the second ReLU went straight to the own kernel.
     expect(r.stderr.split('stub: cudnnActivationForward').length - 1).toBe(1);
     expect(r.stderr.split('nodetorch: cuDNN cudnnActivationForward').length - 1).toBe(1);
+  });
+
+  run(`a failing cuDNN convolution marks its shape for the own kernel, with one notice per direction${why}`, () => {
+    const r = child(hook, fakeEnv({ NODETORCH_CUDA_LIB_PATH: at('cudnn-stub') }));
+    expect(r.out.convLoaded).toBe(true);
+    expect(r.out.convNote).toBe('');
+    expect([r.out.convFirst, r.out.convSecond, r.out.convOther]).toEqual([false, false, false]);
+    const conv = (r.out.notes as string[]).filter((n) => n.includes('conv2d_forward'));
+    expect(conv).toHaveLength(1);
+    expect(conv[0]).toMatch(
+      /cuDNN cudnnGetConvolution2dForwardOutputDim failed \(.*\(code 3002\)\) for conv2d_forward \[1, 1, 4, 4\] -> 1 channels, kernel 3x3; that shape uses nodetorch's own kernel/,
+    );
+    // The failed shape is not asked again; another shape is, without a second notice.
+    expect(r.stderr.split('stub: cudnnGetConvolution2dForwardOutputDim').length - 1).toBe(2);
+    expect(r.stderr.split('nodetorch: cuDNN cudnnGetConvolution2dForwardOutputDim').length - 1).toBe(1);
+  });
+
+  run(`without libcudnn_cnn.so.9 convolutions skip cuDNN and say why; activations still use it${why}`, () => {
+    const r = child(hook, fakeEnv({ NODETORCH_CUDA_LIB_PATH: at('cudnn-no-cnn') }));
+    expect(r.out.loaded).toBe(true);
+    expect(r.out.convLoaded).toBe(false);
+    expect(r.out.convNote).toMatch(
+      /libcudnn_cnn\.so\.9 could not be loaded: .*; convolutions use nodetorch's own kernels/,
+    );
+    expect(r.out.convFirst).toBe(false);
+    expect(r.stderr).not.toContain('stub: cudnnGetConvolution2dForwardOutputDim');
+    expect(r.stderr).toContain('stub: cudnnActivationForward');
+  });
+
+  run(
+    `cuDNN convolutions get nodetorch's geometry, FMA math for float32, and one algorithm query per shape${why}`,
+    () => {
+      const r = child(
+        `JSON.parse(a.cudaTestHook('cudnn-conv'))`,
+        fakeEnv({ NODETORCH_CUDA_LIB_PATH: at('cudnn-conv-ok') }),
+      );
+      expect(r.out.loaded).toBe(true);
+      // float32 forward twice, float64 forward, backward data, backward weight: cuDNN; asymmetric padding: not.
+      expect(r.out.results).toEqual([true, true, true, true, true, false]);
+      expect(r.out.notes).toEqual([]);
+      expect(r.out.info).toMatchObject({ engine: 'cudnn', cachedShapes: 4, benchmark: false, allowTF32: false });
+      const lines = r.stderr.split('\n');
+      const count = (line: string) => lines.filter((l) => l === line).length;
+      // Descriptors per call (4 float32, 1 float64; none for asymmetric padding): NCHW x [2, 4, 9, 8],
+      // y [2, 6, 5, 6], filter [6, 2, 3, 3], cross-correlation with the data type as compute type, groups 2.
+      expect(count('stub: tensor fmt 0 dt 0 [2 4 9 8]')).toBe(4);
+      expect(count('stub: tensor fmt 0 dt 0 [2 6 5 6]')).toBe(4);
+      expect(count('stub: tensor fmt 0 dt 1 [2 4 9 8]')).toBe(1);
+      expect(count('stub: filter dt 0 fmt 0 [6 2 3 3]')).toBe(4);
+      expect(count('stub: filter dt 1 fmt 0 [6 2 3 3]')).toBe(1);
+      expect(count('stub: conv pad 1 1 stride 2 1 dilation 1 2 mode 1 compute 0')).toBe(4);
+      expect(count('stub: conv pad 1 1 stride 2 1 dilation 1 2 mode 1 compute 1')).toBe(1);
+      expect(count('stub: groups 2')).toBe(5);
+      // One query per shape and direction, for every algorithm of the enum.
+      expect(count('stub: algorithms forward (requested 8)')).toBe(2);
+      expect(count('stub: algorithms backward-data (requested 6)')).toBe(1);
+      expect(count('stub: algorithms backward-filter (requested 7)')).toBe(1);
+      // float32: the FMA algorithm (1), never the TF32-capable DEFAULT one (6); float64 takes the first.
+      expect(count('stub: run forward algo 1 math 3 groups 2 alpha 1 beta 0 workspace 0')).toBe(2);
+      expect(count('stub: run forward algo 6 math 0 groups 2 alpha 1 beta 0 workspace 0')).toBe(1);
+      expect(count('stub: run backward-data algo 1 math 3 groups 2 alpha 1 beta 0 workspace 0')).toBe(1);
+      expect(count('stub: run backward-filter algo 1 math 3 groups 2 alpha 1 beta 0 workspace 0')).toBe(1);
+      expect(lines.filter((l) => l.startsWith('stub: run ')).length).toBe(5);
+    },
+  );
+
+  run(`NODETORCH_CUDNN_BENCHMARK=1 picks algorithms by cudnnFind*Ex, once per shape${why}`, () => {
+    const r = child(
+      `JSON.parse(a.cudaTestHook('cudnn-conv'))`,
+      fakeEnv({ NODETORCH_CUDA_LIB_PATH: at('cudnn-conv-ok'), NODETORCH_CUDNN_BENCHMARK: '1' }),
+    );
+    expect(r.out.results).toEqual([true, true, true, true, true, false]);
+    expect(r.out.info).toMatchObject({ engine: 'cudnn', benchmark: true, cachedShapes: 4 });
+    const lines = r.stderr.split('\n');
+    const count = (line: string) => lines.filter((l) => l === line).length;
+    expect(count('stub: algorithms forward timed (requested 8)')).toBe(2);
+    expect(count('stub: algorithms backward-data timed (requested 6)')).toBe(1);
+    expect(count('stub: algorithms backward-filter timed (requested 7)')).toBe(1);
+    expect(lines.filter((l) => l.startsWith('stub: algorithms') && !l.includes('timed')).length).toBe(0);
+    expect(count('stub: run forward algo 1 math 3 groups 2 alpha 1 beta 0 workspace 0')).toBe(2);
+  });
+
+  run(`NODETORCH_CUDNN_ALLOW_TF32=1 lets float32 take DEFAULT-math (TF32-capable) algorithms${why}`, () => {
+    const r = child(
+      `JSON.parse(a.cudaTestHook('cudnn-conv'))`,
+      fakeEnv({ NODETORCH_CUDA_LIB_PATH: at('cudnn-conv-ok'), NODETORCH_CUDNN_ALLOW_TF32: '1' }),
+    );
+    expect(r.out.info).toMatchObject({ allowTF32: true });
+    const runs = r.stderr.split('\n').filter((l) => l.startsWith('stub: run '));
+    expect(runs).toHaveLength(5);
+    expect(runs.every((l) => / algo 6 math 0 /.test(l))).toBe(true);
   });
 
   run(`NODETORCH_CUDNN=0 skips cuDNN even when it is present${why}`, () => {

@@ -8,7 +8,8 @@
 // each kernel offset's slice of dCols into a strided view of the padded input
 // gradient (such a view never overlaps itself, so the in-place add is safe).
 // Float32 on the CPU runs on oneDNN instead when that engine is on
-// (conv_onednn.ts, lib/kernels/conv_engine.ts).
+// (conv_onednn.ts, lib/kernels/conv_engine.ts), and CUDA on cuDNN when it is
+// loaded (lib/kernels/cudnn_conv.ts).
 // convTranspose2d (conv_transpose.ts) runs on the same pieces: its forward
 // is conv2dBackwardData, its backward conv2dRaw and conv2dBackward.
 import { BinaryOp } from '../../bindings/codes.gen';
@@ -31,7 +32,7 @@ import {
 } from '../kernels/launch';
 import { squeeze, unsqueeze } from './views';
 import { checkOptions, optionKeys, showValue } from '../validate';
-import { onednnConvBackward, onednnConvBackwardData, onednnConvForward, useOnednn } from './conv_onednn';
+import { onednnConvBackward, onednnConvBackwardData, onednnConvForward, useConvKernels } from './conv_onednn';
 
 declare module './op_contexts' {
   interface OpContexts {
@@ -242,7 +243,7 @@ function im2col(x: Tensor, g: ConvGeometry): Tensor {
 const COLS_BYTES_MAX = 32 << 20;
 
 export function conv2dRaw(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry): Tensor {
-  if (useOnednn(x, g)) return onednnConvForward(x, w, b, g);
+  if (useConvKernels(x, g)) return onednnConvForward(x, w, b, g);
   const out = empty([g.N, g.Co, g.Ho, g.Wo], x.dtype, x.device);
   const L = g.Ho * g.Wo;
   const NL = g.N * L;
@@ -315,7 +316,7 @@ function gradPlanes(grad: Tensor, g: ConvGeometry, dt: Tensor['dtype']): Tensor 
  * below the output size formula's (the uncovered bottom/right stays zero).
  */
 export function conv2dBackwardData(w: Tensor, g: ConvGeometry, grad: Tensor): Tensor {
-  if (useOnednn(w, g)) return onednnConvBackwardData(w, g, grad);
+  if (useConvKernels(w, g)) return onednnConvBackwardData(w, g, grad);
   const gp = gradPlanes(grad, g, w.dtype);
   const dx = backwardData(w, g, gp);
   gp.dispose();
@@ -379,7 +380,7 @@ export function conv2dBackward(
   grad: Tensor,
   needs: readonly boolean[],
 ): (Tensor | null)[] {
-  if (useOnednn(x, g)) return onednnConvBackward(x, w, g, grad, needs);
+  if (useConvKernels(x, g)) return onednnConvBackward(x, w, g, grad, needs);
   const dt = x.dtype;
   const L = g.Ho * g.Wo;
   const NL = g.N * L;

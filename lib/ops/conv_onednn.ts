@@ -1,24 +1,41 @@
 // conv2d on the conv2d kernels, which the CPU runs on oneDNN: float32 CPU
 // calls while that engine is on (lib/kernels/conv_engine.ts), for the
-// forward and both backward directions. Operands go in contiguous NCHW /
+// forward and both backward directions; CUDA runs them on cuDNN
+// (lib/kernels/cudnn_conv.ts). Operands go in contiguous NCHW /
 // [Co, C/G, kh, kw]; the bias is added to the output in place, and its
 // gradient is the output gradient summed over N, H and W.
 import { BinaryOp } from '../../bindings/codes.gen';
 import { onednnConvActive } from '../kernels/conv_engine';
+import { cudnnConvActive } from '../kernels/cudnn_conv';
 import { type Conv2dKernelGeometry, kBinary, kConv2d, kCopy, kReduce, ReduceOp } from '../kernels/launch';
 import { type Tensor, emptyTensor as empty } from '../tensor/tensor';
 import { cast } from './convert';
 
 /** True when this call runs on oneDNN: a float32 CPU tensor, the engine on, a full non-empty output. */
-export function useOnednn(t: Tensor, g: Conv2dKernelGeometry): boolean {
+function useOnednn(t: Tensor, g: Conv2dKernelGeometry): boolean {
   if (t.device !== 'cpu' || t.dtype !== 'float32') return false;
   if (g.N * g.C * g.Co * g.Ho * g.Wo === 0) return false;
-  // convTranspose2d may ask for fewer rows/columns than the formula gives.
+  if (!fullOutput(g)) return false;
+  return onednnConvActive();
+}
+
+/**
+ * True when this call runs on the conv2d kernels: oneDNN on the CPU (useOnednn), cuDNN on CUDA for float32 and
+ * float64 with symmetric padding (cuDNN has one pad per side pair) and a full output.
+ */
+export function useConvKernels(t: Tensor, g: Conv2dKernelGeometry): boolean {
+  if (t.device === 'cpu') return useOnednn(t, g);
+  if (t.dtype !== 'float32' && t.dtype !== 'float64') return false;
+  if (g.pt !== g.pb || g.pl !== g.pr || g.N * g.C * g.Co * g.Ho * g.Wo === 0) return false;
+  if (!fullOutput(g)) return false;
+  return cudnnConvActive();
+}
+
+/** The kernels' output is the whole convolution (convTranspose2d may ask for fewer rows/columns). */
+function fullOutput(g: Conv2dKernelGeometry): boolean {
   const full = (size: number, d: number, k: number, s: number, o: number) =>
     Math.floor((size - d * (k - 1) - 1) / s) + 1 === o;
-  if (!full(g.H + g.pt + g.pb, g.dh, g.kh, g.sh, g.Ho) || !full(g.W + g.pl + g.pr, g.dw, g.kw, g.sw, g.Wo))
-    return false;
-  return onednnConvActive();
+  return full(g.H + g.pt + g.pb, g.dh, g.kh, g.sh, g.Ho) && full(g.W + g.pl + g.pr, g.dw, g.kw, g.sw, g.Wo);
 }
 
 /** t itself when contiguous, else a contiguous copy (`owned`). */

@@ -45,9 +45,7 @@ bool fallBack(Fn f, const char* op, const CudnnFailure& e) {
   const std::string note = std::string("nodetorch: cuDNN ") + e.fn + " failed for " + op + " (" +
                            cudnnStatusText(e.status) + "); using nodetorch's own kernel for it from now on" +
                            " (NODETORCH_CUDNN=0 skips cuDNN)";
-  std::fprintf(stderr, "%s\n", note.c_str());
-  std::lock_guard<std::mutex> lock(gNotesMutex);
-  gNotes->push_back(note);
+  recordCudnnFallback(note);
   return false;
 }
 
@@ -200,6 +198,12 @@ bool cudnnSoftmaxBackward(const Ctx& c, const SoftmaxBackwardArgs& a) {
                 "softmaxBackward", "cudnnSoftmaxBackward");
   } catch (const CudnnFailure& e) { return fallBack(kSoftBwd, "softmaxBackward", e); }
   return true;
+}
+
+void recordCudnnFallback(const std::string& note) {
+  std::fprintf(stderr, "%s\n", note.c_str());
+  std::lock_guard<std::mutex> lock(gNotesMutex);
+  gNotes->push_back(note);
 }
 
 std::vector<std::string> cudnnFallbackNotes() {

@@ -126,9 +126,18 @@ class CudaBackend final : public Backend {
   void layerNormBackward(const LayerNormBackwardArgs& a) override { launchLayerNormBackward(enter(), a); }
   void attentionForward(const AttentionForwardArgs& a) override { launchAttentionForward(enter(), a); }
   void attentionBackward(const AttentionBackwardArgs& a) override { launchAttentionBackward(enter(), a); }
-  void conv2dForward(const Conv2dForwardArgs& a) override { launchConv2dForward(enter(), a); }
-  void conv2dBackwardData(const Conv2dBackwardDataArgs& a) override { launchConv2dBackwardData(enter(), a); }
-  void conv2dBackwardWeight(const Conv2dBackwardWeightArgs& a) override { launchConv2dBackwardWeight(enter(), a); }
+  void conv2dForward(const Conv2dForwardArgs& a) override {
+    const Ctx& c = enter();
+    if (!cudnnConv2dForward(c, a)) launchConv2dForward(c, a);
+  }
+  void conv2dBackwardData(const Conv2dBackwardDataArgs& a) override {
+    const Ctx& c = enter();
+    if (!cudnnConv2dBackwardData(c, a)) launchConv2dBackwardData(c, a);
+  }
+  void conv2dBackwardWeight(const Conv2dBackwardWeightArgs& a) override {
+    const Ctx& c = enter();
+    if (!cudnnConv2dBackwardWeight(c, a)) launchConv2dBackwardWeight(c, a);
+  }
 };
 
 }  // namespace

@@ -42,6 +42,8 @@ std::string librariesJson();
 // Test hooks that exercise host-side paths without a GPU (JSON result):
 //   "cudnn-fallback": loads cuDNN (a stub, in the tests) and runs the cuDNN
 //   activation/softmax entries on a device-less context.
+//   "cudnn-conv": the cuDNN conv2d entries on a device-less context (against
+//   a stub that records its arguments).
 std::string testHook(const std::string& name);
 
 }  // namespace cuda

@@ -63,9 +63,106 @@ std::string cudnnFallbackHook() {
     o += second ? "true" : "false";
     jsonField(o, "softmax");
     o += softmax ? "true" : "false";
+    // conv2d: a 3x3 convolution, asked twice, then another shape.
+    Conv2dForwardArgs cv;
+    cv.N = 1;
+    cv.C = cv.Co = cv.G = 1;
+    cv.Cg = 1;
+    cv.H = cv.W = 4;
+    cv.kh = cv.kw = 3;
+    cv.Ho = cv.Wo = 2;
+    cv.sh = cv.sw = cv.dh = cv.dw = 1;
+    cv.out = out;
+    cv.input = in;
+    cv.weight = in;
+    cv.dtype = DType::Float32;
+    const bool convFirst = cudnnConv2dForward(c, cv), convSecond = cudnnConv2dForward(c, cv);
+    cv.H = cv.W = 5;
+    cv.Ho = cv.Wo = 3;
+    const bool convOther = cudnnConv2dForward(c, cv);
+    jsonField(o, "convLoaded");
+    o += api->convLoaded ? "true" : "false";
+    jsonField(o, "convNote");
+    appendJsonString(o, api->convNote);
+    jsonField(o, "convFirst");
+    o += convFirst ? "true" : "false";
+    jsonField(o, "convSecond");
+    o += convSecond ? "true" : "false";
+    jsonField(o, "convOther");
+    o += convOther ? "true" : "false";
     jsonField(o, "notes");
     appendJsonStrings(o, cudnnFallbackNotes());
     if (c.cudnnHandle) api->destroy(c.cudnnHandle);
+  }
+  return o + "}";
+}
+
+// The cuDNN convolution entries on a context with no device, against the
+// stub library that succeeds and prints what it is given (no workspace, so
+// the allocator is never asked): a grouped, strided, dilated float32
+// forward twice (the second from the algorithm cache), float64, both
+// backward directions, and asymmetric padding (not for cuDNN).
+std::string cudnnConvHook() {
+  std::string why;
+  const CudnnApi* api = loadCudnn(&why);
+  std::string o = "{";
+  jsonField(o, "loaded");
+  o += api && api->convLoaded ? "true" : "false";
+  jsonField(o, "reason");
+  appendJsonString(o, api ? api->convNote : why);
+  if (api && api->convLoaded) {
+    static std::mutex mu;
+    Ctx c;
+    c.cudnn = api;
+    c.cudnnMutex = &mu;
+    api->create(&c.cudnnHandle);
+    double buf[4] = {0, 0, 0, 0};  // never read by the stub
+    auto geometry = [&](auto& a, DType dt) {
+      a.N = 2;
+      a.C = 4;
+      a.H = 9;
+      a.W = 8;
+      a.Co = 6;
+      a.G = 2;
+      a.Cg = 2;
+      a.kh = a.kw = 3;
+      a.sh = 2;
+      a.sw = 1;
+      a.dh = 1;
+      a.dw = 2;
+      a.pt = a.pb = a.pl = a.pr = 1;
+      a.Ho = 5;
+      a.Wo = 6;
+      a.dtype = dt;
+    };
+    Conv2dForwardArgs f;
+    geometry(f, DType::Float32);
+    f.out = buf;
+    f.input = f.weight = buf;
+    Conv2dForwardArgs f64 = f;
+    f64.dtype = DType::Float64;
+    Conv2dBackwardDataArgs bd;
+    geometry(bd, DType::Float32);
+    bd.dx = buf;
+    bd.dy = bd.weight = buf;
+    Conv2dBackwardWeightArgs bw;
+    geometry(bw, DType::Float32);
+    bw.dweight = buf;
+    bw.input = bw.dy = buf;
+    Conv2dForwardArgs asym = f;
+    asym.pb = 0;
+    asym.Ho = 4;
+    const bool r[] = {cudnnConv2dForward(c, f),       cudnnConv2dForward(c, f),         cudnnConv2dForward(c, f64),
+                      cudnnConv2dBackwardData(c, bd), cudnnConv2dBackwardWeight(c, bw), cudnnConv2dForward(c, asym)};
+    jsonField(o, "results");
+    std::string list = "[";
+    for (bool b : r) list += std::string(list.size() > 1 ? "," : "") + (b ? "true" : "false");
+    o += list + "]";
+    jsonField(o, "info");
+    o += cudnnConvInfoJson(&c);
+    jsonField(o, "notes");
+    appendJsonStrings(o, cudnnFallbackNotes());
+    api->destroy(c.cudnnHandle);
   }
   return o + "}";
 }
@@ -106,7 +203,9 @@ std::string librariesJson() {
 
 std::string testHook(const std::string& name) {
   if (name == "cudnn-fallback") return cudnnFallbackHook();
-  throw Error(ErrorKind::Argument, "cudaTestHook: unknown hook '" + name + "' (expected 'cudnn-fallback')");
+  if (name == "cudnn-conv") return cudnnConvHook();
+  throw Error(ErrorKind::Argument,
+              "cudaTestHook: unknown hook '" + name + "' (expected 'cudnn-fallback' or 'cudnn-conv')");
 }
 
 }  // namespace cuda

@@ -259,6 +259,8 @@ std::string infoJson() {
   o += "\"non-blocking\"";
   field(o, "allowTF32");
   o += gAllowTF32 ? "true" : "false";
+  field(o, "convEngine");
+  o += cudnnConvInfoJson(r.ready ? &r.ctx : nullptr);
   o += "}";
   return o;
 }

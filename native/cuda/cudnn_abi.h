@@ -60,4 +60,164 @@ typedef cudnnStatus_t (*PFN_cudnnSoftmaxBackward)(cudnnHandle_t, cudnnSoftmaxAlg
                                                   const void* alpha, cudnnTensorDescriptor_t yDesc, const void* y,
                                                   cudnnTensorDescriptor_t dyDesc, const void* dy, const void* beta,
                                                   cudnnTensorDescriptor_t dxDesc, void* dx);
+
+// ---- Convolution (legacy API, issue 12). Types, enum values and signatures
+// follow cuDNN 9.6.0's cudnn_ops.h (filter descriptor, algorithm enums,
+// cudnnDeterminism_t), cudnn_graph.h (cudnnMathType_t,
+// cudnnConvolutionMode_t) and cudnn_cnn.h (convolution descriptor, the
+// *AlgoPerf_t structs and the entry points, exported by libcudnn.so.9, which
+// forwards them to libcudnn_cnn.so.9). Unchanged since cuDNN 8.
+// scripts/check-cudnn-abi.sh compares this whole file with real cuDNN
+// headers (signatures, enum values, struct layouts): matched 9.6.0.
+struct cudnnFilterStruct;
+typedef struct cudnnFilterStruct* cudnnFilterDescriptor_t;
+struct cudnnConvolutionStruct;
+typedef struct cudnnConvolutionStruct* cudnnConvolutionDescriptor_t;
+
+typedef enum {
+  CUDNN_DEFAULT_MATH = 0,  // lets cuDNN use TF32 tensor cores for float32 on Ampere and newer
+  CUDNN_TENSOR_OP_MATH = 1,
+  CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION = 2,
+  CUDNN_FMA_MATH = 3  // FMA kernels only: float32 stays float32
+} cudnnMathType_t;
+typedef enum { CUDNN_CONVOLUTION = 0, CUDNN_CROSS_CORRELATION = 1 } cudnnConvolutionMode_t;
+typedef enum { CUDNN_NON_DETERMINISTIC = 0, CUDNN_DETERMINISTIC = 1 } cudnnDeterminism_t;
+typedef enum {
+  CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM = 0,
+  CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM = 1,
+  CUDNN_CONVOLUTION_FWD_ALGO_GEMM = 2,
+  CUDNN_CONVOLUTION_FWD_ALGO_DIRECT = 3,
+  CUDNN_CONVOLUTION_FWD_ALGO_FFT = 4,
+  CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING = 5,
+  CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD = 6,
+  CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED = 7,
+  CUDNN_CONVOLUTION_FWD_ALGO_COUNT = 8
+} cudnnConvolutionFwdAlgo_t;
+typedef enum {
+  CUDNN_CONVOLUTION_BWD_FILTER_ALGO_0 = 0,
+  CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1 = 1,
+  CUDNN_CONVOLUTION_BWD_FILTER_ALGO_FFT = 2,
+  CUDNN_CONVOLUTION_BWD_FILTER_ALGO_3 = 3,
+  CUDNN_CONVOLUTION_BWD_FILTER_ALGO_WINOGRAD = 4,
+  CUDNN_CONVOLUTION_BWD_FILTER_ALGO_WINOGRAD_NONFUSED = 5,
+  CUDNN_CONVOLUTION_BWD_FILTER_ALGO_FFT_TILING = 6,
+  CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT = 7
+} cudnnConvolutionBwdFilterAlgo_t;
+typedef enum {
+  CUDNN_CONVOLUTION_BWD_DATA_ALGO_0 = 0,
+  CUDNN_CONVOLUTION_BWD_DATA_ALGO_1 = 1,
+  CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT = 2,
+  CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT_TILING = 3,
+  CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD = 4,
+  CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD_NONFUSED = 5,
+  CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT = 6
+} cudnnConvolutionBwdDataAlgo_t;
+
+// The three perf structs share one layout; status is the cudnnStatus_t enum
+// (an int, as cudnnStatus_t is declared here).
+typedef struct cudnnConvolutionFwdAlgoPerfStruct {
+  cudnnConvolutionFwdAlgo_t algo;
+  cudnnStatus_t status;
+  float time;
+  size_t memory;
+  cudnnDeterminism_t determinism;
+  cudnnMathType_t mathType;
+  int reserved[3];
+} cudnnConvolutionFwdAlgoPerf_t;
+typedef struct cudnnConvolutionBwdDataAlgoPerfStruct {
+  cudnnConvolutionBwdDataAlgo_t algo;
+  cudnnStatus_t status;
+  float time;
+  size_t memory;
+  cudnnDeterminism_t determinism;
+  cudnnMathType_t mathType;
+  int reserved[3];
+} cudnnConvolutionBwdDataAlgoPerf_t;
+typedef struct cudnnConvolutionBwdFilterAlgoPerfStruct {
+  cudnnConvolutionBwdFilterAlgo_t algo;
+  cudnnStatus_t status;
+  float time;
+  size_t memory;
+  cudnnDeterminism_t determinism;
+  cudnnMathType_t mathType;
+  int reserved[3];
+} cudnnConvolutionBwdFilterAlgoPerf_t;
+
+typedef cudnnStatus_t (*PFN_cudnnCreateFilterDescriptor)(cudnnFilterDescriptor_t*);
+typedef cudnnStatus_t (*PFN_cudnnDestroyFilterDescriptor)(cudnnFilterDescriptor_t);
+typedef cudnnStatus_t (*PFN_cudnnSetFilter4dDescriptor)(cudnnFilterDescriptor_t, cudnnDataType_t, cudnnTensorFormat_t,
+                                                        int k, int c, int h, int w);
+typedef cudnnStatus_t (*PFN_cudnnCreateConvolutionDescriptor)(cudnnConvolutionDescriptor_t*);
+typedef cudnnStatus_t (*PFN_cudnnDestroyConvolutionDescriptor)(cudnnConvolutionDescriptor_t);
+typedef cudnnStatus_t (*PFN_cudnnSetConvolution2dDescriptor)(cudnnConvolutionDescriptor_t, int pad_h, int pad_w, int u,
+                                                             int v, int dilation_h, int dilation_w,
+                                                             cudnnConvolutionMode_t, cudnnDataType_t computeType);
+typedef cudnnStatus_t (*PFN_cudnnSetConvolutionGroupCount)(cudnnConvolutionDescriptor_t, int groupCount);
+typedef cudnnStatus_t (*PFN_cudnnSetConvolutionMathType)(cudnnConvolutionDescriptor_t, cudnnMathType_t);
+typedef cudnnStatus_t (*PFN_cudnnGetConvolution2dForwardOutputDim)(const cudnnConvolutionDescriptor_t,
+                                                                   const cudnnTensorDescriptor_t inputTensorDesc,
+                                                                   const cudnnFilterDescriptor_t filterDesc, int* n,
+                                                                   int* c, int* h, int* w);
+typedef cudnnStatus_t (*PFN_cudnnGetConvolutionForwardAlgorithm_v7)(
+    cudnnHandle_t, const cudnnTensorDescriptor_t srcDesc, const cudnnFilterDescriptor_t filterDesc,
+    const cudnnConvolutionDescriptor_t convDesc, const cudnnTensorDescriptor_t destDesc, const int requestedAlgoCount,
+    int* returnedAlgoCount, cudnnConvolutionFwdAlgoPerf_t* perfResults);
+typedef cudnnStatus_t (*PFN_cudnnGetConvolutionBackwardDataAlgorithm_v7)(
+    cudnnHandle_t, const cudnnFilterDescriptor_t filterDesc, const cudnnTensorDescriptor_t diffDesc,
+    const cudnnConvolutionDescriptor_t convDesc, const cudnnTensorDescriptor_t gradDesc, const int requestedAlgoCount,
+    int* returnedAlgoCount, cudnnConvolutionBwdDataAlgoPerf_t* perfResults);
+typedef cudnnStatus_t (*PFN_cudnnGetConvolutionBackwardFilterAlgorithm_v7)(
+    cudnnHandle_t, const cudnnTensorDescriptor_t srcDesc, const cudnnTensorDescriptor_t diffDesc,
+    const cudnnConvolutionDescriptor_t convDesc, const cudnnFilterDescriptor_t gradDesc, const int requestedAlgoCount,
+    int* returnedAlgoCount, cudnnConvolutionBwdFilterAlgoPerf_t* perfResults);
+typedef cudnnStatus_t (*PFN_cudnnFindConvolutionForwardAlgorithmEx)(
+    cudnnHandle_t, const cudnnTensorDescriptor_t xDesc, const void* x, const cudnnFilterDescriptor_t wDesc,
+    const void* w, const cudnnConvolutionDescriptor_t convDesc, const cudnnTensorDescriptor_t yDesc, void* y,
+    const int requestedAlgoCount, int* returnedAlgoCount, cudnnConvolutionFwdAlgoPerf_t* perfResults, void* workSpace,
+    size_t workSpaceSizeInBytes);
+typedef cudnnStatus_t (*PFN_cudnnFindConvolutionBackwardDataAlgorithmEx)(
+    cudnnHandle_t, const cudnnFilterDescriptor_t wDesc, const void* w, const cudnnTensorDescriptor_t dyDesc,
+    const void* dy, const cudnnConvolutionDescriptor_t convDesc, const cudnnTensorDescriptor_t dxDesc, void* dx,
+    const int requestedAlgoCount, int* returnedAlgoCount, cudnnConvolutionBwdDataAlgoPerf_t* perfResults,
+    void* workSpace, size_t workSpaceSizeInBytes);
+typedef cudnnStatus_t (*PFN_cudnnFindConvolutionBackwardFilterAlgorithmEx)(
+    cudnnHandle_t, const cudnnTensorDescriptor_t xDesc, const void* x, const cudnnTensorDescriptor_t dyDesc,
+    const void* y, const cudnnConvolutionDescriptor_t convDesc, const cudnnFilterDescriptor_t dwDesc, void* dw,
+    const int requestedAlgoCount, int* returnedAlgoCount, cudnnConvolutionBwdFilterAlgoPerf_t* perfResults,
+    void* workSpace, size_t workSpaceSizeInBytes);
+typedef cudnnStatus_t (*PFN_cudnnGetConvolutionForwardWorkspaceSize)(cudnnHandle_t, const cudnnTensorDescriptor_t xDesc,
+                                                                     const cudnnFilterDescriptor_t wDesc,
+                                                                     const cudnnConvolutionDescriptor_t convDesc,
+                                                                     const cudnnTensorDescriptor_t yDesc,
+                                                                     cudnnConvolutionFwdAlgo_t algo,
+                                                                     size_t* sizeInBytes);
+typedef cudnnStatus_t (*PFN_cudnnGetConvolutionBackwardDataWorkspaceSize)(
+    cudnnHandle_t, const cudnnFilterDescriptor_t wDesc, const cudnnTensorDescriptor_t dyDesc,
+    const cudnnConvolutionDescriptor_t convDesc, const cudnnTensorDescriptor_t dxDesc,
+    cudnnConvolutionBwdDataAlgo_t algo, size_t* sizeInBytes);
+typedef cudnnStatus_t (*PFN_cudnnGetConvolutionBackwardFilterWorkspaceSize)(
+    cudnnHandle_t, const cudnnTensorDescriptor_t xDesc, const cudnnTensorDescriptor_t dyDesc,
+    const cudnnConvolutionDescriptor_t convDesc, const cudnnFilterDescriptor_t gradDesc,
+    cudnnConvolutionBwdFilterAlgo_t algo, size_t* sizeInBytes);
+typedef cudnnStatus_t (*PFN_cudnnConvolutionForward)(cudnnHandle_t, const void* alpha,
+                                                     const cudnnTensorDescriptor_t xDesc, const void* x,
+                                                     const cudnnFilterDescriptor_t wDesc, const void* w,
+                                                     const cudnnConvolutionDescriptor_t convDesc,
+                                                     cudnnConvolutionFwdAlgo_t algo, void* workSpace,
+                                                     size_t workSpaceSizeInBytes, const void* beta,
+                                                     const cudnnTensorDescriptor_t yDesc, void* y);
+typedef cudnnStatus_t (*PFN_cudnnConvolutionBackwardData)(cudnnHandle_t, const void* alpha,
+                                                          const cudnnFilterDescriptor_t wDesc, const void* w,
+                                                          const cudnnTensorDescriptor_t dyDesc, const void* dy,
+                                                          const cudnnConvolutionDescriptor_t convDesc,
+                                                          cudnnConvolutionBwdDataAlgo_t algo, void* workSpace,
+                                                          size_t workSpaceSizeInBytes, const void* beta,
+                                                          const cudnnTensorDescriptor_t dxDesc, void* dx);
+typedef cudnnStatus_t (*PFN_cudnnConvolutionBackwardFilter)(cudnnHandle_t, const void* alpha,
+                                                            const cudnnTensorDescriptor_t xDesc, const void* x,
+                                                            const cudnnTensorDescriptor_t dyDesc, const void* dy,
+                                                            const cudnnConvolutionDescriptor_t convDesc,
+                                                            cudnnConvolutionBwdFilterAlgo_t algo, void* workSpace,
+                                                            size_t workSpaceSizeInBytes, const void* beta,
+                                                            const cudnnFilterDescriptor_t dwDesc, void* dw);
 }

@@ -75,6 +75,45 @@ bool bind(void* h, const char* name, F* fn, std::string* missing) {
   return *fn != nullptr;
 }
 
+// The convolution entry points: libcudnn.so.9 exports them and forwards to
+// libcudnn_cnn.so.9, which must load first (its dependencies included), or
+// cuDNN fails the call; without it convolutions use nodetorch's kernels.
+void bindConv(void* h, CudnnApi* api) {
+  if (!dlopen("libcudnn_cnn.so.9", RTLD_NOW | RTLD_LOCAL)) {
+    api->convNote = "cuDNN at " + api->path + " found, but its libcudnn_cnn.so.9 could not be loaded: " + dlerr() +
+                    "; convolutions use nodetorch's own kernels";
+    return;
+  }
+  std::string missing;
+  bind(h, "cudnnCreateFilterDescriptor", &api->createFilterDescriptor, &missing);
+  bind(h, "cudnnDestroyFilterDescriptor", &api->destroyFilterDescriptor, &missing);
+  bind(h, "cudnnSetFilter4dDescriptor", &api->setFilter4dDescriptor, &missing);
+  bind(h, "cudnnCreateConvolutionDescriptor", &api->createConvolutionDescriptor, &missing);
+  bind(h, "cudnnDestroyConvolutionDescriptor", &api->destroyConvolutionDescriptor, &missing);
+  bind(h, "cudnnSetConvolution2dDescriptor", &api->setConvolution2dDescriptor, &missing);
+  bind(h, "cudnnSetConvolutionGroupCount", &api->setConvolutionGroupCount, &missing);
+  bind(h, "cudnnSetConvolutionMathType", &api->setConvolutionMathType, &missing);
+  bind(h, "cudnnGetConvolution2dForwardOutputDim", &api->getConvolution2dForwardOutputDim, &missing);
+  bind(h, "cudnnGetConvolutionForwardAlgorithm_v7", &api->getConvolutionForwardAlgorithm, &missing);
+  bind(h, "cudnnGetConvolutionBackwardDataAlgorithm_v7", &api->getConvolutionBackwardDataAlgorithm, &missing);
+  bind(h, "cudnnGetConvolutionBackwardFilterAlgorithm_v7", &api->getConvolutionBackwardFilterAlgorithm, &missing);
+  bind(h, "cudnnFindConvolutionForwardAlgorithmEx", &api->findConvolutionForwardAlgorithm, &missing);
+  bind(h, "cudnnFindConvolutionBackwardDataAlgorithmEx", &api->findConvolutionBackwardDataAlgorithm, &missing);
+  bind(h, "cudnnFindConvolutionBackwardFilterAlgorithmEx", &api->findConvolutionBackwardFilterAlgorithm, &missing);
+  bind(h, "cudnnGetConvolutionForwardWorkspaceSize", &api->getConvolutionForwardWorkspaceSize, &missing);
+  bind(h, "cudnnGetConvolutionBackwardDataWorkspaceSize", &api->getConvolutionBackwardDataWorkspaceSize, &missing);
+  bind(h, "cudnnGetConvolutionBackwardFilterWorkspaceSize", &api->getConvolutionBackwardFilterWorkspaceSize, &missing);
+  bind(h, "cudnnConvolutionForward", &api->convolutionForward, &missing);
+  bind(h, "cudnnConvolutionBackwardData", &api->convolutionBackwardData, &missing);
+  bind(h, "cudnnConvolutionBackwardFilter", &api->convolutionBackwardFilter, &missing);
+  if (!missing.empty()) {
+    api->convNote =
+        "cuDNN at " + api->path + " lacks symbols: " + missing + "; convolutions use nodetorch's own kernels";
+    return;
+  }
+  api->convLoaded = true;
+}
+
 }  // namespace
 
 const CublasApi* loadCublas(std::string* why) {
@@ -132,8 +171,12 @@ const CudnnApi* loadCudnn(std::string* why) {
     // cuDNN 9's libcudnn.so.9 is a shim that dlopens its sub-libraries by
     // soname; opening them first from the same directory makes that work
     // without LD_LIBRARY_PATH (and avoids cuDNN aborting when one is missing).
-    void* h =
-        openLibrary("libcudnn.so.9", {"libcudnn_graph.so.9", "libcudnn_ops.so.9"}, "cudnnCreate", &api.path, &tried);
+    // The engine and heuristic libraries are what the convolutions run on.
+    void* h = openLibrary(
+        "libcudnn.so.9",
+        {"libcudnn_graph.so.9", "libcudnn_engines_precompiled.so.9", "libcudnn_engines_runtime_compiled.so.9",
+         "libcudnn_heuristic.so.9", "libcudnn_ops.so.9", "libcudnn_cnn.so.9"},
+        "cudnnCreate", &api.path, &tried);
     if (!h) {
       tried += searchedDirsText();
       error = "cuDNN 9 not found; tried:" + tried;
@@ -167,6 +210,7 @@ const CudnnApi* loadCudnn(std::string* why) {
       error = "cuDNN at " + api.path + " is version " + std::to_string(api.getVersion()) + ", nodetorch needs cuDNN 9";
       return;
     }
+    bindConv(h, &api);
     ok = true;
   });
   if (!ok && why) *why = error;

@@ -40,6 +40,31 @@ struct CudnnApi {
   PFN_cudnnActivationBackward activationBackward = nullptr;
   PFN_cudnnSoftmaxForward softmaxForward = nullptr;
   PFN_cudnnSoftmaxBackward softmaxBackward = nullptr;
+  // Convolution (libcudnn_cnn.so.9): usable when convLoaded; convNote says
+  // why not otherwise (activations and softmax still use cuDNN).
+  bool convLoaded = false;
+  std::string convNote;
+  PFN_cudnnCreateFilterDescriptor createFilterDescriptor = nullptr;
+  PFN_cudnnDestroyFilterDescriptor destroyFilterDescriptor = nullptr;
+  PFN_cudnnSetFilter4dDescriptor setFilter4dDescriptor = nullptr;
+  PFN_cudnnCreateConvolutionDescriptor createConvolutionDescriptor = nullptr;
+  PFN_cudnnDestroyConvolutionDescriptor destroyConvolutionDescriptor = nullptr;
+  PFN_cudnnSetConvolution2dDescriptor setConvolution2dDescriptor = nullptr;
+  PFN_cudnnSetConvolutionGroupCount setConvolutionGroupCount = nullptr;
+  PFN_cudnnSetConvolutionMathType setConvolutionMathType = nullptr;
+  PFN_cudnnGetConvolution2dForwardOutputDim getConvolution2dForwardOutputDim = nullptr;
+  PFN_cudnnGetConvolutionForwardAlgorithm_v7 getConvolutionForwardAlgorithm = nullptr;
+  PFN_cudnnGetConvolutionBackwardDataAlgorithm_v7 getConvolutionBackwardDataAlgorithm = nullptr;
+  PFN_cudnnGetConvolutionBackwardFilterAlgorithm_v7 getConvolutionBackwardFilterAlgorithm = nullptr;
+  PFN_cudnnFindConvolutionForwardAlgorithmEx findConvolutionForwardAlgorithm = nullptr;
+  PFN_cudnnFindConvolutionBackwardDataAlgorithmEx findConvolutionBackwardDataAlgorithm = nullptr;
+  PFN_cudnnFindConvolutionBackwardFilterAlgorithmEx findConvolutionBackwardFilterAlgorithm = nullptr;
+  PFN_cudnnGetConvolutionForwardWorkspaceSize getConvolutionForwardWorkspaceSize = nullptr;
+  PFN_cudnnGetConvolutionBackwardDataWorkspaceSize getConvolutionBackwardDataWorkspaceSize = nullptr;
+  PFN_cudnnGetConvolutionBackwardFilterWorkspaceSize getConvolutionBackwardFilterWorkspaceSize = nullptr;
+  PFN_cudnnConvolutionForward convolutionForward = nullptr;
+  PFN_cudnnConvolutionBackwardData convolutionBackwardData = nullptr;
+  PFN_cudnnConvolutionBackwardFilter convolutionBackwardFilter = nullptr;
 };
 
 // Each loads once per process (thread-safe) and returns nullptr on failure,

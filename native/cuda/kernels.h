@@ -70,6 +70,14 @@ bool cudnnSoftmax(const Ctx& c, const SoftmaxArgs& a);
 bool cudnnSoftmaxBackward(const Ctx& c, const SoftmaxBackwardArgs& a);
 // The one-time notices of cuDNN calls that failed and now use our kernels.
 std::vector<std::string> cudnnFallbackNotes();
+// Prints a notice to stderr and adds it to cudnnFallbackNotes().
+void recordCudnnFallback(const std::string& note);
+// conv_cudnn.cpp: false when cuDNN does not take the call (the caller runs
+// conv.cu's kernel); cudnnConvInfoJson reports the engine (ctx may be null).
+bool cudnnConv2dForward(const Ctx& c, const Conv2dForwardArgs& a);
+bool cudnnConv2dBackwardData(const Ctx& c, const Conv2dBackwardDataArgs& a);
+bool cudnnConv2dBackwardWeight(const Ctx& c, const Conv2dBackwardWeightArgs& a);
+std::string cudnnConvInfoJson(const Ctx* c);
 
 }  // namespace cuda
 }  // namespace nt

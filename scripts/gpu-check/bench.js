@@ -19,6 +19,7 @@ function sizes(small) {
         adamTensors: 4,
         mlpBatches: [64],
         mlpSteps: 5,
+        convBatches: { resnet: 1, mnist: 2 },
       }
     : {
         copyN: 1 << 28,
@@ -29,6 +30,7 @@ function sizes(small) {
         adamTensors: 16,
         mlpBatches: [64, 1024],
         mlpSteps: 50,
+        convBatches: { resnet: 8, mnist: 64 },
       };
 }
 
@@ -38,6 +40,19 @@ function mlpGemms(b) {
     [`fc1 fwd b${b} [${b}x784]@[500x784]^T`, b, 500, 784, false, true],
     [`fc1 dW b${b} [${b}x500]^T@[${b}x784]`, 500, 784, b, true, false],
     [`fc2 fwd b${b} [${b}x500]@[10x500]^T`, b, 10, 500, false, true],
+  ];
+}
+
+/**
+ * conv2d layers timed per direction (float32, NCHW): the ResNet-style 3x3
+ * 64->64 on 56x56 and the MNIST network's conv1 (1->32) and conv2 (32->64).
+ * [key, label, N, C, H, W, Co, k, pad]; keys match torch_bench.py.
+ */
+function convLayers(cb) {
+  return [
+    ['conv_resnet64', `ResNet 3x3 64->64 56x56 b${cb.resnet}`, cb.resnet, 64, 56, 56, 64, 3, 1],
+    ['conv_mnist1', `MNIST conv1 3x3 1->32 28x28 b${cb.mnist}`, cb.mnist, 1, 28, 28, 32, 3, 0],
+    ['conv_mnist2', `MNIST conv2 3x3 32->64 26x26 b${cb.mnist}`, cb.mnist, 32, 26, 26, 64, 3, 0],
   ];
 }
 
@@ -148,6 +163,29 @@ function runBench(nt, L, device, small, log) {
       );
   }
 
+  // conv2d kernels (cuDNN on CUDA when it loads), each direction in TFLOP/s
+  // against the large GEMM.
+  for (const [key, label, n, C, H, W, Co, k, pad] of convLayers(S.convBatches)) {
+    const Ho = H + 2 * pad - k + 1,
+      Wo = W + 2 * pad - k + 1;
+    const g = { N: n, C, H, W, Co, G: 1, Cg: C, Ho, Wo, kh: k, kw: k, sh: 1, sw: 1, dh: 1, dw: 1 };
+    Object.assign(g, { pt: pad, pb: pad, pl: pad, pr: pad });
+    const x = rnd([n, C, H, W]),
+      w = rnd([Co, C, k, k]),
+      y = rnd([n, Co, Ho, Wo]);
+    const dx = L.empty(x.shape, 'float32', device),
+      dw = L.empty(w.shape, 'float32', device),
+      out = L.empty(y.shape, 'float32', device);
+    const flops = 2 * n * Co * Ho * Wo * C * k * k;
+    for (const [dir, fn] of [
+      ['fwd', () => L.kConv2d('forward', out, x, w, g)],
+      ['bwd_data', () => L.kConv2d('backwardData', dx, y, w, g)],
+      ['bwd_weight', () => L.kConv2d('backwardWeight', dw, x, y, g)],
+    ])
+      put(`${key}_${dir}`, `conv2d ${dir} ${label}`, flops / timeIt(sync, fn, { reps: 7 }) / 1e12, 'TFLOP/s', gemmCeil);
+    for (const t of [x, w, y, dx, dw, out]) t.dispose();
+  }
+
   // Fused cross-entropy with dlogits: reads logits once, writes dlogits once.
   const [N, C] = S.ce;
   const logits = rnd([N, C], 'float32', -4, 4);
@@ -220,4 +258,4 @@ function runBench(nt, L, device, small, log) {
   return { rows, sizes: S };
 }
 
-module.exports = { runBench, sizes, mlpGemms, timeIt };
+module.exports = { runBench, sizes, mlpGemms, timeIt, convLayers };

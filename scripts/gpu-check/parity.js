@@ -779,12 +779,24 @@ function buildCases(nt, L, seed) {
     }
   }
   // ---- conv2d kernels: forward, backward-data, backward-weight (CPU: oneDNN for
-  // float32 when it loads, else direct loops; CUDA: direct loops) -------------
+  // float32 when it loads, else direct loops; CUDA: cuDNN for symmetric padding
+  // when it loads, else direct loops, which the NODETORCH_CUDNN=0 pass checks).
+  // Shapes: groups, depthwise, dilation, stride, odd sizes, 1x1 and 1x7
+  // kernels, asymmetric padding (always the direct kernel), the MNIST
+  // network's two layers and the ResNet 64->64 3x3 layer. ---------------------
   for (const dtype of FLOATS) {
     for (const c of [
       { N: 2, C: 8, H: 13, W: 11, Co: 6, G: 2, kh: 3, kw: 3, sh: 1, sw: 2, dh: 1, dw: 2, pt: 1, pb: 1, pl: 2, pr: 2 },
       { N: 3, C: 6, H: 9, W: 9, Co: 6, G: 6, kh: 3, kw: 2, sh: 2, sw: 1, dh: 2, dw: 1, pt: 0, pb: 1, pl: 1, pr: 0 },
       { N: 2, C: 32, H: 12, W: 12, Co: 64, G: 1, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pb: 1, pl: 1, pr: 1 },
+      { N: 2, C: 8, H: 14, W: 15, Co: 8, G: 8, kh: 3, kw: 3, sh: 1, sw: 1, dh: 2, dw: 2, pt: 2, pb: 2, pl: 2, pr: 2 },
+      { N: 3, C: 5, H: 7, W: 9, Co: 7, G: 1, kh: 1, kw: 1, sh: 2, sw: 2, dh: 1, dw: 1, pt: 0, pb: 0, pl: 0, pr: 0 },
+      { N: 1, C: 4, H: 17, W: 15, Co: 6, G: 2, kh: 5, kw: 5, sh: 2, sw: 3, dh: 1, dw: 1, pt: 2, pb: 2, pl: 2, pr: 2 },
+      { N: 2, C: 3, H: 10, W: 19, Co: 5, G: 1, kh: 1, kw: 7, sh: 1, sw: 1, dh: 1, dw: 1, pt: 0, pb: 0, pl: 3, pr: 3 },
+      { N: 1, C: 3, H: 6, W: 6, Co: 4, G: 1, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 4, pb: 4, pl: 4, pr: 4 },
+      { N: 4, C: 1, H: 28, W: 28, Co: 32, G: 1, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 0, pb: 0, pl: 0, pr: 0 },
+      { N: 2, C: 32, H: 26, W: 26, Co: 64, G: 1, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 0, pb: 0, pl: 0, pr: 0 },
+      { N: 1, C: 64, H: 56, W: 56, Co: 64, G: 1, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pb: 1, pl: 1, pr: 1 },
     ]) {
       const Ho = Math.floor((c.H + c.pt + c.pb - c.dh * (c.kh - 1) - 1) / c.sh) + 1;
       const Wo = Math.floor((c.W + c.pl + c.pr - c.dw * (c.kw - 1) - 1) / c.sw) + 1;
@@ -792,7 +804,7 @@ function buildCases(nt, L, seed) {
       const xs = [c.N, c.C, c.H, c.W];
       const ys = [c.N, c.Co, Ho, Wo];
       const ws = [c.Co, g.Cg, c.kh, c.kw];
-      const tag = `${dtype} [${xs}] Co=${c.Co} G=${c.G} k${c.kh}x${c.kw} s${c.sh},${c.sw} d${c.dh},${c.dw}`;
+      const tag = `${dtype} [${xs}] Co=${c.Co} G=${c.G} k${c.kh}x${c.kw} s${c.sh},${c.sw} d${c.dh},${c.dw} p${c.pt},${c.pb},${c.pl},${c.pr}`;
       add({
         name: `conv2dForward ${tag}`,
         kernel: 'conv2dForward',

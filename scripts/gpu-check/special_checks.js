@@ -3,8 +3,8 @@
 // tensor above 2^31 elements (the 64-bit index path), an allocation that
 // must raise OutOfMemoryError, two worker threads using the device at once
 // (threads.js, in a child process so the main run stays synchronous), async
-// reads and deferred errors (async_reads.js, likewise), and
-// the kernel coverage of the parity table against the addon's own list.
+// reads and deferred errors (async_reads.js, likewise), conv2d through
+// cuDNN at the op level (cudnnConv), and the kernel coverage of the parity table against the addon's own list.
 const { spawnSync } = require('child_process');
 const path = require('path');
 
@@ -109,6 +109,63 @@ const twoThreads = (device) => childCheck('threads.js', 'two worker threads on t
 const asyncReads = (device) =>
   childCheck('async_reads.js', 'async reads, event loop free, deferred error once', 'async', device);
 
+/**
+ * nn.functional.conv2d end to end (bias, groups, stride, padding; forward and
+ * the three gradients, float32) on `device` against the CPU in float64: the
+ * op-level routing to the conv2d kernels. With cuDNN loaded, CUDA's conv
+ * engine must be cuDNN afterwards, with algorithms cached and no conv2d
+ * fallback notice (a silent fallback to the direct kernels fails the row).
+ */
+function cudnnConv(nt, device) {
+  const name = 'conv2d op through cuDNN: forward + 3 gradients vs CPU float64, engine and algorithm cache';
+  try {
+    const shapes = [
+      { x: [8, 6, 15, 13], w: [12, 3, 3, 3], stride: [1, 2], padding: [1, 1], groups: 2, dilation: [1, 1] },
+      { x: [4, 8, 11, 11], w: [8, 1, 3, 3], stride: [2, 2], padding: [2, 2], groups: 8, dilation: [2, 2] },
+    ];
+    let worst = 0;
+    for (const { x: xShape, w: wShape, ...sh } of shapes) {
+      const x64 = nt.randn(xShape, { dtype: 'float64' });
+      const w64 = nt.randn(wShape, { dtype: 'float64' }).mul(0.3);
+      const b64 = nt.randn([wShape[0]], { dtype: 'float64' });
+      const g64 = nt.randn(nt.nn.functional.conv2d(x64, w64, b64, sh).shape, { dtype: 'float64' });
+      const run = (dtype, dev) => {
+        const leaf = (t) => t.to(dev).to(dtype).detach().requiresGrad_(true);
+        const x = leaf(x64),
+          w = leaf(w64),
+          b = leaf(b64);
+        const y = nt.nn.functional.conv2d(x, w, b, sh);
+        y.backward(g64.to(dev).to(dtype));
+        return [y, x.grad, w.grad, b.grad].map((t) => Float64Array.from(t.to('cpu').to('float64').data()));
+      };
+      const want = run('float64', 'cpu');
+      const got = run('float32', device);
+      for (let k = 0; k < 4; ++k) {
+        let scale = 1e-30;
+        for (const v of want[k]) scale = Math.max(scale, Math.abs(v));
+        for (let i = 0; i < want[k].length; ++i) worst = Math.max(worst, Math.abs(got[k][i] - want[k][i]) / scale);
+      }
+    }
+    const info = device === 'cuda' ? nt.cuda.info() : null;
+    const engine = info?.convEngine ?? null;
+    const notes = (info?.cudnnFallbacks ?? []).filter((n) => n.includes('conv2d'));
+    const cudnnExpected = info !== null && info.cudnn !== null && process.env.NODETORCH_CUDNN !== '0';
+    const engineOk =
+      !cudnnExpected || (engine && engine.engine === 'cudnn' && engine.cachedShapes > 0 && notes.length === 0);
+    const pass = worst < 1e-4 && Boolean(engineOk);
+    return row(
+      name,
+      'cudnnConv',
+      pass,
+      `max |err| / max |ref| ${worst.toExponential(2)} (< 1e-4); engine ${JSON.stringify(engine)}` +
+        (notes.length ? `; notices: ${notes.join(' | ')}` : '') +
+        (device === 'cpu' ? ' (self-test: CPU)' : ''),
+    );
+  } catch (e) {
+    return row(name, 'cudnnConv', false, `threw ${e.name}: ${e.message}`);
+  }
+}
+
 /** A failing row for every kernel of the addon's list with no parity case. */
 function coverage(kernels, rows) {
   const seen = new Set(rows.map((r) => r.kernel));
@@ -127,4 +184,4 @@ function coverage(kernels, rows) {
   return out;
 }
 
-module.exports = { bigTensor, outOfMemory, twoThreads, asyncReads, coverage };
+module.exports = { bigTensor, outOfMemory, twoThreads, asyncReads, coverage, cudnnConv };

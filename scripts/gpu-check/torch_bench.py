@@ -86,6 +86,30 @@ with torch.no_grad():
         ]:
             put(key, gemm(M, N, K, ta, tb, 9))
 
+# conv2d per direction (bench.js convLayers): forward, and the input and
+# weight gradients through aten.convolution_backward (no bias), in TFLOP/s.
+cb = cfg.get("convBatches")
+if cb:
+    with torch.no_grad():
+        for key, n, C, H, W, Co, k, pad in [
+            ("conv_resnet64", cb["resnet"], 64, 56, 56, 64, 3, 1),
+            ("conv_mnist1", cb["mnist"], 1, 28, 28, 32, 3, 0),
+            ("conv_mnist2", cb["mnist"], 32, 26, 26, 64, 3, 0),
+        ]:
+            Ho, Wo = H + 2 * pad - k + 1, W + 2 * pad - k + 1
+            x, w, gy = rnd((n, C, H, W)), rnd((Co, C, k, k)), rnd((n, Co, Ho, Wo))
+            flops = 2 * n * Co * Ho * Wo * C * k * k
+
+            def bwd(mask):
+                return lambda: torch.ops.aten.convolution_backward(
+                    gy, x, w, None, [1, 1], [pad, pad], [1, 1], False, [0, 0], 1, mask
+                )
+
+            put(f"{key}_fwd", flops / time_it(lambda: F.conv2d(x, w, None, 1, pad), reps=7) / 1e12)
+            put(f"{key}_bwd_data", flops / time_it(bwd([True, False, False]), reps=7) / 1e12)
+            put(f"{key}_bwd_weight", flops / time_it(bwd([False, True, False]), reps=7) / 1e12)
+            del x, w, gy
+
 # Cross-entropy: loss and dlogits (what nodetorch's fused kernel computes).
 N, C = cfg["ce"]
 logits = rnd((N, C), -4, 4).requires_grad_(True)
