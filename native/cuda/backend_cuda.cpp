@@ -128,6 +128,8 @@ class CudaBackend final : public Backend {
   void conv2dForward(const Conv2dForwardArgs& a) override { launchConv2dForward(enter(), a); }
   void conv2dBackwardData(const Conv2dBackwardDataArgs& a) override { launchConv2dBackwardData(enter(), a); }
   void conv2dBackwardWeight(const Conv2dBackwardWeightArgs& a) override { launchConv2dBackwardWeight(enter(), a); }
+  void batchNormForward(const BatchNormForwardArgs& a) override { launchBatchNormForward(enter(), a); }
+  void batchNormBackward(const BatchNormBackwardArgs& a) override { launchBatchNormBackward(enter(), a); }
 };
 
 }  // namespace

@@ -40,6 +40,10 @@ struct CudnnApi {
   PFN_cudnnActivationBackward activationBackward = nullptr;
   PFN_cudnnSoftmaxForward softmaxForward = nullptr;
   PFN_cudnnSoftmaxBackward softmaxBackward = nullptr;
+  // Batch norm: optional (null when this cuDNN lacks the legacy API).
+  PFN_cudnnBatchNormalizationForwardTraining bnForwardTraining = nullptr;
+  PFN_cudnnBatchNormalizationForwardInference bnForwardInference = nullptr;
+  PFN_cudnnBatchNormalizationBackward bnBackward = nullptr;
 };
 
 // Each loads once per process (thread-safe) and returns nullptr on failure,

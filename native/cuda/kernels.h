@@ -70,6 +70,11 @@ bool cudnnSoftmax(const Ctx& c, const SoftmaxArgs& a);
 bool cudnnSoftmaxBackward(const Ctx& c, const SoftmaxBackwardArgs& a);
 // The one-time notices of cuDNN calls that failed and now use our kernels.
 std::vector<std::string> cudnnFallbackNotes();
+// batch_norm.cu (cuDNN first, batch_norm_cudnn.cpp: false when it does not apply)
+void launchBatchNormForward(const Ctx& c, const BatchNormForwardArgs& a);
+void launchBatchNormBackward(const Ctx& c, const BatchNormBackwardArgs& a);
+bool cudnnBatchNormForward(const Ctx& c, const BatchNormForwardArgs& a);
+bool cudnnBatchNormBackward(const Ctx& c, const BatchNormBackwardArgs& a);
 
 }  // namespace cuda
 }  // namespace nt
