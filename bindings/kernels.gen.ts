@@ -26,7 +26,7 @@ export interface NativeKernels {
   crossEntropy(losses: StorageHandle, dlogits: StorageHandle | null, logits: StorageHandle, targets: StorageHandle): void;
   adam(params: readonly StorageHandle[], grads: readonly StorageHandle[], expAvg: readonly StorageHandle[], expAvgSq: readonly StorageHandle[], maxExpAvgSq: readonly StorageHandle[] | null): void;
   sgd(params: readonly StorageHandle[], grads: readonly StorageHandle[], momentumBufs: readonly StorageHandle[] | null): void;
-  maxPool2d(out: StorageHandle, indices: StorageHandle, input: StorageHandle): void;
+  maxPool2d(out: StorageHandle, indices: StorageHandle | null, input: StorageHandle): void;
   indexSelect(out: StorageHandle, input: StorageHandle, index: StorageHandle): void;
   indexAdd(out: StorageHandle, src: StorageHandle, index: StorageHandle): void;
   gather(out: StorageHandle, input: StorageHandle, index: StorageHandle): void;
@@ -396,10 +396,10 @@ export function createKernelWriters(argBuffer: Float64Array, nativeKernels: Nati
       if (momentumBufsOffsets && momentumBufs) for (let d = 0; d < momentumBufs.length; ++d) argBuffer[i++] = momentumBufsOffsets[d];
       nativeKernels.sgd(params, grads, momentumBufs);
     },
-    /** out, indices over input planes [planes, H, W]: the max of each window (padding counts as -inf) and its first position, flat in H*W */
+    /** out, indices over input planes [planes, H, W]: the max of each window (padding counts as -inf) and its first position, flat in H*W (indices null: the maxima only) */
     maxPool2d(
       out: StorageHandle,
-      indices: StorageHandle,
+      indices: StorageHandle | null,
       input: StorageHandle,
       planes: number,
       H: number,

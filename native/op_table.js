@@ -478,10 +478,10 @@ const kernels = [
   {
     name: 'maxPool2d',
     label: 'max_pool2d',
-    doc: 'out, indices over input planes [planes, H, W]: the max of each window (padding counts as -inf) and its first position, flat in H*W',
+    doc: 'out, indices over input planes [planes, H, W]: the max of each window (padding counts as -inf) and its first position, flat in H*W (indices null: the maxima only)',
     storages: [
       { name: 'out', dtype: 'float' },
-      { name: 'indices', dtype: 'int64' },
+      { name: 'indices', dtype: 'int64', nullable: true },
       { name: 'input', dtype: 'same:out' },
     ],
     args: [
@@ -493,7 +493,7 @@ const kernels = [
       ...['kh', 'kw', 'sh', 'sw', 'dh', 'dw'].map((name) => ({ name, type: 'int', range: ['1', 'kMaxSize'] })),
       ...['ph', 'pw'].map((name) => ({ name, type: 'int', range: ['0', 'kMaxSize'] })),
       block('out', 'out', ['planes', 'Ho', 'Wo']),
-      block('indices', 'indices', ['planes', 'Ho', 'Wo']),
+      block('indices', 'indices', ['planes', 'Ho', 'Wo'], { nullable: true }),
       block('in', 'input', ['planes', 'H', 'W'], { const: true }),
       dtypeOf('dtype', 'out'),
     ],

@@ -348,18 +348,18 @@ Napi::Value SgdBinding(const Napi::CallbackInfo& info) {
   });
 }
 
-// out, indices over input planes [planes, H, W]: the max of each window (padding counts as -inf) and its first position, flat in H*W
+// out, indices over input planes [planes, H, W]: the max of each window (padding counts as -inf) and its first position, flat in H*W (indices null: the maxima only)
 Napi::Value MaxPool2dBinding(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&] {
     const char* op = "max_pool2d";
     ArgReader r(state(info.Env()).args, kArgSlots, op);
     StorageRecord& out = unwrapStorage(info, 0, op);
-    StorageRecord& indices = unwrapStorage(info, 1, op);
-    requireSameDevice(op, out, indices);
+    StorageRecord* indices = optionalStorage(info, 1, op);
+    if (indices) requireSameDevice(op, out, *indices);
     StorageRecord& input = unwrapStorage(info, 2, op);
     requireSameDevice(op, out, input);
     requireFloat(op, out, "out");
-    requireDtype(op, indices, DType::Int64, "indices");
+    if (indices) requireDtype(op, *indices, DType::Int64, "indices");
     requireSameDtype(op, out, input);
     MaxPool2dArgs a;
     a.planes = r.size("planes");
@@ -376,10 +376,10 @@ Napi::Value MaxPool2dBinding(const Napi::CallbackInfo& info) {
     a.ph = r.integer(0, ArgReader::kMaxSize, "ph");
     a.pw = r.integer(0, ArgReader::kMaxSize, "pw");
     a.out = r.block(out, r.product({a.planes, a.Ho, a.Wo}), "out");
-    a.indices = r.block(indices, r.product({a.planes, a.Ho, a.Wo}), "indices");
+    a.indices = r.optionalBlock(indices, r.product({a.planes, a.Ho, a.Wo}), "indices");
     a.in = r.block(input, r.product({a.planes, a.H, a.W}), "in");
     a.dtype = out.dtype;
-    if (a.planes && a.Ho && a.Wo) launch(info.Env(), out.device, keepOf({&out, &indices, &input}), [a](Backend& b) { b.maxPool2d(a); });
+    if (a.planes && a.Ho && a.Wo) launch(info.Env(), out.device, keepOf({&out, indices, &input}), [a](Backend& b) { b.maxPool2d(a); });
     return info.Env().Undefined();
   });
 }

@@ -165,7 +165,7 @@ struct SgdArgs {
   DType dtype = DType::Float32;
 };
 
-// out, indices over input planes [planes, H, W]: the max of each window (padding counts as -inf) and its first position, flat in H*W
+// out, indices over input planes [planes, H, W]: the max of each window (padding counts as -inf) and its first position, flat in H*W (indices null: the maxima only)
 struct MaxPool2dArgs {
   int64_t planes = 0;
   int64_t H = 0;
