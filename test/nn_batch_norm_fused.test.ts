@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as nt from '../lib';
 import { kBatchNormBackward, kBatchNormForward } from '../lib/kernels/batch_norm';
-import { DEVICES, expectClose, expectError, randomValues } from './helpers';
+import { DEVICES, expectClose, expectError, randomValues, values } from './helpers';
 
 const F = nt.nn.F;
 const PYTHON = '/usr/bin/python3';
@@ -136,17 +136,17 @@ function runOurs(c: Case, device: nt.Device): Result {
     const y = m.forward(x);
     y.mul(t(s.dy, c.shape)).sum().backward();
     const r: Result['steps'][number] = {
-      y: Array.from(y.detach().data()),
-      dx: Array.from((x.grad as nt.Tensor).data()),
+      y: Array.from(values(y.detach())),
+      dx: Array.from(values(x.grad as nt.Tensor)),
     };
-    if (m.weight) r.dw = Array.from((m.weight.grad as nt.Tensor).data());
-    if (m.bias) r.db = Array.from((m.bias.grad as nt.Tensor).data());
+    if (m.weight) r.dw = Array.from(values(m.weight.grad as nt.Tensor));
+    if (m.bias) r.db = Array.from(values(m.bias.grad as nt.Tensor));
     return r;
   });
   const res: Result = { steps };
   if (c.track) {
-    res.rm = Array.from((m.runningMean as nt.Tensor).data());
-    res.rv = Array.from((m.runningVar as nt.Tensor).data());
+    res.rm = Array.from(values(m.runningMean as nt.Tensor));
+    res.rv = Array.from(values(m.runningVar as nt.Tensor));
   }
   return res;
 }
@@ -215,17 +215,17 @@ describe.each(DEVICES)('fused batch norm on %s', (device) => {
     const rv64 = rv32.to({ dtype: 'float64' });
     const y1 = F.batchNorm(f64(xv, shape), rm32, rv32, null, null, true, 0.25);
     const y2 = F.batchNorm(f64(xv, shape), rm64, rv64, null, null, true, 0.25);
-    expectClose(y1, y2.data(), { atol: 1e-12, rtol: 0 });
-    expectClose(rm32, rm64.data(), { atol: 1e-6, rtol: 1e-6 });
-    expectClose(rv32, rv64.data(), { atol: 1e-6, rtol: 1e-6 });
+    expectClose(y1, values(y2), { atol: 1e-12, rtol: 0 });
+    expectClose(rm32, values(rm64), { atol: 1e-6, rtol: 1e-6 });
+    expectClose(rv32, values(rv64), { atol: 1e-6, rtol: 1e-6 });
     // A strided view as running stats: every other element of [8].
     const big = f64(randomValues(8, SEED + 14, 0.5, 2), [8]);
     const rmView = big.reshape([4, 2]).narrow(1, 0, 1).squeeze(1);
     expect(rmView.isContiguous()).toBe(false);
-    const before = Array.from(rmView.data());
+    const before = Array.from(values(rmView));
     const rvC = f64([1, 1, 1, 1], [4]);
     F.batchNorm(f64(xv, shape), rmView, rvC, null, null, true, 0.5);
-    const chMean = f64(xv, shape).mean([0, 2]).data();
+    const chMean = values(f64(xv, shape).mean([0, 2]));
     expectClose(
       rmView,
       before.map((r, c) => 0.5 * r + 0.5 * chMean[c]),
@@ -245,7 +245,7 @@ describe.each(DEVICES)('fused batch norm on %s', (device) => {
     const x = base.transpose(1, 2); // [2, 3, 4, 5], not contiguous
     const expected = F.batchNorm(x.contiguous(), null, null, null, null, true);
     const y = F.batchNorm(x, null, null, null, null, true);
-    expectClose(y, expected.detach().data(), { atol: 1e-12, rtol: 0 });
+    expectClose(y, values(expected.detach()), { atol: 1e-12, rtol: 0 });
     const g = f64(randomValues(30, SEED + 22), [2, 3, 1, 5]).expand([2, 3, 4, 5]);
     expect(
       nt.autograd.gradcheck((t) => F.batchNorm(t.transpose(1, 2), null, null, null, null, true).mul(g), [base]),

@@ -93,23 +93,21 @@ NT_ALWAYS_INLINE void affineImpl(const T* __restrict x, T* __restrict y, int64_t
 
 // dx = a * dy + b * x + d
 template <class T>
-NT_ALWAYS_INLINE void combineImpl(const T* __restrict dy, const T* __restrict x, T* __restrict dx, int64_t n, T a,
-                                  T b, T d) {
+NT_ALWAYS_INLINE void combineImpl(const T* __restrict dy, const T* __restrict x, T* __restrict dx, int64_t n, T a, T b,
+                                  T d) {
   for (int64_t j = 0; j < n; ++j) dx[j] = a * dy[j] + b * x[j] + d;
 }
 
 // One ISA-cloned copy per dtype (target_clones takes no templates).
-#define NT_BN_LOOPS(T)                                                                                             \
-  NT_VEC_CLONES double sumOf(const T* x, int64_t n) { return sumImpl(x, n); }                                      \
-  NT_VEC_CLONES void devSums(const T* x, int64_t n, double mu, double* s1, double* s2) {                          \
-    devImpl(x, n, mu, s1, s2);                                                                                     \
-  }                                                                                                                \
-  NT_VEC_CLONES void gradSums(const T* dy, const T* x, int64_t n, double mu, double* sg, double* sgx) {           \
-    gradImpl(dy, x, n, mu, sg, sgx);                                                                               \
-  }                                                                                                                \
-  NT_VEC_CLONES void affine(const T* x, T* y, int64_t n, T s, T t) { affineImpl(x, y, n, s, t); }                 \
-  NT_VEC_CLONES void combine(const T* dy, const T* x, T* dx, int64_t n, T a, T b, T d) {                          \
-    combineImpl(dy, x, dx, n, a, b, d);                                                                            \
+#define NT_BN_LOOPS(T)                                                                                                \
+  NT_VEC_CLONES double sumOf(const T* x, int64_t n) { return sumImpl(x, n); }                                         \
+  NT_VEC_CLONES void devSums(const T* x, int64_t n, double mu, double* s1, double* s2) { devImpl(x, n, mu, s1, s2); } \
+  NT_VEC_CLONES void gradSums(const T* dy, const T* x, int64_t n, double mu, double* sg, double* sgx) {               \
+    gradImpl(dy, x, n, mu, sg, sgx);                                                                                  \
+  }                                                                                                                   \
+  NT_VEC_CLONES void affine(const T* x, T* y, int64_t n, T s, T t) { affineImpl(x, y, n, s, t); }                     \
+  NT_VEC_CLONES void combine(const T* dy, const T* x, T* dx, int64_t n, T a, T b, T d) {                              \
+    combineImpl(dy, x, dx, n, a, b, d);                                                                               \
   }
 NT_BN_LOOPS(float)
 NT_BN_LOOPS(double)

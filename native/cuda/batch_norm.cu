@@ -76,8 +76,8 @@ __global__ void __launch_bounds__(kBnThreads)
 
 template <typename T>
 __global__ void __launch_bounds__(kBnThreads)
-    bnBwd(int64_t N, int64_t C, int64_t HW, bool training, T* dx, T* dw, T* db, const T* dy, const T* in,
-          const T* mean, const T* inv, const T* w) {
+    bnBwd(int64_t N, int64_t C, int64_t HW, bool training, T* dx, T* dw, T* db, const T* dy, const T* in, const T* mean,
+          const T* inv, const T* w) {
   __shared__ Sums shm[32];
   const int64_t count = N * HW;
   const auto add = [](Sums p, Sums q) { return addSums(p, q); };

@@ -119,9 +119,9 @@ bool cudnnBatchNormBackward(const Ctx& c, const BatchNormBackwardArgs& a) {
   try {
     const Desc x(api, dt, a.N, a.C, a.HW), p(api, dt, 1, a.C, 1);
     const OneZero s;
-    check(api.bnBackward(c.cudnnHandle, CUDNN_BATCHNORM_SPATIAL, s.one(dt), s.zero(dt), s.one(dt), s.zero(dt),
-                         x.get(), a.in, x.get(), a.dy, x.get(), a.dx, p.get(), a.weight, a.dweight, a.dbias, a.eps,
-                         a.mean, a.invstd),
+    check(api.bnBackward(c.cudnnHandle, CUDNN_BATCHNORM_SPATIAL, s.one(dt), s.zero(dt), s.one(dt), s.zero(dt), x.get(),
+                         a.in, x.get(), a.dy, x.get(), a.dx, p.get(), a.weight, a.dweight, a.dbias, a.eps, a.mean,
+                         a.invstd),
           "cudnnBatchNormalizationBackward");
   } catch (const BnFailure& e) { return fallBack(kBackward, "batch_norm_backward", e); }
   return true;
