@@ -48,6 +48,7 @@ function makeCases(): Case[] {
   const vals = (n: number, lo = -2, hi = 2): number[] => Array.from(randomValues(n, SEED + 7919 * ++k, lo, hi));
   const shapes = [
     [16, 5],
+    [9, 130], // [N, C] in three channel blocks
     [4, 3, 7],
     [3, 4, 5, 6],
     [2, 3, 33, 17],

@@ -7,6 +7,7 @@
 // to correct the mean's rounding (the "corrected two-pass" algorithm). Each
 // sum keeps kL partial sums so the loops vectorize without reassociation;
 // the hot loops are compiled for AVX-512, AVX2 and baseline (NT_VEC_CLONES).
+// HW == 1 ([N, C]) takes a row-wise path over blocks of channels.
 #include <algorithm>
 #include <cmath>
 
@@ -115,6 +116,126 @@ NT_BN_LOOPS(double)
 
 int64_t channelGrain(int64_t perChannel) { return std::max<int64_t>(1, kGrain / std::max<int64_t>(1, perChannel)); }
 
+// HW == 1 ([N, C], BatchNorm1d on features): a channel's values are C apart,
+// so blocks of kCB channels walk the rows together, with per-channel sums on
+// the stack and contiguous, vectorizable row segments.
+constexpr int64_t kCB = 64;
+
+template <class T>
+void forwardRows(const BatchNormForwardArgs& a) {
+  const int64_t N = a.N, C = a.C;
+  const T* in = static_cast<const T*>(a.in);
+  T* out = static_cast<T*>(a.out);
+  const T* w = static_cast<const T*>(a.weight);
+  const T* b = static_cast<const T*>(a.bias);
+  T* rm = static_cast<T*>(a.runningMean);
+  T* rv = static_cast<T*>(a.runningVar);
+  T* sm = static_cast<T*>(a.saveMean);
+  T* si = static_cast<T*>(a.saveInvstd);
+  const double eps = a.eps, m = a.momentum, n = double(N);
+  const int64_t blocks = (C + kCB - 1) / kCB;
+  parallelFor(0, blocks, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, N * kCB)), [&](int64_t b0, int64_t b1) {
+    for (int64_t blk = b0; blk < b1; ++blk) {
+      const int64_t c0 = blk * kCB, nc = std::min(kCB, C - c0);
+      double mu[kCB], s1[kCB] = {}, s2[kCB] = {};
+      T scale[kCB], shift[kCB];
+      if (a.training) {
+        for (int64_t k = 0; k < nc; ++k) mu[k] = 0;
+        for (int64_t i = 0; i < N; ++i) {
+          const T* x = in + i * C + c0;
+          for (int64_t k = 0; k < nc; ++k) mu[k] += double(x[k]);
+        }
+        for (int64_t k = 0; k < nc; ++k) mu[k] /= n;
+        for (int64_t i = 0; i < N; ++i) {
+          const T* x = in + i * C + c0;
+          for (int64_t k = 0; k < nc; ++k) {
+            const double d = double(x[k]) - mu[k];
+            s1[k] += d;
+            s2[k] += d * d;
+          }
+        }
+      }
+      for (int64_t k = 0; k < nc; ++k) {
+        const int64_t c = c0 + k;
+        double mean, invstd;
+        if (a.training) {
+          const double var = std::max(0.0, (s2[k] - s1[k] * s1[k] / n) / n);
+          mean = mu[k] + s1[k] / n;
+          invstd = 1.0 / std::sqrt(var + eps);
+          if (rm) rm[c] = T((1 - m) * double(rm[c]) + m * mean);
+          if (rv) rv[c] = T((1 - m) * double(rv[c]) + m * var * n / (n - 1));
+        } else {
+          mean = double(rm[c]);
+          invstd = 1.0 / std::sqrt(double(rv[c]) + eps);
+        }
+        if (sm) sm[c] = T(mean);
+        if (si) si[c] = T(invstd);
+        const double sc = w ? double(w[c]) * invstd : invstd;
+        scale[k] = T(sc);
+        shift[k] = T((b ? double(b[c]) : 0.0) - mean * sc);
+      }
+      for (int64_t i = 0; i < N; ++i) {
+        const T* x = in + i * C + c0;
+        T* y = out + i * C + c0;
+        for (int64_t k = 0; k < nc; ++k) y[k] = x[k] * scale[k] + shift[k];
+      }
+    }
+  });
+}
+
+template <class T>
+void backwardRows(const BatchNormBackwardArgs& a) {
+  const int64_t N = a.N, C = a.C;
+  const T* dy = static_cast<const T*>(a.dy);
+  const T* in = static_cast<const T*>(a.in);
+  const T* mean = static_cast<const T*>(a.mean);
+  const T* inv = static_cast<const T*>(a.invstd);
+  const T* w = static_cast<const T*>(a.weight);
+  T* dx = static_cast<T*>(a.dx);
+  T* dw = static_cast<T*>(a.dweight);
+  T* db = static_cast<T*>(a.dbias);
+  const double n = double(N);
+  const int64_t blocks = (C + kCB - 1) / kCB;
+  parallelFor(0, blocks, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, 2 * N * kCB)), [&](int64_t b0, int64_t b1) {
+    for (int64_t blk = b0; blk < b1; ++blk) {
+      const int64_t c0 = blk * kCB, nc = std::min(kCB, C - c0);
+      double mu[kCB], sg[kCB] = {}, sgx[kCB] = {};
+      T ka[kCB], kb[kCB], kd[kCB];
+      for (int64_t k = 0; k < nc; ++k) mu[k] = double(mean[c0 + k]);
+      if (dw || db || (dx && a.training))
+        for (int64_t i = 0; i < N; ++i) {
+          const T* g = dy + i * C + c0;
+          const T* x = in + i * C + c0;
+          for (int64_t k = 0; k < nc; ++k) {
+            sg[k] += double(g[k]);
+            sgx[k] += double(g[k]) * (double(x[k]) - mu[k]);
+          }
+        }
+      for (int64_t k = 0; k < nc; ++k) {
+        const int64_t c = c0 + k;
+        const double is = double(inv[c]);
+        if (dw) dw[c] = T(sgx[k] * is);
+        if (db) db[c] = T(sg[k]);
+        const double k0 = w ? double(w[c]) * is : is;
+        const double bx = a.training ? -k0 * is * is * sgx[k] / n : 0.0;
+        ka[k] = T(k0);
+        kb[k] = T(bx);
+        kd[k] = T(a.training ? -k0 * sg[k] / n - bx * mu[k] : 0.0);
+      }
+      if (!dx) continue;
+      for (int64_t i = 0; i < N; ++i) {
+        const T* g = dy + i * C + c0;
+        const T* x = in + i * C + c0;
+        T* d = dx + i * C + c0;
+        if (a.training)
+          for (int64_t k = 0; k < nc; ++k) d[k] = ka[k] * g[k] + kb[k] * x[k] + kd[k];
+        else
+          for (int64_t k = 0; k < nc; ++k) d[k] = ka[k] * g[k];
+      }
+    }
+  });
+}
+
 template <class T>
 void forward(const BatchNormForwardArgs& a) {
   const int64_t N = a.N, C = a.C, HW = a.HW, count = N * HW;
@@ -205,11 +326,17 @@ void backward(const BatchNormBackwardArgs& a) {
 }  // namespace
 
 void batchNormForward(const BatchNormForwardArgs& a) {
-  NT_DISPATCH_FLOAT(a.dtype, "batch_norm", [&] { forward<T>(a); });
+  NT_DISPATCH_FLOAT(a.dtype, "batch_norm", [&] {
+    if (a.HW == 1) forwardRows<T>(a);
+    else forward<T>(a);
+  });
 }
 
 void batchNormBackward(const BatchNormBackwardArgs& a) {
-  NT_DISPATCH_FLOAT(a.dtype, "batch_norm_backward", [&] { backward<T>(a); });
+  NT_DISPATCH_FLOAT(a.dtype, "batch_norm_backward", [&] {
+    if (a.HW == 1) backwardRows<T>(a);
+    else backward<T>(a);
+  });
 }
 
 }  // namespace cpu
