@@ -26,7 +26,7 @@ export interface NativeKernels {
   crossEntropy(losses: StorageHandle, dlogits: StorageHandle | null, logits: StorageHandle, targets: StorageHandle): void;
   adam(params: readonly StorageHandle[], grads: readonly StorageHandle[], expAvg: readonly StorageHandle[], expAvgSq: readonly StorageHandle[], maxExpAvgSq: readonly StorageHandle[] | null): void;
   sgd(params: readonly StorageHandle[], grads: readonly StorageHandle[], momentumBufs: readonly StorageHandle[] | null): void;
-  maxPool2d(out: StorageHandle, indices: StorageHandle, input: StorageHandle): void;
+  maxPool2d(out: StorageHandle, indices: StorageHandle | null, input: StorageHandle): void;
   indexSelect(out: StorageHandle, input: StorageHandle, index: StorageHandle): void;
   indexAdd(out: StorageHandle, src: StorageHandle, index: StorageHandle): void;
   gather(out: StorageHandle, input: StorageHandle, index: StorageHandle): void;
@@ -46,10 +46,12 @@ export interface NativeKernels {
   adamax(params: readonly StorageHandle[], grads: readonly StorageHandle[], expAvg: readonly StorageHandle[], expInf: readonly StorageHandle[]): void;
   nadam(params: readonly StorageHandle[], grads: readonly StorageHandle[], expAvg: readonly StorageHandle[], expAvgSq: readonly StorageHandle[]): void;
   radam(params: readonly StorageHandle[], grads: readonly StorageHandle[], expAvg: readonly StorageHandle[], expAvgSq: readonly StorageHandle[]): void;
+  batchNormForward(out: StorageHandle, input: StorageHandle, weight: StorageHandle | null, bias: StorageHandle | null, runningMean: StorageHandle | null, runningVar: StorageHandle | null, saveMean: StorageHandle | null, saveInvstd: StorageHandle | null): void;
+  batchNormBackward(dy: StorageHandle, input: StorageHandle, mean: StorageHandle, invstd: StorageHandle, weight: StorageHandle | null, dx: StorageHandle | null, dweight: StorageHandle | null, dbias: StorageHandle | null): void;
 }
 
 /** Kernel names in NT_KERNEL_LIST order. */
-export const KERNEL_NAMES = ['fill', 'copy', 'arange', 'unary', 'binary', 'where', 'reduce', 'softmax', 'softmaxBackward', 'gemm', 'crossEntropy', 'adam', 'sgd', 'maxPool2d', 'indexSelect', 'indexAdd', 'gather', 'scatterAdd', 'random', 'sortRows', 'cumsum', 'multinomial', 'layerNorm', 'layerNormBackward', 'attentionForward', 'attentionBackward', 'conv2dForward', 'conv2dBackwardData', 'conv2dBackwardWeight', 'adagrad', 'adamax', 'nadam', 'radam'] as const satisfies readonly (keyof NativeKernels)[];
+export const KERNEL_NAMES = ['fill', 'copy', 'arange', 'unary', 'binary', 'where', 'reduce', 'softmax', 'softmaxBackward', 'gemm', 'crossEntropy', 'adam', 'sgd', 'maxPool2d', 'indexSelect', 'indexAdd', 'gather', 'scatterAdd', 'random', 'sortRows', 'cumsum', 'multinomial', 'layerNorm', 'layerNormBackward', 'attentionForward', 'attentionBackward', 'conv2dForward', 'conv2dBackwardData', 'conv2dBackwardWeight', 'adagrad', 'adamax', 'nadam', 'radam', 'batchNormForward', 'batchNormBackward'] as const satisfies readonly (keyof NativeKernels)[];
 
 export type KernelWriters = ReturnType<typeof createKernelWriters>;
 
@@ -394,10 +396,10 @@ export function createKernelWriters(argBuffer: Float64Array, nativeKernels: Nati
       if (momentumBufsOffsets && momentumBufs) for (let d = 0; d < momentumBufs.length; ++d) argBuffer[i++] = momentumBufsOffsets[d];
       nativeKernels.sgd(params, grads, momentumBufs);
     },
-    /** out, indices over input planes [planes, H, W]: the max of each window (padding counts as -inf) and its first position, flat in H*W */
+    /** out, indices over input planes [planes, H, W]: the max of each window (padding counts as -inf) and its first position, flat in H*W (indices null: the maxima only) */
     maxPool2d(
       out: StorageHandle,
-      indices: StorageHandle,
+      indices: StorageHandle | null,
       input: StorageHandle,
       planes: number,
       H: number,
@@ -1080,6 +1082,88 @@ export function createKernelWriters(argBuffer: Float64Array, nativeKernels: Nati
       for (let d = 0; d < expAvg.length; ++d) argBuffer[i++] = expAvgOffsets[d];
       for (let d = 0; d < expAvgSq.length; ++d) argBuffer[i++] = expAvgSqOffsets[d];
       nativeKernels.radam(params, grads, expAvg, expAvgSq);
+    },
+    /** out = (x - mean) * invstd * weight + bias per channel c of contiguous [N, C, HW]. training: mean and biased variance over N * HW (double accumulators), saved to saveMean / saveInvstd when given; runningMean / runningVar, when given, move by momentum towards the mean and the unbiased variance. Otherwise the running stats are used, and saveMean / saveInvstd (when given) receive runningMean and 1 / sqrt(runningVar + eps) */
+    batchNormForward(
+      out: StorageHandle,
+      input: StorageHandle,
+      weight: StorageHandle | null,
+      bias: StorageHandle | null,
+      runningMean: StorageHandle | null,
+      runningVar: StorageHandle | null,
+      saveMean: StorageHandle | null,
+      saveInvstd: StorageHandle | null,
+      N: number,
+      C: number,
+      HW: number,
+      eps: number,
+      momentum: number,
+      training: boolean,
+      outOffset: number,
+      inOffset: number,
+      weightOffset: number,
+      biasOffset: number,
+      runningMeanOffset: number,
+      runningVarOffset: number,
+      saveMeanOffset: number,
+      saveInvstdOffset: number,
+    ): void {
+      let i = 0;
+      argBuffer[i++] = N;
+      argBuffer[i++] = C;
+      argBuffer[i++] = HW;
+      argBuffer[i++] = eps;
+      argBuffer[i++] = momentum;
+      argBuffer[i++] = training ? 1 : 0;
+      argBuffer[i++] = outOffset;
+      argBuffer[i++] = inOffset;
+      argBuffer[i++] = weightOffset;
+      argBuffer[i++] = biasOffset;
+      argBuffer[i++] = runningMeanOffset;
+      argBuffer[i++] = runningVarOffset;
+      argBuffer[i++] = saveMeanOffset;
+      argBuffer[i++] = saveInvstdOffset;
+      nativeKernels.batchNormForward(out, input, weight, bias, runningMean, runningVar, saveMean, saveInvstd);
+    },
+    /** dx (and, when given, dweight[C] = sum dy * xhat, dbias[C] = sum dy) of batchNormForward over contiguous [N, C, HW], from dy, x and the per-channel mean / invstd it used; training: the batch-statistics formula dx = w * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)), otherwise dx = w * invstd * dy (running stats are constants); eps is the forward one (cuDNN takes it) */
+    batchNormBackward(
+      dy: StorageHandle,
+      input: StorageHandle,
+      mean: StorageHandle,
+      invstd: StorageHandle,
+      weight: StorageHandle | null,
+      dx: StorageHandle | null,
+      dweight: StorageHandle | null,
+      dbias: StorageHandle | null,
+      N: number,
+      C: number,
+      HW: number,
+      eps: number,
+      training: boolean,
+      dxOffset: number,
+      dweightOffset: number,
+      dbiasOffset: number,
+      dyOffset: number,
+      inOffset: number,
+      meanOffset: number,
+      invstdOffset: number,
+      weightOffset: number,
+    ): void {
+      let i = 0;
+      argBuffer[i++] = N;
+      argBuffer[i++] = C;
+      argBuffer[i++] = HW;
+      argBuffer[i++] = eps;
+      argBuffer[i++] = training ? 1 : 0;
+      argBuffer[i++] = dxOffset;
+      argBuffer[i++] = dweightOffset;
+      argBuffer[i++] = dbiasOffset;
+      argBuffer[i++] = dyOffset;
+      argBuffer[i++] = inOffset;
+      argBuffer[i++] = meanOffset;
+      argBuffer[i++] = invstdOffset;
+      argBuffer[i++] = weightOffset;
+      nativeKernels.batchNormBackward(dy, input, mean, invstd, weight, dx, dweight, dbias);
     },
   };
 }

@@ -98,6 +98,7 @@ function loadLib() {
   // The kernel launches, plus the allocator of uninitialised tensors (lib/tensor).
   const L = {
     ...require(path.join(root, 'dist', 'lib', 'kernels', 'launch')),
+    ...require(path.join(root, 'dist', 'lib', 'kernels', 'batch_norm')),
     empty: require(path.join(root, 'dist', 'lib', 'tensor', 'tensor')).emptyTensor,
   };
   return { nt, L };

@@ -225,13 +225,13 @@ export interface PoolWindows {
 }
 
 /** out and indices [N, C, Ho, Wo] = the max of each window of the contiguous x [N, C, H, W], and where it is. */
-export function kMaxPool2d(out: Tensor, indices: Tensor, x: Tensor, g: PoolWindows): void {
+export function kMaxPool2d(out: Tensor, indices: Tensor | null, x: Tensor, g: PoolWindows): void {
   const op = 'max_pool2d';
-  sameDevice(op, out, indices, x);
+  sameDevice(op, out, x, ...(indices ? [indices] : []));
   const [N, C, H, width] = x.shape;
   W.maxPool2d(
     out._handle(op),
-    indices._handle(op),
+    indices ? indices._handle(op) : null,
     x._handle(op),
     N * C,
     H,
@@ -247,7 +247,7 @@ export function kMaxPool2d(out: Tensor, indices: Tensor, x: Tensor, g: PoolWindo
     g.p[0],
     g.p[1],
     out.offset,
-    indices.offset,
+    indices ? indices.offset : 0,
     x.offset,
   );
 }

@@ -1,29 +1,31 @@
-// Batch and group normalization on existing kernels. Training batch norm is
-// one fused op (`batchNorm`: normalization and affine, one backward formula
-// dx = w * rstd * (g - mean(g) - xhat * mean(g * xhat)) with dw = sum(g * xhat)
-// and db = sum(g), written as a few per-channel broadcast passes). Group norm
-// standardizes with the `normalize` op (the same formula without the affine),
-// then applies its affine through ordinary broadcast ops.
-import { BinaryOp } from '../../bindings/codes.gen';
+// Batch and group normalization. Batch norm runs on the fused kernels
+// (`batchNormForward` / `batchNormBackward`: native/cpu/batch_norm.cpp, the
+// CUDA twin, cuDNN), recorded as `batchNorm`: one pass for the stats and
+// one for the output, one reduction and one output pass for the backward.
+// The composed path (ops) remains for eval mode with
+// running stats that require grad (the kernel treats them as constants).
+// Group norm standardizes with the `normalize` op, then applies its affine
+// through ordinary broadcast ops.
 import { ArgumentError, DTypeError, ShapeError } from '../errors';
-import { kBinary } from '../kernels/launch';
+import { type BatchNormDims, kBatchNormBackward, kBatchNormForward } from '../kernels/batch_norm';
+import { kCopy } from '../kernels/launch';
 import { isFloatingDType } from '../tensor/dtype';
 import { formatShape } from '../tensor/shape';
 import { type Tensor, emptyTensor as empty } from '../tensor/tensor';
 import { showValue } from '../validate';
-import { add, addInPlace, checkTensor, mul, mulInPlace, sub } from './elementwise';
-import { noGrad } from './grad_mode';
+import { add, checkTensor, mul, sub } from './elementwise';
+import { isGradEnabled, noGrad } from './grad_mode';
 import { record } from './record';
-import { mean, sum, variance } from './reduce';
+import { mean, variance } from './reduce';
 import { cast } from './convert';
 import { rsqrt } from './unary.gen';
-import { reshape } from './views';
+import { clone, contiguous, reshape } from './views';
 
 declare module './op_contexts' {
   interface OpContexts {
     /** xhat = (x - mean) * rstd over dims (keepdim stats). */
     normalize: { xhat: Tensor; rstd: Tensor; dims: number[] };
-    /** Training batch norm, inputs [x, weight, bias]; stats keepdim [1, C, 1, ...]. */
+    /** Batch norm on the fused kernels, inputs [x, weight, bias]. */
     batchNorm: BatchNormContext;
   }
 }
@@ -51,45 +53,31 @@ export function normalizeBackward(xhat: Tensor, rstd: Tensor, dims: number[], g:
   return mul(sub(sub(g, gm), mul(xhat, gxm)), rstd);
 }
 
-/** What training batch norm saves: x and its per-channel stats (keepdim), not xhat. */
+/** What batch norm saves for its backward. */
 interface BatchNormContext {
+  /** The input, contiguous. */
   x: Tensor;
-  rstd: Tensor;
-  /** -mean * rstd, so that xhat = x * rstd + shift. */
-  shift: Tensor;
-  /** The weight viewed [1, C, 1, ...], or null. */
+  /** Per channel [C]: the batch stats (training) or the running mean and 1 / sqrt(var + eps). */
+  mean: Tensor;
+  invstd: Tensor;
+  /** The weight in x's dtype, contiguous [C], or null; and the weight's own dtype. */
   weight: Tensor | null;
-  dims: number[];
-  count: number;
+  weightDtype: Tensor['dtype'] | null;
+  dims: BatchNormDims;
 }
 
-/** Backward of training batch norm: [dx, dweight, dbias]. */
+/** Backward of batch norm: [dx, dweight, dbias], one kernel. */
 export function batchNormBackward(ctx: BatchNormContext, g: Tensor, needs: readonly boolean[]): (Tensor | null)[] {
-  // Every full-size buffer is a fresh allocation (large CPU buffers are not
-  // pooled), so this uses two: one for g * xhat and then B * x, one for dx.
-  const { x, rstd, shift, weight, dims, count } = ctx;
-  const C = x.shape[1];
-  const gc = cast(g, x.dtype);
-  const buf = empty(x.shape, x.dtype, x.device);
-  kBinary(BinaryOp.Mul, buf, x, rstd);
-  kBinary(BinaryOp.Add, buf, buf, shift); // xhat
-  kBinary(BinaryOp.Mul, buf, buf, gc); // g * xhat
-  const sg = sum(gc, dims, true);
-  const sgx = sum(buf, dims, true); // = dweight
-  let dx: Tensor | null = null;
-  if (needs[0]) {
-    // dx = A g + B xhat + D per channel, with A = w rstd, B = -A mean(g xhat),
-    // D = -A mean(g); and B xhat = (B rstd) x + B shift.
-    const a = weight ? mul(rstd, weight) : rstd;
-    const bx = mul(mul(mul(a, sgx), -1 / count), rstd);
-    const d = add(mul(mul(a, sg), -1 / count), mul(mul(mul(a, sgx), -1 / count), shift));
-    dx = empty(x.shape, x.dtype, x.device);
-    kBinary(BinaryOp.Mul, dx, gc, a);
-    kBinary(BinaryOp.Mul, buf, x, bx); // g * xhat is summed already: reuse its buffer
-    kBinary(BinaryOp.Add, dx, dx, buf);
-    kBinary(BinaryOp.Add, dx, dx, d);
-  }
-  return [dx, needs[1] ? reshape(sgx, [C]) : null, needs[2] ? reshape(sg, [C]) : null];
+  const { x, mean, invstd, weight, weightDtype, dims } = ctx;
+  const gc = contiguous(cast(g, x.dtype));
+  const dx = needs[0] ? empty(x.shape, x.dtype, x.device) : null;
+  // With a weight both parameter grads are written (cuDNN computes both anyway).
+  const dw = weight ? empty([dims.C], x.dtype, x.device) : null;
+  const db = weight || needs[2] ? empty([dims.C], x.dtype, x.device) : null;
+  kBatchNormBackward({ dx, dweight: dw, dbias: db }, gc, x, { mean, invstd }, weight, dims);
+  const back = (t: Tensor | null): Tensor | null =>
+    t && weightDtype && t.dtype !== weightDtype ? cast(t, weightDtype) : t;
+  return [dx, needs[1] ? back(dw) : null, needs[2] ? back(db) : null];
 }
 
 function checkFloat(op: string, x: Tensor): void {
@@ -148,7 +136,6 @@ export function batchNorm(
   checkEps(op, eps);
   if ((rm === null) !== (rv === null))
     throw new ArgumentError(op, 'runningMean and runningVar must be given together (or both null)');
-  let y: Tensor;
   if (training) {
     const count = C === 0 ? 0 : x.numel / C;
     if (count <= 1)
@@ -156,48 +143,58 @@ export function batchNorm(
         op,
         `expected more than 1 value per channel when training, got input of shape ${formatShape(x.shape)}`,
       );
-    const dims = [0, ...Array.from({ length: x.ndim - 2 }, (_, i) => i + 2)];
-    const f = noGrad(() => {
-      const mu = mean(x, dims, true);
-      const v = variance(x, dims, 0, true);
-      const rstd = rsqrt(add(v, eps));
-      const shift = mul(mul(mu, rstd), -1); // xhat = x * rstd + shift
-      // y = x * scale + bias', scale = rstd * w, bias' = shift * w + b: one output buffer.
-      const wc = w && cast(perChannel(w.detach(), x.ndim), x.dtype);
-      const scale = wc ? mul(rstd, wc) : rstd;
-      let offset = wc ? mul(shift, wc) : shift;
-      if (b) offset = add(offset, cast(perChannel(b.detach(), x.ndim), x.dtype));
-      const out = empty(x.shape, x.dtype, x.device);
-      kBinary(BinaryOp.Mul, out, x, scale);
-      kBinary(BinaryOp.Add, out, out, offset);
-      return { mu, v, rstd, shift, wc, out };
-    });
-    if (rm && rv) {
-      noGrad(() => {
-        mulInPlace(rm, 1 - momentum);
-        addInPlace(rm, reshape(f.mu, [C]), momentum);
-        mulInPlace(rv, 1 - momentum);
-        addInPlace(rv, reshape(f.v, [C]), (momentum * count) / (count - 1));
-      });
-    }
-    y = record('batchNorm', f.out, [x, w, b], () => ({
-      x: x.detach(),
-      rstd: f.rstd,
-      shift: f.shift,
-      weight: f.wc,
-      dims,
-      count,
-    }));
   } else {
     if (!rm || !rv) throw new ArgumentError(op, 'runningMean and runningVar are required when training is false');
-    // y = x * scale + shift with scale = w / sqrt(var + eps), shift = b - mean * scale.
-    let scale = rsqrt(add(rv, eps));
-    if (w) scale = mul(scale, w);
-    let shift = mul(rm, scale);
-    shift = b ? sub(b, shift) : mul(shift, -1);
-    y = add(mul(x, perChannel(scale, x.ndim)), perChannel(shift, x.ndim));
+    if (isGradEnabled() && (rm.requiresGrad || rv.requiresGrad)) return batchNormEvalComposed(x, rm, rv, w, b, eps);
   }
-  return y;
+  const HW = x.shape.slice(2).reduce((p, q) => p * q, 1);
+  const dims: BatchNormDims = { N: x.shape[0], C, HW, eps, training };
+  const xc = contiguous(x.detach());
+  const param = (t: Tensor | null): Tensor | null => t && contiguous(cast(t.detach(), x.dtype));
+  const wc = param(w);
+  const bc = param(b);
+  // The kernel updates running stats of x's dtype in place: others go through a copy.
+  const direct = (t: Tensor | null): boolean => !t || (t.dtype === x.dtype && t.isContiguous());
+  const useCopies = training && !(direct(rm) && direct(rv));
+  const rmK = useCopies && rm ? clone(cast(rm.detach(), x.dtype)) : rm;
+  const rvK = useCopies && rv ? clone(cast(rv.detach(), x.dtype)) : rv;
+  const needsGrad = isGradEnabled() && (x.requiresGrad || !!w?.requiresGrad || !!b?.requiresGrad);
+  const save = needsGrad
+    ? { mean: empty([C], x.dtype, x.device), invstd: empty([C], x.dtype, x.device) }
+    : { mean: null, invstd: null };
+  const out = empty(x.shape, x.dtype, x.device);
+  kBatchNormForward(out, xc, { weight: wc, bias: bc }, { mean: rmK, var: rvK }, save, dims, momentum);
+  if (useCopies && rm && rv && rmK && rvK) {
+    kCopy(rm, rmK);
+    kCopy(rv, rvK);
+  }
+  const { mean: sm, invstd: si } = save;
+  if (!sm || !si) return out;
+  return record('batchNorm', out, [x, w, b], () => ({
+    x: xc,
+    mean: sm,
+    invstd: si,
+    weight: wc,
+    weightDtype: w ? w.dtype : null,
+    dims,
+  }));
+}
+
+/** Eval-mode batch norm from ops, for running stats that require grad. */
+function batchNormEvalComposed(
+  x: Tensor,
+  rm: Tensor,
+  rv: Tensor,
+  w: Tensor | null,
+  b: Tensor | null,
+  eps: number,
+): Tensor {
+  // y = x * scale + shift with scale = w / sqrt(var + eps), shift = b - mean * scale.
+  let scale = rsqrt(add(rv, eps));
+  if (w) scale = mul(scale, w);
+  let shift = mul(rm, scale);
+  shift = b ? sub(b, shift) : mul(shift, -1);
+  return add(mul(x, perChannel(scale, x.ndim)), perChannel(shift, x.ndim));
 }
 
 /** torch.nn.functional.group_norm: each group of C / numGroups channels of each sample is standardized. */

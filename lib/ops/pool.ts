@@ -191,11 +191,13 @@ function maxPoolImpl(
   // One native kernel: the max and its position per window (padding as -inf).
   const xc = contiguous(x4);
   const out = empty([N, C, Ho, Wo], x4.dtype, x4.device);
-  const indices = empty([N, C, Ho, Wo], 'int64', x4.device);
+  // Without autograd or returnIndices the kernel writes the maxima only.
+  const needIndices = wantIndices || (isGradEnabled() && x4.requiresGrad);
+  const indices = needIndices ? empty([N, C, Ho, Wo], 'int64', x4.device) : null;
   kMaxPool2d(out, indices, xc, g);
   if (xc !== x4) xc.dispose();
+  if (!indices) return [unbatch(out, unbatched), null];
   const rec = record('maxPool2d', out, [x4], () => ({ inShape: x4.shape, indices }));
-  if (!wantIndices && !rec.requiresGrad) indices.dispose();
   return [unbatch(rec, unbatched), wantIndices ? unbatch(indices, unbatched) : null];
 }
 

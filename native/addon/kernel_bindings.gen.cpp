@@ -348,18 +348,18 @@ Napi::Value SgdBinding(const Napi::CallbackInfo& info) {
   });
 }
 
-// out, indices over input planes [planes, H, W]: the max of each window (padding counts as -inf) and its first position, flat in H*W
+// out, indices over input planes [planes, H, W]: the max of each window (padding counts as -inf) and its first position, flat in H*W (indices null: the maxima only)
 Napi::Value MaxPool2dBinding(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&] {
     const char* op = "max_pool2d";
     ArgReader r(state(info.Env()).args, kArgSlots, op);
     StorageRecord& out = unwrapStorage(info, 0, op);
-    StorageRecord& indices = unwrapStorage(info, 1, op);
-    requireSameDevice(op, out, indices);
+    StorageRecord* indices = optionalStorage(info, 1, op);
+    if (indices) requireSameDevice(op, out, *indices);
     StorageRecord& input = unwrapStorage(info, 2, op);
     requireSameDevice(op, out, input);
     requireFloat(op, out, "out");
-    requireDtype(op, indices, DType::Int64, "indices");
+    if (indices) requireDtype(op, *indices, DType::Int64, "indices");
     requireSameDtype(op, out, input);
     MaxPool2dArgs a;
     a.planes = r.size("planes");
@@ -376,10 +376,10 @@ Napi::Value MaxPool2dBinding(const Napi::CallbackInfo& info) {
     a.ph = r.integer(0, ArgReader::kMaxSize, "ph");
     a.pw = r.integer(0, ArgReader::kMaxSize, "pw");
     a.out = r.block(out, r.product({a.planes, a.Ho, a.Wo}), "out");
-    a.indices = r.block(indices, r.product({a.planes, a.Ho, a.Wo}), "indices");
+    a.indices = r.optionalBlock(indices, r.product({a.planes, a.Ho, a.Wo}), "indices");
     a.in = r.block(input, r.product({a.planes, a.H, a.W}), "in");
     a.dtype = out.dtype;
-    if (a.planes && a.Ho && a.Wo) launch(info.Env(), out.device, keepOf({&out, &indices, &input}), [a](Backend& b) { b.maxPool2d(a); });
+    if (a.planes && a.Ho && a.Wo) launch(info.Env(), out.device, keepOf({&out, indices, &input}), [a](Backend& b) { b.maxPool2d(a); });
     return info.Env().Undefined();
   });
 }
@@ -1044,6 +1044,104 @@ Napi::Value RadamBinding(const Napi::CallbackInfo& info) {
   });
 }
 
+// out = (x - mean) * invstd * weight + bias per channel c of contiguous [N, C, HW]. training: mean and biased variance over N * HW (double accumulators), saved to saveMean / saveInvstd when given; runningMean / runningVar, when given, move by momentum towards the mean and the unbiased variance. Otherwise the running stats are used, and saveMean / saveInvstd (when given) receive runningMean and 1 / sqrt(runningVar + eps)
+Napi::Value BatchNormForwardBinding(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] {
+    const char* op = "batch_norm";
+    ArgReader r(state(info.Env()).args, kArgSlots, op);
+    StorageRecord& out = unwrapStorage(info, 0, op);
+    StorageRecord& input = unwrapStorage(info, 1, op);
+    requireSameDevice(op, out, input);
+    StorageRecord* weight = optionalStorage(info, 2, op);
+    if (weight) requireSameDevice(op, out, *weight);
+    StorageRecord* bias = optionalStorage(info, 3, op);
+    if (bias) requireSameDevice(op, out, *bias);
+    StorageRecord* runningMean = optionalStorage(info, 4, op);
+    if (runningMean) requireSameDevice(op, out, *runningMean);
+    StorageRecord* runningVar = optionalStorage(info, 5, op);
+    if (runningVar) requireSameDevice(op, out, *runningVar);
+    StorageRecord* saveMean = optionalStorage(info, 6, op);
+    if (saveMean) requireSameDevice(op, out, *saveMean);
+    StorageRecord* saveInvstd = optionalStorage(info, 7, op);
+    if (saveInvstd) requireSameDevice(op, out, *saveInvstd);
+    requireFloat(op, out, "out");
+    requireSameDtype(op, out, input);
+    if (weight) requireSameDtype(op, out, *weight);
+    if (bias) requireSameDtype(op, out, *bias);
+    if (runningMean) requireSameDtype(op, out, *runningMean);
+    if (runningVar) requireSameDtype(op, out, *runningVar);
+    if (saveMean) requireSameDtype(op, out, *saveMean);
+    if (saveInvstd) requireSameDtype(op, out, *saveInvstd);
+    BatchNormForwardArgs a;
+    a.N = r.size("N");
+    a.C = r.size("C");
+    a.HW = r.size("HW");
+    a.eps = r.real();
+    a.momentum = r.real();
+    a.training = r.flag("training");
+    a.out = r.block(out, r.product({a.N, a.C, a.HW}), "out");
+    a.in = r.block(input, r.product({a.N, a.C, a.HW}), "in");
+    a.weight = r.optionalBlock(weight, a.C, "weight");
+    a.bias = r.optionalBlock(bias, a.C, "bias");
+    a.runningMean = r.optionalBlock(runningMean, a.C, "runningMean");
+    a.runningVar = r.optionalBlock(runningVar, a.C, "runningVar");
+    a.saveMean = r.optionalBlock(saveMean, a.C, "saveMean");
+    a.saveInvstd = r.optionalBlock(saveInvstd, a.C, "saveInvstd");
+    a.dtype = out.dtype;
+    validateBatchNormForward(op, a, out, input, weight, bias, runningMean, runningVar, saveMean, saveInvstd);
+    if (a.N > 0 && a.C > 0 && a.HW > 0) launch(info.Env(), out.device, keepOf({&out, &input, weight, bias, runningMean, runningVar, saveMean, saveInvstd}), [a](Backend& b) { b.batchNormForward(a); });
+    return info.Env().Undefined();
+  });
+}
+
+// dx (and, when given, dweight[C] = sum dy * xhat, dbias[C] = sum dy) of batchNormForward over contiguous [N, C, HW], from dy, x and the per-channel mean / invstd it used; training: the batch-statistics formula dx = w * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)), otherwise dx = w * invstd * dy (running stats are constants); eps is the forward one (cuDNN takes it)
+Napi::Value BatchNormBackwardBinding(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] {
+    const char* op = "batch_norm_backward";
+    ArgReader r(state(info.Env()).args, kArgSlots, op);
+    StorageRecord& dy = unwrapStorage(info, 0, op);
+    StorageRecord& input = unwrapStorage(info, 1, op);
+    requireSameDevice(op, dy, input);
+    StorageRecord& mean = unwrapStorage(info, 2, op);
+    requireSameDevice(op, dy, mean);
+    StorageRecord& invstd = unwrapStorage(info, 3, op);
+    requireSameDevice(op, dy, invstd);
+    StorageRecord* weight = optionalStorage(info, 4, op);
+    if (weight) requireSameDevice(op, dy, *weight);
+    StorageRecord* dx = optionalStorage(info, 5, op);
+    if (dx) requireSameDevice(op, dy, *dx);
+    StorageRecord* dweight = optionalStorage(info, 6, op);
+    if (dweight) requireSameDevice(op, dy, *dweight);
+    StorageRecord* dbias = optionalStorage(info, 7, op);
+    if (dbias) requireSameDevice(op, dy, *dbias);
+    requireFloat(op, dy, "dy");
+    requireSameDtype(op, dy, input);
+    requireSameDtype(op, dy, mean);
+    requireSameDtype(op, dy, invstd);
+    if (weight) requireSameDtype(op, dy, *weight);
+    if (dx) requireSameDtype(op, dy, *dx);
+    if (dweight) requireSameDtype(op, dy, *dweight);
+    if (dbias) requireSameDtype(op, dy, *dbias);
+    BatchNormBackwardArgs a;
+    a.N = r.size("N");
+    a.C = r.size("C");
+    a.HW = r.size("HW");
+    a.eps = r.real();
+    a.training = r.flag("training");
+    a.dx = r.optionalBlock(dx, r.product({a.N, a.C, a.HW}), "dx");
+    a.dweight = r.optionalBlock(dweight, a.C, "dweight");
+    a.dbias = r.optionalBlock(dbias, a.C, "dbias");
+    a.dy = r.block(dy, r.product({a.N, a.C, a.HW}), "dy");
+    a.in = r.block(input, r.product({a.N, a.C, a.HW}), "in");
+    a.mean = r.block(mean, a.C, "mean");
+    a.invstd = r.block(invstd, a.C, "invstd");
+    a.weight = r.optionalBlock(weight, a.C, "weight");
+    a.dtype = dy.dtype;
+    if (a.C > 0) launch(info.Env(), dy.device, keepOf({&dy, &input, &mean, &invstd, weight, dx, dweight, dbias}), [a](Backend& b) { b.batchNormBackward(a); });
+    return info.Env().Undefined();
+  });
+}
+
 }  // namespace
 
 void registerKernelBindings(Napi::Env env, Napi::Object kernels) {
@@ -1080,6 +1178,8 @@ void registerKernelBindings(Napi::Env env, Napi::Object kernels) {
   kernels.Set("adamax", Napi::Function::New(env, AdamaxBinding, "adamax"));
   kernels.Set("nadam", Napi::Function::New(env, NadamBinding, "nadam"));
   kernels.Set("radam", Napi::Function::New(env, RadamBinding, "radam"));
+  kernels.Set("batchNormForward", Napi::Function::New(env, BatchNormForwardBinding, "batchNormForward"));
+  kernels.Set("batchNormBackward", Napi::Function::New(env, BatchNormBackwardBinding, "batchNormBackward"));
 }
 
 }  // namespace addon

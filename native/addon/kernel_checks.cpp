@@ -192,5 +192,22 @@ void validateConv2dBackwardWeight(const char* op, const Conv2dBackwardWeightArgs
   checkConv2d(op, a);
 }
 
+// Batch norm: eval needs the running stats; training needs more than one
+// value per channel (the running variance is unbiased) and a momentum in
+// [0, 1]; the stats pairs go together.
+void validateBatchNormForward(const char* op, const BatchNormForwardArgs& a, const StorageRecord&, const StorageRecord&,
+                              const StorageRecord*, const StorageRecord*, const StorageRecord* runningMean,
+                              const StorageRecord* runningVar, const StorageRecord* saveMean,
+                              const StorageRecord* saveInvstd) {
+  if (!(a.eps >= 0) || !std::isfinite(a.eps)) argError(op, "eps must be a finite number >= 0");
+  if (!(a.momentum >= 0 && a.momentum <= 1)) argError(op, "momentum must be in [0, 1]");
+  if (!runningMean != !runningVar) argError(op, "runningMean and runningVar must be given together");
+  if (!saveMean != !saveInvstd) argError(op, "saveMean and saveInvstd must be given together");
+  if (!a.training && !runningMean) argError(op, "eval mode (training = 0) needs runningMean and runningVar");
+  if (a.training && a.C > 0 && a.N * a.HW <= 1)
+    throw Error(ErrorKind::Shape, std::string(op) + ": expected more than 1 value per channel when training, got " +
+                                      std::to_string(a.N * a.HW));
+}
+
 }  // namespace addon
 }  // namespace nt

@@ -27,6 +27,7 @@ void validateAttentionBackward(const char* op, const AttentionBackwardArgs& a, c
 void validateConv2dForward(const char* op, const Conv2dForwardArgs& a, const StorageRecord& out, const StorageRecord& input, const StorageRecord& weight);
 void validateConv2dBackwardData(const char* op, const Conv2dBackwardDataArgs& a, const StorageRecord& dx, const StorageRecord& dy, const StorageRecord& weight);
 void validateConv2dBackwardWeight(const char* op, const Conv2dBackwardWeightArgs& a, const StorageRecord& dweight, const StorageRecord& input, const StorageRecord& dy);
+void validateBatchNormForward(const char* op, const BatchNormForwardArgs& a, const StorageRecord& out, const StorageRecord& input, const StorageRecord* weight, const StorageRecord* bias, const StorageRecord* runningMean, const StorageRecord* runningVar, const StorageRecord* saveMean, const StorageRecord* saveInvstd);
 
 }  // namespace addon
 }  // namespace nt

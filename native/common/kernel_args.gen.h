@@ -165,7 +165,7 @@ struct SgdArgs {
   DType dtype = DType::Float32;
 };
 
-// out, indices over input planes [planes, H, W]: the max of each window (padding counts as -inf) and its first position, flat in H*W
+// out, indices over input planes [planes, H, W]: the max of each window (padding counts as -inf) and its first position, flat in H*W (indices null: the maxima only)
 struct MaxPool2dArgs {
   int64_t planes = 0;
   int64_t H = 0;
@@ -495,6 +495,43 @@ struct RadamArgs {
   DType dtype = DType::Float32;
 };
 
+// out = (x - mean) * invstd * weight + bias per channel c of contiguous [N, C, HW]. training: mean and biased variance over N * HW (double accumulators), saved to saveMean / saveInvstd when given; runningMean / runningVar, when given, move by momentum towards the mean and the unbiased variance. Otherwise the running stats are used, and saveMean / saveInvstd (when given) receive runningMean and 1 / sqrt(runningVar + eps)
+struct BatchNormForwardArgs {
+  int64_t N = 0;
+  int64_t C = 0;
+  int64_t HW = 0;
+  double eps = 0;
+  double momentum = 0;
+  bool training = 0;
+  void* out = nullptr;
+  const void* in = nullptr;
+  const void* weight = nullptr;
+  const void* bias = nullptr;
+  void* runningMean = nullptr;
+  void* runningVar = nullptr;
+  void* saveMean = nullptr;
+  void* saveInvstd = nullptr;
+  DType dtype = DType::Float32;
+};
+
+// dx (and, when given, dweight[C] = sum dy * xhat, dbias[C] = sum dy) of batchNormForward over contiguous [N, C, HW], from dy, x and the per-channel mean / invstd it used; training: the batch-statistics formula dx = w * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)), otherwise dx = w * invstd * dy (running stats are constants); eps is the forward one (cuDNN takes it)
+struct BatchNormBackwardArgs {
+  int64_t N = 0;
+  int64_t C = 0;
+  int64_t HW = 0;
+  double eps = 0;
+  bool training = 0;
+  void* dx = nullptr;
+  void* dweight = nullptr;
+  void* dbias = nullptr;
+  const void* dy = nullptr;
+  const void* in = nullptr;
+  const void* mean = nullptr;
+  const void* invstd = nullptr;
+  const void* weight = nullptr;
+  DType dtype = DType::Float32;
+};
+
 #define NT_KERNEL_LIST(X) \
   X(fill, FillArgs) \
   X(copy, CopyArgs) \
@@ -528,6 +565,8 @@ struct RadamArgs {
   X(adagrad, AdagradArgs) \
   X(adamax, AdamaxArgs) \
   X(nadam, NadamArgs) \
-  X(radam, RadamArgs)
+  X(radam, RadamArgs) \
+  X(batchNormForward, BatchNormForwardArgs) \
+  X(batchNormBackward, BatchNormBackwardArgs)
 
 }  // namespace nt

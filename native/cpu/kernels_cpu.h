@@ -44,6 +44,9 @@ void adagrad(const AdagradArgs& args);
 void adamax(const AdamaxArgs& args);
 void nadam(const NadamArgs& args);
 void radam(const RadamArgs& args);
+// batch_norm.cpp
+void batchNormForward(const BatchNormForwardArgs& args);
+void batchNormBackward(const BatchNormBackwardArgs& args);
 
 }  // namespace cpu
 }  // namespace nt

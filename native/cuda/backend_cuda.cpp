@@ -138,6 +138,8 @@ class CudaBackend final : public Backend {
     const Ctx& c = enter();
     if (!cudnnConv2dBackwardWeight(c, a)) launchConv2dBackwardWeight(c, a);
   }
+  void batchNormForward(const BatchNormForwardArgs& a) override { launchBatchNormForward(enter(), a); }
+  void batchNormBackward(const BatchNormBackwardArgs& a) override { launchBatchNormBackward(enter(), a); }
 };
 
 }  // namespace

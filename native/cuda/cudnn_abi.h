@@ -221,3 +221,30 @@ typedef cudnnStatus_t (*PFN_cudnnConvolutionBackwardFilter)(cudnnHandle_t, const
                                                             size_t workSpaceSizeInBytes, const void* beta,
                                                             const cudnnFilterDescriptor_t dwDesc, void* dw);
 }
+
+// Batch norm (cudnn_ops.h of cuDNN 9: the legacy, deprecated but exported
+// API). CUDNN_BN_MIN_EPSILON is 0.0 in cuDNN 9 (it was 1e-5 before 7.5).
+extern "C" {
+typedef enum {
+  CUDNN_BATCHNORM_PER_ACTIVATION = 0,
+  CUDNN_BATCHNORM_SPATIAL = 1,
+  CUDNN_BATCHNORM_SPATIAL_PERSISTENT = 2
+} cudnnBatchNormMode_t;
+#define NT_CUDNN_BN_MIN_EPSILON 0.0
+
+typedef cudnnStatus_t (*PFN_cudnnBatchNormalizationForwardTraining)(
+    cudnnHandle_t, cudnnBatchNormMode_t, const void* alpha, const void* beta, cudnnTensorDescriptor_t xDesc,
+    const void* x, cudnnTensorDescriptor_t yDesc, void* y, cudnnTensorDescriptor_t bnScaleBiasMeanVarDesc,
+    const void* bnScale, const void* bnBias, double exponentialAverageFactor, void* resultRunningMean,
+    void* resultRunningVariance, double epsilon, void* resultSaveMean, void* resultSaveInvVariance);
+typedef cudnnStatus_t (*PFN_cudnnBatchNormalizationForwardInference)(
+    cudnnHandle_t, cudnnBatchNormMode_t, const void* alpha, const void* beta, cudnnTensorDescriptor_t xDesc,
+    const void* x, cudnnTensorDescriptor_t yDesc, void* y, cudnnTensorDescriptor_t bnScaleBiasMeanVarDesc,
+    const void* bnScale, const void* bnBias, const void* estimatedMean, const void* estimatedVariance, double epsilon);
+typedef cudnnStatus_t (*PFN_cudnnBatchNormalizationBackward)(
+    cudnnHandle_t, cudnnBatchNormMode_t, const void* alphaDataDiff, const void* betaDataDiff,
+    const void* alphaParamDiff, const void* betaParamDiff, cudnnTensorDescriptor_t xDesc, const void* x,
+    cudnnTensorDescriptor_t dyDesc, const void* dy, cudnnTensorDescriptor_t dxDesc, void* dx,
+    cudnnTensorDescriptor_t dBnScaleBiasDesc, const void* bnScale, void* dBnScaleResult, void* dBnBiasResult,
+    double epsilon, const void* savedMean, const void* savedInvVariance);
+}

@@ -202,6 +202,10 @@ const CudnnApi* loadCudnn(std::string* why) {
     bind(h, "cudnnActivationBackward", &api.activationBackward, &missing);
     bind(h, "cudnnSoftmaxForward", &api.softmaxForward, &missing);
     bind(h, "cudnnSoftmaxBackward", &api.softmaxBackward, &missing);
+    std::string optional;  // the batch-norm path checks for null instead
+    bind(h, "cudnnBatchNormalizationForwardTraining", &api.bnForwardTraining, &optional);
+    bind(h, "cudnnBatchNormalizationForwardInference", &api.bnForwardInference, &optional);
+    bind(h, "cudnnBatchNormalizationBackward", &api.bnBackward, &optional);
     if (!missing.empty()) {
       error = "cuDNN at " + api.path + " lacks symbols: " + missing;
       return;

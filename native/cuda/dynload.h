@@ -65,6 +65,10 @@ struct CudnnApi {
   PFN_cudnnConvolutionForward convolutionForward = nullptr;
   PFN_cudnnConvolutionBackwardData convolutionBackwardData = nullptr;
   PFN_cudnnConvolutionBackwardFilter convolutionBackwardFilter = nullptr;
+  // Batch norm: optional (null when this cuDNN lacks the legacy API).
+  PFN_cudnnBatchNormalizationForwardTraining bnForwardTraining = nullptr;
+  PFN_cudnnBatchNormalizationForwardInference bnForwardInference = nullptr;
+  PFN_cudnnBatchNormalizationBackward bnBackward = nullptr;
 };
 
 // Each loads once per process (thread-safe) and returns nullptr on failure,

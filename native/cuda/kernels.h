@@ -78,6 +78,11 @@ bool cudnnConv2dForward(const Ctx& c, const Conv2dForwardArgs& a);
 bool cudnnConv2dBackwardData(const Ctx& c, const Conv2dBackwardDataArgs& a);
 bool cudnnConv2dBackwardWeight(const Ctx& c, const Conv2dBackwardWeightArgs& a);
 std::string cudnnConvInfoJson(const Ctx* c);
+// batch_norm.cu (cuDNN first, batch_norm_cudnn.cpp: false when it does not apply)
+void launchBatchNormForward(const Ctx& c, const BatchNormForwardArgs& a);
+void launchBatchNormBackward(const Ctx& c, const BatchNormBackwardArgs& a);
+bool cudnnBatchNormForward(const Ctx& c, const BatchNormForwardArgs& a);
+bool cudnnBatchNormBackward(const Ctx& c, const BatchNormBackwardArgs& a);
 
 }  // namespace cuda
 }  // namespace nt

@@ -38,7 +38,7 @@ __global__ void maxPool2dKernel(MaxPool2dArgs a, T* out, int64_t* indices, const
       }
     }
     out[e] = best;
-    indices[e] = at < 0 ? 0 : at;
+    if (indices) indices[e] = at < 0 ? 0 : at;  // null: the maxima only
   }
 }
 

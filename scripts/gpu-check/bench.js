@@ -20,6 +20,8 @@ function sizes(small) {
         mlpBatches: [64],
         mlpSteps: 5,
         convBatches: { resnet: 1, mnist: 2 },
+        bn: [4, 16, 32, 32],
+        pool: [16, 16, 48, 48],
       }
     : {
         copyN: 1 << 28,
@@ -31,6 +33,8 @@ function sizes(small) {
         mlpBatches: [64, 1024],
         mlpSteps: 50,
         convBatches: { resnet: 8, mnist: 64 },
+        bn: [32, 64, 112, 112],
+        pool: [256, 64, 112, 112],
       };
 }
 
@@ -225,6 +229,66 @@ function runBench(nt, L, device, small, log) {
     ceilingGBs,
   );
   for (const t of [...p, ...g, ...m, ...v]) t.dispose();
+
+  // Batch norm (cuDNN when loaded, else nodetorch's kernels): training forward
+  // reads x twice-or-once and writes y (counted: 1 read + 1 write); the
+  // backward reads x and dy and writes dx (3 passes counted).
+  const BN = require('../../dist/lib/kernels/batch_norm');
+  const [bN, bC, bH, bW] = S.bn;
+  const bnX = rnd(S.bn),
+    bnDy = rnd(S.bn),
+    bnY = L.empty(S.bn, 'float32', device),
+    bnDx = L.empty(S.bn, 'float32', device);
+  const vec = (lo, hi) => rnd([bC], 'float32', lo, hi);
+  const [bw, bb, brm, brv, bsm, bsi, bdw, bdb] = [
+    vec(0.5, 2),
+    vec(-1, 1),
+    vec(-1, 1),
+    vec(0.5, 2),
+    vec(0, 1),
+    vec(0.5, 2),
+    vec(0, 1),
+    vec(0, 1),
+  ];
+  const dims = { N: bN, C: bC, HW: bH * bW, eps: 1e-5, training: true };
+  const bnFwd = () =>
+    BN.kBatchNormForward(
+      bnY,
+      bnX,
+      { weight: bw, bias: bb },
+      { mean: brm, var: brv },
+      { mean: bsm, invstd: bsi },
+      dims,
+      0.1,
+    );
+  const bnElems = bN * bC * bH * bW;
+  put(
+    'batch_norm_fwd',
+    `batch norm train fwd fp32 [${S.bn}]`,
+    (2 * 4 * bnElems) / timeIt(sync, bnFwd) / 1e9,
+    'GB/s',
+    ceilingGBs,
+  );
+  const bnBwd = () =>
+    BN.kBatchNormBackward({ dx: bnDx, dweight: bdw, dbias: bdb }, bnDy, bnX, { mean: bsm, invstd: bsi }, bw, dims);
+  put(
+    'batch_norm_bwd',
+    `batch norm bwd fp32 [${S.bn}]`,
+    (3 * 4 * bnElems) / timeIt(sync, bnBwd) / 1e9,
+    'GB/s',
+    ceilingGBs,
+  );
+  for (const t of [bnX, bnDy, bnY, bnDx, bw, bb, brm, brv, bsm, bsi, bdw, bdb]) t.dispose();
+
+  // Max pool 2x2 stride 2, values only (no indices, as a no-grad forward): reads x, writes x / 4.
+  const [pN, pC, pH, pW] = S.pool;
+  const px = rnd(S.pool),
+    py = L.empty([pN, pC, pH / 2, pW / 2], 'float32', device);
+  const pg = { k: [2, 2], s: [2, 2], p: [0, 0], d: [1, 1], out: [pH / 2, pW / 2] };
+  const poolS = timeIt(sync, () => L.kMaxPool2d(py, null, px, pg));
+  put('max_pool2d', `max pool 2x2 fp32 [${S.pool}]`, (1.25 * 4 * pN * pC * pH * pW) / poolS / 1e9, 'GB/s', ceilingGBs);
+  px.dispose();
+  py.dispose();
 
   // The seed MLP training step (784 -> 500 -> 10, ReLU, CE, SGD lr 0.01), model.to(device).
   for (const bs of S.mlpBatches) {

@@ -913,6 +913,102 @@ function buildCases(nt, L, seed) {
     }
   }
   require('./edge_cases').addEdgeCases({ nt, L, rand, add, sumTol, tolOf, FLOATS, F32, F64 });
+  // ---- batch norm forward / backward (issue 12): cuDNN where it applies -----------
+  // (weight and bias given, training or eval without saved stats; the
+  // NODETORCH_CUDNN=0 pass runs nodetorch's kernels on the same cases).
+  for (const dtype of FLOATS) {
+    for (const [N, C, HW] of [
+      [37, 6, 1],
+      [4, 3, 7],
+      [3, 5, 99],
+      [2, 70, 25],
+    ]) {
+      const shape = [N, C, HW];
+      const n = N * HW;
+      const vec = (lo, hi) => rand([C], dtype, lo, hi);
+      for (const mode of ['train affine', 'train plain', 'eval affine', 'eval save']) {
+        const training = mode.startsWith('train');
+        const affine = mode.endsWith('affine');
+        const save = training || mode === 'eval save';
+        const dims = { N, C, HW, eps: 1e-5, training };
+        add({
+          name: `batchNormForward ${dtype} [${shape}] ${mode}`,
+          kernel: 'batchNormForward',
+          inputs: {
+            x: rand(shape, dtype, -1, 3),
+            rm: vec(-1, 1),
+            rv: vec(0.5, 2),
+            ...(affine ? { w: vec(0.5, 2), b: vec(-1, 1) } : {}),
+          },
+          outputs: { y: { shape, dtype }, ...(save ? { sm: { shape: [C], dtype }, si: { shape: [C], dtype } } : {}) },
+          inplace: training ? ['rm', 'rv'] : [],
+          launch: (_, t) =>
+            L.kBatchNormForward(
+              t.y,
+              t.x,
+              { weight: t.w ?? null, bias: t.b ?? null },
+              { mean: t.rm, var: t.rv },
+              { mean: t.sm ?? null, invstd: t.si ?? null },
+              dims,
+              0.1,
+            ),
+          tol: sumTol(dtype, n, 4),
+        });
+      }
+      for (const mode of ['train affine', 'train plain', 'eval affine', 'train dx only']) {
+        // Saved stats from the CPU (both backends see the same); fresh per case (a case's inputs are disposed).
+        const x = rand(shape, dtype, -1, 3);
+        const mean = x.mean([0, 2]);
+        const invstd = x.var([0, 2], { correction: 0 }).add(1e-5).rsqrt();
+        const training = mode.startsWith('train');
+        const affine = mode.endsWith('affine');
+        const grads = mode === 'train dx only' ? {} : { dw: { shape: [C], dtype }, db: { shape: [C], dtype } };
+        add({
+          name: `batchNormBackward ${dtype} [${shape}] ${mode}`,
+          kernel: 'batchNormBackward',
+          inputs: { dy: rand(shape, dtype), x, mean, invstd, ...(affine ? { w: vec(0.5, 2) } : {}) },
+          outputs: { dx: { shape, dtype }, ...grads },
+          launch: (_, t) =>
+            L.kBatchNormBackward(
+              { dx: t.dx, dweight: t.dw ?? null, dbias: t.db ?? null },
+              t.dy,
+              t.x,
+              { mean: t.mean, invstd: t.invstd },
+              t.w ?? null,
+              { N, C, HW, eps: 1e-5, training },
+            ),
+          tol: sumTol(dtype, n, 16),
+        });
+      }
+    }
+  }
+  // max pool: values only (null indices), the ResNet 3x3 stride 2 pad 1, ceilMode shapes.
+  for (const dtype of FLOATS) {
+    for (const g of [
+      { k: [2, 2], s: [2, 2], p: [0, 0], d: [1, 1], hw: [25, 23], ceil: true, idx: false },
+      { k: [3, 3], s: [2, 2], p: [1, 1], d: [1, 1], hw: [28, 27], ceil: false, idx: true },
+      { k: [3, 3], s: [1, 1], p: [1, 1], d: [1, 1], hw: [9, 10], ceil: false, idx: false },
+      { k: [2, 3], s: [3, 2], p: [1, 1], d: [1, 1], hw: [11, 14], ceil: true, idx: true },
+    ]) {
+      const [H, W] = g.hw;
+      const round = g.ceil ? Math.ceil : Math.floor;
+      const out = [0, 1].map((i) => {
+        let o = round((g.hw[i] + 2 * g.p[i] - g.d[i] * (g.k[i] - 1) - 1) / g.s[i]) + 1;
+        if (g.ceil && (o - 1) * g.s[i] >= g.hw[i] + g.p[i]) o -= 1;
+        return o;
+      });
+      add({
+        name: `maxPool2d ${dtype} [3,4,${H},${W}] k${g.k} s${g.s} p${g.p}${g.ceil ? ' ceil' : ''}${g.idx ? '' : ' no indices'}`,
+        kernel: 'maxPool2d',
+        inputs: { x: rand([3, 4, H, W], dtype) },
+        outputs: {
+          out: { shape: [3, 4, ...out], dtype },
+          ...(g.idx ? { idx: { shape: [3, 4, ...out], dtype: 'int64' } } : {}),
+        },
+        launch: (_, t) => L.kMaxPool2d(t.out, t.idx ?? null, t.x, { ...g, out }),
+      });
+    }
+  }
   return cases;
 }
 

@@ -137,6 +137,27 @@ opt.step()  # creates the state, as nodetorch's first step does
 put("adam", 7 * 4 * cfg["adamN"] / time_it(opt.step) / 1e9)
 del params, opt
 
+# Batch norm training forward and backward, and the 2x2 max pool (no indices under no_grad).
+if "bn" in cfg:
+    bshape = cfg["bn"]
+    bC = bshape[1]
+    numel = bshape[0] * bshape[1] * bshape[2] * bshape[3]
+    bx = rnd(bshape).requires_grad_(True)
+    bw = torch.nn.Parameter(rnd(bC, 0.5, 2))
+    bb = torch.nn.Parameter(rnd(bC))
+    rm, rv = rnd(bC), rnd(bC, 0.5, 2)
+    with torch.no_grad():
+        put("batch_norm_fwd", 2 * 4 * numel / time_it(lambda: F.batch_norm(bx, rm, rv, bw, bb, True)) / 1e9)
+    by = F.batch_norm(bx, rm, rv, bw, bb, True)
+    bdy = rnd(bshape)
+    put("batch_norm_bwd", 3 * 4 * numel / time_it(
+        lambda: torch.autograd.grad(by, [bx, bw, bb], bdy, retain_graph=True)) / 1e9)
+    del bx, bw, bb, by, bdy
+    px = rnd(cfg["pool"])
+    with torch.no_grad():
+        put("max_pool2d", 1.25 * 4 * px.numel() / time_it(lambda: F.max_pool2d(px, 2)) / 1e9)
+    del px
+
 # The seed MLP training step, SGD lr 0.01.
 for bs in cfg["mlpBatches"]:
     torch.manual_seed(0)
