@@ -165,7 +165,9 @@ describe('nccl backend: tensors on the wrong device', () => {
       /^distributed\.allReduce: .*nccl backend takes CUDA tensors, got tensor on cpu; move it with \.cuda\(\)/,
     );
     expect(() => checkBackendDevice(op, 'mpi', 'cuda', 'out')).toThrow(nt.DeviceError);
-    expect(() => checkBackendDevice(op, 'mpi', 'cuda', 'out')).toThrow(/mpi backend takes CPU tensors, got out on cuda/);
+    expect(() => checkBackendDevice(op, 'mpi', 'cuda', 'out')).toThrow(
+      /mpi backend takes CPU tensors, got out on cuda/,
+    );
     expect(() => checkBackendDevice(op, 'nccl', 'cuda', 'tensor')).not.toThrow();
     expect(() => checkBackendDevice(op, 'mpi', 'cpu', 'tensor')).not.toThrow();
   });

@@ -155,9 +155,7 @@ std::string ncclUniqueId(std::string* id) { return plugin() ? plugin()->ncclUniq
 std::string ncclInit(const std::string& id, int rank, int size) {
   return plugin() ? plugin()->ncclInit(id, rank, size) : loaded().reason;
 }
-std::string ncclCollective(const NcclCall& call) {
-  return plugin() ? plugin()->ncclCollective(call) : loaded().reason;
-}
+std::string ncclCollective(const NcclCall& call) { return plugin() ? plugin()->ncclCollective(call) : loaded().reason; }
 void ncclAbort() {
   if (plugin()) plugin()->ncclAbort();
 }

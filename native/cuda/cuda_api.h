@@ -56,9 +56,9 @@ std::string selectDevice(int localRank);
 struct NcclCall {
   enum Kind { AllReduce = 0, Broadcast = 1, AllGather = 2, ReduceScatter = 3, Barrier = 4 };
   int kind = Barrier;
-  int op = 0;     // 0 sum, 1 avg, 2 max, 3 min
-  int root = 0;   // broadcast's source rank
-  int dtype = 0;  // DType code
+  int op = 0;         // 0 sum, 1 avg, 2 max, 3 min
+  int root = 0;       // broadcast's source rank
+  int dtype = 0;      // DType code
   int64_t count = 0;  // elements per rank (the output's for reduceScatter)
   void* in = nullptr;
   void* out = nullptr;

@@ -127,8 +127,9 @@ void probe(Runtime& r) {
     r.smCount = p.multiProcessorCount;
     r.totalMemory = p.totalGlobalMem;
     if (p.major * 10 + p.minor < 75) {
-      r.reason = "device " + std::to_string(dev) + " (" + r.deviceName + ") has compute capability " + std::to_string(p.major) + "." +
-                 std::to_string(p.minor) + "; this build of nodetorch needs 7.5 or newer";
+      r.reason = "device " + std::to_string(dev) + " (" + r.deviceName + ") has compute capability " +
+                 std::to_string(p.major) + "." + std::to_string(p.minor) +
+                 "; this build of nodetorch needs 7.5 or newer";
       return;
     }
     need(cudaStreamCreateWithFlags(&c.stream, cudaStreamNonBlocking), "cudaStreamCreateWithFlags");

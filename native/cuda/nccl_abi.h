@@ -27,7 +27,16 @@ constexpr Result kSuccess = 0;
 constexpr Result kInProgress = 7;
 
 enum RedOp : int { kSum = 0, kProd = 1, kMax = 2, kMin = 3, kAvg = 4 };
-enum DataType : int { kInt8 = 0, kUint8 = 1, kInt32 = 2, kUint32 = 3, kInt64 = 4, kUint64 = 5, kFloat32 = 7, kFloat64 = 8 };
+enum DataType : int {
+  kInt8 = 0,
+  kUint8 = 1,
+  kInt32 = 2,
+  kUint32 = 3,
+  kInt64 = 4,
+  kUint64 = 5,
+  kFloat32 = 7,
+  kFloat64 = 8
+};
 
 // 2.10.3 in the NCCL_VERSION encoding: the first with ncclAvg.
 constexpr int kMinVersion = 21003;

@@ -71,9 +71,8 @@ Napi::Value Unavailable(const Napi::CallbackInfo& info) {
 
 // Why the nccl backend cannot run here ("" when it can).
 Napi::Value NcclUnavailable(const Napi::CallbackInfo& info) {
-  return guarded(info.Env(), [&]() -> Napi::Value {
-    return Napi::String::New(info.Env(), cuda::ncclUnavailableReason());
-  });
+  return guarded(info.Env(),
+                 [&]() -> Napi::Value { return Napi::String::New(info.Env(), cuda::ncclUnavailableReason()); });
 }
 
 // Where libnccl.so.2 was found and its version, or why not (needs no device).
@@ -168,29 +167,29 @@ Napi::Value InitNccl(const Napi::CallbackInfo& info) {
 
 Napi::Value joined(Napi::Env env, int rank, int size) {
   JsSide& s = js();
-    s.env = env;
-    s.tsfn = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}),
-                                           "nodetorch.distributed", 0, 1);
-    s.tsfn.Unref(env);
-    s.tsfnLive = true;
-    // At environment teardown: finalize a healthy group (mpirun expects it),
-    // leave a broken one (its thread may be stuck in MPI).
-    env.AddCleanupHook([]() {
-      JsSide& j = js();
-      {
-        std::lock_guard<std::mutex> lock(j.tsfnMutex);
-        if (j.tsfnLive) j.tsfn.Release();
-        j.tsfnLive = false;
-      }
-      try {
-        ProcessGroup::get().finalize(10000);
-      } catch (...) {}
-      ProcessGroup::get().shutdown();
-    });
-    Napi::Array out = Napi::Array::New(env, 2);
-    out.Set(0u, Napi::Number::New(env, rank));
-    out.Set(1u, Napi::Number::New(env, size));
-    return out;
+  s.env = env;
+  s.tsfn = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}),
+                                         "nodetorch.distributed", 0, 1);
+  s.tsfn.Unref(env);
+  s.tsfnLive = true;
+  // At environment teardown: finalize a healthy group (mpirun expects it),
+  // leave a broken one (its thread may be stuck in MPI).
+  env.AddCleanupHook([]() {
+    JsSide& j = js();
+    {
+      std::lock_guard<std::mutex> lock(j.tsfnMutex);
+      if (j.tsfnLive) j.tsfn.Release();
+      j.tsfnLive = false;
+    }
+    try {
+      ProcessGroup::get().finalize(10000);
+    } catch (...) {}
+    ProcessGroup::get().shutdown();
+  });
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, Napi::Number::New(env, rank));
+  out.Set(1u, Napi::Number::New(env, size));
+  return out;
 }
 
 size_t itemBytes(DType d) {

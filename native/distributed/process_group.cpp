@@ -285,7 +285,8 @@ void ProcessGroup::finalize(int64_t timeoutMs) {
     job->cv.notify_all();
   });
   if (!wait(*job, timeoutMs)) {
-    throw Error(ErrorKind::Distributed, "destroying the process group did not finish within " + std::to_string(timeoutMs) + " ms");
+    throw Error(ErrorKind::Distributed,
+                "destroying the process group did not finish within " + std::to_string(timeoutMs) + " ms");
   }
   shutdown();
   if (!job->error.empty()) throw Error(ErrorKind::Distributed, job->error);

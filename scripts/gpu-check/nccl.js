@@ -54,13 +54,17 @@ async function ncclCheck(nt, selfTest, bench, seed, log) {
   log(`${ranks} rank(s) on ${backend}, ${device} tensors${ranks > 1 ? `, id file ${idFile}` : ''}`);
   const runs = await Promise.all(
     Array.from({ length: ranks }, (_, r) =>
-      runRank([backend, device, String(seed), bench ? '1' : '0', String(maxBytes)], {
-        RANK: String(r),
-        LOCAL_RANK: String(r),
-        WORLD_SIZE: String(ranks),
-        NODETORCH_NCCL_ID_FILE: idFile,
-        NODETORCH_NUM_THREADS: selfTest ? '1' : (process.env.NODETORCH_NUM_THREADS ?? ''),
-      }, 300_000),
+      runRank(
+        [backend, device, String(seed), bench ? '1' : '0', String(maxBytes)],
+        {
+          RANK: String(r),
+          LOCAL_RANK: String(r),
+          WORLD_SIZE: String(ranks),
+          NODETORCH_NCCL_ID_FILE: idFile,
+          NODETORCH_NUM_THREADS: selfTest ? '1' : (process.env.NODETORCH_NUM_THREADS ?? ''),
+        },
+        300_000,
+      ),
     ),
   );
   fs.rmSync(idFile, { force: true });
@@ -74,7 +78,8 @@ async function ncclCheck(nt, selfTest, bench, seed, log) {
       return;
     }
     const rep = JSON.parse(line.slice(7));
-    for (const x of rep.rows) rows.push({ ...x, name: `${x.name} (rank ${rank})`, ratio: x.ratio === null ? Infinity : x.ratio });
+    for (const x of rep.rows)
+      rows.push({ ...x, name: `${x.name} (rank ${rank})`, ratio: x.ratio === null ? Infinity : x.ratio });
     if (rank === 0) bw = rep.bw;
   });
   if (bw) {

@@ -52,7 +52,11 @@ async function collectives(W, me) {
       const label = (what) => `${what} ${dtype} n=${n}`;
       const idx = Array.from({ length: n }, (_, i) => i);
       const all = (f) => idx.map((i) => f(Array.from({ length: W }, (_, r) => v(r, i))));
-      const ops = { sum: (xs) => xs.reduce((a, b) => a + b, 0), max: (xs) => Math.max(...xs), min: (xs) => Math.min(...xs) };
+      const ops = {
+        sum: (xs) => xs.reduce((a, b) => a + b, 0),
+        max: (xs) => Math.max(...xs),
+        min: (xs) => Math.min(...xs),
+      };
       if (dtype !== 'int64') ops.avg = (xs) => xs.reduce((a, b) => a + b, 0) / W;
       for (const [op, f] of Object.entries(ops)) {
         const t = make(me, n, dtype);
@@ -65,7 +69,12 @@ async function collectives(W, me) {
       const src = W - 1;
       const b = make(me, n, dtype);
       d.broadcast(b, src);
-      expectClose(label(`broadcast from ${src}`), b, idx.map((i) => v(src, i)), dtype);
+      expectClose(
+        label(`broadcast from ${src}`),
+        b,
+        idx.map((i) => v(src, i)),
+        dtype,
+      );
       const gathered = nt.empty([W * n], { dtype, device });
       await d.allGather(gathered, make(me, n, dtype), { asyncOp: true });
       const wantG = [];
@@ -73,7 +82,12 @@ async function collectives(W, me) {
       expectClose(label('allGather async'), gathered, wantG, dtype);
       const parts = Array.from({ length: W }, () => nt.empty([n], { dtype, device }));
       d.allGather(parts, make(me, n, dtype));
-      expectClose(label(`allGather list[${W - 1}]`), parts[W - 1], idx.map((i) => v(W - 1, i)), dtype);
+      expectClose(
+        label(`allGather list[${W - 1}]`),
+        parts[W - 1],
+        idx.map((i) => v(W - 1, i)),
+        dtype,
+      );
       // reduceScatter: rank r gets the sum over ranks of elements [r*n, (r+1)*n) of each input.
       const out = nt.empty([n], { dtype, device });
       d.reduceScatter(out, make(me, W * n, dtype));
@@ -127,13 +141,15 @@ async function main() {
     await collectives(W, me);
     if (benchText === '1') bw = bandwidth(W, Number(maxBytesText));
   } catch (e) {
-    row('the check ran to the end', false, e && e.stack ? e.stack.split('\n').slice(0, 3).join(' | ') : String(e));
+    row('the check ran to the end', false, e?.stack ? e.stack.split('\n').slice(0, 3).join(' | ') : String(e));
   }
   d.destroyProcessGroup();
   process.stdout.write(`@@NCCL ${JSON.stringify({ rank: me, worldSize: W, rows, bw })}\n`);
 }
 
 main().catch((e) => {
-  process.stdout.write(`@@NCCL ${JSON.stringify({ rows: [{ name: 'nccl: rank broke', kernel: 'nccl', pass: false, maxRel: 0, ratio: null, detail: String(e && e.message) }] })}\n`);
+  process.stdout.write(
+    `@@NCCL ${JSON.stringify({ rows: [{ name: 'nccl: rank broke', kernel: 'nccl', pass: false, maxRel: 0, ratio: null, detail: String(e?.message) }] })}\n`,
+  );
   process.exitCode = 1;
 });
