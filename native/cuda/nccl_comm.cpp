@@ -258,7 +258,7 @@ std::string ncclCollective(const NcclCall& call) {
     }
     // The watchdog: the event, the communicator's async error, the clock.
     const auto start = std::chrono::steady_clock::now();
-    auto nap = std::chrono::microseconds(20);
+    auto nap = std::chrono::microseconds(5);
     for (;;) {
       const cudaError_t q = cudaEventQuery(s.done);
       if (q == cudaSuccess) return "";
@@ -282,8 +282,10 @@ std::string ncclCollective(const NcclCall& call) {
         return "the collective did not finish within " + std::to_string(call.timeoutMs) +
                " ms: a peer process died or stopped calling collectives; the NCCL communicator was aborted";
       }
+      // Naps of 5 us growing to 100 us: a short collective is seen at once, a
+      // long one costs a query every 100 us.
       std::this_thread::sleep_for(nap);
-      if (nap < std::chrono::microseconds(1000)) nap *= 2;
+      if (nap < std::chrono::microseconds(100)) nap *= 2;
     }
   } catch (const std::exception& e) { return e.what(); }
 }

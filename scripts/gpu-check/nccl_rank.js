@@ -111,6 +111,34 @@ async function collectives(W, me) {
   }
 }
 
+/**
+ * DistributedDataParallel on the backend: a small MLP on `device`, in
+ * several buckets, rank-dependent data; its gradients must be the average
+ * over ranks of a plain copy's gradients (averaged here with allReduce).
+ */
+function ddpCheck(me) {
+  const mlp = () => new nt.nn.Sequential(new nt.nn.Linear(13, 33), new nt.nn.ReLU(), new nt.nn.Linear(33, 5));
+  const model = mlp().to(device);
+  const ddp = new nt.nn.parallel.DistributedDataParallel(model, {
+    firstBucketMb: 600 / 2 ** 20,
+    bucketCapMb: 2000 / 2 ** 20,
+  });
+  const ref = mlp().to(device);
+  ref.loadStateDict(model.stateDict()); // rank 0's parameters, after DDP's broadcast
+  const xs = Array.from({ length: 8 * 13 }, (_, i) => v(me, i) / 11);
+  const x = nt.tensor(xs, { device }).reshape([8, 13]);
+  ddp.forward(x).square().sum().backward();
+  ref.forward(x).square().sum().backward();
+  const got = model.parameters();
+  let worst = '';
+  ref.parameters().forEach((p, i) => {
+    d.allReduce(p.grad, 'avg');
+    const why = mismatch(got[i].grad.toArray().flat(Infinity), p.grad.toArray().flat(Infinity), 'float32');
+    if (why && !worst) worst = `parameter ${i}: ${why}`;
+  });
+  row(`DistributedDataParallel (${ddp.bucketIndices.length} buckets) = average of the ranks' gradients`, !worst, worst);
+}
+
 /** All-reduce (sum, float32, in place) time per call against size; bus bandwidth = 2(W-1)/W × bytes / time. */
 function bandwidth(W, maxBytes) {
   const bw = [];
@@ -139,6 +167,7 @@ async function main() {
   let bw = null;
   try {
     await collectives(W, me);
+    ddpCheck(me);
     if (benchText === '1') bw = bandwidth(W, Number(maxBytesText));
   } catch (e) {
     row('the check ran to the end', false, e?.stack ? e.stack.split('\n').slice(0, 3).join(' | ') : String(e));
