@@ -79,6 +79,23 @@ export interface NativeAddon {
   distUnavailable(library: string): string;
   /** MPI_Init_thread on the communication thread: [rank, worldSize]. */
   distInit(library: string, timeoutMs: number): [number, number];
+  /** Why the nccl backend cannot run here ('' when it can): no CUDA device, no plugin, no or too old libnccl.so.2. */
+  distNcclUnavailable(): string;
+  /** JSON {path, version, error} of libnccl.so.2 (loads it without a device; the CUDA plugin must be present). */
+  distNcclLibrary(): string;
+  /**
+   * The nccl group: with an MPI `library`, MPI gives rank and size and carries
+   * the NCCL unique id; with '' the arguments do and the id goes through
+   * `idFile`. Selects device localRank % deviceCount. [rank, worldSize].
+   */
+  distInitNccl(
+    library: string,
+    localRank: number,
+    rank: number,
+    size: number,
+    idFile: string,
+    timeoutMs: number,
+  ): [number, number];
   /**
    * One collective (kind: allReduce 0, broadcast 1, allGather 2, reduceScatter 3,
    * barrier 4; op: sum 0, avg 1, max 2, min 3) over contiguous element ranges;

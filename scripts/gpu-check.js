@@ -4,7 +4,9 @@
 // what it found, runs every kernel of NT_KERNEL_LIST on CUDA against its CPU
 // twin (again with NODETORCH_CUDNN=0 for the non-cuDNN paths), times the copy
 // ceiling, GEMM, fused CE, fused Adam, elementwise add and the seed MLP step,
-// and, where PyTorch is importable, the same work in PyTorch. Last lines: a
+// and, where PyTorch is importable, the same work in PyTorch; runs the NCCL
+// check (gpu-check/nccl.js: one rank per GPU, every collective against its
+// definition, all-reduce bandwidth against size). Last lines: a
 // short table. Plain Node: only dist/ and Node's own modules (a guard below
 // fails the run if anything resolves into node_modules).
 //
@@ -107,6 +109,7 @@ function loadLib() {
 const P = require('./gpu-check/parity');
 const B = require('./gpu-check/bench');
 const S = require('./gpu-check/special_checks');
+const N = require('./gpu-check/nccl');
 
 // Elements of the 64-bit indexing check: above 2^31 on the GPU (8 GiB of
 // float32); small in the self-test, where the CPU is not the code under test.
@@ -240,7 +243,7 @@ function printTable(nt, kernels, noCudnn, bench, torch) {
   if (torch?.error) log(torch.error);
 }
 
-function main() {
+async function main() {
   const t0 = Date.now();
   const { nt, L } = loadLib();
   const device = SELF_TEST ? 'cpu' : 'cuda';
@@ -293,6 +296,12 @@ function main() {
   for (const r of special) log(`${r.pass ? 'ok  ' : 'FAIL'} ${r.name}${r.detail ? `  (${r.detail})` : ''}`);
   rows.push(...special);
 
+  log(`\n---- NCCL: every collective against its definition${flag('no-bench') ? '' : ', all-reduce bandwidth'} ----`);
+  const nccl = await N.ncclCheck(nt, SELF_TEST, !flag('no-bench'), SEED, log);
+  for (const r of nccl.rows) logCase(`${r.pass ? 'ok  ' : 'FAIL'} ${r.name}${r.detail ? `  (${r.detail})` : ''}`);
+  log(`(${nccl.rows.length} rows, ${nccl.rows.filter((r) => !r.pass).length} failed)`);
+  rows.push(...nccl.rows);
+
   let noCudnn = [];
   const cudnnLoaded = !SELF_TEST && nt.cuda.info().cudnn !== null;
   if (cudnnLoaded || SELF_TEST) {
@@ -322,7 +331,7 @@ function main() {
   writeOut(
     'gpu-check.json',
     JSON.stringify(
-      { seed: SEED, info, cuda: nt.cuda.info(), rows, noCudnn, bench, torch },
+      { seed: SEED, info, cuda: nt.cuda.info(), rows, noCudnn, bench, torch, ncclBandwidth: nccl.bw },
       (_k, v) => (v === Infinity ? 'inf' : v),
       1,
     ),
@@ -336,10 +345,13 @@ function main() {
   return failed.length ? 1 : 0;
 }
 
-try {
-  process.exitCode = main();
-} catch (e) {
-  log(`gpu-check broke: ${e?.stack && !/^Error: no addon at/.test(e.stack) ? e.stack : e?.message}`);
-  writeOut('gpu-check.log', `${logLines.join('\n')}\n`);
-  process.exitCode = 4;
-}
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    log(`gpu-check broke: ${e?.stack && !/^Error: no addon at/.test(e.stack) ? e.stack : e?.message}`);
+    writeOut('gpu-check.log', `${logLines.join('\n')}\n`);
+    process.exitCode = 4;
+  },
+);

@@ -22,17 +22,34 @@ function captureIO(): CliIO & { stdout: string[]; stderr: string[] } {
 
 describe('nodetorch run', () => {
   test('options stop at the script; the rest is the script’s', () => {
-    const plan = parseRunArgs(['-n', '3', '--mca', 'btl_tcp_if_include', 'eth0', 'train.js', '-n', '9', '--lr']);
+    const plan = parseRunArgs([
+      '-n',
+      '3',
+      '--mca',
+      'btl_tcp_if_include',
+      'eth0',
+      '-x',
+      'NCCL_SOCKET_IFNAME=eth0',
+      '-x',
+      'NCCL_DEBUG',
+      'train.js',
+      '-n',
+      '9',
+      '--lr',
+    ]);
     expect(plan).toEqual({
       nproc: 3,
       hostfile: undefined,
       mca: [['btl_tcp_if_include', 'eth0']],
+      env: ['NCCL_SOCKET_IFNAME=eth0', 'NCCL_DEBUG'],
       script: 'train.js',
       scriptArgs: ['-n', '9', '--lr'],
     });
     const args = mpirunArgs(plan!, true, '/usr/bin/node');
     expect(args.slice(0, 6)).toEqual(['--allow-run-as-root', '--oversubscribe', '--bind-to', 'none', '-n', '3']);
     expect(args.slice(-5)).toEqual(['/usr/bin/node', 'train.js', '-n', '9', '--lr']);
+    // -x reaches mpirun before the program, each as its own pair.
+    expect(args.slice(-9, -5)).toEqual(['-x', 'NCCL_SOCKET_IFNAME=eth0', '-x', 'NCCL_DEBUG']);
     expect(mpirunArgs(plan!, false, 'node')).not.toContain('--allow-run-as-root');
     expect(mpirunArgs({ ...plan!, hostfile: 'hosts' }, false, 'node')).toEqual(
       expect.arrayContaining(['--hostfile', 'hosts']),
@@ -45,6 +62,7 @@ describe('nodetorch run', () => {
       [['run', '-n', '0', 'x.js'], /positive integer, got '0'/],
       [['run', '-n', '2'], /a script to run/],
       [['run', '--frob', '-n', '2', 'x.js'], /unknown option '--frob'/],
+      [['run', '-n', '2', '-x', '1BAD', 'x.js'], /-x takes VAR or VAR=VALUE, got '1BAD'/],
     ] as const) {
       const io = captureIO();
       expect(await main([...argv], io)).toBe(2);

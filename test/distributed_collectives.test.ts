@@ -109,12 +109,6 @@ describe('without a process group', () => {
     }
   });
 
-  test('NCCL is reported as not built, behind the same API', () => {
-    expect(nt.distributed.isAvailable('nccl')).toBe(false);
-    expect(nt.distributed.unavailableReason('nccl')).toMatch(/NCCL backend not built in this version/);
-    expect(() => nt.distributed.initProcessGroup({ backend: 'nccl' })).toThrow(nt.DistributedError);
-  });
-
   test('misuse is a typed error naming the op', () => {
     const d = nt.distributed;
     expect(() => d.getRank()).toThrow(nt.DistributedError);

@@ -17,6 +17,7 @@ Options:
   -n, --nproc N        number of processes (ranks)
   --hostfile FILE      machines to run on (Open MPI hostfile: 'host slots=K' lines)
   --mca KEY VALUE      an Open MPI parameter, e.g. --mca btl_tcp_if_include eth0 (repeatable)
+  -x VAR[=VALUE]       pass an environment variable to every rank, e.g. -x NCCL_SOCKET_IFNAME=eth0 (repeatable)
   -h, --help           show this help
 
 Environment: NODETORCH_MPIRUN names the mpirun binary (default: mpirun on PATH).`;
@@ -25,6 +26,8 @@ interface RunPlan {
   nproc: number;
   hostfile?: string;
   mca: [string, string][];
+  /** mpirun -x: VAR or VAR=VALUE, exported to every rank (NCCL_* across machines). */
+  env?: string[];
   script: string;
   scriptArgs: string[];
 }
@@ -35,6 +38,7 @@ export function parseRunArgs(argv: readonly string[]): RunPlan | null {
   let nproc: number | undefined;
   let hostfile: string | undefined;
   const mca: [string, string][] = [];
+  const env: string[] = [];
   let i = 0;
   const value = (name: string): string => {
     const v = argv[++i];
@@ -53,6 +57,10 @@ export function parseRunArgs(argv: readonly string[]): RunPlan | null {
     } else if (a === '--mca') {
       const k = value(a);
       mca.push([k, value(a)]);
+    } else if (a === '-x') {
+      const v = value(a);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*(=.*)?$/.test(v)) throw new UsageError(op, `-x takes VAR or VAR=VALUE, got '${v}'`);
+      env.push(v);
     } else if (a.startsWith('-')) {
       throw new UsageError(op, `unknown option '${a}'; see 'nodetorch run --help'`);
     } else {
@@ -62,7 +70,7 @@ export function parseRunArgs(argv: readonly string[]): RunPlan | null {
   if (nproc === undefined) throw new UsageError(op, "the number of processes, -n N; see 'nodetorch run --help'");
   const script = argv[i];
   if (script === undefined) throw new UsageError(op, "a script to run, e.g. 'nodetorch run -n 2 train.js'");
-  return { nproc, hostfile, mca, script, scriptArgs: argv.slice(i + 1) };
+  return { nproc, hostfile, mca, env, script, scriptArgs: argv.slice(i + 1) };
 }
 
 /** mpirun's arguments for a plan. */
@@ -76,6 +84,7 @@ export function mpirunArgs(plan: RunPlan, isRoot: boolean, node: string): string
     String(plan.nproc),
     ...(plan.hostfile !== undefined ? ['--hostfile', plan.hostfile] : []),
     ...plan.mca.flatMap(([k, v]) => ['--mca', k, v]),
+    ...(plan.env ?? []).flatMap((v) => ['-x', v]),
     node,
     plan.script,
     ...plan.scriptArgs,

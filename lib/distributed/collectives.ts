@@ -1,8 +1,9 @@
-// The collectives, torch.distributed's semantics: in place on contiguous CPU
-// tensors, every rank calling the same collectives in the same order with
-// the same shapes. Each one first runs the tensor's pending kernels (see
-// ARCHITECTURE "Where work runs"), then hands the buffers to the
-// communication thread; the async form returns a Work.
+// The collectives, torch.distributed's semantics: in place on contiguous
+// tensors (CPU on 'mpi', CUDA on 'nccl'), every rank calling the same
+// collectives in the same order with the same shapes. On 'mpi' each one
+// first runs the tensor's pending CPU kernels (see ARCHITECTURE "Where work
+// runs"); on 'nccl' the collective joins the CUDA stream after them. Then the
+// buffers go to the communication thread; the async form returns a Work.
 import { native } from '../kernels/native';
 import { ArgumentError, DTypeError, DeviceError, DisposedTensorError, ShapeError } from '../errors';
 import { cat } from '../ops/join';
@@ -11,6 +12,7 @@ import { emptyTensor } from '../tensor/tensor';
 import type { Tensor } from '../tensor/tensor';
 import { formatShape } from '../tensor/shape';
 import { currentGroup } from './process_group';
+import type { Backend } from './process_group';
 import { Work } from './work';
 
 export type ReduceOp = 'sum' | 'avg' | 'max' | 'min';
@@ -33,12 +35,26 @@ enum Kind {
 }
 const OP_CODE: Record<ReduceOp, number> = { sum: 0, avg: 1, max: 2, min: 3 };
 
+/** @internal The DeviceError of a tensor on the wrong device for `backend` (CPU for 'mpi', CUDA for 'nccl'). */
+export function checkBackendDevice(op: string, backend: Backend, device: string, what: string): void {
+  if (backend === 'nccl' && device !== 'cuda') {
+    throw new DeviceError(
+      op,
+      `the nccl backend takes CUDA tensors, got ${what} on ${device}; move it with .cuda() (or use backend 'mpi' for CPU tensors)`,
+    );
+  }
+  if (backend === 'mpi' && device !== 'cpu') {
+    throw new DeviceError(
+      op,
+      `the mpi backend takes CPU tensors, got ${what} on ${device}; move it with .cpu() (or use backend 'nccl' for CUDA tensors)`,
+    );
+  }
+}
+
 function checkOperand(op: string, x: unknown, what: string): Tensor {
   const t = checkTensor(op, x, what);
   if (t._disposed) throw new DisposedTensorError(op, `${what} was disposed`);
-  if (t.device !== 'cpu') {
-    throw new DeviceError(op, `the mpi backend takes CPU tensors, got ${what} on ${t.device}; move it with .cpu()`);
-  }
+  checkBackendDevice(op, currentGroup(op).backend, t.device, what);
   if (t.dtype === 'bool') throw new DTypeError(op, `${what}: float32, float64, int32, int64 or uint8, got bool`);
   if (!t.isContiguous()) {
     throw new ArgumentError(op, `${what} must be contiguous (shape ${formatShape(t.shape)}); call .contiguous() first`);
@@ -79,7 +95,8 @@ interface Call {
 
 function launch(c: Call): Work | undefined {
   const g = currentGroup(c.op);
-  native.synchronize(0); // pending kernels write the inputs; MPI reads raw memory
+  // Pending CPU kernels write the inputs; MPI reads raw memory. NCCL joins the CUDA stream after its writers.
+  if (g.backend === 'mpi') native.synchronize(0);
   const args = [
     c.kind,
     c.reduce,
@@ -99,7 +116,7 @@ function launch(c: Call): Work | undefined {
   const held = [c.input, c.output].filter((t): t is Tensor => t !== null).map((t) => t._storage);
   for (const s of held) s.refs++;
   const started = native.distCollective(...args, true, g.timeoutMs, g.worldSize) as Promise<void>;
-  return new Work(c.op, started, g.timeoutMs, () => {
+  return new Work(c.op, started, g.watchdogMs, () => {
     for (const s of held) s.release();
     c.after();
   });
@@ -174,7 +191,7 @@ export function allGather(out: Tensor[] | Tensor, t: Tensor, options?: Collectiv
       if (o.numel !== x.numel) throw new ShapeError(op, `out[${i}] has ${o.numel} elements, the input ${x.numel}`);
       if (o.dtype !== x.dtype) throw new DTypeError(op, `out[${i}] is ${o.dtype}, the input ${x.dtype}`);
     }
-    const staging = emptyTensor([ws * x.numel], x.dtype, 'cpu');
+    const staging = emptyTensor([ws * x.numel], x.dtype, x.device);
     return launch({
       op,
       kind: Kind.AllGather,

@@ -9,7 +9,12 @@ import { failRunning } from './work';
 export type Backend = 'mpi' | 'nccl';
 
 export interface InitOptions {
-  /** 'mpi' (CPU tensors, Open MPI) or 'nccl' (CUDA tensors; not built in this version). */
+  /**
+   * 'mpi' (CPU tensors, Open MPI) or 'nccl' (CUDA tensors, libnccl.so.2). nccl
+   * forms its group over MPI when mpirun started the process (nodetorch run),
+   * else from RANK / WORLD_SIZE with rank 0's id passed through the file
+   * NODETORCH_NCCL_ID_FILE names (every rank the same path).
+   */
   backend: Backend;
   /** A collective that takes longer raises DistributedError (a peer died). Default 300000 (5 min). */
   timeoutMs?: number;
@@ -18,7 +23,8 @@ export interface InitOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 300_000;
-const NCCL_MISSING = 'NCCL backend not built in this version (use backend: "mpi" with CPU tensors)';
+/** The nccl backend's JS watchdogs wait this much longer than timeoutMs, so NCCL's own (native) one reports first. */
+const NCCL_GRACE_MS = 5000;
 
 interface Group {
   backend: Backend;
@@ -26,6 +32,8 @@ interface Group {
   worldSize: number;
   localRank: number;
   timeoutMs: number;
+  /** When an async collective's Work gives up (timeoutMs, plus NCCL_GRACE_MS on nccl). */
+  watchdogMs: number;
 }
 
 let group: Group | null = null;
@@ -45,13 +53,13 @@ function envInt(...names: string[]): number | undefined {
 
 /** Why `backend` cannot be used here ('' when it can). */
 export function unavailableReason(backend: Backend): string {
-  if (backend === 'nccl') return NCCL_MISSING;
+  if (backend === 'nccl') return native.distNcclUnavailable();
   if (backend !== 'mpi')
     throw new ArgumentError('distributed.unavailableReason', `backend 'mpi' or 'nccl', got ${String(backend)}`);
   return native.distUnavailable(mpiLibrary());
 }
 
-/** True when `backend`'s library loads (libmpi.so.40 for 'mpi'). */
+/** True when `backend` can run here: libmpi.so.40 loads ('mpi'); a CUDA device and libnccl.so.2 >= 2.10.3 ('nccl'). */
 export function isAvailable(backend: Backend): boolean {
   return unavailableReason(backend) === '';
 }
@@ -77,19 +85,17 @@ export function initProcessGroup(options: InitOptions): void {
       throw new ArgumentError(op, `${name} must be a positive integer, got ${String(v)}`);
     }
   }
-  if (o.backend === 'nccl') throw new DistributedError(op, NCCL_MISSING);
   if (group)
     throw new DistributedError(op, 'the process group is already initialized; call destroyProcessGroup() first');
-  const reason = native.distUnavailable(mpiLibrary());
-  if (reason) throw new DistributedError(op, reason);
-  const [rank, worldSize] = native.distInit(mpiLibrary(), initTimeoutMs);
+  const [rank, worldSize] = o.backend === 'nccl' ? initNccl(op, initTimeoutMs) : initMpi(op, initTimeoutMs);
   const envSize = envInt('OMPI_COMM_WORLD_SIZE', 'WORLD_SIZE');
   const envRank = envInt('OMPI_COMM_WORLD_RANK', 'RANK');
   if ((envSize !== undefined && envSize !== worldSize) || (envRank !== undefined && envRank !== rank)) {
     throw new DistributedError(
       op,
       `the environment says rank ${envRank} of ${envSize}, MPI says rank ${rank} of ${worldSize}: ` +
-        "the mpi backend's processes must be started by mpirun (nodetorch run -n N script.js)",
+        `the ${o.backend} backend's processes must be started by mpirun (nodetorch run -n N script.js)` +
+        (o.backend === 'nccl' ? ' or set RANK, WORLD_SIZE and NODETORCH_NCCL_ID_FILE' : ''),
     );
   }
   group = {
@@ -98,10 +104,48 @@ export function initProcessGroup(options: InitOptions): void {
     worldSize,
     localRank: envInt('OMPI_COMM_WORLD_LOCAL_RANK', 'LOCAL_RANK') ?? 0,
     timeoutMs,
+    watchdogMs: o.backend === 'nccl' ? timeoutMs + NCCL_GRACE_MS : timeoutMs,
   };
   // mpirun expects MPI_Finalize from every process that initialized, also on process.exit().
   process.once('exit', finalizeAtExit);
   process.once('SIGTERM', stoppedByLauncher);
+}
+
+function initMpi(op: string, timeoutMs: number): [number, number] {
+  const reason = native.distUnavailable(mpiLibrary());
+  if (reason) throw new DistributedError(op, reason);
+  return native.distInit(mpiLibrary(), timeoutMs);
+}
+
+/**
+ * The nccl group on device LOCAL_RANK % deviceCount. Under mpirun
+ * (OMPI_COMM_WORLD_SIZE set) MPI gives the ranks and broadcasts rank 0's
+ * NCCL id; otherwise RANK / WORLD_SIZE (torchrun's) do, and the id goes
+ * through the file NODETORCH_NCCL_ID_FILE names (not needed for one rank).
+ */
+function initNccl(op: string, timeoutMs: number): [number, number] {
+  const reason = native.distNcclUnavailable();
+  if (reason) throw new DistributedError(op, `the nccl backend cannot run here: ${reason}`);
+  const localRank = envInt('OMPI_COMM_WORLD_LOCAL_RANK', 'LOCAL_RANK') ?? 0;
+  if (process.env.OMPI_COMM_WORLD_SIZE !== undefined) {
+    const mpiReason = native.distUnavailable(mpiLibrary());
+    if (mpiReason) {
+      throw new DistributedError(op, `mpirun started this process, so NCCL's id goes over MPI, but: ${mpiReason}`);
+    }
+    return native.distInitNccl(mpiLibrary(), localRank, 0, 1, '', timeoutMs);
+  }
+  const rank = envInt('RANK') ?? 0;
+  const size = envInt('WORLD_SIZE') ?? 1;
+  if (rank >= size) throw new DistributedError(op, `RANK ${rank} is not below WORLD_SIZE ${size}`);
+  const idFile = process.env.NODETORCH_NCCL_ID_FILE ?? '';
+  if (size > 1 && idFile === '') {
+    throw new DistributedError(
+      op,
+      `WORLD_SIZE is ${size} but NODETORCH_NCCL_ID_FILE is not set: name a file path every rank can see ` +
+        '(rank 0 writes the NCCL id there), or launch with `nodetorch run -n N` (the id then goes over MPI)',
+    );
+  }
+  return native.distInitNccl('', localRank, rank, size, idFile, timeoutMs);
 }
 
 /**
@@ -154,7 +198,7 @@ export function getLocalRank(): number {
   return currentGroup('distributed.getLocalRank').localRank;
 }
 
-/** Leaves the group (MPI_Finalize). MPI cannot be initialized again in this process. */
+/** Leaves the group (ncclCommDestroy, MPI_Finalize). Neither can be initialized again in this process. */
 export function destroyProcessGroup(): void {
   const g = currentGroup('distributed.destroyProcessGroup');
   group = null;

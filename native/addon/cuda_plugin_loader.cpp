@@ -143,5 +143,23 @@ std::string testHook(const std::string& name) {
   return plugin()->testHook(name);
 }
 
+std::string selectDevice(int localRank) { return plugin() ? plugin()->selectDevice(localRank) : loaded().reason; }
+std::string ncclUnavailableReason() {
+  return plugin() ? plugin()->ncclUnavailableReason() : "the CUDA plugin is not available: " + loaded().reason;
+}
+std::string ncclLibraryJson() {
+  if (!plugin()) throw Error(ErrorKind::NotCompiled, loaded().reason);
+  return plugin()->ncclLibraryJson();
+}
+std::string ncclUniqueId(std::string* id) { return plugin() ? plugin()->ncclUniqueId(id) : loaded().reason; }
+std::string ncclInit(const std::string& id, int rank, int size) {
+  return plugin() ? plugin()->ncclInit(id, rank, size) : loaded().reason;
+}
+std::string ncclCollective(const NcclCall& call) { return plugin() ? plugin()->ncclCollective(call) : loaded().reason; }
+void ncclAbort() {
+  if (plugin()) plugin()->ncclAbort();
+}
+std::string ncclDestroy() { return plugin() ? plugin()->ncclDestroy() : ""; }
+
 }  // namespace cuda
 }  // namespace nt

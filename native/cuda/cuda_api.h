@@ -46,5 +46,38 @@ std::string librariesJson();
 //   a stub that records its arguments).
 std::string testHook(const std::string& name);
 
+// The device CUDA uses: localRank modulo the device count (the nccl
+// backend's rule). Must come before the first CUDA use; "" on success, else
+// why not (CUDA unusable, or already running on another device).
+std::string selectDevice(int localRank);
+
+// NCCL (nodetorch-cuda.so's nccl_comm.cpp; libnccl.so.2 opened at run time).
+// One communicator per process, driven by the process group's communication
+// thread (native/distributed). Functions returning std::string return "" on
+// success, else the error.
+struct NcclCall {
+  enum Kind { AllReduce = 0, Broadcast = 1, AllGather = 2, ReduceScatter = 3, Barrier = 4 };
+  int kind = Barrier;
+  int op = 0;         // 0 sum, 1 avg, 2 max, 3 min
+  int root = 0;       // broadcast's source rank
+  int dtype = 0;      // DType code
+  int64_t count = 0;  // elements per rank (the output's for reduceScatter)
+  void* in = nullptr;
+  void* out = nullptr;
+  int64_t timeoutMs = 0;  // then the communicator is aborted
+};
+// Why the nccl backend cannot run here ("" when it can): no usable CUDA
+// device (with CUDA's reason), or libnccl.so.2 missing (every path tried),
+// incomplete or older than 2.10.3.
+std::string ncclUnavailableReason();
+// JSON {path, version, error}: loads libnccl.so.2 without needing a device.
+std::string ncclLibraryJson();
+std::string ncclUniqueId(std::string* id);  // 128 bytes into *id
+std::string ncclInit(const std::string& id, int rank, int size);
+// Enqueues the collective on CUDA's stream and waits for it (see nccl_comm.cpp).
+std::string ncclCollective(const NcclCall& call);
+void ncclAbort();
+std::string ncclDestroy();
+
 }  // namespace cuda
 }  // namespace nt

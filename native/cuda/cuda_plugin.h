@@ -17,7 +17,7 @@
 namespace nt {
 namespace cuda {
 
-constexpr uint32_t kPluginAbiVersion = 1;
+constexpr uint32_t kPluginAbiVersion = 2;  // 2: selectDevice and the nccl* entries
 #ifdef _GLIBCXX_USE_CXX11_ABI
 constexpr uint32_t kStringAbi = _GLIBCXX_USE_CXX11_ABI;
 #else
@@ -41,6 +41,14 @@ struct Plugin {
   bool (*allowTF32)();
   std::string (*librariesJson)();
   std::string (*testHook)(const std::string&);
+  std::string (*selectDevice)(int);
+  std::string (*ncclUnavailableReason)();
+  std::string (*ncclLibraryJson)();
+  std::string (*ncclUniqueId)(std::string*);
+  std::string (*ncclInit)(const std::string&, int, int);
+  std::string (*ncclCollective)(const NcclCall&);
+  void (*ncclAbort)();
+  std::string (*ncclDestroy)();
 };
 
 }  // namespace cuda

@@ -15,6 +15,10 @@ extern "C" __attribute__((visibility("default"))) const nt::cuda::Plugin* nt_cud
                              infoJson,          backend,
                              memStats,          emptyCache,
                              setAllowTF32,      allowTF32,
-                             librariesJson,     testHook};
+                             librariesJson,     testHook,
+                             selectDevice,      ncclUnavailableReason,
+                             ncclLibraryJson,   ncclUniqueId,
+                             ncclInit,          ncclCollective,
+                             ncclAbort,         ncclDestroy};
   return &plugin;
 }

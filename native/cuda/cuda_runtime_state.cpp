@@ -49,6 +49,9 @@ Runtime& rt() {
 }
 
 std::atomic<bool> gAllowTF32{false};
+// The local rank selectDevice() was given (-1: none, device 0); read by the probe.
+std::atomic<int> gLocalRank{-1};
+std::atomic<bool> gProbeStarted{false};
 
 // The oldest Linux driver branch that runs the CUDA 13.0 runtime.
 const char* const kDriverFloor = "R580 (580.65.06)";
@@ -113,18 +116,20 @@ void probe(Runtime& r) {
 
   try {
     Ctx& c = r.ctx;
-    c.device = 0;
-    need(cudaSetDevice(0), "cudaSetDevice");
+    const int dev = gLocalRank.load() >= 0 ? gLocalRank.load() % n : 0;
+    c.device = dev;
+    need(cudaSetDevice(dev), "cudaSetDevice");
     cudaDeviceProp p{};
-    need(cudaGetDeviceProperties(&p, 0), "cudaGetDeviceProperties");
+    need(cudaGetDeviceProperties(&p, dev), "cudaGetDeviceProperties");
     r.deviceName = p.name;
     r.ccMajor = p.major;
     r.ccMinor = p.minor;
     r.smCount = p.multiProcessorCount;
     r.totalMemory = p.totalGlobalMem;
     if (p.major * 10 + p.minor < 75) {
-      r.reason = "device 0 (" + r.deviceName + ") has compute capability " + std::to_string(p.major) + "." +
-                 std::to_string(p.minor) + "; this build of nodetorch needs 7.5 or newer";
+      r.reason = "device " + std::to_string(dev) + " (" + r.deviceName + ") has compute capability " +
+                 std::to_string(p.major) + "." + std::to_string(p.minor) +
+                 "; this build of nodetorch needs 7.5 or newer";
       return;
     }
     need(cudaStreamCreateWithFlags(&c.stream, cudaStreamNonBlocking), "cudaStreamCreateWithFlags");
@@ -136,7 +141,7 @@ void probe(Runtime& r) {
     need(cudaMemsetAsync(c.errRecord, 0xFF, sizeof(IndexErrorRecord), c.stream), "cudaMemsetAsync (error record)");
     need(cudaStreamSynchronize(c.stream), "cudaStreamSynchronize (error flag)");
     c.smCount = r.smCount > 0 ? r.smCount : 1;
-    r.alloc.reset(new DeviceAllocator(0, c.stream));
+    r.alloc.reset(new DeviceAllocator(dev, c.stream));
     c.alloc = r.alloc.get();
     c.cublasMutex = &r.cublasMutex;
     c.errFlagMutex = &r.errFlagMutex;
@@ -180,6 +185,7 @@ void probe(Runtime& r) {
 Runtime& probed() {
   Runtime& r = rt();
   std::call_once(r.once, [&r] {
+    gProbeStarted = true;
     try {
       probe(r);
     } catch (const std::exception& ex) { r.reason = std::string("CUDA probe failed: ") + ex.what(); }
@@ -194,6 +200,20 @@ void field(std::string& out, const char* key) { jsonField(out, key); }
 bool compiled() { return true; }
 
 bool available() { return probed().ready; }
+
+std::string selectDevice(int localRank) {
+  if (localRank < 0) return "the local rank must be >= 0, got " + std::to_string(localRank);
+  if (!gProbeStarted.load()) gLocalRank = localRank;
+  Runtime& r = probed();
+  if (!r.ready) return r.reason;
+  const int want = localRank % r.deviceCount;
+  if (r.ctx.device != want) {
+    return "CUDA already runs on device " + std::to_string(r.ctx.device) + ", local rank " + std::to_string(localRank) +
+           " needs device " + std::to_string(want) +
+           ": call initProcessGroup() before the first CUDA tensor, or set CUDA_VISIBLE_DEVICES per rank";
+  }
+  return "";
+}
 
 std::string unavailableReason() {
   Runtime& r = probed();

@@ -66,7 +66,16 @@ void* openLibrary(const std::string& so, const std::vector<std::string>& compani
   return nullptr;
 }
 
+}  // namespace
+
+void* openCudaLibrary(const std::string& so, const std::vector<std::string>& companions, const char* probeSymbol,
+                      std::string* path, std::string* tried) {
+  return openLibrary(so, companions, probeSymbol, path, tried);
+}
+
 std::string searchedDirsText() { return "\n  and found no such file in:" + libSearchText(); }
+
+namespace {
 
 template <typename F>
 bool bind(void* h, const char* name, F* fn, std::string* missing) {

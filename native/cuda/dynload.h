@@ -2,6 +2,7 @@
 // the addon links against neither and loads on machines without them.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "cuda/cublas_abi.h"
 #include "cuda/cudnn_abi.h"
@@ -70,6 +71,14 @@ struct CudnnApi {
   PFN_cudnnBatchNormalizationForwardInference bnForwardInference = nullptr;
   PFN_cudnnBatchNormalizationBackward bnBackward = nullptr;
 };
+
+// Opens soname `so` from $NODETORCH_CUDA_LIB_PATH, the loader's search, then
+// lib_search.h's folders (companions first, from the same folder); null when
+// not found, with each failure appended to `tried`. `path` gets the file.
+void* openCudaLibrary(const std::string& so, const std::vector<std::string>& companions, const char* probeSymbol,
+                      std::string* path, std::string* tried);
+// "\n  and found no such file in:" and the folders searched, for messages.
+std::string searchedDirsText();
 
 // Each loads once per process (thread-safe) and returns nullptr on failure,
 // with `why` set to every soname/path tried and its dlerror.

@@ -11,6 +11,7 @@
 #include "addon/arg_reader.h"
 #include "addon/kernel_bindings.h"
 #include "addon/storage.h"
+#include "cuda/cuda_api.h"
 #include "process_group.h"
 
 namespace nt {
@@ -22,6 +23,8 @@ using dist::Job;
 using dist::ProcessGroup;
 
 constexpr const char* kOp = "distributed";
+// How much longer the JS side waits for an NCCL collective than its timeout (lib uses the same).
+constexpr int64_t kNcclGraceMs = 5000;
 
 // JS-thread state of the group's environment.
 struct JsSide {
@@ -66,6 +69,17 @@ Napi::Value Unavailable(const Napi::CallbackInfo& info) {
   });
 }
 
+// Why the nccl backend cannot run here ("" when it can).
+Napi::Value NcclUnavailable(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(),
+                 [&]() -> Napi::Value { return Napi::String::New(info.Env(), cuda::ncclUnavailableReason()); });
+}
+
+// Where libnccl.so.2 was found and its version, or why not (needs no device).
+Napi::Value NcclLibrary(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value { return Napi::String::New(info.Env(), cuda::ncclLibraryJson()); });
+}
+
 // Settling needs the job's error too: kept by id until the call lands.
 std::unordered_map<uint64_t, std::string>& outcomes() {
   static auto* m = new std::unordered_map<uint64_t, std::string>();
@@ -102,6 +116,9 @@ void settleCall(Napi::Env env, Napi::Function, uint64_t* idp) {
   }
 }
 
+// The thread-safe function and the teardown hook, once the group formed.
+Napi::Value joined(Napi::Env env, int rank, int size);
+
 Napi::Value Init(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
@@ -112,31 +129,67 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
     if (lib == nullptr) throw Error(ErrorKind::Distributed, reason);
     int rank = 0, size = 1;
     ProcessGroup::get().init(lib, timeoutMs, rank, size);
-    JsSide& s = js();
-    s.env = env;
-    s.tsfn = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}),
-                                           "nodetorch.distributed", 0, 1);
-    s.tsfn.Unref(env);
-    s.tsfnLive = true;
-    // At environment teardown: finalize a healthy group (mpirun expects it),
-    // leave a broken one (its thread may be stuck in MPI).
-    env.AddCleanupHook([]() {
-      JsSide& j = js();
-      {
-        std::lock_guard<std::mutex> lock(j.tsfnMutex);
-        if (j.tsfnLive) j.tsfn.Release();
-        j.tsfnLive = false;
-      }
-      try {
-        ProcessGroup::get().finalize(10000);
-      } catch (...) {}
-      ProcessGroup::get().shutdown();
-    });
-    Napi::Array out = Napi::Array::New(env, 2);
-    out.Set(0u, Napi::Number::New(env, rank));
-    out.Set(1u, Napi::Number::New(env, size));
-    return out;
+    return joined(env, rank, size);
   });
+}
+
+// initNccl(mpiLibrary | '', localRank, rank, size, idFile, timeoutMs): with a
+// library, MPI gives rank and size and carries the NCCL id; without, the
+// arguments do and the id goes through idFile.
+Napi::Value InitNccl(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    const std::string path = stringArg(info, 0, "library");
+    const int localRank = static_cast<int>(number(info, 1, "localRank"));
+    dist::NcclSetup setup;
+    setup.rank = static_cast<int>(number(info, 2, "rank"));
+    setup.size = static_cast<int>(number(info, 3, "size"));
+    setup.idFile = stringArg(info, 4, "idFile");
+    const int64_t timeoutMs = static_cast<int64_t>(number(info, 5, "timeoutMs"));
+    if (setup.size < 1 || setup.rank < 0 || setup.rank >= setup.size) {
+      argError(kOp, "rank " + std::to_string(setup.rank) + " of world size " + std::to_string(setup.size));
+    }
+    std::string reason = cuda::ncclUnavailableReason();
+    if (!reason.empty()) throw Error(ErrorKind::Distributed, reason);
+    reason = cuda::selectDevice(localRank);
+    if (!reason.empty()) throw Error(ErrorKind::Distributed, reason);
+    if (!path.empty()) {
+      setup.mpi = dist::loadMpiLibrary(path, reason);
+      if (setup.mpi == nullptr) throw Error(ErrorKind::Distributed, reason);
+    } else if (setup.size > 1 && setup.idFile.empty()) {
+      argError(kOp, "the nccl backend without MPI needs an id file for " + std::to_string(setup.size) + " ranks");
+    }
+    int rank = 0, size = 1;
+    ProcessGroup::get().initNccl(setup, timeoutMs, rank, size);
+    return joined(env, rank, size);
+  });
+}
+
+Napi::Value joined(Napi::Env env, int rank, int size) {
+  JsSide& s = js();
+  s.env = env;
+  s.tsfn = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}),
+                                         "nodetorch.distributed", 0, 1);
+  s.tsfn.Unref(env);
+  s.tsfnLive = true;
+  // At environment teardown: finalize a healthy group (mpirun expects it),
+  // leave a broken one (its thread may be stuck in MPI).
+  env.AddCleanupHook([]() {
+    JsSide& j = js();
+    {
+      std::lock_guard<std::mutex> lock(j.tsfnMutex);
+      if (j.tsfnLive) j.tsfn.Release();
+      j.tsfnLive = false;
+    }
+    try {
+      ProcessGroup::get().finalize(10000);
+    } catch (...) {}
+    ProcessGroup::get().shutdown();
+  });
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, Napi::Number::New(env, rank));
+  out.Set(1u, Napi::Number::New(env, size));
+  return out;
 }
 
 size_t itemBytes(DType d) {
@@ -166,9 +219,11 @@ Napi::Value Collective_(const Napi::CallbackInfo& info) {
       StorageRecord& in = unwrapStorage(info, 3, kOp);
       const double inOffset = number(info, 4, "offset");
       const double count = number(info, 5, "count");
-      if (in.device != DeviceType::CPU) {
-        throw Error(ErrorKind::Device, "the mpi backend takes CPU tensors, got a cuda tensor");
-      }
+      const bool nccl = ProcessGroup::get().backend() == dist::BackendKind::Nccl;
+      const DeviceType want = nccl ? DeviceType::CUDA : DeviceType::CPU;
+      const char* wrong = nccl ? "the nccl backend takes CUDA tensors, got a cpu tensor"
+                               : "the mpi backend takes CPU tensors, got a cuda tensor";
+      if (in.device != want) throw Error(ErrorKind::Device, wrong);
       if (count < 0 || count > INT_MAX) {
         throw Error(ErrorKind::Argument, "at most " + std::to_string(INT_MAX) + " elements per rank, got " +
                                              std::to_string(static_cast<int64_t>(count)));
@@ -186,7 +241,7 @@ Napi::Value Collective_(const Napi::CallbackInfo& info) {
         StorageRecord& out = unwrapStorage(info, 6, kOp);
         const double outOffset = number(info, 7, "outOffset");
         const double outNeed = job->kind == Collective::AllGather ? count * size : count;
-        if (out.device != DeviceType::CPU) throw Error(ErrorKind::Device, "the mpi backend takes CPU tensors");
+        if (out.device != want) throw Error(ErrorKind::Device, wrong);
         if (out.dtype != in.dtype) throw Error(ErrorKind::DType, "output and input dtypes differ");
         if (outOffset < 0 || outOffset + outNeed > static_cast<double>(out.numel)) {
           argError(kOp, "output range exceeds its storage");
@@ -200,9 +255,13 @@ Napi::Value Collective_(const Napi::CallbackInfo& info) {
     const bool async = info[8].ToBoolean().Value();
     const int64_t timeoutMs = static_cast<int64_t>(number(info, 9, "timeoutMs"));
     ProcessGroup& pg = ProcessGroup::get();
+    job->timeoutMs = timeoutMs;
+    // NCCL's own watchdog (nccl_comm.cpp) fires first, with NCCL's reason.
+    const int64_t waitMs = pg.backend() == dist::BackendKind::Nccl ? timeoutMs + kNcclGraceMs : timeoutMs;
     if (!async) {
       pg.submit(job, nullptr);
-      if (!pg.wait(*job, timeoutMs)) {
+      if (!pg.wait(*job, waitMs)) {
+        if (pg.backend() == dist::BackendKind::Nccl) cuda::ncclAbort();
         throw Error(ErrorKind::Distributed, "the collective did not finish within " + std::to_string(timeoutMs) +
                                                 " ms: a peer process died or stopped calling collectives");
       }
@@ -235,6 +294,7 @@ Napi::Value Collective_(const Napi::CallbackInfo& info) {
 // stop keeping the process alive.
 Napi::Value Abandon(const Napi::CallbackInfo& info) {
   ProcessGroup::get().markBroken();
+  if (ProcessGroup::get().backend() == dist::BackendKind::Nccl) cuda::ncclAbort();
   JsSide& s = js();
   if (!s.pending.empty()) {
     s.pending.clear();
@@ -264,6 +324,9 @@ Napi::Value State(const Napi::CallbackInfo& info) {
 void registerDistributedBindings(Napi::Env env, Napi::Object exports) {
   exports.Set("distUnavailable", Napi::Function::New(env, Unavailable, "distUnavailable"));
   exports.Set("distInit", Napi::Function::New(env, Init, "distInit"));
+  exports.Set("distNcclUnavailable", Napi::Function::New(env, NcclUnavailable, "distNcclUnavailable"));
+  exports.Set("distNcclLibrary", Napi::Function::New(env, NcclLibrary, "distNcclLibrary"));
+  exports.Set("distInitNccl", Napi::Function::New(env, InitNccl, "distInitNccl"));
   exports.Set("distCollective", Napi::Function::New(env, Collective_, "distCollective"));
   exports.Set("distAbandon", Napi::Function::New(env, Abandon, "distAbandon"));
   exports.Set("distFinalize", Napi::Function::New(env, Finalize, "distFinalize"));

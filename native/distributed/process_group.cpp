@@ -1,10 +1,16 @@
 #include "process_group.h"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <deque>
 #include <thread>
 
 #include "common/errors.h"
+#include "cuda/cuda_api.h"
 
 namespace nt {
 namespace dist {
@@ -47,35 +53,42 @@ std::string ProcessGroup::check(int rc, const char* what) const {
   return rc == mpi::kSuccess ? std::string() : std::string(what) + " failed: " + lib_->describe(rc);
 }
 
-void ProcessGroup::init(const MpiLibrary* lib, int64_t timeoutMs, int& rank, int& size) {
+void ProcessGroup::start() {
   if (finalized_ || broken_) {
     throw Error(ErrorKind::Distributed,
-                "MPI was already finalized in this process (MPI can be initialized once per process)");
+                "the process group was already destroyed in this process (MPI and the NCCL communicator can be "
+                "initialized once per process)");
   }
   if (initialized_) throw Error(ErrorKind::Distributed, "the process group is already initialized");
-  lib_ = lib;
   thread_ = new Thread();
   thread_->t = std::thread([t = thread_] { t->loop(); });
+}
+
+// On the communication thread.
+std::string ProcessGroup::mpiInit(int* rank, int* size) {
+  int already = 0;
+  lib_->initialized(&already);
+  if (already) return "MPI was initialized outside nodetorch";
+  int provided = 0;
+  std::string err = check(lib_->initThread(nullptr, nullptr, mpi::kThreadSerialized, &provided), "MPI_Init_thread");
+  if (err.empty() && provided < mpi::kThreadSerialized) {
+    err = "MPI_Init_thread gave thread level " + std::to_string(provided) + ", MPI_THREAD_SERIALIZED needed";
+  }
+  if (err.empty()) mpiUsed_ = true;
+  // Errors come back as codes (then typed errors), instead of aborting the job.
+  if (err.empty()) err = check(lib_->commSetErrhandler(lib_->commWorld, lib_->errorsReturn), "MPI_Comm_set_errhandler");
+  if (err.empty()) err = check(lib_->commRank(lib_->commWorld, rank), "MPI_Comm_rank");
+  if (err.empty()) err = check(lib_->commSize(lib_->commWorld, size), "MPI_Comm_size");
+  return err;
+}
+
+void ProcessGroup::init(const MpiLibrary* lib, int64_t timeoutMs, int& rank, int& size) {
+  start();
+  lib_ = lib;
   auto job = std::make_shared<Job>();
   auto r = std::make_shared<std::pair<int, int>>(0, 1);
   post([this, job, r] {
-    std::string err;
-    int already = 0;
-    lib_->initialized(&already);
-    if (already) {
-      err = "MPI was initialized outside nodetorch";
-    } else {
-      int provided = 0;
-      err = check(lib_->initThread(nullptr, nullptr, mpi::kThreadSerialized, &provided), "MPI_Init_thread");
-      if (err.empty() && provided < mpi::kThreadSerialized) {
-        err = "MPI_Init_thread gave thread level " + std::to_string(provided) + ", MPI_THREAD_SERIALIZED needed";
-      }
-      // Errors come back as codes (then typed errors), instead of aborting the job.
-      if (err.empty())
-        err = check(lib_->commSetErrhandler(lib_->commWorld, lib_->errorsReturn), "MPI_Comm_set_errhandler");
-      if (err.empty()) err = check(lib_->commRank(lib_->commWorld, &r->first), "MPI_Comm_rank");
-      if (err.empty()) err = check(lib_->commSize(lib_->commWorld, &r->second), "MPI_Comm_size");
-    }
+    std::string err = mpiInit(&r->first, &r->second);
     std::lock_guard<std::mutex> lock(job->m);
     job->error = err;
     job->done = true;
@@ -91,6 +104,81 @@ void ProcessGroup::init(const MpiLibrary* lib, int64_t timeoutMs, int& rank, int
   size = size_ = r->second;
 }
 
+// Rank 0's NCCL unique id to every rank: MPI_Bcast, or the id file. On the thread.
+std::string ProcessGroup::ncclRendezvous(const NcclSetup& setup, int rank, int size, int64_t timeoutMs,
+                                         std::string* id) {
+  if (rank == 0) {
+    const std::string err = cuda::ncclUniqueId(id);
+    if (!err.empty()) return err;
+  }
+  if (size == 1) return "";
+  if (setup.mpi) {
+    id->resize(128);
+    return check(lib_->bcast(&(*id)[0], 128, lib_->uint8, 0, lib_->commWorld), "MPI_Bcast (NCCL unique id)");
+  }
+  const std::string& f = setup.idFile;
+  if (rank == 0) {
+    // Written under another name, then renamed: a reader sees all 128 bytes or nothing.
+    const std::string tmp = f + ".tmp" + std::to_string(static_cast<long>(::getpid()));
+    std::FILE* out = std::fopen(tmp.c_str(), "wb");
+    if (!out) return "cannot write the NCCL id file " + tmp + ": " + std::strerror(errno);
+    const bool ok = std::fwrite(id->data(), 1, id->size(), out) == id->size();
+    if (std::fclose(out) != 0 || !ok || std::rename(tmp.c_str(), f.c_str()) != 0) {
+      return "cannot write the NCCL id file " + f + ": " + std::strerror(errno);
+    }
+    return "";
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+  for (;;) {
+    if (std::FILE* in = std::fopen(f.c_str(), "rb")) {
+      char buf[128];
+      const size_t n = std::fread(buf, 1, sizeof(buf), in);
+      std::fclose(in);
+      if (n == sizeof(buf)) {
+        id->assign(buf, sizeof(buf));
+        return "";
+      }
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      return "rank 0 did not write the NCCL id file " + f + " within " + std::to_string(timeoutMs) +
+             " ms (NODETORCH_NCCL_ID_FILE must name the same path, on a shared file system, for every rank)";
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+void ProcessGroup::initNccl(const NcclSetup& setup, int64_t timeoutMs, int& rank, int& size) {
+  start();
+  lib_ = setup.mpi;
+  backend_ = BackendKind::Nccl;
+  idFile_ = !setup.mpi && setup.rank == 0 ? setup.idFile : std::string();
+  auto job = std::make_shared<Job>();
+  auto r = std::make_shared<std::pair<int, int>>(setup.rank, setup.size);
+  post([this, job, r, setup, timeoutMs] {
+    std::string err;
+    if (setup.mpi) err = mpiInit(&r->first, &r->second);
+    std::string id;
+    if (err.empty()) err = ncclRendezvous(setup, r->first, r->second, timeoutMs, &id);
+    if (err.empty()) err = cuda::ncclInit(id, r->first, r->second);
+    std::lock_guard<std::mutex> lock(job->m);
+    job->error = err;
+    job->done = true;
+    job->cv.notify_all();
+  });
+  if (!wait(*job, timeoutMs + 1000)) {
+    cuda::ncclAbort();
+    throw Error(ErrorKind::Distributed, "the NCCL process group did not form within " + std::to_string(timeoutMs) +
+                                            " ms (every rank must call initProcessGroup; is rank 0 running?)");
+  }
+  if (!job->error.empty()) {
+    broken_ = true;  // a half-made group cannot be retried in this process
+    throw Error(ErrorKind::Distributed, job->error);
+  }
+  initialized_ = true;
+  rank = r->first;
+  size = size_ = r->second;
+}
+
 template <typename T>
 static void divideBy(void* p, int64_t n, int d) {
   T* x = static_cast<T*>(p);
@@ -98,6 +186,20 @@ static void divideBy(void* p, int64_t n, int d) {
 }
 
 void ProcessGroup::run(Job& j) {
+  if (backend_ == BackendKind::Nccl) {
+    cuda::NcclCall call;
+    call.kind = static_cast<int>(j.kind);
+    call.op = static_cast<int>(j.op);
+    call.root = j.root;
+    call.dtype = static_cast<int>(j.dtype);
+    call.count = j.count;
+    call.in = j.in;
+    call.out = j.out;
+    call.timeoutMs = j.timeoutMs;
+    j.error = cuda::ncclCollective(call);
+    if (!j.error.empty()) broken_ = true;  // NCCL errors leave the communicator aborted
+    return;
+  }
   const MpiLibrary& l = *lib_;
   mpi::Datatype dt = nullptr;
   switch (j.dtype) {
@@ -162,17 +264,29 @@ bool ProcessGroup::wait(Job& job, int64_t timeoutMs) {
 void ProcessGroup::finalize(int64_t timeoutMs) {
   if (!initialized_ || finalized_) return;
   finalized_ = true;
-  if (broken_) return;
+  if (broken_) {
+    if (backend_ == BackendKind::Nccl) cuda::ncclAbort();
+    return;
+  }
   auto job = std::make_shared<Job>();
   post([this, job] {
-    std::string err = check(lib_->finalize(), "MPI_Finalize");
+    std::string err;
+    if (backend_ == BackendKind::Nccl) {
+      err = cuda::ncclDestroy();
+      if (!idFile_.empty()) std::remove(idFile_.c_str());
+    }
+    if (mpiUsed_) {
+      const std::string e = check(lib_->finalize(), "MPI_Finalize");
+      if (err.empty()) err = e;
+    }
     std::lock_guard<std::mutex> lock(job->m);
     job->error = err;
     job->done = true;
     job->cv.notify_all();
   });
   if (!wait(*job, timeoutMs)) {
-    throw Error(ErrorKind::Distributed, "MPI_Finalize did not finish within " + std::to_string(timeoutMs) + " ms");
+    throw Error(ErrorKind::Distributed,
+                "destroying the process group did not finish within " + std::to_string(timeoutMs) + " ms");
   }
   shutdown();
   if (!job->error.empty()) throw Error(ErrorKind::Distributed, job->error);

@@ -20,6 +20,17 @@ namespace dist {
 
 enum class Collective { AllReduce = 0, Broadcast = 1, AllGather = 2, ReduceScatter = 3, Barrier = 4 };
 enum class ReduceOp { Sum = 0, Avg = 1, Max = 2, Min = 3 };
+enum class BackendKind { Mpi = 0, Nccl = 1 };
+
+// How the nccl backend's ranks find each other. With an MPI library, MPI
+// gives rank and size and broadcasts rank 0's NCCL unique id; without one,
+// rank and size come from the launcher's environment and rank 0 writes the id
+// to idFile (a path every rank sees), which the others read.
+struct NcclSetup {
+  const MpiLibrary* mpi = nullptr;
+  int rank = 0, size = 1;
+  std::string idFile;
+};
 
 struct Job {
   Collective kind = Collective::Barrier;
@@ -27,6 +38,7 @@ struct Job {
   int root = 0;
   DType dtype = DType::Float32;
   int64_t count = 0;                      // elements per rank (the input's, or the output's for reduceScatter)
+  int64_t timeoutMs = 0;                  // the nccl backend's own watchdog
   std::shared_ptr<void> keepIn, keepOut;  // the buffers, alive until the job ran
   void* in = nullptr;
   void* out = nullptr;
@@ -43,6 +55,10 @@ class ProcessGroup {
   // Starts the thread and runs MPI_Init_thread on it; throws nt::Error
   // (Distributed) on failure or when it takes longer than timeoutMs.
   void init(const MpiLibrary* lib, int64_t timeoutMs, int& rank, int& size);
+  // The nccl backend: MPI init when setup.mpi, the unique id exchange, and
+  // ncclCommInitRank, on the thread; throws nt::Error (Distributed).
+  void initNccl(const NcclSetup& setup, int64_t timeoutMs, int& rank, int& size);
+  BackendKind backend() const { return backend_; }
   // Queues a job; onDone runs on the communication thread after it ran.
   void submit(const std::shared_ptr<Job>& job, std::function<void(const std::shared_ptr<Job>&)> onDone);
   // Waits for the job up to timeoutMs; false on timeout (the group is then broken).
@@ -62,6 +78,12 @@ class ProcessGroup {
   void post(std::function<void()> task);
   void run(Job& job);
   std::string check(int rc, const char* what) const;
+  std::string mpiInit(int* rank, int* size);
+  std::string ncclRendezvous(const NcclSetup& setup, int rank, int size, int64_t timeoutMs, std::string* id);
+  void start();
+  bool mpiUsed_ = false;
+  BackendKind backend_ = BackendKind::Mpi;
+  std::string idFile_;  // removed by rank 0 at finalize
   struct Thread;
   Thread* thread_ = nullptr;
   const MpiLibrary* lib_ = nullptr;

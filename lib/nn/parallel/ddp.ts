@@ -304,7 +304,7 @@ function distributedGroup(op: string): DdpProcessGroup {
   if (!dist.isInitialized()) {
     throw new ArgumentError(
       op,
-      'an initialized process group (nt.distributed.initProcessGroup({ backend: "mpi" }) first) or a processGroup option, got neither',
+      'an initialized process group (nt.distributed.initProcessGroup({ backend: "mpi" }), or "nccl" for a CUDA model, first) or a processGroup option, got neither',
     );
   }
   return {
