@@ -12,8 +12,9 @@
 //   node scripts/cross-arm64.js test [--quick] [--fallback] [jest paths...]
 //                                            the core jest suite (CORE below; --quick:
 //                                            QUICK, the CI stage) in one emulated process
-//                                            (no jest workers: qemu-user runs no arm64
-//                                            child without binfmt) against the arm64 binary
+//                                            against the arm64 binary (children of
+//                                            process.execPath go through qemu too:
+//                                            cross/qemu-spawn.js; no binfmt needed)
 'use strict';
 const cp = require('child_process');
 const fs = require('fs');
@@ -102,7 +103,7 @@ function setup() {
   }
   const emu = emulator(arm64);
   if (!emu.ok) fail(emu.reason);
-  const v = sh(emu.cmd, [...emu.args, '-p', 'process.arch + " " + process.version']);
+  const v = sh(emu.cmd, [...emu.args, '-p', 'process.arch + " " + process.version'], { env: emu.env });
   if (!v.ok) fail(`the arm64 Node does not start under ${emu.cmd}: ${v.err}`);
   console.log(
     `cross-arm64: ready: ${v.out} under ${path.basename(emu.cmd)}; OpenBLAS ${fs.existsSync(blas) ? 'yes' : 'no'}`,
@@ -112,7 +113,7 @@ function setup() {
 function runNode(args) {
   const emu = emulator(arm64);
   if (!emu.ok) fail(emu.reason);
-  const r = cp.spawnSync(emu.cmd, [...emu.args, ...args], { stdio: 'inherit', cwd: root });
+  const r = cp.spawnSync(emu.cmd, [...emu.args, ...args], { stdio: 'inherit', cwd: root, env: emu.env });
   process.exit(r.status === null ? 1 : r.status);
 }
 
@@ -129,11 +130,11 @@ function test(argv) {
   const paths = argv.filter((a) => !a.startsWith('--'));
   const emu = emulator(arm64);
   if (!emu.ok) fail(emu.reason);
-  const env = { ...process.env, NODETORCH_ADDON: addonPath() };
+  const env = { ...emu.env, NODETORCH_ADDON: addonPath() };
   if (fallback) env.NODETORCH_BLAS = 'fallback';
   const patterns = paths.length ? paths : quick ? QUICK : CORE;
   const jest = path.join(root, 'node_modules', 'jest', 'bin', 'jest.js');
-  const args = [...emu.args, jest, '--runInBand', '--ci', '--testPathPattern', `(${patterns.join('|')})`];
+  const args = [...emu.args, jest, '--runInBand', '--ci', '--testPathPatterns', `(${patterns.join('|')})`];
   console.log(`cross-arm64: jest under ${path.basename(emu.cmd)} (${quick ? 'QUICK' : paths.length ? 'given' : 'CORE'})`);
   const t0 = Date.now();
   const r = cp.spawnSync(emu.cmd, args, { stdio: 'inherit', cwd: root, env });

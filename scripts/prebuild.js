@@ -177,6 +177,7 @@ function probe(file, o) {
     `const a=require(${JSON.stringify(file)});const b=a.buildInfo();const c=a.cudaStatus();` +
     `console.log(JSON.stringify({gemm:b.gemm,gemmDetail:b.gemmDetail,version:b.version,cuda:c.compiled,cudaReason:c.reason}))`;
   let cmd = process.execPath;
+  let probeEnv = process.env;
   let args = ['-e', code];
   if (o.cross) {
     const emu = cross.emulator(o.cross);
@@ -185,8 +186,9 @@ function probe(file, o) {
       return null;
     }
     [cmd, args] = [emu.cmd, [...emu.args, ...args]];
+    probeEnv = emu.env;
   }
-  const r = cp.spawnSync(cmd, args, { encoding: 'utf8' });
+  const r = cp.spawnSync(cmd, args, { encoding: 'utf8', env: probeEnv });
   if (r.status !== 0) fail(`${file} does not load: ${(r.stderr || '').trim()}`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }

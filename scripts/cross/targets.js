@@ -50,7 +50,15 @@ function emulator(t) {
     return { ok: false, reason: `no ${t.arch} Node at ${node} (run: node scripts/cross-${t.arch}.js setup)` };
   if (!fs.existsSync(path.join(sysroot, 'lib')))
     return { ok: false, reason: `no target root at ${sysroot} (run: node scripts/cross-${t.arch}.js setup)` };
-  return { ok: true, cmd: qemu, args: ['-L', sysroot, node], node, sysroot, reason: '' };
+  // Children started with process.execPath go through qemu as well (qemu-spawn.js).
+  const preload = `--require ${path.join(__dirname, 'qemu-spawn.js')}`;
+  const env = {
+    ...process.env,
+    NODE_OPTIONS: [process.env.NODE_OPTIONS, preload].filter(Boolean).join(' '),
+    NT_CROSS_QEMU: qemu,
+    NT_CROSS_SYSROOT: sysroot,
+  };
+  return { ok: true, cmd: qemu, args: ['-L', sysroot, node], env, reason: '' };
 }
 
 module.exports = { arm64, emulator, runtimeDir, which };
