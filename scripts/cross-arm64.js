@@ -135,7 +135,9 @@ function test(argv) {
   const patterns = paths.length ? paths : quick ? QUICK : CORE;
   const jest = path.join(root, 'node_modules', 'jest', 'bin', 'jest.js');
   const args = [...emu.args, jest, '--runInBand', '--ci', '--testPathPatterns', `(${patterns.join('|')})`];
-  console.log(`cross-arm64: jest under ${path.basename(emu.cmd)} (${quick ? 'QUICK' : paths.length ? 'given' : 'CORE'})`);
+  console.log(
+    `cross-arm64: jest under ${path.basename(emu.cmd)} (${quick ? 'QUICK' : paths.length ? 'given' : 'CORE'})`,
+  );
   const t0 = Date.now();
   const r = cp.spawnSync(emu.cmd, args, { stdio: 'inherit', cwd: root, env });
   console.log(`cross-arm64: jest took ${((Date.now() - t0) / 1000).toFixed(0)} s, exit ${r.status}`);
