@@ -9,7 +9,7 @@
 //   node scripts/cross-arm64.js build        node scripts/prebuild.js --arch arm64
 //                                            (prebuilds/linux-arm64/nodetorch.napi.glibc.node)
 //   node scripts/cross-arm64.js node ARGS    run the arm64 Node under qemu
-//   node scripts/cross-arm64.js test [--quick] [--fallback] [jest paths...]
+//   node scripts/cross-arm64.js test [--quick] [--fallback] [--workers N] [--json FILE] [jest paths...]
 //                                            the core jest suite (CORE below; --quick:
 //                                            QUICK, the CI stage) in one emulated process
 //                                            against the arm64 binary (children of
@@ -133,14 +133,29 @@ function addonPath() {
 function test(argv) {
   const quick = argv.includes('--quick');
   const fallback = argv.includes('--fallback');
-  const paths = argv.filter((a) => !a.startsWith('--'));
+  const paths = argv.filter((a, i) => !a.startsWith('--') && !['--workers', '--json'].includes(argv[i - 1]));
   const emu = emulator(arm64);
   if (!emu.ok) fail(emu.reason);
   const env = { ...emu.env, NODETORCH_ADDON: addonPath() };
   if (fallback) env.NODETORCH_BLAS = 'fallback';
   const patterns = paths.length ? paths : quick ? QUICK : CORE;
   const jest = path.join(root, 'node_modules', 'jest', 'bin', 'jest.js');
-  const args = [...emu.args, jest, '--runInBand', '--ci', '--testPathPatterns', `(${patterns.join('|')})`];
+  // --workers N: jest workers, each its own qemu (cross/qemu-spawn.js); --json FILE: jest's report.
+  const opt = (name) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : '';
+  };
+  const workers = opt('--workers');
+  const json = opt('--json');
+  const args = [
+    ...emu.args,
+    jest,
+    ...(workers ? [`--maxWorkers=${workers}`] : ['--runInBand']),
+    ...(json ? ['--json', `--outputFile=${path.resolve(json)}`] : []),
+    '--ci',
+    '--testPathPatterns',
+    `(${patterns.join('|')})`,
+  ];
   console.log(
     `cross-arm64: jest under ${path.basename(emu.cmd)} (${quick ? 'QUICK' : paths.length ? 'given' : 'CORE'})`,
   );

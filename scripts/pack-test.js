@@ -504,26 +504,32 @@ try {
     );
     const armApp = path.join(work, 'app-arm64');
     fs.mkdirSync(armApp);
+    // nodetorch's pinned optionalDependencies are pointed at the tarballs
+    // (overrides: they are in no registry here); npm then picks among them by
+    // their os/cpu/libc fields, as it does from the registry: with --cpu=arm64,
+    // linux-arm64 and not linux-x64. (A tarball named on the command line is a
+    // direct dependency: npm checks it against the real CPU and refuses it.)
+    const overrides = Object.fromEntries(
+      staged.filter((p) => p.tarball && p.name.startsWith('@nodetorch/')).map((p) => [p.name, `file:${p.tarball}`]),
+    );
     fs.writeFileSync(
       path.join(armApp, 'package.json'),
-      JSON.stringify({ name: 'nodetorch-pack-test-arm64', version: '1.0.0', private: true }, null, 2),
+      JSON.stringify(
+        {
+          name: 'nodetorch-pack-test-arm64',
+          version: '1.0.0',
+          private: true,
+          dependencies: { nodetorch: `file:${tgz}` },
+          overrides,
+        },
+        null,
+        2,
+      ),
     );
-    // The arm64 package is named (it is in no registry here); --cpu makes npm
-    // check its cpu field against arm64 and skip linux-x64 as an optional.
     const tArm = Date.now();
     const armLog = sh(
       process.execPath,
-      [
-        NPM,
-        'install',
-        '--offline',
-        '--no-package-lock',
-        '--os=linux',
-        '--cpu=arm64',
-        '--libc=glibc',
-        armPacked.tarball,
-        tgz,
-      ],
+      [NPM, 'install', '--offline', '--no-package-lock', '--os=linux', '--cpu=arm64', '--libc=glibc'],
       { cwd: armApp, env },
     );
     console.log(`   installed in ${((Date.now() - tArm) / 1000).toFixed(1)} s (offline, --cpu=arm64)`);
