@@ -19,16 +19,17 @@ if (qemu && sysroot) {
   // Every asynchronous child (spawn, execFile, fork) ends in ChildProcess#spawn.
   const spawn = cp.ChildProcess.prototype.spawn;
   cp.ChildProcess.prototype.spawn = function spawnUnderQemu(options) {
-    const r = rewrite(options.file, options.args && options.args.slice(1));
+    const r = rewrite(options.file, options.args?.slice(1));
     if (r) options = { ...options, file: r[0], args: [r[0], ...r[1]] };
     return spawn.call(this, options);
   };
   for (const name of ['spawnSync', 'execFileSync']) {
     const orig = cp[name];
-    cp[name] = function underQemu(file, args, options) {
+    cp[name] = function underQemu(file, ...rest) {
+      const [args, options] = rest;
       const r = rewrite(file, Array.isArray(args) ? args : []);
       if (r) return orig.call(this, r[0], r[1], Array.isArray(args) ? options : args);
-      return orig.apply(this, arguments);
+      return orig.call(this, file, ...rest);
     };
   }
 }
