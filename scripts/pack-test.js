@@ -24,6 +24,10 @@
 //          (nodetorch-cuda.so; default build-cuda/Release/nodetorch-cuda.so
 //          when it exists: also install @nodetorch/linux-x64-cuda into a
 //          second project and check that the addon loads it).
+// On linux-x64, when prebuilds/linux-arm64 holds a binary (scripts/cross-arm64.js
+// build), @nodetorch/linux-arm64 is packed too, size-checked and installed
+// into a third project with --cpu=arm64; with the emulator set up
+// (scripts/cross-arm64.js setup), `nodetorch info` runs there under qemu.
 'use strict';
 const cp = require('child_process');
 const fs = require('fs');
@@ -32,6 +36,7 @@ const path = require('path');
 
 const root = path.resolve(__dirname, '..');
 const pkg = require(path.join(root, 'package.json'));
+const cross = require('./cross/targets.js');
 const isWin = process.platform === 'win32';
 const args = process.argv.slice(2);
 const opt = (name) => args.includes(name);
@@ -483,6 +488,73 @@ try {
     );
     fs.copyFileSync(path.join(fixtures, 'cjs/train.cjs'), path.join(cudaApp, 'train.cjs'));
     sh(process.execPath, ['train.cjs'], { cwd: cudaApp, env });
+  }
+
+  // 7. linux-arm64 (cross-compiled here): npm picks it for --cpu=arm64.
+  const armPacked = plat === 'linux-x64' && staged.find((p) => p.name === '@nodetorch/linux-arm64' && p.tarball);
+  if (armPacked) {
+    step('linux-arm64 package: npm install --offline --cpu=arm64 (compilers hidden)');
+    const armFiles = [...armPacked.files].sort();
+    if (JSON.stringify(armFiles) !== JSON.stringify(wantPlatformFiles))
+      fail(`@nodetorch/linux-arm64 holds ${armFiles.join(', ')}; expected ${wantPlatformFiles.join(', ')}`);
+    if (armPacked.unpackedSize > 10 << 20)
+      fail(`@nodetorch/linux-arm64 is ${mib(armPacked.unpackedSize)} unpacked, over its limit of 10.0 MiB`);
+    console.log(
+      `   ${path.basename(armPacked.tarball)}: ${mib(armPacked.packedSize)} packed, ${mib(armPacked.unpackedSize)} unpacked`,
+    );
+    const armApp = path.join(work, 'app-arm64');
+    fs.mkdirSync(armApp);
+    // nodetorch's pinned optionalDependencies are pointed at the tarballs
+    // (overrides: they are in no registry here); npm then picks among them by
+    // their os/cpu/libc fields, as it does from the registry: with --cpu=arm64,
+    // linux-arm64 and not linux-x64. (A tarball named on the command line is a
+    // direct dependency: npm checks it against the real CPU and refuses it.)
+    const overrides = Object.fromEntries(
+      staged.filter((p) => p.tarball && p.name.startsWith('@nodetorch/')).map((p) => [p.name, `file:${p.tarball}`]),
+    );
+    fs.writeFileSync(
+      path.join(armApp, 'package.json'),
+      JSON.stringify(
+        {
+          name: 'nodetorch-pack-test-arm64',
+          version: '1.0.0',
+          private: true,
+          dependencies: { nodetorch: `file:${tgz}` },
+          overrides,
+        },
+        null,
+        2,
+      ),
+    );
+    const tArm = Date.now();
+    const armLog = sh(
+      process.execPath,
+      [NPM, 'install', '--offline', '--no-package-lock', '--os=linux', '--cpu=arm64', '--libc=glibc'],
+      { cwd: armApp, env },
+    );
+    console.log(`   installed in ${((Date.now() - tArm) / 1000).toFixed(1)} s (offline, --cpu=arm64)`);
+    if (/^> /m.test(armLog)) fail(`the arm64 install ran a script:\n${armLog}`);
+    const armBin = path.join(armApp, 'node_modules', '@nodetorch', 'linux-arm64', 'nodetorch.node');
+    if (!fs.existsSync(armBin)) fail('@nodetorch/linux-arm64 was not installed');
+    if (fs.existsSync(path.join(armApp, 'node_modules', '@nodetorch', 'linux-x64')))
+      fail('with --cpu=arm64, npm installed @nodetorch/linux-x64 as well');
+    const emu = cross.emulator(cross.arm64);
+    if (!emu.ok) console.log(`   not run: ${emu.reason}`);
+    else {
+      const main = path.join(armApp, 'node_modules', 'nodetorch', 'dist', 'lib', 'cli', 'main.js');
+      const armEnv = {
+        ...env,
+        NODE_OPTIONS: emu.env.NODE_OPTIONS,
+        NT_CROSS_QEMU: emu.cmd,
+        NT_CROSS_SYSROOT: emu.env.NT_CROSS_SYSROOT,
+      };
+      const info = JSON.parse(
+        sh(emu.cmd, [...emu.args, main, 'info', '--json'], { cwd: armApp, env: armEnv, quiet: true }),
+      );
+      if (info.binary.package !== `@nodetorch/linux-arm64@${pkg.version}`)
+        fail(`under qemu, info names ${info.binary.package}, not @nodetorch/linux-arm64@${pkg.version}`);
+      console.log(`   under ${path.basename(emu.cmd)}: nodetorch info names ${info.binary.package}; GEMM ${info.gemm}`);
+    }
   }
 
   console.log(

@@ -16,6 +16,8 @@
 //   node scripts/platform-packages.js                   stage into build-packages/
 //   --from FILE          the CPU binary of this platform (default: prebuilds/<platform>/*.node,
 //                        else build/Release/nodetorch.node)
+//                        Other platforms: prebuilds/<platform>/*.node when there is one
+//                        (linux-arm64 from `node scripts/cross-arm64.js build`)
 //   --binary PLAT=FILE   the binary of another platform (CI: the artifacts), repeatable
 //   --cuda-from FILE     nodetorch-cuda.so for @nodetorch/linux-x64-cuda (default:
 //                        prebuilds/linux-x64-cuda/nodetorch-cuda.so when it exists)
@@ -38,6 +40,7 @@ const PLATFORMS = [
   { id: 'darwin-arm64', os: 'darwin', cpu: 'arm64', file: 'nodetorch.node' },
   { id: 'win32-x64', os: 'win32', cpu: 'x64', file: 'nodetorch.node' },
 ];
+const CROSS_STRIP = { arm64: 'aarch64-linux-gnu-strip' };
 const CUDA = { id: 'linux-x64-cuda', os: 'linux', cpu: 'x64', libc: 'glibc', file: 'nodetorch-cuda.so' };
 
 function fail(msg) {
@@ -70,11 +73,16 @@ function parseArgs(argv) {
 
 const hostId = `${process.platform}-${process.arch}`;
 
+function prebuildOf(id) {
+  const dir = path.join(root, 'prebuilds', id);
+  const pre = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.node')) : [];
+  return pre.length === 1 ? path.join(dir, pre[0]) : '';
+}
+
 // This platform's binary when none is named: the prebuild, else the node-gyp build.
 function defaultBinary() {
-  const dir = path.join(root, 'prebuilds', hostId);
-  const pre = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.node')) : [];
-  if (pre.length === 1) return path.join(dir, pre[0]);
+  const pre = prebuildOf(hostId);
+  if (pre) return pre;
   const built = path.join(root, 'build', 'Release', 'nodetorch.node');
   return fs.existsSync(built) ? built : '';
 }
@@ -114,8 +122,13 @@ function writePackage(p, binary, strip, extra) {
   fs.copyFileSync(binary, dest);
   fs.chmodSync(dest, 0o755);
   if (strip && p.os === process.platform && process.platform === 'linux') {
-    const r = cp.spawnSync('strip', ['--strip-unneeded', dest], { stdio: 'inherit' });
-    if (r.status !== 0) fail(`strip ${dest} failed`);
+    // Another CPU's binary needs its binutils (cross builds are stripped already).
+    const tool = p.cpu === process.arch ? 'strip' : CROSS_STRIP[p.cpu];
+    const found = tool && cp.spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
+    if (found) {
+      const r = cp.spawnSync(tool, ['--strip-unneeded', dest], { stdio: 'inherit' });
+      if (r.status !== 0) fail(`${tool} ${dest} failed`);
+    }
   }
   return { name: `@nodetorch/${p.id}`, dir, binary: dest };
 }
@@ -179,6 +192,7 @@ function main() {
   const cudaPrebuild = path.join(root, 'prebuilds', CUDA.id, CUDA.file);
   if (!o.cudaFrom && hostId === 'linux-x64' && fs.existsSync(cudaPrebuild)) o.cudaFrom = cudaPrebuild;
   if (PLATFORMS.some((p) => p.id === hostId) && !binaries[hostId]) binaries[hostId] = o.from || defaultBinary();
+  for (const p of PLATFORMS) if (!binaries[p.id] && p.id !== hostId) binaries[p.id] = prebuildOf(p.id);
   fs.mkdirSync(out, { recursive: true });
   const staged = PLATFORMS.map((p) => writePackage(p, binaries[p.id], o.strip));
   if (o.cudaFrom) {

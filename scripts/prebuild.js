@@ -18,6 +18,10 @@
 //                                            CUDA build test-all.sh made)
 //   --static-runtime                         Linux: link libstdc++ and libgcc statically
 //   --allow-fallback                         accept a build without OpenBLAS
+//   --arch arm64                             Linux x64 host: cross-compile linux-arm64 with
+//                                            Debian's gcc-aarch64-linux-gnu (CPU only; loaded
+//                                            under qemu-aarch64 when scripts/cross/arm64.js
+//                                            setup has fetched an arm64 Node)
 //   --no-strip                               keep symbols
 // Environment: NT_CUDA_ARCHS (see CMakeLists.txt), NODETORCH_OPENBLAS_DIR.
 'use strict';
@@ -28,6 +32,7 @@ const path = require('path');
 
 const root = path.resolve(__dirname, '..');
 const pkg = require(path.join(root, 'package.json'));
+const cross = require('./cross/targets.js');
 
 function fail(msg) {
   console.error(`prebuild: ${msg}`);
@@ -35,7 +40,7 @@ function fail(msg) {
 }
 
 function parseArgs(argv) {
-  const o = { from: null, cpu: false, gyp: false, strip: true, allowFallback: false, staticRuntime: false };
+  const o = { from: null, cpu: false, gyp: false, strip: true, allowFallback: false, staticRuntime: false, arch: '' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--from') o.from = argv[++i];
@@ -45,12 +50,19 @@ function parseArgs(argv) {
     else if (a === '--static-runtime') o.staticRuntime = true;
     else if (a === '--no-strip') o.strip = false;
     else if (a === '--allow-fallback') o.allowFallback = true;
+    else if (a === '--arch') o.arch = argv[++i] || '';
     else
       fail(
-        `unknown option '${a}' (expected --from FILE, --cpu, --gyp, --static-runtime, --no-strip, --allow-fallback)`,
+        `unknown option '${a}' (expected --from FILE, --cpu, --gyp, --static-runtime, --no-strip, --allow-fallback, --arch arm64)`,
       );
   }
   if (o.from === undefined || o.from === '') fail('--from needs a path to a .node file');
+  if (o.arch && o.arch !== process.arch) {
+    if (o.arch !== 'arm64' || process.platform !== 'linux' || process.arch !== 'x64')
+      fail(`--arch ${o.arch}: only --arch arm64 on linux-x64 (a cross build) is supported`);
+    if (o.gyp) fail('--arch arm64 builds with cmake-js and a toolchain file, not --gyp');
+    o.cross = cross.arm64;
+  }
   return o;
 }
 
@@ -93,9 +105,15 @@ function build(o) {
     );
     return path.join(root, 'build', 'Release', 'nodetorch.node');
   }
-  const out = path.join(root, 'build-prebuild');
-  const nvcc = o.cpu ? null : findNvcc();
+  const out = path.join(root, o.cross ? o.cross.buildDir : 'build-prebuild');
+  // No CUDA for a cross build: the plugin is linux-x64 only.
+  const nvcc = o.cpu || o.cross ? null : findNvcc();
   const args = [path.join(root, 'node_modules', 'cmake-js', 'bin', 'cmake-js'), 'rebuild', '--out', out];
+  if (o.cross) {
+    if (!capture('sh', ['-c', `command -v ${o.cross.triple}-g++`]))
+      fail(`${o.cross.triple}-g++ not found: apt-get install g++-${o.cross.triple} (Debian/Ubuntu)`);
+    args.push(`--CDCMAKE_TOOLCHAIN_FILE=${path.join(__dirname, 'cross', o.cross.toolchain)}`);
+  }
   if (!nvcc) args.push('--CDNT_WITH_CUDA=OFF');
   else args.push(`--CDCMAKE_CUDA_COMPILER=${nvcc}`);
   // Opt-in: on an old build image (CI: Ubuntu 22.04) this drops the GLIBCXX
@@ -126,8 +144,9 @@ function build(o) {
   return file;
 }
 
-function strip(file) {
-  if (process.platform === 'linux') run('strip', ['--strip-unneeded', file]);
+function strip(file, o) {
+  if (o.cross) run(`${o.cross.triple}-strip`, ['--strip-unneeded', file]);
+  else if (process.platform === 'linux') run('strip', ['--strip-unneeded', file]);
   else if (process.platform === 'darwin') run('strip', ['-x', file]);
 }
 
@@ -151,12 +170,25 @@ function linkReport(file) {
   return { needed, glibc: newest('GLIBC'), glibcxx: newest('GLIBCXX') };
 }
 
-// Loads the binary in a fresh process: what it was built with.
-function probe(file) {
+// Loads the binary in a fresh process: what it was built with. A cross build
+// loads under emulation when an arm64 Node is at hand, else is not probed.
+function probe(file, o) {
   const code =
     `const a=require(${JSON.stringify(file)});const b=a.buildInfo();const c=a.cudaStatus();` +
-    `console.log(JSON.stringify({gemm:b.gemm,version:b.version,cuda:c.compiled,cudaReason:c.reason}))`;
-  const r = cp.spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' });
+    `console.log(JSON.stringify({gemm:b.gemm,gemmDetail:b.gemmDetail,version:b.version,cuda:c.compiled,cudaReason:c.reason}))`;
+  let cmd = process.execPath;
+  let probeEnv = process.env;
+  let args = ['-e', code];
+  if (o.cross) {
+    const emu = cross.emulator(o.cross);
+    if (!emu.ok) {
+      console.warn(`prebuild: warning: ${file} not loaded: ${emu.reason}`);
+      return null;
+    }
+    [cmd, args] = [emu.cmd, [...emu.args, ...args]];
+    probeEnv = emu.env;
+  }
+  const r = cp.spawnSync(cmd, args, { encoding: 'utf8', env: probeEnv });
   if (r.status !== 0) fail(`${file} does not load: ${(r.stderr || '').trim()}`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
@@ -172,7 +204,7 @@ function main() {
   }
 
   const libc = libcTag();
-  const dir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+  const dir = path.join(root, 'prebuilds', `${process.platform}-${o.cross ? o.cross.arch : process.arch}`);
   const name = `${['nodetorch', 'napi', libc].filter(Boolean).join('.')}.node`;
   fs.mkdirSync(dir, { recursive: true });
   // One binary per platform folder: a stale one could win node-gyp-build's ranking.
@@ -180,14 +212,22 @@ function main() {
   const dest = path.join(dir, name);
   fs.copyFileSync(src, dest);
   fs.chmodSync(dest, 0o755);
-  if (o.strip) strip(dest);
+  if (o.strip) strip(dest, o);
 
-  const info = probe(dest);
+  // Not probed (cross build, no emulator): the build mode still says dlopen.
+  const info = probe(dest, o) || { gemm: 'not probed', gemmDetail: '', version: '', cuda: false };
   if (info.version && info.version !== pkg.version) {
     fail(`${src} reports version ${info.version}, package.json says ${pkg.version}: rebuild it`);
   }
   const needsBlas = process.platform === 'linux' && !o.allowFallback;
-  if (info.gemm !== 'openblas') {
+  // Under emulation OpenBLAS for the target is seldom installed: what matters
+  // is that the binary looks for it at run time.
+  const blasAtRunTime = /OpenBLAS not found/.test(info.gemmDetail || '');
+  if (o.cross && !o.allowFallback && info.gemm !== 'openblas' && info.gemm !== 'not probed' && !blasAtRunTime)
+    fail(`${src} was built without OpenBLAS at run time (GEMM: ${info.gemmDetail || info.gemm})`);
+  if (o.cross) {
+    // checked above
+  } else if (info.gemm !== 'openblas') {
     const msg = `${src} was built without OpenBLAS (GEMM: ${info.gemm})`;
     if (needsBlas)
       fail(`${msg}; install libopenblas0 (opened at run time; the build needs no OpenBLAS) or pass --allow-fallback`);
@@ -202,12 +242,12 @@ function main() {
   // The CUDA plugin of the same build, for @nodetorch/linux-x64-cuda.
   const plugin = path.join(path.dirname(src), 'nodetorch-cuda.so');
   let cuda = null;
-  if (fs.existsSync(plugin)) {
+  if (!o.cross && fs.existsSync(plugin)) {
     const cudaDir = path.join(root, 'prebuilds', 'linux-x64-cuda');
     fs.mkdirSync(cudaDir, { recursive: true });
     cuda = path.join(cudaDir, 'nodetorch-cuda.so');
     fs.copyFileSync(plugin, cuda);
-    if (o.strip) strip(cuda);
+    if (o.strip) strip(cuda, o);
   }
 
   const size = fs.statSync(dest).size;
@@ -222,7 +262,7 @@ function main() {
     ...(cuda
       ? { cudaPlugin: path.relative(root, cuda), cudaPluginMib: +(fs.statSync(cuda).size / (1 << 20)).toFixed(1) }
       : {}),
-    node: `N-API (built on ${process.version}, ${os.platform()}-${os.arch()})`,
+    node: `N-API (built on ${process.version}, ${os.platform()}-${os.arch()}${o.cross ? `, cross-compiled for ${o.cross.arch}` : ''})`,
   };
   console.log(JSON.stringify(summary, null, 2));
 }

@@ -23,9 +23,13 @@ const CUDA = nt.cuda.isAvailable();
 // What the CPU addon says when no nodetorch-cuda.so is next to it (or in the
 // sibling @nodetorch/linux-x64-cuda package): every file tried, one line.
 const ADDON_DIR = path.dirname(nt.info().binary.path);
+// Only x64 has a CUDA package to name (linux-arm64: source builds only).
 const NOT_COMPILED =
-  'CUDA support is not installed: `npm install @nodetorch/linux-x64-cuda` (same version as nodetorch), ' +
-  'or build it with `npm run build:cuda`. Tried: ' +
+  (process.arch === 'x64'
+    ? 'CUDA support is not installed: `npm install @nodetorch/linux-x64-cuda` (same version as nodetorch), ' +
+      'or build it with `npm run build:cuda`. Tried: '
+    : 'CUDA support is not installed: no CUDA package is published for this CPU (only @nodetorch/linux-x64-cuda); ' +
+      'build it from source with `npm run build:cuda`. Tried: ') +
   `${ADDON_DIR}/nodetorch-cuda.so: missing; ${ADDON_DIR}/../linux-x64-cuda/nodetorch-cuda.so: missing`;
 
 /** True when the dynamic loader can find the NVIDIA driver library. */

@@ -56,6 +56,18 @@ std::string mismatch(const Plugin* p) {
   return "";
 }
 
+// Only linux-x64 has a CUDA package; elsewhere (linux-arm64) a source build can
+// still put the plugin next to the addon.
+#if defined(__x86_64__)
+const std::string kNotInstalled =
+    "CUDA support is not installed: `npm install @nodetorch/linux-x64-cuda` (same version as nodetorch), or build it "
+    "with `npm run build:cuda`. Tried:";
+#else
+const std::string kNotInstalled =
+    "CUDA support is not installed: no CUDA package is published for this CPU (only @nodetorch/linux-x64-cuda); "
+    "build it from source with `npm run build:cuda`. Tried:";
+#endif
+
 Loaded openPlugin() {
   Loaded l;
   std::vector<std::string> files;
@@ -90,9 +102,7 @@ Loaded openPlugin() {
   l.reason = mismatched ? "the CUDA plugin does not match this addon; install the same version of nodetorch and "
                           "@nodetorch/linux-x64-cuda (or rebuild both: `npm run build:cuda`). Tried:" +
                               tried
-                        : "CUDA support is not installed: `npm install @nodetorch/linux-x64-cuda` (same version as "
-                          "nodetorch), or build it with `npm run build:cuda`. Tried:" +
-                              tried;
+                        : kNotInstalled + tried;
   return l;
 }
 #else
