@@ -9,24 +9,10 @@ import * as os from 'os';
 import * as path from 'path';
 
 import { formatCudaLibraries } from '../lib/cli/info';
+import { cudaBuildAddon, HAVE_CC } from './cuda_build';
 
 const ROOT = path.resolve(__dirname, '..');
-const CANDIDATES = [process.env.NODETORCH_ADDON, path.join(ROOT, 'build-cuda', 'Release', 'nodetorch.node')];
-
-function cudaAddon(): string | null {
-  for (const c of CANDIDATES) {
-    if (!c || !fs.existsSync(c)) continue;
-    const r = spawnSync(
-      process.execPath,
-      ['-e', `process.stdout.write(String(require(${JSON.stringify(c)}).buildInfo().cudaCompiled))`],
-      { encoding: 'utf8' },
-    );
-    if (r.stdout === 'true') return c;
-  }
-  return null;
-}
-const ADDON = cudaAddon();
-const HAVE_CC = spawnSync('cc', ['--version']).status === 0;
+const ADDON = cudaBuildAddon();
 const run = ADDON && HAVE_CC ? it : it.skip;
 const why = !ADDON ? ' (skipped: no CUDA build of the addon)' : !HAVE_CC ? ' (skipped: no cc)' : '';
 

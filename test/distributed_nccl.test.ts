@@ -13,24 +13,12 @@ import * as path from 'path';
 
 import * as nt from '../lib';
 import { checkBackendDevice } from '../lib/distributed/collectives';
+import { cudaBuildAddon, HAVE_CC } from './cuda_build';
 
 const ROOT = path.resolve(__dirname, '..');
 const REGISTER = path.join(ROOT, 'test/reliability/children/ts_register.js');
 
-function cudaAddon(): string | null {
-  for (const c of [process.env.NODETORCH_ADDON, path.join(ROOT, 'build-cuda', 'Release', 'nodetorch.node')]) {
-    if (!c || !fs.existsSync(c)) continue;
-    const r = spawnSync(
-      process.execPath,
-      ['-e', `process.stdout.write(String(require(${JSON.stringify(c)}).buildInfo().cudaCompiled))`],
-      { encoding: 'utf8' },
-    );
-    if (r.stdout === 'true') return c;
-  }
-  return null;
-}
-const CUDA_ADDON = cudaAddon();
-const HAVE_CC = spawnSync('cc', ['--version']).status === 0;
+const CUDA_ADDON = cudaBuildAddon();
 const withCudaBuild = CUDA_ADDON && HAVE_CC ? test : test.skip;
 const why = !CUDA_ADDON ? ' (skipped: no CUDA build of the addon)' : !HAVE_CC ? ' (skipped: no cc)' : '';
 
