@@ -7,6 +7,8 @@
 // kernel without it (0.3.21 picks "Haswell" on AMD Zen 5), the fallback's
 // AVX-512 kernel wins on all but the narrowest shapes, so those go to the
 // fallback (preferFallback; figures in docs/benchmark-notes.md).
+// Small-M products with B transposed (nn.Linear's forward) run the unpacked
+// dot-product kernel of gemm_small.cpp on either path, where it measured faster.
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -16,6 +18,7 @@
 #include "cpu/blas_dynload.h"
 #include "cpu/gemm.h"
 #include "cpu/gemm_fallback.h"
+#include "cpu/gemm_small.h"
 #include "cpu/parallel.h"
 
 namespace nt {
@@ -133,6 +136,10 @@ bool gemmOpenBlas(const GemmArgs& a) {
 
 void gemm(const GemmArgs& args) {
   if (gemmHandledWithoutProduct(args)) return;
+  if (gemmSmallApplies(args)) {
+    gemmSmall(args, blas() ? userThreads() : gemmFallbackThreads());
+    return;
+  }
   if (blas()) {
     if (preferFallback(args)) {
       gemmFallback(args);
