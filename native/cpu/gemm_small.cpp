@@ -44,32 +44,83 @@ struct Dot {
 #define NT_SMALL_INLINE inline __attribute__((always_inline))
 #define NT_SMALL_TARGET __attribute__((target("avx2,fma")))
 
+// Sum of the lanes of v (W lanes); v by value, so the accumulators stay in
+// registers (indexing them in a loop that is not unrolled spills them all
+// to the stack on every K step: 5x slower).
+template <class V, int W>
+NT_SMALL_INLINE auto laneSum(V v) {
+  auto s = v[0];
+#pragma GCC unroll 8
+  for (int l = 1; l < W; ++l) s += v[l];
+  return s;
+}
+
 // One MR x NR tile of C from rows A[0..MR) and B[0..NR) (32-byte vectors).
 template <class T, int MR, int NR>
 NT_SMALL_INLINE void tile(const Dot<T>& p, const T* a, const T* b, T* c) {
   typedef T V __attribute__((vector_size(32)));
   constexpr int W = 32 / int(sizeof(T));
+  const int64_t K = p.K, lda = p.lda, ldb = p.ldb;
   V acc[MR][NR];
+#pragma GCC unroll 4
   for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
     for (int j = 0; j < NR; ++j) acc[i][j] = V{};
   int64_t k = 0;
-  for (; k + W <= p.K; k += W) {
+  if constexpr (MR * NR < 8) {
+    // Too few accumulators to hide the FMA latency: a second set takes the
+    // odd K steps (1-3 row tiles: M = 1 runs twice as fast).
+    V acc2[MR][NR];
+#pragma GCC unroll 4
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+      for (int j = 0; j < NR; ++j) acc2[i][j] = V{};
+    for (; k + 2 * W <= K; k += 2 * W) {
+#pragma GCC unroll 4
+      for (int i = 0; i < MR; ++i) {
+        V a0, a1;
+        std::memcpy(&a0, a + i * lda + k, sizeof(V));
+        std::memcpy(&a1, a + i * lda + k + W, sizeof(V));
+#pragma GCC unroll 4
+        for (int j = 0; j < NR; ++j) {
+          V b0, b1;
+          std::memcpy(&b0, b + j * ldb + k, sizeof(V));
+          std::memcpy(&b1, b + j * ldb + k + W, sizeof(V));
+          acc[i][j] += a0 * b0;
+          acc2[i][j] += a1 * b1;
+        }
+      }
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+      for (int j = 0; j < NR; ++j) acc[i][j] += acc2[i][j];
+  }
+  for (; k + W <= K; k += W) {
     V bv[NR];
-    for (int j = 0; j < NR; ++j) std::memcpy(&bv[j], b + j * p.ldb + k, sizeof(V));
+#pragma GCC unroll 4
+    for (int j = 0; j < NR; ++j) std::memcpy(&bv[j], b + j * ldb + k, sizeof(V));
+#pragma GCC unroll 4
     for (int i = 0; i < MR; ++i) {
       V av;
-      std::memcpy(&av, a + i * p.lda + k, sizeof(V));
+      std::memcpy(&av, a + i * lda + k, sizeof(V));
+#pragma GCC unroll 4
       for (int j = 0; j < NR; ++j) acc[i][j] += av * bv[j];
     }
   }
+  T s[MR][NR];
+#pragma GCC unroll 4
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+    for (int j = 0; j < NR; ++j) s[i][j] = laneSum<V, W>(acc[i][j]);
+  for (; k < K; ++k)
+    for (int i = 0; i < MR; ++i)
+      for (int j = 0; j < NR; ++j) s[i][j] += a[i * lda + k] * b[j * ldb + k];
   for (int i = 0; i < MR; ++i)
     for (int j = 0; j < NR; ++j) {
-      T s = T(0);
-      for (int l = 0; l < W; ++l) s += acc[i][j][l];
-      for (int64_t q = k; q < p.K; ++q) s += a[i * p.lda + q] * b[j * p.ldb + q];
       T* cp = c + i * p.ldc + j;
       // beta == 0: C is not read (BLAS semantics: NaN there is overwritten).
-      *cp = p.beta == T(0) ? p.alpha * s : p.alpha * s + p.beta * *cp;
+      *cp = p.beta == T(0) ? p.alpha * s[i][j] : p.alpha * s[i][j] + p.beta * *cp;
     }
 }
 
@@ -79,7 +130,10 @@ NT_SMALL_INLINE void columns(const Dot<T>& p, int64_t j) {
   const T* b = p.B + j * p.ldb;
   int64_t i = 0;
   for (; i + kMR <= p.M; i += kMR) tile<T, kMR, NR>(p, p.A + i * p.lda, b, p.C + i * p.ldc + j);
-  for (; i < p.M; ++i) tile<T, 1, NR>(p, p.A + i * p.lda, b, p.C + i * p.ldc + j);
+  const int64_t rest = p.M - i;
+  if (rest == 3) tile<T, 3, NR>(p, p.A + i * p.lda, b, p.C + i * p.ldc + j);
+  else if (rest == 2) tile<T, 2, NR>(p, p.A + i * p.lda, b, p.C + i * p.ldc + j);
+  else if (rest == 1) tile<T, 1, NR>(p, p.A + i * p.lda, b, p.C + i * p.ldc + j);
 }
 
 // Column blocks [jb0, jb1) of kNR columns (the last may be narrower).
