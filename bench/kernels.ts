@@ -153,6 +153,25 @@ export function runKernels(options: KernelOptions): KernelResult[] {
       dispose(x, w, bias, dh, dhT);
     }
 
+    // nn.Linear's forward where the unpacked small-M kernel runs
+    // (native/cpu/gemm_small.cpp): the seed MLP's 500 -> 10 layer, and one row.
+    for (const [M, K, N] of [
+      [64, 500, 10],
+      [1, 784, 500],
+    ]) {
+      const x = nt.rand([M, K]),
+        w = nt.rand([N, K]),
+        bias = nt.rand([N]);
+      push({
+        name: `linear_fwd_${M}x${K}x${N}`,
+        what: 'F.linear(x, W, b) = x @ W^T + b',
+        unit: 'GFLOP/s',
+        work: 2 * M * K * N,
+        stat: measure(() => nt.nn.functional.linear(x, w, bias).dispose(), o),
+      });
+      dispose(x, w, bias);
+    }
+
     {
       const n = o.big;
       const x = nt.rand([n]);
