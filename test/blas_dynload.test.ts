@@ -54,3 +54,9 @@ describeDlopen('OpenBLAS opened at run time', () => {
     expect(needed).not.toMatch(/openblas|libblas|gfortran/);
   });
 });
+
+test('NODETORCH_GEMM_ISA=generic turns the small-M dot-product kernel off with the rest', () => {
+  const r = childInfo({ NODETORCH_GEMM_ISA: 'generic' });
+  expect(r.gemmDetail).not.toMatch(/dot-product/);
+  expect(r.product).toEqual([17, 39]);
+});

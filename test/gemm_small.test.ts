@@ -6,20 +6,14 @@
 // left unwritten (or read with beta = 0) shows. Float64 reference.
 import * as nt from '../lib';
 import { kGemm } from '../lib/kernels/launch';
-import { expectClose } from './helpers';
+import { expectClose, rng } from './helpers';
 
 type Float = 'float32' | 'float64';
 
-/** mulberry32: deterministic values in [-1, 1). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
+/** Deterministic values in [-1, 1). */
+function signed(seed: number): () => number {
+  const r = rng(seed);
+  return () => 2 * r() - 1;
 }
 
 /** rows x ld values, columns >= cols set to NaN; returns the tensor and the values as stored. */
@@ -43,7 +37,7 @@ interface Case {
 
 /** Runs one case and checks it against the float64 reference. */
 function check(c: Case, dtype: Float, seed: number, edit?: (a: Float64Array, lda: number) => void): void {
-  const next = rng(seed);
+  const next = signed(seed);
   const lda = c.K + 3,
     ldb = c.K + 5,
     ldc = c.N + 2;
@@ -151,7 +145,7 @@ test('linear with one row and with a narrow output equals x @ w.T + b', () => {
     [1, 784, 500],
     [64, 500, 10],
   ]) {
-    const next = rng(M + outF);
+    const next = signed(M + outF);
     const vals = (n: number): number[] => Array.from({ length: n }, next);
     const x = nt.tensor(vals(M * inF), { shape: [M, inF] });
     const w = nt.tensor(vals(outF * inF), { shape: [outF, inF] });

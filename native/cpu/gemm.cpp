@@ -155,9 +155,12 @@ std::string gemmDetail() {
   if (const BlasApi* b = blas()) {
     std::string d = std::string("OpenBLAS (") + b->coreName() + " kernels, " + b->origin + ")";
     if (fallbackBeatsBlas()) d += "; built-in avx512 kernel for wide shapes";
+    if (gemmSmallAvailable()) d += "; built-in avx2 dot-product kernel for few-row or narrow A @ B^T";
     return d;
   }
-  return std::string("built-in ") + gemmFallbackIsa() + " kernel (" + blasUnavailableReason() + ")";
+  std::string d = std::string("built-in ") + gemmFallbackIsa() + " kernel (" + blasUnavailableReason() + ")";
+  if (gemmSmallAvailable()) d += "; avx2 dot-product kernel for few-row or narrow A @ B^T";
+  return d;
 }
 
 const char* gemmProvider() { return blas() ? "openblas" : "fallback"; }

@@ -208,6 +208,8 @@ void run(const GemmArgs& a, int threads) {
 
 }  // namespace
 
+bool gemmSmallAvailable() { return kernelAvailable(); }
+
 bool gemmSmallApplies(const GemmArgs& a) {
   if (a.dtype != DType::Float32 || !kernelAvailable() || a.transA || !a.transB) return false;
   if (a.K < 8 || (a.ldc < a.N && a.M > 1)) return false;

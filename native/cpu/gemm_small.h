@@ -17,6 +17,10 @@ namespace cpu {
 // generic, or an AVX-512 CPU, where it was never measured).
 bool gemmSmallApplies(const GemmArgs& args);
 
+// Whether this CPU runs the kernel at all (AVX2+FMA, not capped away): for
+// gemmDetail().
+bool gemmSmallAvailable();
+
 // Runs the product; the caller checked gemmSmallApplies (and K > 0,
 // alpha != 0, non-empty C). Threads over column blocks, at most `threads`.
 void gemmSmall(const GemmArgs& args, int threads);
