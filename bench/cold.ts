@@ -39,6 +39,8 @@ export interface ColdSummary {
   curve: number[];
   /** Per-block medians of the minor page faults (fresh memory touched). */
   faultCurve: number[];
+  /** Per-block medians of the process CPU seconds (all threads), when reported. */
+  cpuCurve: number[];
 }
 
 export function summarize(side: ColdSide): ColdSummary | null {
@@ -47,6 +49,7 @@ export function summarize(side: ColdSide): ColdSummary | null {
   const blocks = Math.min(...runs.map((r) => r.per100.length));
   const curve = Array.from({ length: blocks }, (_, b) => median(runs.map((r) => r.per100[b])));
   const faultCurve = Array.from({ length: blocks }, (_, b) => median(runs.map((r) => r.faults100?.[b] ?? Number.NaN)));
+  const cpuCurve = Array.from({ length: blocks }, (_, b) => median(runs.map((r) => r.cpu100?.[b] ?? Number.NaN)));
   const perEpoch = Math.floor(runs[0].stepsPerEpoch / 100);
   const steadyOf = (r: ColdRun): number => median(r.per100.slice(Math.max(0, r.per100.length - perEpoch)));
   return {
@@ -55,6 +58,7 @@ export function summarize(side: ColdSide): ColdSummary | null {
     steady100: median(runs.map(steadyOf)),
     curve,
     faultCurve,
+    cpuCurve,
   };
 }
 
@@ -134,6 +138,7 @@ export function coldTable(r: ColdResult): string {
       `  ${name.padEnd(9)} first epoch ${s.firstEpoch.toFixed(3)} s (runs ${side.runs.map((x) => x.firstEpoch.toFixed(3)).join(', ')}); first 100 steps ${ms(s.first100)} ms, steady 100 steps ${ms(s.steady100)} ms: first/steady ${(s.first100 / s.steady100).toFixed(2)}`,
       `            ms per 100 steps: ${s.curve.map(ms).join(' ')}`,
       `            page faults per 100 steps: ${s.faultCurve.map((x) => x.toFixed(0)).join(' ')}`,
+      `            process CPU ms per 100 steps (all threads): ${s.cpuCurve.map(ms).join(' ')}`,
     );
   };
   line('nodetorch', a, r.nodetorch);

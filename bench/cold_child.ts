@@ -21,6 +21,11 @@ export interface ColdRun {
   per100: number[];
   /** Minor page faults of the process in each block (first touches of fresh memory). */
   faults100: number[];
+  /**
+   * CPU seconds of the whole process (all threads) in each block: unlike the
+   * wall time it barely moves with other load, and spin-waiting shows in it.
+   */
+  cpu100?: number[];
   stepsPerEpoch: number;
   peakRssBytes: number | null;
   error?: string;
@@ -68,7 +73,13 @@ function main(): ColdRun {
   nt.synchronizeSync();
   const per100: number[] = [];
   const faults100: number[] = [];
+  const cpu100: number[] = [];
+  const cpuNow = (): number => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
   let faults = process.resourceUsage().minorPageFault;
+  let cpu = cpuNow();
   let firstEpoch = 0;
   let step = 0;
   const start = performance.now();
@@ -91,6 +102,9 @@ function main(): ColdRun {
         const f = process.resourceUsage().minorPageFault;
         faults100.push(f - faults);
         faults = f;
+        const c = cpuNow();
+        cpu100.push(c - cpu);
+        cpu = c;
       }
     }
     perm.dispose();
@@ -105,6 +119,7 @@ function main(): ColdRun {
     firstEpoch,
     per100,
     faults100,
+    cpu100,
     stepsPerEpoch: Math.ceil(n / batch),
     peakRssBytes: peakRssBytes(),
   };

@@ -19,6 +19,7 @@ function coldRun(first: number, per100: number[]): ColdRun {
     firstEpoch: first,
     per100,
     faults100: per100.map(() => 0),
+    cpu100: per100.map((t) => 2 * t),
     stepsPerEpoch: 300,
     peakRssBytes: null,
   };
@@ -85,6 +86,7 @@ describe('cold row summary', () => {
     expect(s?.curve[1]).toBeCloseTo(0.2);
     // 300 steps per epoch: the last 3 blocks; medians 0.1, 0.1, 0.1
     expect(s?.steady100).toBeCloseTo(0.1);
+    expect(s?.cpuCurve[1]).toBeCloseTo(0.4); // per-block median of the process CPU
     expect(summarize({ runs: [], errors: ['x'] })).toBeNull();
   });
 });

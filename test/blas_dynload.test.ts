@@ -43,6 +43,22 @@ describeDlopen('OpenBLAS opened at run time', () => {
     expect(r.product).toEqual([17, 39]);
   });
 
+  // blas_dynload.cpp sets OPENBLAS_THREAD_TIMEOUT only around its dlopen.
+  test('the shortened OpenBLAS spin does not leak into the environment; a user value stays', () => {
+    const envAfterLoad = (env: Record<string, string>): string => {
+      const code =
+        `const nt=require(${JSON.stringify(path.join(root, 'lib'))});` +
+        'nt.rand([64,64]).matmul(nt.rand([64,64])).toArray();' +
+        'console.log(process.env.OPENBLAS_THREAD_TIMEOUT ?? "unset")';
+      const base: NodeJS.ProcessEnv = { ...process.env, NODETORCH_ADDON: addon, NODETORCH_QUIET: '1', ...env };
+      if (!('OPENBLAS_THREAD_TIMEOUT' in env)) delete base.OPENBLAS_THREAD_TIMEOUT;
+      const out = execFileSync(process.execPath, ['-r', register, '-e', code], { env: base, encoding: 'utf8' });
+      return out.trim().split('\n').pop() ?? '';
+    };
+    expect(envAfterLoad({})).toBe('unset');
+    expect(envAfterLoad({ OPENBLAS_THREAD_TIMEOUT: '20' })).toBe('20');
+  });
+
   test('the addon links no BLAS library (readelf, Linux)', () => {
     if (process.platform !== 'linux') return;
     let needed = '';

@@ -32,7 +32,8 @@ def main():
     criterion = torch.nn.CrossEntropyLoss()
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
 
-    per100, faults100, first, step = [], [], 0.0, 0
+    per100, faults100, cpu100, first, step = [], [], [], 0.0, 0
+    cpu = time.process_time()
     faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     start = time.perf_counter()
     block = start
@@ -52,11 +53,14 @@ def main():
                 f = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
                 faults100.append(f - faults)
                 faults = f
+                c = time.process_time()
+                cpu100.append(c - cpu)
+                cpu = c
         if e == 0:
             first = time.perf_counter() - start
 
     print(json.dumps({
-        'library': 'pytorch', 'threads': torch.get_num_threads(), 'firstEpoch': first, 'per100': per100, 'faults100': faults100,
+        'library': 'pytorch', 'threads': torch.get_num_threads(), 'firstEpoch': first, 'per100': per100, 'faults100': faults100, 'cpu100': cpu100,
         'stepsPerEpoch': (n + a.batch_size - 1) // a.batch_size, 'peakRssBytes': peak_rss_bytes(),
     }))
 

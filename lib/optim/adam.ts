@@ -66,14 +66,16 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
     for (const group of this.paramGroups) {
       const prep = prepareParams(`${this.opName}.step`, group.params);
       try {
-        const rows = prep.items.map((it) => {
+        // Plain rows built in a loop, not spread copies: this runs every step.
+        const rows: AdamRow[] = [];
+        for (const it of prep.items) {
           const s = this.stateFor(it.param, () => initState(it.param, group.amsgrad));
           if (group.amsgrad && s.maxExpAvgSq === undefined) s.maxExpAvgSq = keep(zerosFor(it.param));
           s.step = (s.step as number) + 1;
-          return { ...it, s, step: s.step };
-        });
+          rows.push({ work: it.work, grad: it.grad, s, step: s.step });
+        }
         const [beta1, beta2] = group.betas;
-        for (const b of bucketBy(rows, (r) => `${r.work.dtype}|${r.work.device}|${r.step}`)) {
+        for (const b of bucketBy(rows, sameAdamBucket)) {
           const step = b[0].step;
           launchAdam(
             b.map((r) => r.work),
@@ -100,6 +102,18 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
       }
     }
   }
+}
+
+interface AdamRow {
+  work: Tensor;
+  grad: Tensor;
+  s: ParamState;
+  step: number;
+}
+
+/** Rows one native call can take: same dtype, device and step count (the bias corrections). */
+function sameAdamBucket(a: AdamRow, b: AdamRow): boolean {
+  return a.work.dtype === b.work.dtype && a.work.device === b.work.device && a.step === b.step;
 }
 
 function initState(p: Tensor, amsgrad: boolean): ParamState {

@@ -59,14 +59,17 @@ export function prepareParams(op: string, params: readonly Tensor[]): PreparedGr
   };
 }
 
-/** Splits items into lists sharing key(item), in first-seen order. */
-export function bucketBy<T>(items: readonly T[], key: (item: T) => string): T[][] {
-  const map = new Map<string, T[]>();
+/**
+ * Splits items into lists whose members are all `same` as the list's first
+ * one, in first-seen order. An equality test rather than a string key: no
+ * key string is built per parameter per step, and groups hold few buckets.
+ */
+export function bucketBy<T>(items: readonly T[], same: (a: T, b: T) => boolean): T[][] {
+  const buckets: T[][] = [];
   for (const it of items) {
-    const k = key(it);
-    const list = map.get(k);
+    const list = buckets.find((l) => same(l[0], it));
     if (list) list.push(it);
-    else map.set(k, [it]);
+    else buckets.push([it]);
   }
-  return Array.from(map.values());
+  return buckets;
 }

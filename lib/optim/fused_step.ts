@@ -38,7 +38,9 @@ export function fusedGroupStep(
       s.step = (s.step as number) + 1;
       return { work: it.work, grad: it.grad, s, step: s.step };
     });
-    for (const b of bucketBy(rows, (r) => `${r.work.dtype}|${r.work.device}|${key(r)}`)) launch(b);
+    const same = (a: StepRow, b: StepRow): boolean =>
+      a.work.dtype === b.work.dtype && a.work.device === b.work.device && key(a) === key(b);
+    for (const b of bucketBy(rows, same)) launch(b);
   } finally {
     prep.finish();
   }

@@ -6,7 +6,7 @@ import { zeros } from '../tensor/creation';
 import type { Tensor } from '../tensor/tensor';
 import { checkObject } from '../validate';
 import { bucketBy, prepareParams } from './buckets';
-import { type SgdHyper, launchSgd } from '../kernels/fused';
+import { launchSgd } from '../kernels/fused';
 import { type BaseOptions, type ParamGroup, type ParamsInput, Optimizer, stateTensor } from './optimizer';
 import { checkGroupOptions } from './group_options';
 
@@ -17,18 +17,6 @@ export interface SGDOptions extends BaseOptions {
   weightDecay: number;
   nesterov: boolean;
   maximize: boolean;
-}
-
-/**
- * The native sgdUpdate applies weight decay before `maximize` flips the
- * direction (PyTorch < 1.13). PyTorch now negates the gradient first:
- * d = -g + wd*p. Passing maximize with -wd gives d' = g - wd*p = -d; the
- * update p += lr*d' is then exactly PyTorch's, and the momentum buffer holds
- * -(PyTorch's buffer) while maximizing (everything is linear in d).
- */
-function kernelFlags(g: SGDOptions): Pick<SgdHyper, 'weightDecay' | 'maximize'> {
-  // The kernel follows current PyTorch (negate the gradient, then decay).
-  return { weightDecay: g.weightDecay, maximize: g.maximize };
 }
 
 export class SGD extends Optimizer<SGDOptions> {
@@ -72,7 +60,9 @@ export class SGD extends Optimizer<SGDOptions> {
       const prep = prepareParams('SGD.step', group.params);
       try {
         const withMomentum = group.momentum !== 0;
-        const rows = prep.items.map((it) => {
+        // Plain rows built in a loop, not spread copies: this runs every step.
+        const rows: SgdRow[] = [];
+        for (const it of prep.items) {
           let first = false;
           let buf: Tensor | null = null;
           if (withMomentum) {
@@ -82,10 +72,10 @@ export class SGD extends Optimizer<SGDOptions> {
             });
             buf = stateTensor(s, 'momentumBuffer');
           }
-          return { ...it, buf, first };
-        });
-        const flags = kernelFlags(group);
-        for (const b of bucketBy(rows, (r) => `${r.work.dtype}|${r.work.device}|${r.first}`)) {
+          rows.push({ work: it.work, grad: it.grad, buf, first });
+        }
+        for (const b of bucketBy(rows, sameSgdBucket)) {
+          // The kernel follows current PyTorch: negate the gradient (maximize), then decay.
           launchSgd(
             b.map((r) => r.work),
             b.map((r) => r.grad),
@@ -94,9 +84,10 @@ export class SGD extends Optimizer<SGDOptions> {
               lr: group.lr,
               momentum: group.momentum,
               dampening: group.dampening,
+              weightDecay: group.weightDecay,
               nesterov: group.nesterov,
               firstStep: b[0].first,
-              ...flags,
+              maximize: group.maximize,
             },
           );
         }
@@ -105,4 +96,16 @@ export class SGD extends Optimizer<SGDOptions> {
       }
     }
   }
+}
+
+interface SgdRow {
+  work: Tensor;
+  grad: Tensor;
+  buf: Tensor | null;
+  first: boolean;
+}
+
+/** Rows one native call can take: same dtype and device, and the same first-step flag. */
+function sameSgdBucket(a: SgdRow, b: SgdRow): boolean {
+  return a.work.dtype === b.work.dtype && a.work.device === b.work.device && a.first === b.first;
 }

@@ -7,6 +7,7 @@
 #include "cpu/parallel.h"
 #include "execution.h"
 #include "kernel_bindings.h"
+#include "malloc_tuning.h"
 
 namespace nt {
 namespace addon {
@@ -43,6 +44,7 @@ Napi::Value SetErrorClasses(const Napi::CallbackInfo& info) {
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  tuneMallocOnce();
   auto* st = new AddonState();
   env.SetInstanceData<AddonState>(st);  // deleted by node-addon-api at env teardown
   st->argsStorage.reset(new double[kArgSlots]());

@@ -45,9 +45,27 @@ bool sym(void* h, const char* name, F& out) {
   return out != nullptr;
 }
 
+// Why: OpenBLAS's idle workers spin 2^28 TSC cycles (~0.1 s) after each
+// GEMM before sleeping, so on a small machine its worker holds a core through
+// the elementwise kernels between GEMMs, where our own pool needs it, and a
+// descheduled waiter turns into long spin-waits. 2^17 cycles (~50 us, as
+// NODETORCH_SPIN_US) keeps back-to-back GEMMs free of a wake-up. OpenBLAS
+// reads the variable when it loads (then it is removed again, so child
+// processes do not inherit it); a value the user set wins.
+struct ShortOpenBlasSpin {
+  bool set = false;
+  ShortOpenBlasSpin() {
+    if (!std::getenv("OPENBLAS_THREAD_TIMEOUT")) set = setenv("OPENBLAS_THREAD_TIMEOUT", "17", 0) == 0;
+  }
+  ~ShortOpenBlasSpin() {
+    if (set) unsetenv("OPENBLAS_THREAD_TIMEOUT");
+  }
+};
+
 Loaded resolve() {
   Loaded l;
   std::string tried;
+  const ShortOpenBlasSpin spin;  // for the dlopen calls below
   const char* env = std::getenv("NODETORCH_OPENBLAS");
 #ifdef __APPLE__
   const char* sonames[] = {env, "libopenblas.0.dylib", "/opt/homebrew/opt/openblas/lib/libopenblas.0.dylib",
