@@ -192,7 +192,7 @@ describe('cuDNN failures fall back to nodetorch kernels (stub library)', () => {
     expect(r.out.unarySecond).toBe(false);
     expect(r.out.softmax).toBe(false);
     const notes: string[] = r.out.notes;
-    expect(notes).toHaveLength(3);
+    expect(notes).toHaveLength(4);
     expect(notes[0]).toMatch(
       /cudnnActivationForward failed for unary \(CUDNN_STATUS_NOT_SUPPORTED \(stub\) \(code 9\)\); using nodetorch's own kernel/,
     );
@@ -215,6 +215,17 @@ describe('cuDNN failures fall back to nodetorch kernels (stub library)', () => {
     // The failed shape is not asked again; another shape is, without a second notice.
     expect(r.stderr.split('stub: cudnnGetConvolution2dForwardOutputDim').length - 1).toBe(2);
     expect(r.stderr.split('nodetorch: cuDNN cudnnGetConvolution2dForwardOutputDim').length - 1).toBe(1);
+  });
+
+  run(`a failing cuDNN batch norm leaves its notice in the shared list, once${why}`, () => {
+    const r = child(hook, fakeEnv({ NODETORCH_CUDA_LIB_PATH: at('cudnn-stub') }));
+    expect([r.out.bnFirst, r.out.bnSecond]).toEqual([false, false]);
+    const bn = (r.out.notes as string[]).filter((n) => n.includes('batch_norm'));
+    expect(bn).toHaveLength(1);
+    expect(bn[0]).toMatch(
+      /cuDNN cudnnBatchNormalizationForwardTraining failed for batch_norm \(CUDNN_STATUS_NOT_SUPPORTED \(stub\) \(code 9\)\); using nodetorch's own kernel/,
+    );
+    expect(r.stderr.split('stub: cudnnBatchNormalizationForwardTraining').length - 1).toBe(1);
   });
 
   run(`without libcudnn_cnn.so.9 convolutions skip cuDNN and say why; activations still use it${why}`, () => {

@@ -90,6 +90,23 @@ std::string cudnnFallbackHook() {
     o += convSecond ? "true" : "false";
     jsonField(o, "convOther");
     o += convOther ? "true" : "false";
+    // batch norm: a training forward [1, 2, 2] with weight and bias, twice.
+    BatchNormForwardArgs bn{};
+    bn.N = 1;
+    bn.C = 2;
+    bn.HW = 2;
+    bn.eps = 1e-5;
+    bn.momentum = 0.1;
+    bn.training = true;
+    bn.out = out;
+    bn.in = in;
+    bn.weight = bn.bias = in;
+    bn.dtype = DType::Float32;
+    const bool bnFirst = cudnnBatchNormForward(c, bn), bnSecond = cudnnBatchNormForward(c, bn);
+    jsonField(o, "bnFirst");
+    o += bnFirst ? "true" : "false";
+    jsonField(o, "bnSecond");
+    o += bnSecond ? "true" : "false";
     jsonField(o, "notes");
     appendJsonStrings(o, cudnnFallbackNotes());
     if (c.cudnnHandle) api->destroy(c.cudnnHandle);

@@ -68,10 +68,9 @@ bool cudnnUnary(const Ctx& c, const UnaryArgs& a);
 bool cudnnActivationBackward(const Ctx& c, const BinaryArgs& a);
 bool cudnnSoftmax(const Ctx& c, const SoftmaxArgs& a);
 bool cudnnSoftmaxBackward(const Ctx& c, const SoftmaxBackwardArgs& a);
-// The one-time notices of cuDNN calls that failed and now use our kernels.
+// cudnn_fallback.cpp: the one-time notices of cuDNN calls that failed and
+// now use our kernels (recordCudnnFallback in cudnn_fallback.h adds one).
 std::vector<std::string> cudnnFallbackNotes();
-// Prints a notice to stderr and adds it to cudnnFallbackNotes().
-void recordCudnnFallback(const std::string& note);
 // conv_cudnn.cpp: false when cuDNN does not take the call (the caller runs
 // conv.cu's kernel); cudnnConvInfoJson reports the engine (ctx may be null).
 bool cudnnConv2dForward(const Ctx& c, const Conv2dForwardArgs& a);
