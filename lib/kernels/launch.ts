@@ -252,6 +252,92 @@ export function kMaxPool2d(out: Tensor, indices: Tensor | null, x: Tensor, g: Po
   );
 }
 
+/** dx [N, C, H, W] (contiguous) = dy [N, C, Ho, Wo] added at the window maxima `indices` (from kMaxPool2d). */
+export function kMaxPool2dBackward(dx: Tensor, dy: Tensor, indices: Tensor, g: PoolWindows): void {
+  const op = 'max_pool2d_backward';
+  sameDevice(op, dx, dy, indices);
+  const [N, C, H, width] = dx.shape;
+  W.maxPool2dBackward(
+    dx._handle(op),
+    dy._handle(op),
+    indices._handle(op),
+    N * C,
+    H,
+    width,
+    g.out[0],
+    g.out[1],
+    g.k[0],
+    g.k[1],
+    g.s[0],
+    g.s[1],
+    g.d[0],
+    g.d[1],
+    g.p[0],
+    g.p[1],
+    dx.offset,
+    dy.offset,
+    indices.offset,
+  );
+}
+
+/** PyTorch's average-pooling divisor: `divisor` when non-zero, else the window counted with or without padding. */
+export interface AvgDivisor {
+  countIncludePad: boolean;
+  divisor: number;
+}
+
+/** out [N, C, Ho, Wo] = the window means of the contiguous x [N, C, H, W] (dilation 1). */
+export function kAvgPool2d(out: Tensor, x: Tensor, g: PoolWindows, div: AvgDivisor): void {
+  const op = 'avg_pool2d';
+  sameDevice(op, out, x);
+  const [N, C, H, width] = x.shape;
+  W.avgPool2d(
+    out._handle(op),
+    x._handle(op),
+    N * C,
+    H,
+    width,
+    g.out[0],
+    g.out[1],
+    g.k[0],
+    g.k[1],
+    g.s[0],
+    g.s[1],
+    g.p[0],
+    g.p[1],
+    div.countIncludePad,
+    div.divisor,
+    out.offset,
+    x.offset,
+  );
+}
+
+/** dx [N, C, H, W] (contiguous) = the backward of kAvgPool2d for the contiguous dy [N, C, Ho, Wo]. */
+export function kAvgPool2dBackward(dx: Tensor, dy: Tensor, g: PoolWindows, div: AvgDivisor): void {
+  const op = 'avg_pool2d_backward';
+  sameDevice(op, dx, dy);
+  const [N, C, H, width] = dx.shape;
+  W.avgPool2dBackward(
+    dx._handle(op),
+    dy._handle(op),
+    N * C,
+    H,
+    width,
+    g.out[0],
+    g.out[1],
+    g.k[0],
+    g.k[1],
+    g.s[0],
+    g.s[1],
+    g.p[0],
+    g.p[1],
+    div.countIncludePad,
+    div.divisor,
+    dx.offset,
+    dy.offset,
+  );
+}
+
 export function kIndexSelect(
   out: Tensor,
   x: Tensor,
