@@ -241,6 +241,20 @@ const matrix = (name, storage, rows, cols, ld, stride, more = {}) => ({
   ...more,
 });
 
+// Average pooling's windows and divisor (avgPool2d and its backward).
+const avgPoolWindows = [
+      size('planes'),
+      size('H'),
+      size('W'),
+      size('Ho'),
+      size('Wo'),
+      ...['kh', 'kw', 'sh', 'sw'].map((name) => ({ name, type: 'int', range: ['1', 'kMaxSize'] })),
+      ...['ph', 'pw'].map((name) => ({ name, type: 'int', range: ['0', 'kMaxSize'] })),
+      flag('countIncludePad'),
+      // 0: none; else PyTorch's divisor_override (a non-zero integer).
+      { name: 'divisor', type: 'int', range: ['-kMaxSize', 'kMaxSize'] },
+];
+
 const kernels = [
   {
     name: 'fill',
@@ -532,16 +546,7 @@ const kernels = [
       { name: 'input', dtype: 'same:out' },
     ],
     args: [
-      size('planes'),
-      size('H'),
-      size('W'),
-      size('Ho'),
-      size('Wo'),
-      ...['kh', 'kw', 'sh', 'sw'].map((name) => ({ name, type: 'int', range: ['1', 'kMaxSize'] })),
-      ...['ph', 'pw'].map((name) => ({ name, type: 'int', range: ['0', 'kMaxSize'] })),
-      flag('countIncludePad'),
-      // 0: none; else PyTorch's divisor_override (a non-zero integer).
-      { name: 'divisor', type: 'int', range: ['-kMaxSize', 'kMaxSize'] },
+      ...avgPoolWindows,
       block('out', 'out', ['planes', 'Ho', 'Wo']),
       block('in', 'input', ['planes', 'H', 'W'], { const: true }),
       dtypeOf('dtype', 'out'),
@@ -557,16 +562,7 @@ const kernels = [
       { name: 'dy', dtype: 'same:dx' },
     ],
     args: [
-      size('planes'),
-      size('H'),
-      size('W'),
-      size('Ho'),
-      size('Wo'),
-      ...['kh', 'kw', 'sh', 'sw'].map((name) => ({ name, type: 'int', range: ['1', 'kMaxSize'] })),
-      ...['ph', 'pw'].map((name) => ({ name, type: 'int', range: ['0', 'kMaxSize'] })),
-      flag('countIncludePad'),
-      // 0: none; else PyTorch's divisor_override (a non-zero integer).
-      { name: 'divisor', type: 'int', range: ['-kMaxSize', 'kMaxSize'] },
+      ...avgPoolWindows,
       block('dx', 'dx', ['planes', 'H', 'W']),
       block('dy', 'dy', ['planes', 'Ho', 'Wo'], { const: true }),
       dtypeOf('dtype', 'dx'),

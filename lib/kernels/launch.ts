@@ -290,36 +290,24 @@ export interface AvgDivisor {
 export function kAvgPool2d(out: Tensor, x: Tensor, g: PoolWindows, div: AvgDivisor): void {
   const op = 'avg_pool2d';
   sameDevice(op, out, x);
-  const [N, C, H, width] = x.shape;
-  W.avgPool2d(
-    out._handle(op),
-    x._handle(op),
-    N * C,
-    H,
-    width,
-    g.out[0],
-    g.out[1],
-    g.k[0],
-    g.k[1],
-    g.s[0],
-    g.s[1],
-    g.p[0],
-    g.p[1],
-    div.countIncludePad,
-    div.divisor,
-    out.offset,
-    x.offset,
-  );
+  W.avgPool2d(out._handle(op), x._handle(op), ...avgPoolFields(x.shape, g, div), out.offset, x.offset);
 }
 
 /** dx [N, C, H, W] (contiguous) = the backward of kAvgPool2d for the contiguous dy [N, C, Ho, Wo]. */
 export function kAvgPool2dBackward(dx: Tensor, dy: Tensor, g: PoolWindows, div: AvgDivisor): void {
   const op = 'avg_pool2d_backward';
   sameDevice(op, dx, dy);
-  const [N, C, H, width] = dx.shape;
-  W.avgPool2dBackward(
-    dx._handle(op),
-    dy._handle(op),
+  W.avgPool2dBackward(dx._handle(op), dy._handle(op), ...avgPoolFields(dx.shape, g, div), dx.offset, dy.offset);
+}
+
+/** The avgPool2d kernels' geometry fields, in op_table.js order, for an input of `shape`. */
+function avgPoolFields(
+  shape: readonly number[],
+  g: PoolWindows,
+  div: AvgDivisor,
+): [number, number, number, number, number, number, number, number, number, number, number, boolean, number] {
+  const [N, C, H, width] = shape;
+  return [
     N * C,
     H,
     width,
@@ -333,9 +321,7 @@ export function kAvgPool2dBackward(dx: Tensor, dy: Tensor, g: PoolWindows, div: 
     g.p[1],
     div.countIncludePad,
     div.divisor,
-    dx.offset,
-    dy.offset,
-  );
+  ];
 }
 
 export function kIndexSelect(
