@@ -243,16 +243,16 @@ const matrix = (name, storage, rows, cols, ld, stride, more = {}) => ({
 
 // Average pooling's windows and divisor (avgPool2d and its backward).
 const avgPoolWindows = [
-      size('planes'),
-      size('H'),
-      size('W'),
-      size('Ho'),
-      size('Wo'),
-      ...['kh', 'kw', 'sh', 'sw'].map((name) => ({ name, type: 'int', range: ['1', 'kMaxSize'] })),
-      ...['ph', 'pw'].map((name) => ({ name, type: 'int', range: ['0', 'kMaxSize'] })),
-      flag('countIncludePad'),
-      // 0: none; else PyTorch's divisor_override (a non-zero integer).
-      { name: 'divisor', type: 'int', range: ['-kMaxSize', 'kMaxSize'] },
+  size('planes'),
+  size('H'),
+  size('W'),
+  size('Ho'),
+  size('Wo'),
+  ...['kh', 'kw', 'sh', 'sw'].map((name) => ({ name, type: 'int', range: ['1', 'kMaxSize'] })),
+  ...['ph', 'pw'].map((name) => ({ name, type: 'int', range: ['0', 'kMaxSize'] })),
+  flag('countIncludePad'),
+  // 0: none; else PyTorch's divisor_override (a non-zero integer).
+  { name: 'divisor', type: 'int', range: ['-kMaxSize', 'kMaxSize'] },
 ];
 
 const kernels = [
