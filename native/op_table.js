@@ -241,6 +241,17 @@ const matrix = (name, storage, rows, cols, ld, stride, more = {}) => ({
   ...more,
 });
 
+// Max pooling's windows over planes [planes, H, W] (maxPool2d and its backward).
+const maxPoolWindows = [
+  size('planes'),
+  size('H'),
+  size('W'),
+  size('Ho'),
+  size('Wo'),
+  ...['kh', 'kw', 'sh', 'sw', 'dh', 'dw'].map((name) => ({ name, type: 'int', range: ['1', 'kMaxSize'] })),
+  ...['ph', 'pw'].map((name) => ({ name, type: 'int', range: ['0', 'kMaxSize'] })),
+];
+
 // Average pooling's windows and divisor (avgPool2d and its backward).
 const avgPoolWindows = [
   size('planes'),
@@ -499,13 +510,7 @@ const kernels = [
       { name: 'input', dtype: 'same:out' },
     ],
     args: [
-      size('planes'),
-      size('H'),
-      size('W'),
-      size('Ho'),
-      size('Wo'),
-      ...['kh', 'kw', 'sh', 'sw', 'dh', 'dw'].map((name) => ({ name, type: 'int', range: ['1', 'kMaxSize'] })),
-      ...['ph', 'pw'].map((name) => ({ name, type: 'int', range: ['0', 'kMaxSize'] })),
+      ...maxPoolWindows,
       block('out', 'out', ['planes', 'Ho', 'Wo']),
       block('indices', 'indices', ['planes', 'Ho', 'Wo'], { nullable: true }),
       block('in', 'input', ['planes', 'H', 'W'], { const: true }),
@@ -523,13 +528,7 @@ const kernels = [
       { name: 'indices', dtype: 'int64' },
     ],
     args: [
-      size('planes'),
-      size('H'),
-      size('W'),
-      size('Ho'),
-      size('Wo'),
-      ...['kh', 'kw', 'sh', 'sw', 'dh', 'dw'].map((name) => ({ name, type: 'int', range: ['1', 'kMaxSize'] })),
-      ...['ph', 'pw'].map((name) => ({ name, type: 'int', range: ['0', 'kMaxSize'] })),
+      ...maxPoolWindows,
       block('dx', 'dx', ['planes', 'H', 'W']),
       block('dy', 'dy', ['planes', 'Ho', 'Wo'], { const: true }),
       block('indices', 'indices', ['planes', 'Ho', 'Wo'], { const: true }),

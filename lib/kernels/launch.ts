@@ -228,24 +228,11 @@ export interface PoolWindows {
 export function kMaxPool2d(out: Tensor, indices: Tensor | null, x: Tensor, g: PoolWindows): void {
   const op = 'max_pool2d';
   sameDevice(op, out, x, ...(indices ? [indices] : []));
-  const [N, C, H, width] = x.shape;
   W.maxPool2d(
     out._handle(op),
     indices ? indices._handle(op) : null,
     x._handle(op),
-    N * C,
-    H,
-    width,
-    g.out[0],
-    g.out[1],
-    g.k[0],
-    g.k[1],
-    g.s[0],
-    g.s[1],
-    g.d[0],
-    g.d[1],
-    g.p[0],
-    g.p[1],
+    ...maxPoolFields(x.shape, g),
     out.offset,
     indices ? indices.offset : 0,
     x.offset,
@@ -256,28 +243,24 @@ export function kMaxPool2d(out: Tensor, indices: Tensor | null, x: Tensor, g: Po
 export function kMaxPool2dBackward(dx: Tensor, dy: Tensor, indices: Tensor, g: PoolWindows): void {
   const op = 'max_pool2d_backward';
   sameDevice(op, dx, dy, indices);
-  const [N, C, H, width] = dx.shape;
   W.maxPool2dBackward(
     dx._handle(op),
     dy._handle(op),
     indices._handle(op),
-    N * C,
-    H,
-    width,
-    g.out[0],
-    g.out[1],
-    g.k[0],
-    g.k[1],
-    g.s[0],
-    g.s[1],
-    g.d[0],
-    g.d[1],
-    g.p[0],
-    g.p[1],
+    ...maxPoolFields(dx.shape, g),
     dx.offset,
     dy.offset,
     indices.offset,
   );
+}
+
+/** The maxPool2d kernels' geometry fields, in op_table.js order, for an input of `shape`. */
+function maxPoolFields(
+  shape: readonly number[],
+  g: PoolWindows,
+): [number, number, number, number, number, number, number, number, number, number, number, number, number] {
+  const [N, C, H, width] = shape;
+  return [N * C, H, width, g.out[0], g.out[1], g.k[0], g.k[1], g.s[0], g.s[1], g.d[0], g.d[1], g.p[0], g.p[1]];
 }
 
 /** PyTorch's average-pooling divisor: `divisor` when non-zero, else the window counted with or without padding. */
