@@ -109,6 +109,18 @@ describe.each(DEVICES)('pooling kernels on %s (seed %s)', (device) => {
     expect(g.map((v) => (Number.isNaN(v) ? 'nan' : v))).toEqual([0, 'nan', 0, 0, 0, 0, 2, 0, 3]);
   });
 
+  test('dilated windows wholly in the padding: -inf at index 0, and the backward adds there', () => {
+    // H = 1, kernel 2, padding 1, dilation 2: each window's rows are -1 and 1.
+    // (PyTorch 1.13 returns indices past the plane here and its backward
+    // writes out of bounds.)
+    const x = f64([0, 1, 2, 3, 4], [1, 1, 1, 5], device).requiresGrad_();
+    const [y, idx] = F.maxPool2d(x, 2, 1, 1, 2, false, true);
+    expect(Array.from(values(y))).toEqual(new Array(5).fill(Number.NEGATIVE_INFINITY));
+    expect(Array.from(values(idx))).toEqual([0, 0, 0, 0, 0]);
+    y.backward(f64([1, 2, 3, 4, 5], [1, 1, 1, 5], device));
+    expect(Array.from(values(x.grad as nt.Tensor))).toEqual([15, 0, 0, 0, 0]);
+  });
+
   test('gradcheck: avg_pool2d overlapping, ceilMode, padding, exclude-padding, negative divisorOverride', () => {
     const r = rng(seed + 2);
     const leaf = (shape: number[]) =>

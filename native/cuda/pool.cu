@@ -8,9 +8,8 @@
  * The backward (maxPool2dBackward) gathers: one thread per input element
  * sums dy over the windows that can hold it whose index points at it, in
  * output order, so it equals the scatter-add at the indices (and the CPU's
- * per-plane loop) without atomics. An index of a window that cannot hold
- * the element (only a window wholly in the padding, at position 0) is not
- * followed.
+ * per-plane loop) without atomics; position 0 also takes the dilated windows
+ * wholly in the padding, whose index is 0.
  */
 #include <cuda_runtime.h>
 
@@ -72,6 +71,13 @@ __global__ void maxPool2dBackwardKernel(MaxPool2dBackwardArgs a, T* dx, const T*
     reachingRange(h, a.Ho, a.kh, a.sh, a.ph, a.dh, &oh0, &oh1);
     reachingRange(w, a.Wo, a.kw, a.sw, a.pw, a.dw, &ow0, &ow1);
     const int64_t self = h * a.W + w, plane = p * a.Ho * a.Wo;
+    // Only dilated windows can lie wholly in the padding (their index is 0):
+    // position 0 then looks at every window.
+    if (self == 0 && (a.dh > 1 || a.dw > 1)) {
+      oh0 = ow0 = 0;
+      oh1 = a.Ho;
+      ow1 = a.Wo;
+    }
     T s = 0;
     for (int64_t oh = oh0; oh < oh1; ++oh)
       for (int64_t ow = ow0; ow < ow1; ++ow) {

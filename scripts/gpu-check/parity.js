@@ -1054,6 +1054,8 @@ function buildCases(nt, L, seed) {
       { k: [3, 3], s: [2, 2], p: [1, 1], d: [1, 1], hw: [28, 27], ceil: false },
       { k: [3, 3], s: [1, 1], p: [1, 1], d: [1, 1], hw: [9, 10], ceil: true },
       { k: [3, 2], s: [2, 1], p: [1, 1], d: [2, 2], hw: [13, 11], ceil: true },
+      // H = 1: every window's rows (-1 and 1) are padding, so its index is 0
+      { k: [2, 2], s: [1, 1], p: [1, 1], d: [2, 2], hw: [1, 5], ceil: false },
     ]) {
       const [H, W] = g.hw;
       const out = poolOut(g);
