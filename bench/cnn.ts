@@ -8,12 +8,15 @@
 // same single gradient asked, so neither side pays for the other gradient.
 // Each conv row is measured on both CPU engines (builtin im2col + GEMM, and
 // oneDNN when libdnnl.so.2 loads; "vs PyTorch" uses the default engine).
-// Then max-pool and batch-norm rows in GB/s (bytes of the input read plus
-// the output written, float32, the same count for both sides) and one MNIST
+// Then max-pool (forward and backward), avg-pool and batch-norm rows in GB/s
+// (bytes of the inputs read plus the output written, float32, the same count
+// for both sides; the max-pool backward row runs the backward alone, from
+// saved indices, as aten::max_pool2d_with_indices_backward) and one MNIST
 // CNN training epoch end to end (bench/cnn_epoch.ts).
 import * as nt from '../lib';
 import { type EpochResult, epochTable, runCnnEpoch } from './cnn_epoch';
 import { type ConvGeometry, conv2dBackward } from '../lib/ops/conv';
+import { type PoolGeometry, maxPoolBackward } from '../lib/ops/pool';
 import * as os from 'os';
 import { type Stat, measure } from './stats';
 import { type TorchRuntime, runReference } from './torch';
@@ -121,11 +124,25 @@ function bandwidthRows(): BandwidthRow[] {
   const variance = nt.ones([64]);
   const weight = nt.ones([64]);
   const bias = nt.zeros([64]);
+  const [pooled, indices] = nt.nn.functional.maxPool2d(pool, 2, null, 0, 1, false, true);
+  const dy = nt.randnLike(pooled);
+  const geom: PoolGeometry = { k: [2, 2], s: [2, 2], p: [0, 0], d: [1, 1], out: [12, 12] };
   return [
     {
       name: 'max_pool2d_2x2_64x64x24x24',
       bytes: 4 * (pool.numel + pool.numel / 4),
       run: () => nt.nn.functional.maxPool2d(pool, 2),
+    },
+    {
+      // dy and the int64 indices read, dx written
+      name: 'max_pool2d_bwd_2x2_64x64x24x24',
+      bytes: (4 + 8) * pooled.numel + 4 * pool.numel,
+      run: () => maxPoolBackward(pool.shape, indices, geom, dy),
+    },
+    {
+      name: 'avg_pool2d_2x2_64x64x24x24',
+      bytes: 4 * (pool.numel + pool.numel / 4),
+      run: () => nt.nn.functional.avgPool2d(pool, 2),
     },
     {
       name: 'batch_norm2d_train_8x64x56x56',

@@ -27,6 +27,9 @@ export interface NativeKernels {
   adam(params: readonly StorageHandle[], grads: readonly StorageHandle[], expAvg: readonly StorageHandle[], expAvgSq: readonly StorageHandle[], maxExpAvgSq: readonly StorageHandle[] | null): void;
   sgd(params: readonly StorageHandle[], grads: readonly StorageHandle[], momentumBufs: readonly StorageHandle[] | null): void;
   maxPool2d(out: StorageHandle, indices: StorageHandle | null, input: StorageHandle): void;
+  maxPool2dBackward(dx: StorageHandle, dy: StorageHandle, indices: StorageHandle): void;
+  avgPool2d(out: StorageHandle, input: StorageHandle): void;
+  avgPool2dBackward(dx: StorageHandle, dy: StorageHandle): void;
   indexSelect(out: StorageHandle, input: StorageHandle, index: StorageHandle): void;
   indexAdd(out: StorageHandle, src: StorageHandle, index: StorageHandle): void;
   gather(out: StorageHandle, input: StorageHandle, index: StorageHandle): void;
@@ -51,7 +54,7 @@ export interface NativeKernels {
 }
 
 /** Kernel names in NT_KERNEL_LIST order. */
-export const KERNEL_NAMES = ['fill', 'copy', 'arange', 'unary', 'binary', 'where', 'reduce', 'softmax', 'softmaxBackward', 'gemm', 'crossEntropy', 'adam', 'sgd', 'maxPool2d', 'indexSelect', 'indexAdd', 'gather', 'scatterAdd', 'random', 'sortRows', 'cumsum', 'multinomial', 'layerNorm', 'layerNormBackward', 'attentionForward', 'attentionBackward', 'conv2dForward', 'conv2dBackwardData', 'conv2dBackwardWeight', 'adagrad', 'adamax', 'nadam', 'radam', 'batchNormForward', 'batchNormBackward'] as const satisfies readonly (keyof NativeKernels)[];
+export const KERNEL_NAMES = ['fill', 'copy', 'arange', 'unary', 'binary', 'where', 'reduce', 'softmax', 'softmaxBackward', 'gemm', 'crossEntropy', 'adam', 'sgd', 'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward', 'indexSelect', 'indexAdd', 'gather', 'scatterAdd', 'random', 'sortRows', 'cumsum', 'multinomial', 'layerNorm', 'layerNormBackward', 'attentionForward', 'attentionBackward', 'conv2dForward', 'conv2dBackwardData', 'conv2dBackwardWeight', 'adagrad', 'adamax', 'nadam', 'radam', 'batchNormForward', 'batchNormBackward'] as const satisfies readonly (keyof NativeKernels)[];
 
 export type KernelWriters = ReturnType<typeof createKernelWriters>;
 
@@ -436,6 +439,123 @@ export function createKernelWriters(argBuffer: Float64Array, nativeKernels: Nati
       argBuffer[i++] = indicesOffset;
       argBuffer[i++] = inOffset;
       nativeKernels.maxPool2d(out, indices, input);
+    },
+    /** dx [planes, H, W] = sum of dy [planes, Ho, Wo] over the windows whose max (indices, from maxPool2d) is at each position, added in output order (the scatter-add at the indices); an index outside H*W is not followed */
+    maxPool2dBackward(
+      dx: StorageHandle,
+      dy: StorageHandle,
+      indices: StorageHandle,
+      planes: number,
+      H: number,
+      W: number,
+      Ho: number,
+      Wo: number,
+      kh: number,
+      kw: number,
+      sh: number,
+      sw: number,
+      dh: number,
+      dw: number,
+      ph: number,
+      pw: number,
+      dxOffset: number,
+      dyOffset: number,
+      indicesOffset: number,
+    ): void {
+      let i = 0;
+      argBuffer[i++] = planes;
+      argBuffer[i++] = H;
+      argBuffer[i++] = W;
+      argBuffer[i++] = Ho;
+      argBuffer[i++] = Wo;
+      argBuffer[i++] = kh;
+      argBuffer[i++] = kw;
+      argBuffer[i++] = sh;
+      argBuffer[i++] = sw;
+      argBuffer[i++] = dh;
+      argBuffer[i++] = dw;
+      argBuffer[i++] = ph;
+      argBuffer[i++] = pw;
+      argBuffer[i++] = dxOffset;
+      argBuffer[i++] = dyOffset;
+      argBuffer[i++] = indicesOffset;
+      nativeKernels.maxPool2dBackward(dx, dy, indices);
+    },
+    /** out [planes, Ho, Wo] = the mean of each window of input [planes, H, W] (PyTorch's divisor: divisor if non-zero, else the window clipped to the padded input (countIncludePad) or to the input; a window wholly in the padding gives 0) */
+    avgPool2d(
+      out: StorageHandle,
+      input: StorageHandle,
+      planes: number,
+      H: number,
+      W: number,
+      Ho: number,
+      Wo: number,
+      kh: number,
+      kw: number,
+      sh: number,
+      sw: number,
+      ph: number,
+      pw: number,
+      countIncludePad: boolean,
+      divisor: number,
+      outOffset: number,
+      inOffset: number,
+    ): void {
+      let i = 0;
+      argBuffer[i++] = planes;
+      argBuffer[i++] = H;
+      argBuffer[i++] = W;
+      argBuffer[i++] = Ho;
+      argBuffer[i++] = Wo;
+      argBuffer[i++] = kh;
+      argBuffer[i++] = kw;
+      argBuffer[i++] = sh;
+      argBuffer[i++] = sw;
+      argBuffer[i++] = ph;
+      argBuffer[i++] = pw;
+      argBuffer[i++] = countIncludePad ? 1 : 0;
+      argBuffer[i++] = divisor;
+      argBuffer[i++] = outOffset;
+      argBuffer[i++] = inOffset;
+      nativeKernels.avgPool2d(out, input);
+    },
+    /** dx [planes, H, W] = the sum of dy / divisor over the windows of avgPool2d covering each position (same geometry and divisor rule) */
+    avgPool2dBackward(
+      dx: StorageHandle,
+      dy: StorageHandle,
+      planes: number,
+      H: number,
+      W: number,
+      Ho: number,
+      Wo: number,
+      kh: number,
+      kw: number,
+      sh: number,
+      sw: number,
+      ph: number,
+      pw: number,
+      countIncludePad: boolean,
+      divisor: number,
+      dxOffset: number,
+      dyOffset: number,
+    ): void {
+      let i = 0;
+      argBuffer[i++] = planes;
+      argBuffer[i++] = H;
+      argBuffer[i++] = W;
+      argBuffer[i++] = Ho;
+      argBuffer[i++] = Wo;
+      argBuffer[i++] = kh;
+      argBuffer[i++] = kw;
+      argBuffer[i++] = sh;
+      argBuffer[i++] = sw;
+      argBuffer[i++] = ph;
+      argBuffer[i++] = pw;
+      argBuffer[i++] = countIncludePad ? 1 : 0;
+      argBuffer[i++] = divisor;
+      argBuffer[i++] = dxOffset;
+      argBuffer[i++] = dyOffset;
+      nativeKernels.avgPool2dBackward(dx, dy);
     },
     /** out[o, j, i] = in[o, index[j], i] over contiguous [outer, dimSize, inner]; embedding: report bad indices as embedding ids */
     indexSelect(

@@ -241,6 +241,31 @@ const matrix = (name, storage, rows, cols, ld, stride, more = {}) => ({
   ...more,
 });
 
+// Max pooling's windows over planes [planes, H, W] (maxPool2d and its backward).
+const maxPoolWindows = [
+  size('planes'),
+  size('H'),
+  size('W'),
+  size('Ho'),
+  size('Wo'),
+  ...['kh', 'kw', 'sh', 'sw', 'dh', 'dw'].map((name) => ({ name, type: 'int', range: ['1', 'kMaxSize'] })),
+  ...['ph', 'pw'].map((name) => ({ name, type: 'int', range: ['0', 'kMaxSize'] })),
+];
+
+// Average pooling's windows and divisor (avgPool2d and its backward).
+const avgPoolWindows = [
+  size('planes'),
+  size('H'),
+  size('W'),
+  size('Ho'),
+  size('Wo'),
+  ...['kh', 'kw', 'sh', 'sw'].map((name) => ({ name, type: 'int', range: ['1', 'kMaxSize'] })),
+  ...['ph', 'pw'].map((name) => ({ name, type: 'int', range: ['0', 'kMaxSize'] })),
+  flag('countIncludePad'),
+  // 0: none; else PyTorch's divisor_override (a non-zero integer).
+  { name: 'divisor', type: 'int', range: ['-kMaxSize', 'kMaxSize'] },
+];
+
 const kernels = [
   {
     name: 'fill',
@@ -485,19 +510,63 @@ const kernels = [
       { name: 'input', dtype: 'same:out' },
     ],
     args: [
-      size('planes'),
-      size('H'),
-      size('W'),
-      size('Ho'),
-      size('Wo'),
-      ...['kh', 'kw', 'sh', 'sw', 'dh', 'dw'].map((name) => ({ name, type: 'int', range: ['1', 'kMaxSize'] })),
-      ...['ph', 'pw'].map((name) => ({ name, type: 'int', range: ['0', 'kMaxSize'] })),
+      ...maxPoolWindows,
       block('out', 'out', ['planes', 'Ho', 'Wo']),
       block('indices', 'indices', ['planes', 'Ho', 'Wo'], { nullable: true }),
       block('in', 'input', ['planes', 'H', 'W'], { const: true }),
       dtypeOf('dtype', 'out'),
     ],
     runIf: 'a.planes && a.Ho && a.Wo',
+  },
+  {
+    name: 'maxPool2dBackward',
+    label: 'max_pool2d_backward',
+    doc: 'dx [planes, H, W] = sum of dy [planes, Ho, Wo] over the windows whose max (indices, from maxPool2d) is at each position, added in output order (the scatter-add at the indices); an index outside H*W is not followed',
+    storages: [
+      { name: 'dx', dtype: 'float' },
+      { name: 'dy', dtype: 'same:dx' },
+      { name: 'indices', dtype: 'int64' },
+    ],
+    args: [
+      ...maxPoolWindows,
+      block('dx', 'dx', ['planes', 'H', 'W']),
+      block('dy', 'dy', ['planes', 'Ho', 'Wo'], { const: true }),
+      block('indices', 'indices', ['planes', 'Ho', 'Wo'], { const: true }),
+      dtypeOf('dtype', 'dx'),
+    ],
+    runIf: 'a.planes && a.H && a.W',
+  },
+  {
+    name: 'avgPool2d',
+    label: 'avg_pool2d',
+    doc: "out [planes, Ho, Wo] = the mean of each window of input [planes, H, W] (PyTorch's divisor: divisor if non-zero, else the window clipped to the padded input (countIncludePad) or to the input; a window wholly in the padding gives 0)",
+    storages: [
+      { name: 'out', dtype: 'float' },
+      { name: 'input', dtype: 'same:out' },
+    ],
+    args: [
+      ...avgPoolWindows,
+      block('out', 'out', ['planes', 'Ho', 'Wo']),
+      block('in', 'input', ['planes', 'H', 'W'], { const: true }),
+      dtypeOf('dtype', 'out'),
+    ],
+    runIf: 'a.planes && a.Ho && a.Wo',
+  },
+  {
+    name: 'avgPool2dBackward',
+    label: 'avg_pool2d_backward',
+    doc: 'dx [planes, H, W] = the sum of dy / divisor over the windows of avgPool2d covering each position (same geometry and divisor rule)',
+    storages: [
+      { name: 'dx', dtype: 'float' },
+      { name: 'dy', dtype: 'same:dx' },
+    ],
+    args: [
+      ...avgPoolWindows,
+      block('dx', 'dx', ['planes', 'H', 'W']),
+      block('dy', 'dy', ['planes', 'Ho', 'Wo'], { const: true }),
+      dtypeOf('dtype', 'dx'),
+    ],
+    runIf: 'a.planes && a.H && a.W',
   },
   {
     name: 'indexSelect',

@@ -21,11 +21,14 @@ MAP(mine::cudnnTensorDescriptor_t, ::cudnnTensorDescriptor_t)
 MAP(mine::cudnnFilterDescriptor_t, ::cudnnFilterDescriptor_t)
 MAP(mine::cudnnConvolutionDescriptor_t, ::cudnnConvolutionDescriptor_t)
 MAP(mine::cudnnActivationDescriptor_t, ::cudnnActivationDescriptor_t)
+MAP(mine::cudnnPoolingDescriptor_t, ::cudnnPoolingDescriptor_t)
 MAP(mine::cudnnHandle_t*, ::cudnnHandle_t*)
 MAP(mine::cudnnTensorDescriptor_t*, ::cudnnTensorDescriptor_t*)
 MAP(mine::cudnnFilterDescriptor_t*, ::cudnnFilterDescriptor_t*)
 MAP(mine::cudnnConvolutionDescriptor_t*, ::cudnnConvolutionDescriptor_t*)
 MAP(mine::cudnnActivationDescriptor_t*, ::cudnnActivationDescriptor_t*)
+MAP(mine::cudnnPoolingDescriptor_t*, ::cudnnPoolingDescriptor_t*)
+MAP(mine::cudnnPoolingMode_t, ::cudnnPoolingMode_t)
 MAP(mine::cudnnDataType_t, ::cudnnDataType_t)
 MAP(mine::cudnnTensorFormat_t, ::cudnnTensorFormat_t)
 MAP(mine::cudnnActivationMode_t, ::cudnnActivationMode_t)
@@ -58,6 +61,8 @@ SAME(cudnnFindConvolutionBackwardDataAlgorithmEx) SAME(cudnnFindConvolutionBackw
 SAME(cudnnGetConvolutionForwardWorkspaceSize) SAME(cudnnGetConvolutionBackwardDataWorkspaceSize)
 SAME(cudnnGetConvolutionBackwardFilterWorkspaceSize) SAME(cudnnConvolutionForward) SAME(cudnnConvolutionBackwardData)
 SAME(cudnnConvolutionBackwardFilter)
+SAME(cudnnCreatePoolingDescriptor) SAME(cudnnDestroyPoolingDescriptor) SAME(cudnnSetPooling2dDescriptor)
+SAME(cudnnPoolingForward) SAME(cudnnPoolingBackward)
 static_assert(std::is_same<mine::PFN_cudnnGetVersion, decltype(&::cudnnGetVersion)>::value, "ver");
 #define EQ(n) static_assert(int(mine::n) == int(::n), #n);
 EQ(CUDNN_DATA_FLOAT) EQ(CUDNN_DATA_DOUBLE) EQ(CUDNN_TENSOR_NCHW) EQ(CUDNN_TENSOR_NHWC)
@@ -67,6 +72,8 @@ EQ(CUDNN_DEFAULT_MATH) EQ(CUDNN_TENSOR_OP_MATH) EQ(CUDNN_FMA_MATH) EQ(CUDNN_CROS
 EQ(CUDNN_DETERMINISTIC) EQ(CUDNN_CONVOLUTION_FWD_ALGO_COUNT) EQ(CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT)
 EQ(CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT) EQ(CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED)
 EQ(CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD_NONFUSED) EQ(CUDNN_CONVOLUTION_BWD_FILTER_ALGO_FFT_TILING)
+EQ(CUDNN_POOLING_MAX) EQ(CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING) EQ(CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING)
+EQ(CUDNN_POOLING_MAX_DETERMINISTIC)
 
 #define LAYOUT(T, f) static_assert(offsetof(mine::T, f) == offsetof(::T, f), #T "." #f);
 #define PERF(T) static_assert(sizeof(mine::T) == sizeof(::T), #T); LAYOUT(T, algo) LAYOUT(T, status) LAYOUT(T, time) LAYOUT(T, memory) LAYOUT(T, determinism) LAYOUT(T, mathType) LAYOUT(T, reserved)

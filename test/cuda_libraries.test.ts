@@ -178,7 +178,7 @@ describe('cuDNN failures fall back to nodetorch kernels (stub library)', () => {
     expect(r.out.unarySecond).toBe(false);
     expect(r.out.softmax).toBe(false);
     const notes: string[] = r.out.notes;
-    expect(notes).toHaveLength(3);
+    expect(notes).toHaveLength(4);
     expect(notes[0]).toMatch(
       /cudnnActivationForward failed for unary \(CUDNN_STATUS_NOT_SUPPORTED \(stub\) \(code 9\)\); using nodetorch's own kernel/,
     );
@@ -201,6 +201,17 @@ describe('cuDNN failures fall back to nodetorch kernels (stub library)', () => {
     // The failed shape is not asked again; another shape is, without a second notice.
     expect(r.stderr.split('stub: cudnnGetConvolution2dForwardOutputDim').length - 1).toBe(2);
     expect(r.stderr.split('nodetorch: cuDNN cudnnGetConvolution2dForwardOutputDim').length - 1).toBe(1);
+  });
+
+  run(`a failing cuDNN batch norm leaves its notice in the shared list, once${why}`, () => {
+    const r = child(hook, fakeEnv({ NODETORCH_CUDA_LIB_PATH: at('cudnn-stub') }));
+    expect([r.out.bnFirst, r.out.bnSecond]).toEqual([false, false]);
+    const bn = (r.out.notes as string[]).filter((n) => n.includes('batch_norm'));
+    expect(bn).toHaveLength(1);
+    expect(bn[0]).toMatch(
+      /cuDNN cudnnBatchNormalizationForwardTraining failed for batch_norm \(CUDNN_STATUS_NOT_SUPPORTED \(stub\) \(code 9\)\); using nodetorch's own kernel/,
+    );
+    expect(r.stderr.split('stub: cudnnBatchNormalizationForwardTraining').length - 1).toBe(1);
   });
 
   run(`without libcudnn_cnn.so.9 convolutions skip cuDNN and say why; activations still use it${why}`, () => {
@@ -277,6 +288,46 @@ describe('cuDNN failures fall back to nodetorch kernels (stub library)', () => {
     const runs = r.stderr.split('\n').filter((l) => l.startsWith('stub: run '));
     expect(runs).toHaveLength(5);
     expect(runs.every((l) => / algo 6 math 0 /.test(l))).toBe(true);
+  });
+
+  run(`cuDNN pooling takes only the exact cases, with nodetorch's geometry and NaN propagation${why}`, () => {
+    const r = child(
+      `JSON.parse(a.cudaTestHook('cudnn-pool'))`,
+      fakeEnv({ NODETORCH_CUDA_LIB_PATH: at('cudnn-conv-ok') }),
+    );
+    expect(r.out.loaded).toBe(true);
+    // max: no indices yes, indices no, dilation no; avg: include yes, exclude yes, divisor no,
+    // an extra ceilMode window no; avg backward yes; max again yes.
+    expect(r.out.results).toEqual([true, false, false, true, true, false, false, true, true]);
+    expect(r.out.notes).toEqual([]);
+    const lines = r.stderr.split('\n');
+    const count = (line: string) => lines.filter((l) => l === line).length;
+    expect(count('stub: pooling mode 0 nan 1 window 3 3 pad 1 1 stride 2 2')).toBe(2);
+    expect(count('stub: pooling mode 1 nan 1 window 3 2 pad 1 0 stride 2 1')).toBe(1);
+    expect(count('stub: pooling mode 2 nan 1 window 3 2 pad 1 0 stride 2 1')).toBe(2);
+    expect(lines.filter((l) => l.startsWith('stub: pooling mode')).length).toBe(5);
+    // planes as NCHW [planes, 1, H, W]: float32 max and backward, float64 average.
+    expect(count('stub: tensor fmt 0 dt 0 [6 1 9 8]')).toBe(3);
+    expect(count('stub: tensor fmt 0 dt 0 [6 1 5 4]')).toBe(2);
+    expect(count('stub: tensor fmt 0 dt 1 [6 1 9 8]')).toBe(2);
+    expect(count('stub: tensor fmt 0 dt 1 [6 1 5 7]')).toBe(2);
+    expect(count('stub: run pooling forward')).toBe(4);
+    expect(count('stub: run pooling backward')).toBe(1);
+  });
+
+  run(`a failing cuDNN pooling call falls back once per function, with one notice each${why}`, () => {
+    const r = child(`JSON.parse(a.cudaTestHook('cudnn-pool'))`, fakeEnv({ NODETORCH_CUDA_LIB_PATH: at('cudnn-stub') }));
+    expect(r.out.results).toEqual([false, false, false, false, false, false, false, false, false]);
+    const notes: string[] = r.out.notes;
+    expect(notes).toHaveLength(3);
+    expect(notes[0]).toMatch(
+      /cuDNN cudnnPoolingForward failed for max_pool2d \(.*code 9\)\); using nodetorch's own kernel/,
+    );
+    expect(notes[1]).toMatch(/cuDNN cudnnPoolingForward failed for avg_pool2d /);
+    expect(notes[2]).toMatch(/cuDNN cudnnPoolingBackward failed for avg_pool2d_backward /);
+    // max: called once (the second goes straight to the own kernel); avg forward once.
+    expect(r.stderr.split('stub: cudnnPoolingForward').length - 1).toBe(2);
+    expect(r.stderr.split('stub: cudnnPoolingBackward').length - 1).toBe(1);
   });
 
   run(`NODETORCH_CUDNN=0 skips cuDNN even when it is present${why}`, () => {

@@ -3,7 +3,7 @@ aten::convolution_backward asked for the input gradient alone and for the
 weight gradient alone, float32 on the CPU, timed with the same method
 (common.measure). Prints one JSON object:
 {"version", "threads", "results": {layer: {"fwd" | "bwd_input" | "bwd_weight": stat}}}, plus
-max-pool and batch-norm forward rows (bench/cnn.ts's bandwidth rows).
+max-pool (forward, backward), avg-pool and batch-norm rows (bench/cnn.ts's bandwidth rows).
 
   torch_cnn.py --threads 2 --reps 3 --min-time 0.1
 """
@@ -54,6 +54,12 @@ def main():
         mean, var = torch.zeros(64), torch.ones(64)
         weight, bias = torch.ones(64), torch.zeros(64)
         res['max_pool2d_2x2_64x64x24x24'] = {'fwd': measure(lambda: F.max_pool2d(pool, 2), a.reps, a.min_time)}
+        pooled, indices = F.max_pool2d(pool, 2, return_indices=True)
+        dy = torch.randn_like(pooled)
+        res['max_pool2d_bwd_2x2_64x64x24x24'] = {'fwd': measure(
+            lambda: torch.ops.aten.max_pool2d_with_indices_backward(dy, pool, [2, 2], [2, 2], [0, 0], [1, 1], False,
+                                                                    indices), a.reps, a.min_time)}
+        res['avg_pool2d_2x2_64x64x24x24'] = {'fwd': measure(lambda: F.avg_pool2d(pool, 2), a.reps, a.min_time)}
         res['batch_norm2d_train_8x64x56x56'] = {
             'fwd': measure(lambda: F.batch_norm(bn, mean, var, weight, bias, training=True), a.reps, a.min_time)}
     print(json.dumps({'version': torch.__version__, 'threads': torch.get_num_threads(), 'results': res}))

@@ -189,8 +189,8 @@ export const derivatives: DerivativeTable = {
     return [ew.mul(dlogits, ew.mul(g, scale))];
   },
   // pooling and normalization (issue 12)
-  maxPool2d: ({ inShape, indices }, g) => [maxPoolBackward(inShape, indices, g)],
-  avgPool2d: ({ inShape, geom, recip }, g) => [avgPoolBackward(inShape, geom, recip, g)],
+  maxPool2d: ({ inShape, indices, geom }, g) => [maxPoolBackward(inShape, indices, geom, g)],
+  avgPool2d: ({ inShape, geom, div }, g) => [avgPoolBackward(inShape, geom, div, g)],
   normalize: ({ xhat, rstd, dims }, g) => [normalizeBackward(xhat, rstd, dims, g)],
   batchNorm: (ctx, g, needs) => batchNormBackward(ctx, g, needs),
   convTranspose2d: ({ x, w, geometry }, g, needs) => convTranspose2dBackward(x, w, geometry, g, needs),

@@ -228,11 +228,69 @@ export interface PoolWindows {
 export function kMaxPool2d(out: Tensor, indices: Tensor | null, x: Tensor, g: PoolWindows): void {
   const op = 'max_pool2d';
   sameDevice(op, out, x, ...(indices ? [indices] : []));
-  const [N, C, H, width] = x.shape;
   W.maxPool2d(
     out._handle(op),
     indices ? indices._handle(op) : null,
     x._handle(op),
+    ...maxPoolFields(x.shape, g),
+    out.offset,
+    indices ? indices.offset : 0,
+    x.offset,
+  );
+}
+
+/** dx [N, C, H, W] (contiguous) = dy [N, C, Ho, Wo] added at the window maxima `indices` (from kMaxPool2d). */
+export function kMaxPool2dBackward(dx: Tensor, dy: Tensor, indices: Tensor, g: PoolWindows): void {
+  const op = 'max_pool2d_backward';
+  sameDevice(op, dx, dy, indices);
+  W.maxPool2dBackward(
+    dx._handle(op),
+    dy._handle(op),
+    indices._handle(op),
+    ...maxPoolFields(dx.shape, g),
+    dx.offset,
+    dy.offset,
+    indices.offset,
+  );
+}
+
+/** The maxPool2d kernels' geometry fields, in op_table.js order, for an input of `shape`. */
+function maxPoolFields(
+  shape: readonly number[],
+  g: PoolWindows,
+): [number, number, number, number, number, number, number, number, number, number, number, number, number] {
+  const [N, C, H, width] = shape;
+  return [N * C, H, width, g.out[0], g.out[1], g.k[0], g.k[1], g.s[0], g.s[1], g.d[0], g.d[1], g.p[0], g.p[1]];
+}
+
+/** PyTorch's average-pooling divisor: `divisor` when non-zero, else the window counted with or without padding. */
+export interface AvgDivisor {
+  countIncludePad: boolean;
+  divisor: number;
+}
+
+/** out [N, C, Ho, Wo] = the window means of the contiguous x [N, C, H, W] (dilation 1). */
+export function kAvgPool2d(out: Tensor, x: Tensor, g: PoolWindows, div: AvgDivisor): void {
+  const op = 'avg_pool2d';
+  sameDevice(op, out, x);
+  W.avgPool2d(out._handle(op), x._handle(op), ...avgPoolFields(x.shape, g, div), out.offset, x.offset);
+}
+
+/** dx [N, C, H, W] (contiguous) = the backward of kAvgPool2d for the contiguous dy [N, C, Ho, Wo]. */
+export function kAvgPool2dBackward(dx: Tensor, dy: Tensor, g: PoolWindows, div: AvgDivisor): void {
+  const op = 'avg_pool2d_backward';
+  sameDevice(op, dx, dy);
+  W.avgPool2dBackward(dx._handle(op), dy._handle(op), ...avgPoolFields(dx.shape, g, div), dx.offset, dy.offset);
+}
+
+/** The avgPool2d kernels' geometry fields, in op_table.js order, for an input of `shape`. */
+function avgPoolFields(
+  shape: readonly number[],
+  g: PoolWindows,
+  div: AvgDivisor,
+): [number, number, number, number, number, number, number, number, number, number, number, boolean, number] {
+  const [N, C, H, width] = shape;
+  return [
     N * C,
     H,
     width,
@@ -242,14 +300,11 @@ export function kMaxPool2d(out: Tensor, indices: Tensor | null, x: Tensor, g: Po
     g.k[1],
     g.s[0],
     g.s[1],
-    g.d[0],
-    g.d[1],
     g.p[0],
     g.p[1],
-    out.offset,
-    indices ? indices.offset : 0,
-    x.offset,
-  );
+    div.countIncludePad,
+    div.divisor,
+  ];
 }
 
 export function kIndexSelect(

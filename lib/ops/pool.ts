@@ -1,15 +1,19 @@
-// 2-D pooling over NCHW (or unbatched CHW) inputs, built on existing kernels:
-// each kernel tap of every window is one strided view of the (padded)
-// input, so no pooling kernel is needed. Max pooling keeps a running maximum
-// over the taps (and, for indices, a strict-greater mask and `where`);
-// adaptive max pooling with uneven windows gathers them and reduces with
-// amax/argmax. Indices are PyTorch's (flat positions in the unpadded H*W
-// plane) and the backward scatters the gradient there. Average pooling adds
-// the kernel taps (one strided view each) and scales by a per-position
-// divisor; its backward adds the scaled gradient back through the same views.
-import { BinaryOp } from '../../bindings/codes.gen';
+// 2-D pooling over NCHW (or unbatched CHW) inputs. Max and average pooling
+// and their backwards are native kernels (native/cpu/pool.cpp and
+// avg_pool.cpp, their CUDA twins, cuDNN where exact); adaptive pooling with
+// even windows is plain pooling, with uneven windows max pooling gathers the
+// windows and reduces with amax/argmax and average pooling is two matmuls.
+// Indices are PyTorch's (flat positions in the unpadded H*W plane) and the
+// max backward adds the gradient there.
 import { ArgumentError, DTypeError, ShapeError } from '../errors';
-import { kBinary, kCopy, kFill, kMaxPool2d } from '../kernels/launch';
+import {
+  type AvgDivisor,
+  kAvgPool2d,
+  kAvgPool2dBackward,
+  kCopy,
+  kMaxPool2d,
+  kMaxPool2dBackward,
+} from '../kernels/launch';
 import { tensor } from '../tensor/creation';
 import { isFloatingDType } from '../tensor/dtype';
 import { formatShape } from '../tensor/shape';
@@ -26,23 +30,21 @@ import { contiguous, reshape, transpose } from './views';
 declare module './op_contexts' {
   interface OpContexts {
     /** Max pooling (plain or adaptive): indices are flat positions in each input H*W plane. */
-    maxPool2d: { inShape: readonly number[]; indices: Tensor };
-    avgPool2d: { inShape: readonly number[]; geom: PoolGeometry; recip: Tensor };
+    maxPool2d: { inShape: readonly number[]; indices: Tensor; geom: PoolGeometry | null };
+    avgPool2d: { inShape: readonly number[]; geom: PoolGeometry; div: AvgDivisor };
   }
 }
 
 /** A size for each of H and W, as PyTorch's `int or (int, int)`. */
 export type Size2 = number | readonly [number, number];
 
-/** Where the windows lie: kernel, stride, padding, dilation, output and padded-input sizes. */
+/** Where the windows lie: kernel, stride, padding, dilation and output sizes. */
 export interface PoolGeometry {
   k: [number, number];
   s: [number, number];
   p: [number, number];
   d: [number, number];
   out: [number, number];
-  /** Size of the padded buffer the windows are views of (>= input + 2 * padding with ceilMode). */
-  padded: [number, number];
 }
 
 function pair(op: string, name: string, v: unknown, min: number): [number, number] {
@@ -107,40 +109,7 @@ function geometry(
         `${formatShape(x4.shape)} with padding ${showValue(padding)}: output size would be ${out[0]}x${out[1]}`,
     );
   }
-  const padded = [0, 1].map((i) => Math.max(size[i] + 2 * p[i], (out[i] - 1) * s[i] + (k[i] - 1) * d[i] + 1)) as [
-    number,
-    number,
-  ];
-  return { k, s, p, d, out, padded };
-}
-
-/**
- * The buffer the windows are views of: x itself when no padding is needed,
- * else a fresh [N, C, Hp, Wp] filled with `fill` and x copied inside.
- */
-function paddedBase(x4: Tensor, g: PoolGeometry, fill: number): Tensor {
-  const [, , H, W] = x4.shape;
-  if (g.p[0] === 0 && g.p[1] === 0 && g.padded[0] === H && g.padded[1] === W) return x4;
-  const [N, C] = x4.shape;
-  const buf = empty([N, C, g.padded[0], g.padded[1]], x4.dtype, x4.device);
-  kFill(buf, fill);
-  kCopy(interior(buf, g, H, W), x4);
-  return buf;
-}
-
-function interior(buf: Tensor, g: PoolGeometry, H: number, W: number): Tensor {
-  const st = buf.strides;
-  return buf._view([buf.shape[0], buf.shape[1], H, W], st, buf.offset + g.p[0] * st[2] + g.p[1] * st[3]);
-}
-
-/** One kernel tap (ki, kj) of every window: a [N, C, Ho, Wo] view of the base. */
-function tapView(base: Tensor, g: PoolGeometry, ki: number, kj: number): Tensor {
-  const st = base.strides;
-  return base._view(
-    [base.shape[0], base.shape[1], g.out[0], g.out[1]],
-    [st[0], st[1], g.s[0] * st[2], g.s[1] * st[3]],
-    base.offset + ki * g.d[0] * st[2] + kj * g.d[1] * st[3],
-  );
+  return { k, s, p, d, out };
 }
 
 /**
@@ -165,7 +134,7 @@ function maxOverWindows(
   const pos = reshape(add(arg, base), [-1]);
   const tab = tensor(table(), { dtype: 'int64', device: x4.device });
   const indices = reshape(indexSelect(tab, 0, pos), [N, C, Ho, Wo]);
-  const out = record('maxPool2d', values, [x4], () => ({ inShape: x4.shape, indices }));
+  const out = record('maxPool2d', values, [x4], () => ({ inShape: x4.shape, indices, geom: null }));
   return { values: out, indices };
 }
 
@@ -197,7 +166,7 @@ function maxPoolImpl(
   kMaxPool2d(out, indices, xc, g);
   if (xc !== x4) xc.dispose();
   if (!indices) return [unbatch(out, unbatched), null];
-  const rec = record('maxPool2d', out, [x4], () => ({ inShape: x4.shape, indices }));
+  const rec = record('maxPool2d', out, [x4], () => ({ inShape: x4.shape, indices, geom: g }));
   return [unbatch(rec, unbatched), wantIndices ? unbatch(indices, unbatched) : null];
 }
 
@@ -253,12 +222,30 @@ export function maxPool2dWithIndices(
   return [out, idx as Tensor];
 }
 
-/** Backward of max pooling: the gradient added at each window's argmax. */
-export function maxPoolBackward(inShape: readonly number[], indices: Tensor, g: Tensor): Tensor {
+/**
+ * Backward of max pooling: the gradient added at each window's argmax. With
+ * the windows' geometry, the max_pool2d_backward kernel; adaptive max
+ * pooling's uneven windows (no geometry) scatter-add at the indices.
+ */
+export function maxPoolBackward(
+  inShape: readonly number[],
+  indices: Tensor,
+  geom: PoolGeometry | null,
+  g: Tensor,
+): Tensor {
   const [N, C, H, W] = inShape;
   const [Ho, Wo] = indices.shape.slice(2);
-  const src = reshape(contiguous(g), [N, C, Ho * Wo]);
-  const idx = reshape(contiguous(indices), [N, C, Ho * Wo]);
+  const gc = contiguous(g);
+  const ic = contiguous(indices);
+  if (geom) {
+    const dx = empty([N, C, H, W], g.dtype, g.device);
+    kMaxPool2dBackward(dx, gc, ic, geom);
+    if (gc !== g) gc.dispose();
+    if (ic !== indices) ic.dispose();
+    return dx;
+  }
+  const src = reshape(gc, [N, C, Ho * Wo]);
+  const idx = reshape(ic, [N, C, Ho * Wo]);
   return reshape(scatterAddInto([N, C, H * W], 2, idx, src), [N, C, H, W]);
 }
 
@@ -285,57 +272,22 @@ export function avgPool2d(
     if (typeof divisorOverride !== 'number' || !Number.isSafeInteger(divisorOverride) || divisorOverride === 0)
       throw new ArgumentError(op, `divisorOverride a non-zero integer, got ${showValue(divisorOverride)}`);
   }
-  const [N, C, H, W] = x4.shape;
-  const [Ho, Wo] = g.out;
-  const recipValues = new Array<number>(Ho * Wo);
-  for (let oh = 0; oh < Ho; ++oh) {
-    for (let ow = 0; ow < Wo; ++ow) {
-      let div: number;
-      if (divisorOverride !== null && divisorOverride !== undefined) div = divisorOverride;
-      else {
-        const hs = oh * g.s[0] - g.p[0];
-        const ws = ow * g.s[1] - g.p[1];
-        let he = Math.min(hs + g.k[0], H + g.p[0]);
-        let we = Math.min(ws + g.k[1], W + g.p[1]);
-        const pool = (he - hs) * (we - ws);
-        he = Math.min(he, H);
-        we = Math.min(we, W);
-        div = countIncludePad ? pool : (he - Math.max(hs, 0)) * (we - Math.max(ws, 0));
-      }
-      recipValues[oh * Wo + ow] = 1 / div;
-    }
-  }
-  const recip = tensor(recipValues, { dtype: x4.dtype, device: x4.device, shape: [Ho, Wo] });
-  const base = paddedBase(x4, g, 0);
-  const out = empty([N, C, Ho, Wo], x4.dtype, x4.device);
-  kCopy(out, tapView(base, g, 0, 0));
-  for (let i = 0; i < g.k[0]; ++i) {
-    for (let j = 0; j < g.k[1]; ++j) {
-      if (i === 0 && j === 0) continue;
-      kBinary(BinaryOp.Add, out, out, tapView(base, g, i, j));
-    }
-  }
-  kBinary(BinaryOp.Mul, out, out, recip);
-  const rec = record('avgPool2d', out, [x4], () => ({ inShape: x4.shape, geom: g, recip }));
+  const div: AvgDivisor = { countIncludePad, divisor: divisorOverride ?? 0 };
+  const [N, C] = x4.shape;
+  const xc = contiguous(x4);
+  const out = empty([N, C, g.out[0], g.out[1]], x4.dtype, x4.device);
+  kAvgPool2d(out, xc, g, div);
+  if (xc !== x4) xc.dispose();
+  const rec = record('avgPool2d', out, [x4], () => ({ inShape: x4.shape, geom: g, div }));
   return unbatch(rec, unbatched);
 }
 
-/** Backward of average pooling: the scaled gradient added back through every tap. */
-export function avgPoolBackward(inShape: readonly number[], g: PoolGeometry, recip: Tensor, grad: Tensor): Tensor {
-  const [N, C, H, W] = inShape;
-  const scaled = empty(grad.shape, recip.dtype, grad.device);
-  kBinary(BinaryOp.Mul, scaled, grad, recip);
-  const buf = empty([N, C, g.padded[0], g.padded[1]], recip.dtype, grad.device);
-  kFill(buf, 0);
-  for (let i = 0; i < g.k[0]; ++i) {
-    for (let j = 0; j < g.k[1]; ++j) {
-      const tap = tapView(buf, g, i, j);
-      kBinary(BinaryOp.Add, tap, tap, scaled);
-    }
-  }
-  if (g.padded[0] === H && g.padded[1] === W) return buf;
-  const dx = empty([N, C, H, W], recip.dtype, grad.device);
-  kCopy(dx, interior(buf, g, H, W));
+/** Backward of average pooling: each window's gradient / divisor spread over the window. */
+export function avgPoolBackward(inShape: readonly number[], g: PoolGeometry, div: AvgDivisor, grad: Tensor): Tensor {
+  const dx = empty(inShape, grad.dtype, grad.device);
+  const gc = contiguous(grad);
+  kAvgPool2dBackward(dx, gc, g, div);
+  if (gc !== grad) gc.dispose();
   return dx;
 }
 

@@ -384,6 +384,106 @@ Napi::Value MaxPool2dBinding(const Napi::CallbackInfo& info) {
   });
 }
 
+// dx [planes, H, W] = sum of dy [planes, Ho, Wo] over the windows whose max (indices, from maxPool2d) is at each position, added in output order (the scatter-add at the indices); an index outside H*W is not followed
+Napi::Value MaxPool2dBackwardBinding(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] {
+    const char* op = "max_pool2d_backward";
+    ArgReader r(state(info.Env()).args, kArgSlots, op);
+    StorageRecord& dx = unwrapStorage(info, 0, op);
+    StorageRecord& dy = unwrapStorage(info, 1, op);
+    requireSameDevice(op, dx, dy);
+    StorageRecord& indices = unwrapStorage(info, 2, op);
+    requireSameDevice(op, dx, indices);
+    requireFloat(op, dx, "dx");
+    requireSameDtype(op, dx, dy);
+    requireDtype(op, indices, DType::Int64, "indices");
+    MaxPool2dBackwardArgs a;
+    a.planes = r.size("planes");
+    a.H = r.size("H");
+    a.W = r.size("W");
+    a.Ho = r.size("Ho");
+    a.Wo = r.size("Wo");
+    a.kh = r.integer(1, ArgReader::kMaxSize, "kh");
+    a.kw = r.integer(1, ArgReader::kMaxSize, "kw");
+    a.sh = r.integer(1, ArgReader::kMaxSize, "sh");
+    a.sw = r.integer(1, ArgReader::kMaxSize, "sw");
+    a.dh = r.integer(1, ArgReader::kMaxSize, "dh");
+    a.dw = r.integer(1, ArgReader::kMaxSize, "dw");
+    a.ph = r.integer(0, ArgReader::kMaxSize, "ph");
+    a.pw = r.integer(0, ArgReader::kMaxSize, "pw");
+    a.dx = r.block(dx, r.product({a.planes, a.H, a.W}), "dx");
+    a.dy = r.block(dy, r.product({a.planes, a.Ho, a.Wo}), "dy");
+    a.indices = r.block(indices, r.product({a.planes, a.Ho, a.Wo}), "indices");
+    a.dtype = dx.dtype;
+    if (a.planes && a.H && a.W) launch(info.Env(), dx.device, keepOf({&dx, &dy, &indices}), [a](Backend& b) { b.maxPool2dBackward(a); });
+    return info.Env().Undefined();
+  });
+}
+
+// out [planes, Ho, Wo] = the mean of each window of input [planes, H, W] (PyTorch's divisor: divisor if non-zero, else the window clipped to the padded input (countIncludePad) or to the input; a window wholly in the padding gives 0)
+Napi::Value AvgPool2dBinding(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] {
+    const char* op = "avg_pool2d";
+    ArgReader r(state(info.Env()).args, kArgSlots, op);
+    StorageRecord& out = unwrapStorage(info, 0, op);
+    StorageRecord& input = unwrapStorage(info, 1, op);
+    requireSameDevice(op, out, input);
+    requireFloat(op, out, "out");
+    requireSameDtype(op, out, input);
+    AvgPool2dArgs a;
+    a.planes = r.size("planes");
+    a.H = r.size("H");
+    a.W = r.size("W");
+    a.Ho = r.size("Ho");
+    a.Wo = r.size("Wo");
+    a.kh = r.integer(1, ArgReader::kMaxSize, "kh");
+    a.kw = r.integer(1, ArgReader::kMaxSize, "kw");
+    a.sh = r.integer(1, ArgReader::kMaxSize, "sh");
+    a.sw = r.integer(1, ArgReader::kMaxSize, "sw");
+    a.ph = r.integer(0, ArgReader::kMaxSize, "ph");
+    a.pw = r.integer(0, ArgReader::kMaxSize, "pw");
+    a.countIncludePad = r.flag("countIncludePad");
+    a.divisor = r.integer(-ArgReader::kMaxSize, ArgReader::kMaxSize, "divisor");
+    a.out = r.block(out, r.product({a.planes, a.Ho, a.Wo}), "out");
+    a.in = r.block(input, r.product({a.planes, a.H, a.W}), "in");
+    a.dtype = out.dtype;
+    if (a.planes && a.Ho && a.Wo) launch(info.Env(), out.device, keepOf({&out, &input}), [a](Backend& b) { b.avgPool2d(a); });
+    return info.Env().Undefined();
+  });
+}
+
+// dx [planes, H, W] = the sum of dy / divisor over the windows of avgPool2d covering each position (same geometry and divisor rule)
+Napi::Value AvgPool2dBackwardBinding(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] {
+    const char* op = "avg_pool2d_backward";
+    ArgReader r(state(info.Env()).args, kArgSlots, op);
+    StorageRecord& dx = unwrapStorage(info, 0, op);
+    StorageRecord& dy = unwrapStorage(info, 1, op);
+    requireSameDevice(op, dx, dy);
+    requireFloat(op, dx, "dx");
+    requireSameDtype(op, dx, dy);
+    AvgPool2dBackwardArgs a;
+    a.planes = r.size("planes");
+    a.H = r.size("H");
+    a.W = r.size("W");
+    a.Ho = r.size("Ho");
+    a.Wo = r.size("Wo");
+    a.kh = r.integer(1, ArgReader::kMaxSize, "kh");
+    a.kw = r.integer(1, ArgReader::kMaxSize, "kw");
+    a.sh = r.integer(1, ArgReader::kMaxSize, "sh");
+    a.sw = r.integer(1, ArgReader::kMaxSize, "sw");
+    a.ph = r.integer(0, ArgReader::kMaxSize, "ph");
+    a.pw = r.integer(0, ArgReader::kMaxSize, "pw");
+    a.countIncludePad = r.flag("countIncludePad");
+    a.divisor = r.integer(-ArgReader::kMaxSize, ArgReader::kMaxSize, "divisor");
+    a.dx = r.block(dx, r.product({a.planes, a.H, a.W}), "dx");
+    a.dy = r.block(dy, r.product({a.planes, a.Ho, a.Wo}), "dy");
+    a.dtype = dx.dtype;
+    if (a.planes && a.H && a.W) launch(info.Env(), dx.device, keepOf({&dx, &dy}), [a](Backend& b) { b.avgPool2dBackward(a); });
+    return info.Env().Undefined();
+  });
+}
+
 // out[o, j, i] = in[o, index[j], i] over contiguous [outer, dimSize, inner]; embedding: report bad indices as embedding ids
 Napi::Value IndexSelectBinding(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&] {
@@ -1159,6 +1259,9 @@ void registerKernelBindings(Napi::Env env, Napi::Object kernels) {
   kernels.Set("adam", Napi::Function::New(env, AdamBinding, "adam"));
   kernels.Set("sgd", Napi::Function::New(env, SgdBinding, "sgd"));
   kernels.Set("maxPool2d", Napi::Function::New(env, MaxPool2dBinding, "maxPool2d"));
+  kernels.Set("maxPool2dBackward", Napi::Function::New(env, MaxPool2dBackwardBinding, "maxPool2dBackward"));
+  kernels.Set("avgPool2d", Napi::Function::New(env, AvgPool2dBinding, "avgPool2d"));
+  kernels.Set("avgPool2dBackward", Napi::Function::New(env, AvgPool2dBackwardBinding, "avgPool2dBackward"));
   kernels.Set("indexSelect", Napi::Function::New(env, IndexSelectBinding, "indexSelect"));
   kernels.Set("indexAdd", Napi::Function::New(env, IndexAddBinding, "indexAdd"));
   kernels.Set("gather", Napi::Function::New(env, GatherBinding, "gather"));

@@ -186,6 +186,67 @@ struct MaxPool2dArgs {
   DType dtype = DType::Float32;
 };
 
+// dx [planes, H, W] = sum of dy [planes, Ho, Wo] over the windows whose max (indices, from maxPool2d) is at each position, added in output order (the scatter-add at the indices); an index outside H*W is not followed
+struct MaxPool2dBackwardArgs {
+  int64_t planes = 0;
+  int64_t H = 0;
+  int64_t W = 0;
+  int64_t Ho = 0;
+  int64_t Wo = 0;
+  int64_t kh = 0;
+  int64_t kw = 0;
+  int64_t sh = 0;
+  int64_t sw = 0;
+  int64_t dh = 0;
+  int64_t dw = 0;
+  int64_t ph = 0;
+  int64_t pw = 0;
+  void* dx = nullptr;
+  const void* dy = nullptr;
+  const void* indices = nullptr;
+  DType dtype = DType::Float32;
+};
+
+// out [planes, Ho, Wo] = the mean of each window of input [planes, H, W] (PyTorch's divisor: divisor if non-zero, else the window clipped to the padded input (countIncludePad) or to the input; a window wholly in the padding gives 0)
+struct AvgPool2dArgs {
+  int64_t planes = 0;
+  int64_t H = 0;
+  int64_t W = 0;
+  int64_t Ho = 0;
+  int64_t Wo = 0;
+  int64_t kh = 0;
+  int64_t kw = 0;
+  int64_t sh = 0;
+  int64_t sw = 0;
+  int64_t ph = 0;
+  int64_t pw = 0;
+  bool countIncludePad = 0;
+  int64_t divisor = 0;
+  void* out = nullptr;
+  const void* in = nullptr;
+  DType dtype = DType::Float32;
+};
+
+// dx [planes, H, W] = the sum of dy / divisor over the windows of avgPool2d covering each position (same geometry and divisor rule)
+struct AvgPool2dBackwardArgs {
+  int64_t planes = 0;
+  int64_t H = 0;
+  int64_t W = 0;
+  int64_t Ho = 0;
+  int64_t Wo = 0;
+  int64_t kh = 0;
+  int64_t kw = 0;
+  int64_t sh = 0;
+  int64_t sw = 0;
+  int64_t ph = 0;
+  int64_t pw = 0;
+  bool countIncludePad = 0;
+  int64_t divisor = 0;
+  void* dx = nullptr;
+  const void* dy = nullptr;
+  DType dtype = DType::Float32;
+};
+
 // out[o, j, i] = in[o, index[j], i] over contiguous [outer, dimSize, inner]; embedding: report bad indices as embedding ids
 struct IndexSelectArgs {
   int64_t outer = 0;
@@ -547,6 +608,9 @@ struct BatchNormBackwardArgs {
   X(adam, AdamArgs) \
   X(sgd, SgdArgs) \
   X(maxPool2d, MaxPool2dArgs) \
+  X(maxPool2dBackward, MaxPool2dBackwardArgs) \
+  X(avgPool2d, AvgPool2dArgs) \
+  X(avgPool2dBackward, AvgPool2dBackwardArgs) \
   X(indexSelect, IndexSelectArgs) \
   X(indexAdd, IndexAddArgs) \
   X(gather, GatherArgs) \

@@ -114,6 +114,37 @@ NT_BN_LOOPS(float)
 NT_BN_LOOPS(double)
 #undef NT_BN_LOOPS
 
+// The args' buffers as typed pointers (null where the args' are), shared
+// by the [N, C] and [N, C, HW] paths.
+template <class T>
+struct ForwardPtrs {
+  const T *in, *w, *b;
+  T *out, *rm, *rv, *sm, *si;
+  explicit ForwardPtrs(const BatchNormForwardArgs& a)
+      : in(static_cast<const T*>(a.in)),
+        w(static_cast<const T*>(a.weight)),
+        b(static_cast<const T*>(a.bias)),
+        out(static_cast<T*>(a.out)),
+        rm(static_cast<T*>(a.runningMean)),
+        rv(static_cast<T*>(a.runningVar)),
+        sm(static_cast<T*>(a.saveMean)),
+        si(static_cast<T*>(a.saveInvstd)) {}
+};
+template <class T>
+struct BackwardPtrs {
+  const T *dy, *in, *mean, *inv, *w;
+  T *dx, *dw, *db;
+  explicit BackwardPtrs(const BatchNormBackwardArgs& a)
+      : dy(static_cast<const T*>(a.dy)),
+        in(static_cast<const T*>(a.in)),
+        mean(static_cast<const T*>(a.mean)),
+        inv(static_cast<const T*>(a.invstd)),
+        w(static_cast<const T*>(a.weight)),
+        dx(static_cast<T*>(a.dx)),
+        dw(static_cast<T*>(a.dweight)),
+        db(static_cast<T*>(a.dbias)) {}
+};
+
 int64_t channelGrain(int64_t perChannel) { return std::max<int64_t>(1, kGrain / std::max<int64_t>(1, perChannel)); }
 
 // HW == 1 ([N, C], BatchNorm1d on features): a channel's values are C apart,
@@ -124,14 +155,9 @@ constexpr int64_t kCB = 64;
 template <class T>
 void forwardRows(const BatchNormForwardArgs& a) {
   const int64_t N = a.N, C = a.C;
-  const T* in = static_cast<const T*>(a.in);
-  T* out = static_cast<T*>(a.out);
-  const T* w = static_cast<const T*>(a.weight);
-  const T* b = static_cast<const T*>(a.bias);
-  T* rm = static_cast<T*>(a.runningMean);
-  T* rv = static_cast<T*>(a.runningVar);
-  T* sm = static_cast<T*>(a.saveMean);
-  T* si = static_cast<T*>(a.saveInvstd);
+  const ForwardPtrs<T> p(a);
+  const T *in = p.in, *w = p.w, *b = p.b;
+  T *out = p.out, *rm = p.rm, *rv = p.rv, *sm = p.sm, *si = p.si;
   const double eps = a.eps, m = a.momentum, n = double(N);
   const int64_t blocks = (C + kCB - 1) / kCB;
   parallelFor(0, blocks, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, N * kCB)), [&](int64_t b0, int64_t b1) {
@@ -186,14 +212,9 @@ void forwardRows(const BatchNormForwardArgs& a) {
 template <class T>
 void backwardRows(const BatchNormBackwardArgs& a) {
   const int64_t N = a.N, C = a.C;
-  const T* dy = static_cast<const T*>(a.dy);
-  const T* in = static_cast<const T*>(a.in);
-  const T* mean = static_cast<const T*>(a.mean);
-  const T* inv = static_cast<const T*>(a.invstd);
-  const T* w = static_cast<const T*>(a.weight);
-  T* dx = static_cast<T*>(a.dx);
-  T* dw = static_cast<T*>(a.dweight);
-  T* db = static_cast<T*>(a.dbias);
+  const BackwardPtrs<T> p(a);
+  const T *dy = p.dy, *in = p.in, *mean = p.mean, *inv = p.inv, *w = p.w;
+  T *dx = p.dx, *dw = p.dw, *db = p.db;
   const double n = double(N);
   const int64_t blocks = (C + kCB - 1) / kCB;
   parallelFor(0, blocks, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, 2 * N * kCB)), [&](int64_t b0, int64_t b1) {
@@ -239,14 +260,9 @@ void backwardRows(const BatchNormBackwardArgs& a) {
 template <class T>
 void forward(const BatchNormForwardArgs& a) {
   const int64_t N = a.N, C = a.C, HW = a.HW, count = N * HW;
-  const T* in = static_cast<const T*>(a.in);
-  T* out = static_cast<T*>(a.out);
-  const T* w = static_cast<const T*>(a.weight);
-  const T* b = static_cast<const T*>(a.bias);
-  T* rm = static_cast<T*>(a.runningMean);
-  T* rv = static_cast<T*>(a.runningVar);
-  T* sm = static_cast<T*>(a.saveMean);
-  T* si = static_cast<T*>(a.saveInvstd);
+  const ForwardPtrs<T> p(a);
+  const T *in = p.in, *w = p.w, *b = p.b;
+  T *out = p.out, *rm = p.rm, *rv = p.rv, *sm = p.sm, *si = p.si;
   const double eps = a.eps, m = a.momentum;
   const bool training = a.training;
   parallelFor(0, C, channelGrain(count), [&](int64_t c0, int64_t c1) {
@@ -283,14 +299,9 @@ void forward(const BatchNormForwardArgs& a) {
 template <class T>
 void backward(const BatchNormBackwardArgs& a) {
   const int64_t N = a.N, C = a.C, HW = a.HW, count = N * HW;
-  const T* dy = static_cast<const T*>(a.dy);
-  const T* in = static_cast<const T*>(a.in);
-  const T* mean = static_cast<const T*>(a.mean);
-  const T* inv = static_cast<const T*>(a.invstd);
-  const T* w = static_cast<const T*>(a.weight);
-  T* dx = static_cast<T*>(a.dx);
-  T* dw = static_cast<T*>(a.dweight);
-  T* db = static_cast<T*>(a.dbias);
+  const BackwardPtrs<T> p(a);
+  const T *dy = p.dy, *in = p.in, *mean = p.mean, *inv = p.inv, *w = p.w;
+  T *dx = p.dx, *dw = p.dw, *db = p.db;
   const bool training = a.training;
   parallelFor(0, C, channelGrain(2 * count), [&](int64_t c0, int64_t c1) {
     for (int64_t c = c0; c < c1; ++c) {

@@ -21,6 +21,10 @@ void crossEntropy(const CrossEntropyArgs& args);
 void adam(const AdamArgs& args);
 void sgd(const SgdArgs& args);
 void maxPool2d(const MaxPool2dArgs& args);
+void maxPool2dBackward(const MaxPool2dBackwardArgs& args);
+// avg_pool.cpp
+void avgPool2d(const AvgPool2dArgs& args);
+void avgPool2dBackward(const AvgPool2dBackwardArgs& args);
 void indexSelect(const IndexSelectArgs& args);
 void indexAdd(const IndexAddArgs& args);
 void gather(const GatherArgs& args);

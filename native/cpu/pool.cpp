@@ -7,7 +7,8 @@
 // compile time for the common 2x2 / 3x3 shapes with stride 1 or 2; the
 // border windows clip their tap ranges once per window. `indices` may be
 // null (no autograd, no returnIndices): then only the maxima are written.
-// The backward is scatter_add at the indices.
+// maxPool2dBackward adds dy at the indices, plane by plane (threads split
+// the planes, so no two write one plane), in output order as scatter_add.
 #include <algorithm>
 #include <cstdint>
 #include <limits>
@@ -209,6 +210,26 @@ void maxPool2d(const MaxPool2dArgs& a) {
     parallelFor(0, a.planes, grain, [&](int64_t p0, int64_t p1) {
       if (a.indices) poolPlanes<T, true>(g, a, p0, p1);
       else poolPlanes<T, false>(g, a, p0, p1);
+    });
+  });
+}
+
+void maxPool2dBackward(const MaxPool2dBackwardArgs& a) {
+  const int64_t planeIn = a.H * a.W, planeOut = a.Ho * a.Wo;
+  const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 15) / std::max<int64_t>(1, planeIn + planeOut));
+  NT_DISPATCH_FLOAT(a.dtype, "max_pool2d_backward", [&] {
+    parallelFor(0, a.planes, grain, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) {
+        T* __restrict dx = static_cast<T*>(a.dx) + p * planeIn;
+        const T* __restrict dy = static_cast<const T*>(a.dy) + p * planeOut;
+        const int64_t* __restrict idx = static_cast<const int64_t*>(a.indices) + p * planeOut;
+        std::fill(dx, dx + planeIn, T(0));
+        for (int64_t e = 0; e < planeOut; ++e) {
+          const int64_t at = idx[e];
+          // maxPool2d's indices are in range; any other is not followed.
+          if (at >= 0 && at < planeIn) dx[at] += dy[e];
+        }
+      }
     });
   });
 }

@@ -5,81 +5,36 @@
 // caller runs nodetorch's own kernel instead; it also returns false when
 // cuDNN reports a failure (not supported, a sub-library that did not load):
 // the first failure of each cuDNN function prints a one-time notice and that
-// function is not called again. Calls hold ctx.cudnnMutex (one handle is
+// function is not called again (cudnn_fallback.h). Calls hold ctx.cudnnMutex (one handle is
 // shared by every thread, and cuDNN forbids concurrent use of a handle).
-#include <atomic>
 #include <climits>
-#include <cstdio>
 #include <mutex>
-#include <string>
-#include <vector>
 
+#include "cuda/cudnn_fallback.h"
 #include "cuda/kernels.h"
 
 namespace nt {
 namespace cuda {
 namespace {
 
-// A failed cuDNN call, caught by the entry points (never reaches the user).
-struct CudnnFailure {
-  const char* fn;
-  cudnnStatus_t status;
-};
+// The cuDNN functions nodetorch stops calling after a failure.
+CudnnFallback gActFwd, gActBwd, gSoftFwd, gSoftBwd;
 
-void checkStatus(cudnnStatus_t s, const char* op, const char* fn) {
-  if (s != CUDNN_STATUS_SUCCESS) throw CudnnFailure{fn, s};
-}
-
-// The cuDNN functions nodetorch stopped calling after a failure.
-enum Fn { kActFwd, kActBwd, kSoftFwd, kSoftBwd, kFnCount };
-std::atomic<bool> gFailed[kFnCount];
-std::mutex gNotesMutex;
-std::vector<std::string>* gNotes = new std::vector<std::string>;  // never destroyed
-
-bool failedBefore(Fn f) { return gFailed[f].load(std::memory_order_relaxed); }
-
-// Marks f failed; the first time, prints and records a notice. Returns false
-// (the entry points' "use our kernel" answer).
-bool fallBack(Fn f, const char* op, const CudnnFailure& e) {
-  if (gFailed[f].exchange(true)) return false;
-  const std::string note = std::string("nodetorch: cuDNN ") + e.fn + " failed for " + op + " (" +
-                           cudnnStatusText(e.status) + "); using nodetorch's own kernel for it from now on" +
-                           " (NODETORCH_CUDNN=0 skips cuDNN)";
-  recordCudnnFallback(note);
-  return false;
-}
-
-// A 4-d NCHW descriptor, destroyed with the object.
-class TensorDesc {
+// A [n, c, 1, 1] descriptor: the elementwise and softmax calls' layout.
+class TensorDesc : public CudnnTensorDesc {
  public:
-  TensorDesc(const CudnnApi& api, DType dt, int n, int c, const char* op) : api_(api) {
-    checkStatus(api.createTensorDescriptor(&d_), op, "cudnnCreateTensorDescriptor");
-    const cudnnStatus_t s = api.setTensor4dDescriptor(
-        d_, CUDNN_TENSOR_NCHW, dt == DType::Float32 ? CUDNN_DATA_FLOAT : CUDNN_DATA_DOUBLE, n, c, 1, 1);
-    if (s != CUDNN_STATUS_SUCCESS) {
-      api.destroyTensorDescriptor(d_);
-      checkStatus(s, op, "cudnnSetTensor4dDescriptor");
-    }
-  }
-  ~TensorDesc() { api_.destroyTensorDescriptor(d_); }
-  TensorDesc(const TensorDesc&) = delete;
-  TensorDesc& operator=(const TensorDesc&) = delete;
-  cudnnTensorDescriptor_t get() const { return d_; }
-
- private:
-  const CudnnApi& api_;
-  cudnnTensorDescriptor_t d_ = nullptr;
+  TensorDesc(const CudnnApi& api, DType dt, int n, int c) : CudnnTensorDesc(api, dt, n, c, 1, 1) {}
 };
 
 class ActivationDesc {
  public:
-  ActivationDesc(const CudnnApi& api, cudnnActivationMode_t mode, const char* op) : api_(api) {
-    checkStatus(api.createActivationDescriptor(&d_), op, "cudnnCreateActivationDescriptor");
+  ActivationDesc(const CudnnApi& api, cudnnActivationMode_t mode) : api_(api) {
+    checkCudnn(api.createActivationDescriptor(&d_), "cudnnCreateActivationDescriptor");
     // NaN propagates through ReLU, like scalar::relu (and PyTorch).
     const cudnnStatus_t s = api.setActivationDescriptor(d_, mode, CUDNN_PROPAGATE_NAN, 0.0);
     if (s != CUDNN_STATUS_SUCCESS) {
       api.destroyActivationDescriptor(d_);
-      checkStatus(s, op, "cudnnSetActivationDescriptor");
+      checkCudnn(s, "cudnnSetActivationDescriptor");
     }
   }
   ~ActivationDesc() { api_.destroyActivationDescriptor(d_); }
@@ -103,15 +58,9 @@ bool contiguous(const Shape& s, const Operand& o) {
   return true;
 }
 
-// Host scaling factors: float for float data, double for double (cuDNN rule).
-struct Scale {
-  float f[2] = {1.0f, 0.0f};
-  double d[2] = {1.0, 0.0};
-  const void* alpha(DType t) const { return t == DType::Float32 ? static_cast<const void*>(&f[0]) : &d[0]; }
-  const void* beta(DType t) const { return t == DType::Float32 ? static_cast<const void*>(&f[1]) : &d[1]; }
-};
-
-bool usable(const Ctx& c, DType dt, Fn f) { return c.cudnn != nullptr && isFloating(dt) && !failedBefore(f); }
+bool usable(const Ctx& c, DType dt, const CudnnFallback& f) {
+  return c.cudnn != nullptr && isFloating(dt) && !f.failed();
+}
 
 }  // namespace
 
@@ -125,18 +74,18 @@ bool cudnnUnary(const Ctx& c, const UnaryArgs& a) {
     default: return false;
   }
   const int64_t n = a.shape.numel();
-  if (!usable(c, a.in.dtype, kActFwd) || a.out.dtype != a.in.dtype || n <= 0 || n > INT_MAX) return false;
+  if (!usable(c, a.in.dtype, gActFwd) || a.out.dtype != a.in.dtype || n <= 0 || n > INT_MAX) return false;
   if (!contiguous(a.shape, a.in) || !contiguous(a.shape, a.out)) return false;
   const CudnnApi& api = *c.cudnn;
   std::lock_guard<std::mutex> lock(*c.cudnnMutex);
   try {
-    const TensorDesc desc(api, a.in.dtype, 1, int(n), "unary");
-    const ActivationDesc act(api, mode, "unary");
-    const Scale sc;
-    checkStatus(api.activationForward(c.cudnnHandle, act.get(), sc.alpha(a.in.dtype), desc.get(), a.in.data,
-                                      sc.beta(a.in.dtype), desc.get(), a.out.data),
-                "unary", "cudnnActivationForward");
-  } catch (const CudnnFailure& e) { return fallBack(kActFwd, "unary", e); }
+    const TensorDesc desc(api, a.in.dtype, 1, int(n));
+    const ActivationDesc act(api, mode);
+    const CudnnScale sc;
+    checkCudnn(api.activationForward(c.cudnnHandle, act.get(), sc.alpha(a.in.dtype), desc.get(), a.in.data,
+                                     sc.beta(a.in.dtype), desc.get(), a.out.data),
+               "cudnnActivationForward");
+  } catch (const CudnnFailure& e) { return gActFwd.fallBack("unary", e); }
   return true;
 }
 
@@ -152,63 +101,52 @@ bool cudnnActivationBackward(const Ctx& c, const BinaryArgs& a) {
     default: return false;
   }
   const int64_t n = a.shape.numel();
-  if (!usable(c, a.a.dtype, kActBwd) || n <= 0 || n > INT_MAX) return false;
+  if (!usable(c, a.a.dtype, gActBwd) || n <= 0 || n > INT_MAX) return false;
   if (!contiguous(a.shape, a.a) || !contiguous(a.shape, a.b) || !contiguous(a.shape, a.out)) return false;
   const CudnnApi& api = *c.cudnn;
   const DType dt = a.a.dtype;
   std::lock_guard<std::mutex> lock(*c.cudnnMutex);
   try {
-    const TensorDesc desc(api, dt, 1, int(n), "binary");
-    const ActivationDesc act(api, mode, "binary");
-    const Scale sc;
-    checkStatus(api.activationBackward(c.cudnnHandle, act.get(), sc.alpha(dt), desc.get(), a.b.data, desc.get(),
-                                       a.a.data, desc.get(), a.b.data, sc.beta(dt), desc.get(), a.out.data),
-                "binary", "cudnnActivationBackward");
-  } catch (const CudnnFailure& e) { return fallBack(kActBwd, "binary", e); }
+    const TensorDesc desc(api, dt, 1, int(n));
+    const ActivationDesc act(api, mode);
+    const CudnnScale sc;
+    checkCudnn(api.activationBackward(c.cudnnHandle, act.get(), sc.alpha(dt), desc.get(), a.b.data, desc.get(),
+                                      a.a.data, desc.get(), a.b.data, sc.beta(dt), desc.get(), a.out.data),
+               "cudnnActivationBackward");
+  } catch (const CudnnFailure& e) { return gActBwd.fallBack("binary", e); }
   return true;
 }
 
 // out [rows, cols] = softmax / log_softmax over cols
 bool cudnnSoftmax(const Ctx& c, const SoftmaxArgs& a) {
-  if (!usable(c, a.dtype, kSoftFwd) || a.rows <= 0 || a.cols <= 0 || a.rows > INT_MAX / a.cols) return false;
+  if (!usable(c, a.dtype, gSoftFwd) || a.rows <= 0 || a.cols <= 0 || a.rows > INT_MAX / a.cols) return false;
   const CudnnApi& api = *c.cudnn;
   std::lock_guard<std::mutex> lock(*c.cudnnMutex);
   try {
-    const TensorDesc desc(api, a.dtype, int(a.rows), int(a.cols), "softmax");
-    const Scale sc;
-    checkStatus(api.softmaxForward(c.cudnnHandle, a.log ? CUDNN_SOFTMAX_LOG : CUDNN_SOFTMAX_ACCURATE,
-                                   CUDNN_SOFTMAX_MODE_INSTANCE, sc.alpha(a.dtype), desc.get(), a.in, sc.beta(a.dtype),
-                                   desc.get(), a.out),
-                "softmax", "cudnnSoftmaxForward");
-  } catch (const CudnnFailure& e) { return fallBack(kSoftFwd, "softmax", e); }
+    const TensorDesc desc(api, a.dtype, int(a.rows), int(a.cols));
+    const CudnnScale sc;
+    checkCudnn(api.softmaxForward(c.cudnnHandle, a.log ? CUDNN_SOFTMAX_LOG : CUDNN_SOFTMAX_ACCURATE,
+                                  CUDNN_SOFTMAX_MODE_INSTANCE, sc.alpha(a.dtype), desc.get(), a.in, sc.beta(a.dtype),
+                                  desc.get(), a.out),
+               "cudnnSoftmaxForward");
+  } catch (const CudnnFailure& e) { return gSoftFwd.fallBack("softmax", e); }
   return true;
 }
 
 // dx [rows, cols] from y and dy (see SoftmaxBackwardArgs)
 bool cudnnSoftmaxBackward(const Ctx& c, const SoftmaxBackwardArgs& a) {
-  if (!usable(c, a.dtype, kSoftBwd) || a.rows <= 0 || a.cols <= 0 || a.rows > INT_MAX / a.cols) return false;
+  if (!usable(c, a.dtype, gSoftBwd) || a.rows <= 0 || a.cols <= 0 || a.rows > INT_MAX / a.cols) return false;
   const CudnnApi& api = *c.cudnn;
   std::lock_guard<std::mutex> lock(*c.cudnnMutex);
   try {
-    const TensorDesc desc(api, a.dtype, int(a.rows), int(a.cols), "softmaxBackward");
-    const Scale sc;
-    checkStatus(api.softmaxBackward(c.cudnnHandle, a.log ? CUDNN_SOFTMAX_LOG : CUDNN_SOFTMAX_ACCURATE,
-                                    CUDNN_SOFTMAX_MODE_INSTANCE, sc.alpha(a.dtype), desc.get(), a.y, desc.get(), a.dy,
-                                    sc.beta(a.dtype), desc.get(), a.dx),
-                "softmaxBackward", "cudnnSoftmaxBackward");
-  } catch (const CudnnFailure& e) { return fallBack(kSoftBwd, "softmaxBackward", e); }
+    const TensorDesc desc(api, a.dtype, int(a.rows), int(a.cols));
+    const CudnnScale sc;
+    checkCudnn(api.softmaxBackward(c.cudnnHandle, a.log ? CUDNN_SOFTMAX_LOG : CUDNN_SOFTMAX_ACCURATE,
+                                   CUDNN_SOFTMAX_MODE_INSTANCE, sc.alpha(a.dtype), desc.get(), a.y, desc.get(), a.dy,
+                                   sc.beta(a.dtype), desc.get(), a.dx),
+               "cudnnSoftmaxBackward");
+  } catch (const CudnnFailure& e) { return gSoftBwd.fallBack("softmaxBackward", e); }
   return true;
-}
-
-void recordCudnnFallback(const std::string& note) {
-  std::fprintf(stderr, "%s\n", note.c_str());
-  std::lock_guard<std::mutex> lock(gNotesMutex);
-  gNotes->push_back(note);
-}
-
-std::vector<std::string> cudnnFallbackNotes() {
-  std::lock_guard<std::mutex> lock(gNotesMutex);
-  return *gNotes;
 }
 
 }  // namespace cuda

@@ -95,6 +95,9 @@ class CudaBackend final : public Backend {
   void nadam(const NadamArgs& a) override { launchNadam(enter(), a); }
   void radam(const RadamArgs& a) override { launchRadam(enter(), a); }
   void maxPool2d(const MaxPool2dArgs& a) override { launchMaxPool2d(enter(), a); }
+  void maxPool2dBackward(const MaxPool2dBackwardArgs& a) override { launchMaxPool2dBackward(enter(), a); }
+  void avgPool2d(const AvgPool2dArgs& a) override { launchAvgPool2d(enter(), a); }
+  void avgPool2dBackward(const AvgPool2dBackwardArgs& a) override { launchAvgPool2dBackward(enter(), a); }
   void indexSelect(const IndexSelectArgs& a) override {
     const Ctx& c = enter();
     queueIndexCheck(c, a.index, a.indexDtype, a.nIndex, a.dimSize, nullptr,

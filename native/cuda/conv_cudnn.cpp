@@ -26,20 +26,12 @@
 
 #include "common/errors.h"
 #include "common/json_text.h"
+#include "cuda/cudnn_fallback.h"
 #include "cuda/kernels.h"
 
 namespace nt {
 namespace cuda {
 namespace {
-
-struct CudnnFailure {
-  const char* fn;
-  cudnnStatus_t status;
-};
-
-void check(cudnnStatus_t s, const char* fn) {
-  if (s != CUDNN_STATUS_SUCCESS) throw CudnnFailure{fn, s};
-}
 
 enum Dir { kForward, kBackwardData, kBackwardFilter, kDirCount };
 const char* const kOpName[kDirCount] = {"conv2d_forward", "conv2d_backward_data", "conv2d_backward_weight"};
@@ -117,8 +109,6 @@ struct Choice {
 auto* gCache = new std::unordered_map<Key, Choice, KeyHash>;
 std::atomic<bool> gNoticed[kDirCount];
 
-cudnnDataType_t dataType(DType t) { return t == DType::Float32 ? CUDNN_DATA_FLOAT : CUDNN_DATA_DOUBLE; }
-
 // The math type asked for: FMA only for float32 unless TF32 is allowed.
 cudnnMathType_t baseMath(DType t) { return t == DType::Float32 && !allowTf32() ? CUDNN_FMA_MATH : CUDNN_DEFAULT_MATH; }
 
@@ -127,7 +117,7 @@ cudnnMathType_t baseMath(DType t) { return t == DType::Float32 && !allowTf32() ?
 class TensorD {
  public:
   explicit TensorD(const CudnnApi& api) : api_(api) {
-    check(api.createTensorDescriptor(&d), "cudnnCreateTensorDescriptor");
+    checkCudnn(api.createTensorDescriptor(&d), "cudnnCreateTensorDescriptor");
   }
   ~TensorD() { api_.destroyTensorDescriptor(d); }
   TensorD(const TensorD&) = delete;
@@ -140,7 +130,7 @@ class TensorD {
 class FilterD {
  public:
   explicit FilterD(const CudnnApi& api) : api_(api) {
-    check(api.createFilterDescriptor(&d), "cudnnCreateFilterDescriptor");
+    checkCudnn(api.createFilterDescriptor(&d), "cudnnCreateFilterDescriptor");
   }
   ~FilterD() { api_.destroyFilterDescriptor(d); }
   FilterD(const FilterD&) = delete;
@@ -153,7 +143,7 @@ class FilterD {
 class ConvD {
  public:
   explicit ConvD(const CudnnApi& api) : api_(api) {
-    check(api.createConvolutionDescriptor(&d), "cudnnCreateConvolutionDescriptor");
+    checkCudnn(api.createConvolutionDescriptor(&d), "cudnnCreateConvolutionDescriptor");
   }
   ~ConvD() { api_.destroyConvolutionDescriptor(d); }
   ConvD(const ConvD&) = delete;
@@ -171,32 +161,24 @@ struct Descs {
   ConvD conv;
   bool fullOutput = false;  // cuDNN's output shape is [N, Co, Ho, Wo]
   Descs(const CudnnApi& api, const Geometry& g) : x(api), y(api), w(api), conv(api) {
-    const cudnnDataType_t t = dataType(g.dtype);
-    check(api.setTensor4dDescriptor(x.d, CUDNN_TENSOR_NCHW, t, int(g.N), int(g.C), int(g.H), int(g.W)),
-          "cudnnSetTensor4dDescriptor");
-    check(api.setTensor4dDescriptor(y.d, CUDNN_TENSOR_NCHW, t, int(g.N), int(g.Co), int(g.Ho), int(g.Wo)),
-          "cudnnSetTensor4dDescriptor");
-    check(api.setFilter4dDescriptor(w.d, t, CUDNN_TENSOR_NCHW, int(g.Co), int(g.Cg), int(g.kh), int(g.kw)),
-          "cudnnSetFilter4dDescriptor");
+    const cudnnDataType_t t = cudnnDataTypeOf(g.dtype);
+    checkCudnn(api.setTensor4dDescriptor(x.d, CUDNN_TENSOR_NCHW, t, int(g.N), int(g.C), int(g.H), int(g.W)),
+               "cudnnSetTensor4dDescriptor");
+    checkCudnn(api.setTensor4dDescriptor(y.d, CUDNN_TENSOR_NCHW, t, int(g.N), int(g.Co), int(g.Ho), int(g.Wo)),
+               "cudnnSetTensor4dDescriptor");
+    checkCudnn(api.setFilter4dDescriptor(w.d, t, CUDNN_TENSOR_NCHW, int(g.Co), int(g.Cg), int(g.kh), int(g.kw)),
+               "cudnnSetFilter4dDescriptor");
     // PyTorch's conv2d is a cross-correlation; the compute type is the data type.
-    check(api.setConvolution2dDescriptor(conv.d, int(g.pt), int(g.pl), int(g.sh), int(g.sw), int(g.dh), int(g.dw),
-                                         CUDNN_CROSS_CORRELATION, t),
-          "cudnnSetConvolution2dDescriptor");
-    check(api.setConvolutionGroupCount(conv.d, int(g.G)), "cudnnSetConvolutionGroupCount");
-    check(api.setConvolutionMathType(conv.d, baseMath(g.dtype)), "cudnnSetConvolutionMathType");
+    checkCudnn(api.setConvolution2dDescriptor(conv.d, int(g.pt), int(g.pl), int(g.sh), int(g.sw), int(g.dh), int(g.dw),
+                                              CUDNN_CROSS_CORRELATION, t),
+               "cudnnSetConvolution2dDescriptor");
+    checkCudnn(api.setConvolutionGroupCount(conv.d, int(g.G)), "cudnnSetConvolutionGroupCount");
+    checkCudnn(api.setConvolutionMathType(conv.d, baseMath(g.dtype)), "cudnnSetConvolutionMathType");
     int n = 0, c = 0, h = 0, wd = 0;
-    check(api.getConvolution2dForwardOutputDim(conv.d, x.d, w.d, &n, &c, &h, &wd),
-          "cudnnGetConvolution2dForwardOutputDim");
+    checkCudnn(api.getConvolution2dForwardOutputDim(conv.d, x.d, w.d, &n, &c, &h, &wd),
+               "cudnnGetConvolution2dForwardOutputDim");
     fullOutput = n == g.N && c == g.Co && h == g.Ho && wd == g.Wo;
   }
-};
-
-// Host scaling factors: float for float data, double for double (cuDNN rule).
-struct Scale {
-  float f[2] = {1.0f, 0.0f};
-  double d[2] = {1.0, 0.0};
-  const void* alpha(DType t) const { return t == DType::Float32 ? static_cast<const void*>(&f[0]) : &d[0]; }
-  const void* beta(DType t) const { return t == DType::Float32 ? static_cast<const void*>(&f[1]) : &d[1]; }
 };
 
 // The largest workspace an algorithm may take (FFT ones can ask for GiBs,
@@ -223,17 +205,17 @@ struct Direction {
   size_t workspace(int algo) const {
     size_t n = 0;
     if (dir == kForward)
-      check(api.getConvolutionForwardWorkspaceSize(c.cudnnHandle, ds.x.d, ds.w.d, ds.conv.d, ds.y.d,
-                                                   cudnnConvolutionFwdAlgo_t(algo), &n),
-            "cudnnGetConvolutionForwardWorkspaceSize");
+      checkCudnn(api.getConvolutionForwardWorkspaceSize(c.cudnnHandle, ds.x.d, ds.w.d, ds.conv.d, ds.y.d,
+                                                        cudnnConvolutionFwdAlgo_t(algo), &n),
+                 "cudnnGetConvolutionForwardWorkspaceSize");
     else if (dir == kBackwardData)
-      check(api.getConvolutionBackwardDataWorkspaceSize(c.cudnnHandle, ds.w.d, ds.y.d, ds.conv.d, ds.x.d,
-                                                        cudnnConvolutionBwdDataAlgo_t(algo), &n),
-            "cudnnGetConvolutionBackwardDataWorkspaceSize");
+      checkCudnn(api.getConvolutionBackwardDataWorkspaceSize(c.cudnnHandle, ds.w.d, ds.y.d, ds.conv.d, ds.x.d,
+                                                             cudnnConvolutionBwdDataAlgo_t(algo), &n),
+                 "cudnnGetConvolutionBackwardDataWorkspaceSize");
     else
-      check(api.getConvolutionBackwardFilterWorkspaceSize(c.cudnnHandle, ds.x.d, ds.y.d, ds.conv.d, ds.w.d,
-                                                          cudnnConvolutionBwdFilterAlgo_t(algo), &n),
-            "cudnnGetConvolutionBackwardFilterWorkspaceSize");
+      checkCudnn(api.getConvolutionBackwardFilterWorkspaceSize(c.cudnnHandle, ds.x.d, ds.y.d, ds.conv.d, ds.w.d,
+                                                               cudnnConvolutionBwdFilterAlgo_t(algo), &n),
+                 "cudnnGetConvolutionBackwardFilterWorkspaceSize");
     return n;
   }
 
@@ -253,20 +235,21 @@ struct Direction {
     int n = 0;
     if (dir == kForward) {
       cudnnConvolutionFwdAlgoPerf_t p[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
-      check(api.getConvolutionForwardAlgorithm(c.cudnnHandle, ds.x.d, ds.w.d, ds.conv.d, ds.y.d, algoCount(), &n, p),
-            "cudnnGetConvolutionForwardAlgorithm_v7");
+      checkCudnn(
+          api.getConvolutionForwardAlgorithm(c.cudnnHandle, ds.x.d, ds.w.d, ds.conv.d, ds.y.d, algoCount(), &n, p),
+          "cudnnGetConvolutionForwardAlgorithm_v7");
       keep(p, std::min(n, algoCount()), dt, &r);
     } else if (dir == kBackwardData) {
       cudnnConvolutionBwdDataAlgoPerf_t p[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
-      check(
+      checkCudnn(
           api.getConvolutionBackwardDataAlgorithm(c.cudnnHandle, ds.w.d, ds.y.d, ds.conv.d, ds.x.d, algoCount(), &n, p),
           "cudnnGetConvolutionBackwardDataAlgorithm_v7");
       keep(p, std::min(n, algoCount()), dt, &r);
     } else {
       cudnnConvolutionBwdFilterAlgoPerf_t p[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
-      check(api.getConvolutionBackwardFilterAlgorithm(c.cudnnHandle, ds.x.d, ds.y.d, ds.conv.d, ds.w.d, algoCount(), &n,
-                                                      p),
-            "cudnnGetConvolutionBackwardFilterAlgorithm_v7");
+      checkCudnn(api.getConvolutionBackwardFilterAlgorithm(c.cudnnHandle, ds.x.d, ds.y.d, ds.conv.d, ds.w.d,
+                                                           algoCount(), &n, p),
+                 "cudnnGetConvolutionBackwardFilterAlgorithm_v7");
       keep(p, std::min(n, algoCount()), dt, &r);
     }
     return r;
@@ -304,47 +287,48 @@ struct Direction {
     int n = 0;
     if (dir == kForward) {
       cudnnConvolutionFwdAlgoPerf_t p[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
-      check(api.findConvolutionForwardAlgorithm(c.cudnnHandle, ds.x.d, in0, ds.w.d, in1, ds.conv.d, ds.y.d, out,
-                                                algoCount(), &n, p, ws, bytes),
-            "cudnnFindConvolutionForwardAlgorithmEx");
+      checkCudnn(api.findConvolutionForwardAlgorithm(c.cudnnHandle, ds.x.d, in0, ds.w.d, in1, ds.conv.d, ds.y.d, out,
+                                                     algoCount(), &n, p, ws, bytes),
+                 "cudnnFindConvolutionForwardAlgorithmEx");
       keep(p, std::min(n, algoCount()), dt, &r);
     } else if (dir == kBackwardData) {
       cudnnConvolutionBwdDataAlgoPerf_t p[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
-      check(api.findConvolutionBackwardDataAlgorithm(c.cudnnHandle, ds.w.d, in0, ds.y.d, in1, ds.conv.d, ds.x.d, out,
-                                                     algoCount(), &n, p, ws, bytes),
-            "cudnnFindConvolutionBackwardDataAlgorithmEx");
+      checkCudnn(api.findConvolutionBackwardDataAlgorithm(c.cudnnHandle, ds.w.d, in0, ds.y.d, in1, ds.conv.d, ds.x.d,
+                                                          out, algoCount(), &n, p, ws, bytes),
+                 "cudnnFindConvolutionBackwardDataAlgorithmEx");
       keep(p, std::min(n, algoCount()), dt, &r);
     } else {
       cudnnConvolutionBwdFilterAlgoPerf_t p[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
-      check(api.findConvolutionBackwardFilterAlgorithm(c.cudnnHandle, ds.x.d, in0, ds.y.d, in1, ds.conv.d, ds.w.d, out,
-                                                       algoCount(), &n, p, ws, bytes),
-            "cudnnFindConvolutionBackwardFilterAlgorithmEx");
+      checkCudnn(api.findConvolutionBackwardFilterAlgorithm(c.cudnnHandle, ds.x.d, in0, ds.y.d, in1, ds.conv.d, ds.w.d,
+                                                            out, algoCount(), &n, p, ws, bytes),
+                 "cudnnFindConvolutionBackwardFilterAlgorithmEx");
       keep(p, std::min(n, algoCount()), dt, &r);
     }
     return r;
   }
 
   void run(DType dt, int algo, void* ws, size_t bytes) const {
-    const Scale sc;
+    const CudnnScale sc;
     if (dir == kForward)
-      check(api.convolutionForward(c.cudnnHandle, sc.alpha(dt), ds.x.d, in0, ds.w.d, in1, ds.conv.d,
-                                   cudnnConvolutionFwdAlgo_t(algo), ws, bytes, sc.beta(dt), ds.y.d, out),
-            "cudnnConvolutionForward");
+      checkCudnn(api.convolutionForward(c.cudnnHandle, sc.alpha(dt), ds.x.d, in0, ds.w.d, in1, ds.conv.d,
+                                        cudnnConvolutionFwdAlgo_t(algo), ws, bytes, sc.beta(dt), ds.y.d, out),
+                 "cudnnConvolutionForward");
     else if (dir == kBackwardData)
-      check(api.convolutionBackwardData(c.cudnnHandle, sc.alpha(dt), ds.w.d, in0, ds.y.d, in1, ds.conv.d,
-                                        cudnnConvolutionBwdDataAlgo_t(algo), ws, bytes, sc.beta(dt), ds.x.d, out),
-            "cudnnConvolutionBackwardData");
+      checkCudnn(api.convolutionBackwardData(c.cudnnHandle, sc.alpha(dt), ds.w.d, in0, ds.y.d, in1, ds.conv.d,
+                                             cudnnConvolutionBwdDataAlgo_t(algo), ws, bytes, sc.beta(dt), ds.x.d, out),
+                 "cudnnConvolutionBackwardData");
     else
-      check(api.convolutionBackwardFilter(c.cudnnHandle, sc.alpha(dt), ds.x.d, in0, ds.y.d, in1, ds.conv.d,
-                                          cudnnConvolutionBwdFilterAlgo_t(algo), ws, bytes, sc.beta(dt), ds.w.d, out),
-            "cudnnConvolutionBackwardFilter");
+      checkCudnn(
+          api.convolutionBackwardFilter(c.cudnnHandle, sc.alpha(dt), ds.x.d, in0, ds.y.d, in1, ds.conv.d,
+                                        cudnnConvolutionBwdFilterAlgo_t(algo), ws, bytes, sc.beta(dt), ds.w.d, out),
+          "cudnnConvolutionBackwardFilter");
   }
 };
 
 // Runs `choice`; false when its workspace is above kMaxWorkspace or cannot
 // be allocated.
 bool runChoice(const Direction& d, const Geometry& g, const Choice& choice) {
-  check(d.api.setConvolutionMathType(d.ds.conv.d, choice.math), "cudnnSetConvolutionMathType");
+  checkCudnn(d.api.setConvolutionMathType(d.ds.conv.d, choice.math), "cudnnSetConvolutionMathType");
   const size_t bytes = d.workspace(choice.algo);
   if (bytes > kMaxWorkspace) return false;
   void* ws = nullptr;
@@ -388,9 +372,7 @@ bool convolve(const Ctx& c, const Geometry& g, Dir dir, const void* in0, const v
   } catch (const CudnnFailure& e) {
     (*gCache)[key] = Choice{};
     if (!gNoticed[dir].exchange(true)) {
-      const std::string why = e.status == CUDNN_STATUS_SUCCESS
-                                  ? std::string(e.fn)
-                                  : std::string(e.fn) + " failed (" + cudnnStatusText(e.status) + ")";
+      const std::string why = cudnnFailureText(e);
       recordCudnnFallback(std::string("nodetorch: cuDNN ") + why + " for " + kOpName[dir] + " [" + std::to_string(g.N) +
                           ", " + std::to_string(g.C) + ", " + std::to_string(g.H) + ", " + std::to_string(g.W) +
                           "] -> " + std::to_string(g.Co) + " channels, kernel " + std::to_string(g.kh) + "x" +

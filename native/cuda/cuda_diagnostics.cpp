@@ -90,6 +90,23 @@ std::string cudnnFallbackHook() {
     o += convSecond ? "true" : "false";
     jsonField(o, "convOther");
     o += convOther ? "true" : "false";
+    // batch norm: a training forward [1, 2, 2] with weight and bias, twice.
+    BatchNormForwardArgs bn{};
+    bn.N = 1;
+    bn.C = 2;
+    bn.HW = 2;
+    bn.eps = 1e-5;
+    bn.momentum = 0.1;
+    bn.training = true;
+    bn.out = out;
+    bn.in = in;
+    bn.weight = bn.bias = in;
+    bn.dtype = DType::Float32;
+    const bool bnFirst = cudnnBatchNormForward(c, bn), bnSecond = cudnnBatchNormForward(c, bn);
+    jsonField(o, "bnFirst");
+    o += bnFirst ? "true" : "false";
+    jsonField(o, "bnSecond");
+    o += bnSecond ? "true" : "false";
     jsonField(o, "notes");
     appendJsonStrings(o, cudnnFallbackNotes());
     if (c.cudnnHandle) api->destroy(c.cudnnHandle);
@@ -167,6 +184,93 @@ std::string cudnnConvHook() {
   return o + "}";
 }
 
+// The cuDNN pooling entries on a context with no device (the stub never
+// reads the data): max forward without indices, with indices, with
+// dilation; average forward including and excluding padding, with a
+// divisor, with a ceilMode window cuDNN lacks; average backward. Then max
+// forward once more (after a failure the stub is not called again).
+std::string cudnnPoolHook() {
+  std::string why;
+  const CudnnApi* api = loadCudnn(&why);
+  std::string o = "{";
+  jsonField(o, "loaded");
+  o += api && api->poolLoaded ? "true" : "false";
+  if (api) {
+    static std::mutex mu;
+    Ctx c;
+    c.cudnn = api;
+    c.cudnnMutex = &mu;
+    api->create(&c.cudnnHandle);
+    double buf[4] = {0, 0, 0, 0};
+    int64_t idx[4] = {0, 0, 0, 0};
+    MaxPool2dArgs m{};
+    m.planes = 6;
+    m.H = 9;
+    m.W = 8;
+    m.kh = m.kw = 3;
+    m.sh = m.sw = 2;
+    m.ph = m.pw = 1;
+    m.dh = m.dw = 1;
+    m.Ho = 5;
+    m.Wo = 4;
+    m.out = buf;
+    m.in = buf;
+    m.dtype = DType::Float32;
+    MaxPool2dArgs withIdx = m, dilated = m;
+    withIdx.indices = idx;
+    dilated.dh = 2;
+    dilated.Ho = 4;
+    AvgPool2dArgs av{};
+    av.planes = 6;
+    av.H = 9;
+    av.W = 8;
+    av.kh = 3;
+    av.kw = 2;
+    av.sh = 2;
+    av.sw = 1;
+    av.ph = 1;
+    av.pw = 0;
+    av.Ho = 5;
+    av.Wo = 7;
+    av.countIncludePad = true;
+    av.out = buf;
+    av.in = buf;
+    av.dtype = DType::Float64;
+    AvgPool2dArgs exclude = av, divided = av, ceil = av;
+    exclude.countIncludePad = false;
+    divided.divisor = 4;
+    ceil.H = 10;  // floor: 5 rows of windows; ceilMode adds a sixth
+    ceil.Ho = 6;
+    AvgPool2dBackwardArgs bw{};
+    bw.planes = av.planes;
+    bw.H = av.H;
+    bw.W = av.W;
+    bw.kh = av.kh;
+    bw.kw = av.kw;
+    bw.sh = av.sh;
+    bw.sw = av.sw;
+    bw.ph = av.ph;
+    bw.pw = av.pw;
+    bw.Ho = av.Ho;
+    bw.Wo = av.Wo;
+    bw.countIncludePad = false;
+    bw.dx = buf;
+    bw.dy = buf;
+    bw.dtype = DType::Float32;
+    const bool r[] = {cudnnMaxPool2d(c, m),    cudnnMaxPool2d(c, withIdx),    cudnnMaxPool2d(c, dilated),
+                      cudnnAvgPool2d(c, av),   cudnnAvgPool2d(c, exclude),    cudnnAvgPool2d(c, divided),
+                      cudnnAvgPool2d(c, ceil), cudnnAvgPool2dBackward(c, bw), cudnnMaxPool2d(c, m)};
+    jsonField(o, "results");
+    std::string list = "[";
+    for (bool b : r) list += std::string(list.size() > 1 ? "," : "") + (b ? "true" : "false");
+    o += list + "]";
+    jsonField(o, "notes");
+    appendJsonStrings(o, cudnnFallbackNotes());
+    api->destroy(c.cudnnHandle);
+  }
+  return o + "}";
+}
+
 }  // namespace
 
 std::string librariesJson() {
@@ -204,8 +308,9 @@ std::string librariesJson() {
 std::string testHook(const std::string& name) {
   if (name == "cudnn-fallback") return cudnnFallbackHook();
   if (name == "cudnn-conv") return cudnnConvHook();
+  if (name == "cudnn-pool") return cudnnPoolHook();
   throw Error(ErrorKind::Argument,
-              "cudaTestHook: unknown hook '" + name + "' (expected 'cudnn-fallback' or 'cudnn-conv')");
+              "cudaTestHook: unknown hook '" + name + "' (expected 'cudnn-fallback', 'cudnn-conv' or 'cudnn-pool')");
 }
 
 }  // namespace cuda

@@ -248,3 +248,30 @@ typedef cudnnStatus_t (*PFN_cudnnBatchNormalizationBackward)(
     cudnnTensorDescriptor_t dBnScaleBiasDesc, const void* bnScale, void* dBnScaleResult, void* dBnBiasResult,
     double epsilon, const void* savedMean, const void* savedInvVariance);
 }
+
+// Pooling (cudnn_ops.h of cuDNN 9: the legacy API, in libcudnn_ops).
+extern "C" {
+struct cudnnPoolingStruct;
+typedef struct cudnnPoolingStruct* cudnnPoolingDescriptor_t;
+typedef enum {
+  CUDNN_POOLING_MAX = 0,
+  CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING = 1,
+  CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING = 2,
+  CUDNN_POOLING_MAX_DETERMINISTIC = 3
+} cudnnPoolingMode_t;
+
+typedef cudnnStatus_t (*PFN_cudnnCreatePoolingDescriptor)(cudnnPoolingDescriptor_t*);
+typedef cudnnStatus_t (*PFN_cudnnDestroyPoolingDescriptor)(cudnnPoolingDescriptor_t);
+typedef cudnnStatus_t (*PFN_cudnnSetPooling2dDescriptor)(cudnnPoolingDescriptor_t, cudnnPoolingMode_t,
+                                                         cudnnNanPropagation_t maxpoolingNanOpt, int windowHeight,
+                                                         int windowWidth, int verticalPadding, int horizontalPadding,
+                                                         int verticalStride, int horizontalStride);
+typedef cudnnStatus_t (*PFN_cudnnPoolingForward)(cudnnHandle_t, const cudnnPoolingDescriptor_t, const void* alpha,
+                                                 const cudnnTensorDescriptor_t xDesc, const void* x, const void* beta,
+                                                 const cudnnTensorDescriptor_t yDesc, void* y);
+typedef cudnnStatus_t (*PFN_cudnnPoolingBackward)(cudnnHandle_t, const cudnnPoolingDescriptor_t, const void* alpha,
+                                                  const cudnnTensorDescriptor_t yDesc, const void* y,
+                                                  const cudnnTensorDescriptor_t dyDesc, const void* dy,
+                                                  const cudnnTensorDescriptor_t xDesc, const void* x, const void* beta,
+                                                  const cudnnTensorDescriptor_t dxDesc, void* dx);
+}

@@ -215,6 +215,13 @@ const CudnnApi* loadCudnn(std::string* why) {
     bind(h, "cudnnBatchNormalizationForwardTraining", &api.bnForwardTraining, &optional);
     bind(h, "cudnnBatchNormalizationForwardInference", &api.bnForwardInference, &optional);
     bind(h, "cudnnBatchNormalizationBackward", &api.bnBackward, &optional);
+    std::string noPool;
+    bind(h, "cudnnCreatePoolingDescriptor", &api.createPoolingDescriptor, &noPool);
+    bind(h, "cudnnDestroyPoolingDescriptor", &api.destroyPoolingDescriptor, &noPool);
+    bind(h, "cudnnSetPooling2dDescriptor", &api.setPooling2dDescriptor, &noPool);
+    bind(h, "cudnnPoolingForward", &api.poolingForward, &noPool);
+    bind(h, "cudnnPoolingBackward", &api.poolingBackward, &noPool);
+    api.poolLoaded = noPool.empty();
     if (!missing.empty()) {
       error = "cuDNN at " + api.path + " lacks symbols: " + missing;
       return;

@@ -70,6 +70,13 @@ struct CudnnApi {
   PFN_cudnnBatchNormalizationForwardTraining bnForwardTraining = nullptr;
   PFN_cudnnBatchNormalizationForwardInference bnForwardInference = nullptr;
   PFN_cudnnBatchNormalizationBackward bnBackward = nullptr;
+  // Pooling (optional too: poolLoaded when all five are there).
+  bool poolLoaded = false;
+  PFN_cudnnCreatePoolingDescriptor createPoolingDescriptor = nullptr;
+  PFN_cudnnDestroyPoolingDescriptor destroyPoolingDescriptor = nullptr;
+  PFN_cudnnSetPooling2dDescriptor setPooling2dDescriptor = nullptr;
+  PFN_cudnnPoolingForward poolingForward = nullptr;
+  PFN_cudnnPoolingBackward poolingBackward = nullptr;
 };
 
 // Opens soname `so` from $NODETORCH_CUDA_LIB_PATH, the loader's search, then

@@ -40,6 +40,15 @@ void queueIndexCheck(const Ctx& c, const void* index, DType indexDtype, int64_t 
                      IndexErrorOp op, int64_t dim);
 void takeIndexError(const Ctx& c);
 void launchMaxPool2d(const Ctx& c, const MaxPool2dArgs& a);
+void launchMaxPool2dBackward(const Ctx& c, const MaxPool2dBackwardArgs& a);
+// avg_pool.cu
+void launchAvgPool2d(const Ctx& c, const AvgPool2dArgs& a);
+void launchAvgPool2dBackward(const Ctx& c, const AvgPool2dBackwardArgs& a);
+// pool_cudnn.cpp: false when cuDNN does not take the call (the caller runs
+// its own kernel); cudnnMaxPool2d only for calls without indices.
+bool cudnnMaxPool2d(const Ctx& c, const MaxPool2dArgs& a);
+bool cudnnAvgPool2d(const Ctx& c, const AvgPool2dArgs& a);
+bool cudnnAvgPool2dBackward(const Ctx& c, const AvgPool2dBackwardArgs& a);
 void launchIndexSelect(const Ctx& c, const IndexSelectArgs& a);
 void launchIndexAdd(const Ctx& c, const IndexAddArgs& a);
 void launchGather(const Ctx& c, const GatherArgs& a);
@@ -68,10 +77,9 @@ bool cudnnUnary(const Ctx& c, const UnaryArgs& a);
 bool cudnnActivationBackward(const Ctx& c, const BinaryArgs& a);
 bool cudnnSoftmax(const Ctx& c, const SoftmaxArgs& a);
 bool cudnnSoftmaxBackward(const Ctx& c, const SoftmaxBackwardArgs& a);
-// The one-time notices of cuDNN calls that failed and now use our kernels.
+// cudnn_fallback.cpp: the one-time notices of cuDNN calls that failed and
+// now use our kernels (recordCudnnFallback in cudnn_fallback.h adds one).
 std::vector<std::string> cudnnFallbackNotes();
-// Prints a notice to stderr and adds it to cudnnFallbackNotes().
-void recordCudnnFallback(const std::string& note);
 // conv_cudnn.cpp: false when cuDNN does not take the call (the caller runs
 // conv.cu's kernel); cudnnConvInfoJson reports the engine (ctx may be null).
 bool cudnnConv2dForward(const Ctx& c, const Conv2dForwardArgs& a);

@@ -2,7 +2,14 @@
  * Max pooling on the device (MaxPool2dArgs), the twin of cpu/pool.cpp: one
  * thread per output element, taps outside the input skipped (-inf padding),
  * the first position of the maximum kept, flat in H * W; a NaN wins and the
- * last NaN stays. The backward is scatter_add at the indices.
+ * last NaN stays. Without indices (no autograd) cuDNN runs it when it can
+ * (pool_cudnn.cpp); with them it never does: cuDNN returns no indices and
+ * may break ties differently, which would move the gradient.
+ * The backward (maxPool2dBackward) gathers: one thread per input element
+ * sums dy over the windows that can hold it whose index points at it, in
+ * output order, so it equals the scatter-add at the indices (and the CPU's
+ * per-plane loop) without atomics; position 0 also takes the dilated windows
+ * wholly in the padding, whose index is 0.
  */
 #include <cuda_runtime.h>
 
@@ -42,11 +49,60 @@ __global__ void maxPool2dKernel(MaxPool2dArgs a, T* out, int64_t* indices, const
   }
 }
 
+// The outputs o whose window can reach input i: o * s - p + j * d == i for
+// some tap j in [0, k), i.e. o in [ceil((i + p - (k - 1) * d) / s), (i + p) / s].
+__device__ __forceinline__ void reachingRange(int64_t i, int64_t no, int64_t k, int64_t s, int64_t p, int64_t d,
+                                              int64_t* lo, int64_t* hi) {
+  const int64_t a = i + p - (k - 1) * d;
+  const int64_t l = a <= 0 ? 0 : (a + s - 1) / s;
+  const int64_t h = (i + p) / s + 1;
+  *lo = l < no ? l : no;
+  *hi = h < no ? h : no;
+}
+
+template <typename T>
+__global__ void maxPool2dBackwardKernel(MaxPool2dBackwardArgs a, T* dx, const T* dy, const int64_t* indices) {
+  const int64_t n = a.planes * a.H * a.W;
+  const int64_t step = int64_t(gridDim.x) * blockDim.x;
+  for (int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; e < n; e += step) {
+    const int64_t w = e % a.W, t = e / a.W;
+    const int64_t h = t % a.H, p = t / a.H;
+    int64_t oh0, oh1, ow0, ow1;
+    reachingRange(h, a.Ho, a.kh, a.sh, a.ph, a.dh, &oh0, &oh1);
+    reachingRange(w, a.Wo, a.kw, a.sw, a.pw, a.dw, &ow0, &ow1);
+    const int64_t self = h * a.W + w, plane = p * a.Ho * a.Wo;
+    // Only dilated windows can lie wholly in the padding (their index is 0):
+    // position 0 then looks at every window.
+    if (self == 0 && (a.dh > 1 || a.dw > 1)) {
+      oh0 = ow0 = 0;
+      oh1 = a.Ho;
+      ow1 = a.Wo;
+    }
+    T s = 0;
+    for (int64_t oh = oh0; oh < oh1; ++oh)
+      for (int64_t ow = ow0; ow < ow1; ++ow) {
+        const int64_t o = plane + oh * a.Wo + ow;
+        if (indices[o] == self) s += dy[o];
+      }
+    dx[e] = s;
+  }
+}
+
 }  // namespace
+
+void launchMaxPool2dBackward(const Ctx& c, const MaxPool2dBackwardArgs& a) {
+  const int64_t n = a.planes * a.H * a.W;
+  if (n == 0) return;
+  NT_DISPATCH_FLOAT(a.dtype, "max_pool2d_backward", [&] {
+    maxPool2dBackwardKernel<T><<<gridFor(n, kThreads), kThreads, 0, c.stream>>>(
+        a, static_cast<T*>(a.dx), static_cast<const T*>(a.dy), static_cast<const int64_t*>(a.indices));
+    checkLaunch("max_pool2d_backward");
+  });
+}
 
 void launchMaxPool2d(const Ctx& c, const MaxPool2dArgs& a) {
   const int64_t n = a.planes * a.Ho * a.Wo;
-  if (n == 0) return;
+  if (n == 0 || (!a.indices && cudnnMaxPool2d(c, a))) return;
   NT_DISPATCH_FLOAT(a.dtype, "max_pool2d", [&] {
     maxPool2dKernel<T><<<gridFor(n, kThreads), kThreads, 0, c.stream>>>(
         a, static_cast<T*>(a.out), static_cast<int64_t*>(a.indices), static_cast<const T*>(a.in));

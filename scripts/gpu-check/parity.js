@@ -1009,6 +1009,72 @@ function buildCases(nt, L, seed) {
       });
     }
   }
+  // avg pool forward / backward (cuDNN where exact: floor windows, no divisor; else
+  // the own kernels, also in the NODETORCH_CUDNN=0 pass) and the max-pool backward
+  // over overlapping, dilated, ceilMode windows with many ties (indices from the CPU).
+  const poolOut = (g) =>
+    [0, 1].map((i) => {
+      const d = g.d ? g.d[i] : 1;
+      const span = g.hw[i] + 2 * g.p[i] - d * (g.k[i] - 1) - 1;
+      let o = (g.ceil ? Math.ceil(span / g.s[i]) : Math.floor(span / g.s[i])) + 1;
+      if (g.ceil && (o - 1) * g.s[i] >= g.hw[i] + g.p[i]) o -= 1;
+      return o;
+    });
+  for (const dtype of FLOATS) {
+    for (const g of [
+      { k: [2, 2], s: [2, 2], p: [0, 0], hw: [24, 24], ceil: false, cip: true, div: 0 },
+      { k: [3, 3], s: [2, 2], p: [1, 1], hw: [17, 13], ceil: false, cip: false, div: 0 },
+      { k: [3, 3], s: [2, 2], p: [1, 1], hw: [16, 14], ceil: true, cip: true, div: 0 },
+      { k: [3, 2], s: [1, 3], p: [1, 1], hw: [9, 11], ceil: true, cip: false, div: 0 },
+      { k: [4, 3], s: [2, 1], p: [2, 1], hw: [10, 7], ceil: false, cip: true, div: -5 },
+    ]) {
+      const [H, W] = g.hw;
+      const out = poolOut(g);
+      const geo = { ...g, d: [1, 1], out };
+      const div = { countIncludePad: g.cip, divisor: g.div };
+      const tag = `k${g.k} s${g.s} p${g.p}${g.ceil ? ' ceil' : ''}${g.cip ? '' : ' exclude-pad'}${g.div ? ` div ${g.div}` : ''}`;
+      add({
+        name: `avgPool2d ${dtype} [3,4,${H},${W}] ${tag}`,
+        kernel: 'avgPool2d',
+        inputs: { x: rand([3, 4, H, W], dtype) },
+        outputs: { out: { shape: [3, 4, ...out], dtype } },
+        launch: (_, t) => L.kAvgPool2d(t.out, t.x, geo, div),
+        tol: sumTol(dtype, g.k[0] * g.k[1], 2),
+      });
+      add({
+        name: `avgPool2dBackward ${dtype} [3,4,${H},${W}] ${tag}`,
+        kernel: 'avgPool2dBackward',
+        inputs: { dy: rand([3, 4, ...out], dtype) },
+        outputs: { dx: { shape: [3, 4, H, W], dtype } },
+        launch: (_, t) => L.kAvgPool2dBackward(t.dx, t.dy, geo, div),
+        tol: sumTol(dtype, g.k[0] * g.k[1], 2),
+      });
+    }
+    for (const g of [
+      { k: [3, 3], s: [2, 2], p: [1, 1], d: [1, 1], hw: [28, 27], ceil: false },
+      { k: [3, 3], s: [1, 1], p: [1, 1], d: [1, 1], hw: [9, 10], ceil: true },
+      { k: [3, 2], s: [2, 1], p: [1, 1], d: [2, 2], hw: [13, 11], ceil: true },
+      // H = 1: every window's rows (-1 and 1) are padding, so its index is 0
+      { k: [2, 2], s: [1, 1], p: [1, 1], d: [2, 2], hw: [1, 5], ceil: false },
+    ]) {
+      const [H, W] = g.hw;
+      const out = poolOut(g);
+      // Few distinct values: ties everywhere, so the first-maximum rule matters.
+      const x = nt.tensor(
+        uni(12 * H * W, 0, 3).map((v) => Math.floor(v)),
+        { dtype, shape: [3, 4, H, W] },
+      );
+      const [, idx] = nt.nn.F.maxPool2d(x, g.k, g.s, g.p, g.d, g.ceil, true);
+      add({
+        name: `maxPool2dBackward ${dtype} [3,4,${H},${W}] k${g.k} s${g.s} p${g.p} d${g.d}${g.ceil ? ' ceil' : ''}`,
+        kernel: 'maxPool2dBackward',
+        inputs: { dy: rand([3, 4, ...out], dtype), idx },
+        outputs: { dx: { shape: [3, 4, H, W], dtype } },
+        launch: (_, t) => L.kMaxPool2dBackward(t.dx, t.dy, t.idx, { ...g, out }),
+        tol: sumTol(dtype, g.k[0] * g.k[1], 2),
+      });
+    }
+  }
   return cases;
 }
 
