@@ -31,6 +31,12 @@ constexpr int kMaxThreads = 256;
 // gave the fastest seed-MLP epoch of the spin times tried
 // (docs/benchmark-notes.md).
 
+// Chunks claimed one at a time, several per thread: a thread that is
+// preempted (on a 2-core VM, by V8's compiler and GC threads early in a
+// process) leaves its unclaimed chunks to the others instead of holding the
+// whole call up by half of it.
+constexpr int64_t kChunksPerThread = 4;
+
 int defaultThreads() {
   if (const char* env = std::getenv("NODETORCH_NUM_THREADS")) {
     const int n = std::atoi(env);
@@ -143,11 +149,12 @@ bool runOnPool(int64_t begin, int64_t end, int64_t grain, ChunkFn fn, void* ctx)
   const int nThreads = getNumThreads();
   p.ensureWorkers(nThreads - 1);
   const int64_t n = end - begin;
-  int64_t nChunks = std::min<int64_t>(std::min(nThreads, p.nWorkers + 1), (n + grain - 1) / grain);
-  if (nChunks < 2) {
+  const int64_t team = std::min(nThreads, p.nWorkers + 1);
+  if (std::min<int64_t>(team, (n + grain - 1) / grain) < 2) {
     p.busy.store(false, std::memory_order_release);
     return false;
   }
+  const int64_t nChunks = std::min<int64_t>(team * kChunksPerThread, (n + grain - 1) / grain);
   {
     std::lock_guard<std::mutex> lk(p.m);
     p.fn = fn;

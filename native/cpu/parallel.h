@@ -1,7 +1,8 @@
 // A small process-wide thread pool for CPU kernels.
 //
-// parallelFor splits [begin, end) into at most getNumThreads() contiguous
-// chunks; the calling thread runs one of them. Exceptions thrown by `f` in
+// parallelFor splits [begin, end) into contiguous chunks (a few per thread,
+// each at least `grain` long where the range allows) that the calling thread
+// and the workers claim one at a time. Exceptions thrown by `f` in
 // any chunk are rethrown on the caller (the first one wins). The pool is used
 // by one parallelFor at a time: a call made while it is busy (another Node
 // worker_thread, or a nested parallelFor from inside a chunk) runs serially
