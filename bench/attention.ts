@@ -41,7 +41,10 @@ function runOurs(t: number, b: number, o: AttentionOptions): Row[] {
   const g = nt.randn([b, H, t, E]);
   const opts = { reps: o.reps, minTime: o.minTime };
   const fwd = measure(() => {
-    nt.scope(() => nt.noGrad(() => nt.scaledDotProductAttention(q, k, v, { isCausal: true })));
+    // A block: the scope disposes the output (nothing escapes to the GC).
+    nt.scope(() => {
+      nt.noGrad(() => nt.scaledDotProductAttention(q, k, v, { isCausal: true }));
+    });
     nt.synchronizeSync();
   }, opts);
   const both = measure(() => {

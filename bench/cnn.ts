@@ -98,7 +98,11 @@ function runOurs(l: Layer, o: CnnOptions, engine: Engine): Record<string, Stat> 
   const opts = { reps: o.reps, minTime: o.minTime };
   const timed = (fn: () => unknown): Stat =>
     measure(() => {
-      nt.scope(() => nt.noGrad(fn));
+      // The block returns nothing, so the scope disposes the result like
+      // PyTorch's refcount frees it, instead of leaving it to the GC.
+      nt.scope(() => {
+        nt.noGrad(fn);
+      });
       nt.synchronizeSync();
     }, opts);
   return {
@@ -171,7 +175,9 @@ export function runCnn(o: CnnOptions): string {
   for (const r of rows) {
     o.log(`  ${r.name} (nodetorch)`);
     bw[r.name] = measure(() => {
-      nt.scope(() => nt.noGrad(r.run));
+      nt.scope(() => {
+        nt.noGrad(r.run);
+      });
       nt.synchronizeSync();
     }, opts);
   }
