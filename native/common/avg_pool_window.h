@@ -30,16 +30,4 @@ NT_HD AvgWindow avgWindow(int64_t oh, int64_t ow, int64_t H, int64_t W, int64_t 
   return {h0, h1, w0, w1, divisor != 0 ? divisor : countIncludePad ? padded : inside};
 }
 
-// The outputs o whose window [o * s - p, o * s - p + k) covers input
-// position i: [lo, hi) within [0, no).
-NT_HD void avgCoveringRange(int64_t i, int64_t no, int64_t k, int64_t s, int64_t p, int64_t* lo, int64_t* hi) {
-  // o * s - p <= i  and  i < o * s - p + k
-  const int64_t a = i + p - k + 1;  // o * s >= a
-  int64_t l = a <= 0 ? 0 : (a + s - 1) / s;
-  int64_t h = (i + p) / s + 1;
-  *lo = l < no ? l : no;
-  *hi = h < no ? h : no;
-  if (*hi < *lo) *hi = *lo;
-}
-
 }  // namespace nt

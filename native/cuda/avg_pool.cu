@@ -9,6 +9,7 @@
 #include <cuda_runtime.h>
 
 #include "common/avg_pool_window.h"
+#include "common/pool_reach.h"
 #include "cuda/device_utils.cuh"
 #include "cuda/kernels.h"
 
@@ -40,8 +41,8 @@ __global__ void avgPool2dBackwardKernel(AvgPool2dBackwardArgs a, T* dx, const T*
     const int64_t w = e % a.W, t = e / a.W;
     const int64_t h = t % a.H, p = t / a.H;
     int64_t oh0, oh1, ow0, ow1;
-    avgCoveringRange(h, a.Ho, a.kh, a.sh, a.ph, &oh0, &oh1);
-    avgCoveringRange(w, a.Wo, a.kw, a.sw, a.pw, &ow0, &ow1);
+    poolReachingRange(h, a.Ho, a.kh, a.sh, a.ph, 1, &oh0, &oh1);
+    poolReachingRange(w, a.Wo, a.kw, a.sw, a.pw, 1, &ow0, &ow1);
     const T* g = dy + p * a.Ho * a.Wo;
     T s = 0;
     for (int64_t oh = oh0; oh < oh1; ++oh)

@@ -13,6 +13,7 @@
  */
 #include <cuda_runtime.h>
 
+#include "common/pool_reach.h"
 #include "cuda/device_utils.cuh"
 #include "cuda/kernels.h"
 
@@ -49,17 +50,6 @@ __global__ void maxPool2dKernel(MaxPool2dArgs a, T* out, int64_t* indices, const
   }
 }
 
-// The outputs o whose window can reach input i: o * s - p + j * d == i for
-// some tap j in [0, k), i.e. o in [ceil((i + p - (k - 1) * d) / s), (i + p) / s].
-__device__ __forceinline__ void reachingRange(int64_t i, int64_t no, int64_t k, int64_t s, int64_t p, int64_t d,
-                                              int64_t* lo, int64_t* hi) {
-  const int64_t a = i + p - (k - 1) * d;
-  const int64_t l = a <= 0 ? 0 : (a + s - 1) / s;
-  const int64_t h = (i + p) / s + 1;
-  *lo = l < no ? l : no;
-  *hi = h < no ? h : no;
-}
-
 template <typename T>
 __global__ void maxPool2dBackwardKernel(MaxPool2dBackwardArgs a, T* dx, const T* dy, const int64_t* indices) {
   const int64_t n = a.planes * a.H * a.W;
@@ -68,8 +58,8 @@ __global__ void maxPool2dBackwardKernel(MaxPool2dBackwardArgs a, T* dx, const T*
     const int64_t w = e % a.W, t = e / a.W;
     const int64_t h = t % a.H, p = t / a.H;
     int64_t oh0, oh1, ow0, ow1;
-    reachingRange(h, a.Ho, a.kh, a.sh, a.ph, a.dh, &oh0, &oh1);
-    reachingRange(w, a.Wo, a.kw, a.sw, a.pw, a.dw, &ow0, &ow1);
+    poolReachingRange(h, a.Ho, a.kh, a.sh, a.ph, a.dh, &oh0, &oh1);
+    poolReachingRange(w, a.Wo, a.kw, a.sw, a.pw, a.dw, &ow0, &ow1);
     const int64_t self = h * a.W + w, plane = p * a.Ho * a.Wo;
     // Only dilated windows can lie wholly in the padding (their index is 0):
     // position 0 then looks at every window.
