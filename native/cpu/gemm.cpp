@@ -29,10 +29,9 @@ namespace {
 // OpenBLAS splits a GEMM over all its threads once M*N*K passes 262144,
 // too early: small shapes such as 64x500x10 run slower on 2 threads than on
 // 1, because waking a thread costs more than its share of the work. So each
-// thread gets at least kMacsPerThread. openblas_set_num_threads is cheap
+// thread gets at least kMacsPerThread (gemm.h). openblas_set_num_threads is cheap
 // when the count does not grow beyond the threads already started, so the
 // count is chosen per call (redundant calls are skipped anyway).
-constexpr double kMacsPerThread = 1.0e6;
 
 std::atomic<int> g_userThreads{0};  // 0 = not set: the pool's thread count
 std::atomic<int> g_blasThreads{0};  // the count OpenBLAS is set to now

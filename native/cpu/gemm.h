@@ -8,6 +8,11 @@
 namespace nt {
 namespace cpu {
 
+// Each GEMM thread gets at least this many multiply-adds (OpenBLAS, the
+// built-in kernel and the small-shape kernel alike): below, waking a thread
+// costs more than it saves (64x500x10 is faster on one thread).
+constexpr double kMacsPerThread = 1.0e6;
+
 void gemm(const GemmArgs& args);
 
 // Name of the GEMM provider: "openblas" or "fallback".

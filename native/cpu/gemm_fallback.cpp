@@ -51,10 +51,6 @@ namespace {
 #define NT_GEMM_MC 144
 #endif
 
-// Each thread gets at least this many multiply-adds: below, waking the pool
-// costs more than it saves (small shapes such as 64x500x10 are faster on one thread).
-constexpr double kMacsPerThread = 1.0e6;
-
 std::atomic<int> g_threads{0};  // 0 = not set: the pool's thread count
 
 template <class T>

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <string>
 
+#include "cpu/gemm.h"
 #include "cpu/gemm_fallback.h"
 #include "cpu/parallel.h"
 
@@ -26,8 +27,6 @@ namespace {
 // kernels pad N to 16). Elsewhere OpenBLAS won (0.5-0.95x: the per-tile lane
 // sums cost too much at short K, and at M = 64, N = 500 it is a tie).
 constexpr int64_t kFewRows = 4, kSomeRows = 16, kNarrowN = 16, kMaxM = 256, kLongK = 128;
-// Below this many multiply-adds a second thread costs more than it saves.
-constexpr double kMacsPerThread = 1.0e6;
 constexpr int kMR = 4, kNR = 3;
 
 template <class T>
