@@ -8,6 +8,7 @@
 #include "execution.h"
 #include "kernel_bindings.h"
 #include "malloc_tuning.h"
+#include "pin_module.h"
 
 namespace nt {
 namespace addon {
@@ -45,6 +46,7 @@ Napi::Value SetErrorClasses(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tuneMallocOnce();
+  pinAddonInMemory();
   auto* st = new AddonState();
   env.SetInstanceData<AddonState>(st);  // deleted by node-addon-api at env teardown
   st->argsStorage.reset(new double[kArgSlots]());
@@ -67,7 +69,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerDistributedBindings(env, exports);
   st->execution = std::make_unique<Execution>(env);
   // Hand the pool's default (NODETORCH_NUM_THREADS or the core count) to
-  // OpenBLAS too, so both use the same thread count from the start.
+  // the GEMM too, so both use the same thread count from the start.
   cpu::setNumThreads(cpu::getNumThreads());
   return exports;
 }

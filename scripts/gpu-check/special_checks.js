@@ -100,7 +100,7 @@ function childCheck(script, name, kernel, device) {
   } catch {
     const why = r.error
       ? r.error.message
-      : `exit ${r.status}: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`;
+      : `${r.signal ? `killed by ${r.signal}` : `exit ${r.status}`}: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`;
     return row(name, kernel, false, why);
   }
 }
