@@ -43,20 +43,31 @@ describeDlopen('OpenBLAS opened at run time', () => {
     expect(r.product).toEqual([17, 39]);
   });
 
-  // blas_dynload.cpp sets OPENBLAS_THREAD_TIMEOUT only around its dlopen.
-  test('the shortened OpenBLAS spin does not leak into the environment; a user value stays', () => {
-    const envAfterLoad = (env: Record<string, string>): string => {
-      const code =
-        `const nt=require(${JSON.stringify(path.join(root, 'lib'))});` +
-        'nt.rand([64,64]).matmul(nt.rand([64,64])).toArray();' +
-        'console.log(process.env.OPENBLAS_THREAD_TIMEOUT ?? "unset")';
-      const base: NodeJS.ProcessEnv = { ...process.env, NODETORCH_ADDON: addon, NODETORCH_QUIET: '1', ...env };
-      if (!('OPENBLAS_THREAD_TIMEOUT' in env)) delete base.OPENBLAS_THREAD_TIMEOUT;
-      const out = execFileSync(process.execPath, ['-r', register, '-e', code], { env: base, encoding: 'utf8' });
-      return out.trim().split('\n').pop() ?? '';
-    };
-    expect(envAfterLoad({})).toBe('unset');
-    expect(envAfterLoad({ OPENBLAS_THREAD_TIMEOUT: '20' })).toBe('20');
+  // blas_dynload.cpp sets OPENBLAS_NUM_THREADS=1 only around its dlopen:
+  // GEMMs are split over our pool, so OpenBLAS starts no threads of its own.
+  const afterProduct = (env: Record<string, string>): { env: string; threads: number } => {
+    const code =
+      `const nt=require(${JSON.stringify(path.join(root, 'lib'))});` +
+      'nt.setNumThreads(2);' +
+      'nt.rand([256,256]).matmul(nt.rand([256,256])).toArray();' +
+      'const threads=require("fs").readdirSync("/proc/self/task").length;' +
+      'console.log(JSON.stringify({env:process.env.OPENBLAS_NUM_THREADS ?? "unset",threads}))';
+    const base: NodeJS.ProcessEnv = { ...process.env, NODETORCH_ADDON: addon, NODETORCH_QUIET: '1', ...env };
+    if (!('OPENBLAS_NUM_THREADS' in env)) delete base.OPENBLAS_NUM_THREADS;
+    const out = execFileSync(process.execPath, ['-r', register, '-e', code], { env: base, encoding: 'utf8' });
+    return JSON.parse(out.trim().split('\n').pop() ?? '{}') as { env: string; threads: number };
+  };
+
+  test('OpenBLAS loads single-threaded; the setting does not leak; a user value stays', () => {
+    expect(afterProduct({}).env).toBe('unset');
+    expect(afterProduct({ OPENBLAS_NUM_THREADS: '3' }).env).toBe('3');
+  });
+
+  (process.platform === 'linux' ? test : test.skip)('a split GEMM starts no threads beyond our pool', () => {
+    // The same process on the built-in GEMM (our pool only) has as many threads.
+    const withBlas = afterProduct({});
+    const builtIn = afterProduct({ NODETORCH_BLAS: 'fallback' });
+    expect(withBlas.threads).toBe(builtIn.threads);
   });
 
   test('the addon links no BLAS library (readelf, Linux)', () => {

@@ -1,91 +1,11 @@
 // C = alpha * A @ B^T + beta * C through the kernel entry point, on the
 // shapes where the small-M kernel (native/cpu/gemm_small.cpp) takes over
 // from OpenBLAS / the fallback and just around its thresholds (M 4 and 16,
-// N 16, K 8 and 128). Leading dimensions are padded and the padding holds
-// NaN, so a read past K or past a row shows; C starts as NaN, so an element
-// left unwritten (or read with beta = 0) shows. Float64 reference.
+// N 16, K 8 and 128). NaN padding and a NaN-filled C against a float64
+// reference: test/gemm_reference.ts.
 import * as nt from '../lib';
-import { kGemm } from '../lib/kernels/launch';
-import { expectClose, rng } from './helpers';
-
-type Float = 'float32' | 'float64';
-
-/** Deterministic values in [-1, 1). */
-function signed(seed: number): () => number {
-  const r = rng(seed);
-  return () => 2 * r() - 1;
-}
-
-/** rows x ld values, columns >= cols set to NaN; returns the tensor and the values as stored. */
-function padded(rows: number, cols: number, ld: number, dtype: Float, next: () => number): [nt.Tensor, Float64Array] {
-  const v = new Float64Array(rows * ld);
-  for (let r = 0; r < rows; ++r) for (let c = 0; c < ld; ++c) v[r * ld + c] = c < cols ? next() : Number.NaN;
-  const t = nt.tensor(v, { dtype, shape: [rows * ld] });
-  return [t, Float64Array.from(t.double().data() as Float64Array)];
-}
-
-interface Case {
-  batch: number;
-  M: number;
-  N: number;
-  K: number;
-  alpha: number;
-  beta: number;
-  /** C shared by every batch (batch stride 0): batches accumulate in order. */
-  broadcastC?: boolean;
-}
-
-/** Runs one case and checks it against the float64 reference. */
-function check(c: Case, dtype: Float, seed: number, edit?: (a: Float64Array, lda: number) => void): void {
-  const next = signed(seed);
-  const lda = c.K + 3,
-    ldb = c.K + 5,
-    ldc = c.N + 2;
-  const [a0, aRef0] = padded(c.batch * c.M, c.K, lda, dtype, next);
-  let a = a0,
-    aRef = aRef0;
-  if (edit) {
-    const v = Float64Array.from(aRef);
-    edit(v, lda);
-    a = nt.tensor(v, { dtype, shape: [v.length] });
-    aRef = Float64Array.from(a.double().data() as Float64Array);
-  }
-  const [b, bRef] = padded(c.batch * c.N, c.K, ldb, dtype, next);
-  const cBatches = c.broadcastC ? 1 : c.batch;
-  // beta == 0: C holds NaN that must be overwritten; otherwise finite values.
-  const [out, cRef] = padded(cBatches * c.M, c.N, ldc, dtype, c.beta === 0 ? () => Number.NaN : next);
-  const exp = Float64Array.from(cRef);
-  for (let bi = 0; bi < c.batch; ++bi) {
-    const cb = c.broadcastC ? 0 : bi;
-    for (let i = 0; i < c.M; ++i)
-      for (let j = 0; j < c.N; ++j) {
-        let s = 0;
-        for (let k = 0; k < c.K; ++k) s += aRef[(bi * c.M + i) * lda + k] * bRef[(bi * c.N + j) * ldb + k];
-        const at = (cb * c.M + i) * ldc + j;
-        exp[at] = c.alpha * s + (c.beta === 0 ? 0 : c.beta * exp[at]);
-      }
-  }
-  kGemm(
-    c.batch,
-    c.M,
-    c.N,
-    c.K,
-    { t: a, ld: lda, batchStride: c.M * lda, trans: false },
-    { t: b, ld: ldb, batchStride: c.N * ldb, trans: true },
-    { t: out, ld: ldc, batchStride: c.broadcastC ? 0 : c.M * ldc },
-    c.alpha,
-    c.beta,
-  );
-  const got = Float64Array.from(out.double().data() as Float64Array);
-  // Only the M x N corner of each C row is compared; the padding must stay as it was.
-  const tol = dtype === 'float64' ? { atol: 1e-12 * c.K, rtol: 1e-10 } : { atol: 2e-6 * c.K, rtol: 1e-4 };
-  try {
-    expectClose(got, exp, tol);
-  } catch (e) {
-    throw new Error(`${JSON.stringify(c)} ${dtype}: ${(e as Error).message}`);
-  }
-  for (const t of [a, a0, b, out]) t.dispose();
-}
+import { checkGemm as check, signed } from './gemm_reference';
+import { expectClose } from './helpers';
 
 const Ms = [1, 2, 3, 4, 5, 15, 16, 17, 64, 130];
 const Ns = [1, 2, 3, 4, 10, 16, 17, 31];

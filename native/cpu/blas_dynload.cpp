@@ -45,27 +45,26 @@ bool sym(void* h, const char* name, F& out) {
   return out != nullptr;
 }
 
-// Why: OpenBLAS's idle workers spin 2^28 TSC cycles (~0.1 s) after each
-// GEMM before sleeping, so on a small machine its worker holds a core through
-// the elementwise kernels between GEMMs, where our own pool needs it, and a
-// descheduled waiter turns into long spin-waits. 2^17 cycles (~50 us, as
-// NODETORCH_SPIN_US) keeps back-to-back GEMMs free of a wake-up. OpenBLAS
-// reads the variable when it loads (then it is removed again, so child
-// processes do not inherit it); a value the user set wins.
-struct ShortOpenBlasSpin {
+// Why: every GEMM runs OpenBLAS single-threaded, split over our own pool
+// (gemm.cpp), so its thread pool would only sit beside ours. OpenBLAS
+// starts its workers when it loads, from OPENBLAS_NUM_THREADS: set to 1
+// for the dlopen calls below (then removed again, so child processes do not
+// inherit it); a value the user set is left alone, and blas() still sets
+// the count to 1 after loading.
+struct SingleThreadedOpenBlasLoad {
   bool set = false;
-  ShortOpenBlasSpin() {
-    if (!std::getenv("OPENBLAS_THREAD_TIMEOUT")) set = setenv("OPENBLAS_THREAD_TIMEOUT", "17", 0) == 0;
+  SingleThreadedOpenBlasLoad() {
+    if (!std::getenv("OPENBLAS_NUM_THREADS")) set = setenv("OPENBLAS_NUM_THREADS", "1", 0) == 0;
   }
-  ~ShortOpenBlasSpin() {
-    if (set) unsetenv("OPENBLAS_THREAD_TIMEOUT");
+  ~SingleThreadedOpenBlasLoad() {
+    if (set) unsetenv("OPENBLAS_NUM_THREADS");
   }
 };
 
 Loaded resolve() {
   Loaded l;
   std::string tried;
-  const ShortOpenBlasSpin spin;  // for the dlopen calls below
+  const SingleThreadedOpenBlasLoad singleThreaded;  // for the dlopen calls below
   const char* env = std::getenv("NODETORCH_OPENBLAS");
 #ifdef __APPLE__
   const char* sonames[] = {env, "libopenblas.0.dylib", "/opt/homebrew/opt/openblas/lib/libopenblas.0.dylib",
@@ -116,7 +115,9 @@ const Loaded& loaded() {
       off.reason = "NODETORCH_BLAS=fallback";
       return off;
     }
-    return resolve();
+    Loaded l = resolve();
+    if (l.ok) l.api.setNumThreads(1);  // gemm.cpp splits GEMMs over our pool
+    return l;
   }();
   return l;
 }

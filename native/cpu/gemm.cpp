@@ -26,25 +26,21 @@ namespace cpu {
 
 namespace {
 
-// OpenBLAS splits a GEMM over all its threads once M*N*K passes 262144,
-// too early: small shapes such as 64x500x10 run slower on 2 threads than on
-// 1, because waking a thread costs more than its share of the work. So each
-// thread gets at least kMacsPerThread (gemm.h). openblas_set_num_threads is cheap
-// when the count does not grow beyond the threads already started, so the
-// count is chosen per call (redundant calls are skipped anyway).
+// OpenBLAS always runs single-threaded; a GEMM worth several threads (each
+// gets at least kMacsPerThread, gemm.h) is cut into blocks of C that our own
+// pool runs, one OpenBLAS call each. With OpenBLAS's thread pool beside ours
+// the two fought for the cores: its caller spins in sched_yield while its
+// workers finish, and on 2 cores the JS thread, our pool and OpenBLAS's
+// workers made every split GEMM wait for a preempted half.
+// Blocks per thread: more lets a thread that was preempted hand its share to
+// the others; each block re-packs the operand that is not split.
+constexpr int64_t kGemmBlocksPerThread = 2;
 
 std::atomic<int> g_userThreads{0};  // 0 = not set: the pool's thread count
-std::atomic<int> g_blasThreads{0};  // the count OpenBLAS is set to now
 
 int userThreads() {
   const int n = g_userThreads.load(std::memory_order_relaxed);
   return n > 0 ? n : std::max(1, getNumThreads());
-}
-
-void useBlasThreads(int n) {
-  if (g_blasThreads.load(std::memory_order_relaxed) == n) return;
-  blas()->setNumThreads(n);
-  g_blasThreads.store(n, std::memory_order_relaxed);
 }
 
 bool isAvx512Core(const char* name) {
@@ -120,14 +116,42 @@ bool gemmOpenBlas(const GemmArgs& a) {
   const double allMacs = macs * double(a.batch);
   if (threads == 1 && maxThreads > 1 && a.batch > 1 && a.strideC != 0 && allMacs >= 2 * kMacsPerThread) {
     const int64_t batchThreads = int64_t(std::min<double>(maxThreads, allMacs / kMacsPerThread));
-    useBlasThreads(1);
     parallelFor(0, a.batch, (a.batch + batchThreads - 1) / batchThreads, [&](int64_t lo, int64_t hi) {
       for (int64_t b = lo; b < hi; ++b) one(b);
     });
     return true;
   }
-  useBlasThreads(threads);
-  for (int64_t b = 0; b < a.batch; ++b) one(b);
+  if (threads == 1) {
+    for (int64_t b = 0; b < a.batch; ++b) one(b);
+    return true;
+  }
+  // One product over several threads: C cut into blocks of columns (or of
+  // rows when it is taller than wide, so the larger operand is packed once
+  // overall), each block one single-threaded OpenBLAS call on our pool.
+  const bool byCols = a.N >= a.M;
+  const int64_t extent = byCols ? a.N : a.M;
+  const int64_t nBlocks = std::min<int64_t>(int64_t(threads) * kGemmBlocksPerThread, (extent + 15) / 16);
+  const int64_t span = (extent + nBlocks - 1) / nBlocks;
+  const int64_t blockLen = (span + 15) / 16 * 16;  // whole register tiles
+  const int64_t blocks = (extent + blockLen - 1) / blockLen;
+  for (int64_t b = 0; b < a.batch; ++b) {
+    const T* Ab = A + b * a.strideA;
+    const T* Bb = B + b * a.strideB;
+    T* Cb = C + b * a.strideC;
+    parallelFor(0, blocks, 1, [&](int64_t lo, int64_t hi) {
+      const int64_t from = lo * blockLen, to = std::min(extent, hi * blockLen);
+      const int len = int(to - from);
+      if (byCols) {
+        // Columns of C are columns of op(B): rows of B when it is transposed.
+        const T* Bp = Bb + (a.transB ? from * ldb : from);
+        blasGemm<T>(ta, tb, int(a.M), len, int(a.K), alpha, Ab, int(lda), Bp, int(ldb), beta, Cb + from, int(ldc));
+      } else {
+        const T* Ap = Ab + (a.transA ? from : from * lda);
+        blasGemm<T>(ta, tb, len, int(a.N), int(a.K), alpha, Ap, int(lda), Bb, int(ldb), beta, Cb + from * ldc,
+                    int(ldc));
+      }
+    });
+  }
   return true;
 }
 
@@ -167,11 +191,7 @@ const char* gemmProvider() { return blas() ? "openblas" : "fallback"; }
 void gemmSetNumThreads(int n) {
   n = std::max(1, n);
   gemmFallbackSetThreads(n);
-  if (const BlasApi* b = blas()) {
-    g_userThreads.store(n, std::memory_order_relaxed);
-    g_blasThreads.store(n, std::memory_order_relaxed);
-    b->setNumThreads(n);
-  }
+  if (blas()) g_userThreads.store(n, std::memory_order_relaxed);
 }
 
 }  // namespace cpu
