@@ -31,7 +31,8 @@ async function main(): Promise<void> {
   nt.manualSeed(1);
   const model = new MnistCNN();
   const loader = new data.DataLoader(trainSet, { batchSize: 64, shuffle: true });
-  const optimizer = new optim.Adam(model.parameters(), { lr: 1e-3 });
+  // The recipe of `nodetorch train --model cnn` (lib/cli/train_options.ts).
+  const optimizer = new optim.Adam(model.parameters(), { lr: 2e-3 });
   const scheduler = new optim.lrScheduler.CosineAnnealingLR(optimizer, { tMax: loader.length * epochs });
   const criterion = new nn.CrossEntropyLoss();
   const parts = { model, optimizer, criterion };

@@ -82,7 +82,10 @@ describe('nodetorch train options', () => {
     const c = train([]);
     expect(c.optimizer).toBe(DEFAULTS.optimizer);
     expect(c.lr).toBe(DEFAULT_LR[DEFAULTS.optimizer]);
-    expect(c.batchSize).toBe(DEFAULTS.batchSize);
+    expect(c.batchSize).toBe(128);
+    // The CNN's default batch is its own; an explicit --batch-size wins for either model.
+    expect(train(['--model', 'cnn']).batchSize).toBe(64);
+    expect(train(['--model', 'cnn', '--batch-size', '128']).batchSize).toBe(128);
     expect(c.epochs).toBe(DEFAULTS.epochs);
     expect(c.momentum).toBe(0);
     expect(c.schedule).toBe('cosine');
