@@ -33,7 +33,7 @@ export const DEFAULTS = {
 };
 
 /** Batch size when --batch-size is not given, per model (see DEFAULTS). */
-export const DEFAULT_BATCH_SIZE: Record<ModelName, number> = { mlp: 128, cnn: 64 };
+const DEFAULT_BATCH_SIZE: Record<ModelName, number> = { mlp: 128, cnn: 64 };
 /** Learning rate when --lr is not given: the measured recipe for Adam(W), the seed's 0.01 for SGD. */
 export const DEFAULT_LR: Record<OptimizerName, number> = { sgd: 0.01, adam: 2e-3, adamw: 2e-3, rmsprop: 1e-3 };
 /** SGD stays plain (the seed's example: constant rate); the adaptive ones anneal. */
