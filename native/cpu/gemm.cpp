@@ -10,7 +10,6 @@
 // Small-M products with B transposed (nn.Linear's forward) run the unpacked
 // dot-product kernel of gemm_small.cpp on either path, where it measured faster.
 #include <algorithm>
-#include <atomic>
 #include <cctype>
 #include <climits>
 #include <string>
@@ -35,13 +34,6 @@ namespace {
 // Blocks per thread: more lets a thread that was preempted hand its share to
 // the others; each block re-packs the operand that is not split.
 constexpr int64_t kGemmBlocksPerThread = 2;
-
-std::atomic<int> g_userThreads{0};  // 0 = not set: the pool's thread count
-
-int userThreads() {
-  const int n = g_userThreads.load(std::memory_order_relaxed);
-  return n > 0 ? n : std::max(1, getNumThreads());
-}
 
 bool isAvx512Core(const char* name) {
   std::string n = name ? name : "";
@@ -98,7 +90,7 @@ bool gemmOpenBlas(const GemmArgs& a) {
   if (lda < aCols || ldb < bCols || ldc < a.N) return false;
 
   const double macs = double(a.M) * double(a.N) * double(a.K);
-  const int maxThreads = userThreads();
+  const int maxThreads = gemmFallbackThreads();  // the one GEMM thread count
   const int threads = int(std::min<double>(maxThreads, std::max(1.0, macs / kMacsPerThread)));
   const T* A = static_cast<const T*>(a.A);
   const T* B = static_cast<const T*>(a.B);
@@ -160,7 +152,7 @@ bool gemmOpenBlas(const GemmArgs& a) {
 void gemm(const GemmArgs& args) {
   if (gemmHandledWithoutProduct(args)) return;
   if (gemmSmallApplies(args)) {
-    gemmSmall(args, blas() ? userThreads() : gemmFallbackThreads());
+    gemmSmall(args, gemmFallbackThreads());
     return;
   }
   if (blas()) {
@@ -191,7 +183,6 @@ const char* gemmProvider() { return blas() ? "openblas" : "fallback"; }
 void gemmSetNumThreads(int n) {
   n = std::max(1, n);
   gemmFallbackSetThreads(n);
-  if (blas()) g_userThreads.store(n, std::memory_order_relaxed);
 }
 
 }  // namespace cpu

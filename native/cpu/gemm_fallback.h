@@ -19,7 +19,8 @@ bool gemmHandledWithoutProduct(const GemmArgs& args);
 // "avx2" or "generic" (NODETORCH_GEMM_ISA=generic|avx2 caps it).
 const char* gemmFallbackIsa();
 
-// Thread count the fallback may use (>= 1); gemmSetNumThreads sets it.
+// Thread count every GEMM path may use (>= 1: the fallback, OpenBLAS split
+// over the pool, the small-shape kernel); gemmSetNumThreads sets it.
 int gemmFallbackThreads();
 void gemmFallbackSetThreads(int n);
 
