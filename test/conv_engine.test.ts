@@ -161,6 +161,10 @@ describe(`conv2d engines on random geometries (NODETORCH_TEST_SEED=${RUN_SEED})`
       { N: 1, C: 32, H: 10, W: 10, Co: 64, G: 1, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, ph: 0, pw: 0 },
       { N: 2, C: 64, H: 6, W: 7, Co: 64, G: 1, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, ph: 1, pw: 1 },
       { N: 2, C: 32, H: 9, W: 9, Co: 32, G: 32, kh: 3, kw: 3, sh: 2, sw: 2, dh: 1, dw: 1, ph: 1, pw: 1 },
+      // Thin weight gradients (fewer columns than output channels per group,
+      // like MNIST's conv1): oneDNN for x and b, the im2col GEMM for w.
+      { N: 3, C: 1, H: 11, W: 10, Co: 16, G: 1, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, ph: 0, pw: 0 },
+      { N: 2, C: 2, H: 8, W: 9, Co: 32, G: 2, kh: 2, kw: 3, sh: 2, sw: 1, dh: 1, dw: 2, ph: 1, pw: 0 },
     ]) {
       checkEngine('onednn', g, RUN_SEED + 999);
     }

@@ -380,7 +380,30 @@ export function conv2dBackward(
   grad: Tensor,
   needs: readonly boolean[],
 ): (Tensor | null)[] {
-  if (useConvKernels(x, g)) return onednnConvBackward(x, w, g, grad, needs);
+  if (!useConvKernels(x, g)) return im2colBackward(x, w, g, grad, needs);
+  if (!(needs[1] && x.device === 'cpu' && thinWeightGrad(g))) return onednnConvBackward(x, w, g, grad, needs);
+  const [dx, , db] = onednnConvBackward(x, w, g, grad, [needs[0], false, needs[2]]);
+  const [, dw] = im2colBackward(x, w, g, grad, [false, true, false]);
+  return [dx, dw, db];
+}
+
+/**
+ * A weight gradient with fewer columns than output channels per group (a
+ * first layer: 1 input channel, 3x3 gives 9): oneDNN's CPU kernel for it
+ * ran at a third of the rate of the im2col GEMM below (bench/conv.ts row
+ * mnist_conv1 bwd_weight), so that pass stays on the built-in path.
+ */
+function thinWeightGrad(g: ConvGeometry): boolean {
+  return g.Cg * g.kh * g.kw < g.Cog;
+}
+
+function im2colBackward(
+  x: Tensor,
+  w: Tensor,
+  g: ConvGeometry,
+  grad: Tensor,
+  needs: readonly boolean[],
+): (Tensor | null)[] {
   const dt = x.dtype;
   const L = g.Ho * g.Wo;
   const NL = g.N * L;
