@@ -1,6 +1,6 @@
 // nn.Parameter: marks a tensor as a module parameter. A parameter is a
-// plain Tensor (requiresGrad on, kept out of every nt.scope) carrying a
-// hidden, non-enumerable `_isParameter` flag that Module's field walk reads.
+// plain Tensor (requiresGrad on, kept out of every nt.scope) whose internal
+// `_isParameter` flag, which Module's field walk reads, is set.
 import { ArgumentError } from '../errors';
 import { keep } from '../tensor/scope';
 import { Tensor } from '../tensor/tensor';
@@ -13,7 +13,7 @@ export interface ParameterFactory {
 
 /** True when t was made by nn.Parameter. */
 export function isParameter(t: unknown): t is Tensor {
-  return t instanceof Tensor && (t as unknown as { _isParameter?: boolean })._isParameter === true;
+  return t instanceof Tensor && t._isParameter;
 }
 
 function makeParameter(data: Tensor, requiresGrad = true): Tensor {
@@ -24,7 +24,7 @@ function makeParameter(data: Tensor, requiresGrad = true): Tensor {
   // A parameter is a leaf: a tensor produced by an op is cut from its graph.
   const t = data.isLeaf ? data : data.detach();
   t.requiresGrad_(requiresGrad);
-  if (!isParameter(t)) Object.defineProperty(t, '_isParameter', { value: true, enumerable: false });
+  t._isParameter = true;
   return keep(t);
 }
 

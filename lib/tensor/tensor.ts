@@ -69,6 +69,12 @@ export class Tensor {
   /** @internal */ _retainGrad = false;
   /** @internal */ _disposed = false;
   /** @internal */ _version = 0;
+  /**
+   * @internal Set by nn.Parameter. A field of every tensor rather than a
+   * property added to parameters: tensors then share one hidden class, so
+   * V8's optimized code for ops does not deoptimize when parameters reach it.
+   */
+  _isParameter = false;
   /** @internal registerHook() on a leaf, in registration order. */
   _gradHooks: GradHook[] | null = null;
   /** @internal registerPostAccumulateGradHook() on a leaf. */
