@@ -98,6 +98,8 @@ export { tril, triu, maskedFill } from './ops/triangular';
 export { sort, argsort, topk, cumsum } from './ops/sort_scan';
 export type { SortOptions, TopkOptions, CumsumOptions } from './ops/sort_scan';
 export { multinomial } from './ops/sampling';
+export { isnan, isinf, isfinite, isclose, allclose, equal, all, any } from './ops/predicates';
+export type { IsCloseOptions } from './ops/predicates';
 export type { MultinomialOptions } from './ops/sampling';
 export { repeat, flip } from './ops/tile';
 export { share, fromShared, shareStateDict, fromSharedStateDict, releaseShared } from './ops/share';

@@ -15,6 +15,8 @@ import * as ew from './elementwise';
 import { formatTensor } from './format';
 import * as idx from './index_ops';
 import * as linalg from './linalg';
+import * as pred from './predicates';
+import type { IsCloseOptions } from './predicates';
 import * as red from './reduce';
 import * as sampling from './sampling';
 import * as sortScan from './sort_scan';
@@ -91,6 +93,22 @@ declare module '../tensor/tensor' {
     logicalAnd(other: Tensor): Tensor;
     logicalOr(other: Tensor): Tensor;
     logicalNot(): Tensor;
+    /** True where NaN (nt.isnan). */
+    isnan(): Tensor;
+    /** True where +-Infinity (nt.isinf). */
+    isinf(): Tensor;
+    /** True where neither NaN nor infinite (nt.isfinite). */
+    isfinite(): Tensor;
+    /** Elementwise |this - other| <= atol + rtol * |other| (nt.isclose). */
+    isclose(other: Tensor, options?: IsCloseOptions): Tensor;
+    /** Every element close to other's (nt.allclose; reads the device). */
+    allclose(other: Tensor, options?: IsCloseOptions): boolean;
+    /** Same shape and equal elements (nt.equal; reads the device). */
+    equal(other: Tensor): boolean;
+    /** True where every element along dim is nonzero (nt.all). */
+    all(dim?: number | number[], keepdim?: boolean): Tensor;
+    /** True where some element along dim is nonzero (nt.any). */
+    any(dim?: number | number[], keepdim?: boolean): Tensor;
 
     // ---- in place (no autograd on tensors that require grad) ----------------
     add_(other: TensorOrScalar, alpha?: number): this;
@@ -313,6 +331,30 @@ defineTensorMethods({
   },
   logicalNot(): Tensor {
     return ew.logicalNot(this);
+  },
+  isnan(): Tensor {
+    return pred.isnan(this);
+  },
+  isinf(): Tensor {
+    return pred.isinf(this);
+  },
+  isfinite(): Tensor {
+    return pred.isfinite(this);
+  },
+  isclose(other: Tensor, options?: IsCloseOptions): Tensor {
+    return pred.isclose(this, other, options);
+  },
+  allclose(other: Tensor, options?: IsCloseOptions): boolean {
+    return pred.allclose(this, other, options);
+  },
+  equal(other: Tensor): boolean {
+    return pred.equal(this, other);
+  },
+  all(dim?: number | number[], keepdim = false): Tensor {
+    return pred.all(this, dim, keepdim);
+  },
+  any(dim?: number | number[], keepdim = false): Tensor {
+    return pred.any(this, dim, keepdim);
   },
 
   // ---- in place (no autograd on tensors that require grad) ----------------
