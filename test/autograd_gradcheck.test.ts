@@ -167,6 +167,16 @@ const CASES: Record<OpName, () => void> = {
     check((x) => x.std(0), [leaf([4, 3], 'z')]);
   },
   logsumexp: () => check((x) => x.logsumexp([1]), [leaf([3, 4, 2], 'x')]),
+  norm: () => {
+    check((x) => nt.norm(x), [leaf([3, 4], 'x')]);
+    check((x) => x.norm(1, 1), [awayFromZero([3, 4], 'x')]);
+    check((x) => x.norm(3, [0, 2], true), [awayFromZero([3, 4, 2], 'x')]);
+    check((x) => x.norm(0.5, 0), [awayFromZero([3, 4], 'x')]);
+    // Random magnitudes: distinct() has pairs like -2/3 and 2/3 that differ
+    // by one ulp, a tie for finite differences but not for the formula.
+    check((x) => nt.norm(x, Infinity, 1), [awayFromZero([3, 4], 'x')]);
+    check((x) => nt.norm(x, -Infinity), [awayFromZero([3, 4], 'x')]);
+  },
   relu: () => check((x) => x.relu(), [awayFromZero([3, 4], 'x')]),
   sigmoid: () => check((x) => x.sigmoid(), [leaf([3, 4], 'x')]),
   tanh: () => check((x) => x.tanh(), [leaf([3, 4], 'x')]),

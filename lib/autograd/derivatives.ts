@@ -24,6 +24,7 @@ import { convTranspose2dBackward } from '../ops/conv_transpose';
 import { cumsumBackward } from '../ops/sort_scan';
 // layer / RMS norm, embedding, GELU tanh (issue 13)
 import { layerNormBackward } from '../ops/layer_norm';
+import { normBackward } from '../ops/vector';
 import { embeddingBackward } from './embedding_grad';
 import type { RowsGrad } from './rows_grad';
 // attention (issue 13)
@@ -154,6 +155,7 @@ export const derivatives: DerivativeTable = {
     const scale = 2 / Math.max(count - correction, 0);
     return [ew.mul(ew.mul(unreduce(g, x.shape, dims, keepdim), centered), scale)];
   },
+  norm: (c, g) => [normBackward(c, g)],
   logsumexp: ({ x, out, dims, keepdim }, g) => [
     ew.mul(unreduce(g, x.shape, dims, keepdim), unary.exp(ew.sub(x, unreduce(out, x.shape, dims, keepdim)))),
   ],

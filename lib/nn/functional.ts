@@ -36,6 +36,8 @@ export {
 } from '../ops/pool';
 export type { Size2, AdaptiveSize } from '../ops/pool';
 export { batchNorm, groupNorm } from '../ops/normalization';
+export { normalize, cosineSimilarity } from './similarity';
+export type { NormalizeOptions, CosineSimilarityOptions } from './similarity';
 export { dropout2d } from './normalization';
 // layer / RMS norm and embedding (issue 13)
 export { layerNorm, rmsNorm } from '../ops/layer_norm';

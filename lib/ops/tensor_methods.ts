@@ -17,6 +17,8 @@ import * as idx from './index_ops';
 import * as linalg from './linalg';
 import * as pred from './predicates';
 import type { IsCloseOptions } from './predicates';
+import * as vec from './vector';
+import type { NormOrder } from './vector';
 import * as red from './reduce';
 import * as sampling from './sampling';
 import * as sortScan from './sort_scan';
@@ -93,6 +95,12 @@ declare module '../tensor/tensor' {
     logicalAnd(other: Tensor): Tensor;
     logicalOr(other: Tensor): Tensor;
     logicalNot(): Tensor;
+    /** The p-norm over dim, every dim by default (nt.norm). */
+    norm(p?: NormOrder, dim?: number | number[], keepdim?: boolean): Tensor;
+    /** Inner product with another 1-D tensor (nt.dot). */
+    dot(other: Tensor): Tensor;
+    /** Outer product with another 1-D tensor (nt.outer). */
+    outer(other: Tensor): Tensor;
     /** True where NaN (nt.isnan). */
     isnan(): Tensor;
     /** True where +-Infinity (nt.isinf). */
@@ -331,6 +339,15 @@ defineTensorMethods({
   },
   logicalNot(): Tensor {
     return ew.logicalNot(this);
+  },
+  norm(p: NormOrder = 'fro', dim?: number | number[], keepdim = false): Tensor {
+    return vec.norm(this, p, dim, keepdim);
+  },
+  dot(other: Tensor): Tensor {
+    return vec.dot(this, other);
+  },
+  outer(other: Tensor): Tensor {
+    return vec.outer(this, other);
   },
   isnan(): Tensor {
     return pred.isnan(this);
