@@ -102,7 +102,9 @@ export { isnan, isinf, isfinite, isclose, allclose, equal, all, any } from './op
 export type { IsCloseOptions } from './ops/predicates';
 export { norm, dot, outer } from './ops/vector';
 export type { NormOrder } from './ops/vector';
-export { clone } from './ops/views';
+export { clone, select } from './ops/views';
+export { roll, meshgrid } from './ops/rearrange';
+export type { MeshgridOptions } from './ops/rearrange';
 export type { MultinomialOptions } from './ops/sampling';
 export { repeat, flip } from './ops/tile';
 export { share, fromShared, shareStateDict, fromSharedStateDict, releaseShared } from './ops/share';

@@ -16,6 +16,7 @@ import { formatTensor } from './format';
 import * as idx from './index_ops';
 import * as linalg from './linalg';
 import * as pred from './predicates';
+import * as rearrange from './rearrange';
 import type { IsCloseOptions } from './predicates';
 import * as vec from './vector';
 import type { NormOrder } from './vector';
@@ -95,6 +96,10 @@ declare module '../tensor/tensor' {
     logicalAnd(other: Tensor): Tensor;
     logicalOr(other: Tensor): Tensor;
     logicalNot(): Tensor;
+    /** The slice at `index` along dim, that dim removed (a view; nt.select). */
+    select(dim: number, index: number): Tensor;
+    /** Elements shifted along dims, wrapping around (nt.roll). */
+    roll(shifts: number | number[], dims?: number | number[]): Tensor;
     /** The p-norm over dim, every dim by default (nt.norm). */
     norm(p?: NormOrder, dim?: number | number[], keepdim?: boolean): Tensor;
     /** Inner product with another 1-D tensor (nt.dot). */
@@ -339,6 +344,12 @@ defineTensorMethods({
   },
   logicalNot(): Tensor {
     return ew.logicalNot(this);
+  },
+  select(dim: number, index: number): Tensor {
+    return views.select(this, dim, index);
+  },
+  roll(shifts: number | number[], dims?: number | number[]): Tensor {
+    return rearrange.roll(this, shifts, dims);
   },
   norm(p: NormOrder = 'fro', dim?: number | number[], keepdim = false): Tensor {
     return vec.norm(this, p, dim, keepdim);

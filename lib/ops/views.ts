@@ -1,7 +1,7 @@
 // Views (no copy): reshape/view, squeeze/unsqueeze/flatten, transpose,
 // permute, expand, narrow, split/chunk; plus clone and contiguous.
 import { record } from './record';
-import { ArgumentError, ShapeError } from '../errors';
+import { ArgumentError, IndexError, ShapeError } from '../errors';
 import {
   type Shape,
   checkShape,
@@ -185,6 +185,18 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   shape[d] = length;
   const out = x._view(shape, x.strides.slice(), x.offset + s * x.strides[d]);
   return record('narrow', out, [x], () => ({ inShape: x.shape, dim: d, start: s }));
+}
+
+/** x[..., index, ...] along dim, that dim removed (torch.select; a view). Negative index counts from the end. */
+export function select(x: Tensor, dim: number, index: number): Tensor {
+  checkTensor('select', x);
+  if (x.ndim === 0) throw new ShapeError('select', 'cannot select from a 0-d tensor');
+  const d = normalizeDim('select', dim, x.ndim);
+  const size = x.shape[d];
+  if (!Number.isInteger(index) || index < -size || index >= size) {
+    throw new IndexError('select', `index ${showValue(index)} is out of range for dim ${d} of size ${size}`);
+  }
+  return squeeze(narrow(x, d, index < 0 ? index + size : index, 1), d);
 }
 
 export function split(x: Tensor, splitSize: number | number[], dim = 0): Tensor[] {
