@@ -7,7 +7,9 @@
 // rows call nodetorch's conv2d backward directly (lib/ops/conv.ts) with the
 // same single gradient asked, so neither side pays for the other gradient.
 // Each conv row is measured on both CPU engines (builtin im2col + GEMM, and
-// oneDNN when libdnnl.so.2 loads; "vs PyTorch" uses the default engine).
+// oneDNN when libdnnl.so.2 loads; "vs PyTorch" uses the default engine). The
+// oneDNN engine keeps thin weight gradients (conv1's) on the im2col GEMM, so
+// its column is what that setting runs, not oneDNN alone.
 // Then max-pool (forward and backward), avg-pool and batch-norm rows in GB/s
 // (bytes of the inputs read plus the output written, float32, the same count
 // for both sides; the max-pool backward row runs the backward alone, from
@@ -204,7 +206,7 @@ export function runCnn(o: CnnOptions): string {
     }
   }
   const lines = [
-    `conv2d, float32, CPU, ${o.threads} threads, load ${os.loadavg()[0].toFixed(2)}; GFLOP/s from the median of ${o.reps}; default engine here: ${used}; "vs PyTorch" (default engine) > 1 means nodetorch is faster`,
+    `conv2d, float32, CPU, ${o.threads} threads, load ${os.loadavg()[0].toFixed(2)}; GFLOP/s from the median of ${o.reps}; default engine here: ${used}; "vs PyTorch" (default engine) > 1 means nodetorch is faster; the oneDNN engine runs thin weight gradients (K < output channels, conv1) on the im2col GEMM`,
     'layer                    pass          builtin     oneDNN    PyTorch   vs PyTorch',
   ];
   for (const l of LAYERS) {

@@ -46,9 +46,15 @@ def load_mnist_train(dirs):
 
 
 def measure(fn, reps, min_time):
-    """Seconds per call: one warm-up call calibrates the inner loop to about
-    min_time seconds, then `reps` timed repetitions. Returns a dict like
-    bench/stats.ts's Stat."""
+    """Seconds per call: fn runs for a quarter of min_time (at least 3 calls)
+    as bench/stats.ts's warm-up does, one more call calibrates the inner loop
+    to about min_time seconds, then `reps` timed repetitions. Returns a dict
+    like bench/stats.ts's Stat."""
+    until = time.perf_counter() + min_time / 4
+    calls = 0
+    while calls < 3 or time.perf_counter() < until:
+        fn()
+        calls += 1
     t0 = time.perf_counter()
     fn()
     first = time.perf_counter() - t0

@@ -390,7 +390,7 @@ export function conv2dBackward(
 /**
  * A weight gradient with fewer columns than output channels per group (a
  * first layer: 1 input channel, 3x3 gives 9): oneDNN's CPU kernel for it
- * ran at a third of the rate of the im2col GEMM below (bench/conv.ts row
+ * ran at a third of the rate of the im2col GEMM below (bench/cnn.ts row
  * mnist_conv1 bwd_weight), so that pass stays on the built-in path.
  */
 function thinWeightGrad(g: ConvGeometry): boolean {
