@@ -238,7 +238,7 @@ describe('engine selection', () => {
         (nt.backends.conv as { engine: string }).engine = 'mkl';
       },
       nt.ArgumentError,
-      /backends\.conv\.engine.*'onednn' or 'builtin', got mkl/,
+      /backends\.conv\.engine.*'onednn' or 'builtin', got "mkl"/,
     );
   });
 
@@ -361,7 +361,7 @@ describe('nt.backends.cudnn', () => {
           (nt.backends.cudnn as { enabled: unknown }).enabled = 'yes';
         },
         nt.ArgumentError,
-        /backends\.cudnn\.enabled.*expected a boolean, got yes/,
+        /backends\.cudnn\.enabled.*expected a boolean, got "yes"/,
       );
     } finally {
       nt.backends.cudnn.enabled = before;

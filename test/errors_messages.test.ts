@@ -65,7 +65,7 @@ describe('error classes and messages', () => {
       nt.DTypeError,
       'tensor: dtype must be one of float32, float64, int32, int64, uint8, bool, got "half"',
     );
-    expectError(() => nt.ones([2]).to({ dtype: 'int8' as nt.DType }), nt.DTypeError, 'to: unknown dtype int8');
+    expectError(() => nt.ones([2]).to({ dtype: 'int8' as nt.DType }), nt.DTypeError, 'to: unknown dtype "int8"');
     expectError(() => nt.tensor(new Int16Array(2)), nt.DTypeError, 'tensor: unsupported typed array Int16Array');
     expectError(() => nt.rand([2], { dtype: 'int32' }), nt.DTypeError, 'rand: expected a floating dtype, got int32');
     expectError(
@@ -209,6 +209,30 @@ describe('error classes and messages', () => {
     expectError(() => nt.zerosLike([1] as unknown as nt.Tensor), nt.ArgumentError, 'like: expected a Tensor');
     expectError(() => t.clamp(), nt.ArgumentError, 'clamp: at least one of min and max must be given');
     expectError(() => t.clamp(NaN), nt.ArgumentError, 'clamp: min and max must be numbers, got NaN and undefined');
+  });
+
+  test('values that String() cannot convert still give the typed error', () => {
+    // A null-prototype object makes String() and template literals throw a TypeError.
+    const bare = Object.create(null) as never;
+    expectError(() => nt.ones([2]).to({ dtype: bare }), nt.DTypeError, 'to: unknown dtype object');
+    expectError(() => nt.distributed.unavailableReason(bare), nt.ArgumentError, /backend 'mpi' or 'nccl', got object/);
+    expectError(
+      () => {
+        nt.backends.conv.engine = bare;
+      },
+      nt.ArgumentError,
+      "backends.conv.engine: expected 'onednn' or 'builtin', got object",
+    );
+    expectError(
+      () => new nt.Generator(1).take(-2),
+      nt.ArgumentError,
+      'Generator.take: n a non-negative integer, got -2',
+    );
+    expectError(
+      () => new nt.Generator(1).take(bare),
+      nt.ArgumentError,
+      /Generator.take: n a non-negative integer, got object/,
+    );
   });
 
   test('index values out of range are IndexErrors from native code', () => {

@@ -15,6 +15,7 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 import { constants as bufferConstants } from 'buffer';
 import { ArgumentError, FileFormatError } from '../errors';
+import { showValue } from '../validate';
 import type { DTypeName, RawTensor } from '../io/raw_tensor';
 import { readWholeFile, readWholeFileAsync } from '../io/read_file';
 
@@ -291,7 +292,7 @@ export async function loadMnistSplitAsync(
 
 function splitFiles(dir: string, split: 'train' | 'test', fileNames?: MnistFileNames): [string, string] {
   if (split !== 'train' && split !== 'test')
-    throw new ArgumentError('loadMnistSplit', `split 'train' or 'test', got ${String(split)}`);
+    throw new ArgumentError('loadMnistSplit', `split 'train' or 'test', got ${showValue(split)}`);
   return [findFile(dir, split, 'images', fileNames?.images), findFile(dir, split, 'labels', fileNames?.labels)];
 }
 

@@ -6,6 +6,7 @@
 // buffers go to the communication thread; the async form returns a Work.
 import { native } from '../kernels/native';
 import { ArgumentError, DTypeError, DeviceError, DisposedTensorError, ShapeError } from '../errors';
+import { showValue } from '../validate';
 import { cat } from '../ops/join';
 import { checkTensor } from '../ops/elementwise';
 import { emptyTensor } from '../tensor/tensor';
@@ -65,7 +66,7 @@ function checkOperand(op: string, x: unknown, what: string): Tensor {
 function reduceOp(op: string, v: unknown, t: Tensor): number {
   if (v === undefined) return OP_CODE.sum;
   if (typeof v !== 'string' || !(v in OP_CODE)) {
-    throw new ArgumentError(op, `op 'sum', 'avg', 'max' or 'min', got ${String(v)}`);
+    throw new ArgumentError(op, `op 'sum', 'avg', 'max' or 'min', got ${showValue(v)}`);
   }
   if (v === 'avg' && t.dtype !== 'float32' && t.dtype !== 'float64') {
     throw new DTypeError(op, `op 'avg' takes float32 or float64 tensors, got ${t.dtype}; use 'sum' and divide`);
@@ -76,7 +77,8 @@ function reduceOp(op: string, v: unknown, t: Tensor): number {
 function readOptions(op: string, v: unknown): ReduceOptions {
   if (v === undefined) return {};
   if (typeof v === 'string') return { op: v as ReduceOp };
-  if (typeof v !== 'object' || v === null) throw new ArgumentError(op, `options must be an object, got ${String(v)}`);
+  if (typeof v !== 'object' || v === null)
+    throw new ArgumentError(op, `options must be an object, got ${showValue(v)}`);
   return v as ReduceOptions;
 }
 
@@ -146,7 +148,7 @@ export function allReduce(t: Tensor, options?: ReduceOp | ReduceOptions): Work |
 
 function checkRoot(op: string, src: unknown, worldSize: number): number {
   if (typeof src !== 'number' || !Number.isInteger(src) || src < 0 || src >= worldSize) {
-    throw new ArgumentError(op, `src must be a rank in [0, ${worldSize}), got ${String(src)}`);
+    throw new ArgumentError(op, `src must be a rank in [0, ${worldSize}), got ${showValue(src)}`);
   }
   return src;
 }

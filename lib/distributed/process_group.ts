@@ -3,7 +3,7 @@
 // MPI_Init; the launcher (`nodetorch run`, mpirun, torchrun) sets the ranks.
 import { native } from '../kernels/native';
 import { ArgumentError, DistributedError } from '../errors';
-import { checkOptions, optionKeys } from '../validate';
+import { checkOptions, optionKeys, showValue } from '../validate';
 import { failRunning } from './work';
 
 export type Backend = 'mpi' | 'nccl';
@@ -55,7 +55,7 @@ function envInt(...names: string[]): number | undefined {
 export function unavailableReason(backend: Backend): string {
   if (backend === 'nccl') return native.distNcclUnavailable();
   if (backend !== 'mpi')
-    throw new ArgumentError('distributed.unavailableReason', `backend 'mpi' or 'nccl', got ${String(backend)}`);
+    throw new ArgumentError('distributed.unavailableReason', `backend 'mpi' or 'nccl', got ${showValue(backend)}`);
   return native.distUnavailable(mpiLibrary());
 }
 
@@ -73,7 +73,7 @@ export function initProcessGroup(options: InitOptions): void {
   const op = 'distributed.initProcessGroup';
   const o = checkOptions(op, options, optionKeys<InitOptions>({ backend: true, timeoutMs: true, initTimeoutMs: true }));
   if (o.backend !== 'mpi' && o.backend !== 'nccl') {
-    throw new ArgumentError(op, `backend 'mpi' or 'nccl', got ${String(o.backend)}`);
+    throw new ArgumentError(op, `backend 'mpi' or 'nccl', got ${showValue(o.backend)}`);
   }
   const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const initTimeoutMs = o.initTimeoutMs ?? timeoutMs;
@@ -82,7 +82,7 @@ export function initProcessGroup(options: InitOptions): void {
     ['initTimeoutMs', initTimeoutMs],
   ] as const) {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-      throw new ArgumentError(op, `${name} must be a positive integer, got ${String(v)}`);
+      throw new ArgumentError(op, `${name} must be a positive integer, got ${showValue(v)}`);
     }
   }
   if (group)

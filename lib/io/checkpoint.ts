@@ -7,6 +7,7 @@
 // (Node's convention: the sync names stay sync, the promise versions get a
 // suffix): the event loop is free during the file I/O.
 import { ArgumentError } from '../errors';
+import { showValue } from '../validate';
 import { type DeviceLike, normalizeDevice } from '../tensor/dtype';
 import { tensor } from '../tensor/creation';
 import { Tensor } from '../tensor/tensor';
@@ -66,7 +67,7 @@ function prepareSave(
       `a record of tensors or {tensors, metadata}, got ${stateDict === null ? 'null' : typeof stateDict}`,
     );
   }
-  if (typeof path !== 'string' || path === '') throw new ArgumentError(op, `a file path, got ${String(path)}`);
+  if (typeof path !== 'string' || path === '') throw new ArgumentError(op, `a file path, got ${showValue(path)}`);
   const { tensors, metadata } = isCheckpoint(stateDict) ? stateDict : { tensors: stateDict, metadata: undefined };
   const raw: Record<string, RawTensor> = {};
   for (const [name, t] of Object.entries(tensors)) {

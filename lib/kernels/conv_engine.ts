@@ -5,6 +5,7 @@
 // info().convEngine says why.
 import { native } from './native';
 import { ArgumentError } from '../errors';
+import { showValue } from '../validate';
 
 export type ConvEngine = 'onednn' | 'builtin';
 
@@ -46,7 +47,7 @@ export function requestedConvEngine(): ConvEngine {
 /** Asks for an engine; 'onednn' without the library keeps running the built-in one. */
 export function setConvEngine(engine: ConvEngine): void {
   if (engine !== 'onednn' && engine !== 'builtin')
-    throw new ArgumentError('backends.conv.engine', `expected 'onednn' or 'builtin', got ${String(engine)}`);
+    throw new ArgumentError('backends.conv.engine', `expected 'onednn' or 'builtin', got ${showValue(engine)}`);
   requested = engine;
 }
 

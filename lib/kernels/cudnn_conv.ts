@@ -6,6 +6,7 @@
 // start-up by NODETORCH_CUDNN_BENCHMARK=1 and NODETORCH_CUDNN_ALLOW_TF32=1.
 import { native } from './native';
 import { ArgumentError } from '../errors';
+import { showValue } from '../validate';
 
 /** CUDA's conv2d engine, as nt.cuda.info().convEngine reports it. */
 export interface CudnnConvInfo {
@@ -43,6 +44,7 @@ export function cudnnEnabled(): boolean {
 }
 
 export function setCudnnEnabled(v: boolean): void {
-  if (typeof v !== 'boolean') throw new ArgumentError('backends.cudnn.enabled', `expected a boolean, got ${String(v)}`);
+  if (typeof v !== 'boolean')
+    throw new ArgumentError('backends.cudnn.enabled', `expected a boolean, got ${showValue(v)}`);
   enabled = v;
 }

@@ -3,6 +3,7 @@ import { RandomKind } from '../../bindings/codes.gen';
 import { native } from '../kernels/native';
 import { record } from './record';
 import { ArgumentError, DTypeError, ShapeError } from '../errors';
+import { showValue } from '../validate';
 import {
   type Device,
   type DeviceLike,
@@ -63,12 +64,12 @@ export function to(t: Tensor, target: DeviceLike | DType | { device?: DeviceLike
     return toDevice(t, normalizeDevice('to', target));
   }
   if (target === null || typeof target !== 'object') {
-    throw new ArgumentError('to', `expected a device, a dtype or {device, dtype}, got ${String(target)}`);
+    throw new ArgumentError('to', `expected a device, a dtype or {device, dtype}, got ${showValue(target)}`);
   }
   let out = t;
   if (target.dtype !== undefined) {
     if (!(DTYPES as readonly string[]).includes(target.dtype))
-      throw new DTypeError('to', `unknown dtype ${String(target.dtype)}`);
+      throw new DTypeError('to', `unknown dtype ${showValue(target.dtype)}`);
     out = cast(out, target.dtype);
   }
   if (target.device !== undefined) out = toDevice(out, normalizeDevice('to', target.device));

@@ -5,6 +5,7 @@
 import { randomBytes } from 'crypto';
 
 import { ArgumentError } from '../errors';
+import { showValue } from '../validate';
 
 export class Generator {
   private seedValue: bigint;
@@ -26,6 +27,9 @@ export class Generator {
 
   /** Reserves the counter blocks for n elements and returns the first block. */
   take(n: number): number {
+    // A negative or fractional count would hand out counter blocks twice.
+    if (!Number.isSafeInteger(n) || n < 0)
+      throw new ArgumentError('Generator.take', `n a non-negative integer, got ${showValue(n)}`);
     const o = this.offsetValue;
     this.offsetValue += Math.ceil(n / 2);
     return o;
@@ -40,7 +44,7 @@ export class Generator {
       throw new ArgumentError('setState', `a {seed, offset} object, got ${state === null ? 'null' : typeof state}`);
     const offset = state.offset;
     if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
-      throw new ArgumentError('setState', `offset must be a non-negative integer, got ${String(offset)}`);
+      throw new ArgumentError('setState', `offset must be a non-negative integer, got ${showValue(offset)}`);
     }
     this.seedValue = toSeed(state.seed);
     this.offsetValue = offset;
