@@ -24,7 +24,6 @@ import { convTranspose2dBackward } from '../ops/conv_transpose';
 import { cumsumBackward } from '../ops/sort_scan';
 // layer / RMS norm, embedding, GELU tanh (issue 13)
 import { layerNormBackward } from '../ops/layer_norm';
-import { normBackward } from '../ops/vector';
 import { embeddingBackward } from './embedding_grad';
 import type { RowsGrad } from './rows_grad';
 // attention (issue 13)
@@ -155,7 +154,21 @@ export const derivatives: DerivativeTable = {
     const scale = 2 / Math.max(count - correction, 0);
     return [ew.mul(ew.mul(unreduce(g, x.shape, dims, keepdim), centered), scale)];
   },
-  norm: (c, g) => [normBackward(c, g)],
+  // PyTorch's norm_backward: 0 where the norm is 0, ties of max |x| share.
+  norm: ({ x, out, p, dims, keepdim }, g) => {
+    const gs = unreduce(g, x.shape, dims, keepdim);
+    const n = unreduce(out, x.shape, dims, keepdim);
+    if (p === 0) return [ew.where(ew.eq(x, x), 0, 0)]; // zeros, NaN included
+    if (p === 1) return [ew.mul(unary.sign(x), gs)];
+    if (p === Infinity || p === -Infinity) {
+      const ties = tieMask(unary.abs(x), n);
+      return [ew.div(ew.mul(ew.mul(unary.sign(x), ties), gs), ties.sum(dims, true))];
+    }
+    // x |x|^(p-2) g / n^(p-1)
+    const scale = ew.where(ew.eq(n, 0), 0, ew.div(gs, p === 2 ? n : ew.pow(n, p - 1)));
+    const local = p === 2 ? x : ew.mul(unary.sign(x), ew.pow(unary.abs(x), p - 1));
+    return [ew.mul(local, scale)];
+  },
   logsumexp: ({ x, out, dims, keepdim }, g) => [
     ew.mul(unreduce(g, x.shape, dims, keepdim), unary.exp(ew.sub(x, unreduce(out, x.shape, dims, keepdim)))),
   ],

@@ -1,19 +1,20 @@
 // Vector norms and products: norm (torch.norm / linalg.vector_norm), dot and
-// outer. norm is one recorded op whose backward is PyTorch's: a zero norm
-// gets a zero gradient (sqrt(sum(x^2)) built from ops would give NaN there),
-// and the maximum of |x| shares its gradient evenly among ties.
+// outer. norm is one recorded op whose backward (lib/autograd/derivatives.ts)
+// is PyTorch's: a zero norm gets a zero gradient (sqrt(sum(x^2)) built from
+// ops would give NaN there), and the maximum of |x| shares its gradient
+// evenly among ties.
 import { ArgumentError, DTypeError, ShapeError } from '../errors';
 import { isFloatingDType } from '../tensor/dtype';
 import { formatShape, normalizeDims } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
-import { showValue } from '../validate';
+import { checkBool, showValue } from '../validate';
 import { cast } from './convert';
 import * as ew from './elementwise';
 import { noGrad } from './grad_mode';
 import { record } from './record';
 import { amax, amin, sum } from './reduce';
-import { abs, sign, sqrt } from './unary.gen';
-import { reshape, unsqueeze } from './views';
+import { abs, sqrt } from './unary.gen';
+import { unsqueeze } from './views';
 
 declare module './op_contexts' {
   interface OpContexts {
@@ -56,40 +57,12 @@ export function norm(x: Tensor, p: NormOrder = 'fro', dim?: number | number[], k
     throw new DTypeError(op, `a floating point input, got ${x.dtype} (convert it with .float())`);
   }
   const dims = normalizeDims(op, dim, x.ndim);
-  if (typeof keepdim !== 'boolean') throw new ArgumentError(op, `keepdim true or false, got ${showValue(keepdim)}`);
+  checkBool(op, 'keepdim', keepdim);
   if ((q === Infinity || q === -Infinity) && dims.some((d) => x.shape[d] === 0)) {
     throw new ShapeError(op, `the ${q}-norm of an empty dimension is undefined (shape ${formatShape(x.shape)})`);
   }
   const out = noGrad(() => normValue(x, q, dims, keepdim));
   return record('norm', out, [x], () => ({ x, out, p: q, dims, keepdim }));
-}
-
-/** Broadcasts a reduced tensor back over the input's shape. */
-function spread(t: Tensor, x: Tensor, dims: number[], keepdim: boolean): Tensor {
-  if (keepdim || dims.length === 0) return t;
-  const shape = x.shape.map((d, i) => (dims.includes(i) ? 1 : d));
-  return reshape(t, shape);
-}
-
-/** d norm / dx times g (PyTorch's norm_backward). */
-export function normBackward(
-  c: { x: Tensor; out: Tensor; p: number; dims: number[]; keepdim: boolean },
-  g: Tensor,
-): Tensor {
-  const { x, p, dims, keepdim } = c;
-  const gs = spread(g, x, dims, keepdim);
-  const n = spread(c.out, x, dims, keepdim);
-  if (p === 0) return ew.where(ew.eq(x, x), 0, 0); // zeros, NaN included
-  if (p === 1) return ew.mul(sign(x), gs);
-  if (p === Infinity || p === -Infinity) {
-    const ties = cast(ew.eq(abs(x), n), x.dtype);
-    const count = sum(ties, dims, true);
-    return ew.mul(ew.mul(sign(x), ties), ew.div(gs, count));
-  }
-  // x |x|^(p-2) g / n^(p-1), and 0 where the norm is 0.
-  const scale = ew.where(ew.eq(n, 0), 0, ew.div(gs, p === 2 ? n : ew.pow(n, p - 1)));
-  const local = p === 2 ? x : ew.mul(sign(x), ew.pow(abs(x), p - 1));
-  return ew.mul(local, scale);
 }
 
 function vector(op: string, name: string, t: unknown): Tensor {

@@ -35,7 +35,7 @@ constexpr int64_t kWideElems = 4 * kWideBlocks;
 // philox::block for kWideBlocks consecutive counters, four per vector: each
 // 32-bit word sits in the low half of a 64-bit slot, so a round is two
 // 32x32->64-bit multiplies, shifts, masks and xors with no lane shuffles;
-// four independent groups keep the multiplier busy. About five times the
+// four independent groups keep the multiplier busy. About four times the
 // rate of one block at a time.
 __attribute__((target("avx2"))) void philoxWideAvx2(uint64_t seed, uint64_t counter, uint32_t* bits) {
   constexpr int kGroups = kWideBlocks / 4;
